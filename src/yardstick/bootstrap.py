@@ -1,0 +1,36 @@
+"""What every start does before serving: migrate, then make sure someone can log in."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from yardstick.auth.service import auth_service, generate_key
+from yardstick.config import Settings
+from yardstick.db.migrate import migrate
+from yardstick.db.session import SessionFactory
+
+DEFAULT_ACCOUNT_ID = "default"
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    account_id: str
+    key: str
+
+
+def bootstrap(settings: Settings, engine: Engine) -> CreatedKey | None:
+    """Migrate and apply the init key; returns a generated key when the database had none."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(engine)
+    with SessionFactory(engine).write() as session, session.begin():
+        if settings.init_account_id and settings.init_api_key:
+            auth_service.ensure_key(
+                session, account_id=settings.init_account_id, key=settings.init_api_key
+            )
+            return None
+        if auth_service.has_any_key(session):
+            return None
+        auth_service.ensure_account(session, account_id=DEFAULT_ACCOUNT_ID)
+        key = generate_key()
+        auth_service.add_key(session, account_id=DEFAULT_ACCOUNT_ID, key=key, name="default")
+        return CreatedKey(DEFAULT_ACCOUNT_ID, key)

@@ -1,0 +1,79 @@
+"""The `yardstick` command."""
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from yardstick.auth.service import auth_service, generate_key
+from yardstick.bootstrap import bootstrap
+from yardstick.config import get_settings
+from yardstick.db.engine import create_db_engine
+from yardstick.db.migrate import migrate as run_migrations
+from yardstick.db.session import SessionFactory
+from yardstick.errors import Conflict
+from yardstick.main import create_app
+from yardstick.models import Account
+
+app = typer.Typer(help="Yardstick: self-hostable LLM evaluation, SGP v5 compatible.", no_args_is_help=True)
+accounts = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+keys = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(accounts, name="accounts")
+app.add_typer(keys, name="keys")
+console = Console()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind")] = 8000,
+) -> None:
+    """Run the API server (migrating the database first)."""
+    settings = get_settings()
+    created = bootstrap(settings, create_db_engine(settings.database_url))
+    if created is not None:
+        console.print("[bold]Created a default account and API key (shown only this once):[/bold]")
+        console.print(f"  SGP_ACCOUNT_ID={created.account_id}")
+        console.print(f"  SGP_API_KEY={created.key}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations."""
+    run_migrations(create_db_engine(get_settings().database_url))
+    console.print("database is migrated")
+
+
+def _sessions() -> SessionFactory:
+    engine = create_db_engine(get_settings().database_url)
+    run_migrations(engine)
+    return SessionFactory(engine)
+
+
+@accounts.command("create")
+def create_account(account_id: Annotated[str, typer.Argument(help="The new account's id")]) -> None:
+    """Create an account."""
+    with _sessions().write() as session, session.begin():
+        try:
+            auth_service.create_account(session, account_id=account_id)
+        except Conflict as exc:
+            console.print(f"[red]{exc.detail}[/red]")
+            raise typer.Exit(1) from exc
+    console.print(f"created account {account_id}")
+
+
+@keys.command("create")
+def create_key(
+    account: Annotated[str, typer.Option("--account", help="The account the key is for")],
+    name: Annotated[str, typer.Option("--name", help="A label for the key")] = "",
+) -> None:
+    """Create an API key for an account and print it (it is not shown again)."""
+    key = generate_key()
+    with _sessions().write() as session, session.begin():
+        if session.get(Account, account) is None:
+            console.print(f"[red]no account {account!r}; create it with `yardstick accounts create`[/red]")
+            raise typer.Exit(1)
+        auth_service.add_key(session, account_id=account, key=key, name=name)
+    print(key)

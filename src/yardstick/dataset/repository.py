@@ -1,0 +1,67 @@
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from yardstick.kit.filters import tags_any
+from yardstick.models import Dataset
+
+
+class DatasetRepository:
+    def get(
+        self, session: Session, *, account_id: str, dataset_id: str, include_archived: bool = False
+    ) -> Dataset | None:
+        stmt = select(Dataset).where(Dataset.id == dataset_id, Dataset.account_id == account_id)
+        if not include_archived:
+            stmt = stmt.where(Dataset.archived_at.is_(None))
+        return session.scalar(stmt)
+
+    def list_stmt(
+        self,
+        session: Session,
+        *,
+        account_id: str,
+        name: str | None,
+        tags: Sequence[str],
+        include_archived: bool,
+    ) -> Select[tuple[Dataset]]:
+        stmt = select(Dataset).where(Dataset.account_id == account_id)
+        if not include_archived:
+            stmt = stmt.where(Dataset.archived_at.is_(None))
+        if name:
+            stmt = stmt.where(Dataset.name == name)
+        if tags:
+            stmt = stmt.where(tags_any(Dataset.tags, list(tags), session.get_bind().dialect.name))
+        return stmt
+
+    def exists(self, session: Session, *, account_id: str, dataset_id: str) -> bool:
+        stmt = select(Dataset.id).where(Dataset.id == dataset_id, Dataset.account_id == account_id)
+        return session.scalar(stmt) is not None
+
+    def bump_version(
+        self, session: Session, *, account_id: str, dataset_id: str, item_delta: int, now: datetime
+    ) -> int | None:
+        """Start the next version of a live dataset; the row lock orders concurrent writers.
+
+        Returns the new version number, or None when there is no such live dataset.
+        """
+        stmt = (
+            update(Dataset)
+            .where(
+                Dataset.id == dataset_id,
+                Dataset.account_id == account_id,
+                Dataset.archived_at.is_(None),
+            )
+            .values(
+                current_version_num=Dataset.current_version_num + 1,
+                item_count=Dataset.item_count + item_delta,
+                updated_at=now,
+            )
+            .returning(Dataset.current_version_num)
+            .execution_options(synchronize_session=False)
+        )
+        return session.execute(stmt).scalar_one_or_none()
+
+
+dataset_repository = DatasetRepository()

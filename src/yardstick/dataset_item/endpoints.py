@@ -1,0 +1,86 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from yardstick.auth.dependencies import PrincipalDep
+from yardstick.dataset_item.schemas import (
+    DatasetItemBatchCreate,
+    DatasetItemOut,
+    DatasetItemUpdate,
+    item_json,
+)
+from yardstick.dataset_item.service import dataset_item_service
+from yardstick.db.session import ReadSessionDep, WriteSessionDep
+from yardstick.kit.body import OrjsonRoute
+from yardstick.kit.pagination import RowOrder
+from yardstick.kit.responses import JSONBody, deleted
+
+router = APIRouter(prefix="/v5/dataset-items", tags=["dataset items"], route_class=OrjsonRoute)
+
+Version = Annotated[int | None, Query(ge=1, description="Dataset version; absent = latest")]
+IncludeArchived = Annotated[bool, Query(description="Include deleted items")]
+
+
+@router.post("/batch")
+def batch_create_dataset_items(
+    body: DatasetItemBatchCreate, principal: PrincipalDep, session: WriteSessionDep
+) -> JSONBody:
+    """Add items to a dataset as one new version; items come back in input order."""
+    items = dataset_item_service.batch_create(
+        session, principal, dataset_id=body.dataset_id, rows=body.data
+    )
+    return JSONBody({"object": "list", "items": [item_json(item) for item in items]})
+
+
+@router.get("/{dataset_item_id}", response_model=DatasetItemOut)
+def get_dataset_item(
+    dataset_item_id: str,
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    version: Version = None,
+    include_archived: IncludeArchived = False,
+) -> JSONBody:
+    """Retrieve an item, as it is now or as it was at `version`."""
+    item = dataset_item_service.get(
+        session, principal, dataset_item_id, version=version, include_archived=include_archived
+    )
+    return JSONBody(item_json(item))
+
+
+@router.patch("/{dataset_item_id}", response_model=DatasetItemOut)
+def update_dataset_item(
+    dataset_item_id: str, body: DatasetItemUpdate, principal: PrincipalDep, session: WriteSessionDep
+) -> JSONBody:
+    """Replace an item's data; makes a new dataset version."""
+    item = dataset_item_service.update(session, principal, dataset_item_id, data=body.data)
+    return JSONBody(item_json(item))
+
+
+@router.get("")
+def list_dataset_items(
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    params: RowOrder,
+    dataset_id: str | None = None,
+    version: Version = None,
+    include_archived: IncludeArchived = False,
+) -> JSONBody:
+    """List items in row order, of one dataset (optionally at a version) or of all datasets."""
+    page = dataset_item_service.list(
+        session,
+        principal,
+        params=params,
+        dataset_id=dataset_id,
+        version=version,
+        include_archived=include_archived,
+    )
+    return JSONBody(page.envelope([item_json(row) for row in page.rows]))
+
+
+@router.delete("/{dataset_item_id}")
+def delete_dataset_item(
+    dataset_item_id: str, principal: PrincipalDep, session: WriteSessionDep
+) -> JSONBody:
+    """Delete (archive) an item; makes a new dataset version."""
+    dataset_item_service.delete(session, principal, dataset_item_id)
+    return deleted(dataset_item_id, "dataset.item")

@@ -1,0 +1,56 @@
+"""Sessions for the request boundary: the boundary commits on success and rolls back on error.
+
+Read and write sessions are distinct types so a signature says which it needs; on SQLite only a
+write session takes the write lock at `BEGIN`.
+"""
+
+from collections.abc import Iterator
+from typing import Annotated, NewType
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from yardstick.db.engine import WRITE_OPTION
+
+ReadSession = NewType("ReadSession", Session)
+WriteSession = NewType("WriteSession", Session)
+
+
+class SessionFactory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+
+    def read(self) -> Session:
+        return self._read()
+
+    def write(self) -> Session:
+        return self._write()
+
+
+def _factory(request: Request) -> SessionFactory:
+    factory: SessionFactory = request.app.state.sessions
+    return factory
+
+
+def get_read_session(request: Request) -> Iterator[ReadSession]:
+    with _factory(request).read() as session:
+        yield ReadSession(session)
+
+
+def get_write_session(request: Request) -> Iterator[WriteSession]:
+    with _factory(request).write() as session:
+        try:
+            yield WriteSession(session)
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
+
+
+ReadSessionDep = Annotated[ReadSession, Depends(get_read_session)]
+WriteSessionDep = Annotated[WriteSession, Depends(get_write_session)]

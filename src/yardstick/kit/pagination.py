@@ -1,0 +1,103 @@
+"""Keyset cursor pagination, the one implementation behind every list endpoint (CONTRACT §1.7).
+
+Ids are time-ordered (see `yardstick.ids`), so "creation order, then id" is simply id order, and
+a page is one range scan on an indexed id column: `WHERE id > :cursor ORDER BY id LIMIT n+1`.
+Never OFFSET: the cost of a page does not grow with its depth, and rows inserted while a client
+pages never shift or repeat what it has already seen.
+
+`ending_before` pages backwards: the query runs in the reverse order, takes the `limit` rows
+nearest the cursor and turns them back into the requested order. `has_more` always speaks of
+the direction of travel, which is how the official client's auto-pager reads it.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Query
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session
+
+from yardstick.errors import BadRequest
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+SortOrder = Literal["asc", "desc"]
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    starting_after: str | None
+    ending_before: str | None
+    sort_order: SortOrder
+
+
+def _page_params(default_order: SortOrder) -> Callable[..., PageParams]:
+    def dependency(
+        limit: Annotated[int, Query(ge=1, description=f"Page size, at most {MAX_LIMIT}")] = DEFAULT_LIMIT,
+        starting_after: Annotated[str | None, Query()] = None,
+        ending_before: Annotated[str | None, Query()] = None,
+        sort_order: Annotated[SortOrder, Query()] = default_order,
+    ) -> PageParams:
+        return PageParams(min(limit, MAX_LIMIT), starting_after, ending_before, sort_order)
+
+    return dependency
+
+
+# Top-level resources list newest first; the items of a dataset or evaluation keep row order.
+NewestFirst = Annotated[PageParams, Depends(_page_params("desc"))]
+RowOrder = Annotated[PageParams, Depends(_page_params("asc"))]
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: Sequence[Any]
+    has_more: bool
+    total: int
+    limit: int
+
+    def envelope(self, items: list[Any]) -> dict[str, Any]:
+        return {
+            "object": "list",
+            "items": items,
+            "has_more": self.has_more,
+            "total": self.total,
+            "limit": self.limit,
+        }
+
+
+def paginate(
+    session: Session,
+    stmt: Select[Any],
+    *,
+    key: ColumnElement[str],
+    params: PageParams,
+    cursor_exists: Callable[[str], bool],
+    total: int | None = None,
+) -> Page:
+    """Run one page of `stmt` (already filtered to what the caller may see), ordered by `key`."""
+    for cursor in (params.starting_after, params.ending_before):
+        if cursor is not None and not cursor_exists(cursor):
+            raise BadRequest(f"unknown cursor {cursor!r}: no such item in this list")
+
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+    ascending = params.sort_order == "asc"
+    backwards = params.ending_before is not None
+    page_stmt = stmt
+    if params.starting_after is not None:
+        page_stmt = page_stmt.where(key > params.starting_after if ascending else key < params.starting_after)
+    if params.ending_before is not None:
+        page_stmt = page_stmt.where(key < params.ending_before if ascending else key > params.ending_before)
+    scan_ascending = ascending != backwards
+    page_stmt = page_stmt.order_by(key.asc() if scan_ascending else key.desc()).limit(params.limit + 1)
+
+    rows = list(session.execute(page_stmt).all())
+    has_more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    if backwards:
+        rows.reverse()
+    return Page(rows=rows, has_more=has_more, total=total, limit=params.limit)

@@ -1,0 +1,47 @@
+"""The application factory."""
+
+from alembic.script import ScriptDirectory
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from yardstick import health
+from yardstick.config import Settings, get_settings
+from yardstick.dataset.endpoints import router as dataset_router
+from yardstick.dataset_item.endpoints import router as dataset_item_router
+from yardstick.db.engine import create_db_engine
+from yardstick.db.migrate import alembic_config
+from yardstick.db.session import SessionFactory
+from yardstick.errors import install_error_handlers
+from yardstick.kit.body import BodyLimitMiddleware
+
+
+class StripTrailingSlash:
+    """Serve `/v5/x/` as `/v5/x` directly: a redirect would drop a POST body (CONTRACT §1.1)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
+            scope = {**scope, "path": path.rstrip("/")}
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Yardstick",
+        summary="Self-hostable LLM evaluation platform, wire-compatible with the SGP v5 API",
+        version="0.1.0",
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.sessions = SessionFactory(create_db_engine(settings.database_url))
+    app.state.schema_head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(StripTrailingSlash)
+    for router in (health.router, dataset_router, dataset_item_router):
+        app.include_router(router)
+    return app
