@@ -4,10 +4,8 @@ from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from yardstick import health
+from yardstick.api import ROUTERS
 from yardstick.config import Settings, get_settings
-from yardstick.dataset.endpoints import router as dataset_router
-from yardstick.dataset_item.endpoints import router as dataset_item_router
 from yardstick.db.engine import create_db_engine
 from yardstick.db.migrate import alembic_config
 from yardstick.db.session import SessionFactory
@@ -42,6 +40,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(StripTrailingSlash)
-    for router in (health.router, dataset_router, dataset_item_router):
+    for router in ROUTERS:
         app.include_router(router)
     return app

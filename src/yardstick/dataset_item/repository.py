@@ -36,6 +36,12 @@ class ItemRow(NamedTuple):
 _COLUMNS = [getattr(V, field) for field in ItemRow._fields]
 
 
+def _insert_params(item: ItemRow, account_id: str) -> dict[str, Any]:
+    params = item._asdict()
+    del params["row_id"]  # assigned by the database
+    return {**params, "account_id": account_id, "version_to": None}
+
+
 def encode(data: Any, loc: list[str | int]) -> tuple[str, str]:
     """The stored JSON text and the content hash: sha256 of canonical JSON (CONTRACT §6 row 11)."""
     try:
@@ -71,11 +77,7 @@ class DatasetItemRepository:
             )
         if items:
             session.execute(
-                insert(_T),
-                [
-                    {**item._asdict(), "account_id": principal.account_id, "version_to": None}
-                    for item in items
-                ],
+                insert(_T), [_insert_params(item, principal.account_id) for item in items]
             )
         return items
 
@@ -117,9 +119,7 @@ class DatasetItemRepository:
             updated_at=now,
             archived_at=now if archived else None,
         )
-        session.execute(
-            insert(_T), [{**new._asdict(), "account_id": principal.account_id, "version_to": None}]
-        )
+        session.execute(insert(_T), [_insert_params(new, principal.account_id)])
         return new
 
     def list_stmt(

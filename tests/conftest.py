@@ -1,0 +1,55 @@
+"""Every test that takes `server` (or a client built on it) runs once per database backend."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from scale_gp_beta import SGPClient
+
+from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, postgres_admin_url, run_server
+
+
+def _backends() -> list[str]:
+    return ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", params=_backends())
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    backend: str = request.param
+    if backend == "postgresql" and postgres_admin_url() is None:
+        if os.environ.get("YARDSTICK_TEST_REQUIRE_POSTGRES") == "1":
+            pytest.fail("YARDSTICK_TEST_REQUIRE_POSTGRES=1 but YARDSTICK_TEST_POSTGRES_URL is unset")
+        pytest.skip("PostgreSQL tests need YARDSTICK_TEST_POSTGRES_URL")
+    tmp: Path = tmp_path_factory.mktemp(backend)
+    yield from run_server(backend, tmp)
+
+
+def make_client(server: Server, account: str = ACCOUNT_A, **kwargs: object) -> SGPClient:
+    return SGPClient(
+        api_key=server.keys[account],
+        account_id=account,
+        base_url=server.base_url,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def client(server: Server) -> SGPClient:
+    """The official client, as account A."""
+    return make_client(server)
+
+
+@pytest.fixture
+def other_client(server: Server) -> SGPClient:
+    """The official client, as account B: must never see account A's data."""
+    return make_client(server, ACCOUNT_B)
+
+
+@pytest.fixture
+def http(server: Server) -> Iterator[httpx.Client]:
+    """Raw HTTP as account A, for what the official client cannot send (bad bodies, headers)."""
+    headers = {"x-api-key": server.keys[ACCOUNT_A], "x-selected-account-id": ACCOUNT_A}
+    with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as c:
+        yield c
