@@ -11,19 +11,27 @@ from scale_gp_beta import SGPClient
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, postgres_admin_url, run_server
 
 
-def _backends() -> list[str]:
-    return ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", "postgresql"]
 
 
-@pytest.fixture(scope="session", params=_backends())
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    backend: str = request.param
+def require_backend(backend: str) -> None:
+    """Skip PostgreSQL tests where no server is given, unless CI says one must be there."""
     if backend == "postgresql" and postgres_admin_url() is None:
         if os.environ.get("YARDSTICK_TEST_REQUIRE_POSTGRES") == "1":
             pytest.fail("YARDSTICK_TEST_REQUIRE_POSTGRES=1 but YARDSTICK_TEST_POSTGRES_URL is unset")
         pytest.skip("PostgreSQL tests need YARDSTICK_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    backend: str = request.param
+    require_backend(backend)
     tmp: Path = tmp_path_factory.mktemp(backend)
     yield from run_server(backend, tmp)
+
+
+# The fake model server's fixtures, for every test folder that talks to models.
+pytest_plugins = ["tests.fixtures.fake_model_server"]
 
 
 def make_client(server: Server, account: str = ACCOUNT_A, **kwargs: object) -> SGPClient:

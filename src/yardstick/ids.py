@@ -8,28 +8,45 @@ within one millisecond a per-process counter in `rand_a` increases monotonically
 import os
 import threading
 import time
-import uuid
 
 _lock = threading.Lock()
 _last_ms = 0
 _counter = 0
 
 
-def new_id() -> str:
+def _next_stamp() -> tuple[int, int]:
     global _last_ms, _counter
+    ms = time.time_ns() // 1_000_000
+    if ms > _last_ms:
+        _last_ms, _counter = ms, 0
+    else:
+        _counter += 1
+        if _counter > 0xFFF:  # 4096 ids in one millisecond: borrow the next one
+            _last_ms, _counter = _last_ms + 1, 0
+    return _last_ms, _counter
+
+
+def _format(ms: int, counter: int, rand: int) -> str:
+    value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | (rand & _RAND_MASK)
+    h = f"{value:032x}"  # what str(uuid.UUID(int=value)) gives, at a third of the cost
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_RAND_MASK = 0x3FFF_FFFF_FFFF_FFFF
+
+
+def new_id() -> str:
     with _lock:
-        ms = time.time_ns() // 1_000_000
-        if ms > _last_ms:
-            _last_ms, _counter = ms, 0
-        else:
-            _counter += 1
-            if _counter > 0xFFF:  # 4096 ids in one millisecond: borrow the next one
-                _last_ms, _counter = _last_ms + 1, 0
-        ms, counter = _last_ms, _counter
-    rand = int.from_bytes(os.urandom(8), "big") & 0x3FFF_FFFF_FFFF_FFFF
-    value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand
-    return str(uuid.UUID(int=value))
+        ms, counter = _next_stamp()
+    return _format(ms, counter, int.from_bytes(os.urandom(8), "big"))
 
 
 def new_ids(count: int) -> list[str]:
-    return [new_id() for _ in range(count)]
+    """`count` ids in increasing order, with one lock and one read of the random source."""
+    with _lock:
+        stamps = [_next_stamp() for _ in range(count)]
+    noise = os.urandom(8 * count)
+    return [
+        _format(ms, counter, int.from_bytes(noise[8 * i : 8 * i + 8], "big"))
+        for i, (ms, counter) in enumerate(stamps)
+    ]

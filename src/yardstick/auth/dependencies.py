@@ -9,6 +9,7 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from yardstick.auth.service import Principal, auth_service
 from yardstick.db.session import SessionFactory
@@ -16,6 +17,13 @@ from yardstick.errors import Forbidden, Unauthorized
 
 _CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, str, str]] = {}
+
+
+def _cached_key(key: str) -> tuple[str, str] | None:
+    hit = _cache.get(hashlib.sha256(key.encode()).hexdigest())
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1], hit[2]
+    return None
 
 
 def _resolve_key(sessions: SessionFactory, key: str) -> tuple[str, str] | None:
@@ -32,14 +40,18 @@ def _resolve_key(sessions: SessionFactory, key: str) -> tuple[str, str] | None:
         return api_key.account_id, api_key.id
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
     x_selected_account_id: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
     if not x_api_key:
         raise Unauthorized("missing x-api-key header")
-    resolved = _resolve_key(request.app.state.sessions, x_api_key)
+    # Async so a cached key costs no trip through the thread pool (a sync dependency always
+    # takes one); only a cache miss, which queries the database, goes there.
+    resolved = _cached_key(x_api_key) or await run_in_threadpool(
+        _resolve_key, request.app.state.sessions, x_api_key
+    )
     if resolved is None:
         raise Unauthorized("invalid API key")
     account_id, key_id = resolved

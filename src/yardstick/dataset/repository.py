@@ -39,6 +39,16 @@ class DatasetRepository:
         stmt = select(Dataset.id).where(Dataset.id == dataset_id, Dataset.account_id == account_id)
         return session.scalar(stmt) is not None
 
+    def lock(self, session: Session, *, account_id: str, dataset_id: str) -> None:
+        """Hold the dataset's row lock until commit, before bumping its version (PostgreSQL only:
+        on SQLite `BEGIN IMMEDIATE` already serialises writers, and the clause is not rendered)."""
+        stmt = (
+            select(Dataset.id)
+            .where(Dataset.id == dataset_id, Dataset.account_id == account_id)
+            .with_for_update()
+        )
+        session.execute(stmt)
+
     def bump_version(
         self, session: Session, *, account_id: str, dataset_id: str, item_delta: int, now: datetime
     ) -> int | None:

@@ -1,8 +1,11 @@
 """SQL for versioned dataset items (see `models.dataset_item` for the version scheme)."""
 
 import hashlib
+import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -11,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
 from yardstick.errors import Unprocessable
-from yardstick.ids import new_id
+from yardstick.ids import new_ids
 from yardstick.models import Dataset, DatasetItemVersion
 
 _T = DatasetItemVersion.__table__
@@ -42,6 +45,59 @@ def _insert_params(item: ItemRow, account_id: str) -> dict[str, Any]:
     return {**params, "account_id": account_id, "version_to": None}
 
 
+# Batch inserts go to the driver's executemany as plain tuples: SQLAlchemy's per-row parameter
+# processing cost about as much as SQLite's own work on a 1,000-row batch (~9 ms vs ~7 ms).
+_MANY_COLUMNS = (
+    "item_id", "account_id", "dataset_id", "data", "content_hash", "version_from", "version_to",
+    "created_at", "updated_at", "created_by_user_id", "archived_at",
+)
+_PARAM_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+@cache
+def _insert_many_sql(paramstyle: str) -> str:
+    marks = ", ".join([_PARAM_MARKS[paramstyle]] * len(_MANY_COLUMNS))
+    return f"INSERT INTO {_T.name} ({', '.join(_MANY_COLUMNS)}) VALUES ({marks})"
+
+
+def _insert_many(session: Session, items: Sequence[ItemRow], account_id: str) -> None:
+    if session.autoflush:  # as `session.execute` would, so pending ORM rows land first
+        session.flush()
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.paramstyle not in _PARAM_MARKS:
+        connection.execute(insert(_T), [_insert_params(item, account_id) for item in items])
+        return
+    # Timestamps become exactly what SQLAlchemy would bind (the column type's own processor),
+    # converted once per distinct value: a batch shares one `now`.
+    process = _T.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    bound: dict[datetime | None, Any] = {None: None}
+
+    def ts(value: datetime | None) -> Any:
+        if value not in bound:
+            bound[value] = process(value) if process else value
+        return bound[value]
+
+    connection.exec_driver_sql(
+        _insert_many_sql(dialect.paramstyle),
+        [
+            (
+                item.item_id, account_id, item.dataset_id, item.data, item.content_hash,
+                item.version_from, None, ts(item.created_at), ts(item.updated_at),
+                item.created_by_user_id, ts(item.archived_at),
+            )
+            for item in items
+        ],
+    )
+
+
+# orjson writes floats in [1e-9, 1e-4) unlike Python's `json` ("1e-7", "0.00001" where json writes
+# "1e-07", "1e-05"), and the canonical form is `json.dumps(sort_keys=True, separators=(",", ":"),
+# ensure_ascii=False)`. A row whose orjson text could hold such a float (a string that merely looks
+# like one is a harmless false positive) is hashed from the standard library's text instead.
+_ORJSON_FLOAT_QUIRK = re.compile(rb"e-\d(?!\d)|0\.0000")
+
+
 def encode(data: Any, loc: list[str | int]) -> tuple[str, str]:
     """The stored JSON text and the content hash: sha256 of canonical JSON (CONTRACT §6 row 11)."""
     try:
@@ -49,6 +105,12 @@ def encode(data: Any, loc: list[str | int]) -> tuple[str, str]:
         canonical = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError as exc:
         raise Unprocessable(loc, f"cannot be stored as JSON: {exc}") from exc
+    # The substring tests are a necessary condition for the pattern and ~5x cheaper than the
+    # regex scan, which was 5 ms of every 1,000-row batch.
+    if (b"e-" in canonical or b"0.0000" in canonical) and _ORJSON_FLOAT_QUIRK.search(canonical):
+        canonical = json.dumps(
+            data, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
     return text.decode(), hashlib.sha256(canonical).hexdigest()
 
 
@@ -69,16 +131,15 @@ class DatasetItemRepository:
         loc: list[str | int],
     ) -> list[ItemRow]:
         items = []
+        ids = new_ids(len(rows))  # one call: a read of the random source per id is a syscall
         for index, data in enumerate(rows):
             text, content_hash = encode(data, [*loc, index])
             items.append(
-                ItemRow(None, new_id(), dataset_id, text, content_hash, version, now, now,
+                ItemRow(None, ids[index], dataset_id, text, content_hash, version, now, now,
                         principal.user_id, None)
             )
         if items:
-            session.execute(
-                insert(_T), [_insert_params(item, principal.account_id) for item in items]
-            )
+            _insert_many(session, items, principal.account_id)
         return items
 
     def current(self, session: Session, *, account_id: str, item_id: str) -> ItemRow | None:
@@ -142,6 +203,29 @@ class DatasetItemRepository:
         if not include_archived:
             stmt = stmt.where(V.archived_at.is_(None))
         return stmt
+
+    def live_data(
+        self,
+        session: Session,
+        *,
+        account_id: str,
+        dataset_id: str,
+        item_ids: Sequence[str] | None = None,
+    ) -> list[tuple[str, str]]:
+        """(item id, data text) of the dataset's current live items, in row order; all or `item_ids`."""
+        stmt = select(V.item_id, V.data).where(
+            V.account_id == account_id,
+            V.dataset_id == dataset_id,
+            V.version_to.is_(None),
+            V.archived_at.is_(None),
+        )
+        if item_ids is None:
+            return [tuple(row) for row in session.execute(stmt.order_by(V.item_id))]  # type: ignore[misc]
+        out: list[tuple[str, str]] = []
+        for start in range(0, len(item_ids), 500):  # stay under every driver's bound-parameter limit
+            chunk = stmt.where(V.item_id.in_(item_ids[start : start + 500]))
+            out.extend(tuple(row) for row in session.execute(chunk))  # type: ignore[misc]
+        return out
 
     def exists(self, session: Session, *, account_id: str, item_id: str) -> bool:
         stmt = select(exists().where(V.item_id == item_id, V.account_id == account_id))

@@ -1,9 +1,10 @@
 """Rules for versioned dataset items.
 
-Every write (batch create, update, delete) first bumps the dataset's version with one
-`UPDATE … RETURNING`: on PostgreSQL that row lock orders concurrent writers to one dataset, on
-SQLite the write transaction (`BEGIN IMMEDIATE`) already does. The item's current row is read
-only after that, so a writer always sees what the writer before it committed.
+Writers to one dataset are ordered by its row: a batch create takes the row lock with the
+`UPDATE … RETURNING` that bumps the version; an item update or delete takes it first
+(`SELECT … FOR UPDATE`) and reads the item's current row only after that, so it sees what the
+writer before it committed and can decide (404, or a repeated delete that is a no-op) before it
+makes a version. On SQLite the write transaction (`BEGIN IMMEDIATE`) already orders writers.
 """
 
 from __future__ import annotations
@@ -109,49 +110,65 @@ class DatasetItemService:
 
     def update(self, session: Session, principal: Principal, item_id: str, *, data: Row) -> ItemRow:
         text, content_hash = encode(data, ["body", "data"])
-        return self._write(session, principal, item_id, data=text, content_hash=content_hash)
+        current = self._locked_current(session, principal, item_id)
+        if current.archived_at is not None:
+            raise NotFound("dataset item", item_id)
+        return self._new_version(session, principal, current, data=text, content_hash=content_hash)
 
     def delete(self, session: Session, principal: Principal, item_id: str) -> None:
+        current = self._locked_current(session, principal, item_id)
+        if current.archived_at is not None:
+            return  # deleting again is a no-op, not a new version
+        self._new_version(
+            session,
+            principal,
+            current,
+            data=current.data,
+            content_hash=current.content_hash,
+            archived=True,
+        )
+
+    def _locked_current(self, session: Session, principal: Principal, item_id: str) -> ItemRow:
+        """The item's current row, read under its dataset's lock (see the module docstring)."""
+        found = dataset_item_repository.current(
+            session, account_id=principal.account_id, item_id=item_id
+        )
+        if found is None:
+            raise NotFound("dataset item", item_id)
+        dataset_repository.lock(
+            session, account_id=principal.account_id, dataset_id=found.dataset_id
+        )
         current = dataset_item_repository.current(
             session, account_id=principal.account_id, item_id=item_id
         )
-        if current is not None and current.archived_at is not None:
-            return  # deleting again is a no-op, not a new version
-        self._write(session, principal, item_id, data=None, content_hash=None)
+        if current is None:  # item rows are never removed; this only narrows the type
+            raise NotFound("dataset item", item_id)
+        return current
 
-    def _write(
+    def _new_version(
         self,
         session: Session,
         principal: Principal,
-        item_id: str,
+        current: ItemRow,
         *,
-        data: str | None,
-        content_hash: str | None,
+        data: str,
+        content_hash: str,
+        archived: bool = False,
     ) -> ItemRow:
-        """Replace the item's data, or archive it when `data` is None, as a new version."""
-        before = dataset_item_repository.current(
-            session, account_id=principal.account_id, item_id=item_id
-        )
-        if before is None or before.archived_at is not None:
-            raise NotFound("dataset item", item_id)
+        """Replace the item's data, or archive it, as the dataset's next version."""
         now = utcnow()
-        archive = data is None
-        version = self._next_version(session, principal, before.dataset_id, -1 if archive else 0, now)
-        # Re-read after taking the dataset's lock: a concurrent writer may have changed it.
-        current = dataset_item_repository.current(
-            session, account_id=principal.account_id, item_id=item_id
+        version = self._next_version(
+            session, principal, current.dataset_id, -1 if archived else 0, now
         )
-        if current is None or current.archived_at is not None:
-            raise NotFound("dataset item", item_id)
         return dataset_item_repository.replace(
             session,
             principal,
             old=current,
             version=version,
-            data=current.data if data is None else data,
-            content_hash=current.content_hash if content_hash is None else content_hash,
+            data=data,
+            content_hash=content_hash,
             now=now,
-            archived=archive,
+            archived=archived,
         )
 
     def _next_version(

@@ -52,5 +52,7 @@ def get_write_session(request: Request) -> Iterator[WriteSession]:
         session.commit()
 
 
-ReadSessionDep = Annotated[ReadSession, Depends(get_read_session)]
-WriteSessionDep = Annotated[WriteSession, Depends(get_write_session)]
+# scope="function": commit (and release the connection) before the response is sent, so a client
+# that gets a 200 can read what it wrote with its very next request.
+ReadSessionDep = Annotated[ReadSession, Depends(get_read_session, scope="function")]
+WriteSessionDep = Annotated[WriteSession, Depends(get_write_session, scope="function")]

@@ -5,6 +5,8 @@ several times faster than the standard library and rejects NaN/Infinity, which J
 allow and which could not be stored faithfully anyway.
 """
 
+import json
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -14,10 +16,26 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+# orjson turns integers outside 64 bits into floats, silently. A body with a run of 19+ digits
+# (which is where that starts) is parsed by the standard library instead, which keeps them exact;
+# storing one is then refused with a 422 rather than changed.
+_LONG_DIGITS = re.compile(rb"(?<![\d.])\d{19,}")
+
+
+def _reject_constant(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
+
+
+def parse_json(body: bytes) -> Any:
+    if _LONG_DIGITS.search(body):
+        return json.loads(body, parse_constant=_reject_constant)
+    return orjson.loads(body)
+
+
 class _OrjsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = orjson.loads(await self.body())
+            self._json = parse_json(await self.body())
         return self._json
 
 
@@ -39,19 +57,27 @@ class _TooLarge(HTTPException):
 
 
 class BodyLimitMiddleware:
-    """413 for any body over `max_bytes`, by header when declared, else while it streams in."""
+    """413 for any body over `max_bytes`, by header when declared, else while it streams in.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `path_limits` gives single paths their own limit: the file upload route streams its body
+    to disk and enforces the file size itself, so it may be allowed more (or less) than JSON.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.path_limits.get(scope.get("path", ""), self.max_bytes)
         for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._reject(send)
+            if name == b"content-length" and value.isdigit() and int(value) > max_bytes:
+                await self._reject(send, max_bytes)
                 return
 
         seen = 0
@@ -62,8 +88,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge(self.max_bytes)
+                if seen > max_bytes:
+                    raise _TooLarge(max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -75,10 +101,10 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(send)
+                await self._reject(send, max_bytes)
 
-    async def _reject(self, send: Send) -> None:
-        body = orjson.dumps({"detail": f"request body is larger than {self.max_bytes} bytes"})
+    async def _reject(self, send: Send, max_bytes: int) -> None:
+        body = orjson.dumps({"detail": f"request body is larger than {max_bytes} bytes"})
         await send(
             {
                 "type": "http.response.start",

@@ -35,7 +35,8 @@ class PageParams:
 
 
 def _page_params(default_order: SortOrder) -> Callable[..., PageParams]:
-    def dependency(
+    # Async: it only reads the query, and a sync dependency would cost a thread-pool trip.
+    async def dependency(
         limit: Annotated[int, Query(ge=1, description=f"Page size, at most {MAX_LIMIT}")] = DEFAULT_LIMIT,
         starting_after: Annotated[str | None, Query()] = None,
         ending_before: Annotated[str | None, Query()] = None,

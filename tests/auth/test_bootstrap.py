@@ -1,0 +1,79 @@
+"""What `yardstick serve` does for logins on start (SQLite only: each test runs its own server)."""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from scale_gp_beta import SGPClient
+from sqlalchemy import create_engine, text
+
+from tests.dataset.factories import make_dataset
+from tests.fixtures.server import Server, free_port, server_env, start_server, stop_server
+
+
+@contextmanager
+def serving(tmp: Path, **init: str) -> Iterator[tuple[Server, str]]:
+    """A server on the SQLite database in `tmp` with exactly the YARDSTICK_INIT_* given;
+    yields it with what it logged while starting."""
+    data_dir = tmp / "data"
+    data_dir.mkdir(exist_ok=True)
+    database_url = f"sqlite:///{tmp / 'yardstick.db'}"
+    env = server_env(database_url, data_dir)
+    del env["YARDSTICK_INIT_ACCOUNT_ID"], env["YARDSTICK_INIT_API_KEY"]
+    env.update({f"YARDSTICK_INIT_{name.upper()}": value for name, value in init.items()})
+    port = free_port()
+    server = Server("sqlite", f"http://127.0.0.1:{port}", database_url, data_dir, env)
+    log = data_dir / "server.log"
+    offset = log.stat().st_size if log.exists() else 0
+    try:
+        start_server(server, port=port)
+        yield server, log.read_text()[offset:]
+    finally:
+        stop_server(server)
+
+
+def connect(server: Server, account: str, key: str) -> SGPClient:
+    return SGPClient(api_key=key, account_id=account, base_url=server.base_url, max_retries=0)
+
+
+def key_count(server: Server) -> int:
+    engine = create_engine(server.database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM api_keys")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_init_pairs_are_applied_once_and_add_up_across_restarts(tmp_path: Path) -> None:
+    with serving(tmp_path, account_id="team", api_key="key-1") as (server, _):
+        dataset = make_dataset(connect(server, "team", "key-1"), 2)
+
+    with serving(tmp_path, account_id="team", api_key="key-1") as (server, _):
+        client = connect(server, "team", "key-1")
+        assert client.datasets.retrieve(dataset.id).to_dict() == dataset.to_dict()
+        assert key_count(server) == 1
+
+    with serving(tmp_path, account_id="other", api_key="key-2") as (server, _):
+        old, new = connect(server, "team", "key-1"), connect(server, "other", "key-2")
+        assert [d.id for d in old.datasets.list()] == [dataset.id]
+        assert [i.data for i in old.dataset_items.list(dataset_id=dataset.id)] == [
+            {"i": 0},
+            {"i": 1},
+        ]
+        assert list(new.datasets.list()) == []
+        assert key_count(server) == 2
+
+
+def test_an_empty_database_gets_a_default_key_shown_once(tmp_path: Path) -> None:
+    with serving(tmp_path) as (server, first_log):
+        assert "SGP_ACCOUNT_ID=default" in first_log
+        keys = re.findall(r"SGP_API_KEY=(\S+)", first_log)
+        assert len(keys) == 1
+        make_dataset(connect(server, "default", keys[0]), 1)
+
+    with serving(tmp_path) as (server, second_log):
+        assert "SGP_API_KEY" not in second_log
+        assert len(list(connect(server, "default", keys[0]).datasets.list())) == 1
+        assert key_count(server) == 1

@@ -1,0 +1,44 @@
+from scale_gp_beta import SGPClient
+
+from tests.dataset.factories import items_of, make_dataset, rows, values, version_of
+
+
+def test_batch_create_returns_the_new_items_in_input_order(client: SGPClient) -> None:
+    dataset = make_dataset(client, 2)
+    data: list[dict[str, object]] = [{"i": 5}, {"i": 3}, {"i": 4, "nested": {"z": [1, None, True]}}]
+
+    created = client.dataset_items.batch_create(dataset_id=dataset.id, data=data)
+
+    assert created.object == "list"
+    assert [item.data for item in created.items] == data
+    assert {item.dataset_id for item in created.items} == {dataset.id}
+    assert {item.object for item in created.items} == {"dataset.item"}
+    assert all(item.archived_at is None for item in created.items)
+    assert all(item.created_at == item.updated_at for item in created.items)
+
+
+def test_batch_create_appends_after_the_existing_items(client: SGPClient) -> None:
+    dataset = make_dataset(client, 2)
+
+    created = client.dataset_items.batch_create(dataset_id=dataset.id, data=rows(3, start=2))
+
+    items = items_of(client, dataset.id)
+    assert values(items) == [0, 1, 2, 3, 4]
+    assert [item.to_dict() for item in items[2:]] == [item.to_dict() for item in created.items]
+
+
+def test_each_batch_is_one_version(client: SGPClient) -> None:
+    dataset = make_dataset(client, 1)
+
+    client.dataset_items.batch_create(dataset_id=dataset.id, data=rows(50))
+    client.dataset_items.batch_create(dataset_id=dataset.id, data=rows(1))
+
+    assert version_of(client, dataset.id) == 3
+
+
+def test_retrieve_returns_what_batch_create_returned(client: SGPClient) -> None:
+    dataset = make_dataset(client, 1)
+    created = client.dataset_items.batch_create(dataset_id=dataset.id, data=[{"q": "2+2?"}])
+    item = created.items[0]
+
+    assert client.dataset_items.retrieve(item.id).to_dict() == item.to_dict()
