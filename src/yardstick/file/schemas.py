@@ -1,0 +1,38 @@
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from yardstick.kit.responses import format_ts
+from yardstick.models import File
+
+
+class FileUpdate(BaseModel):
+    """`tags` replaces the whole dict; `null` or absent leaves it as is (CONTRACT §6 row 18)."""
+
+    tags: dict[str, Any] | None = Field(default=None, description="Replaces the file's tags")
+
+
+class FileOut(BaseModel):
+    object: str = "file"
+    id: str
+    filename: str
+    mime_type: str
+    size: int
+    md5_checksum: str
+    tags: dict[str, Any]
+    created_at: str
+    created_by_user_id: str
+
+
+def file_json(file: File) -> dict[str, Any]:
+    return {
+        "object": "file",
+        "id": file.id,
+        "filename": file.filename,
+        "mime_type": file.mime_type,
+        "size": file.size,
+        "md5_checksum": file.md5_checksum,
+        "tags": file.tags,
+        "created_at": format_ts(file.created_at),
+        "created_by_user_id": file.created_by_user_id,
+    }

@@ -1,0 +1,147 @@
+"""Question bodies and the per-type configuration rules (CONTRACT §2 "Question", §3.5)."""
+
+from typing import Annotated, Any, Literal
+
+from jsonschema import SchemaError
+from jsonschema.validators import validator_for
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from yardstick.kit.responses import format_ts
+from yardstick.kit.schemas import Name
+from yardstick.models import Question
+
+QuestionType = Literal["categorical", "rating", "number", "free_text", "form"]
+
+
+class QuestionCreate(BaseModel):
+    name: Name
+    prompt: Annotated[str, StringConstraints(min_length=1)] = Field(
+        description="The user-facing question prompt"
+    )
+    question_type: QuestionType | None = Field(
+        default=None, description="Inferred from the configuration's shape when absent"
+    )
+    configuration: dict[str, Any] | None = Field(
+        default=None, description="Required for categorical, rating and form questions"
+    )
+
+
+class _Configuration(BaseModel):
+    # Unknown keys are dropped, not rejected (CONTRACT §6 row 23).
+    model_config = ConfigDict(extra="ignore")
+
+
+class CategoricalConfiguration(_Configuration):
+    choices: list[Annotated[str, StringConstraints(min_length=1)]] = Field(min_length=1)
+
+    @field_validator("choices")
+    @classmethod
+    def _distinct(cls, choices: list[str]) -> list[str]:
+        if len(set(choices)) != len(choices):
+            raise ValueError("choices must be distinct")
+        return choices
+
+
+class RatingConfiguration(_Configuration):
+    min_label: str
+    max_label: str
+    steps: StrictInt = Field(ge=2, description="Number of points on the scale")
+
+
+class NumberConfiguration(_Configuration):
+    min: StrictFloat | None = None
+    max: StrictFloat | None = None
+
+    @field_validator("max")
+    @classmethod
+    def _not_below_min(cls, value: float | None, info: ValidationInfo) -> float | None:
+        low = info.data.get("min")
+        if value is not None and low is not None and value < low:
+            raise ValueError(f"max ({value}) must not be less than min ({low})")
+        return value
+
+
+class FreeTextConfiguration(_Configuration):
+    min_length: StrictInt | None = Field(default=None, ge=0)
+    max_length: StrictInt | None = Field(default=None, ge=0)
+
+    @field_validator("max_length")
+    @classmethod
+    def _not_below_min(cls, value: int | None, info: ValidationInfo) -> int | None:
+        low = info.data.get("min_length")
+        if value is not None and low is not None and value < low:
+            raise ValueError(f"max_length ({value}) must not be less than min_length ({low})")
+        return value
+
+
+class FormConfiguration(_Configuration):
+    form_schema: dict[str, Any] = Field(description="A JSON Schema for the answer object")
+
+    @field_validator("form_schema")
+    @classmethod
+    def _valid_schema(cls, schema: dict[str, Any]) -> dict[str, Any]:
+        try:
+            validator_for(schema).check_schema(schema)
+        except SchemaError as exc:
+            where = "/".join(str(part) for part in exc.path)
+            raise ValueError(
+                f"not a valid JSON Schema{f' at {where}' if where else ''}: {exc.message}"
+            ) from exc
+        return schema
+
+
+CONFIGURATIONS: dict[str, type[_Configuration]] = {
+    "categorical": CategoricalConfiguration,
+    "rating": RatingConfiguration,
+    "number": NumberConfiguration,
+    "free_text": FreeTextConfiguration,
+    "form": FormConfiguration,
+}
+# The types whose configuration may be omitted, and so is stored as `{}`.
+OPTIONAL_CONFIGURATION = frozenset({"number", "free_text"})
+
+# Shape → type, in the order of CONTRACT §6 row 6: the first key present decides.
+INFERENCE_KEYS: tuple[tuple[str, QuestionType], ...] = (
+    ("choices", "categorical"),
+    ("steps", "rating"),
+    ("min_label", "rating"),
+    ("max_label", "rating"),
+    ("form_schema", "form"),
+    ("min_length", "free_text"),
+    ("max_length", "free_text"),
+    ("min", "number"),
+    ("max", "number"),
+)
+
+
+class QuestionOut(BaseModel):
+    object: str = "question"
+    id: str
+    name: str
+    prompt: str
+    question_type: QuestionType
+    configuration: dict[str, Any]
+    created_at: str
+    created_by_user_id: str
+
+
+def question_json(question: Question) -> dict[str, Any]:
+    return {
+        "object": "question",
+        "id": question.id,
+        "name": question.name,
+        "prompt": question.prompt,
+        "question_type": question.question_type,
+        "configuration": question.configuration,
+        "created_at": format_ts(question.created_at),
+        "created_by_user_id": question.created_by_user_id,
+    }
