@@ -1,0 +1,79 @@
+"""Progress of evaluations, derived from their cells (never stored twice).
+
+An item is successful when every executable task's cell completed, failed when any cell
+errored, pending otherwise. Counts come from two grouped queries for a whole page.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from yardstick.models import Evaluation, TaskResult
+from yardstick.task.spec import is_executable
+
+
+def progress_of(session: Session, evaluations: Sequence[Evaluation]) -> dict[str, dict[str, Any]]:
+    ids = [e.id for e in evaluations]
+    if not ids:
+        return {}
+    ok = func.sum(case((TaskResult.status == "completed", 1), else_=0)).label("ok")
+    bad = func.max(case((TaskResult.status == "errored", 1), else_=0)).label("bad")
+    per_item = (
+        select(TaskResult.evaluation_id, TaskResult.item_id, ok, bad)
+        .where(TaskResult.evaluation_id.in_(ids))
+        .group_by(TaskResult.evaluation_id, TaskResult.item_id)
+        .subquery()
+    )
+    histogram = session.execute(
+        select(per_item.c.evaluation_id, per_item.c.ok, per_item.c.bad, func.count())
+        .group_by(per_item.c.evaluation_id, per_item.c.ok, per_item.c.bad)
+    ).all()
+    cells = session.execute(
+        select(
+            TaskResult.evaluation_id,
+            func.sum(case((TaskResult.status == "errored", 1), else_=0)),
+            func.sum(TaskResult.prompt_tokens),
+            func.sum(TaskResult.completion_tokens),
+        )
+        .where(TaskResult.evaluation_id.in_(ids))
+        .group_by(TaskResult.evaluation_id)
+    ).all()
+
+    executable = {e.id: sum(1 for t in e.tasks if is_executable(t)) for e in evaluations}
+    successful: dict[str, int] = defaultdict(int)
+    failed: dict[str, int] = defaultdict(int)
+    for evaluation_id, ok_cells, any_bad, count in histogram:
+        if any_bad:
+            failed[evaluation_id] += count
+        elif ok_cells >= executable[evaluation_id]:
+            successful[evaluation_id] += count
+    totals = {row[0]: row[1:] for row in cells}
+
+    out: dict[str, dict[str, Any]] = {}
+    for evaluation in evaluations:
+        total = evaluation.item_count
+        if executable[evaluation.id] == 0:
+            succeeded, failures = total, 0
+        else:
+            succeeded, failures = successful[evaluation.id], failed[evaluation.id]
+        errors, prompt_tokens, completion_tokens = totals.get(evaluation.id, (0, None, None))
+        out[evaluation.id] = {
+            "progress": {
+                "items": {
+                    "total": total,
+                    "successful": succeeded,
+                    "failed": failures,
+                    "pending": total - succeeded - failures,
+                }
+            },
+            "error_count": int(errors or 0),
+            "usage": {
+                "prompt_tokens": int(prompt_tokens or 0),
+                "completion_tokens": int(completion_tokens or 0),
+                "total_tokens": int((prompt_tokens or 0) + (completion_tokens or 0)),
+            },
+        }
+    return out

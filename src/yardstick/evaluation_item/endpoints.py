@@ -1,0 +1,49 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from yardstick.auth.dependencies import PrincipalDep
+from yardstick.db.session import ReadSessionDep
+from yardstick.evaluation_item.repository import ItemRow
+from yardstick.evaluation_item.schemas import EvaluationItemOut, item_json
+from yardstick.evaluation_item.service import evaluation_item_service
+from yardstick.kit.pagination import RowOrder
+from yardstick.kit.responses import JSONBody
+
+router = APIRouter(prefix="/v5/evaluation-items", tags=["evaluation items"])
+
+IncludeArchived = Annotated[bool, Query(description="Include items of archived evaluations")]
+
+
+@router.get("/{evaluation_item_id}", response_model=EvaluationItemOut)
+def get_evaluation_item(
+    evaluation_item_id: str,
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    include_archived: IncludeArchived = False,
+) -> JSONBody:
+    """Retrieve an evaluation item with its task results merged into `data`."""
+    item, cells = evaluation_item_service.get(
+        session, principal, evaluation_item_id, include_archived=include_archived
+    )
+    return JSONBody(item_json(item, cells))
+
+
+@router.get("")
+def list_evaluation_items(
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    params: RowOrder,
+    evaluation_id: str | None = None,
+    include_archived: IncludeArchived = False,
+) -> JSONBody:
+    """List evaluation items in row order, with their task results merged into `data`."""
+    page, cells = evaluation_item_service.list(
+        session,
+        principal,
+        params=params,
+        evaluation_id=evaluation_id,
+        include_archived=include_archived,
+    )
+    rows = [ItemRow(*row) for row in page.rows]
+    return JSONBody(page.envelope([item_json(row, cells[row.id]) for row in rows]))

@@ -1,0 +1,65 @@
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+
+from yardstick.evaluation_item.repository import Cell, ItemRow
+from yardstick.kit.responses import format_ts
+
+
+class EvaluationItemOut(BaseModel):
+    object: str = "evaluation.item"
+    id: str
+    evaluation_id: str
+    data: dict[str, Any]
+    dataset_item_id: str | None
+    dataset_item_version_num: int | None
+    task_errors: dict[str, dict[str, str]]
+    task_result_statuses: dict[str, str]
+    created_at: str
+    created_by_user_id: str
+    archived_at: str | None
+
+
+def item_json(item: ItemRow, cells: list[Cell]) -> dict[str, Any]:
+    """The input row with every task's result merged in under its alias (CONTRACT §5.2).
+
+    A task with no result yet reads `null` and status `pending`; a failed one reads `null` with
+    its error under `task_errors[alias]`.
+    """
+    by_alias = {cell.alias: cell for cell in cells}
+    results: dict[str, Any] = {}
+    statuses: dict[str, str] = {}
+    errors: dict[str, dict[str, str]] = {}
+    metadata: dict[str, dict[str, Any]] = {}
+    for task in item.tasks:
+        alias = task["alias"]
+        cell = by_alias.get(alias)
+        statuses[alias] = cell.status if cell else "pending"
+        results[alias] = cell.value if cell and cell.status == "completed" else None
+        if cell and cell.status == "errored":
+            errors[alias] = {"type": cell.error_type or "Error", "message": cell.error_message or ""}
+        if cell:
+            metadata[alias] = {
+                **(cell.details or {}),
+                "latency_ms": cell.latency_ms,
+                "attempts": cell.attempts,
+            }
+    data: Any = orjson.Fragment(item.data)
+    if results:
+        data = {**orjson.loads(item.data), **results}
+    return {
+        "object": "evaluation.item",
+        "id": item.id,
+        "evaluation_id": item.evaluation_id,
+        "data": data,
+        "dataset_item_id": item.dataset_item_id,
+        "dataset_item_version_num": item.dataset_item_version_num,
+        "task_errors": errors,
+        "task_result_statuses": statuses,
+        # Per cell: model usage, finish reason, latency, attempts (a forward-compatible extra).
+        "task_metadata": metadata,
+        "created_at": format_ts(item.created_at),
+        "created_by_user_id": item.created_by_user_id,
+        "archived_at": format_ts(item.archived_at),
+    }

@@ -1,0 +1,37 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yardstick.db.types import JSONList
+from yardstick.models.base import Base, IdMixin, TimestampMixin
+
+
+class Evaluation(IdMixin, TimestampMixin, Base):
+    __tablename__ = "evaluations"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    name: Mapped[str] = mapped_column(String(512))
+    description: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSONList, default=list)
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    # The tasks as submitted (configuration untouched) with their resolved task_type and alias.
+    tasks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    item_count: Mapped[int] = mapped_column(default=0)
+    created_by_user_id: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+    archived_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_evaluations_account_id_id", "account_id", "id"),)
+
+
+class EvaluationDataset(Base):
+    """A dataset an evaluation was built from, and the dataset version it pinned."""
+
+    __tablename__ = "evaluation_datasets"
+
+    evaluation_id: Mapped[str] = mapped_column(ForeignKey("evaluations.id"), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), primary_key=True)
+    dataset_version_num: Mapped[int]

@@ -1,0 +1,29 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yardstick.models.base import Base, IdMixin
+
+
+class EvaluationItem(IdMixin, Base):
+    """An evaluation's immutable input row. Its id orders the rows; results live in TaskResult.
+
+    Items are archived with their evaluation (CONTRACT §1.8), so `archived_at` is read from the
+    evaluation rather than copied onto every row.
+    """
+
+    __tablename__ = "evaluation_items"
+
+    account_id: Mapped[str] = mapped_column(String(128))
+    evaluation_id: Mapped[str] = mapped_column(ForeignKey("evaluations.id"))
+    # The row's JSON text exactly as received (or as read from the dataset item).
+    data: Mapped[str] = mapped_column(Text)
+    dataset_item_id: Mapped[str | None] = mapped_column(String(36))
+    dataset_item_version_num: Mapped[int | None]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_evaluation_items_evaluation_id_id", "evaluation_id", "id"),
+        Index("ix_evaluation_items_account_id_id", "account_id", "id"),
+    )

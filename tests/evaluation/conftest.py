@@ -1,0 +1,3 @@
+from tests.evaluation.api_server import server
+
+__all__ = ["server"]

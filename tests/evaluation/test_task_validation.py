@@ -1,0 +1,186 @@
+"""Bad tasks are 422s naming the task index and field; nothing is stored (CONTRACT §5.2 item 8)."""
+
+from typing import Any
+
+import pytest
+from scale_gp_beta import SGPClient, UnprocessableEntityError
+
+from tests.evaluation.helpers import (
+    MODEL,
+    configurations,
+    error_locs,
+    evaluation_ids,
+    make_question,
+    task,
+    unique,
+)
+
+FIRST = task("inference", {"model": MODEL}, alias="first")  # a valid task 0: the bad one is task 1
+MISSING = "question-that-does-not-exist"
+
+
+def without(task_type: str, key: str) -> Any:
+    configuration = dict(configurations(MISSING)[task_type])
+    del configuration[key]
+    return task(task_type, configuration)
+
+
+def reject(
+    client: SGPClient, tasks: list[Any], data: list[dict[str, object]] | None = None
+) -> list[list[Any]]:
+    """Create with `tasks`; assert the 422 and that nothing was stored; return the blamed fields."""
+    tag = unique("tag")
+    with pytest.raises(UnprocessableEntityError) as caught:
+        client.evaluations.create(
+            name=unique(), tags=[tag], data=data or [{"input": "x", "expected": "y"}], tasks=tasks
+        )
+    assert evaluation_ids(client, tag, include_archived=True) == []
+    return error_locs(caught.value)
+
+
+REQUIRED = [
+    ("chat_completion", "model"),
+    ("chat_completion", "messages"),
+    ("inference", "model"),
+    ("metric", "type"),
+    ("metric", "candidate"),
+    ("metric", "reference"),
+    ("auto_evaluation.question", "model"),
+    ("auto_evaluation.question", "prompt"),
+    ("auto_evaluation.question", "question_id"),
+    ("auto_evaluation.guided_decoding", "model"),
+    ("auto_evaluation.guided_decoding", "prompt"),
+    ("auto_evaluation.guided_decoding", "choices"),
+    ("contributor_evaluation.question", "question_id"),
+    ("contributor_evaluation.question", "layout"),
+    ("application_variant", "application_variant_id"),
+    ("application_variant", "inputs"),
+]
+
+
+@pytest.mark.parametrize(("task_type", "key"), REQUIRED)
+def test_missing_required_configuration_key(client: SGPClient, task_type: str, key: str) -> None:
+    bad = without(task_type, key)
+    if "question_id" in bad["configuration"]:
+        bad["configuration"]["question_id"] = make_question(client)
+
+    assert reject(client, [FIRST, bad]) == [["body", "tasks", 1, "configuration", key]]
+
+
+@pytest.mark.parametrize(
+    ("bad", "loc"),
+    [
+        (task("summarize", {"model": MODEL}), ["task_type"]),
+        (task("", {"model": MODEL}), ["task_type"]),
+        (task(None, {"prompt": "hi"}), ["task_type"]),
+        (task(None, {}), ["task_type"]),
+        (
+            task(None, {"type": "rouge3", "candidate": "item.a", "reference": "item.b"}),
+            ["task_type"],
+        ),
+        (
+            task("metric", {"type": "rouge3", "candidate": "item.a", "reference": "item.b"}),
+            ["configuration", "type"],
+        ),
+        (
+            task("auto_evaluation.guided_decoding", {"model": MODEL, "prompt": "p", "choices": []}),
+            ["configuration", "choices"],
+        ),
+        (task(None, {"model": MODEL, "prompt": "p", "choices": []}), ["configuration", "choices"]),
+        (
+            task("chat_completion", {"model": MODEL, "messages": "not a locator"}),
+            ["configuration", "messages"],
+        ),
+        (task("chat_completion", {"model": "", "messages": []}), ["configuration", "model"]),
+        (task("inference", {"model": "no-such-vendor/x"}), ["configuration", "model"]),
+        (task("inference", {"model": "gemini/x"}), ["configuration", "model"]),  # not configured
+        (task("inference", {"model": "unregistered-name"}), ["configuration", "model"]),
+        ({"task_type": "inference"}, ["configuration"]),
+        ({"task_type": "inference", "configuration": "item.config"}, ["configuration"]),
+    ],
+)
+def test_bad_task(client: SGPClient, bad: dict[str, Any], loc: list[Any]) -> None:
+    assert reject(client, [FIRST, bad]) == [["body", "tasks", 1, *loc]]
+
+
+@pytest.mark.parametrize(
+    "task_type", ["auto_evaluation.question", "contributor_evaluation.question"]
+)
+def test_unknown_question_id(client: SGPClient, task_type: str) -> None:
+    bad = task(task_type, configurations(MISSING)[task_type])
+
+    assert reject(client, [FIRST, bad]) == [["body", "tasks", 1, "configuration", "question_id"]]
+
+
+@pytest.mark.parametrize(
+    "task_type", ["auto_evaluation.question", "contributor_evaluation.question"]
+)
+def test_other_accounts_question_id(
+    client: SGPClient, other_client: SGPClient, task_type: str
+) -> None:
+    theirs = make_question(other_client)
+    bad = task(task_type, configurations(theirs)[task_type])
+
+    assert reject(client, [FIRST, bad]) == [["body", "tasks", 1, "configuration", "question_id"]]
+
+
+def test_duplicate_explicit_aliases(client: SGPClient) -> None:
+    tasks = [
+        FIRST,
+        task("inference", {"model": MODEL}, alias="second"),
+        task("chat_completion", configurations(MISSING)["chat_completion"], alias="first"),
+    ]
+
+    assert reject(client, tasks) == [["body", "tasks", 2, "alias"]]
+
+
+@pytest.mark.parametrize(
+    "task_type", ["chat_completion", "inference", "metric", "auto_evaluation.guided_decoding"]
+)
+def test_two_unnamed_tasks_of_one_type(client: SGPClient, task_type: str) -> None:
+    unnamed = task(task_type, configurations(MISSING)[task_type])
+
+    assert reject(client, [FIRST, unnamed, unnamed]) == [["body", "tasks", 2, "alias"]]
+
+
+def test_explicit_alias_clashing_with_a_default_one(client: SGPClient) -> None:
+    tasks = [
+        task("inference", {"model": MODEL}, alias="chat_completion"),
+        task("chat_completion", configurations(MISSING)["chat_completion"]),
+    ]
+
+    assert reject(client, tasks) == [["body", "tasks", 1, "alias"]]
+
+
+def test_alias_equal_to_an_input_key(client: SGPClient) -> None:
+    data: list[dict[str, object]] = [{"input": "x"}, {"input": "y", "expected": "z"}]
+
+    assert reject(client, [FIRST, task("inference", {"model": MODEL}, alias="expected")], data) == [
+        ["body", "tasks", 1, "alias"]
+    ]
+
+
+def test_default_alias_equal_to_an_input_key(client: SGPClient) -> None:
+    data: list[dict[str, object]] = [{"input": "x", "rougeL": 0.5}]
+    metric = task(None, configurations(MISSING)["metric"])
+
+    assert reject(client, [FIRST, metric], data) == [["body", "tasks", 1, "alias"]]
+
+
+def test_alias_equal_to_a_dataset_items_key(client: SGPClient) -> None:
+    dataset = client.datasets.create(name=unique("ds"), data=[{"question": "q", "answer": "a"}])
+
+    with pytest.raises(UnprocessableEntityError) as caught:
+        client.evaluations.create(
+            name=unique(),
+            dataset_id=dataset.id,
+            tasks=[task("inference", {"model": MODEL}, alias="answer")],
+        )
+
+    assert error_locs(caught.value) == [["body", "tasks", 0, "alias"]]
+
+
+def test_the_first_bad_task_is_named(client: SGPClient) -> None:
+    tasks = [FIRST, task("inference", {}), task("metric", {})]
+
+    assert reject(client, tasks) == [["body", "tasks", 1, "configuration", "model"]]
