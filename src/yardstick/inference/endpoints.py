@@ -1,0 +1,111 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import StreamingResponse
+
+from yardstick.auth.dependencies import PrincipalDep
+from yardstick.db.session import SessionFactory
+from yardstick.inference.schemas import (
+    ChatCompletionCreate,
+    CompletionCreate,
+    InferenceCreate,
+    ModelDefinitionList,
+)
+from yardstick.inference.service import inference_service
+from yardstick.kit.body import OrjsonRoute
+from yardstick.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, SortOrder
+from yardstick.kit.responses import JSONBody
+from yardstick.provider import get_providers
+
+
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    # Read the providers file at startup: a broken one stops the server here. The sessions are
+    # closed by the app's own lifespan (main.py), after the engine has stopped using them.
+    get_providers()
+    yield
+
+
+router = APIRouter(prefix="/v5", tags=["inference"], route_class=OrjsonRoute, lifespan=_lifespan)
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown model, or its vendor is not configured"},
+    502: {"description": "The upstream failed on every attempt (x-should-retry: false)"},
+    503: {"description": "The upstream rate-limited every attempt (x-should-retry: false)"},
+}
+_SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+
+
+def _sessions(request: Request) -> SessionFactory:
+    sessions: SessionFactory = request.app.state.sessions
+    return sessions
+
+
+Sessions = Annotated[SessionFactory, Depends(_sessions)]
+
+
+@router.post("/chat/completions", responses=_ERRORS)
+async def create_chat_completion(
+    body: ChatCompletionCreate, principal: PrincipalDep, sessions: Sessions
+) -> Any:
+    """Chat completion from `vendor/name` or a registered model; `stream: true` answers with SSE."""
+    model, upstream = body.model, body.upstream_body()
+    if body.stream:
+        events = await inference_service.stream_chat_completion(
+            sessions, principal, model=model, body=upstream
+        )
+        return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
+    return JSONBody(
+        await inference_service.chat_completion(sessions, principal, model=model, body=upstream)
+    )
+
+
+@router.get("/chat/completions/models", response_model=ModelDefinitionList)
+async def list_chat_completion_models(
+    principal: PrincipalDep,
+    sessions: Sessions,
+    limit: Annotated[
+        int, Query(ge=1, description=f"Page size, at most {MAX_LIMIT}")
+    ] = DEFAULT_LIMIT,
+    starting_after: Annotated[str | None, Query(description="A `vendor/name` cursor")] = None,
+    ending_before: Annotated[str | None, Query(description="A `vendor/name` cursor")] = None,
+    sort_order: SortOrder = "asc",
+    model_vendor: str | None = None,
+) -> JSONBody:
+    """Models of the configured vendors and the account's registered models, by vendor/name."""
+    page = await inference_service.list_models(
+        sessions,
+        principal,
+        vendor=model_vendor,
+        limit=limit,
+        starting_after=starting_after,
+        ending_before=ending_before,
+        sort_order=sort_order,
+    )
+    return JSONBody(page)
+
+
+@router.post("/completions", responses=_ERRORS)
+async def create_completion(
+    body: CompletionCreate, principal: PrincipalDep, sessions: Sessions
+) -> Any:
+    """Text completion from `vendor/name` or a registered model; `stream: true` answers with SSE."""
+    model, upstream = body.model, body.upstream_body()
+    if body.stream:
+        events = await inference_service.stream_completion(
+            sessions, principal, model=model, body=upstream
+        )
+        return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
+    return JSONBody(
+        await inference_service.completion(sessions, principal, model=model, body=upstream)
+    )
+
+
+@router.post("/inference", responses=_ERRORS)
+async def create_inference(
+    body: InferenceCreate, principal: PrincipalDep, sessions: Sessions
+) -> JSONBody:
+    """Generic inference: `args` with `messages` is a chat completion, with `prompt` a completion"""
+    return JSONBody(await inference_service.inference(sessions, principal, body=body))

@@ -1,0 +1,61 @@
+"""Bodies of the inference endpoints (CONTRACT §3.8–3.10).
+
+Only what the server reads is typed; every other key (temperature, tools, `extra_body` keys …)
+is kept and passed through to the upstream model as it came.
+"""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+
+class _PassThrough(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field(
+        description="`vendor/name` (e.g. openai/gpt-4o) or the name of a registered model"
+    )
+    stream: bool | None = None
+
+    def upstream_body(self) -> dict[str, Any]:
+        """What goes upstream: everything sent but `model` and `stream` (set by the provider)."""
+        return self.model_dump(exclude_unset=True, exclude={"model", "stream"})
+
+
+class ChatCompletionCreate(_PassThrough):
+    messages: list[dict[str, Any]] = Field(description="OpenAI chat messages")
+
+
+class CompletionCreate(_PassThrough):
+    prompt: str | list[Any] = Field(description="A prompt, or a list of prompts or token ids")
+
+
+class InferenceConfiguration(BaseModel):
+    num_retries: StrictInt | None = Field(default=None, ge=0)
+    timeout_seconds: StrictInt | None = Field(default=None, gt=0)
+
+
+class InferenceCreate(BaseModel):
+    model: str = Field(description="`vendor/name` or the name of a registered model")
+    args: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The upstream call's body: with `messages` a chat completion, "
+        "with `prompt` a completion",
+    )
+    inference_configuration: InferenceConfiguration | None = None
+
+
+class ModelDefinition(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+
+    model_name: str
+    model_type: Literal["generic", "completion", "chat_completion"]
+    model_vendor: str
+
+
+class ModelDefinitionList(BaseModel):
+    object: Literal["list"] = "list"
+    items: list[ModelDefinition]
+    has_more: bool
+    total: int
+    limit: int

@@ -1,0 +1,245 @@
+"""Rules of the inference endpoints: route the model, call the provider, map its failures to HTTP.
+
+The request path holds no database connection during a model call: a registered model is looked
+up (in a worker thread, in its own short session) before the call, and only when the model
+string can name one (`wants_registered`).
+
+Failures map to statuses the official client handles well (CONTRACT §1.5/1.6): an unknown or
+unconfigured model is a 404; an upstream 4xx keeps its status (400, 404, 413, 422; any other 4xx
+becomes 400, and 401/403 — our credentials, not the caller's — a 502); retries exhausted are a
+502 (503 for rate limits) with `x-should-retry: false`, since the provider layer has already
+retried and the client must not multiply the attempts.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any, cast
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+
+from yardstick.auth.service import Principal
+from yardstick.db.session import SessionFactory
+from yardstick.errors import AppError, Unprocessable
+from yardstick.inference.schemas import InferenceCreate
+from yardstick.inference_model.repository import inference_model_repository
+from yardstick.inference_model.service import resolve_registered_model
+from yardstick.kit.pagination import MAX_LIMIT, SortOrder
+from yardstick.models import InferenceModel
+from yardstick.provider import (
+    InvalidRequest,
+    ModelNotFound,
+    ModelNotReady,
+    ModelRoute,
+    ProviderError,
+    ProviderNotConfigured,
+    RateLimited,
+    UpstreamRejected,
+    get_providers,
+    wants_registered,
+)
+
+_PASSED_THROUGH = frozenset({400, 404, 413, 422})
+
+
+class ModelCallFailed(AppError):
+    """A provider failure, with the status it maps to (see the module docstring)."""
+
+    def __init__(self, status_code: int, detail: str, *, final: bool = False) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.headers = {"x-should-retry": "false"} if final else {}
+
+
+def http_error(exc: ProviderError) -> AppError:
+    if isinstance(exc, ModelNotFound | ProviderNotConfigured):
+        return ModelCallFailed(404, exc.message)
+    if isinstance(exc, ModelNotReady):
+        return ModelCallFailed(400, exc.message)
+    if isinstance(exc, InvalidRequest):
+        return Unprocessable(["body", "args"], exc.message)
+    if isinstance(exc, UpstreamRejected) and exc.status_code in (401, 403):
+        return ModelCallFailed(
+            502, f"the upstream refused Yardstick's credentials: {exc.message}", final=True
+        )
+    if isinstance(exc, UpstreamRejected):
+        status = exc.status_code if exc.status_code in _PASSED_THROUGH else 400
+        return ModelCallFailed(status or 400, exc.message)
+    attempts = f" (gave up after {exc.attempts} attempts)" if exc.attempts > 1 else ""
+    status = 503 if isinstance(exc, RateLimited) else 502
+    return ModelCallFailed(status, f"{exc.type}: {exc.message}{attempts}", final=True)
+
+
+def _sse(event: dict[str, Any]) -> bytes:
+    return b"data: " + orjson.dumps(event) + b"\n\n"
+
+
+class InferenceService:
+    async def route(self, sessions: SessionFactory, principal: Principal, model: str) -> ModelRoute:
+        providers = get_providers()
+        registered = None
+        if wants_registered(model):
+            registered = await run_in_threadpool(
+                self._registered, sessions, principal.account_id, model
+            )
+        try:
+            return providers.route(model, registered)
+        except ProviderError as exc:
+            raise http_error(exc) from exc
+
+    @staticmethod
+    def _registered(sessions: SessionFactory, account_id: str, model: str) -> Any:
+        with sessions.read() as session:
+            return resolve_registered_model(session, account_id, model)
+
+    async def chat_completion(
+        self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        route = await self.route(sessions, principal, model)
+        try:
+            result = await get_providers().chat_completion(route, body)
+        except ProviderError as exc:
+            raise http_error(exc) from exc
+        result.response.setdefault("object", "chat.completion")
+        return result.response
+
+    async def completion(
+        self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        route = await self.route(sessions, principal, model)
+        try:
+            result = await get_providers().completion(route, body)
+        except ProviderError as exc:
+            raise http_error(exc) from exc
+        result.response.setdefault("object", "text_completion")
+        return result.response
+
+    async def stream_chat_completion(
+        self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
+    ) -> AsyncIterator[bytes]:
+        route = await self.route(sessions, principal, model)
+        chunks = get_providers().stream_chat_completion(route, body)
+        return await self._sse_stream(chunks, "chat.completion.chunk")
+
+    async def stream_completion(
+        self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
+    ) -> AsyncIterator[bytes]:
+        route = await self.route(sessions, principal, model)
+        chunks = get_providers().stream_completion(route, body)
+        return await self._sse_stream(chunks, "text_completion")
+
+    async def _sse_stream(
+        self, chunks: AsyncIterator[dict[str, Any]], object_name: str
+    ) -> AsyncIterator[bytes]:
+        """The SSE body of a stream (CONTRACT §1.9): no `[DONE]`; a failure is one error event.
+
+        The first chunk is awaited here, so a failure before any output is a plain HTTP error.
+        """
+        try:
+            first: dict[str, Any] | None = await anext(chunks)
+        except StopAsyncIteration:
+            first = None
+        except ProviderError as exc:
+            raise http_error(exc) from exc
+
+        async def events() -> AsyncIterator[bytes]:
+            try:
+                if first is None:
+                    return
+                first.setdefault("object", object_name)
+                yield _sse(first)
+                async for chunk in chunks:
+                    chunk.setdefault("object", object_name)
+                    yield _sse(chunk)
+            except ProviderError as exc:
+                yield _sse({"error": {"message": exc.message, "type": exc.type}})
+            finally:
+                await chunks.aclose()  # type: ignore[attr-defined]
+
+        return events()
+
+    async def inference(
+        self, sessions: SessionFactory, principal: Principal, *, body: InferenceCreate
+    ) -> dict[str, Any]:
+        route = await self.route(sessions, principal, body.model)
+        settings = body.inference_configuration
+        timeout = settings.timeout_seconds if settings else None
+        attempts = (
+            settings.num_retries + 1 if settings and settings.num_retries is not None else None
+        )
+        try:
+            result = await get_providers().inference(
+                route, body.args, timeout=timeout, max_attempts=attempts
+            )
+        except ProviderError as exc:
+            raise http_error(exc) from exc
+        return {"response": result.response, "object": "generic_inference"}
+
+    async def list_models(
+        self,
+        sessions: SessionFactory,
+        principal: Principal,
+        *,
+        vendor: str | None,
+        limit: int,
+        starting_after: str | None,
+        ending_before: str | None,
+        sort_order: SortOrder,
+    ) -> dict[str, Any]:
+        """The configured vendors' models and the account's registered models, by `vendor/name`.
+
+        The list is assembled from live upstream answers, so a cursor is a position in the
+        order (`vendor/name`), not a row that must still exist.
+        """
+        providers = get_providers()
+        vendors = [name for name in providers.vendors if vendor is None or name == vendor]
+        listed = await asyncio.gather(*(providers.list_models(name) for name in vendors))
+        entries: dict[str, dict[str, str]] = {}
+        for name, models in zip(vendors, listed, strict=True):
+            for model in models:
+                entries[f"{name}/{model}"] = {
+                    "model_name": model,
+                    "model_type": "chat_completion",
+                    "model_vendor": name,
+                }
+        for row in await run_in_threadpool(self._registered_rows, sessions, principal, vendor):
+            entries[f"{row['model_vendor']}/{row['model_name']}"] = row
+
+        keys = sorted(entries, reverse=sort_order == "desc")
+
+        def after(key: str, cursor: str) -> bool:
+            """Whether `key` comes after `cursor` in the requested order."""
+            return key > cursor if sort_order == "asc" else key < cursor
+
+        if starting_after is not None:
+            keys = [k for k in keys if after(k, starting_after)]
+        limit = min(limit, MAX_LIMIT)
+        if ending_before is not None:
+            keys = [k for k in keys if after(ending_before, k)]
+            page, has_more = keys[-limit:], len(keys) > limit
+        else:
+            page, has_more = keys[:limit], len(keys) > limit
+        return {
+            "object": "list",
+            "items": [entries[k] for k in page],
+            "has_more": has_more,
+            "total": len(entries),
+            "limit": limit,
+        }
+
+    @staticmethod
+    def _registered_rows(
+        sessions: SessionFactory, principal: Principal, vendor: str | None
+    ) -> list[dict[str, str]]:
+        stmt = inference_model_repository.list_stmt(
+            account_id=principal.account_id, vendor=vendor, name=None
+        )
+        with sessions.read() as session:
+            models = cast(list[InferenceModel], session.scalars(stmt).all())
+        return [
+            {"model_name": m.name, "model_type": m.model_type, "model_vendor": m.model_vendor}
+            for m in models
+        ]
+
+
+inference_service = InferenceService()

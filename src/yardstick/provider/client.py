@@ -1,0 +1,260 @@
+"""One vendor's HTTP client on one event loop: session, calls in flight, rate limit, retries.
+
+Objects: a `VendorClient` owns a long-lived aiohttp `ClientSession` whose connector allows as
+many connections as the vendor's concurrency, an `asyncio.Semaphore` of the same size (the cap on
+calls in flight: a call holds a slot from its request until its body, or its whole stream, is
+read) and an optional token bucket. asyncio primitives and aiohttp sessions belong to one event
+loop, so `Providers` keeps one `VendorClient` per vendor per loop; the API and the engine share
+the one loop of their process, so the cap holds for the process.
+
+Flow of a call: take a slot → take a token → POST → read. A 2xx is parsed and returned. A 408,
+409, 429 or 5xx, a timeout or a connection error gives the slot back, sleeps (`retry-after-ms` /
+`retry-after` when the upstream sent one, else full-jitter backoff) and tries again, up to
+`max_attempts` attempts; any other status is final at once. An upstream `x-should-retry`
+header overrides the status rule either way. A stream is retried only until its
+first event: after that a failure is raised to the consumer, who has already seen output.
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+
+from yardstick.provider.config import VendorConfig
+from yardstick.provider.errors import (
+    ConnectionFailed,
+    ProviderError,
+    RateLimited,
+    Timeout,
+    UpstreamError,
+    UpstreamRejected,
+)
+from yardstick.provider.limits import TokenBucket, backoff_seconds, retry_after_seconds
+
+RETRYABLE_STATUSES = frozenset({408, 409, 429})
+# Long enough to keep a connection across the gaps of a busy run, shorter than most servers'.
+_KEEPALIVE_SECONDS = 30.0
+
+
+@dataclass
+class CallResult:
+    response: dict[str, Any]
+    latency_ms: float  # of the attempt that succeeded
+    attempts: int
+
+
+@dataclass
+class _Failure:
+    error: ProviderError
+    retryable: bool
+    delay: float | None = None  # what the upstream asked for, if anything
+
+
+def upstream_message(raw: bytes) -> str:
+    """The message of an upstream error body (OpenAI's `{"error": {"message"}}` and kin)."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw.decode("utf-8", "replace").strip()[:1000] or "(empty body)"
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict):
+            for key in ("message", "detail", "error"):
+                if isinstance(error.get(key), str):
+                    return str(error[key])
+        if isinstance(error, str):
+            return error
+        if "detail" in body:
+            return orjson.dumps(body["detail"]).decode()[:1000]
+    return raw.decode("utf-8", "replace")[:1000]
+
+
+class VendorClient:
+    def __init__(self, config: VendorConfig) -> None:
+        self.config = config
+        self.semaphore = asyncio.Semaphore(config.concurrency)
+        self.limiter = TokenBucket(config.rate_limit, config.burst) if config.rate_limit else None
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self.config.concurrency, keepalive_timeout=_KEEPALIVE_SECONDS
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers=self.config.request_headers()
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        async with self.semaphore:
+            if self.limiter is not None:
+                await self.limiter.acquire()
+            yield
+
+    def _name(self) -> str:
+        return f"{self.config.name} ({self.config.base_url})"
+
+    def _status_failure(self, status: int, headers: Any, raw: bytes, attempt: int) -> _Failure:
+        message = f"{self.config.name} returned {status}: {upstream_message(raw)}"
+        delay = retry_after_seconds(headers)
+        retryable = status in RETRYABLE_STATUSES or status >= 500
+        # An upstream that says whether to retry (OpenAI, or another Yardstick) knows best.
+        should_retry = headers.get("x-should-retry")
+        if should_retry in ("true", "false"):
+            retryable = should_retry == "true"
+        if status == 429:
+            error: ProviderError = RateLimited(message, status_code=status, attempts=attempt)
+        elif status in RETRYABLE_STATUSES or status >= 500:
+            error = UpstreamError(message, status_code=status, attempts=attempt)
+        else:
+            error = UpstreamRejected(message, status_code=status, attempts=attempt)
+        return _Failure(error, retryable, delay)
+
+    def _transport_failure(self, exc: BaseException, attempt: int, timeout: float) -> _Failure:
+        if isinstance(exc, TimeoutError):
+            message = f"{self._name()} did not answer within {timeout:g} s"
+            return _Failure(Timeout(message, attempts=attempt), True)
+        message = f"cannot reach {self._name()}: {type(exc).__name__}: {exc}"
+        return _Failure(ConnectionFailed(message, attempts=attempt), True)
+
+    async def _pause(self, failure: _Failure, attempt: int, max_attempts: int) -> None:
+        """Raise the failure when it is final, else sleep before the next attempt."""
+        if not failure.retryable or attempt >= max_attempts:
+            raise failure.error
+        await asyncio.sleep(
+            failure.delay if failure.delay is not None else backoff_seconds(attempt)
+        )
+
+    async def post_json(
+        self, path: str, body: dict[str, Any], *, timeout: float, max_attempts: int
+    ) -> CallResult:
+        payload = orjson.dumps(body)
+        url = self.config.url(path)
+        client_timeout = aiohttp.ClientTimeout(total=timeout)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with self._slot():
+                    started = time.perf_counter()
+                    async with self.session().post(
+                        url, data=payload, timeout=client_timeout
+                    ) as resp:
+                        raw = await resp.read()
+                        latency_ms = (time.perf_counter() - started) * 1000
+                        if resp.status < 300:
+                            return CallResult(self._parse(raw, attempt), latency_ms, attempt)
+                        failure = self._status_failure(resp.status, resp.headers, raw, attempt)
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                failure = self._transport_failure(exc, attempt, timeout)
+            await self._pause(failure, attempt, max_attempts)
+
+    def _parse(self, raw: bytes, attempt: int) -> dict[str, Any]:
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise UpstreamError(
+                f"{self._name()} answered with something other than a JSON object: {raw[:200]!r}",
+                attempts=attempt,
+            )
+        return parsed
+
+    async def stream_events(
+        self, path: str, body: dict[str, Any], *, timeout: float, max_attempts: int
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The JSON events of an SSE response, without OpenAI's `[DONE]` sentinel."""
+        payload = orjson.dumps(body)
+        url = self.config.url(path)
+        # A stream may run for long: bound the connect and each wait for data, not the total.
+        client_timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with self._slot():
+                    async with self.session().post(
+                        url, data=payload, timeout=client_timeout
+                    ) as resp:
+                        if resp.status < 300:
+                            async for event in self._events(resp, attempt, timeout):
+                                yield event
+                            return
+                        raw = await resp.read()
+                        failure = self._status_failure(resp.status, resp.headers, raw, attempt)
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                failure = self._transport_failure(exc, attempt, timeout)
+            await self._pause(failure, attempt, max_attempts)
+
+    async def _events(
+        self, resp: aiohttp.ClientResponse, attempt: int, timeout: float
+    ) -> AsyncIterator[dict[str, Any]]:
+        # Once the status is 200 the stream is under way: failures are final (see module doc).
+        # Lines are split here rather than by `readline`, which refuses lines over 128 KiB.
+        data: list[bytes] = []
+        buffer = b""
+        try:
+            async for chunk in resp.content.iter_any():
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    for event in self._line(line, data, attempt):
+                        if event is None:
+                            return
+                        yield event
+            for event in self._line(buffer, data, attempt):
+                if event is not None:
+                    yield event
+            for event in self._line(b"", data, attempt):
+                if event is not None:
+                    yield event
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise self._transport_failure(exc, attempt, timeout).error from exc
+
+    def _line(self, line: bytes, data: list[bytes], attempt: int) -> list[dict[str, Any] | None]:
+        """Feed one SSE line; a blank line ends an event (None stands for `[DONE]`)."""
+        line = line.rstrip(b"\r")
+        if line.startswith(b"data:"):
+            data.append(line[5:].lstrip(b" "))
+            return []
+        if line or not data:  # comments (`: ping`), `event:`/`id:` fields, stray blank lines
+            return []
+        payload = b"\n".join(data)
+        data.clear()
+        return [self._event(payload, attempt)]
+
+    def _event(self, data: bytes, attempt: int) -> dict[str, Any] | None:
+        if data == b"[DONE]":
+            return None
+        event = self._parse(data, attempt)
+        if "error" in event and "choices" not in event:
+            raise UpstreamError(
+                f"{self.config.name} failed mid-stream: {upstream_message(data)}", attempts=attempt
+            )
+        return event
+
+    async def get_json(self, path: str, *, timeout: float) -> dict[str, Any]:
+        """One GET, not retried (used for listings, which tolerate failures)."""
+        try:
+            async with self._slot():
+                async with self.session().get(
+                    self.config.url(path), timeout=aiohttp.ClientTimeout(total=timeout)
+                ) as resp:
+                    raw = await resp.read()
+                    if resp.status >= 300:
+                        raise self._status_failure(resp.status, resp.headers, raw, 1).error
+                    return self._parse(raw, 1)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise self._transport_failure(exc, 1, timeout).error from exc

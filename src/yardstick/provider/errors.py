@@ -1,0 +1,82 @@
+"""What a model call can fail with.
+
+Every failure is a `ProviderError` with a short `type` (it becomes a cell's error type and the
+`type` of a stream's error event), a `message`, and `status_code`: the upstream HTTP status when
+the upstream answered, else None. These are not `AppError`s: the same failure is a 404 or a 502
+on the inference endpoints but a per-item error in an evaluation, so each caller maps them
+(`yardstick.inference.service` does it for HTTP).
+"""
+
+
+class ProviderError(Exception):
+    type = "ProviderError"
+
+    def __init__(self, message: str, *, status_code: int | None = None, attempts: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        # Upstream calls made before giving up (0 when none was made: routing errors).
+        self.attempts = attempts
+
+
+class ModelNotFound(ProviderError):
+    """The model string names no vendor and no registered model."""
+
+    type = "ModelNotFound"
+
+    def __init__(self, model: str, reason: str | None = None) -> None:
+        super().__init__(
+            reason
+            or f"unknown model {model!r}: use vendor/name (e.g. openai/gpt-4o) "
+            "or the name of a model registered through /v5/models"
+        )
+        self.model = model
+
+
+class ProviderNotConfigured(ProviderError):
+    type = "ProviderNotConfigured"
+
+    def __init__(self, vendor: str, hint: str) -> None:
+        super().__init__(f"vendor {vendor!r} is not configured: {hint}")
+        self.vendor = vendor
+
+
+class ModelNotReady(ProviderError):
+    """A registered model that is still `deploying` (CONTRACT §6 row 15)."""
+
+    type = "ModelNotReady"
+
+    def __init__(self, model: str) -> None:
+        super().__init__(f"model {model!r} is deploying; call it once its status is ready")
+
+
+class InvalidRequest(ProviderError):
+    """The call cannot be made from what was given (e.g. inference args without messages/prompt)."""
+
+    type = "InvalidRequest"
+
+
+class UpstreamRejected(ProviderError):
+    """A 4xx the upstream will give again for the same request, so it is never retried."""
+
+    type = "UpstreamRejected"
+
+
+class UpstreamError(ProviderError):
+    """A 5xx (or 408/409) that outlived every attempt, or a response that is not what we expect."""
+
+    type = "UpstreamError"
+
+
+class RateLimited(ProviderError):
+    """429 on every attempt."""
+
+    type = "RateLimited"
+
+
+class Timeout(ProviderError):
+    type = "Timeout"
+
+
+class ConnectionFailed(ProviderError):
+    type = "ConnectionFailed"

@@ -1,0 +1,298 @@
+"""Routing a `model` string to a vendor, and the calls the engine and the endpoints make.
+
+Routing (`Providers.route`): a registered model wins when the caller found one (the caller does
+the lookup, see `wants_registered`): an `llmengine` model goes to the `llmengine` vendor with
+upstream model `vendor_configuration.model`, a `launch` model to the `launch` vendor under its
+registered name. Otherwise `vendor/name` goes to `vendor` with upstream model `name` (which may
+itself hold slashes: `llmengine/meta-llama/Llama-3-8B`). Routing does no I/O, so the engine can
+check every task's model when an evaluation is created.
+
+All vendors speak the OpenAI HTTP API: chat completions at `/chat/completions`, completions at
+`/completions`, the model list at `/models`, all under the vendor's base URL.
+"""
+
+import asyncio
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from yardstick.config import Settings, get_settings
+from yardstick.provider.client import CallResult, VendorClient
+from yardstick.provider.config import VENDORS, VendorConfig, hint, load_vendor_configs
+from yardstick.provider.errors import (
+    InvalidRequest,
+    ModelNotFound,
+    ModelNotReady,
+    ProviderError,
+    ProviderNotConfigured,
+)
+
+log = logging.getLogger(__name__)
+
+# Vendors whose models are registered through /v5/models rather than named upstream.
+REGISTRY_VENDORS = ("llmengine", "launch")
+# A vendor's /models answer is reused this long; a failure is remembered for less.
+MODELS_CACHE_SECONDS = 60.0
+MODELS_FAILURE_CACHE_SECONDS = 10.0
+MODELS_TIMEOUT_SECONDS = 10.0
+
+
+class RegisteredModel(Protocol):
+    """What routing reads of a registered model (an `InferenceModel` row)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def model_vendor(self) -> str: ...
+    @property
+    def vendor_configuration(self) -> dict[str, Any]: ...
+    @property
+    def status(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ModelRoute:
+    model: str  # as the caller wrote it
+    vendor: str
+    upstream_model: str  # the `model` sent upstream
+    registered: bool = False
+
+
+def wants_registered(model: str) -> bool:
+    """Whether the caller should look `model` up in the registry before routing it.
+
+    True for a bare name and for `llmengine/…` or `launch/…`, where a registered model of that
+    name (`resolve_registered_model` accepts `vendor/name`) takes precedence over the vendor's
+    upstream model of the same name.
+    """
+    return "/" not in model or model.partition("/")[0] in REGISTRY_VENDORS
+
+
+class Providers:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.vendors: dict[str, VendorConfig] = load_vendor_configs(settings)
+        self._clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[str, VendorClient]
+        ] = weakref.WeakKeyDictionary()
+        self._models: dict[str, tuple[float, list[str]]] = {}
+
+    # Routing ------------------------------------------------------------------------------------
+
+    def route(self, model: str, registered: RegisteredModel | None = None) -> ModelRoute:
+        if registered is not None:
+            return self._registered_route(model, registered)
+        vendor, slash, name = model.partition("/")
+        if not slash:
+            raise ModelNotFound(model)
+        if not vendor or not name:
+            raise ModelNotFound(model, f"invalid model {model!r}: expected vendor/name")
+        if vendor not in self.vendors:
+            if vendor not in VENDORS:
+                raise ModelNotFound(
+                    model,
+                    f"unknown vendor {vendor!r} in model {model!r}: use one of "
+                    f"{', '.join(VENDORS)}, or declare it in the providers file",
+                )
+            raise ProviderNotConfigured(vendor, hint(vendor))
+        return ModelRoute(model=model, vendor=vendor, upstream_model=name)
+
+    def _registered_route(self, model: str, registered: RegisteredModel) -> ModelRoute:
+        vendor = registered.model_vendor
+        if vendor == "llmengine":
+            upstream = registered.vendor_configuration.get("model")
+            if not isinstance(upstream, str) or not upstream:
+                raise ModelNotFound(
+                    model, f"registered model {model!r} has no vendor_configuration.model"
+                )
+        else:
+            upstream = registered.name
+        if registered.status != "ready":
+            raise ModelNotReady(model)
+        if vendor not in self.vendors:
+            raise ProviderNotConfigured(vendor, hint(vendor))
+        return ModelRoute(model=model, vendor=vendor, upstream_model=upstream, registered=True)
+
+    def check(self, model: str, registered: RegisteredModel | None = None) -> None:
+        """Raise what `route` would; no I/O (the engine calls it when an evaluation is created)."""
+        self.route(model, registered)
+
+    # Calls --------------------------------------------------------------------------------------
+
+    def client(self, vendor: str) -> VendorClient:
+        """The vendor's client on the running event loop, made on first use."""
+        loop = asyncio.get_running_loop()
+        clients = self._clients.setdefault(loop, {})
+        client = clients.get(vendor)
+        if client is None:
+            client = clients[vendor] = VendorClient(self.vendors[vendor])
+        return client
+
+    def _limits(
+        self, route: ModelRoute, timeout: float | None, max_attempts: int | None
+    ) -> tuple[VendorClient, float, int]:
+        client = self.client(route.vendor)
+        config = client.config
+        return (
+            client,
+            timeout if timeout is not None else config.timeout_seconds,
+            max(1, max_attempts if max_attempts is not None else config.max_attempts),
+        )
+
+    async def chat_completion(
+        self,
+        route: ModelRoute,
+        body: dict[str, Any],
+        *,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+    ) -> CallResult:
+        client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
+        return await client.post_json(
+            "/chat/completions",
+            _body(body, route, stream=False),
+            timeout=timeout_s,
+            max_attempts=attempts,
+        )
+
+    async def completion(
+        self,
+        route: ModelRoute,
+        body: dict[str, Any],
+        *,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+    ) -> CallResult:
+        client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
+        return await client.post_json(
+            "/completions",
+            _body(body, route, stream=False),
+            timeout=timeout_s,
+            max_attempts=attempts,
+        )
+
+    def stream_chat_completion(
+        self,
+        route: ModelRoute,
+        body: dict[str, Any],
+        *,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
+        return client.stream_events(
+            "/chat/completions",
+            _body(body, route, stream=True),
+            timeout=timeout_s,
+            max_attempts=attempts,
+        )
+
+    def stream_completion(
+        self,
+        route: ModelRoute,
+        body: dict[str, Any],
+        *,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
+        return client.stream_events(
+            "/completions",
+            _body(body, route, stream=True),
+            timeout=timeout_s,
+            max_attempts=attempts,
+        )
+
+    async def inference(
+        self,
+        route: ModelRoute,
+        args: dict[str, Any],
+        *,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+    ) -> CallResult:
+        """Generic inference, OpenAI-compatible: `messages` → chat, `prompt` → completion."""
+        if "messages" in args:
+            call = self.chat_completion
+        elif "prompt" in args:
+            call = self.completion
+        else:
+            raise InvalidRequest(
+                f"args for {route.model!r} must hold `messages` (a chat completion) "
+                "or `prompt` (a completion)"
+            )
+        return await call(route, args, timeout=timeout, max_attempts=max_attempts)
+
+    # Listing ------------------------------------------------------------------------------------
+
+    async def list_models(self, vendor: str) -> list[str]:
+        """The vendor's model names: its `models` setting, else its `/models`, cached briefly.
+
+        A failing vendor lists nothing (and is asked again after a short pause): one vendor
+        that is down must not break the listing of the others.
+        """
+        config = self.vendors[vendor]
+        if config.models is not None:
+            return list(config.models)
+        now = time.monotonic()
+        cached = self._models.get(vendor)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            body = await self.client(vendor).get_json("/models", timeout=MODELS_TIMEOUT_SECONDS)
+            names = sorted(
+                {
+                    str(entry["id"])
+                    for entry in body.get("data", [])
+                    if isinstance(entry, dict) and "id" in entry
+                }
+            )
+            self._models[vendor] = (now + MODELS_CACHE_SECONDS, names)
+        except ProviderError as exc:
+            log.warning("listing models of %s failed: %s", vendor, exc.message)
+            names = []
+            self._models[vendor] = (now + MODELS_FAILURE_CACHE_SECONDS, names)
+        return names
+
+    # Lifecycle ----------------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close the running loop's HTTP sessions (at shutdown)."""
+        clients = self._clients.pop(asyncio.get_running_loop(), {})
+        await asyncio.gather(*(client.close() for client in clients.values()))
+
+
+def _body(body: dict[str, Any], route: ModelRoute, *, stream: bool) -> dict[str, Any]:
+    out = {**body, "model": route.upstream_model}
+    if stream:
+        out["stream"] = True
+    else:
+        out.pop("stream", None)
+        out.pop("stream_options", None)  # only valid with stream; some servers reject it alone
+    return out
+
+
+_providers: Providers | None = None
+
+
+def get_providers() -> Providers:
+    """The process-wide `Providers`, built from `get_settings()` on first use."""
+    global _providers
+    if _providers is None:
+        _providers = Providers(get_settings())
+    return _providers
+
+
+def reset_providers() -> None:
+    """Forget the singleton (tests); the next `get_providers()` reads the settings again."""
+    global _providers
+    _providers = None
+
+
+async def close_providers() -> None:
+    """Close the singleton's sessions on the running loop, if it was ever built."""
+    if _providers is not None:
+        await _providers.aclose()

@@ -1,0 +1,48 @@
+"""Building a `Providers` in the test process against the fake model server."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tests.fixtures.fake_model_server import FakeModels
+from yardstick.config import Settings
+from yardstick.provider import Providers
+
+T = TypeVar("T")
+KEY = "sk-fake-key"
+HELLO = {"messages": [{"role": "user", "content": "hello there"}]}
+
+
+def settings(**overrides: Any) -> Settings:
+    """Settings that ignore the developer's own OPENAI_*/ANTHROPIC_* variables."""
+    values: dict[str, Any] = {
+        "openai_api_key": None,
+        "openai_base_url": None,
+        "anthropic_api_key": None,
+        "providers_file": None,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+def fake_providers(fake: FakeModels, **overrides: Any) -> Providers:
+    """`openai` pointed at the fake model server."""
+    return Providers(settings(openai_base_url=fake.base_url, openai_api_key=KEY, **overrides))
+
+
+def run(providers: Providers, work: Callable[[Providers], Awaitable[T]]) -> T:
+    """Run `work` on a fresh event loop, closing the providers' sessions on it after."""
+
+    async def main() -> T:
+        try:
+            return await work(providers)
+        finally:
+            await providers.aclose()
+
+    return asyncio.run(main())
+
+
+def write_toml(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
