@@ -5,9 +5,21 @@ from fastapi import APIRouter
 from yardstick import health
 from yardstick.dataset.endpoints import router as dataset_router
 from yardstick.dataset_item.endpoints import router as dataset_item_router
+from yardstick.evaluation.endpoints import router as evaluation_router
+from yardstick.evaluation_item.endpoints import router as evaluation_item_router
+from yardstick.file.endpoints import router as file_router
+from yardstick.inference.endpoints import router as inference_router
+from yardstick.inference_model.endpoints import router as inference_model_router
+from yardstick.question.endpoints import router as question_router
 
 ROUTERS: list[APIRouter] = [
     health.router,
     dataset_router,
     dataset_item_router,
+    evaluation_router,
+    evaluation_item_router,
+    question_router,
+    inference_model_router,
+    file_router,
+    inference_router,
 ]

@@ -1,5 +1,8 @@
 """The application factory."""
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -10,6 +13,8 @@ from yardstick.db.engine import create_db_engine
 from yardstick.db.migrate import alembic_config
 from yardstick.db.session import SessionFactory
 from yardstick.errors import install_error_handlers
+from yardstick.execution.worker import Worker
+from yardstick.provider import close_providers
 from yardstick.kit.body import BodyLimitMiddleware
 
 
@@ -26,9 +31,27 @@ class StripTrailingSlash:
         await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def _lifespan(worker: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine_worker = Worker(app.state.settings, app.state.sessions) if worker else None
+        if engine_worker is not None:
+            await engine_worker.start()
+        try:
+            yield
+        finally:
+            if engine_worker is not None:
+                await engine_worker.stop()
+            await close_providers()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, *, worker: bool = False) -> FastAPI:
+    """The API; with `worker`, this process also runs the evaluation engine."""
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=_lifespan(worker),
         title="Yardstick",
         summary="Self-hostable LLM evaluation platform, wire-compatible with the SGP v5 API",
         version="0.1.0",
@@ -38,7 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = SessionFactory(create_db_engine(settings.database_url))
     app.state.schema_head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        path_limits={"/v5/files": settings.upload_body_bytes},
+    )
     app.add_middleware(StripTrailingSlash)
     for router in ROUTERS:
         app.include_router(router)

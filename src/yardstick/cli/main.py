@@ -1,5 +1,6 @@
 """The `yardstick` command."""
 
+import asyncio
 from typing import Annotated
 
 import typer
@@ -8,11 +9,15 @@ from rich.console import Console
 
 from yardstick.auth.service import auth_service, generate_key
 from yardstick.bootstrap import bootstrap
+from yardstick.cli.datasets import datasets
+from yardstick.cli.evaluations import evaluations
 from yardstick.config import get_settings
 from yardstick.db.engine import create_db_engine
 from yardstick.db.migrate import migrate as run_migrations
 from yardstick.db.session import SessionFactory
 from yardstick.errors import Conflict
+from yardstick.execution.engine import migrate_engine
+from yardstick.execution.worker import run_worker
 from yardstick.main import create_app
 from yardstick.models import Account
 
@@ -21,6 +26,8 @@ accounts = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 keys = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(accounts, name="accounts")
 app.add_typer(keys, name="keys")
+app.add_typer(evaluations, name="evaluations")
+app.add_typer(datasets, name="datasets")
 console = Console()
 
 
@@ -28,21 +35,36 @@ console = Console()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Serve the API only; `yardstick worker` runs evaluations")
+    ] = False,
 ) -> None:
-    """Run the API server (migrating the database first)."""
+    """Run the API server and, unless --no-worker, the evaluation engine (migrating first)."""
     settings = get_settings()
     created = bootstrap(settings, create_db_engine(settings.database_url))
     if created is not None:
         console.print("[bold]Created a default account and API key (shown only this once):[/bold]")
         console.print(f"  SGP_ACCOUNT_ID={created.account_id}")
         console.print(f"  SGP_API_KEY={created.key}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, worker=not no_worker), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker() -> None:
+    """Run the evaluation engine only (no HTTP); any number may share a PostgreSQL database."""
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
+    bootstrap(settings, engine)
+    console.print(f"worker {settings.worker_id!r} running; Ctrl-C to stop")
+    asyncio.run(run_worker(settings, SessionFactory(engine)))
 
 
 @app.command()
 def migrate() -> None:
     """Apply database migrations."""
-    run_migrations(create_db_engine(get_settings().database_url))
+    settings = get_settings()
+    run_migrations(create_db_engine(settings.database_url))
+    migrate_engine(settings)
     console.print("database is migrated")
 
 

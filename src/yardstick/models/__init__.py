@@ -5,5 +5,26 @@ from yardstick.models.api_key import ApiKey
 from yardstick.models.base import Base
 from yardstick.models.dataset import Dataset
 from yardstick.models.dataset_item import DatasetItemVersion
+from yardstick.models.engine_worker import EngineWorker
+from yardstick.models.evaluation import Evaluation, EvaluationDataset
+from yardstick.models.evaluation_item import EvaluationItem
+from yardstick.models.file import File
+from yardstick.models.inference_model import InferenceModel
+from yardstick.models.question import Question
+from yardstick.models.task_result import TaskResult
 
-__all__ = ["Account", "ApiKey", "Base", "Dataset", "DatasetItemVersion"]
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Base",
+    "Dataset",
+    "DatasetItemVersion",
+    "EngineWorker",
+    "Evaluation",
+    "EvaluationDataset",
+    "EvaluationItem",
+    "File",
+    "InferenceModel",
+    "Question",
+    "TaskResult",
+]

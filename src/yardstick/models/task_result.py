@@ -4,6 +4,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from yardstick.db.types import JSONValue
 from yardstick.models.base import Base
 
 
@@ -21,7 +22,7 @@ class TaskResult(Base):
     alias: Mapped[str] = mapped_column(String(256), primary_key=True)
     evaluation_id: Mapped[str] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(16))  # completed | errored | skipped | pending
-    value: Mapped[Any | None] = mapped_column(JSON)
+    value: Mapped[Any | None] = mapped_column(JSONValue)
     error_type: Mapped[str | None] = mapped_column(String(128))
     error_message: Mapped[str | None] = mapped_column(Text)
     # Model usage (tokens), finish reason, scorer parameters, judge rationale: per task type.

@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("alias", sa.String(length=256), nullable=False),
         sa.Column("evaluation_id", sa.String(length=36), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("value", sa.JSON(), nullable=True),
+        sa.Column("value", yardstick.db.types.JSONValue(), nullable=True),
         sa.Column("error_type", sa.String(length=128), nullable=True),
         sa.Column("error_message", sa.Text(), nullable=True),
         sa.Column("details", sa.JSON(), nullable=True),

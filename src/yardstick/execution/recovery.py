@@ -1,0 +1,71 @@
+"""Taking over the chunks of a worker that died and is not coming back.
+
+DBOS recovers a process's own unfinished workflows when it launches again with the same
+executor id. A worker that never returns would keep its running chunks forever, so every worker
+writes a heartbeat row, and each one periodically re-enqueues the PENDING workflows of workers
+silent for longer than `worker_dead_after_seconds`. That is safe even when the silent worker was
+only slow: re-enqueueing is idempotent, a new owner fences the old one, and cells are upserts;
+the cost is repeating the calls that were in flight.
+"""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from dbos import DBOS
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from yardstick.config import Settings
+from yardstick.db.session import SessionFactory
+from yardstick.db.types import utcnow
+from yardstick.models import EngineWorker
+
+log = logging.getLogger(__name__)
+
+
+def beat(sessions: SessionFactory, worker_id: str) -> None:
+    with sessions.write() as session, session.begin():
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        stmt = insert(EngineWorker).values(worker_id=worker_id, last_seen_at=utcnow())
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["worker_id"], set_={"last_seen_at": stmt.excluded.last_seen_at}
+            )
+        )
+
+
+def dead_workers(sessions: SessionFactory, *, me: str, dead_after: float) -> list[str]:
+    cutoff = utcnow() - timedelta(seconds=dead_after)
+    with sessions.read() as session:
+        stmt = select(EngineWorker.worker_id).where(
+            EngineWorker.last_seen_at < cutoff, EngineWorker.worker_id != me
+        )
+        return list(session.scalars(stmt))
+
+
+def take_over(sessions: SessionFactory, worker_ids: list[str]) -> None:
+    # Private in DBOS 3.4 but the documented recovery path: it sets those executors' PENDING
+    # workflows back to ENQUEUED, for any live worker to dequeue.
+    DBOS._recover_pending_workflows(worker_ids)
+    with sessions.write() as session, session.begin():
+        session.execute(delete(EngineWorker).where(EngineWorker.worker_id.in_(worker_ids)))
+
+
+async def heartbeat_loop(settings: Settings, sessions: SessionFactory) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(beat, sessions, settings.worker_id)
+            dead = await asyncio.to_thread(
+                dead_workers,
+                sessions,
+                me=settings.worker_id,
+                dead_after=settings.worker_dead_after_seconds,
+            )
+            if dead:
+                log.warning("taking over the chunks of silent workers %s", dead)
+                await asyncio.to_thread(take_over, sessions, dead)
+        except Exception:  # a database hiccup must not end the heartbeat for good
+            log.exception("heartbeat failed; retrying")
+        await asyncio.sleep(settings.heartbeat_seconds)

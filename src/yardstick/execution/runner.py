@@ -1,0 +1,222 @@
+"""The chunk workflow: run every cell of a slice of an evaluation's items."""
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from dbos import DBOS
+from sqlalchemy import select
+
+from yardstick.db.session import SessionFactory
+from yardstick.db.types import utcnow
+from yardstick.execution import cells
+from yardstick.execution.cells import CellWriter, DoneCell, cell_row
+from yardstick.execution.engine import RUN_CHUNK
+from yardstick.inference_model.service import resolve_registered_model
+from yardstick.models import Evaluation, EvaluationItem
+from yardstick.provider import ModelRoute, ProviderError, Providers, get_providers, wants_registered
+from yardstick.question.repository import question_repository
+from yardstick.task.context import ExecContext, TaskFailure
+from yardstick.task.locator import LocatorError, UpstreamError, resolve_config
+from yardstick.task.registry import REGISTRY
+from yardstick.task.spec import is_executable
+
+log = logging.getLogger(__name__)
+_sessions: SessionFactory | None = None
+# Per vendor: a model call holds a slot from before it starts until its cell is committed, and
+# there are exactly as many slots as the vendor's concurrency. Calls in flight plus results not
+# yet durable therefore never exceed that number, which bounds what a crash can make us repeat.
+_gates: dict[str, asyncio.Semaphore] = {}
+
+
+def _gate(ctx: ExecContext, task: dict[str, Any]) -> asyncio.Semaphore | contextlib.nullcontext[None]:
+    route = ctx.routes.get(task["configuration"].get("model", ""))
+    if not isinstance(route, ModelRoute):
+        return contextlib.nullcontext()
+    gate = _gates.get(route.vendor)
+    if gate is None:
+        gate = _gates[route.vendor] = asyncio.Semaphore(ctx.providers.vendors[route.vendor].concurrency)
+    return gate
+
+
+def bind(sessions: SessionFactory) -> None:
+    """Give the workflows of this process their database (called once at worker start)."""
+    global _sessions
+    _sessions = sessions
+
+
+def _db() -> SessionFactory:
+    assert _sessions is not None, "execution.runner.bind() was not called in this process"
+    return _sessions
+
+
+@dataclass
+class Plan:
+    evaluation_id: str
+    tasks: list[dict[str, Any]]
+    items: list[tuple[str, str]]
+    done: dict[tuple[str, str], DoneCell]
+    ctx: ExecContext
+    executable_tasks: int = field(default=0)
+
+
+def _load_plan(
+    evaluation_id: str, first_item_id: str, last_item_id: str, providers: Providers
+) -> Plan | None:
+    with _db().read() as session:
+        evaluation = session.get(Evaluation, evaluation_id)
+        if evaluation is None or evaluation.archived_at is not None or evaluation.status != "running":
+            return None
+        items = [
+            (item_id, data)
+            for item_id, data in session.execute(
+                select(EvaluationItem.id, EvaluationItem.data)
+                .where(
+                    EvaluationItem.evaluation_id == evaluation_id,
+                    EvaluationItem.id.between(first_item_id, last_item_id),
+                )
+                .order_by(EvaluationItem.id)
+            )
+        ]
+        done = cells.done_cells(
+            session, evaluation_id=evaluation_id, first_item_id=first_item_id, last_item_id=last_item_id
+        )
+        ctx = ExecContext(providers=providers, account_id=evaluation.account_id)
+        for task in evaluation.tasks:
+            model = task["configuration"].get("model")
+            if isinstance(model, str) and model not in ctx.routes:
+                registered = (
+                    resolve_registered_model(session, evaluation.account_id, model)
+                    if wants_registered(model)
+                    else None
+                )
+                try:
+                    ctx.routes[model] = providers.route(model, registered)
+                except ProviderError as exc:
+                    ctx.routes[model] = exc
+            question_id = task["configuration"].get("question_id")
+            if is_executable(task) and isinstance(question_id, str) and question_id not in ctx.questions:
+                question = question_repository.get(
+                    session, account_id=evaluation.account_id, question_id=question_id
+                )
+                if question is not None:  # else the cell says QuestionNotFound
+                    ctx.questions[question_id] = {
+                        "name": question.name,
+                        "prompt": question.prompt,
+                        "question_type": question.question_type,
+                        "configuration": question.configuration,
+                    }
+        return Plan(
+            evaluation_id=evaluation_id,
+            tasks=evaluation.tasks,
+            items=items,
+            done=done,
+            ctx=ctx,
+            executable_tasks=sum(1 for task in evaluation.tasks if is_executable(task)),
+        )
+
+
+async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> None:
+    row = orjson.loads(data)
+    if not isinstance(row, dict):
+        row = {}
+    failed: set[str] = set()
+    for task in plan.tasks:
+        alias = task["alias"]
+        done = plan.done.get((item_id, alias))
+        if done is not None:
+            if done.status == "completed":
+                row[alias] = done.value
+            else:
+                failed.add(alias)
+            continue
+        if not is_executable(task):
+            continue
+        async with _gate(plan.ctx, task):
+            if writer.stopped:
+                return
+            cell = await _run_cell(plan, item_id, task, row, failed)
+            await writer.add(cell)
+        if cell["status"] == "completed":
+            row[alias] = cell["value"]
+        else:
+            failed.add(alias)
+
+
+async def _run_cell(
+    plan: Plan, item_id: str, task: dict[str, Any], row: dict[str, Any], failed: set[str]
+) -> dict[str, Any]:
+    """One task on one item, as the cell row to store; errors become errored cells."""
+    started = utcnow()
+    common = {"evaluation_id": plan.evaluation_id, "item_id": item_id, "alias": task["alias"], "started_at": started}
+    try:
+        config = resolve_config(task["configuration"], row, failed)
+        output = await REGISTRY[task["task_type"]].execute(config, plan.ctx)
+    except (LocatorError, UpstreamError) as exc:
+        return cell_row(**common, status="errored", error_type=exc.type, error_message=str(exc))
+    except TaskFailure as exc:
+        return cell_row(
+            **common, status="errored", error_type=exc.type, error_message=exc.message,
+            attempts=exc.attempts, details=exc.details, prompt_tokens=exc.prompt_tokens,
+            completion_tokens=exc.completion_tokens,
+        )
+    return cell_row(
+        **common, status="completed", value=output.value, details=output.details,
+        latency_ms=output.latency_ms, prompt_tokens=output.prompt_tokens,
+        completion_tokens=output.completion_tokens, attempts=output.attempts,
+    )
+
+
+async def run_chunk_cells(evaluation_id: str, first_item_id: str, last_item_id: str) -> int:
+    """Run every unfinished cell of the chunk; returns how many executable tasks there are."""
+    plan = await asyncio.to_thread(
+        _load_plan, evaluation_id, first_item_id, last_item_id, get_providers()
+    )
+    if plan is None:
+        return 0
+    async with CellWriter(_db(), evaluation_id) as writer:
+        await asyncio.gather(
+            *(_run_item(plan, item_id, data, writer) for item_id, data in plan.items)
+        )
+    return plan.executable_tasks
+
+
+def _complete_if_done(evaluation_id: str, executable_tasks: int) -> bool:
+    with _db().write() as session, session.begin():
+        return cells.complete_if_done(session, evaluation_id, executable_tasks)
+
+
+@DBOS.step(name="evaluations.execute_chunk")
+async def execute_chunk(evaluation_id: str, first_item_id: str, last_item_id: str) -> int:
+    return await run_chunk_cells(evaluation_id, first_item_id, last_item_id)
+
+
+@DBOS.step(name="evaluations.complete_if_done")
+async def finish(evaluation_id: str, executable_tasks: int) -> bool:
+    if executable_tasks == 0:
+        return False
+    return await asyncio.to_thread(_complete_if_done, evaluation_id, executable_tasks)
+
+
+def _fail(evaluation_id: str, reason: str) -> None:
+    with _db().write() as session, session.begin():
+        cells.fail(session, evaluation_id, reason)
+
+
+@DBOS.step(name="evaluations.fail")
+async def fail(evaluation_id: str, reason: str) -> None:
+    await asyncio.to_thread(_fail, evaluation_id, reason)
+
+
+@DBOS.workflow(name=RUN_CHUNK)
+async def run_chunk(evaluation_id: str, first_item_id: str, last_item_id: str) -> None:
+    try:
+        executable_tasks = await execute_chunk(evaluation_id, first_item_id, last_item_id)
+    except Exception as exc:  # per-cell errors never get here: this is the run itself breaking
+        log.exception("chunk of evaluation %s failed", evaluation_id)
+        await fail(evaluation_id, f"the run could not proceed: {type(exc).__name__}: {exc}")
+        return
+    await finish(evaluation_id, executable_tasks)

@@ -1,0 +1,40 @@
+from typing import Any
+
+from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
+from yardstick.task.registry import TaskType, register
+from yardstick.task.locator import is_locator
+from yardstick.task.validation import Loc, ValidationContext, check, check_model, fail
+
+
+@register
+class ChatCompletion(TaskType):
+    name = "chat_completion"
+    default_alias = "chat_completion"
+
+    def validate(self, config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> None:
+        check_model(config, loc, ctx)
+        messages = check(config, "messages", list, loc, required=True, locator_ok=True)
+        if isinstance(messages, list):
+            if not messages:
+                fail([*loc, "messages"], "must hold at least one message")
+            for index, message in enumerate(messages):
+                if not isinstance(message, dict) and not is_locator(message):
+                    fail([*loc, "messages", index], "must be an object like {role, content} or an item locator")
+        for key, kind in (("temperature", float), ("top_p", float), ("max_tokens", int),
+                          ("max_completion_tokens", int), ("n", int), ("seed", int)):
+            check(config, key, kind, loc, locator_ok=True)
+
+    async def execute(self, config: dict[str, Any], ctx: ExecContext) -> TaskOutput:
+        body = {key: value for key, value in config.items() if key != "model"}
+        response, output = await ctx.chat(config["model"], body)
+        try:
+            choice = response["choices"][0]
+            output.value = choice["message"].get("content")
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise TaskFailure("InvalidResponse", f"the model's reply has no first choice: {exc!r}") from exc
+        output.details = {
+            "finish_reason": choice.get("finish_reason"),
+            "usage": response.get("usage"),
+            "model": response.get("model"),
+        }
+        return output

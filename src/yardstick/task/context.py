@@ -1,0 +1,83 @@
+"""What a running task gets and gives back."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from yardstick.provider import ModelRoute, ProviderError, Providers
+
+
+@dataclass
+class TaskOutput:
+    """A finished cell: the value stored under the alias, and what the call cost."""
+
+    value: Any
+    details: dict[str, Any] | None = None
+    latency_ms: float | None = None
+    attempts: int = 1
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+class TaskFailure(Exception):
+    """A cell's error: `type` and `message` end up in `task_errors[alias]`."""
+
+    def __init__(
+        self,
+        type_: str,
+        message: str,
+        *,
+        attempts: int = 1,
+        details: dict[str, Any] | None = None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.type = type_
+        self.message = message
+        self.attempts = attempts
+        # What the cell did before it failed (a judge's replies, the tokens they cost): kept
+        # with the errored cell like a finished one's.
+        self.details = details
+        self.prompt_tokens = prompt_tokens
+        self.completion_tokens = completion_tokens
+
+
+@dataclass
+class ExecContext:
+    """Per chunk: the provider layer and each task model's route, resolved once up front."""
+
+    providers: Providers
+    account_id: str
+    routes: dict[str, ModelRoute | ProviderError] = field(default_factory=dict)
+    # The questions the tasks name (`question_id`), by id: {name, prompt, question_type,
+    # configuration}, loaded once per chunk.
+    questions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def route(self, model: str) -> ModelRoute:
+        route = self.routes.get(model)
+        if route is None:
+            raise TaskFailure("ModelNotFound", f"model {model!r} was not resolved for this run")
+        if isinstance(route, ProviderError):
+            raise TaskFailure(route.type, route.message)
+        return route
+
+    def question(self, question_id: str) -> dict[str, Any]:
+        question = self.questions.get(question_id)
+        if question is None:
+            raise TaskFailure("QuestionNotFound", f"question {question_id!r} not found")
+        return question
+
+    async def chat(self, model: str, body: dict[str, Any], **limits: Any) -> tuple[dict[str, Any], TaskOutput]:
+        """One chat completion through the provider layer; provider errors become cell errors."""
+        try:
+            result = await self.providers.chat_completion(self.route(model), body, **limits)
+        except ProviderError as exc:
+            raise TaskFailure(exc.type, exc.message, attempts=exc.attempts) from exc
+        usage = result.response.get("usage") or {}
+        return result.response, TaskOutput(
+            value=None,
+            latency_ms=result.latency_ms,
+            attempts=result.attempts,
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+        )

@@ -1,0 +1,41 @@
+"""Engine tests: a real server (API + engine) per backend, pointed at the fake model server."""
+
+from collections.abc import Iterator
+
+import pytest
+from scale_gp_beta import SGPClient
+
+from tests.conftest import BACKENDS, make_client, require_backend
+from tests.fixtures.fake_model_server import FakeModels
+from tests.fixtures.server import Server, run_server
+
+CONCURRENCY = 8
+
+
+def engine_env(fake: FakeModels, **extra: str) -> dict[str, str]:
+    return {
+        "OPENAI_BASE_URL": fake.base_url,
+        "OPENAI_API_KEY": "test-key",
+        "YARDSTICK_MODEL_CONCURRENCY": str(CONCURRENCY),
+        "YARDSTICK_MODEL_TIMEOUT_SECONDS": "2",
+        "YARDSTICK_MODEL_MAX_ATTEMPTS": "3",
+        "YARDSTICK_CHUNK_SIZE": "25",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def engine_server(
+    request: pytest.FixtureRequest,
+    fake_model_server: FakeModels,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Server]:
+    backend: str = request.param
+    require_backend(backend)
+    yield from run_server(backend, tmp_path_factory.mktemp(f"engine-{backend}"), **engine_env(fake_model_server))
+
+
+@pytest.fixture
+def engine_client(engine_server: Server, fake_models: FakeModels) -> SGPClient:
+    """The official client on the engine server; the fake model server is reset first."""
+    return make_client(engine_server)

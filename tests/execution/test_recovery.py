@@ -1,0 +1,100 @@
+"""Crashes mid-run: `kill -9` of the only process, and of one of two workers on PostgreSQL.
+
+After either, the run finishes with every cell stored exactly once, and the only model calls
+made twice are the ones that were in flight when the process died.
+"""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from scale_gp_beta import SGPClient
+from sqlalchemy import create_engine, text
+
+from tests.conftest import BACKENDS, make_client, require_backend
+from tests.execution.conftest import CONCURRENCY, engine_env
+from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
+from tests.execution.processes import kill_hard, start_worker, stop
+from tests.fixtures.fake_model_server import FakeModels
+from tests.fixtures.server import Server, run_server, start_server
+
+ITEMS = 400
+LATENCY_MS = 100
+# Cells that finished while their commit was being written are repeated too; a handful at most.
+COMMIT_SLACK = 4
+
+
+@pytest.fixture
+def crash_server(request: pytest.FixtureRequest, tmp_path: Path, fake_models: FakeModels) -> Iterator[Server]:
+    backend, serve_args = request.param
+    require_backend(backend)
+    env = engine_env(fake_models, YARDSTICK_HEARTBEAT_SECONDS="0.5", YARDSTICK_WORKER_DEAD_AFTER_SECONDS="3")
+    yield from run_server(backend, tmp_path, serve_args=serve_args, **env)
+
+
+def start_run(client: SGPClient, fake: FakeModels) -> str:
+    fake.control(latency_ms=LATENCY_MS)
+    evaluation = client.evaluations.create(
+        name="crash", data=[{"input": f"q{i}"} for i in range(ITEMS)], tasks=[chat_task("answer")]
+    )
+    return evaluation.id
+
+
+def wait_for_progress(client: SGPClient, evaluation_id: str, successful: int) -> None:
+    deadline = time.monotonic() + 60
+    while extra(client.evaluations.retrieve(evaluation_id), "progress")["items"]["successful"] < successful:
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.05)
+
+
+def assert_finished_exactly_once(server: Server, client: SGPClient, evaluation_id: str, fake: FakeModels) -> None:
+    done = wait_until_done(client, evaluation_id)
+    assert done.status == "completed"
+    assert extra(done, "progress")["items"] == {"total": ITEMS, "successful": ITEMS, "failed": 0, "pending": 0}
+    items = items_of(client, evaluation_id)
+    assert [item.data["answer"] for item in items] == [f"echo: q{i}" for i in range(ITEMS)]
+    engine = create_engine(server.database_url)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT count(*), count(DISTINCT item_id) FROM task_results WHERE evaluation_id = :e"),
+            {"e": evaluation_id},
+        ).one()
+    engine.dispose()
+    assert tuple(stored) == (ITEMS, ITEMS)
+
+
+@pytest.mark.parametrize("crash_server", [(backend, ()) for backend in BACKENDS], indirect=True, ids=BACKENDS)
+def test_kill_9_of_the_only_process_then_restart(crash_server: Server, fake_models: FakeModels) -> None:
+    client = make_client(crash_server, max_retries=5)
+    evaluation_id = start_run(client, fake_models)
+    wait_for_progress(client, evaluation_id, successful=50)
+
+    assert crash_server.process is not None
+    assert fake_models.stats()["in_flight"] > 0  # the kill lands mid-call
+    kill_hard(crash_server.process)
+    start_server(crash_server, port=crash_server.port)
+
+    assert_finished_exactly_once(crash_server, client, evaluation_id, fake_models)
+    repeated = fake_models.stats()["total"] - ITEMS
+    assert 0 <= repeated <= CONCURRENCY + COMMIT_SLACK
+
+
+@pytest.mark.parametrize("crash_server", [("postgresql", ("--no-worker",))], indirect=True, ids=["postgresql"])
+def test_a_dead_workers_chunks_are_taken_over(crash_server: Server, fake_models: FakeModels) -> None:
+    survivor = start_worker(crash_server, "worker-a")
+    doomed = start_worker(crash_server, "worker-b")
+    try:
+        client = make_client(crash_server)
+        evaluation_id = start_run(client, fake_models)
+        wait_for_progress(client, evaluation_id, successful=50)
+        # Both workers hold chunks by now: each runs up to its worker_concurrency at once.
+        kill_hard(doomed)
+
+        assert_finished_exactly_once(crash_server, client, evaluation_id, fake_models)
+        repeated = fake_models.stats()["total"] - ITEMS
+        assert 0 <= repeated <= CONCURRENCY + COMMIT_SLACK
+        assert fake_models.stats()["max_in_flight"] <= 2 * CONCURRENCY
+    finally:
+        stop(survivor)
+        stop(doomed)

@@ -1,0 +1,106 @@
+"""A run through the official client: results, chaining, templates and per-cell errors."""
+
+from scale_gp_beta import SGPClient
+
+from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
+from tests.fixtures.fake_model_server import FakeModels
+
+
+def test_results_land_under_their_alias_and_chain(engine_client: SGPClient, fake_models: FakeModels) -> None:
+    rows = [{"input": f"question {i}", "n": {"list": [i, i + 1]}} for i in range(60)]
+    evaluation = engine_client.evaluations.create(
+        name="chain",
+        data=rows,
+        tasks=[
+            chat_task("answer"),
+            chat_task("followup", "Was {{ item.answer }} right about {{item.n.list.1}}?"),
+            {
+                "alias": "raw",
+                "configuration": {"model": "openai/fake-chat", "args": {"messages": [{"role": "user", "content": "item.answer"}]}},
+            },
+        ],
+    )
+    assert evaluation.status == "running"
+    done = wait_until_done(engine_client, evaluation.id)
+    assert done.status == "completed"
+    assert extra(done, "progress")["items"] == {"total": 60, "successful": 60, "failed": 0, "pending": 0}
+    assert extra(done, "error_count") == 0
+
+    items = items_of(engine_client, evaluation.id)
+    assert [item.data["input"] for item in items] == [row["input"] for row in rows]
+    for index, item in enumerate(items):
+        assert item.data["answer"] == f"echo: question {index}"
+        assert item.data["followup"] == f"echo: Was echo: question {index} right about {index + 1}?"
+        assert item.data["raw"]["choices"][0]["message"]["content"] == f"echo: echo: question {index}"
+        assert extra(item, "task_result_statuses") == {"answer": "completed", "followup": "completed", "raw": "completed"}
+        assert extra(item, "task_errors") == {}
+        metadata = extra(item, "task_metadata")["answer"]
+        assert metadata["finish_reason"] == "stop"
+        assert metadata["usage"]["total_tokens"] > 0
+        assert metadata["attempts"] == 1
+    usage = extra(done, "usage")
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] > 0
+    assert fake_models.stats()["total"] == 180
+
+
+def test_missing_fields_and_failed_upstream_are_cell_errors(engine_client: SGPClient) -> None:
+    evaluation = engine_client.evaluations.create(
+        name="errors",
+        data=[{"input": "fine"}, {"other": "no input here"}],
+        tasks=[chat_task("answer"), chat_task("judge", "Judge: {{item.answer}}")],
+    )
+    done = wait_until_done(engine_client, evaluation.id)
+    assert done.status == "completed"  # per-cell errors never fail the run
+    assert extra(done, "progress")["items"] == {"total": 2, "successful": 1, "failed": 1, "pending": 0}
+    assert extra(done, "error_count") == 2
+
+    good, bad = items_of(engine_client, evaluation.id)
+    assert good.data["judge"] == "echo: Judge: echo: fine"
+    assert bad.data["answer"] is None and bad.data["judge"] is None
+    errors = extra(bad, "task_errors")
+    assert errors["answer"]["type"] == "ItemLocatorError"
+    assert "item.input" in errors["answer"]["message"]
+    assert errors["judge"]["type"] == "UpstreamTaskError"
+    assert extra(bad, "task_result_statuses") == {"answer": "errored", "judge": "errored"}
+
+
+def test_non_executable_and_unsupported_tasks(engine_client: SGPClient) -> None:
+    question = engine_client.questions.create(
+        name="ok?", prompt="Is it ok?", question_type="categorical", configuration={"choices": ["yes", "no"]}
+    )
+    evaluation = engine_client.evaluations.create(
+        name="mixed",
+        data=[{"input": "a"}],
+        tasks=[
+            chat_task("answer"),
+            {"task_type": "application_variant", "configuration": {"application_variant_id": "app-1", "inputs": {"q": "item.input"}}},
+            {"configuration": {"question_id": question.id, "layout": {"children": [{"data": "item.answer"}]}}},
+        ],
+    )
+    done = wait_until_done(engine_client, evaluation.id)
+    assert done.status == "completed"
+    [item] = items_of(engine_client, evaluation.id)
+    statuses = extra(item, "task_result_statuses")
+    assert statuses == {
+        "answer": "completed",
+        "application_variant": "errored",
+        "contributor_evaluation_question": "pending",
+    }
+    assert extra(item, "task_errors")["application_variant"]["type"] == "UnsupportedTask"
+    assert item.data["contributor_evaluation_question"] is None
+
+
+def test_archiving_stops_a_run(engine_client: SGPClient, fake_models: FakeModels) -> None:
+    fake_models.control(latency_ms=200)
+    evaluation = engine_client.evaluations.create(
+        name="stopped", data=[{"input": str(i)} for i in range(400)], tasks=[chat_task("answer")]
+    )
+    engine_client.evaluations.delete(evaluation.id)
+    calls_at_archive = fake_models.stats()["total"]
+    import time
+
+    time.sleep(2)
+    calls_after = fake_models.stats()["total"]
+    # Calls already in flight may finish, and a chunk stops at its next flush; nothing more.
+    assert calls_after - calls_at_archive <= 8 + 8 * 2
+    assert calls_after < 400
