@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from yardstick.kit.filters import tags_any
+from yardstick.kit.filters import name_tags_archived
 from yardstick.models import Dataset
 
 
@@ -26,14 +26,14 @@ class DatasetRepository:
         tags: Sequence[str],
         include_archived: bool,
     ) -> Select[tuple[Dataset]]:
-        stmt = select(Dataset).where(Dataset.account_id == account_id)
-        if not include_archived:
-            stmt = stmt.where(Dataset.archived_at.is_(None))
-        if name:
-            stmt = stmt.where(Dataset.name == name)
-        if tags:
-            stmt = stmt.where(tags_any(Dataset.tags, list(tags), session.get_bind().dialect.name))
-        return stmt
+        return name_tags_archived(
+            select(Dataset).where(Dataset.account_id == account_id),
+            Dataset,
+            name=name,
+            tags=tags,
+            include_archived=include_archived,
+            dialect=session.get_bind().dialect.name,
+        )
 
     def exists(self, session: Session, *, account_id: str, dataset_id: str) -> bool:
         stmt = select(Dataset.id).where(Dataset.id == dataset_id, Dataset.account_id == account_id)

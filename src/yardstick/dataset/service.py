@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
@@ -11,6 +9,7 @@ from yardstick.dataset_item.repository import ItemRow, dataset_item_repository
 from yardstick.db.types import utcnow
 from yardstick.errors import NotFound
 from yardstick.kit.pagination import Page, PageParams, paginate
+from yardstick.kit.patch import apply_update
 from yardstick.models import Dataset
 
 
@@ -87,14 +86,7 @@ class DatasetService:
         self, session: Session, principal: Principal, dataset_id: str, *, body: DatasetUpdate
     ) -> Dataset:
         dataset = self.get(session, principal, dataset_id)
-        changes: dict[str, Any] = body.model_dump(exclude_unset=True)
-        for field in ("name", "tags"):
-            if changes.get(field, ...) is None:
-                del changes[field]
-        for field, value in changes.items():
-            setattr(dataset, field, value)
-        if changes:
-            dataset.updated_at = utcnow()
+        apply_update(dataset, body)
         session.flush()
         return dataset
 

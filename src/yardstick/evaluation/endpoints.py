@@ -5,13 +5,13 @@ from sqlalchemy.orm import Session
 
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.db.session import ReadSessionDep, WriteSessionDep
+from yardstick.evaluation.progress import progress_of
 from yardstick.evaluation.schemas import (
     EvaluationCreate,
     EvaluationOut,
     EvaluationUpdate,
     evaluation_json,
 )
-from yardstick.evaluation.progress import progress_of
 from yardstick.evaluation.service import evaluation_service
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from yardstick.dataset_item.repository import at_version
 from yardstick.kit.bulk import bulk_insert
-from yardstick.kit.filters import tags_any
+from yardstick.kit.filters import name_tags_archived
 from yardstick.models import (
     Dataset,
     DatasetItemVersion,
@@ -53,14 +53,14 @@ class EvaluationRepository:
         tags: Sequence[str],
         include_archived: bool,
     ) -> Select[tuple[Evaluation]]:
-        stmt = select(Evaluation).where(Evaluation.account_id == account_id)
-        if not include_archived:
-            stmt = stmt.where(Evaluation.archived_at.is_(None))
-        if name:
-            stmt = stmt.where(Evaluation.name == name)
-        if tags:
-            stmt = stmt.where(tags_any(Evaluation.tags, list(tags), session.get_bind().dialect.name))
-        return stmt
+        return name_tags_archived(
+            select(Evaluation).where(Evaluation.account_id == account_id),
+            Evaluation,
+            name=name,
+            tags=tags,
+            include_archived=include_archived,
+            dialect=session.get_bind().dialect.name,
+        )
 
     def datasets_of(self, session: Session, evaluation_ids: Sequence[str]) -> dict[str, list[Dataset]]:
         """The datasets linked to each evaluation, for a whole page in one query."""

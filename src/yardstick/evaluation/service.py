@@ -25,6 +25,7 @@ from yardstick.execution.enqueue import enqueue_run
 from yardstick.ids import new_id, new_ids
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.kit.pagination import Page, PageParams, paginate
+from yardstick.kit.patch import apply_update
 from yardstick.models import Dataset, Evaluation, Question
 from yardstick.provider import ProviderError, get_providers, wants_registered
 from yardstick.task.spec import is_executable, normalize_tasks
@@ -157,14 +158,7 @@ class EvaluationService:
         self, session: Session, principal: Principal, evaluation_id: str, *, body: EvaluationUpdate
     ) -> Evaluation:
         evaluation = self.get(session, principal, evaluation_id)
-        changes: dict[str, Any] = body.model_dump(exclude_unset=True)
-        for field in ("name", "tags"):
-            if changes.get(field, ...) is None:
-                del changes[field]
-        for field, value in changes.items():
-            setattr(evaluation, field, value)
-        if changes:
-            evaluation.updated_at = utcnow()
+        apply_update(evaluation, body)
         session.flush()
         return evaluation
 

@@ -15,7 +15,6 @@ from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-
 # orjson turns integers outside 64 bits into floats, silently. A body with a run of 19+ digits
 # (which is where that starts) is parsed by the standard library instead, which keeps them exact;
 # storing one is then refused with a 422 rather than changed.

@@ -1,8 +1,18 @@
 """Portable SQL filters over JSON columns."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, exists, func, literal_column, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    exists,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import JSONB, array
 
 
@@ -14,3 +24,22 @@ def tags_any(column: ColumnElement[Any], tags: list[str], dialect: str) -> Colum
     return exists(select(literal_column("1")).select_from(values).where(values.c.value.in_(tags)))
 
 
+
+
+def name_tags_archived(
+    stmt: Select[Any],
+    model: Any,
+    *,
+    name: str | None,
+    tags: Sequence[str],
+    include_archived: bool,
+    dialect: str,
+) -> Select[Any]:
+    """The list filters datasets and evaluations share: exact name, any of the tags, live only."""
+    if not include_archived:
+        stmt = stmt.where(model.archived_at.is_(None))
+    if name:
+        stmt = stmt.where(model.name == name)
+    if tags:
+        stmt = stmt.where(tags_any(model.tags, list(tags), dialect))
+    return stmt

@@ -1,8 +1,8 @@
 from typing import Any
 
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
-from yardstick.task.registry import TaskType, register
 from yardstick.task.locator import is_locator
+from yardstick.task.registry import TaskType, register
 from yardstick.task.validation import Loc, ValidationContext, check, check_model, fail
 
 
