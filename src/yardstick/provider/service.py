@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from yardstick.config import Settings, get_settings
+from yardstick.provider import embeddings
 from yardstick.provider.client import CallResult, VendorClient
 from yardstick.provider.config import VENDORS, VendorConfig, hint, load_vendor_configs
+from yardstick.provider.embeddings import EmbeddingsResult
 from yardstick.provider.errors import (
     InvalidRequest,
     ModelNotFound,
@@ -156,6 +158,19 @@ class Providers:
             _body(body, route, stream=False),
             timeout=timeout_s,
             max_attempts=attempts,
+        )
+
+    async def embeddings(
+        self,
+        route: ModelRoute,
+        texts: list[str],
+        *,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+    ) -> EmbeddingsResult:
+        client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
+        return await embeddings.request(
+            client, route.upstream_model, texts, timeout=timeout_s, max_attempts=attempts
         )
 
     async def completion(

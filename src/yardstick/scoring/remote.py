@@ -1,0 +1,44 @@
+"""`cosine_similarity` through an embeddings endpoint: YARDSTICK_EMBEDDING_MODEL=`vendor/model`.
+
+When the setting names a model of a provider vendor (`openai/text-embedding-3-small`, or any
+vendor of the providers file, e.g. a server hosting all-MiniLM-L12-v2 behind an OpenAI-style
+`/embeddings`), the scorer service embeds on the event loop through the provider layer (its
+concurrency, rate limit and retries) instead of in the scorer processes. A batch's distinct
+texts go in requests of at most `TEXTS_PER_REQUEST`; the cosine is computed as
+sentence-transformers' `cos_sim` does (L2-normalised with eps 1e-12, then the dot product).
+A provider error fails every cell of its batch with the provider's error type.
+"""
+
+import asyncio
+
+from yardstick.provider import ModelRoute, ProviderError, Providers
+from yardstick.provider.config import VENDORS
+from yardstick.scoring.errors import Failure
+
+TEXTS_PER_REQUEST = 256
+
+
+def is_endpoint(spec: str, vendors: set[str]) -> bool:
+    """Whether the setting names a provider's model rather than a local one."""
+    vendor, slash, name = spec.partition("/")
+    return bool(slash and name) and (vendor in vendors or vendor in VENDORS)
+
+
+async def cosine_batch(
+    providers: Providers, route: ModelRoute, pairs: list[tuple[str, str]]
+) -> list[float | Failure]:
+    import numpy as np  # only where an endpoint is used
+
+    texts = list(dict.fromkeys(text for pair in pairs for text in pair))
+    chunks = [texts[i : i + TEXTS_PER_REQUEST] for i in range(0, len(texts), TEXTS_PER_REQUEST)]
+    try:
+        results = await asyncio.gather(*(providers.embeddings(route, chunk) for chunk in chunks))
+    except ProviderError as exc:
+        return [Failure(exc.type, exc.message)] * len(pairs)
+    vectors = np.asarray([v for result in results for v in result.vectors], dtype=np.float64)
+    if vectors.ndim != 2:
+        return [Failure("UpstreamError", "the embeddings differ in length")] * len(pairs)
+    norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    unit = vectors / norms
+    row = {text: index for index, text in enumerate(texts)}
+    return [float(unit[row[c]] @ unit[row[r]]) for c, r in pairs]

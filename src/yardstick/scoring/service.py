@@ -1,0 +1,267 @@
+"""The scorer service: metric cells micro-batched onto a pool of scorer processes.
+
+Objects and flow: the engine runs every item of a chunk as a coroutine on one event loop, so
+many metric cells ask for a score at about the same time. `ScorerService.score` queues the
+request with a future and schedules one dispatch for the loop's next turn; the dispatch takes
+everything queued so far and cuts it into batches, one per free slot (at most `max_batch`
+each), and submits each batch to the executor (`worker.run_batch`). The slots are twice the
+workers, so each worker has a batch running and one waiting. While all slots are busy, requests
+keep queueing, and the next batches grow with the load: one request costs a single round trip;
+a thousand are a handful of batches. Scoring is pure-Python CPU work (nltk, rouge_score) or
+torch, so it never runs on the event loop.
+
+The executor is a `ProcessPoolExecutor` with one process per core (YARDSTICK_SCORING_WORKERS),
+started with `spawn` (the server process has threads) on the first metric cell; each process
+imports a scorer module, and loads its data or model, on the first batch that needs it, once.
+A `ThreadPoolExecutor` can be chosen (`executor="thread"`) to compare: it shares the GIL with the
+event loop, so it scores on one core at most (see bench/metrics.py). When the embedding model is
+a provider's (`remote`), cosine_similarity cells are batched the same way but embedded on the
+loop through the provider layer, which is I/O.
+
+Failure modes: a cell the library cannot score comes back as a `Failure` and is raised as
+`ScoringError` for that cell only. A scorer process that dies (killed, out of memory) breaks the
+pool: the cells of the batches in flight fail with ScorerCrashed and the next request starts a
+new pool. `close()` fails whatever is queued and shuts the pool down (`Worker.stop` calls
+`close_scorer`). A caller that is cancelled while waiting simply drops its result.
+"""
+
+import asyncio
+import math
+import os
+import weakref
+from collections import deque
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import partial
+from multiprocessing import get_context
+
+from yardstick.config import Settings, get_settings
+from yardstick.provider import ProviderError, Providers, get_providers
+from yardstick.scoring import remote, worker
+from yardstick.scoring.errors import Failure, ScoringError
+from yardstick.scoring.metrics import ScoringOptions
+from yardstick.scoring.worker import Outcome
+
+MAX_BATCH = 256
+CLOSED = "the scorer service shut down before this cell was scored"
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class _Request:
+    metric: str
+    candidate: str
+    reference: str
+    future: "asyncio.Future[float]"
+
+
+class ScorerService:
+    def __init__(
+        self,
+        options: ScoringOptions,
+        *,
+        workers: int | None = None,
+        executor: str = "process",
+        max_batch: int = MAX_BATCH,
+        providers: Providers | None = None,
+    ) -> None:
+        if executor not in ("process", "thread"):
+            raise ValueError(f"executor must be 'process' or 'thread', not {executor!r}")
+        self.options = options
+        self.workers = workers or available_cpus()
+        self.executor_kind = executor
+        self.max_batch = max_batch
+        self.slots = 2 * self.workers
+        self.batches = 0  # submitted so far (for tests and the benchmark)
+        self._queue: deque[_Request] = deque()
+        # cosine_similarity through an embeddings endpoint: batched here, embedded on the loop.
+        self._providers = providers
+        self._remote_queue: deque[_Request] = deque()
+        self._remote_tasks: set[asyncio.Task[None]] = set()
+        self._in_flight = 0
+        self._executor: Executor | None = None
+        self._dispatch_scheduled = False
+        self._closed = False
+
+    async def score(self, metric: str, candidate: str, reference: str) -> float:
+        """The metric's score of one (candidate, reference); raises ScoringError for this cell."""
+        if self._closed:
+            raise ScoringError("ScorerClosed", "the scorer service is shut down")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[float] = loop.create_future()
+        remote_cell = metric == "cosine_similarity" and self.options.embedding_endpoint
+        queue = self._remote_queue if remote_cell else self._queue
+        queue.append(_Request(metric, candidate, reference, future))
+        if not self._dispatch_scheduled:
+            self._dispatch_scheduled = True
+            loop.call_soon(self._dispatch)
+        return await future
+
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            initargs = (self.options,)
+            if self.executor_kind == "process":
+                self._executor = ProcessPoolExecutor(
+                    self.workers,
+                    mp_context=get_context("spawn"),
+                    initializer=worker.initialize,
+                    initargs=initargs,
+                )
+            else:
+                self._executor = ThreadPoolExecutor(
+                    self.workers,
+                    thread_name_prefix="scorer",
+                    initializer=worker.initialize,
+                    initargs=initargs,
+                )
+        return self._executor
+
+    def _dispatch(self) -> None:
+        self._dispatch_scheduled = False
+        while self._remote_queue and not self._closed:
+            remote_batch = [
+                r for r in _take(self._remote_queue, self.max_batch) if not r.future.done()
+            ]
+            if remote_batch:
+                self.batches += 1
+                task = asyncio.ensure_future(self._embed_remotely(remote_batch))
+                self._remote_tasks.add(task)
+                task.add_done_callback(self._remote_tasks.discard)
+        while self._queue and self._in_flight < self.slots and not self._closed:
+            free = self.slots - self._in_flight
+            size = min(self.max_batch, math.ceil(len(self._queue) / free))
+            batch: list[_Request] = []
+            while self._queue and len(batch) < size:
+                request = self._queue.popleft()
+                if not request.future.done():  # not cancelled while queued
+                    batch.append(request)
+            if not batch:
+                continue
+            executor = self._pool()
+            try:
+                submitted = executor.submit(
+                    worker.run_batch, [(r.metric, r.candidate, r.reference) for r in batch]
+                )
+            except (BrokenProcessPool, RuntimeError) as exc:  # broken, or shut down meanwhile
+                self._reset(executor)
+                self._fail(batch, "ScorerCrashed", f"the scorer pool is unusable: {exc}")
+                continue
+            self._in_flight += 1
+            self.batches += 1
+            finished = partial(self._finished, batch, executor)
+            asyncio.wrap_future(submitted).add_done_callback(finished)
+
+    def _finished(
+        self, batch: list[_Request], executor: Executor, done: "asyncio.Future[list[Outcome]]"
+    ) -> None:
+        self._in_flight -= 1
+        if done.cancelled():
+            self._fail(batch, "ScorerClosed", CLOSED)
+        elif (exc := done.exception()) is not None:
+            if isinstance(exc, BrokenProcessPool):
+                self._reset(executor)
+                self._fail(batch, "ScorerCrashed", "a scorer process died while scoring this cell")
+            else:
+                self._fail(batch, "MetricError", f"{type(exc).__name__}: {exc}")
+        else:
+            self._settle(batch, done.result())
+        if self._queue and not self._dispatch_scheduled:
+            self._dispatch()
+
+    async def _embed_remotely(self, batch: list[_Request]) -> None:
+        try:
+            providers = self._providers or get_providers()
+            route = providers.route(self.options.embedding_model)
+            pairs = [(r.candidate, r.reference) for r in batch]
+            outcomes = await remote.cosine_batch(providers, route, pairs)
+        except ProviderError as exc:
+            self._fail(batch, exc.type, exc.message)
+            return
+        except asyncio.CancelledError:
+            self._fail(batch, "ScorerClosed", CLOSED)
+            raise
+        except Exception as exc:  # never leave a cell waiting
+            self._fail(batch, "MetricError", f"{type(exc).__name__}: {exc}")
+            return
+        self._settle(batch, outcomes)
+
+    @staticmethod
+    def _settle(batch: list[_Request], outcomes: list[Outcome]) -> None:
+        for request, outcome in zip(batch, outcomes):
+            if request.future.done():
+                continue
+            if isinstance(outcome, Failure):
+                request.future.set_exception(ScoringError(outcome.type, outcome.message))
+            else:
+                request.future.set_result(outcome)
+
+    def _reset(self, executor: Executor) -> None:
+        """Drop a broken pool; the next batch starts a new one."""
+        if self._executor is executor:
+            self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    @staticmethod
+    def _fail(batch: list[_Request], type_: str, message: str) -> None:
+        for request in batch:
+            if not request.future.done():
+                request.future.set_exception(ScoringError(type_, message))
+
+    async def close(self) -> None:
+        """Fail what is queued, let running batches finish, and stop the scorer processes."""
+        self._closed = True
+        queued = [*self._queue, *self._remote_queue]
+        self._queue.clear()
+        self._remote_queue.clear()
+        self._fail(queued, "ScorerClosed", CLOSED)
+        for task in list(self._remote_tasks):
+            task.cancel()
+        await asyncio.gather(*self._remote_tasks, return_exceptions=True)
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+
+
+def options_from(settings: Settings, workers: int, vendors: set[str]) -> ScoringOptions:
+    return ScoringOptions(
+        wordnet_dir=str(settings.wordnet_dir) if settings.wordnet_dir else None,
+        embedding_model=settings.embedding_model,
+        # Every process runs torch on its share of the cores, so together they use them all once.
+        torch_threads=max(1, available_cpus() // workers),
+        embedding_endpoint=remote.is_endpoint(settings.embedding_model, vendors),
+    )
+
+
+def _take(queue: "deque[_Request]", count: int) -> list[_Request]:
+    return [queue.popleft() for _ in range(min(count, len(queue)))]
+
+
+_services: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ScorerService]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def get_scorer() -> ScorerService:
+    """This event loop's scorer service, from the settings (made on first use)."""
+    loop = asyncio.get_running_loop()
+    service = _services.get(loop)
+    if service is None:
+        settings = get_settings()
+        workers = settings.scoring_workers or available_cpus()
+        options = options_from(settings, workers, set(get_providers().vendors))
+        service = _services[loop] = ScorerService(options, workers=workers)
+    return service
+
+
+async def close_scorer() -> None:
+    """Shut this event loop's scorer service down, if it was started."""
+    service = _services.pop(asyncio.get_running_loop(), None)
+    if service is not None:
+        await service.close()
