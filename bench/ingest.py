@@ -1,0 +1,265 @@
+"""`ingest`: bulk item ingest through the API against the raw driver, then keyset paging.
+
+(a) 100,000 items of ~1 KB through `POST /v5/dataset-items/batch`, 1,000 per request, from one
+    sequential httpx client (keep-alive, bodies serialized before the clock starts) → items/s.
+(b) The same rows into `dataset_item_versions` of a second, freshly migrated database of the same
+    kind with the bare driver (sqlite3 / psycopg `executemany`), one transaction per 1,000 rows
+    → the raw rate, and API/raw.
+(c) `GET /v5/dataset-items?dataset_id=…&limit=100&starting_after=…` for 200 pages from the start
+    and 200 pages up to the end, each request timed on the client → p50/p99 per page.
+"""
+
+import hashlib
+import os
+import sqlite3
+import time
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import httpx
+import orjson
+import psycopg
+from sqlalchemy import Engine
+
+from bench.backend import Backend, conninfo, sqlite_path
+from bench.machine import OtherLoad, own_seconds
+from bench.registry import benchmark
+from bench.report import percentile, table
+from bench.server import ACCOUNT, Server
+from yardstick.db.engine import create_db_engine
+from yardstick.db.migrate import migrate
+from yardstick.ids import new_id
+
+ITEMS = 100_000
+BATCH = 1_000
+PAGE = 100
+PAGES = 200  # measured at each end
+WARMUP_PAGES = 5
+
+# Targets from the issue; they are set for SQLite on a 2-core machine.
+TARGET_ITEMS_PER_S = 25_000
+TARGET_RAW_SHARE = 0.30
+TARGET_PAGE_P50_MS = 5.0
+
+
+def make_rows(count: int) -> list[bytes]:
+    """`count` distinct, deterministic JSON objects of about 1 KB, the shape of an eval row."""
+    words = (
+        "the model should answer with a short justification citing the context passage and "
+        "avoid speculation when the evidence is weak or contradictory across sources"
+    ).split()
+    inputs = [" ".join(words[(i * 7 + j) % len(words)] for j in range(80)) for i in range(97)]
+    outputs = [" ".join(words[(i * 5 + j) % len(words)] for j in range(45)) for i in range(89)]
+    rows = []
+    for i in range(count):
+        rows.append(
+            orjson.dumps(
+                {
+                    "input": f"Question {i}: {inputs[i % 97]}",
+                    "expected_output": outputs[i % 89],
+                    "metadata": {
+                        "source": "bench",
+                        "index": i,
+                        "difficulty": ("easy", "medium", "hard")[i % 3],
+                        "tags": ["qa", f"shard-{i % 16}"],
+                        "score": (i % 1000) / 1000,
+                    },
+                }
+            )
+        )
+    return rows
+
+
+def batch_bodies(dataset_id: str, rows: list[bytes]) -> list[bytes]:
+    head = b'{"dataset_id":' + orjson.dumps(dataset_id) + b',"data":['
+    return [head + b",".join(rows[i : i + BATCH]) + b"]}" for i in range(0, len(rows), BATCH)]
+
+
+class IngestResult(NamedTuple):
+    seconds: float
+    batch_ms: list[float]
+    ids_at: dict[int, str]  # item index → id, for the paging cursors
+
+
+def api_ingest(http: httpx.Client, bodies: list[bytes], want: set[int]) -> IngestResult:
+    """POST every body in order; keeps only the responses that hold the ids in `want`."""
+    kept: dict[int, bytes] = {}
+    batch_ms = []
+    start = time.perf_counter()
+    for number, body in enumerate(bodies):
+        t0 = time.perf_counter()
+        response = http.post("/v5/dataset-items/batch", content=body)
+        batch_ms.append((time.perf_counter() - t0) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"batch {number}: {response.status_code} {response.text[:500]}")
+        if any(number * BATCH <= index < (number + 1) * BATCH for index in want):
+            kept[number] = response.content
+    seconds = time.perf_counter() - start
+    ids_at = {}
+    for index in want:
+        items = orjson.loads(kept[index // BATCH])["items"]
+        if len(items) != BATCH:
+            raise RuntimeError(f"a batch returned {len(items)} items")
+        ids_at[index] = items[index % BATCH]["id"]
+    return IngestResult(seconds, batch_ms, ids_at)
+
+
+def _raw_rows(rows: list[bytes], dataset_id: str, sqlite: bool) -> list[tuple[Any, ...]]:
+    """The rows as the server writes them: same columns, hash, id scheme and timestamp storage."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    stamp: Any = now.isoformat(sep=" ", timespec="microseconds") if sqlite else now
+    out = []
+    for row in rows:
+        canonical = orjson.dumps(orjson.loads(row), option=orjson.OPT_SORT_KEYS)
+        out.append(
+            (
+                new_id(), ACCOUNT, dataset_id, row.decode(), hashlib.sha256(canonical).hexdigest(),
+                2, None, stamp, stamp, "raw", None,
+            )
+        )
+    return out
+
+
+_RAW_COLUMNS = (
+    "item_id, account_id, dataset_id, data, content_hash, version_from, version_to, "
+    "created_at, updated_at, created_by_user_id, archived_at"
+)
+
+
+def raw_ingest(database_url: str, kind: str, rows: list[bytes]) -> float:
+    """Seconds to insert `rows` with the bare driver, one transaction per batch."""
+    engine: Engine = create_db_engine(database_url)
+    migrate(engine)
+    engine.dispose()
+    params = _raw_rows(rows, new_id(), kind == "sqlite")
+    if kind == "sqlite":
+        conn = sqlite3.connect(sqlite_path(database_url), isolation_level=None)
+        # The server's settings (yardstick.db.engine), so only the layers above the driver differ.
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        sql = f"INSERT INTO dataset_item_versions ({_RAW_COLUMNS}) VALUES ({', '.join('?' * 11)})"
+        start = time.perf_counter()
+        for i in range(0, len(params), BATCH):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(sql, params[i : i + BATCH])
+            conn.execute("COMMIT")
+        seconds = time.perf_counter() - start
+        conn.close()
+        return seconds
+    sql = f"INSERT INTO dataset_item_versions ({_RAW_COLUMNS}) VALUES ({', '.join(['%s'] * 11)})"
+    with psycopg.connect(conninfo(database_url)) as conn:
+        start = time.perf_counter()
+        for i in range(0, len(params), BATCH):
+            with conn.transaction(), conn.cursor() as cur:
+                cur.executemany(sql, params[i : i + BATCH])
+        return time.perf_counter() - start
+
+
+class PageRun(NamedTuple):
+    ms: list[float]
+    items: int
+    total: int
+    has_more: bool
+
+
+def page_through(http: httpx.Client, dataset_id: str, cursor: str | None, pages: int) -> PageRun:
+    """`pages` keyset pages after `cursor` (from the start when None), each timed alone."""
+    ms = []
+    items = 0
+    body: dict[str, Any] = {}
+    for _ in range(pages):
+        params = {"dataset_id": dataset_id, "limit": PAGE}
+        if cursor is not None:
+            params["starting_after"] = cursor
+        t0 = time.perf_counter()
+        response = http.get("/v5/dataset-items", params=params)
+        ms.append((time.perf_counter() - t0) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"page: {response.status_code} {response.text[:500]}")
+        body = orjson.loads(response.content)
+        items += len(body["items"])
+        if not body["items"]:
+            break
+        cursor = body["items"][-1]["id"]
+    return PageRun(ms, items, body.get("total", -1), bool(body.get("has_more")))
+
+
+def create_dataset(http: httpx.Client) -> str:
+    """An empty dataset: created with the one item the API requires, which is then deleted."""
+    response = http.post("/v5/datasets", json={"name": "bench", "data": [{"seed": True}]})
+    response.raise_for_status()
+    dataset_id: str = response.json()["id"]
+    seed = http.get("/v5/dataset-items", params={"dataset_id": dataset_id}).json()["items"][0]
+    http.delete(f"/v5/dataset-items/{seed['id']}").raise_for_status()
+    return dataset_id
+
+
+@benchmark("ingest")
+def run(backend: Backend) -> None:
+    rows = make_rows(ITEMS)
+    mean_bytes = sum(map(len, rows)) / len(rows)
+    end_cursor_index = ITEMS - PAGES * PAGE - 1  # the item just before the last 200 pages
+    other = OtherLoad()
+    with Server(backend.new_database("server"), backend.tmp) as server:
+        print(f"server pid {server.pid} on {backend.kind}, log {server.log_path}", flush=True)
+        headers = {**server.headers, "content-type": "application/json"}
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=120) as http:
+            dataset_id = create_dataset(http)
+            bodies = batch_bodies(dataset_id, rows)
+            cpu, client_cpu = server.cpu_seconds(), own_seconds()
+            with other.measure(server.cpu_seconds):
+                ingest = api_ingest(http, bodies, {end_cursor_index})
+            ingest_cpu, client_cpu = server.cpu_seconds() - cpu, own_seconds() - client_cpu
+            for _ in range(WARMUP_PAGES):
+                http.get("/v5/dataset-items", params={"dataset_id": dataset_id, "limit": PAGE})
+            cpu = server.cpu_seconds()
+            with other.measure(server.cpu_seconds):
+                start = page_through(http, dataset_id, None, PAGES)
+                end = page_through(http, dataset_id, ingest.ids_at[end_cursor_index], PAGES)
+            page_cpu = server.cpu_seconds() - cpu
+    if start.total != ITEMS or start.items != PAGES * PAGE or not start.has_more:
+        raise RuntimeError(f"unexpected pages at the start: {start}")
+    if end.items != PAGES * PAGE or end.has_more:
+        raise RuntimeError(f"unexpected pages at the end: {end}")
+    raw_database = backend.new_database("raw")
+    with other.measure():
+        raw_seconds = raw_ingest(raw_database, backend.kind, rows)
+
+    api_rate = ITEMS / ingest.seconds
+    raw_rate = ITEMS / raw_seconds
+    targets = backend.kind == "sqlite"
+
+    def verdict(ok: bool) -> str:
+        return ("yes" if ok else "NO") if targets else "n/a"
+
+    def p50_p99(ms: list[float], digits: int) -> str:
+        return f"{percentile(ms, 50):.{digits}f} / {percentile(ms, 99):.{digits}f}"
+
+    page_target = f"p50 <= {TARGET_PAGE_P50_MS:g}"
+    figures = [
+        ("(a) API ingest, items/s", f"{api_rate:,.0f}", f">= {TARGET_ITEMS_PER_S:,}",
+         verdict(api_rate >= TARGET_ITEMS_PER_S)),
+        ("(a) request of 1,000 items: p50 / p99 ms", p50_p99(ingest.batch_ms, 1), "", ""),
+        ("(a) server CPU per 1,000 items, ms", f"{ingest_cpu * 1000 / len(bodies):.1f}", "", ""),
+        ("(a) client CPU per 1,000 items, ms", f"{client_cpu * 1000 / len(bodies):.1f}", "", ""),
+        ("(b) raw executemany, items/s", f"{raw_rate:,.0f}", "", ""),
+        ("(b) API / raw", f"{api_rate / raw_rate:.0%}", f">= {TARGET_RAW_SHARE:.0%}",
+         verdict(api_rate / raw_rate >= TARGET_RAW_SHARE)),
+        ("(c) page near the start: p50 / p99 ms", p50_p99(start.ms, 2), page_target,
+         verdict(percentile(start.ms, 50) <= TARGET_PAGE_P50_MS)),
+        ("(c) page near the end: p50 / p99 ms", p50_p99(end.ms, 2), page_target,
+         verdict(percentile(end.ms, 50) <= TARGET_PAGE_P50_MS)),
+        ("(c) server CPU per page, ms", f"{page_cpu * 1000 / (len(start.ms) + len(end.ms)):.2f}",
+         "", ""),
+    ]
+    print(
+        f"{ITEMS:,} items of {mean_bytes:,.0f} B mean JSON, {BATCH:,} per request, one sequential "
+        f"httpx client (keep-alive); {PAGES} pages of {PAGE} at each end; database: {backend.kind}"
+    )
+    print(table(("figure", "value", "target" + ("" if targets else " (SQLite only)"), "met"), figures))
+    # Shared machines skew every figure above; say how much else ran during the timed phases.
+    note = " (PostgreSQL's own processes among them)" if backend.kind == "postgresql" else ""
+    print(
+        f"other processes{note} kept {other.cores:.2f} of {os.cpu_count()} CPUs busy during the "
+        "timed phases"
+    )
