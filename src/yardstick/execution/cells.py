@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -105,6 +106,7 @@ class CellWriter:
         self._wakeup = asyncio.Event()
         self._closing = False
         self._flusher: asyncio.Task[None] | None = None
+        self._checked_at = 0.0
         self.stopped = False
 
     async def __aenter__(self) -> "CellWriter":
@@ -154,12 +156,18 @@ class CellWriter:
         return await asyncio.to_thread(self._write, batch)
 
     def _write(self, batch: list[dict[str, Any]]) -> bool:
+        # The archive check costs a query: once per interval is soon enough to stop a run.
+        check = time.monotonic() - self._checked_at >= self._interval
+        if check:
+            self._checked_at = time.monotonic()
         if not batch:
+            if not check:
+                return False
             with self._sessions.read() as session:
                 return is_stopped(session, self._evaluation_id)
         with self._sessions.write() as session, session.begin():
             upsert_cells(session, batch)
-            return is_stopped(session, self._evaluation_id)
+            return check and is_stopped(session, self._evaluation_id)
 
 
 def cell_row(

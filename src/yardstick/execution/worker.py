@@ -31,7 +31,7 @@ class Worker:
         DBOS.listen_queues([QUEUE])
         DBOS.launch()
         await DBOS.register_queue_async(
-            QUEUE, worker_concurrency=self.settings.worker_concurrency, polling_interval_sec=0.2
+            QUEUE, worker_concurrency=self.settings.worker_concurrency, polling_interval_sec=0.1
         )
         self._heartbeat = asyncio.create_task(heartbeat_loop(self.settings, self.sessions))
 

@@ -6,7 +6,7 @@ A task type validates its configuration at create time and executes on one item 
 
 from typing import Any, ClassVar
 
-from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
+from yardstick.task.context import ExecContext, TaskOutput
 from yardstick.task.validation import Loc, ValidationContext
 
 
@@ -22,8 +22,11 @@ class TaskType:
         return self.default_alias
 
     async def execute(self, config: dict[str, Any], ctx: ExecContext) -> TaskOutput:
-        """Run on one item; `config` has its locators resolved. Raise TaskFailure on error."""
-        raise TaskFailure("UnsupportedTask", f"task type {self.name!r} cannot run in Yardstick")
+        """Run on one item; `config` has its locators resolved. Raise TaskFailure on error.
+
+        Only executable types are ever run, and each of them implements this.
+        """
+        raise NotImplementedError
 
 
 REGISTRY: dict[str, TaskType] = {}
