@@ -9,23 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from yardstick.kit.responses import format_ts
-from yardstick.kit.schemas import Name
+from yardstick.kit.schemas import Name, Vendor
 from yardstick.models import InferenceModel
 
-Vendor = Literal[
-    "openai",
-    "cohere",
-    "vertex_ai",
-    "anthropic",
-    "azure",
-    "gemini",
-    "launch",
-    "llmengine",
-    "model_zoo",
-    "bedrock",
-    "xai",
-    "fireworks_ai",
-]
 ModelType = Literal["generic", "completion", "chat_completion"]
 GpuType = Literal[
     "nvidia-tesla-t4",

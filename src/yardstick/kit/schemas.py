@@ -1,6 +1,6 @@
 """Field types shared by request bodies."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -8,3 +8,19 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 Tags = list[Annotated[str, StringConstraints(min_length=1, max_length=256)]]
 Row = dict[str, Any]
 Rows = Annotated[list[Row], Field(min_length=1)]
+
+# The contract's Vendor enum (CONTRACT §2).
+Vendor = Literal[
+    "openai",
+    "cohere",
+    "vertex_ai",
+    "anthropic",
+    "azure",
+    "gemini",
+    "launch",
+    "llmengine",
+    "model_zoo",
+    "bedrock",
+    "xai",
+    "fireworks_ai",
+]

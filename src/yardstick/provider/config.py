@@ -31,22 +31,10 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from yardstick.config import Settings
+from yardstick.kit.schemas import Vendor
 
-# The contract's Vendor enum (CONTRACT §2); the providers file may add names of its own.
-VENDORS = (
-    "openai",
-    "cohere",
-    "vertex_ai",
-    "anthropic",
-    "azure",
-    "gemini",
-    "launch",
-    "llmengine",
-    "model_zoo",
-    "bedrock",
-    "xai",
-    "fireworks_ai",
-)
+# The contract's vendors; the providers file may add names of its own.
+VENDORS: tuple[str, ...] = get_args(Vendor)
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1"
 
