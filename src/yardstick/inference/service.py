@@ -12,7 +12,7 @@ retried and the client must not multiply the attempts.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any, cast
 
 import orjson
@@ -27,6 +27,7 @@ from yardstick.inference_model.service import resolve_registered_model
 from yardstick.kit.pagination import MAX_LIMIT, SortOrder
 from yardstick.models import InferenceModel
 from yardstick.provider import (
+    CallResult,
     InvalidRequest,
     ModelNotFound,
     ModelNotReady,
@@ -96,22 +97,22 @@ class InferenceService:
         self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
     ) -> dict[str, Any]:
         route = await self.route(sessions, principal, model)
-        try:
-            result = await get_providers().chat_completion(route, body)
-        except ProviderError as exc:
-            raise http_error(exc) from exc
-        result.response.setdefault("object", "chat.completion")
-        return result.response
+        return await self._call(get_providers().chat_completion(route, body), "chat.completion")
 
     async def completion(
         self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
     ) -> dict[str, Any]:
         route = await self.route(sessions, principal, model)
+        return await self._call(get_providers().completion(route, body), "text_completion")
+
+    @staticmethod
+    async def _call(call: Awaitable[CallResult], object_name: str) -> dict[str, Any]:
+        """The upstream's JSON with `object` ensured; provider errors become HTTP errors."""
         try:
-            result = await get_providers().completion(route, body)
+            result = await call
         except ProviderError as exc:
             raise http_error(exc) from exc
-        result.response.setdefault("object", "text_completion")
+        result.response.setdefault("object", object_name)
         return result.response
 
     async def stream_chat_completion(
