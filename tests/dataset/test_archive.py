@@ -1,5 +1,5 @@
 import pytest
-from scale_gp_beta import NotFoundError, SGPClient
+from scale_gp_beta import ConflictError, NotFoundError, SGPClient
 
 from tests.dataset.factories import make_dataset, unique
 
@@ -36,14 +36,17 @@ def test_deleted_dataset_leaves_lists_unless_archived_ones_are_asked_for(client:
     assert client.datasets.list(tags=[tag]).to_dict()["total"] == 1
 
 
-def test_deleting_again_is_ok_and_keeps_the_first_archive_time(client: SGPClient) -> None:
+def test_deleting_again_is_a_final_conflict_and_keeps_the_first_archive_time(
+    client: SGPClient,
+) -> None:
     dataset = make_dataset(client)
     client.datasets.delete(dataset.id)
     first = client.datasets.retrieve(dataset.id, include_archived=True).archived_at
 
-    again = client.datasets.delete(dataset.id)
+    with pytest.raises(ConflictError) as caught:
+        client.datasets.delete(dataset.id)
 
-    assert again.deleted is True
+    assert caught.value.response.headers["x-should-retry"] == "false"
     assert client.datasets.retrieve(dataset.id, include_archived=True).archived_at == first
 
 
@@ -66,7 +69,7 @@ def test_a_deleted_dataset_takes_no_writes(client: SGPClient) -> None:
     item = next(iter(client.dataset_items.list(dataset_id=dataset.id)))
     client.datasets.delete(dataset.id)
 
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ConflictError):
         client.datasets.update(dataset.id, name="x")
     with pytest.raises(NotFoundError):
         client.dataset_items.batch_create(dataset_id=dataset.id, data=[{"i": 1}])

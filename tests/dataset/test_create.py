@@ -56,8 +56,10 @@ def test_wire_format_has_every_field_and_utc_timestamps(
         "current_version_num",
         "created_at",
         "created_by_user_id",
+        "created_by",
         "archived_at",
     }
+    assert body["created_by"] == {"id": body["created_by_user_id"], "type": "user", "object": "identity"}
     assert body["created_at"].endswith("Z")
 
 

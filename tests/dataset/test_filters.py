@@ -4,13 +4,18 @@ from scale_gp_beta import SGPClient
 from tests.dataset.factories import make_dataset, rows, unique
 
 
-def test_name_filter_is_an_exact_match(client: SGPClient) -> None:
+def test_name_filter_is_a_case_insensitive_substring(client: SGPClient) -> None:
     name = unique("name")
     match = make_dataset(client, name=name)
-    make_dataset(client, name=name + "-longer")
-    make_dataset(client, name=name.upper())
+    longer = make_dataset(client, name="x" + name + "-longer")
+    upper = make_dataset(client, name=name.upper())
+    make_dataset(client, name=unique("other"))
+    literal = make_dataset(client, name=unique("100%_sure"))
 
-    assert [d.id for d in client.datasets.list(name=name)] == [match.id]
+    assert {d.id for d in client.datasets.list(name=name[2:-2])} == {match.id, longer.id, upper.id}
+    # `%` and `_` are matched as themselves, not as LIKE wildcards.
+    assert [d.id for d in client.datasets.list(name="0%_s")] == [literal.id]
+    assert list(client.datasets.list(name="0%xs")) == []
 
 
 def test_tags_filter_matches_any_of_the_tags(client: SGPClient) -> None:

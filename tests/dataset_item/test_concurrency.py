@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 from typing import TypeVar
 
-from scale_gp_beta import SGPClient
+from scale_gp_beta import ConflictError, SGPClient
 
 from tests.dataset.factories import data_of, items_of, make_dataset, rows, values, version_of
 
@@ -85,14 +85,22 @@ def test_concurrent_updates_of_one_item_are_all_kept_in_its_history(client: SGPC
     assert client.dataset_items.retrieve(item.id).data == {"writer": history[-1]}
 
 
-def test_concurrent_deletes_of_one_item_all_succeed_as_one_version(client: SGPClient) -> None:
+def test_concurrent_deletes_of_one_item_make_one_version_and_conflicts(client: SGPClient) -> None:
     client = client.with_options(max_retries=0)
     dataset = make_dataset(client, 2)
     item = items_of(client, dataset.id)[0]
 
-    answers = race(lambda n: client.dataset_items.delete(item.id))
+    def delete(n: int) -> object:
+        try:
+            return client.dataset_items.delete(item.id)
+        except ConflictError as exc:
+            return exc
 
-    assert {a.deleted for a in answers} == {True}
+    answers = race(delete)
+
+    # Exactly one delete wins; every other one finds the item archived already (409).
+    assert sum(not isinstance(a, ConflictError) for a in answers) == 1
+    assert all(a.status_code == 409 for a in answers if isinstance(a, ConflictError))
     assert version_of(client, dataset.id) == 2
     assert values(items_of(client, dataset.id)) == [1]
 

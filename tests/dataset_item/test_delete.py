@@ -1,5 +1,5 @@
 import pytest
-from scale_gp_beta import NotFoundError, SGPClient
+from scale_gp_beta import ConflictError, NotFoundError, SGPClient
 
 from tests.dataset.factories import items_of, make_dataset, values, version_of
 
@@ -45,14 +45,17 @@ def test_include_archived_shows_the_deleted_item_as_it_was(client: SGPClient) ->
     )
 
 
-def test_delete_is_one_version_and_deleting_again_is_ok_without_one(client: SGPClient) -> None:
+def test_delete_is_one_version_and_deleting_again_is_a_conflict_without_one(
+    client: SGPClient,
+) -> None:
     dataset = make_dataset(client, 2)
     item = items_of(client, dataset.id)[0]
 
     client.dataset_items.delete(item.id)
-    again = client.dataset_items.delete(item.id)
+    with pytest.raises(ConflictError) as caught:
+        client.dataset_items.delete(item.id)
 
-    assert again.deleted is True
+    assert caught.value.response.headers["x-should-retry"] == "false"
     assert version_of(client, dataset.id) == 2
 
 
@@ -61,6 +64,6 @@ def test_a_deleted_item_takes_no_update(client: SGPClient) -> None:
     item = items_of(client, dataset.id)[0]
     client.dataset_items.delete(item.id)
 
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ConflictError):
         client.dataset_items.update(item.id, data={"i": 9})
     assert version_of(client, dataset.id) == 2

@@ -65,14 +65,16 @@ def test_unknown_cursor_is_400(client: SGPClient) -> None:
         client.evaluations.list(starting_after="00000000-0000-7000-8000-000000000000")
 
 
-def test_name_filter_is_exact(client: SGPClient) -> None:
+def test_name_filter_is_a_case_insensitive_substring(client: SGPClient) -> None:
     tag, name = unique("tag"), unique("name")
     wanted = make_evaluation(client, 1, tag=tag, name=name)
-    make_evaluation(client, 1, tag=tag, name=name + "x")
-    make_evaluation(client, 1, tag=tag, name=name.upper())
+    longer = make_evaluation(client, 1, tag=tag, name=name + "x")
+    upper = make_evaluation(client, 1, tag=tag, name=name.upper())
+    make_evaluation(client, 1, tag=tag, name=unique("other"))
 
-    assert [e.id for e in client.evaluations.list(name=name)] == [wanted.id]
-    assert client.evaluations.list(name=name).to_dict()["total"] == 1
+    found = [e.id for e in client.evaluations.list(name=name[3:])]
+    assert found == [upper.id, longer.id, wanted.id]
+    assert client.evaluations.list(name=name[3:]).to_dict()["total"] == 3
 
 
 def test_tags_filter_is_any_of(client: SGPClient) -> None:

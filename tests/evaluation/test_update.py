@@ -2,7 +2,7 @@
 
 import httpx
 import pytest
-from scale_gp_beta import NotFoundError, SGPClient, UnprocessableEntityError
+from scale_gp_beta import ConflictError, NotFoundError, SGPClient, UnprocessableEntityError
 
 from tests.evaluation.helpers import error_locs, make_evaluation, unique
 
@@ -81,12 +81,13 @@ def test_bad_update_is_422_and_changes_nothing(
     ) == evaluation.model_dump(exclude={"tasks"})
 
 
-def test_update_of_archived_or_unknown_is_404(client: SGPClient) -> None:
+def test_update_of_archived_is_409_and_of_unknown_404(client: SGPClient) -> None:
     evaluation = make_evaluation(client)
     client.evaluations.delete(evaluation.id)
 
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ConflictError) as caught:
         client.evaluations.update(evaluation.id, name="x")
+    assert caught.value.response.headers["x-should-retry"] == "false"
     with pytest.raises(NotFoundError):
         client.evaluations.update("00000000-0000-7000-8000-000000000000", name="x")
     assert client.evaluations.retrieve(evaluation.id, include_archived=True).name == evaluation.name

@@ -34,12 +34,19 @@ def test_registered_models_are_listed_with_their_type(
     llm.models.create(name=chat, vendor_configuration={"model": "fake-chat"})
     llm.models.create(name=image, vendor_configuration=launch_config())
     items = llm_http.get("/v5/chat/completions/models", params={"limit": 1000}).json()["items"]
-    assert {
-        "model_name": chat,
+    by_name = {item["model_name"]: item for item in items}
+    assert {key: by_name[chat][key] for key in ("model_type", "model_vendor")} == {
         "model_type": "chat_completion",
         "model_vendor": "llmengine",
-    } in items
-    assert {"model_name": image, "model_type": "generic", "model_vendor": "launch"} in items
+    }
+    assert {key: by_name[image][key] for key in ("model_type", "model_vendor")} == {
+        "model_type": "generic",
+        "model_vendor": "launch",
+    }
+    assert {by_name[chat]["model_availability"], by_name[image]["model_availability"]} <= {
+        "available",
+        "unavailable",
+    }
     other_account = llm_http.get(
         "/v5/chat/completions/models",
         params={"limit": 1000},

@@ -135,8 +135,9 @@ def test_on_conflict_update_creates_when_the_name_is_free(client: SGPClient) -> 
         ({"name": "x", "vendor_configuration": {"gpus": 1}}, ["body", "vendor_configuration"]),
         ({"name": "x", "vendor_configuration": {}}, ["body", "vendor_configuration"]),
         (
+            # A hosted (openai) model takes no configuration.
             {"name": "x", "vendor_configuration": launch_config(), "model_vendor": "openai"},
-            ["body", "model_vendor"],
+            ["body", "vendor_configuration"],
         ),
         (
             {"name": "x", "vendor_configuration": launch_config(), "model_vendor": "nope"},

@@ -82,6 +82,10 @@ def test_swap_with_a_deploying_model_is_409(slow: SGPClient) -> None:
     assert slow.models.retrieve(ready.id).name == ready.name
 
 
-def test_a_deploying_model_can_be_deleted(slow: SGPClient) -> None:
+def test_a_deploying_model_cannot_be_deleted_until_ready(slow: SGPClient) -> None:
     model = slow.models.create(name=unique(), vendor_configuration=llmengine_config())
+    with pytest.raises(ConflictError) as caught:
+        slow.models.delete(model.id)
+    assert caught.value.response.headers["x-should-retry"] == "false"
+    wait_ready(slow, model.id)
     assert slow.models.delete(model.id).deleted is True

@@ -51,14 +51,14 @@ def test_the_default_page_is_100(client: SGPClient, big_dataset: str) -> None:
     assert (len(page.items), page.has_more, page.to_dict()["limit"]) == (100, True, 100)
 
 
-def test_limit_above_1000_is_clamped(
+def test_limit_is_clamped_at_10000(
     client: SGPClient, http: httpx.Client, big_dataset: str
 ) -> None:
     page = client.dataset_items.list(dataset_id=big_dataset, limit=5000)
 
-    assert values(page.items) == list(range(1000))
-    assert (page.has_more, page.to_dict()["limit"], page.to_dict()["total"]) == (True, 1000, BIG)
-    assert http.get("/v5/datasets", params={"limit": 5000}).json()["limit"] == 1000
+    assert values(page.items) == list(range(BIG))
+    assert (page.has_more, page.to_dict()["limit"], page.to_dict()["total"]) == (False, 5000, BIG)
+    assert http.get("/v5/datasets", params={"limit": 50000}).json()["limit"] == 10000
 
 
 def test_auto_paging_reads_a_big_dataset_whole(client: SGPClient, big_dataset: str) -> None:

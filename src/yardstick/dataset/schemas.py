@@ -2,8 +2,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from yardstick.kit.responses import format_ts
-from yardstick.kit.schemas import Name, Rows, Tags
+from yardstick.kit.responses import format_ts, identity_json
+from yardstick.kit.schemas import FileMap, Name, Rows, Tags
 from yardstick.models import Dataset
 
 
@@ -12,14 +12,19 @@ class DatasetCreate(BaseModel):
     data: Rows = Field(description="The initial items; each one JSON object")
     description: str | None = None
     tags: Tags = Field(default_factory=list)
+    files: list[FileMap] | None = Field(
+        default=None, description="Files attached to each item: files[i] goes with data[i]"
+    )
 
 
 class DatasetUpdate(BaseModel):
-    """Partial update; `null` for `name` or `tags` means "leave as is" (CONTRACT §1.3)."""
+    """Partial update, or `{"restore": true}` alone; `null` for `name` or `tags` means "leave as
+    is"."""
 
     name: Name | None = None
     description: str | None = None
     tags: Tags | None = None
+    restore: bool | None = None
 
 
 class DatasetOut(BaseModel):
@@ -31,6 +36,7 @@ class DatasetOut(BaseModel):
     current_version_num: int
     created_at: str
     created_by_user_id: str
+    created_by: dict[str, str]
     archived_at: str | None
 
 
@@ -44,5 +50,6 @@ def dataset_json(dataset: Dataset) -> dict[str, Any]:
         "current_version_num": dataset.current_version_num,
         "created_at": format_ts(dataset.created_at),
         "created_by_user_id": dataset.created_by_user_id,
+        "created_by": identity_json(dataset.created_by_user_id),
         "archived_at": format_ts(dataset.archived_at),
     }

@@ -7,16 +7,28 @@ from yardstick.dataset.repository import dataset_repository
 from yardstick.dataset.schemas import DatasetCreate, DatasetUpdate
 from yardstick.dataset_item.repository import ItemRow, dataset_item_repository
 from yardstick.db.types import utcnow
-from yardstick.errors import NotFound
+from yardstick.errors import Conflict, NotFound
+from yardstick.file.refs import check_file_maps
 from yardstick.kit.pagination import Page, PageParams, paginate
-from yardstick.kit.patch import apply_update
+from yardstick.kit.patch import apply_update, wants_restore
 from yardstick.models import Dataset
+
+
+# `sort_by` values a dataset list accepts besides the default (creation order).
+SORTABLE = {"updated_at": Dataset.updated_at, "name": Dataset.name}
 
 
 class DatasetService:
     def create(
         self, session: Session, principal: Principal, *, body: DatasetCreate
     ) -> tuple[Dataset, list[ItemRow]]:
+        files = check_file_maps(
+            session,
+            account_id=principal.account_id,
+            files=body.files,
+            rows=len(body.data),
+            loc=["body", "files"],
+        )
         now = utcnow()
         dataset = Dataset(
             account_id=principal.account_id,
@@ -37,6 +49,7 @@ class DatasetService:
             dataset_id=dataset.id,
             version=1,
             rows=body.data,
+            files=files,
             now=now,
             loc=["body", "data"],
         )
@@ -77,6 +90,7 @@ class DatasetService:
             stmt,
             key=Dataset.id,
             params=params,
+            sortable=SORTABLE,
             cursor_exists=lambda cursor: dataset_repository.exists(
                 session, account_id=principal.account_id, dataset_id=cursor
             ),
@@ -85,16 +99,26 @@ class DatasetService:
     def update(
         self, session: Session, principal: Principal, dataset_id: str, *, body: DatasetUpdate
     ) -> Dataset:
-        dataset = self.get(session, principal, dataset_id)
-        apply_update(dataset, body)
+        """A partial update of a live dataset, or a restore (`{"restore": true}`)."""
+        dataset = self.get(session, principal, dataset_id, include_archived=True)
+        if wants_restore(body):
+            # Items and their versions are hidden through the dataset, so they come back with it.
+            if dataset.archived_at is not None:
+                dataset.archived_at = None
+                dataset.updated_at = utcnow()
+        elif dataset.archived_at is not None:
+            raise Conflict(f"dataset {dataset_id!r} is archived: restore it before changing it")
+        else:
+            apply_update(dataset, body, exclude={"restore"})
         session.flush()
         return dataset
 
     def archive(self, session: Session, principal: Principal, dataset_id: str) -> None:
         dataset = self.get(session, principal, dataset_id, include_archived=True)
-        if dataset.archived_at is None:
-            dataset.archived_at = utcnow()
-            session.flush()
+        if dataset.archived_at is not None:
+            raise Conflict(f"dataset {dataset_id!r} is already archived")
+        dataset.archived_at = utcnow()
+        session.flush()
 
 
 dataset_service = DatasetService()

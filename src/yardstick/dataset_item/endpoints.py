@@ -28,7 +28,7 @@ def batch_create_dataset_items(
 ) -> JSONBody:
     """Add items to a dataset as one new version; items come back in input order."""
     items = dataset_item_service.batch_create(
-        session, principal, dataset_id=body.dataset_id, rows=body.data
+        session, principal, dataset_id=body.dataset_id, rows=body.data, files=body.files
     )
     return JSONBody({"object": "list", "items": [item_json(item) for item in items]})
 
@@ -53,7 +53,9 @@ def update_dataset_item(
     dataset_item_id: str, body: DatasetItemUpdate, principal: PrincipalDep, session: WriteSessionDep
 ) -> JSONBody:
     """Replace an item's data; makes a new dataset version."""
-    item = dataset_item_service.update(session, principal, dataset_item_id, data=body.data)
+    item = dataset_item_service.update(
+        session, principal, dataset_item_id, data=body.data, files=body.files
+    )
     return JSONBody(item_json(item))
 
 
@@ -90,6 +92,6 @@ async def list_dataset_items(
 def delete_dataset_item(
     dataset_item_id: str, principal: PrincipalDep, session: WriteSessionDep
 ) -> JSONBody:
-    """Delete (archive) an item; makes a new dataset version."""
+    """Archive an item; makes a new dataset version. Archiving it again is a 409."""
     dataset_item_service.delete(session, principal, dataset_item_id)
     return deleted(dataset_item_id, "dataset.item")

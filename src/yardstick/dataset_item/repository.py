@@ -34,6 +34,7 @@ class ItemRow(NamedTuple):
     updated_at: datetime
     created_by_user_id: str
     archived_at: datetime | None
+    files: dict[str, str] | None
 
 
 _COLUMNS = [getattr(V, field) for field in ItemRow._fields]
@@ -48,7 +49,7 @@ def _insert_params(item: ItemRow, account_id: str) -> dict[str, Any]:
 # The columns of a batch insert, in the order of the tuples `bulk_insert` is given.
 _MANY_COLUMNS = (
     "item_id", "account_id", "dataset_id", "data", "content_hash", "version_from", "version_to",
-    "created_at", "updated_at", "created_by_user_id", "archived_at",
+    "created_at", "updated_at", "created_by_user_id", "archived_at", "files",
 )
 
 
@@ -61,7 +62,7 @@ def _insert_many(session: Session, items: Sequence[ItemRow], account_id: str) ->
             (
                 item.item_id, account_id, item.dataset_id, item.data, item.content_hash,
                 item.version_from, None, item.created_at, item.updated_at,
-                item.created_by_user_id, item.archived_at,
+                item.created_by_user_id, item.archived_at, item.files,
             )
             for item in items
         ],
@@ -104,6 +105,7 @@ class DatasetItemRepository:
         dataset_id: str,
         version: int,
         rows: Sequence[dict[str, Any]],
+        files: Sequence[dict[str, str] | None],
         now: datetime,
         loc: list[str | int],
     ) -> list[ItemRow]:
@@ -113,7 +115,7 @@ class DatasetItemRepository:
             text, content_hash = encode(data, [*loc, index])
             items.append(
                 ItemRow(None, ids[index], dataset_id, text, content_hash, version, now, now,
-                        principal.user_id, None)
+                        principal.user_id, None, files[index])
             )
         if items:
             _insert_many(session, items, principal.account_id)
@@ -142,6 +144,7 @@ class DatasetItemRepository:
         version: int,
         data: str,
         content_hash: str,
+        files: dict[str, str] | None,
         now: datetime,
         archived: bool,
     ) -> ItemRow:
@@ -153,6 +156,7 @@ class DatasetItemRepository:
             row_id=None,
             data=data,
             content_hash=content_hash,
+            files=files,
             version_from=version,
             updated_at=now,
             archived_at=now if archived else None,

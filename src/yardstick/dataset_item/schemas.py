@@ -4,17 +4,23 @@ import orjson
 from pydantic import BaseModel, Field
 
 from yardstick.dataset_item.repository import ItemRow
-from yardstick.kit.responses import format_ts
-from yardstick.kit.schemas import Row, Rows
+from yardstick.kit.responses import format_ts, identity_json
+from yardstick.kit.schemas import FileMap, Row, Rows
 
 
 class DatasetItemUpdate(BaseModel):
     data: Row = Field(description="The item's new data; replaces the old data whole")
+    files: FileMap | None = Field(
+        default=None, description="{column: file id}; replaces the item's files when given"
+    )
 
 
 class DatasetItemBatchCreate(BaseModel):
     dataset_id: str
     data: Rows = Field(description="One JSON object per new item, stored in this order")
+    files: list[FileMap] | None = Field(
+        default=None, description="Files attached to each new item: files[i] goes with data[i]"
+    )
 
 
 class DatasetItemOut(BaseModel):
@@ -26,7 +32,9 @@ class DatasetItemOut(BaseModel):
     created_at: str
     updated_at: str
     created_by_user_id: str
+    created_by: dict[str, str]
     archived_at: str | None
+    files: dict[str, str]
 
 
 def item_json(item: ItemRow) -> dict[str, Any]:
@@ -40,5 +48,7 @@ def item_json(item: ItemRow) -> dict[str, Any]:
         "created_at": format_ts(item.created_at),
         "updated_at": format_ts(item.updated_at),
         "created_by_user_id": item.created_by_user_id,
+        "created_by": identity_json(item.created_by_user_id),
         "archived_at": format_ts(item.archived_at),
+        "files": item.files or {},
     }

@@ -18,7 +18,8 @@ from yardstick.dataset.repository import dataset_repository
 from yardstick.dataset.service import dataset_service
 from yardstick.dataset_item.repository import ItemRow, dataset_item_repository, encode
 from yardstick.db.types import utcnow
-from yardstick.errors import NotFound, Unprocessable
+from yardstick.errors import Conflict, NotFound, Unprocessable
+from yardstick.file.refs import check_file_ids, check_file_maps
 from yardstick.kit.pagination import Page, PageParams, paginate
 from yardstick.models import DatasetItemVersion
 from yardstick.kit.schemas import Row
@@ -87,6 +88,7 @@ class DatasetItemService:
             stmt,
             key=DatasetItemVersion.item_id,
             params=params,
+            sortable={"updated_at": DatasetItemVersion.updated_at},
             total=total,
             cursor_exists=lambda cursor: dataset_item_repository.exists(
                 session, account_id=principal.account_id, item_id=cursor
@@ -94,8 +96,17 @@ class DatasetItemService:
         )
 
     def batch_create(
-        self, session: Session, principal: Principal, *, dataset_id: str, rows: list[Row]
+        self,
+        session: Session,
+        principal: Principal,
+        *,
+        dataset_id: str,
+        rows: list[Row],
+        files: list[dict[str, str]] | None = None,
     ) -> list[ItemRow]:
+        file_maps = check_file_maps(
+            session, account_id=principal.account_id, files=files, rows=len(rows), loc=["body", "files"]
+        )
         now = utcnow()
         version = self._next_version(session, principal, dataset_id, len(rows), now)
         return dataset_item_repository.insert_new(
@@ -104,27 +115,49 @@ class DatasetItemService:
             dataset_id=dataset_id,
             version=version,
             rows=rows,
+            files=file_maps,
             now=now,
             loc=["body", "data"],
         )
 
-    def update(self, session: Session, principal: Principal, item_id: str, *, data: Row) -> ItemRow:
+    def update(
+        self,
+        session: Session,
+        principal: Principal,
+        item_id: str,
+        *,
+        data: Row,
+        files: dict[str, str] | None = None,
+    ) -> ItemRow:
+        """Replace the item's data and, when given, its files, as a new dataset version."""
         text, content_hash = encode(data, ["body", "data"])
+        if files is not None:
+            check_file_ids(
+                session, account_id=principal.account_id, entries=[(["body", "files"], files)]
+            )
         current = self._locked_current(session, principal, item_id)
         if current.archived_at is not None:
-            raise NotFound("dataset item", item_id)
-        return self._new_version(session, principal, current, data=text, content_hash=content_hash)
+            raise Conflict(f"dataset item {item_id!r} is archived and cannot be changed")
+        return self._new_version(
+            session,
+            principal,
+            current,
+            data=text,
+            content_hash=content_hash,
+            files=current.files if files is None else (files or None),
+        )
 
     def delete(self, session: Session, principal: Principal, item_id: str) -> None:
         current = self._locked_current(session, principal, item_id)
         if current.archived_at is not None:
-            return  # deleting again is a no-op, not a new version
+            raise Conflict(f"dataset item {item_id!r} is already archived")
         self._new_version(
             session,
             principal,
             current,
             data=current.data,
             content_hash=current.content_hash,
+            files=current.files,
             archived=True,
         )
 
@@ -153,6 +186,7 @@ class DatasetItemService:
         *,
         data: str,
         content_hash: str,
+        files: dict[str, str] | None,
         archived: bool = False,
     ) -> ItemRow:
         """Replace the item's data, or archive it, as the dataset's next version."""
@@ -167,6 +201,7 @@ class DatasetItemService:
             version=version,
             data=data,
             content_hash=content_hash,
+            files=files,
             now=now,
             archived=archived,
         )

@@ -16,7 +16,7 @@ from yardstick.evaluation.service import evaluation_service
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
 from yardstick.kit.query import tags_filter, views_filter
-from yardstick.kit.responses import JSONBody, deleted
+from yardstick.kit.responses import JSONBody
 from yardstick.models import Evaluation
 
 router = APIRouter(prefix="/v5/evaluations", tags=["evaluations"], route_class=OrjsonRoute)
@@ -67,7 +67,8 @@ def update_evaluation(
     session: WriteSessionDep,
     views: Views,
 ) -> JSONBody:
-    """Update an evaluation's name, description or tags."""
+    """Update an evaluation's name, description, tags or metadata (a merge patch), or restore
+    an archived one with `{"restore": true}`."""
     evaluation = evaluation_service.update(session, principal, evaluation_id, body=body)
     return JSONBody(_render(session, [evaluation], with_tasks="tasks" in views)[0])
 
@@ -90,10 +91,13 @@ def list_evaluations(
     return JSONBody(page.envelope(_render(session, evaluations, with_tasks="tasks" in views)))
 
 
-@router.delete("/{evaluation_id}")
-def delete_evaluation(
+@router.delete("/{evaluation_id}", response_model=EvaluationOut)
+def archive_evaluation(
     evaluation_id: str, principal: PrincipalDep, session: WriteSessionDep
 ) -> JSONBody:
-    """Archive an evaluation and its items."""
-    evaluation_service.archive(session, principal, evaluation_id)
-    return deleted(evaluation_id, "evaluation")
+    """Archive an evaluation and its items; returns it with `deleted: true`.
+
+    The body is the archived Evaluation (what 0.7.0 reads) plus `deleted` (what a29 reads).
+    """
+    evaluation = evaluation_service.archive(session, principal, evaluation_id)
+    return JSONBody({**_render(session, [evaluation], with_tasks=False)[0], "deleted": True})

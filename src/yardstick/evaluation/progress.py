@@ -1,7 +1,11 @@
 """Progress of evaluations, derived from their cells (never stored twice).
 
 An item is successful when every executable task's cell completed, failed when any cell
-errored, pending otherwise. Counts come from two grouped queries for a whole page.
+errored, pending otherwise. Counts come from two grouped queries for a whole page, and the
+first failed items (with their first error) from one windowed query.
+
+`workflows` counts runs: one per evaluation that has executable tasks, in the state of the
+evaluation's status.
 """
 
 from collections import defaultdict
@@ -13,6 +17,58 @@ from sqlalchemy.orm import Session
 
 from yardstick.models import Evaluation, TaskResult
 from yardstick.task.spec import is_executable
+
+
+FAILED_ITEMS_SHOWN = 100
+
+
+def failed_items_of(session: Session, ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per evaluation, its first failed items (by row order) with each item's first error."""
+    errored = (
+        select(
+            TaskResult.evaluation_id,
+            TaskResult.item_id,
+            TaskResult.error_type,
+            TaskResult.error_message,
+            func.row_number()
+            .over(partition_by=TaskResult.item_id, order_by=TaskResult.alias)
+            .label("nth_error"),
+        )
+        .where(TaskResult.evaluation_id.in_(ids), TaskResult.status == "errored")
+        .subquery()
+    )
+    first = (
+        select(
+            errored.c.evaluation_id,
+            errored.c.item_id,
+            errored.c.error_type,
+            errored.c.error_message,
+            func.row_number()
+            .over(partition_by=errored.c.evaluation_id, order_by=errored.c.item_id)
+            .label("nth_item"),
+        )
+        .where(errored.c.nth_error == 1)
+        .subquery()
+    )
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    stmt = (
+        select(first.c.evaluation_id, first.c.item_id, first.c.error_type, first.c.error_message)
+        .where(first.c.nth_item <= FAILED_ITEMS_SHOWN)
+        .order_by(first.c.evaluation_id, first.c.item_id)
+    )
+    for evaluation_id, item_id, error_type, message in session.execute(stmt):
+        out[evaluation_id].append({"item_id": item_id, "error": message, "error_type": error_type})
+    return out
+
+
+def _workflows(evaluation: Evaluation, executable: int) -> dict[str, int]:
+    runs = 1 if executable and evaluation.item_count else 0
+    return {
+        "total": runs,
+        "completed": runs if evaluation.status == "completed" else 0,
+        "failed": runs if evaluation.status == "failed" else 0,
+        "pending": runs if evaluation.status == "running" else 0,
+    }
 
 
 def progress_of(session: Session, evaluations: Sequence[Evaluation]) -> dict[str, dict[str, Any]]:
@@ -51,6 +107,7 @@ def progress_of(session: Session, evaluations: Sequence[Evaluation]) -> dict[str
         elif ok_cells >= executable[evaluation_id]:
             successful[evaluation_id] += count
     totals = {row[0]: row[1:] for row in cells}
+    failed_items = failed_items_of(session, ids) if any(failed.values()) else {}
 
     out: dict[str, dict[str, Any]] = {}
     for evaluation in evaluations:
@@ -67,7 +124,9 @@ def progress_of(session: Session, evaluations: Sequence[Evaluation]) -> dict[str
                     "successful": succeeded,
                     "failed": failures,
                     "pending": total - succeeded - failures,
-                }
+                    "failed_items": failed_items.get(evaluation.id, []),
+                },
+                "workflows": _workflows(evaluation, executable[evaluation.id]),
             },
             "error_count": int(errors or 0),
             "usage": {

@@ -23,6 +23,7 @@ ITEM_COLUMNS = (
     "data",
     "dataset_item_id",
     "dataset_item_version_num",
+    "files",
     "created_at",
 )
 
@@ -84,25 +85,26 @@ class EvaluationRepository:
         dataset_id: str,
         version: int,
         item_ids: Sequence[str] | None = None,
-    ) -> list[tuple[str, str]]:
-        """(item id, data text) of the live items at `version`, in row order; all or `item_ids`.
+    ) -> list[tuple[str, str, dict[str, str] | None]]:
+        """(item id, data text, files) of the live items at `version`, in row order; all or
+        `item_ids`.
 
         Read at the version the evaluation pins, not "current": on PostgreSQL (READ COMMITTED) a
         batch committed after the dataset row was read would otherwise leak in.
         """
         V = DatasetItemVersion
-        stmt = select(V.item_id, V.data).where(
+        stmt = select(V.item_id, V.data, V.files).where(
             V.account_id == account_id,
             V.dataset_id == dataset_id,
             at_version(version),
             V.archived_at.is_(None),
         )
         if item_ids is None:
-            return [(item_id, data) for item_id, data in session.execute(stmt.order_by(V.item_id))]
-        out: list[tuple[str, str]] = []
+            return [(i, data, files) for i, data, files in session.execute(stmt.order_by(V.item_id))]
+        out: list[tuple[str, str, dict[str, str] | None]] = []
         for start in range(0, len(item_ids), 500):  # under every driver's bound-parameter limit
             chunk = stmt.where(V.item_id.in_(item_ids[start : start + 500]))
-            out.extend((item_id, data) for item_id, data in session.execute(chunk))
+            out.extend((i, data, files) for i, data, files in session.execute(chunk))
         return out
 
     def link_dataset(

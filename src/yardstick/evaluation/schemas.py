@@ -3,8 +3,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from yardstick.dataset.schemas import DatasetOut, dataset_json
-from yardstick.kit.responses import format_ts
-from yardstick.kit.schemas import Name, Row, Tags
+from yardstick.kit.responses import format_ts, identity_json
+from yardstick.kit.schemas import FileMap, Name, Row, Tags
 from yardstick.models import Dataset, Evaluation
 from yardstick.task.spec import TaskIn
 
@@ -28,14 +28,27 @@ class EvaluationCreate(BaseModel):
     dataset_id: str | None = None
     dataset: NewDataset | None = None
     tasks: list[TaskIn] = Field(default_factory=list)
+    metadata: dict[str, Any] | None = None
+    files: list[FileMap] | None = Field(
+        default=None, description="Files attached to each row: files[i] goes with data[i]"
+    )
+    skip_prefilled_rows: bool = Field(
+        default=False, description="Queue no human annotation for rows a contributor task prefilled"
+    )
+    taxonomy_params: dict[str, Any] | None = Field(
+        default=None, description="The taxonomy document of the contributor tasks, kept verbatim"
+    )
 
 
 class EvaluationUpdate(BaseModel):
-    """Partial update; `null` for `name` or `tags` means "leave as is"."""
+    """Partial update, or `{"restore": true}` alone; `null` for `name` or `tags` means "leave as
+    is", and `metadata` is an RFC 7396 merge patch (a `null` value deletes its key)."""
 
     name: Name | None = None
     description: str | None = None
     tags: Tags | None = None
+    metadata: dict[str, Any] | None = None
+    restore: bool | None = None
 
 
 class EvaluationOut(BaseModel):
@@ -50,7 +63,9 @@ class EvaluationOut(BaseModel):
     tasks: list[dict[str, Any]] | None = None
     created_at: str
     created_by_user_id: str
+    created_by: dict[str, str]
     archived_at: str | None
+    metadata: dict[str, Any]
 
 
 def evaluation_json(
@@ -60,7 +75,7 @@ def evaluation_json(
     with_tasks: bool,
     progress: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The Evaluation, plus the forward-compatible extras `progress`, `error_count`, `usage`."""
+    """The Evaluation with `progress` and `error_count`, plus the extra `usage` (tokens)."""
     body: dict[str, Any] = {
         "object": "evaluation",
         "id": evaluation.id,
@@ -72,7 +87,9 @@ def evaluation_json(
         "datasets": [dataset_json(dataset) for dataset in datasets],
         "created_at": format_ts(evaluation.created_at),
         "created_by_user_id": evaluation.created_by_user_id,
+        "created_by": identity_json(evaluation.created_by_user_id),
         "archived_at": format_ts(evaluation.archived_at),
+        "metadata": evaluation.metadata_ or {},
     }
     if with_tasks:
         body["tasks"] = evaluation.tasks

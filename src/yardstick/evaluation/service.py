@@ -18,14 +18,16 @@ from yardstick.auth.service import Principal
 from yardstick.dataset.schemas import DatasetCreate
 from yardstick.dataset.service import dataset_service
 from yardstick.db.types import utcnow
-from yardstick.errors import NotFound, Unprocessable
+from yardstick.errors import Conflict, NotFound, Unprocessable
+from yardstick.evaluation.prefill import prefilled_cells
 from yardstick.evaluation.repository import evaluation_repository
 from yardstick.evaluation.schemas import EvaluationCreate, EvaluationUpdate
 from yardstick.execution.enqueue import enqueue_run
+from yardstick.file.refs import check_file_maps
 from yardstick.ids import new_id, new_ids
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.kit.pagination import Page, PageParams, paginate
-from yardstick.kit.patch import apply_update
+from yardstick.kit.patch import apply_update, merge_patch, wants_restore
 from yardstick.models import Dataset, Evaluation, Question
 from yardstick.provider import ProviderError, get_providers, wants_registered
 from yardstick.task.spec import is_executable, normalize_tasks
@@ -38,6 +40,11 @@ class InputRow:
     keys: list[str]
     dataset_item_id: str | None = None
     dataset_item_version_num: int | None = None
+    files: dict[str, str] | None = None
+
+
+# `sort_by` values an evaluation list accepts besides the default (creation order).
+SORTABLE = {"updated_at": Evaluation.updated_at, "name": Evaluation.name}
 
 
 class EvaluationService:
@@ -46,6 +53,10 @@ class EvaluationService:
         evaluation_id = new_id()
         source: Dataset | None = None
         if body.dataset_id is not None:
+            if body.files is not None:
+                raise Unprocessable(
+                    ["body", "files"], "not with dataset_id: rows take the files of their dataset items"
+                )
             source = dataset_service.get(session, principal, body.dataset_id)
             rows = self._rows_from_dataset(session, principal, source, body.data)
         else:
@@ -54,6 +65,15 @@ class EvaluationService:
             if not body.data:
                 raise Unprocessable(["body", "data"], "must hold at least one row")
             rows = [self._input_row(data, ["body", "data", i]) for i, data in enumerate(body.data)]
+            files = check_file_maps(
+                session,
+                account_id=principal.account_id,
+                files=body.files,
+                rows=len(rows),
+                loc=["body", "files"],
+            )
+            for row, row_files in zip(rows, files, strict=True):
+                row.files = row_files
 
         input_keys = {key for row in rows for key in row.keys}
         tasks = normalize_tasks(
@@ -72,6 +92,9 @@ class EvaluationService:
             status="running" if running else "completed",
             tasks=tasks,
             item_count=len(rows),
+            metadata_=body.metadata or {},
+            taxonomy=body.taxonomy_params,
+            skip_prefilled_rows=body.skip_prefilled_rows,
             created_by_user_id=principal.user_id,
             created_at=now,
             updated_at=now,
@@ -96,10 +119,18 @@ class EvaluationService:
                     row.data,
                     row.dataset_item_id,
                     row.dataset_item_version_num,
+                    row.files,
                     now,
                 )
                 for item_id, row in zip(item_ids, rows, strict=True)
             ],
+        )
+        prefilled_cells(
+            session,
+            evaluation_id=evaluation_id,
+            tasks=tasks,
+            items=[(item_id, row.data) for item_id, row in zip(item_ids, rows, strict=True)],
+            now=now,
         )
         if running:
             enqueue_run(session, evaluation_id=evaluation_id, item_ids=item_ids)
@@ -146,6 +177,7 @@ class EvaluationService:
             stmt,
             key=Evaluation.id,
             params=params,
+            sortable=SORTABLE,
             cursor_exists=lambda cursor: evaluation_repository.exists(
                 session, account_id=principal.account_id, evaluation_id=cursor
             ),
@@ -157,17 +189,33 @@ class EvaluationService:
     def update(
         self, session: Session, principal: Principal, evaluation_id: str, *, body: EvaluationUpdate
     ) -> Evaluation:
-        evaluation = self.get(session, principal, evaluation_id)
-        apply_update(evaluation, body)
+        """A partial update of a live evaluation, or a restore (`{"restore": true}`)."""
+        evaluation = self.get(session, principal, evaluation_id, include_archived=True)
+        if wants_restore(body):
+            # Items read `archived_at` from their evaluation, so they come back with it.
+            if evaluation.archived_at is not None:
+                evaluation.archived_at = None
+                evaluation.updated_at = utcnow()
+        elif evaluation.archived_at is not None:
+            raise Conflict(f"evaluation {evaluation_id!r} is archived: restore it before changing it")
+        else:
+            apply_update(evaluation, body, exclude={"restore", "metadata"})
+            if "metadata" in body.model_fields_set:
+                evaluation.metadata_ = merge_patch(evaluation.metadata_ or {}, body.metadata or {})
+                evaluation.updated_at = utcnow()
         session.flush()
         return evaluation
 
-    def archive(self, session: Session, principal: Principal, evaluation_id: str) -> None:
-        """Archive the evaluation and, with it, its items (they read `archived_at` from it)."""
+    def archive(self, session: Session, principal: Principal, evaluation_id: str) -> Evaluation:
+        """Archive the evaluation and, with it, its items (they read `archived_at` from it).
+
+        A running evaluation stops: its chunks check `archived_at` between cells.
+        """
         evaluation = self.get(session, principal, evaluation_id, include_archived=True)
         if evaluation.archived_at is None:
             evaluation.archived_at = utcnow()
             session.flush()
+        return evaluation
 
     @staticmethod
     def _input_row(data: dict[str, Any], loc: list[str | int]) -> InputRow:
@@ -191,7 +239,8 @@ class EvaluationService:
                 session, account_id=principal.account_id, dataset_id=dataset.id, version=version
             )
             return [
-                InputRow(text, list(orjson.loads(text)), item_id, version) for item_id, text in live
+                InputRow(text, list(orjson.loads(text)), item_id, version, files)
+                for item_id, text, files in live
             ]
         if not entries:  # as for the other shapes: an evaluation of no rows is a mistake
             raise Unprocessable(["body", "data"], "must hold at least one row (or leave it out)")
@@ -203,15 +252,16 @@ class EvaluationService:
                     ["body", "data", index, "dataset_item_id"], "field required (a dataset item id)"
                 )
             item_ids.append(item_id)
-        found = dict(
-            evaluation_repository.dataset_rows(
+        found = {
+            item_id: (text, files)
+            for item_id, text, files in evaluation_repository.dataset_rows(
                 session,
                 account_id=principal.account_id,
                 dataset_id=dataset.id,
                 version=version,
                 item_ids=item_ids,
             )
-        )
+        }
         rows = []
         for index, (item_id, entry) in enumerate(zip(item_ids, entries, strict=True)):
             if item_id not in found:
@@ -219,14 +269,15 @@ class EvaluationService:
                     ["body", "data", index, "dataset_item_id"],
                     f"dataset item {item_id!r} is not a live item of dataset {dataset.id!r}",
                 )
-            data = orjson.loads(found[item_id])
+            text, files = found[item_id]
+            data = orjson.loads(text)
             extra = {key: value for key, value in entry.items() if key != "dataset_item_id"}
             if extra:
                 data = {**data, **extra} if isinstance(data, dict) else extra
                 row = self._input_row(data, ["body", "data", index])
             else:
-                row = InputRow(found[item_id], list(data) if isinstance(data, dict) else [])
-            row.dataset_item_id, row.dataset_item_version_num = item_id, version
+                row = InputRow(text, list(data) if isinstance(data, dict) else [])
+            row.dataset_item_id, row.dataset_item_version_num, row.files = item_id, version, files
             rows.append(row)
         return rows
 
@@ -248,6 +299,7 @@ class EvaluationService:
                 description=body.dataset.description,
                 tags=body.dataset.tags,
                 data=projected,
+                files=body.files,
             ),
         )
         for row, item in zip(rows, items, strict=True):

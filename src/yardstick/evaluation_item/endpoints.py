@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query
 
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.db.session import ReadSessionDep
-from yardstick.evaluation_item.repository import ItemRow
+from yardstick.evaluation_item.repository import CompletionStatus, ItemRow
 from yardstick.evaluation_item.schemas import EvaluationItemOut, item_json
 from yardstick.evaluation_item.service import evaluation_item_service
 from yardstick.kit.pagination import RowOrder
@@ -36,6 +36,9 @@ def list_evaluation_items(
     params: RowOrder,
     evaluation_id: str | None = None,
     include_archived: IncludeArchived = False,
+    completion_status: Annotated[
+        CompletionStatus, Query(description="failed: items with a task error; passed: without")
+    ] = "all",
 ) -> JSONBody:
     """List evaluation items in row order, with their task results merged into `data`."""
     page, cells = evaluation_item_service.list(
@@ -44,6 +47,7 @@ def list_evaluation_items(
         params=params,
         evaluation_id=evaluation_id,
         include_archived=include_archived,
+        completion_status=completion_status,
     )
     rows = [ItemRow(*row) for row in page.rows]
     return JSONBody(page.envelope([item_json(row, cells[row.id]) for row in rows]))

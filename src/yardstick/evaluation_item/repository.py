@@ -1,7 +1,7 @@
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from yardstick.models import Evaluation, EvaluationItem, TaskResult
 
 I = EvaluationItem
+# `failed`: items with at least one task error; `passed`: items with none.
+CompletionStatus = Literal["failed", "passed", "all"]
 
 
 class ItemRow(NamedTuple):
@@ -21,6 +23,7 @@ class ItemRow(NamedTuple):
     created_by_user_id: str
     archived_at: datetime | None
     tasks: list[dict[str, Any]]
+    files: dict[str, str] | None
 
 
 class Cell(NamedTuple):
@@ -45,6 +48,7 @@ _COLUMNS = (
     Evaluation.created_by_user_id,
     Evaluation.archived_at,
     Evaluation.tasks,
+    I.files,
 )
 
 
@@ -61,13 +65,21 @@ class EvaluationItemRepository:
         return ItemRow(*row) if row else None
 
     def list_stmt(
-        self, *, account_id: str, evaluation_id: str | None, include_archived: bool
+        self,
+        *,
+        account_id: str,
+        evaluation_id: str | None,
+        include_archived: bool,
+        completion_status: CompletionStatus = "all",
     ) -> Select[Any]:
         stmt = self.base_stmt(account_id=account_id)
         if evaluation_id is not None:
             stmt = stmt.where(I.evaluation_id == evaluation_id)
         if not include_archived:
             stmt = stmt.where(Evaluation.archived_at.is_(None))
+        if completion_status != "all":
+            has_error = exists().where(TaskResult.item_id == I.id, TaskResult.status == "errored")
+            stmt = stmt.where(has_error if completion_status == "failed" else ~has_error)
         return stmt
 
     def exists(self, session: Session, *, account_id: str, item_id: str) -> bool:

@@ -4,7 +4,7 @@ import orjson
 from pydantic import BaseModel
 
 from yardstick.evaluation_item.repository import Cell, ItemRow
-from yardstick.kit.responses import format_ts
+from yardstick.kit.responses import format_ts, identity_json
 
 
 class EvaluationItemOut(BaseModel):
@@ -18,14 +18,20 @@ class EvaluationItemOut(BaseModel):
     task_result_statuses: dict[str, str]
     created_at: str
     created_by_user_id: str
+    created_by: dict[str, str]
     archived_at: str | None
+    files: dict[str, str]
+
+
+# Cell statuses whose value is the task's result.
+HAS_VALUE = frozenset({"completed", "prefilled"})
 
 
 def item_json(item: ItemRow, cells: list[Cell]) -> dict[str, Any]:
     """The input row with every task's result merged in under its alias (CONTRACT §5.2).
 
     A task with no result yet reads `null` and status `pending`; a failed one reads `null` with
-    its error under `task_errors[alias]`.
+    its error under `task_errors[alias]`; a skipped one (its run condition was false) `null`.
     """
     by_alias = {cell.alias: cell for cell in cells}
     results: dict[str, Any] = {}
@@ -36,7 +42,7 @@ def item_json(item: ItemRow, cells: list[Cell]) -> dict[str, Any]:
         alias = task["alias"]
         cell = by_alias.get(alias)
         statuses[alias] = cell.status if cell else "pending"
-        results[alias] = cell.value if cell and cell.status == "completed" else None
+        results[alias] = cell.value if cell and cell.status in HAS_VALUE else None
         if cell and cell.status == "errored":
             errors[alias] = {"type": cell.error_type or "Error", "message": cell.error_message or ""}
         if cell:
@@ -61,5 +67,7 @@ def item_json(item: ItemRow, cells: list[Cell]) -> dict[str, Any]:
         "task_metadata": metadata,
         "created_at": format_ts(item.created_at),
         "created_by_user_id": item.created_by_user_id,
+        "created_by": identity_json(item.created_by_user_id),
         "archived_at": format_ts(item.archived_at),
+        "files": item.files or {},
     }

@@ -3,7 +3,12 @@ from sqlalchemy.orm import Session
 from yardstick.auth.service import Principal
 from yardstick.errors import NotFound
 from yardstick.evaluation.service import evaluation_service
-from yardstick.evaluation_item.repository import Cell, ItemRow, evaluation_item_repository
+from yardstick.evaluation_item.repository import (
+    Cell,
+    CompletionStatus,
+    ItemRow,
+    evaluation_item_repository,
+)
 from yardstick.kit.pagination import Page, PageParams, paginate
 from yardstick.models import EvaluationItem
 
@@ -25,17 +30,20 @@ class EvaluationItemService:
         params: PageParams,
         evaluation_id: str | None,
         include_archived: bool,
+        completion_status: CompletionStatus = "all",
     ) -> tuple[Page, dict[str, list[Cell]]]:
         total = None
         if evaluation_id is not None:
             evaluation = evaluation_service.get(
                 session, principal, evaluation_id, include_archived=include_archived
             )
-            total = evaluation.item_count
+            if completion_status == "all":
+                total = evaluation.item_count
         stmt = evaluation_item_repository.list_stmt(
             account_id=principal.account_id,
             evaluation_id=evaluation_id,
             include_archived=include_archived,
+            completion_status=completion_status,
         )
         page = paginate(
             session,

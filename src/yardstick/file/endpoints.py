@@ -1,7 +1,7 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse
 
 from yardstick.auth.dependencies import PrincipalDep
@@ -106,9 +106,16 @@ def update_file(
 
 
 @router.get("")
-def list_files(principal: PrincipalDep, session: ReadSessionDep, params: NewestFirst) -> JSONBody:
+def list_files(
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    params: NewestFirst,
+    filename: Annotated[
+        str | None, Query(description="Files whose name contains this (case-insensitive)")
+    ] = None,
+) -> JSONBody:
     """List files, newest first."""
-    page = file_service.list(session, principal, params=params)
+    page = file_service.list(session, principal, params=params, filename=filename)
     return JSONBody(page.envelope([file_json(row[0]) for row in page.rows]))
 
 

@@ -1,6 +1,7 @@
 from sqlalchemy import Select, delete, exists, select
 from sqlalchemy.orm import Session
 
+from yardstick.kit.filters import name_contains
 from yardstick.models import File
 
 
@@ -8,8 +9,11 @@ class FileRepository:
     def get(self, session: Session, *, account_id: str, file_id: str) -> File | None:
         return session.scalar(select(File).where(File.id == file_id, File.account_id == account_id))
 
-    def list_stmt(self, *, account_id: str) -> Select[tuple[File]]:
-        return select(File).where(File.account_id == account_id)
+    def list_stmt(self, *, account_id: str, filename: str | None = None) -> Select[tuple[File]]:
+        stmt = select(File).where(File.account_id == account_id)
+        if filename:
+            stmt = stmt.where(name_contains(File.filename, filename))
+        return stmt
 
     def exists(self, session: Session, *, account_id: str, file_id: str) -> bool:
         stmt = select(exists().where(File.id == file_id, File.account_id == account_id))

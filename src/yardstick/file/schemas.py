@@ -2,7 +2,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from yardstick.kit.responses import format_ts
+from yardstick.kit.responses import format_ts, identity_json
 from yardstick.models import File
 
 
@@ -22,6 +22,7 @@ class FileOut(BaseModel):
     tags: dict[str, Any]
     created_at: str
     created_by_user_id: str
+    created_by: dict[str, str]
 
 
 def file_json(file: File) -> dict[str, Any]:
@@ -35,4 +36,5 @@ def file_json(file: File) -> dict[str, Any]:
         "tags": file.tags,
         "created_at": format_ts(file.created_at),
         "created_by_user_id": file.created_by_user_id,
+        "created_by": identity_json(file.created_by_user_id),
     }

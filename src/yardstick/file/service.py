@@ -57,12 +57,15 @@ class FileService:
             raise NotFound("file content", file_id)
         return file, path
 
-    def list(self, session: Session, principal: Principal, *, params: PageParams) -> Page:
+    def list(
+        self, session: Session, principal: Principal, *, params: PageParams, filename: str | None
+    ) -> Page:
         return paginate(
             session,
-            file_repository.list_stmt(account_id=principal.account_id),
+            file_repository.list_stmt(account_id=principal.account_id, filename=filename),
             key=File.id,
             params=params,
+            sortable={"filename": File.filename, "name": File.filename, "size": File.size},
             cursor_exists=lambda cursor: file_repository.exists(
                 session, account_id=principal.account_id, file_id=cursor
             ),

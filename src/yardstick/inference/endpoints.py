@@ -2,7 +2,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from yardstick.auth.dependencies import PrincipalDep
@@ -48,17 +48,24 @@ Sessions = Annotated[SessionFactory, Depends(_sessions)]
 
 @router.post("/chat/completions", responses=_ERRORS)
 async def create_chat_completion(
-    body: ChatCompletionCreate, principal: PrincipalDep, sessions: Sessions
+    body: ChatCompletionCreate,
+    principal: PrincipalDep,
+    sessions: Sessions,
+    x_openai_api_key: Annotated[
+        str | None, Header(description="Your own OpenAI key, for `openai/*` models")
+    ] = None,
 ) -> Any:
     """Chat completion from `vendor/name` or a registered model; `stream: true` answers with SSE."""
     model, upstream = body.model, body.upstream_body()
     if body.stream:
         events = await inference_service.stream_chat_completion(
-            sessions, principal, model=model, body=upstream
+            sessions, principal, model=model, body=upstream, openai_api_key=x_openai_api_key
         )
         return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
     return JSONBody(
-        await inference_service.chat_completion(sessions, principal, model=model, body=upstream)
+        await inference_service.chat_completion(
+            sessions, principal, model=model, body=upstream, openai_api_key=x_openai_api_key
+        )
     )
 
 

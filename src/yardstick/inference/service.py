@@ -71,6 +71,12 @@ def http_error(exc: ProviderError) -> AppError:
     return ModelCallFailed(status, f"{exc.type}: {exc.message}{attempts}", final=True)
 
 
+def _own_key(route: ModelRoute, openai_api_key: str | None) -> str | None:
+    """The caller's own OpenAI key (`x-openai-api-key`) applies to OpenAI models only. It is
+    passed to that one upstream call and never stored or logged."""
+    return openai_api_key if route.vendor == "openai" else None
+
+
 def _sse(event: dict[str, Any]) -> bytes:
     return b"data: " + orjson.dumps(event) + b"\n\n"
 
@@ -94,10 +100,19 @@ class InferenceService:
             return resolve_registered_model(session, account_id, model)
 
     async def chat_completion(
-        self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
+        self,
+        sessions: SessionFactory,
+        principal: Principal,
+        *,
+        model: str,
+        body: dict[str, Any],
+        openai_api_key: str | None = None,
     ) -> dict[str, Any]:
         route = await self.route(sessions, principal, model)
-        return await self._call(get_providers().chat_completion(route, body), "chat.completion")
+        call = get_providers().chat_completion(
+            route, body, api_key=_own_key(route, openai_api_key)
+        )
+        return await self._call(call, "chat.completion")
 
     async def completion(
         self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
@@ -116,10 +131,18 @@ class InferenceService:
         return result.response
 
     async def stream_chat_completion(
-        self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
+        self,
+        sessions: SessionFactory,
+        principal: Principal,
+        *,
+        model: str,
+        body: dict[str, Any],
+        openai_api_key: str | None = None,
     ) -> AsyncIterator[bytes]:
         route = await self.route(sessions, principal, model)
-        chunks = get_providers().stream_chat_completion(route, body)
+        chunks = get_providers().stream_chat_completion(
+            route, body, api_key=_own_key(route, openai_api_key)
+        )
         return await self._sse_stream(chunks, "chat.completion.chunk")
 
     async def stream_completion(
@@ -202,6 +225,7 @@ class InferenceService:
                     "model_name": model,
                     "model_type": "chat_completion",
                     "model_vendor": name,
+                    "model_availability": "available",  # the vendor listed it just now
                 }
         for row in await run_in_threadpool(self._registered_rows, sessions, principal, vendor):
             entries[f"{row['model_vendor']}/{row['model_name']}"] = row
@@ -238,7 +262,12 @@ class InferenceService:
         with sessions.read() as session:
             models = cast(list[InferenceModel], session.scalars(stmt).all())
         return [
-            {"model_name": m.name, "model_type": m.model_type, "model_vendor": m.model_vendor}
+            {
+                "model_name": m.name,
+                "model_type": m.model_type,
+                "model_vendor": m.model_vendor,
+                "model_availability": "available" if m.status == "ready" else "unavailable",
+            }
             for m in models
         ]
 

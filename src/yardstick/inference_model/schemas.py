@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from yardstick.kit.responses import format_ts
+from yardstick.kit.responses import format_ts, identity_json
 from yardstick.kit.schemas import Name, Vendor
 from yardstick.models import InferenceModel
 
@@ -31,8 +31,10 @@ class _Body(BaseModel):
 
 class ModelCreate(_Body):
     name: Name = Field(description="Unique per vendor within the account")
-    vendor_configuration: dict[str, Any] = Field(
-        description="A launch ({model_image, model_infra}) or llmengine ({model, …}) configuration"
+    vendor_configuration: dict[str, Any] | None = Field(
+        default=None,
+        description="A launch ({model_image, model_infra}) or llmengine ({model, …}) "
+        "configuration; absent for a hosted model of another vendor",
     )
     model_type: ModelType | None = None
     model_vendor: Vendor | None = None
@@ -150,9 +152,12 @@ class InferenceModelOut(_Body):
     model_vendor: Vendor
     model_metadata: dict[str, Any]
     vendor_configuration: dict[str, Any]
-    status: Literal["failed", "ready", "deploying"]
+    status: Literal["failed", "ready", "deploying", "deployment_timeout"]
+    model_availability: Literal["unknown", "available", "unavailable"]
     created_at: str
     created_by_user_id: str
+    created_by_identity_type: Literal["user", "service_account"]
+    created_by: dict[str, str]
 
 
 def model_json(model: InferenceModel) -> dict[str, Any]:
@@ -165,6 +170,10 @@ def model_json(model: InferenceModel) -> dict[str, Any]:
         "model_metadata": model.model_metadata,
         "vendor_configuration": model.vendor_configuration,
         "status": model.status,
+        "status_reason": None,
+        "model_availability": "available" if model.status == "ready" else "unavailable",
         "created_at": format_ts(model.created_at),
         "created_by_user_id": model.created_by_user_id,
+        "created_by_identity_type": "user",
+        "created_by": identity_json(model.created_by_user_id),
     }

@@ -56,14 +56,24 @@ class ModelNameTaken(Conflict):
 
 
 def _vendor_of(body: ModelCreate) -> str:
-    """The vendor a create means: `model_vendor`, else the configuration's shape (CONTRACT §3.6)."""
+    """The vendor a create means: `model_vendor`, else the configuration's shape (CONTRACT §3.6).
+
+    A vendor other than launch and llmengine registers a hosted model: a catalog entry for the
+    vendor's own model of that name, with no configuration and nothing to deploy.
+    """
     if body.model_vendor is not None:
-        if body.model_vendor not in VENDORS:
+        if body.model_vendor not in VENDORS and body.vendor_configuration is not None:
             raise Unprocessable(
-                ["body", "model_vendor"],
-                f"only {' and '.join(VENDORS)} models can be registered, not {body.model_vendor}",
+                ["body", "vendor_configuration"],
+                f"a hosted {body.model_vendor} model takes no vendor_configuration "
+                f"(only {' and '.join(VENDORS)} models are configured)",
             )
         return body.model_vendor
+    if body.vendor_configuration is None:
+        raise Unprocessable(
+            ["body", "vendor_configuration"],
+            "field required (or give model_vendor and model_type for a hosted model)",
+        )
     for vendor, spec in VENDORS.items():
         if spec.shape_keys & body.vendor_configuration.keys():
             return vendor
@@ -118,13 +128,20 @@ class InferenceModelService:
         self, session: Session, principal: Principal, *, body: ModelCreate, deploy_seconds: float
     ) -> InferenceModel:
         vendor = _vendor_of(body)
-        model_type = body.model_type or VENDORS[vendor].model_type
-        if model_type != VENDORS[vendor].model_type:
-            raise Unprocessable(
-                ["body", "model_type"],
-                f"a {vendor} model is of type {VENDORS[vendor].model_type}, not {model_type}",
-            )
-        configuration = _configuration(vendor, body.vendor_configuration)
+        hosted = vendor not in VENDORS
+        if hosted:
+            if body.model_type is None:
+                raise Unprocessable(["body", "model_type"], "field required for a hosted model")
+            model_type, configuration = body.model_type, {}
+            deploy_seconds = 0.0  # nothing to deploy: ready at once
+        else:
+            model_type = body.model_type or VENDORS[vendor].model_type
+            if model_type != VENDORS[vendor].model_type:
+                raise Unprocessable(
+                    ["body", "model_type"],
+                    f"a {vendor} model is of type {VENDORS[vendor].model_type}, not {model_type}",
+                )
+            configuration = _configuration(vendor, body.vendor_configuration or {})
         now = utcnow()
         existing = inference_model_repository.get_by_name(
             session, account_id=principal.account_id, vendor=vendor, name=body.name, for_update=True
@@ -181,6 +198,7 @@ class InferenceModelService:
             stmt,
             key=InferenceModel.id,
             params=params,
+            sortable={"name": InferenceModel.name, "updated_at": InferenceModel.updated_at},
             cursor_exists=lambda cursor: inference_model_repository.exists(
                 session, account_id=principal.account_id, model_id=cursor
             ),
@@ -207,6 +225,11 @@ class InferenceModelService:
         if body.on_conflict is not None:
             raise Unprocessable(["body", "on_conflict"], "on_conflict applies only to a rename")
         if body.vendor_configuration is not None:
+            if model.model_vendor not in VENDORS:
+                raise Unprocessable(
+                    ["body", "vendor_configuration"],
+                    f"a hosted {model.model_vendor} model has no vendor_configuration",
+                )
             _check_patch_vendor(model, body.vendor_configuration)
             depth = 1 if model.model_vendor == "launch" else 0
             model.vendor_configuration = _configuration(
@@ -221,6 +244,7 @@ class InferenceModelService:
         return model
 
     def delete(self, session: Session, principal: Principal, model_id: str) -> None:
+        self._check_ready(self.get(session, principal, model_id, for_update=True))
         if not inference_model_repository.delete(
             session, account_id=principal.account_id, model_id=model_id
         ):
@@ -239,8 +263,13 @@ class InferenceModelService:
                 return inference_model_repository.get_by_name(
                     session, account_id=account_id, vendor=vendor, name=bare
                 )
-        preference = list(VENDORS)[::-1]  # llmengine before launch
-        found.sort(key=lambda model: preference.index(model.model_vendor))
+        # llmengine before launch before hosted models of other vendors.
+        preference = ["llmengine", "launch"]
+        found.sort(
+            key=lambda model: preference.index(model.model_vendor)
+            if model.model_vendor in preference
+            else len(preference)
+        )
         return found[0] if found else None
 
     def _rename(

@@ -27,6 +27,8 @@ def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def apply(value: Any) -> Any:
         if value is None:
             return None
+        if isinstance(value, dict | list):  # JSON values: unhashable, and rarely repeated
+            return process(value)
         if value not in seen:
             seen[value] = process(value)
         return seen[value]

@@ -24,6 +24,9 @@ def tags_any(column: ColumnElement[Any], tags: list[str], dialect: str) -> Colum
     return exists(select(literal_column("1")).select_from(values).where(values.c.value.in_(tags)))
 
 
+def name_contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+    """`name` filters match a case-insensitive substring (`%` and `_` are literal)."""
+    return column.icontains(text, autoescape=True)
 
 
 def name_tags_archived(
@@ -35,11 +38,11 @@ def name_tags_archived(
     include_archived: bool,
     dialect: str,
 ) -> Select[Any]:
-    """The list filters datasets and evaluations share: exact name, any of the tags, live only."""
+    """The list filters datasets and evaluations share: name, any of the tags, live only."""
     if not include_archived:
         stmt = stmt.where(model.archived_at.is_(None))
     if name:
-        stmt = stmt.where(model.name == name)
+        stmt = stmt.where(name_contains(model.name, name))
     if tags:
         stmt = stmt.where(tags_any(model.tags, list(tags), dialect))
     return stmt

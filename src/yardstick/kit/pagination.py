@@ -8,20 +8,26 @@ pages never shift or repeat what it has already seen.
 `ending_before` pages backwards: the query runs in the reverse order, takes the `limit` rows
 nearest the cursor and turns them back into the requested order. `has_more` always speaks of
 the direction of travel, which is how the official client's auto-pager reads it.
+
+`sort_by` names another column to order by (each list says which it allows). The cursor is
+still an id, as the client sends it: the page condition becomes the row-value comparison
+`(column, id) > (column of the cursor row, cursor)`, with the cursor row's value read by a
+scalar subquery, so deep pages stay one index range scan. An unknown `sort_by` falls back to
+creation order rather than failing, as SGP does.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from yardstick.errors import BadRequest
 
 DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
+MAX_LIMIT = 10000
 
 SortOrder = Literal["asc", "desc"]
 
@@ -32,6 +38,7 @@ class PageParams:
     starting_after: str | None
     ending_before: str | None
     sort_order: SortOrder
+    sort_by: str | None = None
 
 
 def _page_params(default_order: SortOrder) -> Callable[..., PageParams]:
@@ -41,8 +48,11 @@ def _page_params(default_order: SortOrder) -> Callable[..., PageParams]:
         starting_after: Annotated[str | None, Query()] = None,
         ending_before: Annotated[str | None, Query()] = None,
         sort_order: Annotated[SortOrder, Query()] = default_order,
+        sort_by: Annotated[
+            str | None, Query(description="Column to order by; unknown names keep creation order")
+        ] = None,
     ) -> PageParams:
-        return PageParams(min(limit, MAX_LIMIT), starting_after, ending_before, sort_order)
+        return PageParams(min(limit, MAX_LIMIT), starting_after, ending_before, sort_order, sort_by)
 
     return dependency
 
@@ -77,8 +87,10 @@ def paginate(
     params: PageParams,
     cursor_exists: Callable[[str], bool],
     total: int | None = None,
+    sortable: Mapping[str, ColumnElement[Any]] | None = None,
 ) -> Page:
-    """Run one page of `stmt` (already filtered to what the caller may see), ordered by `key`."""
+    """Run one page of `stmt` (already filtered to what the caller may see), ordered by `key`,
+    or by `sortable[params.sort_by]` then `key`. Sortable columns must be NOT NULL."""
     for cursor in (params.starting_after, params.ending_before):
         if cursor is not None and not cursor_exists(cursor):
             raise BadRequest(f"unknown cursor {cursor!r}: no such item in this list")
@@ -88,13 +100,16 @@ def paginate(
 
     ascending = params.sort_order == "asc"
     backwards = params.ending_before is not None
+    column = (sortable or {}).get(params.sort_by or "")
     page_stmt = stmt
-    if params.starting_after is not None:
-        page_stmt = page_stmt.where(key > params.starting_after if ascending else key < params.starting_after)
-    if params.ending_before is not None:
-        page_stmt = page_stmt.where(key < params.ending_before if ascending else key > params.ending_before)
+    for cursor, after in ((params.starting_after, True), (params.ending_before, False)):
+        if cursor is not None:
+            page_stmt = page_stmt.where(_beyond(column, key, cursor, forward=after == ascending))
     scan_ascending = ascending != backwards
-    page_stmt = page_stmt.order_by(key.asc() if scan_ascending else key.desc()).limit(params.limit + 1)
+    order = [key] if column is None else [column, key]
+    page_stmt = page_stmt.order_by(
+        *(col.asc() if scan_ascending else col.desc() for col in order)
+    ).limit(params.limit + 1)
 
     rows = list(session.execute(page_stmt).all())
     has_more = len(rows) > params.limit
@@ -102,3 +117,15 @@ def paginate(
     if backwards:
         rows.reverse()
     return Page(rows=rows, has_more=has_more, total=total, limit=params.limit)
+
+
+def _beyond(
+    column: ColumnElement[Any] | None, key: ColumnElement[str], cursor: str, *, forward: bool
+) -> ColumnElement[bool]:
+    """Rows after (`forward`) or before the cursor row in (column, key) order, or key order."""
+    if column is None:
+        return key > cursor if forward else key < cursor
+    anchor = select(column).where(key == cursor).scalar_subquery()
+    if forward:
+        return or_(column > anchor, and_(column == anchor, key > cursor))
+    return or_(column < anchor, and_(column == anchor, key < cursor))

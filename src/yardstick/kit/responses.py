@@ -33,3 +33,9 @@ class JSONBody(Response):
 
 def deleted(resource_id: str, object_name: str) -> JSONBody:
     return JSONBody({"id": resource_id, "deleted": True, "object": object_name})
+
+
+def identity_json(user_id: str) -> dict[str, str]:
+    """Who created an entity, as the 0.7.0 client requires it (`created_by`), beside the
+    a29 client's `created_by_user_id`. Every caller is an API key, which acts as a user."""
+    return {"id": user_id, "type": "user", "object": "identity"}

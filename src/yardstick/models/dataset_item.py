@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yardstick.models.base import Base
@@ -26,6 +26,8 @@ class DatasetItemVersion(Base):
     # The item's JSON exactly as serialized once at write time; reads splice it into responses.
     data: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # {column: file id} attached to this version of the item (0.7.0 `files`).
+    files: Mapped[dict[str, str] | None] = mapped_column(JSON)
     version_from: Mapped[int]
     version_to: Mapped[int | None]
     created_at: Mapped[datetime]

@@ -20,6 +20,11 @@ class Evaluation(IdMixin, TimestampMixin, Base):
     # The tasks as submitted (configuration untouched) with their resolved task_type and alias.
     tasks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     item_count: Mapped[int] = mapped_column(default=0)
+    # User metadata (0.7.0): updated as an RFC 7396 merge patch. `metadata` is taken by SQLAlchemy.
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+    # The taxonomy document given at create (`taxonomy_params`), stored verbatim.
+    taxonomy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    skip_prefilled_rows: Mapped[bool] = mapped_column(default=False)
     created_by_user_id: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime]
     archived_at: Mapped[datetime | None]

@@ -1,6 +1,7 @@
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yardstick.models.base import Base, IdMixin
@@ -21,6 +22,8 @@ class EvaluationItem(IdMixin, Base):
     data: Mapped[str] = mapped_column(Text)
     dataset_item_id: Mapped[str | None] = mapped_column(String(36))
     dataset_item_version_num: Mapped[int | None]
+    # {column: file id} attached to the row (0.7.0 `files`), copied from the dataset item.
+    files: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
 
     __table_args__ = (

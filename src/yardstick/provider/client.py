@@ -137,9 +137,17 @@ class VendorClient:
         )
 
     async def post_json(
-        self, path: str, body: dict[str, Any], *, timeout: float, max_attempts: int
+        self,
+        path: str,
+        body: dict[str, Any],
+        *,
+        timeout: float,
+        max_attempts: int,
+        api_key: str | None = None,
     ) -> CallResult:
+        """POST with retries; `api_key` replaces the vendor's key for this one call."""
         payload = orjson.dumps(body)
+        headers = _auth(api_key)
         url = self.config.url(path)
         client_timeout = aiohttp.ClientTimeout(total=timeout)
         attempt = 0
@@ -149,7 +157,7 @@ class VendorClient:
                 async with self._slot():
                     started = time.perf_counter()
                     async with self.session().post(
-                        url, data=payload, timeout=client_timeout
+                        url, data=payload, timeout=client_timeout, headers=headers
                     ) as resp:
                         raw = await resp.read()
                         latency_ms = (time.perf_counter() - started) * 1000
@@ -173,10 +181,17 @@ class VendorClient:
         return parsed
 
     async def stream_events(
-        self, path: str, body: dict[str, Any], *, timeout: float, max_attempts: int
+        self,
+        path: str,
+        body: dict[str, Any],
+        *,
+        timeout: float,
+        max_attempts: int,
+        api_key: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """The JSON events of an SSE response, without OpenAI's `[DONE]` sentinel."""
         payload = orjson.dumps(body)
+        headers = _auth(api_key)
         url = self.config.url(path)
         # A stream may run for long: bound the connect and each wait for data, not the total.
         client_timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
@@ -186,7 +201,7 @@ class VendorClient:
             try:
                 async with self._slot():
                     async with self.session().post(
-                        url, data=payload, timeout=client_timeout
+                        url, data=payload, timeout=client_timeout, headers=headers
                     ) as resp:
                         if resp.status < 300:
                             async for event in self._events(resp, attempt, timeout):
@@ -258,3 +273,8 @@ class VendorClient:
                     return self._parse(raw, 1)
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise self._transport_failure(exc, 1, timeout).error from exc
+
+
+def _auth(api_key: str | None) -> dict[str, str] | None:
+    """Per-call headers that override the session's `authorization` (a caller's own key)."""
+    return {"authorization": f"Bearer {api_key}"} if api_key else None

@@ -151,13 +151,16 @@ class Providers:
         *,
         timeout: float | None = None,
         max_attempts: int | None = None,
+        api_key: str | None = None,
     ) -> CallResult:
+        """`api_key`, when given, is used for this call instead of the vendor's configured key."""
         client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
         return await client.post_json(
             "/chat/completions",
             _body(body, route, stream=False),
             timeout=timeout_s,
             max_attempts=attempts,
+            api_key=api_key,
         )
 
     async def embeddings(
@@ -196,6 +199,7 @@ class Providers:
         *,
         timeout: float | None = None,
         max_attempts: int | None = None,
+        api_key: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
         return client.stream_events(
@@ -203,6 +207,7 @@ class Providers:
             _body(body, route, stream=True),
             timeout=timeout_s,
             max_attempts=attempts,
+            api_key=api_key,
         )
 
     def stream_completion(

@@ -40,8 +40,12 @@ def normalize_tasks(
         assert kind is not None
         kind.validate(task.configuration, [*loc, "configuration"], ctx)
         alias = task.alias if task.alias is not None else kind.alias_for(task.configuration)
-        if not alias or "." in alias or alias.strip() != alias:
-            fail([*loc, "alias"], "alias must be a non-empty name without dots or surrounding spaces")
+        # No `/` either: an alias is a path segment of the task routes.
+        if not alias or "." in alias or "/" in alias or alias.strip() != alias:
+            fail(
+                [*loc, "alias"],
+                "alias must be a non-empty name without dots, slashes or surrounding spaces",
+            )
         if alias in seen:
             fail([*loc, "alias"], f"alias {alias!r} is already used by task {seen[alias]}; give each task its own alias")
         if alias in keys:
