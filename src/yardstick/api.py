@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from yardstick import health
+from yardstick import health, unsupported
 from yardstick.dataset.endpoints import router as dataset_router
 from yardstick.dataset_item.endpoints import router as dataset_item_router
 from yardstick.evaluation.endpoints import router as evaluation_router
@@ -22,4 +22,5 @@ ROUTERS: list[APIRouter] = [
     inference_model_router,
     file_router,
     inference_router,
+    unsupported.router,
 ]

@@ -193,3 +193,51 @@ def test_another_accounts_evaluation_is_invisible(client: SGPClient, other_clien
         with pytest.raises(NotFoundError):
             call()
     assert client.evaluations.retrieve(evaluation_id).archived_at is None
+
+
+def test_a_new_dataset_keeps_the_rows_files(client: SGPClient) -> None:
+    file_id = upload(client)
+    evaluation = client.evaluations.create(
+        evaluation={
+            "name": unique(),
+            "data": [{"q": "a", "extra": 1}],
+            "files": [{"doc": file_id}],
+            "dataset": {"name": unique("ds"), "keys": ["q"]},
+        }
+    )
+
+    [dataset] = evaluation.datasets or []
+    [dataset_item] = client.dataset_items.list(dataset_id=dataset.id)
+    [item] = client.evaluation_items.list(evaluation_id=evaluation.id)
+    assert (dataset_item.data, dataset_item.files) == ({"q": "a"}, {"doc": file_id})
+    assert (item.files, item.dataset_item_id) == ({"doc": file_id}, dataset_item.id)
+
+
+def test_files_come_from_the_dataset_not_the_body(client: SGPClient) -> None:
+    dataset = client.datasets.create(name=unique(), data=[{"q": "a"}])
+
+    with pytest.raises(UnprocessableEntityError) as caught:
+        client.evaluations.create(
+            evaluation={"name": unique(), "dataset_id": dataset.id, "files": [{"f": upload(client)}]}
+        )
+
+    assert error_locs(caught.value) == [["body", "files"]]
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"metadata": "not an object"}, ["body", "metadata"]),
+        ({"skip_prefilled_rows": "maybe"}, ["body", "skip_prefilled_rows"]),
+        ({"taxonomy_params": [1]}, ["body", "taxonomy_params"]),
+        ({"files": "nope"}, ["body", "files"]),
+    ],
+)
+def test_bad_new_fields_are_422s_naming_them(
+    client: SGPClient, body: dict[str, object], loc: list[object]
+) -> None:
+    with raw(client) as http:
+        response = http.post("/v5/evaluations", json={"name": unique(), "data": [{"q": 1}], **body})
+
+    assert response.status_code == 422
+    assert [entry["loc"][:2] for entry in response.json()["detail"]] == [loc]

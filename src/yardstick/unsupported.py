@@ -1,0 +1,44 @@
+"""The parts of SGP's v5 API that Yardstick does not serve, answered plainly.
+
+Agent configurations, Agentex builds and deployments, and vector stores are infrastructure for
+hosting agents and retrieval, not evaluation. Their routes answer 501 with `x-should-retry:
+false` (the official client retries every 5xx otherwise), after the usual authentication.
+"""
+
+from fastapi import APIRouter
+
+from yardstick.auth.dependencies import PrincipalDep
+from yardstick.errors import AppError
+
+PREFIXES = {
+    "agent_configs": "agent configurations",
+    "agentex": "Agentex deployments",
+    "builds": "Agentex builds",
+    "vector-stores": "vector stores",
+}
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+router = APIRouter(prefix="/v5", tags=["not supported"])
+
+
+class NotSupported(AppError):
+    status_code = 501
+    headers = {"x-should-retry": "false"}
+
+
+def _route(prefix: str, what: str) -> None:
+    async def not_supported(_: PrincipalDep) -> None:
+        raise NotSupported(f"{what} are not supported by Yardstick")
+
+    for path in (f"/{prefix}", f"/{prefix}/{{rest:path}}"):
+        router.add_api_route(
+            path,
+            not_supported,
+            methods=METHODS,
+            include_in_schema=False,
+            name=f"unsupported_{prefix}_{len(path)}",
+        )
+
+
+for _prefix, _what in PREFIXES.items():
+    _route(_prefix, _what)
