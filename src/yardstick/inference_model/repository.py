@@ -4,6 +4,7 @@ from sqlalchemy import Select, delete, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from yardstick.kit.filters import name_contains
 from yardstick.models import InferenceModel
 
 M = InferenceModel
@@ -37,8 +38,8 @@ class InferenceModelRepository:
         stmt = select(M).where(M.account_id == account_id)
         if vendor is not None:
             stmt = stmt.where(M.model_vendor == vendor)
-        if name is not None:
-            stmt = stmt.where(M.name == name)
+        if name:
+            stmt = stmt.where(name_contains(M.name, name))
         return stmt
 
     def exists(self, session: Session, *, account_id: str, model_id: str) -> bool:

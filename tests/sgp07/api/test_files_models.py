@@ -50,6 +50,7 @@ def test_a_hosted_model_is_registered_ready(client: SGPClient) -> None:
     )
     listed = [m.name for m in client.models.list(sort_by="name")]
     assert name in listed
+    assert [m.id for m in client.models.list(name=name.upper()[2:])] == [model.id]
     client.models.delete(model.id)
     with pytest.raises(NotFoundError):
         client.models.retrieve(model.id)
