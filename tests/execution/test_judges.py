@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from scale_gp_beta import SGPClient
+from scale_gp_beta import SGPClient, UnprocessableEntityError
 
 from tests.conftest import BACKENDS, require_backend
 from tests.execution.conftest import engine_env
@@ -344,3 +344,289 @@ def test_question_judge_with_vllm_uses_guided_json(
     (body,) = bodies(fake_models, "Q-text")
     assert body["guided_json"]["properties"]["answer"] == {"type": "string", "maxLength": 40}
     assert extra(item, "task_metadata")["text"]["decoding"] == "vllm"
+
+
+# Run conditions, structured output, agent judges, agentex_output (the 0.7 task shapes) ----------
+
+SCORE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "reason": {"type": "string"},
+    },
+    "required": ["score", "reason"],
+    "additionalProperties": False,
+}
+
+
+def var(path: str) -> dict[str, str]:
+    return {"op": "var", "path": path}
+
+
+def statuses(item: Any) -> dict[str, str]:
+    result: dict[str, str] = extra(item, "task_result_statuses")
+    return result
+
+
+def test_a_false_run_condition_skips_the_model_call(
+    engine_client: SGPClient, fake_models: FakeModels
+) -> None:
+    rows: list[dict[str, object]] = [
+        {"id": "r0", "score": 5, "lang": "en"},
+        {"id": "r1", "score": 2, "lang": "en"},
+        {"id": "r2", "lang": "de"},  # no score: the path reads as null
+    ]
+    evaluation = engine_client.evaluations.create(
+        name="conditions",
+        data=rows,
+        tasks=[
+            {
+                "task_type": "auto_evaluation.guided_decoding",
+                "alias": "structured",
+                "configuration": {
+                    "model": MODEL,
+                    "prompt": "Structured {{item.id}}",
+                    "response_format": SCORE_SCHEMA,
+                    "run_condition": {"op": "gte", "left": var("item.score"), "right": 3},
+                },
+            },
+            guided_task(
+                "verdict",
+                MODEL,
+                "Verdict {{item.id}}",
+                run_condition={"op": "in", "left": var("lang"), "operands": ["en", "fr"]},
+            ),
+            {
+                "task_type": "auto_evaluation.agent",
+                "alias": "agent",
+                "configuration": {
+                    "name": "second-opinion",
+                    "definition": "Agent check of {{item.id}}",
+                    "output_rules": ["Answer true or false"],
+                    "model": MODEL,
+                    "data_fields": ["id", "structured"],
+                    # A skipped task reads as null, so this skips wherever `structured` did.
+                    "run_condition": {"op": "is_not_null", "operands": [var("structured")]},
+                },
+            },
+            chat_task("after", "After {{item.id}}: {{item.structured}}"),
+        ],
+    )
+    done = wait_until_done(engine_client, evaluation.id)
+    assert done.status == "completed" and extra(done, "error_count") == 0
+    progress = extra(done, "progress")["items"]
+    assert (progress["successful"], progress["failed"], progress["pending"]) == (3, 0, 0)
+
+    r0, r1, r2 = items_of(engine_client, evaluation.id)
+    assert statuses(r0) == {
+        "structured": "completed", "verdict": "completed", "agent": "completed", "after": "completed"
+    }
+    assert r0.data["structured"] == {"score": 1, "reason": "fake reason"}
+    assert r0.data["verdict"] == "pass" and r0.data["agent"] is True
+    assert statuses(r1) == {
+        "structured": "skipped", "verdict": "completed", "agent": "skipped", "after": "completed"
+    }
+    assert statuses(r2) == {
+        "structured": "skipped", "verdict": "skipped", "agent": "skipped", "after": "completed"
+    }
+    for item in (r1, r2):
+        assert item.data["structured"] is None and item.data["agent"] is None
+        assert extra(item, "task_errors") == {}
+        assert extra(item, "task_metadata")["structured"]["attempts"] == 0
+    assert r2.data["verdict"] is None
+    assert r1.data["after"] == "echo: After r1: "  # the skipped result renders as null
+
+    # No model call for a skipped cell.
+    assert len(bodies(fake_models, "Structured r0")) == 1
+    assert bodies(fake_models, "Structured r1") == bodies(fake_models, "Structured r2") == []
+    assert len(bodies(fake_models, "Verdict r1")) == 1 and bodies(fake_models, "Verdict r2") == []
+    (agent_call,) = bodies(fake_models, "Agent check of")
+    assert "Agent check of r0" in agent_call["messages"][1]["content"]
+    assert '### structured\n{"score":1,"reason":"fake reason"}' in agent_call["messages"][1]["content"]
+
+
+def test_structured_output_per_vendor(engine_client: SGPClient, fake_models: FakeModels) -> None:
+    fake_models.control(
+        replies_for={
+            # No constrained decoding: a fenced but wrong object, then a right one.
+            "Plain grade": ['```json\n{"score": 9, "reason": "r"}\n```', '{"score": 4, "reason": "ok"}'],
+        }
+    )
+
+    def structured(alias: str, model: str, prompt: str, response_format: Any) -> dict[str, Any]:
+        return {
+            "alias": alias,  # no task_type: inferred from `response_format`
+            "configuration": {"model": model, "prompt": prompt, "response_format": response_format},
+        }
+
+    wrapper = {"type": "json_schema", "json_schema": {"name": "grade", "schema": SCORE_SCHEMA, "strict": True}}
+    evaluation = engine_client.evaluations.create(
+        name="structured",
+        data=[{"input": "x"}],
+        tasks=[
+            structured("openai", MODEL, "OpenAI grade {{item.input}}", wrapper),
+            structured("vllm", VLLM, "vLLM grade {{item.input}}", SCORE_SCHEMA),
+            structured("plain", PLAIN, "Plain grade {{item.input}}", SCORE_SCHEMA),
+        ],
+    )
+    done = wait_until_done(engine_client, evaluation.id)
+    assert done.status == "completed" and extra(done, "error_count") == 0
+    tasks = engine_client.evaluations.retrieve(evaluation.id, views=["tasks"]).tasks or []
+    assert [task.task_type for task in tasks] == ["auto_evaluation.guided_decoding"] * 3
+
+    (item,) = items_of(engine_client, evaluation.id)
+    assert item.data["openai"] == item.data["vllm"] == {"score": 1, "reason": "fake reason"}
+    assert item.data["plain"] == {"score": 4, "reason": "ok"}
+    metadata = extra(item, "task_metadata")
+    assert [metadata[a]["decoding"] for a in ("openai", "vllm", "plain")] == ["openai", "vllm", "none"]
+    assert metadata["plain"]["asks"] == 2
+
+    (openai,) = bodies(fake_models, "OpenAI grade x")
+    assert openai["response_format"] == {"type": "json_schema", "json_schema": wrapper["json_schema"]}
+    (vllm,) = bodies(fake_models, "vLLM grade x")
+    assert vllm["guided_json"] == SCORE_SCHEMA and "response_format" not in vllm
+    first, second = bodies(fake_models, "Plain grade x")
+    assert '"required":["score","reason"]' in first["messages"][0]["content"]  # the schema in the prompt
+    assert "9 is greater than the maximum of 5" in second["messages"][-1]["content"]
+
+
+def test_agent_judges(engine_client: SGPClient, fake_models: FakeModels) -> None:
+    fake_models.control(
+        replies_for={"Plain agent": ['{"rationale": "Follows both rules.", "answer": "5"}']}
+    )
+    agent_config: dict[str, Any] = {
+        "name": "instruction-following",
+        "definition": "Plain agent: judge instruction following.",
+        "output_rules": ["Score adherence on a 1-5 scale", "List the violations"],
+        "data_fields": ["prompt", "answer"],
+        "designated_to": {"agent_name": "IFAgent", "config": {"model": PLAIN, "temperature": 0.2}},
+    }
+    evaluation = engine_client.evaluations.create(
+        name="agents",
+        data=[{"prompt": "Say hi", "secret": "not shown"}, {"secret": "no prompt here"}],
+        tasks=[
+            chat_task("answer", "item.secret"),
+            {"task_type": "auto_evaluation.agent", "configuration": agent_config},
+            {
+                # The guided-decoding shape (c): the same agent, on the openai vendor.
+                "task_type": "auto_evaluation.guided_decoding",
+                "alias": "graded",
+                "configuration": {
+                    **agent_config,
+                    "definition": "OpenAI agent: judge it.",
+                    "designated_to": {"config": {"model": MODEL}},
+                    "output_values": ["good", "bad"],
+                },
+            },
+        ],
+    )
+    done = wait_until_done(engine_client, evaluation.id)
+    assert done.status == "completed"
+    first, second = items_of(engine_client, evaluation.id)
+    assert first.data["auto_evaluation_agent"] == 5  # the default alias
+    assert first.data["graded"] == "good"
+    metadata = extra(first, "task_metadata")["auto_evaluation_agent"]
+    assert metadata["rationale"] == "Follows both rules."
+    assert (metadata["agent_name"], metadata["output_type"]) == ("IFAgent", "integer")
+    assert extra(first, "task_metadata")["graded"]["output_type"] == "text"
+    (plain,) = bodies(fake_models, "Plain agent")
+    assert plain["temperature"] == 0.2 and "response_format" not in plain
+    assert "instruction following" in plain["messages"][0]["content"]
+    user = plain["messages"][1]["content"]
+    assert "### prompt\nSay hi" in user and "### answer\necho: not shown" in user
+    assert "### secret" not in user  # only the data_fields are shown
+    (openai,) = bodies(fake_models, "OpenAI agent")
+    answer = openai["response_format"]["json_schema"]["schema"]["properties"]["answer"]
+    assert answer == {"type": "string", "enum": ["good", "bad"]}
+
+    # A data field the item lacks fails that cell only, as a locator would.
+    errors = extra(second, "task_errors")
+    assert errors["auto_evaluation_agent"]["type"] == "ItemLocatorError"
+    assert "item.prompt" in errors["auto_evaluation_agent"]["message"]
+    assert second.data["answer"] == "echo: no prompt here"
+
+
+def test_agentex_output_cells_are_unsupported(engine_client: SGPClient) -> None:
+    evaluation = engine_client.evaluations.create(
+        name="agentex",
+        data=[{"input": "a"}, {"input": "b"}],
+        tasks=[
+            {"configuration": {"agentex_agent_id": "agent-42", "input_column": "item.input"}},
+            chat_task("answer"),
+        ],
+    )
+    done = wait_until_done(engine_client, evaluation.id)
+    assert done.status == "completed" and extra(done, "error_count") == 2
+    for item in items_of(engine_client, evaluation.id):
+        error = extra(item, "task_errors")["agentex_output"]
+        assert error["type"] == "UnsupportedTask" and "'agent-42'" in error["message"]
+        assert item.data["answer"].startswith("echo: ")
+
+
+@pytest.mark.parametrize(
+    ("configuration", "loc"),
+    [
+        (
+            {"model": MODEL, "prompt": "p", "choices": ["a"], "run_condition": {"op": "and", "operands": [{"op": "eq", "left": 1}]}},
+            ["run_condition", "operands", 0, "right"],
+        ),
+        (
+            {"model": MODEL, "prompt": "p", "response_format": {"type": "object", "properties": {"a": {"type": "nope"}}}},
+            ["response_format", "properties", "a", "type"],
+        ),
+        (
+            {"name": "n", "definition": "d", "output_rules": ["r"], "model": MODEL, "rubric_id": "rub-1"},
+            ["rubric_id"],
+        ),
+        ({"name": "n", "definition": "d", "output_rules": ["r"]}, ["model"]),
+        ({"agentex_agent_id": "a", "input_column": "input"}, ["input_column"]),
+    ],
+)
+def test_bad_07_tasks_are_422s_naming_the_field(
+    engine_client: SGPClient, configuration: dict[str, Any], loc: list[Any]
+) -> None:
+    with pytest.raises(UnprocessableEntityError) as caught:
+        engine_client.evaluations.create(name="bad", data=[{"input": "x"}], tasks=[{"configuration": configuration}])
+    body = caught.value.body
+    assert isinstance(body, dict)
+    assert [entry["loc"] for entry in body["detail"]] == [["body", "tasks", 0, "configuration", *loc]]
+
+
+def test_later_tasks_read_a_prefilled_contributor_answer(
+    engine_client: SGPClient, fake_models: FakeModels
+) -> None:
+    question = engine_client.questions.create(
+        name="label", prompt="Right?", question_type="categorical", configuration={"choices": ["yes", "no"]}
+    )
+    evaluation = engine_client.evaluations.create(
+        name="prefilled",
+        data=[{"id": "p0", "label": "no"}, {"id": "p1", "label": "yes"}, {"id": "p2"}],
+        tasks=[
+            {
+                "task_type": "contributor_evaluation.question",
+                "alias": "review",
+                "configuration": {
+                    "question_id": question.id,
+                    "layout": {"children": [{"data": "item.id"}]},
+                    "prefill_from": "label",
+                },
+            },
+            # Judge only the rows a person (or the prefill) marked "no".
+            guided_task(
+                "recheck",
+                MODEL,
+                "Recheck {{item.id}} ({{item.review}})",
+                run_condition={"op": "eq", "left": var("review"), "right": "no"},
+            ),
+        ],
+    )
+    done = wait_until_done(engine_client, evaluation.id)
+    assert done.status == "completed" and extra(done, "error_count") == 0
+    p0, p1, p2 = items_of(engine_client, evaluation.id)
+    assert [statuses(item) for item in (p0, p1, p2)] == [
+        {"review": "prefilled", "recheck": "completed"},
+        {"review": "prefilled", "recheck": "skipped"},
+        {"review": "pending", "recheck": "skipped"},  # no answer yet: reads as null
+    ]
+    (call,) = bodies(fake_models, "Recheck ")
+    assert call["messages"][0]["content"].startswith("Recheck p0 (no)")

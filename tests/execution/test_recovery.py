@@ -51,7 +51,9 @@ def wait_for_progress(client: SGPClient, evaluation_id: str, successful: int) ->
 def assert_finished_exactly_once(server: Server, client: SGPClient, evaluation_id: str, fake: FakeModels) -> None:
     done = wait_until_done(client, evaluation_id)
     assert done.status == "completed"
-    assert extra(done, "progress")["items"] == {"total": ITEMS, "successful": ITEMS, "failed": 0, "pending": 0}
+    assert extra(done, "progress")["items"] == {
+        "total": ITEMS, "successful": ITEMS, "failed": 0, "pending": 0, "failed_items": []
+    }
     items = items_of(client, evaluation_id)
     assert [item.data["answer"] for item in items] == [f"echo: q{i}" for i in range(ITEMS)]
     engine = create_engine(server.database_url)

@@ -24,7 +24,9 @@ def test_results_land_under_their_alias_and_chain(engine_client: SGPClient, fake
     assert evaluation.status == "running"
     done = wait_until_done(engine_client, evaluation.id)
     assert done.status == "completed"
-    assert extra(done, "progress")["items"] == {"total": 60, "successful": 60, "failed": 0, "pending": 0}
+    assert extra(done, "progress")["items"] == {
+        "total": 60, "successful": 60, "failed": 0, "pending": 0, "failed_items": []
+    }
     assert extra(done, "error_count") == 0
 
     items = items_of(engine_client, evaluation.id)
@@ -52,7 +54,11 @@ def test_missing_fields_and_failed_upstream_are_cell_errors(engine_client: SGPCl
     )
     done = wait_until_done(engine_client, evaluation.id)
     assert done.status == "completed"  # per-cell errors never fail the run
-    assert extra(done, "progress")["items"] == {"total": 2, "successful": 1, "failed": 1, "pending": 0}
+    items = extra(done, "progress")["items"]
+    assert {k: items[k] for k in ("total", "successful", "failed", "pending")} == {
+        "total": 2, "successful": 1, "failed": 1, "pending": 0
+    }
+    assert [f["error_type"] for f in items["failed_items"]] == ["ItemLocatorError"]
     assert extra(done, "error_count") == 2
 
     good, bad = items_of(engine_client, evaluation.id)

@@ -1,8 +1,8 @@
 """Progress of evaluations, derived from their cells (never stored twice).
 
-An item is successful when every executable task's cell completed, failed when any cell
-errored, pending otherwise. Counts come from two grouped queries for a whole page, and the
-first failed items (with their first error) from one windowed query.
+An item is successful when every executable task's cell completed (or was skipped), failed
+when any cell errored, pending otherwise. Counts come from two grouped queries for a whole
+page, and the first failed items (with their first error) from one windowed query.
 
 `workflows` counts runs: one per evaluation that has executable tasks, in the state of the
 evaluation's status.
@@ -75,7 +75,9 @@ def progress_of(session: Session, evaluations: Sequence[Evaluation]) -> dict[str
     ids = [e.id for e in evaluations]
     if not ids:
         return {}
-    ok = func.sum(case((TaskResult.status == "completed", 1), else_=0)).label("ok")
+    # A skipped cell (its run condition did not hold) is done, as a completed one is.
+    done = TaskResult.status.in_(("completed", "skipped"))
+    ok = func.sum(case((done, 1), else_=0)).label("ok")
     bad = func.max(case((TaskResult.status == "errored", 1), else_=0)).label("bad")
     per_item = (
         select(TaskResult.evaluation_id, TaskResult.item_id, ok, bad)

@@ -28,7 +28,8 @@ from yardstick.ids import new_id, new_ids
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.kit.pagination import Page, PageParams, paginate
 from yardstick.kit.patch import apply_update, merge_patch, wants_restore
-from yardstick.models import Dataset, Evaluation, Question
+from yardstick.models import Dataset, Evaluation
+from yardstick.question.repository import question_repository
 from yardstick.provider import ProviderError, get_providers, wants_registered
 from yardstick.task.spec import is_executable, normalize_tasks
 from yardstick.task.validation import ValidationContext
@@ -309,10 +310,13 @@ class EvaluationService:
     @staticmethod
     def _validation_context(session: Session, principal: Principal) -> ValidationContext:
         def question_exists(question_id: str) -> bool:
-            stmt = select(Question.id).where(
-                Question.id == question_id, Question.account_id == principal.account_id
+            # New tasks may not use an archived question; running ones keep theirs.
+            return question_repository.exists(
+                session,
+                account_id=principal.account_id,
+                question_id=question_id,
+                include_archived=False,
             )
-            return session.scalar(stmt) is not None
 
         def model_problem(model: str) -> str | None:
             registered = (

@@ -18,6 +18,9 @@ from yardstick.models import Evaluation, TaskResult
 
 log = logging.getLogger(__name__)
 TERMINAL = ("completed", "errored", "skipped")
+# What a chunk reads back: the terminal cells, and contributor answers prefilled at create
+# (never run, so never terminal, but their values are readable by later tasks).
+READABLE = (*TERMINAL, "prefilled")
 _UPSERT_COLUMNS = (
     "evaluation_id", "status", "value", "error_type", "error_message", "details", "latency_ms",
     "prompt_tokens", "completion_tokens", "attempts", "started_at", "finished_at",
@@ -36,7 +39,7 @@ def done_cells(
     stmt = select(TaskResult.item_id, TaskResult.alias, TaskResult.status, TaskResult.value).where(
         TaskResult.item_id.between(first_item_id, last_item_id),
         TaskResult.evaluation_id == evaluation_id,
-        TaskResult.status.in_(TERMINAL),
+        TaskResult.status.in_(READABLE),
     )
     return {(item, alias): DoneCell(status, value) for item, alias, status, value in session.execute(stmt)}
 

@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
+from yardstick.errors import Unprocessable
 from yardstick.execution import cells
 from yardstick.execution.cells import CellWriter, DoneCell, cell_row
 from yardstick.execution.engine import RUN_CHUNK
@@ -19,7 +20,8 @@ from yardstick.inference_model.service import resolve_registered_model
 from yardstick.models import Evaluation, EvaluationItem
 from yardstick.provider import ModelRoute, ProviderError, Providers, get_providers, wants_registered
 from yardstick.question.repository import question_repository
-from yardstick.task.context import ExecContext, TaskFailure
+from yardstick.task import run_condition
+from yardstick.task.context import ExecContext, ItemView, TaskFailure
 from yardstick.task.locator import LocatorError, UpstreamError, resolve_config
 from yardstick.task.registry import REGISTRY
 from yardstick.task.spec import is_executable
@@ -33,7 +35,7 @@ _gates: dict[str, asyncio.Semaphore] = {}
 
 
 def _gate(ctx: ExecContext, task: dict[str, Any]) -> asyncio.Semaphore | contextlib.nullcontext[None]:
-    route = ctx.routes.get(task["configuration"].get("model", ""))
+    route = ctx.routes.get(REGISTRY[task["task_type"]].model_for(task["configuration"]) or "")
     if not isinstance(route, ModelRoute):
         return contextlib.nullcontext()
     gate = _gates.get(route.vendor)
@@ -86,8 +88,8 @@ def _load_plan(
         )
         ctx = ExecContext(providers=providers, account_id=evaluation.account_id)
         for task in evaluation.tasks:
-            model = task["configuration"].get("model")
-            if isinstance(model, str) and model not in ctx.routes:
+            model = REGISTRY[task["task_type"]].model_for(task["configuration"])
+            if model is not None and model not in ctx.routes:
                 registered = (
                     resolve_registered_model(session, evaluation.account_id, model)
                     if wants_registered(model)
@@ -123,22 +125,45 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
     row = orjson.loads(data)
     if not isinstance(row, dict):
         row = {}
+    inputs = tuple(row)
     failed: set[str] = set()
     for task in plan.tasks:
         alias = task["alias"]
         done = plan.done.get((item_id, alias))
         if done is not None:
-            if done.status == "completed":
+            if done.status in ("completed", "skipped", "prefilled"):
+                # A skipped task reads as null (not as a failure), a prefilled one as its answer.
                 row[alias] = done.value
             else:
                 failed.add(alias)
             continue
         if not is_executable(task):
             continue
+        try:
+            runs = _should_run(task, row)
+        except Unprocessable as exc:
+            # Only a condition stored before conditions were checked at create gets here.
+            (problem,) = exc.detail
+            if writer.stopped:
+                return
+            await writer.add(
+                _unrun_cell(
+                    plan, item_id, alias, status="errored", error_type="InvalidConfiguration",
+                    error_message=f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}",
+                )
+            )
+            failed.add(alias)
+            continue
+        if not runs:
+            if writer.stopped:
+                return
+            await writer.add(_unrun_cell(plan, item_id, alias, status="skipped"))
+            row[alias] = None
+            continue
         async with _gate(plan.ctx, task):
             if writer.stopped:
                 return
-            cell = await _run_cell(plan, item_id, task, row, failed)
+            cell = await _run_cell(plan, item_id, task, row, inputs, failed)
             await writer.add(cell)
         if cell["status"] == "completed":
             row[alias] = cell["value"]
@@ -146,15 +171,42 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
             failed.add(alias)
 
 
+def _should_run(task: dict[str, Any], row: dict[str, Any]) -> bool:
+    """A conditional task's `run_condition` on this item, evaluated before any model call.
+
+    Checked again first (it is small): evaluating assumes a well-formed tree, and a condition
+    stored before conditions were validated need not be one. Raises Unprocessable then.
+    """
+    condition = task["configuration"].get("run_condition")
+    if condition is None or not REGISTRY[task["task_type"]].conditional:
+        return True
+    run_condition.validate(condition, ["run_condition"])
+    return run_condition.holds(condition, row)
+
+
+def _unrun_cell(plan: Plan, item_id: str, alias: str, **fields: Any) -> dict[str, Any]:
+    """A cell decided without running its task: no attempt was made."""
+    return cell_row(
+        evaluation_id=plan.evaluation_id, item_id=item_id, alias=alias, started_at=utcnow(),
+        attempts=0, **fields,
+    )
+
+
 async def _run_cell(
-    plan: Plan, item_id: str, task: dict[str, Any], row: dict[str, Any], failed: set[str]
+    plan: Plan,
+    item_id: str,
+    task: dict[str, Any],
+    row: dict[str, Any],
+    inputs: tuple[str, ...],
+    failed: set[str],
 ) -> dict[str, Any]:
     """One task on one item, as the cell row to store; errors become errored cells."""
     started = utcnow()
     common = {"evaluation_id": plan.evaluation_id, "item_id": item_id, "alias": task["alias"], "started_at": started}
+    ctx = replace(plan.ctx, item=ItemView(row=row, inputs=inputs, failed=frozenset(failed)))
     try:
         config = resolve_config(task["configuration"], row, failed)
-        output = await REGISTRY[task["task_type"]].execute(config, plan.ctx)
+        output = await REGISTRY[task["task_type"]].execute(config, ctx)
     except (LocatorError, UpstreamError) as exc:
         return cell_row(**common, status="errored", error_type=exc.type, error_message=str(exc))
     except TaskFailure as exc:

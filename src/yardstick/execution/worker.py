@@ -16,6 +16,7 @@ from yardstick.execution import runner
 from yardstick.execution.engine import QUEUE, dbos_config
 from yardstick.execution.recovery import heartbeat_loop
 from yardstick.provider import close_providers
+from yardstick.sandbox.pool import close_sandbox
 from yardstick.scoring import close_scorer
 
 
@@ -42,6 +43,7 @@ class Worker:
                 await self._heartbeat
         await asyncio.to_thread(DBOS.destroy)
         await close_scorer()  # after DBOS: no chunk is left to ask for a score
+        await close_sandbox()  # likewise for custom functions
 
 
 async def run_worker(settings: Settings, sessions: SessionFactory) -> None:

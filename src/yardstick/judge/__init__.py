@@ -10,7 +10,10 @@ Objects:
   each mode, and reply parsing.
 - `prompts`: the first ask and the correction of a re-ask.
 - `loop.ask_until_valid`: the re-ask loop; `service.judge_service` holds the two judges that the
-  `auto_evaluation.guided_decoding` and `auto_evaluation.question` task types call.
+  `auto_evaluation.guided_decoding` (with `choices`) and `auto_evaluation.question` task types
+  call; `structured.structure` answers with an object valid against a caller's JSON Schema
+  (guided decoding with `response_format`), and `agent.run_agent` is the agent judge
+  (`auto_evaluation.agent`).
 
 Flow of one cell: build the messages → add the mode's constraint to the body (plus the task's
 `inference_args`) → call → parse and check the reply → valid: the typed value, with every raw

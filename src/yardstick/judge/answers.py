@@ -9,6 +9,7 @@ shown to the judge when it is asked again, so it says what a valid answer looks 
 
 import math
 import re
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -253,6 +254,7 @@ class FormAnswer(AnswerSpec):
     json_type = "a JSON object"
     strict = False  # an arbitrary schema rarely fits OpenAI strict mode's subset
     MAX_ERRORS = 5
+    schema_label = "the form schema"  # how a mismatch names the schema
 
     def __init__(self, form_schema: dict[str, Any]) -> None:
         self.form_schema = form_schema
@@ -282,7 +284,7 @@ class FormAnswer(AnswerSpec):
             )
             more = len(errors) - self.MAX_ERRORS
             raise InvalidAnswer(
-                f"the answer does not match the form schema: {shown}"
+                f"the answer does not match {self.schema_label}: {shown}"
                 + (f" (and {more} more)" if more > 0 else "")
             )
         return value
@@ -291,9 +293,140 @@ class FormAnswer(AnswerSpec):
         raise InvalidAnswer('the reply must be a JSON object with the form under "answer"')
 
 
+class MultiChoiceAnswer(AnswerSpec):
+    """One or more of `choices` (a categorical question with `multi`), stored as a list in the
+    order of the choices.
+
+    A repeated choice is read as one: it adds nothing, and reading it so spares a re-ask. That
+    is also why `uniqueItems` stays out of the schema, where neither OpenAI strict mode nor every
+    vLLM backend accepts it; `maxItems` (every choice once) still bounds the reply.
+    """
+
+    kind = "categorical"
+    json_type = "a JSON array of strings, each one of the choices"
+
+    def __init__(self, choices: list[str]) -> None:
+        self.choices = list(choices)
+        self._single = ChoiceAnswer(choices)
+
+    def describe(self) -> str:
+        listed = "\n".join(f"- {choice}" for choice in self.choices)
+        return (
+            "one or more of the following choices, each written exactly as shown "
+            f"(one per line):\n{listed}"
+        )
+
+    def schema(self, *, strict_subset: bool) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "items": {"type": "string", "enum": self.choices},
+            "minItems": 1,
+            "maxItems": len(self.choices),
+        }
+
+    def check(self, value: Any) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise InvalidAnswer(
+                f"the answer must be a JSON array of the chosen choices, not {_show(value)}"
+            )
+        return self._pick(value)
+
+    def from_text(self, text: str) -> list[str]:
+        # A bare reply is a JSON array, or one choice per line (a single choice is one line).
+        if text.startswith("["):
+            try:
+                value = orjson.loads(text)
+            except orjson.JSONDecodeError as exc:
+                raise InvalidAnswer(f"the reply is not a valid JSON array ({exc})") from exc
+            return self.check(value)
+        return self._pick([line for line in text.splitlines() if line.strip()])
+
+    def _pick(self, replies: list[str]) -> list[str]:
+        if not replies:
+            raise InvalidAnswer("the answer must name at least one of the choices")
+        picked = {self._single.from_text(reply) for reply in replies}
+        return [choice for choice in self.choices if choice in picked]
+
+
+class TimestampAnswer(AnswerSpec):
+    """An ISO 8601 date and time (a timestamp question), or a non-empty list of them with
+    `multi`; stored normalized, as `datetime.isoformat` writes it with UTC as `Z`.
+
+    The schema asks for `format: date-time` (RFC 3339, which both OpenAI strict mode and vLLM
+    understand); the check is `datetime.fromisoformat`, which accepts every RFC 3339 timestamp
+    and the other ISO 8601 forms a judge without constrained decoding may write. A time without
+    an offset is kept as it is: inventing a zone for it would change its meaning.
+    """
+
+    kind = "timestamp"
+    EXAMPLE = "2024-05-01T13:45:00Z"
+
+    def __init__(self, multi: bool) -> None:
+        self.multi = multi
+        self.json_type = (
+            "a JSON array of ISO 8601 strings" if multi else "a JSON string in ISO 8601 format"
+        )
+
+    def describe(self) -> str:
+        if self.multi:
+            return f"one or more dates with times in ISO 8601 format, such as {self.EXAMPLE}"
+        return f"a date with a time in ISO 8601 format, such as {self.EXAMPLE}"
+
+    def schema(self, *, strict_subset: bool) -> dict[str, Any]:
+        one = {"type": "string", "format": "date-time"}
+        return {"type": "array", "items": one, "minItems": 1} if self.multi else one
+
+    def check(self, value: Any) -> str | list[str]:
+        if not self.multi:
+            if not isinstance(value, str):
+                raise InvalidAnswer(
+                    f"the answer must be an ISO 8601 timestamp as a string, not {_show(value)}"
+                )
+            return self._normalize(value)
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise InvalidAnswer(
+                f"the answer must be a JSON array of ISO 8601 timestamps, not {_show(value)}"
+            )
+        return self._all(value)
+
+    def from_text(self, text: str) -> str | list[str]:
+        # A bare reply may still be JSON: a quoted string, or an array with `multi`.
+        if text.startswith(("[", '"')):
+            try:
+                value = orjson.loads(text)
+            except orjson.JSONDecodeError as exc:
+                raise InvalidAnswer(f"the reply is not valid JSON ({exc})") from exc
+            if self.multi and isinstance(value, str):
+                value = [value]
+            return self.check(value)
+        if not self.multi:
+            return self._normalize(text)
+        return self._all([line for line in text.splitlines() if line.strip()])
+
+    def _all(self, values: list[str]) -> list[str]:
+        if not values:
+            raise InvalidAnswer("the answer must hold at least one timestamp")
+        return [self._normalize(value) for value in values]
+
+    def _normalize(self, value: str) -> str:
+        text = value.strip()
+        # RFC 3339 allows a lower-case `z`, which `fromisoformat` does not.
+        if text.endswith("z"):
+            text = text[:-1] + "Z"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise InvalidAnswer(
+                f"{_show(value)} is not an ISO 8601 timestamp (such as {self.EXAMPLE})"
+            ) from exc
+        return parsed.isoformat().replace("+00:00", "Z")
+
+
 def spec_for_question(question_type: str, configuration: dict[str, Any]) -> AnswerSpec:
     """The answer spec of a stored question (its configuration is validated at create time)."""
     if question_type == "categorical":
+        if configuration.get("multi"):
+            return MultiChoiceAnswer(configuration["choices"])
         return ChoiceAnswer(configuration["choices"])
     if question_type == "rating":
         return RatingAnswer(
@@ -305,4 +438,6 @@ def spec_for_question(question_type: str, configuration: dict[str, Any]) -> Answ
         return FreeTextAnswer(configuration.get("min_length"), configuration.get("max_length"))
     if question_type == "form":
         return FormAnswer(configuration["form_schema"])
+    if question_type == "timestamp":
+        return TimestampAnswer(bool(configuration.get("multi")))
     raise ValueError(f"unknown question_type {question_type!r}")

@@ -1,17 +1,20 @@
 """How a judge's reply is constrained (per vendor) and read back (always, whatever the vendor).
 
-Two reply formats:
+Three reply formats:
 
 - `choice` (the guided-decoding task): the reply is one of the choices.
-- `verdict` (question judges): the reply is `{"rationale": "...", "answer": <typed answer>}`;
-  the rationale comes first so a model writes its reasoning before it commits to an answer.
+- `verdict` (question and agent judges): the reply is `{"rationale": "...", "answer": <typed
+  answer>}`; the rationale comes first so a model writes its reasoning before it commits to an
+  answer.
+- `object` (structured output): the reply is itself the JSON object the caller's schema
+  describes, with nothing around it.
 
 Three decoding modes, a vendor capability of the providers file (`guided_decoding`):
 
 - `openai`: OpenAI structured outputs, `response_format: {type: json_schema, ...}`. The choice
   format then asks for `{"answer": <enum of choices>}`.
 - `vllm`: vLLM's extra parameters, `guided_choice` for the choice format and `guided_json` for
-  verdicts.
+  verdicts and objects.
 - `none`: nothing but the instruction.
 
 Whatever the mode, `parse_reply` checks the reply exactly: a constraint the vendor ignored, or a
@@ -27,7 +30,7 @@ from yardstick.judge.answers import AnswerSpec, ChoiceAnswer, InvalidAnswer
 from yardstick.provider.config import GuidedDecoding
 
 DecodingMode: TypeAlias = GuidedDecoding
-ReplyFormat = Literal["choice", "verdict"]
+ReplyFormat = Literal["choice", "verdict", "object"]
 SCHEMA_NAME = "judge_answer"
 
 
@@ -45,13 +48,18 @@ def reply_schema(
 ) -> dict[str, Any]:
     """The JSON Schema of a whole structured reply."""
     answer = spec.schema(strict_subset=strict_subset)
+    if reply_format == "object":
+        return answer
     if reply_format == "choice":
         return _object({"answer": answer})
     return _object({"rationale": {"type": "string"}, "answer": answer})
 
 
-def constraint(mode: DecodingMode, spec: AnswerSpec, reply_format: ReplyFormat) -> dict[str, Any]:
-    """The request body keys that make the vendor decode only valid replies."""
+def constraint(
+    mode: DecodingMode, spec: AnswerSpec, reply_format: ReplyFormat, *, name: str = SCHEMA_NAME
+) -> dict[str, Any]:
+    """The request body keys that make the vendor decode only valid replies; `name` is the
+    structured-outputs schema name."""
     if mode == "vllm":
         if reply_format == "choice" and isinstance(spec, ChoiceAnswer):
             return {"guided_choice": spec.choices}
@@ -61,7 +69,7 @@ def constraint(mode: DecodingMode, spec: AnswerSpec, reply_format: ReplyFormat) 
             "response_format": {
                 "type": "json_schema",
                 "json_schema": {
-                    "name": SCHEMA_NAME,
+                    "name": name,
                     "schema": reply_schema(spec, reply_format, strict_subset=spec.strict),
                     "strict": spec.strict,
                 },
@@ -72,7 +80,7 @@ def constraint(mode: DecodingMode, spec: AnswerSpec, reply_format: ReplyFormat) 
 
 def is_structured(mode: DecodingMode, reply_format: ReplyFormat) -> bool:
     """Whether the reply comes back as a JSON object (rather than the bare answer)."""
-    return reply_format == "verdict" or mode == "openai"
+    return reply_format != "choice" or mode == "openai"
 
 
 @dataclass(frozen=True)
@@ -81,16 +89,20 @@ class Parsed:
     rationale: str | None = None
 
 
-def _json_object(text: str) -> dict[str, Any]:
+def _json(text: str) -> Any:
     # Models asked for JSON without constrained decoding like to fence it; the fence is the only
-    # thing forgiven, the object inside is checked as strictly as any other.
+    # thing forgiven, the value inside is checked as strictly as any other.
     if text.startswith("```") and text.endswith("```") and len(text) >= 6:
         text = text[3:-3]
         text = text.removeprefix("json").strip()
     try:
-        value = orjson.loads(text)
+        return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise InvalidAnswer(f"the reply is not valid JSON ({exc})") from exc
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    value = _json(text)
     if not isinstance(value, dict):
         raise InvalidAnswer("the reply must be a JSON object")
     if "answer" not in value:
@@ -106,11 +118,14 @@ def parse_reply(
     The reply is stripped of surrounding whitespace. A choice reply must be exactly a choice;
     where structured output was requested, `{"answer": "<choice>"}` is accepted too. A verdict
     reply is a JSON object with `answer` (and optionally `rationale`); for every type but a form
-    a bare answer is accepted as well, since it is unambiguous.
+    a bare answer is accepted as well, since it is unambiguous. An object reply is the JSON value
+    the spec checks, whole.
     """
     if reply is None or not reply.strip():
         raise InvalidAnswer("the reply was empty")
     text = reply.strip()
+    if reply_format == "object":
+        return Parsed(spec.check(_json(text)))
     if reply_format == "choice":
         try:
             return Parsed(spec.from_text(text))

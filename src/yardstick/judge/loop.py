@@ -6,6 +6,7 @@ from typing import Any
 
 from yardstick.judge.answers import AnswerSpec, InvalidAnswer, UnusableSpec
 from yardstick.judge.decoding import (
+    SCHEMA_NAME,
     DecodingMode,
     Parsed,
     ReplyFormat,
@@ -96,6 +97,7 @@ async def ask_until_valid(
     mode: DecodingMode,
     inference_args: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
+    schema_name: str = SCHEMA_NAME,
 ) -> tuple[Parsed, TaskOutput]:
     """The first valid answer, with the cell's output (value unset); else TaskFailure.
 
@@ -105,7 +107,7 @@ async def ask_until_valid(
     """
     extra = details or {}
     body = {k: v for k, v in (inference_args or {}).items() if k not in _OWN_KEYS}
-    body.update(constraint(mode, spec, reply_format))
+    body.update(constraint(mode, spec, reply_format, name=schema_name))
     structured = is_structured(mode, reply_format)
     tally = _Tally()
     conversation = list(messages)

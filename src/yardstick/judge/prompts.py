@@ -26,6 +26,8 @@ def answer_format(spec: AnswerSpec, reply_format: ReplyFormat, mode: DecodingMod
             'Reply with only a JSON object of the form {"rationale": "<your reasoning, in a few '
             f'sentences>", "answer": <your answer>}}, where "answer" is {spec.json_type}.'
         )
+    elif reply_format == "object":
+        how = "Reply with only that JSON object: no code fence, no explanation, nothing else."
     elif mode == "openai":
         how = 'Reply with a JSON object whose "answer" is your choice.'
     else:
@@ -34,14 +36,20 @@ def answer_format(spec: AnswerSpec, reply_format: ReplyFormat, mode: DecodingMod
 
 
 def choice_messages(
-    prompt: str, spec: AnswerSpec, *, system_prompt: str | None, mode: DecodingMode
+    prompt: str,
+    spec: AnswerSpec,
+    *,
+    system_prompt: str | None,
+    mode: DecodingMode,
+    reply_format: ReplyFormat = "choice",
 ) -> list[dict[str, Any]]:
-    """The guided-decoding task: the caller's own system prompt, its prompt, then the choices."""
+    """The guided-decoding task: the caller's own system prompt, its prompt, then the choices
+    (or, for structured output, the schema: in every mode, as the choices are)."""
     messages: list[dict[str, Any]] = []
     if system_prompt:
         messages.append({"role": "system", "content": system_prompt})
     messages.append(
-        {"role": "user", "content": f"{prompt}\n\n{answer_format(spec, 'choice', mode)}"}
+        {"role": "user", "content": f"{prompt}\n\n{answer_format(spec, reply_format, mode)}"}
     )
     return messages
 

@@ -1,13 +1,15 @@
-"""Question bodies and the per-type configuration rules (CONTRACT §2 "Question", §3.5)."""
+"""Question bodies, the per-type configuration rules, and the rendered question."""
 
 from typing import Annotated, Any, Literal
 
 from jsonschema import SchemaError
 from jsonschema.validators import validator_for
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictFloat,
     StrictInt,
     StringConstraints,
@@ -15,11 +17,13 @@ from pydantic import (
     field_validator,
 )
 
-from yardstick.kit.responses import format_ts
+from yardstick.kit.responses import format_ts, identity_json
 from yardstick.kit.schemas import Name
 from yardstick.models import Question
 
-QuestionType = Literal["categorical", "rating", "number", "free_text", "form"]
+QuestionType = Literal["categorical", "rating", "number", "free_text", "form", "timestamp"]
+# Opaque to the server: when a question is shown is for the UI that shows it.
+Conditions = list[dict[str, Any]]
 
 
 class QuestionCreate(BaseModel):
@@ -33,15 +37,38 @@ class QuestionCreate(BaseModel):
     configuration: dict[str, Any] | None = Field(
         default=None, description="Required for categorical, rating and form questions"
     )
+    conditions: Conditions | None = Field(
+        default=None, description="Conditions for the question to be shown; stored as given"
+    )
+
+
+def _fixed_at_creation(value: Any) -> Any:
+    raise ValueError("is fixed at creation; only name can be changed")
+
+
+# Present in an update body only to say why it cannot be changed, rather than ignore it.
+_Fixed = Annotated[Any, AfterValidator(_fixed_at_creation)]
+
+
+class QuestionUpdate(BaseModel):
+    name: Name
+    prompt: _Fixed = Field(default=None, description="Fixed at creation")
+    question_type: _Fixed = Field(default=None, description="Fixed at creation")
+    configuration: _Fixed = Field(default=None, description="Fixed at creation")
+    conditions: _Fixed = Field(default=None, description="Fixed at creation")
 
 
 class _Configuration(BaseModel):
-    # Unknown keys are dropped, not rejected (CONTRACT §6 row 23).
+    # Unknown keys are dropped, not rejected: clients newer than this server may send more.
     model_config = ConfigDict(extra="ignore")
 
 
 class CategoricalConfiguration(_Configuration):
     choices: list[Annotated[str, StringConstraints(min_length=1)]] = Field(min_length=1)
+    dropdown: StrictBool | None = Field(default=None, description="Shown as a dropdown in the UI")
+    multi: StrictBool | None = Field(
+        default=None, description="Several choices may be picked; a judge answers with a list"
+    )
 
     @field_validator("choices")
     @classmethod
@@ -99,19 +126,30 @@ class FormConfiguration(_Configuration):
         return schema
 
 
+class TimestampConfiguration(_Configuration):
+    multi: StrictBool | None = Field(
+        default=None, description="Several timestamps may be given; a judge answers with a list"
+    )
+
+
 CONFIGURATIONS: dict[str, type[_Configuration]] = {
     "categorical": CategoricalConfiguration,
     "rating": RatingConfiguration,
     "number": NumberConfiguration,
     "free_text": FreeTextConfiguration,
     "form": FormConfiguration,
+    "timestamp": TimestampConfiguration,
 }
 # The types whose configuration may be omitted, and so is stored as `{}`.
-OPTIONAL_CONFIGURATION = frozenset({"number", "free_text"})
+OPTIONAL_CONFIGURATION = frozenset({"number", "free_text", "timestamp"})
 
-# Shape → type, in the order of CONTRACT §6 row 6: the first key present decides.
+# Shape → type: the first key present decides. `multi` comes last because a categorical
+# configuration may carry it too; only a configuration with nothing else is a timestamp one.
+# `dropdown` exists only on categorical, so it says categorical even without `choices`
+# (which then fails as a missing field, not as a silently different type).
 INFERENCE_KEYS: tuple[tuple[str, QuestionType], ...] = (
     ("choices", "categorical"),
+    ("dropdown", "categorical"),
     ("steps", "rating"),
     ("min_label", "rating"),
     ("max_label", "rating"),
@@ -120,6 +158,7 @@ INFERENCE_KEYS: tuple[tuple[str, QuestionType], ...] = (
     ("max_length", "free_text"),
     ("min", "number"),
     ("max", "number"),
+    ("multi", "timestamp"),
 )
 
 
@@ -130,11 +169,16 @@ class QuestionOut(BaseModel):
     prompt: str
     question_type: QuestionType
     configuration: dict[str, Any]
+    conditions: Conditions | None
     created_at: str
     created_by_user_id: str
+    created_by: dict[str, str]
+    archived_at: str | None
 
 
 def question_json(question: Question) -> dict[str, Any]:
+    # Every field any 0.7.0 variant requires (`created_by` above all): that client tries the
+    # variants strictly and, when none fits, falls back to the first (categorical).
     return {
         "object": "question",
         "id": question.id,
@@ -142,6 +186,9 @@ def question_json(question: Question) -> dict[str, Any]:
         "prompt": question.prompt,
         "question_type": question.question_type,
         "configuration": question.configuration,
+        "conditions": question.conditions,
         "created_at": format_ts(question.created_at),
         "created_by_user_id": question.created_by_user_id,
+        "created_by": identity_json(question.created_by_user_id),
+        "archived_at": format_ts(question.archived_at),
     }

@@ -1,14 +1,22 @@
-"""Rules for questions: infer the type from the configuration's shape, then validate it."""
+"""Rules for questions: infer the type from the configuration's shape, then validate it;
+rename, archive (a soft delete) and restore.
+
+Type, prompt, configuration and conditions are fixed at creation, so an evaluation that names
+a question always asks the same thing. Archive and restore are idempotent (they return the
+current state); renaming an archived question is a conflict, so it must be restored first.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
-from yardstick.errors import AppError, NotFound, Unprocessable
+from yardstick.db.types import utcnow
+from yardstick.errors import AppError, Conflict, NotFound, Unprocessable
 from yardstick.kit.pagination import Page, PageParams, paginate
 from yardstick.models import Question
 from yardstick.question.repository import question_repository
@@ -17,7 +25,11 @@ from yardstick.question.schemas import (
     INFERENCE_KEYS,
     OPTIONAL_CONFIGURATION,
     QuestionCreate,
+    QuestionUpdate,
 )
+
+# `sort_by` values a question list accepts besides the default (creation order).
+SORTABLE = {"name": Question.name}
 
 
 class InvalidConfiguration(Unprocessable):
@@ -38,7 +50,7 @@ class InvalidConfiguration(Unprocessable):
 
 
 def infer_question_type(configuration: dict[str, Any] | None) -> str:
-    """The question type a configuration's keys imply (CONTRACT §6 row 6), else a 422."""
+    """The question type a configuration's keys imply, else a 422."""
     for key, question_type in INFERENCE_KEYS:
         if key in (configuration or {}):
             return question_type
@@ -46,7 +58,7 @@ def infer_question_type(configuration: dict[str, Any] | None) -> str:
         ["body", "question_type"],
         "question_type is required when the configuration does not show it "
         "(choices → categorical, steps/min_label/max_label → rating, form_schema → form, "
-        "min_length/max_length → free_text, min/max → number)",
+        "min_length/max_length → free_text, min/max → number, only multi → timestamp)",
     )
 
 
@@ -76,6 +88,7 @@ class QuestionService:
             prompt=body.prompt,
             question_type=question_type,
             configuration=validate_configuration(question_type, body.configuration),
+            conditions=body.conditions,
             created_by_user_id=principal.user_id,
         )
         session.add(question)
@@ -83,6 +96,7 @@ class QuestionService:
         return question
 
     def get(self, session: Session, principal: Principal, question_id: str) -> Question:
+        """The question, archived or not; another account's is as unknown as a missing one."""
         question = question_repository.get(
             session, account_id=principal.account_id, question_id=question_id
         )
@@ -90,16 +104,51 @@ class QuestionService:
             raise NotFound("question", question_id)
         return question
 
-    def list(self, session: Session, principal: Principal, *, params: PageParams) -> Page:
+    def list(
+        self,
+        session: Session,
+        principal: Principal,
+        *,
+        params: PageParams,
+        ids: Sequence[str],
+        include_archived: bool,
+    ) -> Page:
         return paginate(
             session,
-            question_repository.list_stmt(account_id=principal.account_id),
+            question_repository.list_stmt(
+                account_id=principal.account_id, ids=ids, include_archived=include_archived
+            ),
             key=Question.id,
             params=params,
             cursor_exists=lambda cursor: question_repository.exists(
                 session, account_id=principal.account_id, question_id=cursor
             ),
+            sortable=SORTABLE,
         )
+
+    def update(
+        self, session: Session, principal: Principal, question_id: str, *, body: QuestionUpdate
+    ) -> Question:
+        question = self.get(session, principal, question_id)
+        if question.archived_at is not None:
+            raise Conflict(f"question {question_id!r} is archived: restore it before renaming it")
+        question.name = body.name
+        session.flush()
+        return question
+
+    def archive(self, session: Session, principal: Principal, question_id: str) -> Question:
+        question = self.get(session, principal, question_id)
+        if question.archived_at is None:
+            question.archived_at = utcnow()
+            session.flush()
+        return question
+
+    def restore(self, session: Session, principal: Principal, question_id: str) -> Question:
+        question = self.get(session, principal, question_id)
+        if question.archived_at is not None:
+            question.archived_at = None
+            session.flush()
+        return question
 
 
 question_service = QuestionService()

@@ -23,6 +23,18 @@ class ChatCompletion(TaskType):
         for key, kind in (("temperature", float), ("top_p", float), ("max_tokens", int),
                           ("max_completion_tokens", int), ("n", int), ("seed", int)):
             check(config, key, kind, loc, locator_ok=True)
+        # SGP 0.7 widened these two: `stop` may be one sequence or a list, `tool_choice` a mode
+        # ("none", "auto", "required") or an object naming a tool.
+        stop = config.get("stop")
+        if isinstance(stop, list):
+            for index, sequence in enumerate(stop):
+                if not isinstance(sequence, str):
+                    fail([*loc, "stop", index], "must be a string")
+        elif stop is not None and not isinstance(stop, str):
+            fail([*loc, "stop"], "must be a string or a list of strings")
+        tool_choice = config.get("tool_choice")
+        if tool_choice is not None and not isinstance(tool_choice, str | dict):
+            fail([*loc, "tool_choice"], "must be a string or an object")
 
     async def execute(self, config: dict[str, Any], ctx: ExecContext) -> TaskOutput:
         body = {key: value for key, value in config.items() if key != "model"}

@@ -42,9 +42,26 @@ class TaskFailure(Exception):
         self.completion_tokens = completion_tokens
 
 
+@dataclass(frozen=True)
+class ItemView:
+    """The item a cell runs on, for task types that read fields by name rather than through
+    locators in their configuration (an agent judge's `data_fields`)."""
+
+    # The input fields and the results of the tasks run before this one (a skipped one is null).
+    # Read it, never change it: it is the runner's own row.
+    row: dict[str, Any]
+    # The input fields' names, in the row's order (without any task's result).
+    inputs: tuple[str, ...]
+    # Aliases of earlier tasks that failed on this item.
+    failed: frozenset[str]
+
+
 @dataclass
 class ExecContext:
-    """Per chunk: the provider layer and each task model's route, resolved once up front."""
+    """Per chunk: the provider layer and each task model's route, resolved once up front.
+
+    The runner hands each cell a copy with `item` set (the chunk's shared state is shared).
+    """
 
     providers: Providers
     account_id: str
@@ -52,6 +69,7 @@ class ExecContext:
     # The questions the tasks name (`question_id`), by id: {name, prompt, question_type,
     # configuration}, loaded once per chunk.
     questions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    item: ItemView | None = None
 
     def route(self, model: str) -> ModelRoute:
         route = self.routes.get(model)

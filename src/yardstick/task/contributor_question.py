@@ -35,3 +35,10 @@ class ContributorEvaluationQuestion(TaskType):
         check(config, "layout", dict, loc, required=True)
         _check_container(config["layout"], [*loc, "layout"])
         check_str(config, "queue_id", loc)
+        # `prefill_from` names a data column whose value, where an item has one, is the task's
+        # result from the start; `rubric_id` is stored for human review to score with.
+        prefill_from = check_str(config, "prefill_from", loc)
+        if prefill_from is not None and not prefill_from.strip():
+            fail([*loc, "prefill_from"], "must name a data column")
+        check(config, "required", bool, loc)
+        check_str(config, "rubric_id", loc)

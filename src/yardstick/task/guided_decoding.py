@@ -1,17 +1,59 @@
-from typing import Any
+"""`auto_evaluation.guided_decoding`: one of three configuration shapes, told apart by a key.
+
+- `choices`: the judge picks exactly one of them (the chosen string is stored);
+- `response_format`: structured output (yardstick.task.structured_output);
+- `output_rules`: the agent judge's configuration (yardstick.task.agent).
+
+Each shape takes a `run_condition`.
+"""
+
+from typing import Any, Literal
 
 from yardstick.judge import judge_service
+from yardstick.task import agent, structured_output
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
 from yardstick.task.registry import TaskType, register
+from yardstick.task.run_condition import check_run_condition
 from yardstick.task.validation import Loc, ValidationContext, check, check_model, check_str, fail
+
+Shape = Literal["choices", "response_format", "output_rules"]
+SHAPES: tuple[Shape, ...] = ("choices", "response_format", "output_rules")
+
+
+def shape_of(config: dict[str, Any]) -> Shape:
+    """The shape a configuration has (`choices` when it names none, so that is what is missing)."""
+    return next((key for key in SHAPES if key in config), "choices")
 
 
 @register
 class GuidedDecoding(TaskType):
     name = "auto_evaluation.guided_decoding"
     default_alias = "auto_evaluation_guided_decoding"
+    conditional = True
 
     def validate(self, config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> None:
+        present = [key for key in SHAPES if key in config]
+        if len(present) > 1:
+            fail(
+                [*loc, present[1]],
+                f"give only one of {', '.join(SHAPES)}: they are three different configurations "
+                "(choices, structured output, agent)",
+            )
+        shape = shape_of(config)
+        if shape == "response_format":
+            structured_output.validate(config, loc, ctx)
+        elif shape == "output_rules":
+            agent.validate_agent(config, loc, ctx)
+        else:
+            self._validate_choices(config, loc, ctx)
+
+    def model_for(self, config: dict[str, Any]) -> str | None:
+        if shape_of(config) == "output_rules":
+            return agent.agent_model(config)
+        return super().model_for(config)
+
+    @staticmethod
+    def _validate_choices(config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> None:
         check_model(config, loc, ctx)
         check_str(config, "prompt", loc, required=True)
         choices = check(config, "choices", list, loc, required=True)
@@ -24,8 +66,14 @@ class GuidedDecoding(TaskType):
             fail([*loc, "choices"], "choices must be distinct")
         check_str(config, "system_prompt", loc)
         check(config, "inference_args", dict, loc)
+        check_run_condition(config, loc)
 
     async def execute(self, config: dict[str, Any], ctx: ExecContext) -> TaskOutput:
+        shape = shape_of(config)
+        if shape == "response_format":
+            return await structured_output.execute(config, ctx)
+        if shape == "output_rules":
+            return await agent.execute_agent(config, ctx)
         # Templates in `prompt`, `system_prompt` and `choices` are filled in by now, so check
         # what they became.
         prompt, system_prompt = config.get("prompt"), config.get("system_prompt")

@@ -32,8 +32,16 @@ class UpstreamError(Exception):
 
 
 # Top-level configuration keys that are names, not data: never resolved (CONTRACT §5.2-2).
+# A `run_condition` reads the item itself, when the runner evaluates it; an agent's
+# `data_fields` and `output_values` are names and allowed answers, not item paths.
 NEVER_RESOLVED = frozenset(
-    {"model", "question_id", "application_variant_id", "queue_id", "layout", "type"}
+    {
+        "model", "question_id", "application_variant_id", "queue_id", "layout", "type",
+        "run_condition", "data_fields", "designated_to", "output_type", "output_values",
+        "rubric_id", "rubric_version", "agentex_agent_id", "prefill_from",
+        # A custom function binds its arguments itself (yardstick.task.custom_function).
+        "function_source", "arg_mapping", "config_args", "outputs",
+    }
 )
 _MISSING = object()
 

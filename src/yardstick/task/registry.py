@@ -14,12 +14,21 @@ class TaskType:
     name: ClassVar[str]
     default_alias: ClassVar[str]
     executable: ClassVar[bool] = True
+    # Whether the type honours a `run_condition` (yardstick.task.run_condition): the runner then
+    # evaluates it on each item first and stores a `skipped` cell, without a model call, when
+    # it does not hold.
+    conditional: ClassVar[bool] = False
 
     def validate(self, config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> None:
         raise NotImplementedError
 
     def alias_for(self, config: dict[str, Any]) -> str:
         return self.default_alias
+
+    def model_for(self, config: dict[str, Any]) -> str | None:
+        """The model a cell calls (its route is resolved once per chunk), or None."""
+        model = config.get("model")
+        return model if isinstance(model, str) else None
 
     async def execute(self, config: dict[str, Any], ctx: ExecContext) -> TaskOutput:
         """Run on one item; `config` has its locators resolved. Raise TaskFailure on error.
@@ -46,14 +55,20 @@ def infer_task_type(config: dict[str, Any]) -> str | None:
         return "chat_completion"
     if "application_variant_id" in config:
         return "application_variant"
+    if "agentex_agent_id" in config:
+        return "agentex_output"
     if config.get("type") in METRIC_TYPES:
         return "metric"
-    if "choices" in config:
+    if "choices" in config or "response_format" in config:
         return "auto_evaluation.guided_decoding"
+    if {"output_rules", "definition"} <= config.keys():
+        return "auto_evaluation.agent"
     if "layout" in config:
         return "contributor_evaluation.question"
     if {"question_id", "prompt", "model"} <= config.keys():
         return "auto_evaluation.question"
     if "model" in config and config.keys() <= {"model", "args", "inference_configuration"}:
         return "inference"
+    if "function_source" in config:
+        return "custom_function"
     return None

@@ -1,6 +1,7 @@
 """Normalise the `tasks` of an evaluation create: resolve type and alias, validate, reject clashes."""
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -38,7 +39,8 @@ def normalize_tasks(
         if kind is None:
             fail([*loc, "task_type"], f"unknown task_type {task_type!r}; one of {', '.join(REGISTRY)}")
         assert kind is not None
-        kind.validate(task.configuration, [*loc, "configuration"], ctx)
+        columns = frozenset(keys.union(seen))
+        kind.validate(task.configuration, [*loc, "configuration"], replace(ctx, columns=columns))
         alias = task.alias if task.alias is not None else kind.alias_for(task.configuration)
         # No `/` either: an alias is a path segment of the task routes.
         if not alias or "." in alias or "/" in alias or alias.strip() != alias:

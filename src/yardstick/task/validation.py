@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from yardstick.errors import Unprocessable
 from yardstick.task.locator import is_locator
@@ -26,9 +26,12 @@ class ValidationContext:
     question_exists: Callable[[str], bool]
     # Why a task's `model` cannot be served (vendor not configured, unknown name), or None.
     model_problem: Callable[[str], str | None]
+    # The fields an item may have when the task runs: the rows' input keys and the aliases of
+    # the tasks before it. None where that is not known.
+    columns: frozenset[str] | None = None
 
 
-def fail(loc: Loc, msg: str) -> None:
+def fail(loc: Loc, msg: str) -> NoReturn:
     raise Unprocessable(loc, msg)
 
 

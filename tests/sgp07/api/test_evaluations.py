@@ -241,3 +241,22 @@ def test_bad_new_fields_are_422s_naming_them(
 
     assert response.status_code == 422
     assert [entry["loc"][:2] for entry in response.json()["detail"]] == [loc]
+
+
+def test_new_tasks_may_not_use_an_archived_question(client: SGPClient) -> None:
+    question = client.questions.create(
+        question={"name": unique("q"), "prompt": "ok?", "question_type": "categorical",
+                  "configuration": {"choices": ["yes", "no"]}}
+    )
+    task = {
+        "task_type": "contributor_evaluation.question",
+        "alias": "review",
+        "configuration": {"question_id": question.id, "layout": {"children": [{"data": "item.q"}]}},
+    }
+    client.evaluations.create(evaluation={"name": unique(), "data": [{"q": 1}], "tasks": [task]})
+    client.questions.archive(question.id)
+
+    with pytest.raises(UnprocessableEntityError) as caught:
+        client.evaluations.create(evaluation={"name": unique(), "data": [{"q": 1}], "tasks": [task]})
+
+    assert error_locs(caught.value) == [["body", "tasks", 0, "configuration", "question_id"]]

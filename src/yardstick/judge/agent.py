@@ -1,0 +1,223 @@
+"""The agent judge (`auto_evaluation.agent`): an LLM judge told what it evaluates (`definition`),
+how to answer (`output_rules`), and shown the item's fields; its answer is typed by
+`output_type` and restricted to `output_values` when they are given.
+
+The reply is a verdict (`{"rationale", "answer"}`, see `decoding`), checked and re-asked like a
+question judge's; the rationale is kept in the cell's details. `agent_name` adds a one-sentence
+focus to the system prompt for the specialised agents; the default (`APEAgent`) and `BaseAgent`
+add none.
+"""
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, get_args
+
+import orjson
+
+from yardstick.judge.answers import AnswerSpec, InvalidAnswer
+from yardstick.judge.decoding import DecodingMode
+from yardstick.judge.loop import ask_until_valid, decoding_mode
+from yardstick.judge.prompts import JUDGE_SYSTEM, answer_format
+from yardstick.task.context import ExecContext, TaskOutput
+
+OutputType = Literal["text", "integer", "float", "boolean"]
+OUTPUT_TYPES: tuple[OutputType, ...] = get_args(OutputType)
+AGENT_NAMES = ("APEAgent", "IFAgent", "TruthfulnessAgent", "BaseAgent")
+DEFAULT_AGENT = "APEAgent"
+FOCUS = {
+    "IFAgent": (
+        "You specialise in instruction following: check how closely a response follows every "
+        "instruction it was given, and name each instruction it breaks."
+    ),
+    "TruthfulnessAgent": (
+        "You specialise in truthfulness: check whether each claim is accurate and supported by "
+        "the data, and name each one that is not."
+    ),
+}
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_TRUE, _FALSE = frozenset({"true", "yes"}), frozenset({"false", "no"})
+_JSON_TYPES: dict[str, str] = {
+    "text": "string", "integer": "integer", "float": "number", "boolean": "boolean",
+}
+
+
+def _show(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def coerce(output_type: str, value: Any) -> Any:
+    """`value` as `output_type`, or InvalidAnswer. Text forms of numbers and booleans are read
+    ("4", "true"/"yes"); an integer may be written as an integral float (4.0); a number or a
+    boolean given for text becomes its JSON text."""
+    if output_type == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise InvalidAnswer(f"the answer must be true or false, not {_show(value)}")
+    if output_type == "integer":
+        if isinstance(value, str) and _INTEGER.match(value.strip()):
+            return int(value.strip())
+        if _is_number(value) and math.isfinite(value) and float(value).is_integer():
+            return int(value)
+        raise InvalidAnswer(f"the answer must be an integer, not {_show(value)}")
+    if output_type == "float":
+        if isinstance(value, str) and _NUMBER.match(value.strip()):
+            value = float(value.strip())
+        if _is_number(value) and math.isfinite(value):
+            return float(value)
+        raise InvalidAnswer(f"the answer must be a number, not {_show(value)}")
+    if isinstance(value, str):
+        return value.strip()
+    if _is_number(value) or isinstance(value, bool):
+        return _show(value)
+    raise InvalidAnswer(f"the answer must be text, not {_show(value)}")
+
+
+def infer_output_type(output_rules: Sequence[str], output_values: Sequence[Any] | None) -> str:
+    """The answer type when `output_type` is absent.
+
+    From `output_values` when given: all booleans → boolean, all integers → integer, all
+    numbers → float, else text. Otherwise from the words of `output_rules`: "true"/"false",
+    "boolean" or "yes/no" → boolean; "float", "decimal" or a decimal number (0.5) → float;
+    "integer" or an integer range ("1-5", "1 to 5") → integer; else text.
+    """
+    if output_values:
+        if all(isinstance(v, bool) for v in output_values):
+            return "boolean"
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in output_values):
+            return "integer"
+        if all(_is_number(v) for v in output_values):
+            return "float"
+        return "text"
+    text = " ".join(output_rules).lower()
+    if re.search(r"\b(true|false|boolean|yes/no|yes or no)\b", text):
+        return "boolean"
+    if re.search(r"\b(float|decimal)\b|\d\.\d", text):
+        return "float"
+    if re.search(r"\binteger\b|\d+\s*(-|–|to)\s*\d+", text):
+        return "integer"
+    return "text"
+
+
+class AgentAnswer(AnswerSpec):
+    """An answer of `output_type`, one of `values` when they are given."""
+
+    kind = "agent"
+
+    def __init__(self, output_type: str, values: Sequence[Any] | None = None) -> None:
+        self.output_type = output_type
+        self.values = [coerce(output_type, value) for value in values] if values else None
+        self.json_type = {
+            "text": "a JSON string",
+            "integer": "a JSON integer",
+            "float": "a JSON number",
+            "boolean": "a JSON boolean",
+        }[output_type]
+
+    def describe(self) -> str:
+        if self.values is not None:
+            listed = "\n".join(f"- {_show(value)}" for value in self.values)
+            return f"exactly one of these values (one per line):\n{listed}"
+        return {
+            "text": "text",
+            "integer": "an integer",
+            "float": "a number",
+            "boolean": "true or false",
+        }[self.output_type]
+
+    def schema(self, *, strict_subset: bool) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": _JSON_TYPES[self.output_type]}
+        if self.values is not None:
+            schema["enum"] = self.values
+        return schema
+
+    def check(self, value: Any) -> Any:
+        answer = coerce(self.output_type, value)
+        if self.values is None:
+            return answer
+        # The values are coerced to the answer's type already, so `==` compares like with like.
+        for allowed in self.values:
+            if answer == allowed:
+                return allowed
+        shown = ", ".join(_show(value) for value in self.values)
+        raise InvalidAnswer(f"{_show(answer)} is not one of the allowed values {shown}")
+
+    def from_text(self, text: str) -> Any:
+        return self.check(text)
+
+
+def _render(value: Any) -> str:
+    return value if isinstance(value, str) else _show(value)
+
+
+def agent_messages(
+    *,
+    name: str,
+    definition: str,
+    output_rules: Sequence[str],
+    data: Mapping[str, Any],
+    agent_name: str,
+    spec: AnswerSpec,
+    mode: DecodingMode,
+) -> list[dict[str, Any]]:
+    system = JUDGE_SYSTEM
+    if agent_name in FOCUS:
+        system = f"{system} {FOCUS[agent_name]}"
+    rules = "\n".join(f"- {rule}" for rule in output_rules)
+    fields = "\n\n".join(f"### {field}\n{_render(value)}" for field, value in data.items())
+    user = (
+        f"# Evaluation: {name}\n\n{definition}\n\n## Output rules\n{rules}\n\n"
+        f"## Data\n{fields or '(no fields)'}\n\n"
+        "Put your reasoning, and anything else the output rules ask you to list, in the "
+        "rationale.\n"
+        f"{answer_format(spec, 'verdict', mode)}"
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+async def run_agent(
+    ctx: ExecContext,
+    *,
+    model: str,
+    name: str,
+    definition: str,
+    output_rules: Sequence[str],
+    data: Mapping[str, Any],
+    output_type: str,
+    output_values: Sequence[Any] | None,
+    agent_name: str,
+    temperature: float | None,
+) -> TaskOutput:
+    """The typed answer as the value; the rationale, agent and answer type in the details."""
+    mode = decoding_mode(ctx, model)
+    spec = AgentAnswer(output_type, output_values)
+    messages = agent_messages(
+        name=name,
+        definition=definition,
+        output_rules=output_rules,
+        data=data,
+        agent_name=agent_name,
+        spec=spec,
+        mode=mode,
+    )
+    parsed, output = await ask_until_valid(
+        ctx,
+        model,
+        messages,
+        spec,
+        "verdict",
+        mode=mode,
+        inference_args={"temperature": temperature} if temperature is not None else None,
+        details={"agent_name": agent_name, "output_type": output_type, "data_fields": list(data)},
+    )
+    assert output.details is not None
+    output.details["rationale"] = parsed.rationale
+    return output

@@ -1,0 +1,61 @@
+"""The sandbox process's main loop: seal, say ready, then serve one call at a time.
+
+Protocol (one JSON message each way per call, as bytes over a pipe): the server sends
+`{source, kwargs, outputs, cpu_seconds}`; the process replies `{value}` or
+`{error: {type, message}, recycle}`. JSON, not pickle, in both directions: unpickling what a
+process running untrusted code sends would run whatever it chose. The process exits when the
+server closes the pipe (or dies), and is killed by it on a timeout.
+"""
+
+import os
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+import orjson
+
+from yardstick.sandbox import errors, guards
+
+_OUT_OF_MEMORY = orjson.dumps(
+    {
+        "error": {"type": errors.MEMORY_LIMIT, "message": "the function ran out of memory"},
+        "recycle": True,
+    }
+)
+
+
+def _silence_stdio() -> None:
+    """No output stream: stdin, stdout and stderr all go to /dev/null."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def _handle(request: bytes, call: Callable[..., dict[str, Any]]) -> bytes:
+    try:
+        message: dict[str, Any] = orjson.loads(request)
+        outputs = [(path, alias) for path, alias in message.get("outputs") or ()]
+        reply = call(message["source"], message["kwargs"], outputs or None, message["cpu_seconds"])
+        return orjson.dumps(reply)
+    except MemoryError:
+        return _OUT_OF_MEMORY
+    except BaseException as exc:  # the harness itself failed: report it and be replaced
+        failure = {"type": errors.CRASHED, "message": f"the sandbox failed: {type(exc).__name__}"}
+        return orjson.dumps({"error": failure, "recycle": True})
+
+
+def main(conn: Connection, limits: guards.Limits) -> None:
+    _silence_stdio()
+    # Imported here, not at the top: the server imports this module only to name this function,
+    # and `runtime` loads every allowed module. It must be loaded before the seal forbids imports.
+    from yardstick.sandbox import runtime
+
+    warnings = guards.seal(limits)
+    conn.send_bytes(orjson.dumps({"ready": True, "warnings": warnings}))
+    while True:
+        try:
+            request = conn.recv_bytes()
+        except (EOFError, OSError):
+            os._exit(0)
+        conn.send_bytes(_handle(request, runtime.call))
