@@ -7,7 +7,11 @@ from yardstick.custom_function.endpoints import router as custom_function_router
 from yardstick.dataset.endpoints import router as dataset_router
 from yardstick.dataset_item.endpoints import router as dataset_item_router
 from yardstick.evaluation.endpoints import router as evaluation_router
+from yardstick.evaluation.query_endpoints import router as evaluation_query_router
+from yardstick.evaluation.run_endpoints import router as run_control_router
 from yardstick.evaluation_item.endpoints import router as evaluation_item_router
+from yardstick.export.endpoints import sgp_router as export_router
+from yardstick.export.endpoints import stream_router as download_router
 from yardstick.file.endpoints import router as file_router
 from yardstick.inference.endpoints import router as inference_router
 from yardstick.inference_model.endpoints import router as inference_model_router
@@ -18,7 +22,11 @@ ROUTERS: list[APIRouter] = [
     dataset_router,
     dataset_item_router,
     custom_function_router,  # before evaluation_router: `/tasks/dry-run` is not an evaluation id
+    evaluation_query_router,  # filter, summary, schema, taxonomy
     evaluation_router,
+    run_control_router,
+    download_router,
+    export_router,  # before evaluation_item_router: `export` is not an item id
     evaluation_item_router,
     question_router,
     inference_model_router,

@@ -1,6 +1,7 @@
 """Engine tests: a real server (API + engine) per backend, pointed at the fake model server."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from scale_gp_beta import SGPClient
@@ -39,3 +40,15 @@ def engine_server(
 def engine_client(engine_server: Server, fake_models: FakeModels) -> SGPClient:
     """The official client on the engine server; the fake model server is reset first."""
     return make_client(engine_server)
+
+
+@pytest.fixture
+def crash_server(
+    request: pytest.FixtureRequest, tmp_path: Path, fake_models: FakeModels
+) -> Iterator[Server]:
+    """A server of its own, for tests that `kill -9` it: `request.param` is (backend, serve args);
+    workers beat every 0.5 s and count as dead after 3 s."""
+    backend, serve_args = request.param
+    require_backend(backend)
+    env = engine_env(fake_models, YARDSTICK_HEARTBEAT_SECONDS="0.5", YARDSTICK_WORKER_DEAD_AFTER_SECONDS="3")
+    yield from run_server(backend, tmp_path, serve_args=serve_args, **env)

@@ -5,32 +5,22 @@ made twice are the ones that were in flight when the process died.
 """
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from scale_gp_beta import SGPClient
 from sqlalchemy import create_engine, text
 
-from tests.conftest import BACKENDS, make_client, require_backend
-from tests.execution.conftest import CONCURRENCY, engine_env
+from tests.conftest import BACKENDS, make_client
+from tests.execution.conftest import CONCURRENCY
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.execution.processes import kill_hard, start_worker, stop
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import Server, run_server, start_server
+from tests.fixtures.server import Server, start_server
 
 ITEMS = 400
 LATENCY_MS = 100
 # Cells that finished while their commit was being written are repeated too; a handful at most.
 COMMIT_SLACK = 4
-
-
-@pytest.fixture
-def crash_server(request: pytest.FixtureRequest, tmp_path: Path, fake_models: FakeModels) -> Iterator[Server]:
-    backend, serve_args = request.param
-    require_backend(backend)
-    env = engine_env(fake_models, YARDSTICK_HEARTBEAT_SECONDS="0.5", YARDSTICK_WORKER_DEAD_AFTER_SECONDS="3")
-    yield from run_server(backend, tmp_path, serve_args=serve_args, **env)
 
 
 def start_run(client: SGPClient, fake: FakeModels) -> str:

@@ -15,7 +15,7 @@ from scale_gp_beta import SGPClient
 from tests.conftest import BACKENDS, make_client, require_backend
 from tests.execution.conftest import engine_env
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import Server, run_server
+from tests.fixtures.server import ACCOUNT_B, Server, run_server
 
 if not scale_gp_beta.__version__.startswith("0.7"):
     raise pytest.UsageError(
@@ -39,3 +39,9 @@ def engine_server(
 def engine_client(engine_server: Server, fake_models: FakeModels) -> SGPClient:
     """The 0.7.0 client on the engine server; the fake model server is reset first."""
     return make_client(engine_server)
+
+
+@pytest.fixture
+def other_engine_client(engine_server: Server) -> SGPClient:
+    """The 0.7.0 client on the engine server as account B."""
+    return make_client(engine_server, ACCOUNT_B)

@@ -1,4 +1,5 @@
-"""`yardstick evaluations watch ID`: a live progress bar for a run, read from the database."""
+"""`yardstick evaluations watch ID`: a live progress bar for a run, read from the database, then
+its summary (counts, errors, results, latency, tokens per alias)."""
 
 import time
 from typing import Annotated
@@ -7,10 +8,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from yardstick.cli.summary_view import summary_tables
 from yardstick.config import get_settings
 from yardstick.db.engine import create_db_engine
 from yardstick.db.session import SessionFactory
 from yardstick.evaluation.progress import progress_of
+from yardstick.evaluation.summary import evaluation_summary_service
 from yardstick.models import Evaluation
 
 evaluations = typer.Typer(help="Follow evaluations.", no_args_is_help=True)
@@ -59,5 +62,8 @@ def watch(
             evaluation, items, errors = snapshot
     state = "archived" if evaluation.archived_at is not None else evaluation.status
     console.print(f"{evaluation.name}: {state}" + (f" ({evaluation.status_reason})" if evaluation.status_reason else ""))
+    # The same figures as GET /v5/evaluations/{id}/summary, from the same service function.
+    with sessions.read() as session:
+        console.print(summary_tables(evaluation_summary_service.summarize(session, evaluation)))
     if state == "failed":
         raise typer.Exit(1)

@@ -12,6 +12,7 @@ from yardstick.auth.service import auth_service, generate_key
 from yardstick.bootstrap import bootstrap
 from yardstick.cli.datasets import datasets
 from yardstick.cli.evaluations import evaluations
+from yardstick.cli.export import export_evaluation
 from yardstick.config import get_settings
 from yardstick.db.engine import create_db_engine
 from yardstick.db.migrate import migrate as run_migrations
@@ -27,6 +28,7 @@ accounts = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 keys = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(accounts, name="accounts")
 app.add_typer(keys, name="keys")
+evaluations.command("export")(export_evaluation)
 app.add_typer(evaluations, name="evaluations")
 app.add_typer(datasets, name="datasets")
 console = Console()

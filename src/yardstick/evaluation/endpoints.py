@@ -35,6 +35,10 @@ def _render(session: Session, evaluations: list[Evaluation], *, with_tasks: bool
     ]
 
 
+# Public for the other evaluation routes that answer with evaluations (evaluation/query_endpoints.py).
+render_evaluations = _render
+
+
 @router.post("", response_model=EvaluationOut)
 def create_evaluation(
     body: EvaluationCreate, principal: PrincipalDep, session: WriteSessionDep

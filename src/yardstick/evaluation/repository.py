@@ -116,6 +116,16 @@ class EvaluationRepository:
             )
         )
 
+    def item_ids(self, session: Session, evaluation_id: str) -> list[str]:
+        """Every item id of the evaluation, in row order."""
+        return list(
+            session.scalars(
+                select(EvaluationItem.id)
+                .where(EvaluationItem.evaluation_id == evaluation_id)
+                .order_by(EvaluationItem.id)
+            )
+        )
+
     def insert_items(self, session: Session, rows: list[tuple[Any, ...]]) -> None:
         """Rows are tuples in ITEM_COLUMNS order."""
         bulk_insert(session, EvaluationItem.__table__, ITEM_COLUMNS, rows)  # type: ignore[arg-type]

@@ -78,7 +78,7 @@ class EvaluationService:
 
         input_keys = {key for row in rows for key in row.keys}
         tasks = normalize_tasks(
-            body.tasks, input_keys=input_keys, ctx=self._validation_context(session, principal)
+            body.tasks, input_keys=input_keys, ctx=self.validation_context(session, principal)
         )
 
         if body.dataset is not None and body.dataset_id is None:
@@ -215,6 +215,9 @@ class EvaluationService:
         evaluation = self.get(session, principal, evaluation_id, include_archived=True)
         if evaluation.archived_at is None:
             evaluation.archived_at = utcnow()
+            if evaluation.status == "running":  # never `running` with nothing left to run
+                evaluation.status = "failed"
+                evaluation.status_reason = "archived while running"
             session.flush()
         return evaluation
 
@@ -308,7 +311,7 @@ class EvaluationService:
         return dataset
 
     @staticmethod
-    def _validation_context(session: Session, principal: Principal) -> ValidationContext:
+    def validation_context(session: Session, principal: Principal) -> ValidationContext:
         def question_exists(question_id: str) -> bool:
             # New tasks may not use an archived question; running ones keep theirs.
             return question_repository.exists(

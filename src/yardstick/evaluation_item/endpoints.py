@@ -39,6 +39,14 @@ def list_evaluation_items(
     completion_status: Annotated[
         CompletionStatus, Query(description="failed: items with a task error; passed: without")
     ] = "all",
+    task_status: Annotated[
+        list[str] | None,
+        Query(description="`<alias>:<status>` (repeatable): the alias's cell has that status"),
+    ] = None,
+    error_type: Annotated[
+        list[str] | None,
+        Query(description="`<type>` or `<alias>:<type>` (repeatable): an errored cell of that type"),
+    ] = None,
 ) -> JSONBody:
     """List evaluation items in row order, with their task results merged into `data`."""
     page, cells = evaluation_item_service.list(
@@ -48,6 +56,8 @@ def list_evaluation_items(
         evaluation_id=evaluation_id,
         include_archived=include_archived,
         completion_status=completion_status,
+        task_status=task_status or [],
+        error_type=error_type or [],
     )
     rows = [ItemRow(*row) for row in page.rows]
     return JSONBody(page.envelope([item_json(row, cells[row.id]) for row in rows]))

@@ -6,6 +6,7 @@ from typing import Any, Literal, NamedTuple
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
+from yardstick.evaluation_item.cell_filters import CellFilter
 from yardstick.models import Evaluation, EvaluationItem, TaskResult
 
 I = EvaluationItem
@@ -71,6 +72,7 @@ class EvaluationItemRepository:
         evaluation_id: str | None,
         include_archived: bool,
         completion_status: CompletionStatus = "all",
+        cell_filters: Sequence[CellFilter] = (),
     ) -> Select[Any]:
         stmt = self.base_stmt(account_id=account_id)
         if evaluation_id is not None:
@@ -80,7 +82,7 @@ class EvaluationItemRepository:
         if completion_status != "all":
             has_error = exists().where(TaskResult.item_id == I.id, TaskResult.status == "errored")
             stmt = stmt.where(has_error if completion_status == "failed" else ~has_error)
-        return stmt
+        return stmt.where(*(f.condition() for f in cell_filters))
 
     def exists(self, session: Session, *, account_id: str, item_id: str) -> bool:
         return bool(session.scalar(select(exists().where(I.id == item_id, I.account_id == account_id))))

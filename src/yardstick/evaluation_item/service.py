@@ -1,8 +1,12 @@
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
 from yardstick.errors import NotFound
 from yardstick.evaluation.service import evaluation_service
+from yardstick.evaluation_item.cell_filters import check_aliases
+from yardstick.evaluation_item.cell_filters import parse as parse_cell_filters
 from yardstick.evaluation_item.repository import (
     Cell,
     CompletionStatus,
@@ -31,19 +35,25 @@ class EvaluationItemService:
         evaluation_id: str | None,
         include_archived: bool,
         completion_status: CompletionStatus = "all",
+        task_status: Sequence[str] = (),
+        error_type: Sequence[str] = (),
     ) -> tuple[Page, dict[str, list[Cell]]]:
         total = None
+        cell_filters = parse_cell_filters(task_status, error_type)
         if evaluation_id is not None:
             evaluation = evaluation_service.get(
                 session, principal, evaluation_id, include_archived=include_archived
             )
-            if completion_status == "all":
+            aliases = {task["alias"] for task in evaluation.tasks}
+            check_aliases(cell_filters, aliases, evaluation_id)
+            if completion_status == "all" and not cell_filters:
                 total = evaluation.item_count
         stmt = evaluation_item_repository.list_stmt(
             account_id=principal.account_id,
             evaluation_id=evaluation_id,
             include_archived=include_archived,
             completion_status=completion_status,
+            cell_filters=cell_filters,
         )
         page = paginate(
             session,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.models import Evaluation, TaskResult
+from yardstick.task.spec import is_executable
 
 log = logging.getLogger(__name__)
 TERMINAL = ("completed", "errored", "skipped")
@@ -54,39 +55,59 @@ def upsert_cells(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(stmt, rows)
 
 
-def is_stopped(session: Session, evaluation_id: str) -> bool:
-    """An archived (or vanished) evaluation runs no more cells."""
-    archived = session.execute(
-        select(Evaluation.archived_at).where(Evaluation.id == evaluation_id)
-    ).first()
-    return archived is None or archived[0] is not None
+def is_stopped(session: Session, evaluation_id: str, run: int, *, lock: bool = False) -> bool:
+    """Whether run `run` of the evaluation must stop: the evaluation was archived, cancelled
+    (no longer `running`), superseded by a newer run (a task added or changed, a retry), or is
+    gone. With `lock`, the row is held shared until commit (PostgreSQL), so a change that
+    supersedes the run waits for this transaction or is seen by it: cells of a superseded run
+    are never written after the change deleted the stale ones."""
+    stmt = select(Evaluation.archived_at, Evaluation.status, Evaluation.run_number).where(
+        Evaluation.id == evaluation_id
+    )
+    if lock:
+        stmt = stmt.with_for_update(read=True)
+    row = session.execute(stmt).first()
+    return row is None or row[0] is not None or row[1] != "running" or row[2] != run
 
 
-def complete_if_done(session: Session, evaluation_id: str, executable_tasks: int) -> bool:
-    """Mark the evaluation completed once every executable cell is terminal."""
+def complete_if_done(session: Session, evaluation_id: str, run: int) -> bool:
+    """Mark the evaluation completed once every executable cell of run `run` is terminal."""
     evaluation = session.get(Evaluation, evaluation_id)
-    if evaluation is None or evaluation.status != "running":
+    if evaluation is None or evaluation.status != "running" or evaluation.run_number != run:
+        return False
+    aliases = [task["alias"] for task in evaluation.tasks if is_executable(task)]
+    if not aliases:
         return False
     terminal = session.scalar(
         select(func.count()).where(
-            TaskResult.evaluation_id == evaluation_id, TaskResult.status.in_(TERMINAL)
+            TaskResult.evaluation_id == evaluation_id,
+            TaskResult.status.in_(TERMINAL),
+            TaskResult.alias.in_(aliases),
         )
     )
-    if (terminal or 0) < evaluation.item_count * executable_tasks:
+    if (terminal or 0) < evaluation.item_count * len(aliases):
         return False
     session.execute(
         update(Evaluation)
-        .where(Evaluation.id == evaluation_id, Evaluation.status == "running")
+        .where(
+            Evaluation.id == evaluation_id,
+            Evaluation.status == "running",
+            Evaluation.run_number == run,
+        )
         .values(status="completed", updated_at=utcnow())
     )
     return True
 
 
-def fail(session: Session, evaluation_id: str, reason: str) -> None:
-    """The run itself cannot go on (not a cell error): the evaluation becomes `failed`."""
+def fail(session: Session, evaluation_id: str, reason: str, *, run: int) -> None:
+    """Run `run` itself cannot go on (not a cell error): the evaluation becomes `failed`."""
     session.execute(
         update(Evaluation)
-        .where(Evaluation.id == evaluation_id, Evaluation.status == "running")
+        .where(
+            Evaluation.id == evaluation_id,
+            Evaluation.status == "running",
+            Evaluation.run_number == run,
+        )
         .values(status="failed", status_reason=reason[:2000], updated_at=utcnow())
     )
 
@@ -97,13 +118,17 @@ class CellWriter:
     One flusher task commits whatever has finished since its last commit, so a busy chunk makes
     batches of many cells while a slow one still commits each cell within milliseconds: after a
     crash, the only model calls repeated are the ones in flight (and any finishing during that
-    one commit). Every `interval` it also reads whether the evaluation was archived, which is how
-    a running evaluation learns to stop.
+    one commit). Each commit first reads whether the run must stop (archived, cancelled or
+    superseded; see `is_stopped`), and so does an idle writer every `interval`: that is how a
+    running chunk learns to stop, and why a stopped run's late results are dropped.
     """
 
-    def __init__(self, sessions: SessionFactory, evaluation_id: str, *, interval: float = 0.5) -> None:
+    def __init__(
+        self, sessions: SessionFactory, evaluation_id: str, run: int, *, interval: float = 0.5
+    ) -> None:
         self._sessions = sessions
         self._evaluation_id = evaluation_id
+        self._run_number = run
         self._interval = interval
         self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
@@ -159,18 +184,21 @@ class CellWriter:
         return await asyncio.to_thread(self._write, batch)
 
     def _write(self, batch: list[dict[str, Any]]) -> bool:
-        # The archive check costs a query: once per interval is soon enough to stop a run.
-        check = time.monotonic() - self._checked_at >= self._interval
-        if check:
-            self._checked_at = time.monotonic()
+        """Commit `batch`; returns whether the run must stop (then nothing was written)."""
         if not batch:
-            if not check:
+            # Nothing finished lately: still look, once per interval, whether to stop.
+            if time.monotonic() - self._checked_at < self._interval:
                 return False
+            self._checked_at = time.monotonic()
             with self._sessions.read() as session:
-                return is_stopped(session, self._evaluation_id)
+                return is_stopped(session, self._evaluation_id, self._run_number)
         with self._sessions.write() as session, session.begin():
+            # Checked before every write, under the row lock: a cancelled, archived or
+            # superseded run writes nothing more.
+            if is_stopped(session, self._evaluation_id, self._run_number, lock=True):
+                return True
             upsert_cells(session, batch)
-            return check and is_stopped(session, self._evaluation_id)
+            return False
 
 
 def cell_row(

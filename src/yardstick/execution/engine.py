@@ -62,7 +62,7 @@ def enqueue_client(settings: Settings) -> DBOSClient:
 
 
 def enqueue_chunk(
-    session: Session, settings: Settings, *, workflow_id: str, args: tuple[str, ...]
+    session: Session, settings: Settings, *, workflow_id: str, args: tuple[str | int, ...]
 ) -> None:
     """Enqueue one chunk inside the caller's transaction: it runs only if the caller commits."""
     enqueue_client(settings).enqueue_in_transaction(

@@ -16,15 +16,19 @@ def chunk_bounds(item_ids: Sequence[str], size: int) -> list[tuple[str, str]]:
     ]
 
 
-def enqueue_run(session: Session, *, evaluation_id: str, item_ids: Sequence[str]) -> int:
-    """Enqueue every chunk of the evaluation; ids are deterministic, so this is idempotent."""
+def enqueue_run(
+    session: Session, *, evaluation_id: str, item_ids: Sequence[str], run: int = 1
+) -> int:
+    """Enqueue every chunk of run `run` of the evaluation; ids are deterministic (the create's
+    run is `{id}-c{n}`, a later one `{id}-r{run}-c{n}`), so this is idempotent."""
     settings = get_settings()
     bounds = chunk_bounds(item_ids, settings.chunk_size)
+    prefix = evaluation_id if run == 1 else f"{evaluation_id}-r{run}"
     for index, (first, last) in enumerate(bounds):
         enqueue_chunk(
             session,
             settings,
-            workflow_id=f"{evaluation_id}-c{index}",
-            args=(evaluation_id, first, last),
+            workflow_id=f"{prefix}-c{index}",
+            args=(evaluation_id, first, last, run),
         )
     return len(bounds)

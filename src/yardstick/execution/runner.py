@@ -66,12 +66,13 @@ class Plan:
 
 
 def _load_plan(
-    evaluation_id: str, first_item_id: str, last_item_id: str, providers: Providers
+    evaluation_id: str, first_item_id: str, last_item_id: str, run: int, providers: Providers
 ) -> Plan | None:
     with _db().read() as session:
-        evaluation = session.get(Evaluation, evaluation_id)
-        if evaluation is None or evaluation.archived_at is not None or evaluation.status != "running":
+        if cells.is_stopped(session, evaluation_id, run):
             return None
+        evaluation = session.get(Evaluation, evaluation_id)
+        assert evaluation is not None
         items = [
             (item_id, data)
             for item_id, data in session.execute(
@@ -222,53 +223,56 @@ async def _run_cell(
     )
 
 
-async def run_chunk_cells(evaluation_id: str, first_item_id: str, last_item_id: str) -> int:
-    """Run every unfinished cell of the chunk; returns how many executable tasks there are."""
+async def run_chunk_cells(
+    evaluation_id: str, first_item_id: str, last_item_id: str, run: int = 1
+) -> bool:
+    """Run every unfinished cell of the chunk; False when run `run` had already stopped."""
     plan = await asyncio.to_thread(
-        _load_plan, evaluation_id, first_item_id, last_item_id, get_providers()
+        _load_plan, evaluation_id, first_item_id, last_item_id, run, get_providers()
     )
     if plan is None:
-        return 0
-    async with CellWriter(_db(), evaluation_id) as writer:
+        return False
+    async with CellWriter(_db(), evaluation_id, run) as writer:
         await asyncio.gather(
             *(_run_item(plan, item_id, data, writer) for item_id, data in plan.items)
         )
-    return plan.executable_tasks
+    return plan.executable_tasks > 0
 
 
-def _complete_if_done(evaluation_id: str, executable_tasks: int) -> bool:
+def _complete_if_done(evaluation_id: str, run: int) -> bool:
     with _db().write() as session, session.begin():
-        return cells.complete_if_done(session, evaluation_id, executable_tasks)
+        return cells.complete_if_done(session, evaluation_id, run)
 
 
 @DBOS.step(name="evaluations.execute_chunk")
-async def execute_chunk(evaluation_id: str, first_item_id: str, last_item_id: str) -> int:
-    return await run_chunk_cells(evaluation_id, first_item_id, last_item_id)
+async def execute_chunk(evaluation_id: str, first_item_id: str, last_item_id: str, run: int) -> bool:
+    return await run_chunk_cells(evaluation_id, first_item_id, last_item_id, run)
 
 
 @DBOS.step(name="evaluations.complete_if_done")
-async def finish(evaluation_id: str, executable_tasks: int) -> bool:
-    if executable_tasks == 0:
-        return False
-    return await asyncio.to_thread(_complete_if_done, evaluation_id, executable_tasks)
+async def finish(evaluation_id: str, run: int) -> bool:
+    return await asyncio.to_thread(_complete_if_done, evaluation_id, run)
 
 
-def _fail(evaluation_id: str, reason: str) -> None:
+def _fail(evaluation_id: str, run: int, reason: str) -> None:
     with _db().write() as session, session.begin():
-        cells.fail(session, evaluation_id, reason)
+        cells.fail(session, evaluation_id, reason, run=run)
 
 
 @DBOS.step(name="evaluations.fail")
-async def fail(evaluation_id: str, reason: str) -> None:
-    await asyncio.to_thread(_fail, evaluation_id, reason)
+async def fail(evaluation_id: str, run: int, reason: str) -> None:
+    await asyncio.to_thread(_fail, evaluation_id, run, reason)
 
 
 @DBOS.workflow(name=RUN_CHUNK)
-async def run_chunk(evaluation_id: str, first_item_id: str, last_item_id: str) -> None:
+async def run_chunk(evaluation_id: str, first_item_id: str, last_item_id: str, run: int = 1) -> None:
+    """One chunk of run `run` (1 for the create's; later ones come from task changes and
+    retries). Its workflow id names the run, so each run's chunks are enqueued anew."""
     try:
-        executable_tasks = await execute_chunk(evaluation_id, first_item_id, last_item_id)
+        ran = await execute_chunk(evaluation_id, first_item_id, last_item_id, run)
     except Exception as exc:  # per-cell errors never get here: this is the run itself breaking
         log.exception("chunk of evaluation %s failed", evaluation_id)
-        await fail(evaluation_id, f"the run could not proceed: {type(exc).__name__}: {exc}")
+        await fail(evaluation_id, run, f"the run could not proceed: {type(exc).__name__}: {exc}")
         return
-    await finish(evaluation_id, executable_tasks)
+    if ran:
+        await finish(evaluation_id, run)

@@ -25,6 +25,9 @@ class Evaluation(IdMixin, TimestampMixin, Base):
     # The taxonomy document given at create (`taxonomy_params`), stored verbatim.
     taxonomy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     skip_prefilled_rows: Mapped[bool] = mapped_column(default=False)
+    # The current run generation: a task added or changed, or a retry, starts the next one.
+    # Chunks of an older generation stop and their late results are not written.
+    run_number: Mapped[int] = mapped_column(default=1)
     created_by_user_id: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime]
     archived_at: Mapped[datetime | None]

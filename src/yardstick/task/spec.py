@@ -1,6 +1,6 @@
 """Normalise the `tasks` of an evaluation create: resolve type and alias, validate, reject clashes."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import replace
 from typing import Any
 
@@ -25,36 +25,64 @@ def normalize_tasks(
     """Validated tasks as stored and echoed: `{task_type, alias, configuration}` in input order."""
     keys = set(input_keys)
     out: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
     for index, task in enumerate(tasks):
-        loc: list[str | int] = ["body", "tasks", index]
-        # Only an absent task_type is inferred; an empty one is an unknown type, not a missing one.
-        task_type = task.task_type
-        if task_type is None:
-            task_type = infer_task_type(task.configuration)
-        if task_type is None:
-            fail([*loc, "task_type"], "task_type is missing and cannot be inferred from the configuration")
-        assert task_type is not None
-        kind = REGISTRY.get(task_type)
-        if kind is None:
-            fail([*loc, "task_type"], f"unknown task_type {task_type!r}; one of {', '.join(REGISTRY)}")
-        assert kind is not None
-        columns = frozenset(keys.union(seen))
-        kind.validate(task.configuration, [*loc, "configuration"], replace(ctx, columns=columns))
-        alias = task.alias if task.alias is not None else kind.alias_for(task.configuration)
-        # No `/` either: an alias is a path segment of the task routes.
-        if not alias or "." in alias or "/" in alias or alias.strip() != alias:
-            fail(
-                [*loc, "alias"],
-                "alias must be a non-empty name without dots, slashes or surrounding spaces",
+        out.append(
+            normalize_task(
+                task, ["body", "tasks", index], input_keys=keys, earlier=[t["alias"] for t in out], ctx=ctx
             )
-        if alias in seen:
-            fail([*loc, "alias"], f"alias {alias!r} is already used by task {seen[alias]}; give each task its own alias")
-        if alias in keys:
-            fail([*loc, "alias"], f"alias {alias!r} would shadow the input field of the same name")
-        seen[alias] = index
-        out.append({"task_type": task_type, "alias": alias, "configuration": task.configuration})
+        )
     return out
+
+
+def normalize_task(
+    task: TaskIn,
+    loc: list[str | int],
+    *,
+    input_keys: Set[str],
+    earlier: Sequence[str],
+    ctx: ValidationContext,
+) -> dict[str, Any]:
+    """One validated task after the tasks whose aliases are `earlier`."""
+    # Only an absent task_type is inferred; an empty one is an unknown type, not a missing one.
+    task_type = task.task_type
+    if task_type is None:
+        task_type = infer_task_type(task.configuration)
+    if task_type is None:
+        fail([*loc, "task_type"], "task_type is missing and cannot be inferred from the configuration")
+    assert task_type is not None
+    kind = REGISTRY.get(task_type)
+    if kind is None:
+        fail([*loc, "task_type"], f"unknown task_type {task_type!r}; one of {', '.join(REGISTRY)}")
+    assert kind is not None
+    validate_configuration(
+        task_type, task.configuration, [*loc, "configuration"],
+        columns=input_keys.union(earlier), ctx=ctx,
+    )
+    alias = task.alias if task.alias is not None else kind.alias_for(task.configuration)
+    # No `/` either: an alias is a path segment of the task routes.
+    if not alias or "." in alias or "/" in alias or alias.strip() != alias:
+        fail(
+            [*loc, "alias"],
+            "alias must be a non-empty name without dots, slashes or surrounding spaces",
+        )
+    if alias in earlier:
+        position = list(earlier).index(alias)
+        fail([*loc, "alias"], f"alias {alias!r} is already used by task {position}; give each task its own alias")
+    if alias in input_keys:
+        fail([*loc, "alias"], f"alias {alias!r} would shadow the input field of the same name")
+    return {"task_type": task_type, "alias": alias, "configuration": task.configuration}
+
+
+def validate_configuration(
+    task_type: str,
+    configuration: dict[str, Any],
+    loc: list[str | int],
+    *,
+    columns: Set[str],
+    ctx: ValidationContext,
+) -> None:
+    """A 422 naming the field when `configuration` is not a valid one of `task_type`."""
+    REGISTRY[task_type].validate(configuration, loc, replace(ctx, columns=frozenset(columns)))
 
 
 def is_executable(task: dict[str, Any]) -> bool:

@@ -4,7 +4,14 @@ import pytest
 from scale_gp_beta import SGPClient
 from scale_gp_beta._exceptions import ConflictError, NotFoundError, UnprocessableEntityError
 
-from tests.sgp07.helpers import assert_final_conflict, assert_identity, error_locs, raw, unique, upload
+from tests.sgp07.helpers import (
+    assert_final_conflict,
+    assert_identity,
+    error_locs,
+    raw,
+    unique,
+    upload,
+)
 
 
 def make_evaluation(client: SGPClient, **fields: object) -> str:

@@ -1,36 +1,13 @@
 """What a run shows the 0.7.0 client: progress with failed items, completion filters, prefilled
 contributor answers, and a caller's own OpenAI key."""
 
-import time
-from typing import Any
-
 import pytest
 from scale_gp_beta import SGPClient
-from scale_gp_beta.types import Evaluation
 
+from tests.execution.helpers import MODEL, chat_task, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import Server
 from tests.sgp07.helpers import unique
-
-MODEL = "openai/fake-chat"
-
-
-def chat_task(alias: str, content: str = "item.input") -> dict[str, Any]:
-    return {
-        "task_type": "chat_completion",
-        "alias": alias,
-        "configuration": {"model": MODEL, "messages": [{"role": "user", "content": content}]},
-    }
-
-
-def wait_until_done(client: SGPClient, evaluation_id: str, timeout: float = 120) -> Evaluation:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        evaluation = client.evaluations.retrieve(evaluation_id)
-        if evaluation.status != "running":
-            return evaluation
-        time.sleep(0.1)
-    raise AssertionError(f"evaluation {evaluation_id} still running after {timeout}s")
 
 
 def test_progress_failed_items_and_completion_status(engine_client: SGPClient) -> None:
