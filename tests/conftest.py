@@ -16,7 +16,6 @@ from scale_gp_beta import SGPClient
 
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, postgres_admin_url, run_server
 
-
 BACKENDS = ["sqlite", "postgresql"]
 SGP07 = scale_gp_beta.__version__.startswith("0.7")
 # Each run collects only the tests written for its client.

@@ -14,9 +14,9 @@ from yardstick.db.migrate import alembic_config
 from yardstick.db.session import SessionFactory
 from yardstick.errors import install_error_handlers
 from yardstick.execution.worker import Worker
+from yardstick.kit.body import BodyLimitMiddleware
 from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
-from yardstick.kit.body import BodyLimitMiddleware
 
 
 class StripTrailingSlash:

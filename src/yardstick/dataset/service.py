@@ -10,9 +10,8 @@ from yardstick.db.types import utcnow
 from yardstick.errors import Conflict, NotFound
 from yardstick.file.refs import check_file_maps
 from yardstick.kit.pagination import Page, PageParams, paginate
-from yardstick.kit.patch import apply_update, wants_restore
+from yardstick.kit.patch import apply_update, restore, wants_restore
 from yardstick.models import Dataset
-
 
 # `sort_by` values a dataset list accepts besides the default (creation order).
 SORTABLE = {"updated_at": Dataset.updated_at, "name": Dataset.name}
@@ -103,9 +102,7 @@ class DatasetService:
         dataset = self.get(session, principal, dataset_id, include_archived=True)
         if wants_restore(body):
             # Items and their versions are hidden through the dataset, so they come back with it.
-            if dataset.archived_at is not None:
-                dataset.archived_at = None
-                dataset.updated_at = utcnow()
+            restore(dataset)
         elif dataset.archived_at is not None:
             raise Conflict(f"dataset {dataset_id!r} is archived: restore it before changing it")
         else:

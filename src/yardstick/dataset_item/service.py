@@ -21,8 +21,8 @@ from yardstick.db.types import utcnow
 from yardstick.errors import Conflict, NotFound, Unprocessable
 from yardstick.file.refs import check_file_ids, check_file_maps
 from yardstick.kit.pagination import Page, PageParams, paginate
-from yardstick.models import DatasetItemVersion
 from yardstick.kit.schemas import Row
+from yardstick.models import DatasetItemVersion
 
 
 class DatasetItemService:

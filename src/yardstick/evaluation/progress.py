@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from yardstick.models import Evaluation, TaskResult
 from yardstick.task.spec import is_executable
 
-
 FAILED_ITEMS_SHOWN = 100
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
@@ -27,10 +26,10 @@ from yardstick.file.refs import check_file_maps
 from yardstick.ids import new_id, new_ids
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.kit.pagination import Page, PageParams, paginate
-from yardstick.kit.patch import apply_update, merge_patch, wants_restore
+from yardstick.kit.patch import apply_update, merge_patch, restore, wants_restore
 from yardstick.models import Dataset, Evaluation
-from yardstick.question.repository import question_repository
 from yardstick.provider import ProviderError, get_providers, wants_registered
+from yardstick.question.repository import question_repository
 from yardstick.task.spec import is_executable, normalize_tasks
 from yardstick.task.validation import ValidationContext
 
@@ -194,9 +193,7 @@ class EvaluationService:
         evaluation = self.get(session, principal, evaluation_id, include_archived=True)
         if wants_restore(body):
             # Items read `archived_at` from their evaluation, so they come back with it.
-            if evaluation.archived_at is not None:
-                evaluation.archived_at = None
-                evaluation.updated_at = utcnow()
+            restore(evaluation)
         elif evaluation.archived_at is not None:
             raise Conflict(f"evaluation {evaluation_id!r} is archived: restore it before changing it")
         else:

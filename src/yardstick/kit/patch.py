@@ -36,7 +36,7 @@ def wants_restore(body: BaseModel) -> bool:
     sent = body.model_fields_set
     if "restore" not in sent:
         return False
-    if getattr(body, "restore") is not True:
+    if getattr(body, "restore") is not True:  # noqa: B009  (any PATCH model with `restore`)
         raise Unprocessable(["body", "restore"], "must be true (or leave it out)")
     others = sorted(sent - {"restore"})
     if others:
@@ -44,6 +44,13 @@ def wants_restore(body: BaseModel) -> bool:
             ["body", "restore"], f"restore cannot be combined with other fields ({', '.join(others)})"
         )
     return True
+
+
+def restore(entity: Any) -> None:
+    """Un-archive a soft-deleted entity; restoring a live one changes nothing."""
+    if entity.archived_at is not None:
+        entity.archived_at = None
+        entity.updated_at = utcnow()
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

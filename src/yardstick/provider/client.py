@@ -199,16 +199,15 @@ class VendorClient:
         while True:
             attempt += 1
             try:
-                async with self._slot():
-                    async with self.session().post(
-                        url, data=payload, timeout=client_timeout, headers=headers
-                    ) as resp:
-                        if resp.status < 300:
-                            async for event in self._events(resp, attempt, timeout):
-                                yield event
-                            return
-                        raw = await resp.read()
-                        failure = self._status_failure(resp.status, resp.headers, raw, attempt)
+                async with self._slot(), self.session().post(
+                    url, data=payload, timeout=client_timeout, headers=headers
+                ) as resp:
+                    if resp.status < 300:
+                        async for event in self._events(resp, attempt, timeout):
+                            yield event
+                        return
+                    raw = await resp.read()
+                    failure = self._status_failure(resp.status, resp.headers, raw, attempt)
             except (TimeoutError, aiohttp.ClientError) as exc:
                 failure = self._transport_failure(exc, attempt, timeout)
             await self._pause(failure, attempt, max_attempts)
@@ -263,14 +262,13 @@ class VendorClient:
     async def get_json(self, path: str, *, timeout: float) -> dict[str, Any]:
         """One GET, not retried (used for listings, which tolerate failures)."""
         try:
-            async with self._slot():
-                async with self.session().get(
-                    self.config.url(path), timeout=aiohttp.ClientTimeout(total=timeout)
-                ) as resp:
-                    raw = await resp.read()
-                    if resp.status >= 300:
-                        raise self._status_failure(resp.status, resp.headers, raw, 1).error
-                    return self._parse(raw, 1)
+            async with self._slot(), self.session().get(
+                self.config.url(path), timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as resp:
+                raw = await resp.read()
+                if resp.status >= 300:
+                    raise self._status_failure(resp.status, resp.headers, raw, 1).error
+                return self._parse(raw, 1)
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise self._transport_failure(exc, 1, timeout).error from exc
 

@@ -5,15 +5,15 @@ Revises: 0005_question_lifecycle
 Create Date: 2026-11-30 22:00:00
 
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_run_control"
-down_revision: Union[str, Sequence[str], None] = "0005_question_lifecycle"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0005_question_lifecycle"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
