@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     model_max_attempts: int = Field(default=5, ge=1)
     model_timeout_seconds: float = Field(default=120.0, gt=0)
     providers_file: Path | None = None
+    # A task stops once this many of its first cells failed alike with an error no retry fixes
+    # (unknown model, wrong key, unreachable endpoint); 0 never stops (yardstick.execution.fail_fast).
+    fail_fast_after: int = Field(default=20, ge=0)
     # LLM judges (see yardstick.judge): how many times a judge whose reply is not a valid answer
     # is asked again, with a correction, before the cell fails with InvalidJudgeAnswer.
     judge_max_reasks: int = Field(default=2, ge=0, le=10)

@@ -20,6 +20,7 @@ class Writer:
     stopped = False
 
     def __init__(self) -> None:
+        self.task_stops: dict[str, str] = {}
         self.cells: list[dict[str, Any]] = []
 
     def add(self, row: dict[str, Any]) -> "asyncio.Future[None]":
@@ -50,6 +51,7 @@ def reads_input(alias: str) -> dict[str, Any]:
 def run(tasks: list[dict[str, Any]], done: dict[tuple[str, str], DoneCell], row: dict[str, Any]) -> list[dict[str, Any]]:
     plan = Plan(
         evaluation_id="ev",
+        run=1,
         tasks=tasks,
         items=[("it", orjson.dumps(row).decode())],
         done=done,

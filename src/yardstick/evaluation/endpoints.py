@@ -43,7 +43,12 @@ render_evaluations = _render
 def create_evaluation(
     body: EvaluationCreate, principal: PrincipalDep, session: WriteSessionDep
 ) -> JSONBody:
-    """Create an evaluation from rows, from a dataset, or with a new dataset; tasks run after."""
+    """Create an evaluation from rows, from a dataset, or with a new dataset; tasks run after.
+
+    With `dry_run: true` nothing is created: the answer is the estimated model calls, tokens
+    and cost of the run instead."""
+    if body.dry_run:
+        return JSONBody(evaluation_service.dry_run(session, principal, body=body))
     evaluation = evaluation_service.create(session, principal, body=body)
     return JSONBody(_render(session, [evaluation], with_tasks=True)[0])
 

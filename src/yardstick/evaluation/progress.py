@@ -94,6 +94,7 @@ def progress_of(session: Session, evaluations: Sequence[Evaluation]) -> dict[str
             func.sum(case((TaskResult.status == "errored", 1), else_=0)),
             func.sum(TaskResult.prompt_tokens),
             func.sum(TaskResult.completion_tokens),
+            func.sum(TaskResult.cost_usd),
         )
         .where(TaskResult.evaluation_id.in_(ids))
         .group_by(TaskResult.evaluation_id)
@@ -117,7 +118,9 @@ def progress_of(session: Session, evaluations: Sequence[Evaluation]) -> dict[str
             succeeded, failures = total, 0
         else:
             succeeded, failures = successful[evaluation.id], failed[evaluation.id]
-        errors, prompt_tokens, completion_tokens = totals.get(evaluation.id, (0, None, None))
+        errors, prompt_tokens, completion_tokens, cost = totals.get(
+            evaluation.id, (0, None, None, None)
+        )
         out[evaluation.id] = {
             "progress": {
                 "items": {
@@ -134,6 +137,8 @@ def progress_of(session: Session, evaluations: Sequence[Evaluation]) -> dict[str
                 "prompt_tokens": int(prompt_tokens or 0),
                 "completion_tokens": int(completion_tokens or 0),
                 "total_tokens": int((prompt_tokens or 0) + (completion_tokens or 0)),
+                # Cells whose model has no price count nothing (see yardstick.provider.prices).
+                "cost_usd": round(float(cost or 0.0), 6),
             },
         }
     return out

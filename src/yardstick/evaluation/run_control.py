@@ -41,9 +41,15 @@ CANCELLED = "cancelled by the user"
 
 class RunControlService:
     def add_task(
-        self, session: Session, principal: Principal, evaluation_id: str, *, task: TaskIn
+        self,
+        session: Session,
+        principal: Principal,
+        evaluation_id: str,
+        *,
+        task: TaskIn,
+        max_cost_usd: float | None = None,
     ) -> Evaluation:
-        evaluation = self._changeable(session, principal, evaluation_id)
+        evaluation = self._changeable(session, principal, evaluation_id, max_cost_usd)
         if task.task_type in NOT_ADDABLE:
             raise Unprocessable(
                 ["body", "task", "task_type"],
@@ -74,9 +80,10 @@ class RunControlService:
         alias: str,
         *,
         configuration: dict[str, Any],
+        max_cost_usd: float | None = None,
     ) -> Evaluation:
         """Replace one task's configuration (its type and alias stay)."""
-        evaluation = self._changeable(session, principal, evaluation_id)
+        evaluation = self._changeable(session, principal, evaluation_id, max_cost_usd)
         tasks = [dict(t) for t in evaluation.tasks]
         position = next((i for i, t in enumerate(tasks) if t["alias"] == alias), None)
         if position is None:
@@ -106,10 +113,11 @@ class RunControlService:
         evaluation_id: str,
         *,
         aliases: list[str] | None,
+        max_cost_usd: float | None = None,
     ) -> Evaluation:
         """Compute again the errored cells (of `aliases`, or of every task) and the cells that
         read them on the same items, and whatever a cancel left pending."""
-        evaluation = self._changeable(session, principal, evaluation_id)
+        evaluation = self._changeable(session, principal, evaluation_id, max_cost_usd)
         tasks = evaluation.tasks
         executable = [t["alias"] for t in tasks if is_executable(t)]
         for index, alias in enumerate(aliases or []):
@@ -119,7 +127,9 @@ class RunControlService:
                 raise Unprocessable(
                     ["body", "aliases", index], f"task {alias!r} is not run by Yardstick"
                 )
-        for alias in aliases if aliases is not None else executable:
+        retried = aliases if aliases is not None else executable
+        self._unstop(evaluation, stale_aliases(tasks, retried))
+        for alias in retried:
             failed_items = select(TaskResult.item_id).where(
                 TaskResult.evaluation_id == evaluation_id,
                 TaskResult.alias == alias,
@@ -149,8 +159,12 @@ class RunControlService:
     # ------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _changeable(session: Session, principal: Principal, evaluation_id: str) -> Evaluation:
-        """The evaluation, locked against concurrent changes; an archived one is a 409."""
+    def _changeable(
+        session: Session, principal: Principal, evaluation_id: str, max_cost_usd: float | None = None
+    ) -> Evaluation:
+        """The evaluation, locked against concurrent changes; an archived one is a 409.
+
+        A `max_cost_usd` given with the change replaces the evaluation's budget."""
         evaluation = session.scalar(
             select(Evaluation)
             .where(Evaluation.id == evaluation_id, Evaluation.account_id == principal.account_id)
@@ -160,7 +174,16 @@ class RunControlService:
             raise NotFound("evaluation", evaluation_id)
         if evaluation.archived_at is not None:
             raise Conflict(f"evaluation {evaluation_id!r} is archived: restore it first")
+        if max_cost_usd is not None:
+            evaluation.max_cost_usd = max_cost_usd
         return evaluation
+
+    @staticmethod
+    def _unstop(evaluation: Evaluation, aliases: list[str]) -> None:
+        """Tasks about to run again are no longer stopped by fail fast."""
+        stops = evaluation.task_stops or {}
+        if any(alias in stops for alias in aliases):
+            evaluation.task_stops = {a: why for a, why in stops.items() if a not in aliases}
 
     @staticmethod
     def _input_keys(session: Session, evaluation_id: str) -> set[str]:
@@ -204,6 +227,7 @@ class RunControlService:
 
     def _recompute(self, session: Session, evaluation: Evaluation, stale: list[str]) -> None:
         """Drop the stale cells, refill prefilled answers, and run what became missing."""
+        self._unstop(evaluation, stale)
         session.execute(
             delete(TaskResult)
             .where(TaskResult.evaluation_id == evaluation.id, TaskResult.alias.in_(stale))
@@ -237,7 +261,8 @@ class RunControlService:
             return
         evaluation.run_number += 1
         evaluation.status = "running"
-        evaluation.status_reason = None
+        # Tasks still stopped (not retried) keep the run from succeeding; say so from the start.
+        evaluation.status_reason = "; ".join((evaluation.task_stops or {}).values()) or None
         evaluation.updated_at = utcnow()
         session.flush()
         item_ids = evaluation_repository.item_ids(session, evaluation.id)

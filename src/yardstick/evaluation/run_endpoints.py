@@ -9,6 +9,7 @@ from yardstick.auth.dependencies import PrincipalDep
 from yardstick.db.session import WriteSessionDep
 from yardstick.evaluation.endpoints import render_evaluations
 from yardstick.evaluation.run_control import run_control_service
+from yardstick.evaluation.schemas import Budget
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.responses import JSONBody
 from yardstick.task.spec import TaskIn
@@ -18,16 +19,19 @@ router = APIRouter(prefix="/v5/evaluations", tags=["evaluations"], route_class=O
 
 class TaskAdd(BaseModel):
     task: TaskIn
+    max_cost_usd: Budget = None
 
 
 class TaskUpdate(BaseModel):
     configuration: dict[str, Any] = Field(description="Replaces the task's whole configuration")
+    max_cost_usd: Budget = None
 
 
 class Retry(BaseModel):
     aliases: list[str] | None = Field(
         default=None, description="Retry these tasks' errored cells (default: every task's)"
     )
+    max_cost_usd: Budget = None
 
 
 def _answer(session: WriteSessionDep, evaluation: Any) -> JSONBody:
@@ -39,7 +43,9 @@ def add_task(
     evaluation_id: str, body: TaskAdd, principal: PrincipalDep, session: WriteSessionDep
 ) -> JSONBody:
     """Add a task; its cells (and any that read its alias) are computed over every item."""
-    evaluation = run_control_service.add_task(session, principal, evaluation_id, task=body.task)
+    evaluation = run_control_service.add_task(
+        session, principal, evaluation_id, task=body.task, max_cost_usd=body.max_cost_usd
+    )
     return _answer(session, evaluation)
 
 
@@ -53,7 +59,12 @@ def update_task(
 ) -> JSONBody:
     """Replace a task's configuration; its cells and those that read it are computed again."""
     evaluation = run_control_service.update_task(
-        session, principal, evaluation_id, alias, configuration=body.configuration
+        session,
+        principal,
+        evaluation_id,
+        alias,
+        configuration=body.configuration,
+        max_cost_usd=body.max_cost_usd,
     )
     return _answer(session, evaluation)
 
@@ -67,7 +78,11 @@ def retry_evaluation(
 ) -> JSONBody:
     """Compute errored cells again (and the cells that read them), and any left pending."""
     evaluation = run_control_service.retry(
-        session, principal, evaluation_id, aliases=body.aliases if body else None
+        session,
+        principal,
+        evaluation_id,
+        aliases=body.aliases if body else None,
+        max_cost_usd=body.max_cost_usd if body else None,
     )
     return _answer(session, evaluation)
 

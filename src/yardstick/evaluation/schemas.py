@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -7,6 +7,12 @@ from yardstick.kit.responses import format_ts, identity_json
 from yardstick.kit.schemas import FileMap, Name, Row, Tags
 from yardstick.models import Dataset, Evaluation
 from yardstick.task.spec import TaskIn
+
+# Yardstick's spending limit in USD: the run stops, as a cancel does, once its cells cost this.
+Budget = Annotated[
+    float | None,
+    Field(default=None, gt=0, allow_inf_nan=False, description="Stop the run once its cells cost this many USD"),
+]
 
 
 class NewDataset(BaseModel):
@@ -38,6 +44,11 @@ class EvaluationCreate(BaseModel):
     taxonomy_params: dict[str, Any] | None = Field(
         default=None, description="The taxonomy document of the contributor tasks, kept verbatim"
     )
+    max_cost_usd: Budget = None
+    dry_run: bool = Field(
+        default=False,
+        description="Create nothing: answer how many model calls, tokens and USD the run would take",
+    )
 
 
 class EvaluationUpdate(BaseModel):
@@ -66,6 +77,7 @@ class EvaluationOut(BaseModel):
     created_by: dict[str, str]
     archived_at: str | None
     metadata: dict[str, Any]
+    max_cost_usd: float | None = None
 
 
 def evaluation_json(
@@ -90,6 +102,8 @@ def evaluation_json(
         "created_by": identity_json(evaluation.created_by_user_id),
         "archived_at": format_ts(evaluation.archived_at),
         "metadata": evaluation.metadata_ or {},
+        # Yardstick's spending limit (null: none); what was spent is `usage.cost_usd`.
+        "max_cost_usd": evaluation.max_cost_usd,
     }
     if with_tasks:
         body["tasks"] = evaluation.tasks

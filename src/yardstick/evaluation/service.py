@@ -18,6 +18,7 @@ from yardstick.dataset.schemas import DatasetCreate
 from yardstick.dataset.service import dataset_service
 from yardstick.db.types import utcnow
 from yardstick.errors import Conflict, NotFound, Unprocessable
+from yardstick.evaluation.estimate import estimate
 from yardstick.evaluation.prefill import prefilled_cells
 from yardstick.evaluation.repository import evaluation_repository
 from yardstick.evaluation.schemas import EvaluationCreate, EvaluationUpdate
@@ -51,35 +52,7 @@ class EvaluationService:
     def create(self, session: Session, principal: Principal, *, body: EvaluationCreate) -> Evaluation:
         now = utcnow()
         evaluation_id = new_id()
-        source: Dataset | None = None
-        if body.dataset_id is not None:
-            if body.files is not None:
-                raise Unprocessable(
-                    ["body", "files"], "not with dataset_id: rows take the files of their dataset items"
-                )
-            source = dataset_service.get(session, principal, body.dataset_id)
-            rows = self._rows_from_dataset(session, principal, source, body.data)
-        else:
-            if body.data is None:
-                raise Unprocessable(["body", "data"], "field required (or give dataset_id)")
-            if not body.data:
-                raise Unprocessable(["body", "data"], "must hold at least one row")
-            rows = [self._input_row(data, ["body", "data", i]) for i, data in enumerate(body.data)]
-            files = check_file_maps(
-                session,
-                account_id=principal.account_id,
-                files=body.files,
-                rows=len(rows),
-                loc=["body", "files"],
-            )
-            for row, row_files in zip(rows, files, strict=True):
-                row.files = row_files
-
-        input_keys = {key for row in rows for key in row.keys}
-        tasks = normalize_tasks(
-            body.tasks, input_keys=input_keys, ctx=self.validation_context(session, principal)
-        )
-
+        rows, tasks, source = self._validated(session, principal, body)
         if body.dataset is not None and body.dataset_id is None:
             source = self._dataset_from_rows(session, principal, body, rows)
         running = bool(rows) and any(is_executable(task) for task in tasks)
@@ -95,6 +68,7 @@ class EvaluationService:
             metadata_=body.metadata or {},
             taxonomy=body.taxonomy_params,
             skip_prefilled_rows=body.skip_prefilled_rows,
+            max_cost_usd=body.max_cost_usd,
             created_by_user_id=principal.user_id,
             created_at=now,
             updated_at=now,
@@ -136,6 +110,45 @@ class EvaluationService:
             enqueue_run(session, evaluation_id=evaluation_id, item_ids=item_ids)
         session.flush()
         return evaluation
+
+    def dry_run(self, session: Session, principal: Principal, *, body: EvaluationCreate) -> dict[str, Any]:
+        """What creating the evaluation would call and cost (see estimate.py); writes nothing."""
+        rows, tasks, _ = self._validated(session, principal, body)
+        return estimate(session, principal, tasks=tasks, rows=[row.data for row in rows])
+
+    def _validated(
+        self, session: Session, principal: Principal, body: EvaluationCreate
+    ) -> tuple[list[InputRow], list[dict[str, Any]], Dataset | None]:
+        """The create's rows, its normalised tasks and the dataset it reads, all checked."""
+        source: Dataset | None = None
+        if body.dataset_id is not None:
+            if body.files is not None:
+                raise Unprocessable(
+                    ["body", "files"], "not with dataset_id: rows take the files of their dataset items"
+                )
+            source = dataset_service.get(session, principal, body.dataset_id)
+            rows = self._rows_from_dataset(session, principal, source, body.data)
+        else:
+            if body.data is None:
+                raise Unprocessable(["body", "data"], "field required (or give dataset_id)")
+            if not body.data:
+                raise Unprocessable(["body", "data"], "must hold at least one row")
+            rows = [self._input_row(data, ["body", "data", i]) for i, data in enumerate(body.data)]
+            files = check_file_maps(
+                session,
+                account_id=principal.account_id,
+                files=body.files,
+                rows=len(rows),
+                loc=["body", "files"],
+            )
+            for row, row_files in zip(rows, files, strict=True):
+                row.files = row_files
+
+        input_keys = {key for row in rows for key in row.keys}
+        tasks = normalize_tasks(
+            body.tasks, input_keys=input_keys, ctx=self.validation_context(session, principal)
+        )
+        return rows, tasks, source
 
     def get(
         self,

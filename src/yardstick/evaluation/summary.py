@@ -234,6 +234,20 @@ def summary_json(summary: EvaluationSummary) -> dict[str, Any]:
         "evaluation_id": summary.evaluation_id,
         "items": summary.items,
         "aliases": {alias.alias: _alias_json(alias) for alias in summary.aliases},
+        "usage": _usage_json(summary.aliases),
+    }
+
+
+def _usage_json(aliases: list[AliasSummary]) -> dict[str, Any]:
+    """The evaluation's totals; `cost_usd` is null when no cell had a priced model."""
+    prompt = sum(a.prompt_tokens for a in aliases)
+    completion = sum(a.completion_tokens for a in aliases)
+    costs = [a.cost_usd for a in aliases if a.cost_usd is not None]
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "cost_usd": sum(costs) if costs else None,
     }
 
 

@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.models import Evaluation, TaskResult
+from yardstick.models.task_result import TIMED
 from yardstick.task.spec import is_executable
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ TERMINAL = ("completed", "errored", "skipped")
 READABLE = (*TERMINAL, "prefilled")
 _UPSERT_COLUMNS = (
     "evaluation_id", "status", "value", "error_type", "error_message", "details", "latency_ms",
-    "prompt_tokens", "completion_tokens", "attempts", "started_at", "finished_at",
+    "prompt_tokens", "completion_tokens", "cost_usd", "attempts", "started_at", "finished_at",
 )
 
 
@@ -55,19 +56,65 @@ def upsert_cells(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(stmt, rows)
 
 
-def is_stopped(session: Session, evaluation_id: str, run: int, *, lock: bool = False) -> bool:
+@dataclass(frozen=True)
+class RunState:
+    """What a chunk reads of its evaluation before each write."""
+
+    stopped: bool
+    max_cost_usd: float | None = None
+    task_stops: dict[str, str] = field(default_factory=dict)
+
+
+def run_state(session: Session, evaluation_id: str, run: int, *, lock: bool = False) -> RunState:
     """Whether run `run` of the evaluation must stop: the evaluation was archived, cancelled
     (no longer `running`), superseded by a newer run (a task added or changed, a retry), or is
-    gone. With `lock`, the row is held shared until commit (PostgreSQL), so a change that
-    supersedes the run waits for this transaction or is seen by it: cells of a superseded run
-    are never written after the change deleted the stale ones."""
-    stmt = select(Evaluation.archived_at, Evaluation.status, Evaluation.run_number).where(
-        Evaluation.id == evaluation_id
-    )
+    gone; and its budget and stopped tasks. With `lock`, the row is held shared until commit
+    (PostgreSQL), so a change that supersedes the run waits for this transaction or is seen by
+    it: cells of a superseded run are never written after the change deleted the stale ones."""
+    stmt = select(
+        Evaluation.archived_at,
+        Evaluation.status,
+        Evaluation.run_number,
+        Evaluation.max_cost_usd,
+        Evaluation.task_stops,
+    ).where(Evaluation.id == evaluation_id)
     if lock:
         stmt = stmt.with_for_update(read=True)
     row = session.execute(stmt).first()
-    return row is None or row[0] is not None or row[1] != "running" or row[2] != run
+    if row is None:
+        return RunState(stopped=True)
+    archived_at, status, run_number, budget, stops = row
+    return RunState(
+        stopped=archived_at is not None or status != "running" or run_number != run,
+        max_cost_usd=budget,
+        task_stops=stops or {},
+    )
+
+
+def is_stopped(session: Session, evaluation_id: str, run: int, *, lock: bool = False) -> bool:
+    return run_state(session, evaluation_id, run, lock=lock).stopped
+
+
+def spent(session: Session, evaluation_id: str) -> float:
+    """What the evaluation's cells cost, in USD (from the timing index alone)."""
+    total = session.scalar(
+        select(func.sum(TaskResult.cost_usd)).where(
+            TaskResult.evaluation_id == evaluation_id, TIMED
+        )
+    )
+    return float(total or 0.0)
+
+
+def stop_task(session: Session, evaluation_id: str, run: int, alias: str, reason: str) -> None:
+    """Record that fail fast stopped `alias` in run `run` (nothing if that run is over)."""
+    evaluation = session.scalar(
+        select(Evaluation).where(Evaluation.id == evaluation_id).with_for_update()
+    )
+    if evaluation is None or evaluation.status != "running" or evaluation.run_number != run:
+        return
+    evaluation.task_stops = {**(evaluation.task_stops or {}), alias: reason}
+    evaluation.status_reason = evaluation.status_reason or reason
+    evaluation.updated_at = utcnow()
 
 
 def complete_if_done(session: Session, evaluation_id: str, run: int) -> bool:
@@ -87,6 +134,8 @@ def complete_if_done(session: Session, evaluation_id: str, run: int) -> bool:
     )
     if (terminal or 0) < evaluation.item_count * len(aliases):
         return False
+    # Every cell is done, but a task fail fast stopped makes the run a failure, not a success.
+    stops = evaluation.task_stops or {}
     session.execute(
         update(Evaluation)
         .where(
@@ -94,7 +143,11 @@ def complete_if_done(session: Session, evaluation_id: str, run: int) -> bool:
             Evaluation.status == "running",
             Evaluation.run_number == run,
         )
-        .values(status="completed", updated_at=utcnow())
+        .values(
+            status="failed" if stops else "completed",
+            status_reason="; ".join(stops.values()) if stops else evaluation.status_reason,
+            updated_at=utcnow(),
+        )
     )
     return True
 
@@ -110,6 +163,12 @@ def fail(session: Session, evaluation_id: str, reason: str, *, run: int) -> None
         )
         .values(status="failed", status_reason=reason[:2000], updated_at=utcnow())
     )
+
+
+# Runs some chunk of this process found stopped (an insertion-ordered set, oldest dropped
+# first: a run stopped long ago has no chunk left to tell).
+_STOPPED_RUNS: dict[tuple[str, int], None] = {}
+_MAX_STOPPED_RUNS = 10_000
 
 
 class CellWriter:
@@ -135,7 +194,15 @@ class CellWriter:
         self._closing = False
         self._flusher: asyncio.Task[None] | None = None
         self._checked_at = 0.0
-        self.stopped = False
+        self._stopped = False
+        # Tasks stopped by fail fast (read with every write, so other workers' stops reach us).
+        self.task_stops: dict[str, str] = {}
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the run must stop: seen by this writer, or by another chunk's in this
+        process (so a budget reached or a cancel seen by one chunk stops all at once)."""
+        return self._stopped or (self._evaluation_id, self._run_number) in _STOPPED_RUNS
 
     async def __aenter__(self) -> "CellWriter":
         self._flusher = asyncio.create_task(self._run())
@@ -163,7 +230,11 @@ class CellWriter:
             self._wakeup.clear()
             batch, self._pending = self._pending, []
             try:
-                self.stopped = await self._write_with_retries([row for row, _ in batch]) or self.stopped
+                if await self._write_with_retries([row for row, _ in batch]):
+                    self._stopped = True
+                    _STOPPED_RUNS[(self._evaluation_id, self._run_number)] = None
+                    while len(_STOPPED_RUNS) > _MAX_STOPPED_RUNS:
+                        del _STOPPED_RUNS[next(iter(_STOPPED_RUNS))]
             except Exception as exc:
                 for _, committed in batch:
                     committed.set_exception(exc)
@@ -191,14 +262,37 @@ class CellWriter:
                 return False
             self._checked_at = time.monotonic()
             with self._sessions.read() as session:
-                return is_stopped(session, self._evaluation_id, self._run_number)
+                state = run_state(session, self._evaluation_id, self._run_number)
+            self.task_stops = state.task_stops
+            return state.stopped
         with self._sessions.write() as session, session.begin():
             # Checked before every write, under the row lock: a cancelled, archived or
             # superseded run writes nothing more.
-            if is_stopped(session, self._evaluation_id, self._run_number, lock=True):
+            state = run_state(session, self._evaluation_id, self._run_number, lock=True)
+            if state.stopped:
                 return True
             upsert_cells(session, batch)
-            return False
+        self.task_stops = state.task_stops
+        if state.max_cost_usd is not None and any(row["cost_usd"] for row in batch):
+            return self._stop_at_budget(state.max_cost_usd)
+        return False
+
+    def _stop_at_budget(self, budget: float) -> bool:
+        """Once the cells cost the budget, the run stops as a cancel does (in its own
+        transaction: an update under the shared lock of the write could deadlock with another
+        chunk's write)."""
+        with self._sessions.write() as session, session.begin():
+            total = spent(session, self._evaluation_id)
+            if total < budget:
+                return False
+            fail(
+                session,
+                self._evaluation_id,
+                f"stopped at the budget: the cells cost ${total:.4f}, reaching max_cost_usd "
+                f"${budget:g}",
+                run=self._run_number,
+            )
+            return True
 
 
 def cell_row(
@@ -215,6 +309,7 @@ def cell_row(
     latency_ms: float | None = None,
     prompt_tokens: int | None = None,
     completion_tokens: int | None = None,
+    cost_usd: float | None = None,
     attempts: int = 1,
 ) -> dict[str, Any]:
     return {
@@ -229,6 +324,7 @@ def cell_row(
         "latency_ms": latency_ms,
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
+        "cost_usd": cost_usd,
         "attempts": attempts,
         "started_at": started_at,
         "finished_at": utcnow(),

@@ -10,12 +10,14 @@ import orjson
 from dbos import DBOS
 from sqlalchemy import select
 
+from yardstick.config import get_settings
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.errors import Unprocessable
 from yardstick.execution import cells
 from yardstick.execution.cells import CellWriter, DoneCell, cell_row
 from yardstick.execution.engine import RUN_CHUNK
+from yardstick.execution.fail_fast import STOPPED, FailFast, signature
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.models import Evaluation, EvaluationItem
 from yardstick.provider import ModelRoute, ProviderError, Providers, get_providers, wants_registered
@@ -32,6 +34,7 @@ _sessions: SessionFactory | None = None
 # there are exactly as many slots as the vendor's concurrency. Calls in flight plus results not
 # yet durable therefore never exceed that number, which bounds what a crash can make us repeat.
 _gates: dict[str, asyncio.Semaphore] = {}
+_fail_fast: FailFast | None = None
 
 
 def _gate(ctx: ExecContext, task: dict[str, Any]) -> asyncio.Semaphore | contextlib.nullcontext[None]:
@@ -55,14 +58,33 @@ def _db() -> SessionFactory:
     return _sessions
 
 
+def _failures() -> FailFast:
+    global _fail_fast
+    if _fail_fast is None:
+        _fail_fast = FailFast(get_settings().fail_fast_after)
+    return _fail_fast
+
+
 @dataclass
 class Plan:
     evaluation_id: str
+    run: int
     tasks: list[dict[str, Any]]
     items: list[tuple[str, str]]
     done: dict[tuple[str, str], DoneCell]
     ctx: ExecContext
     executable_tasks: int = field(default=0)
+    # Tasks fail fast stopped when the chunk started, alias → why.
+    task_stops: dict[str, str] = field(default_factory=dict)
+
+    def stop_reason(self, alias: str, writer: CellWriter) -> str | None:
+        """Why `alias` must not run any more on this run, or None: stopped here, by another
+        chunk of this process, or (seen at a write) by another worker."""
+        return (
+            self.task_stops.get(alias)
+            or writer.task_stops.get(alias)
+            or _failures().stopped((self.evaluation_id, self.run, alias))
+        )
 
 
 def _load_plan(
@@ -114,6 +136,8 @@ def _load_plan(
                     }
         return Plan(
             evaluation_id=evaluation_id,
+            run=run,
+            task_stops=dict(evaluation.task_stops or {}),
             tasks=evaluation.tasks,
             items=items,
             done=done,
@@ -164,12 +188,34 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
         async with _gate(plan.ctx, task):
             if writer.stopped:
                 return
-            cell = await _run_cell(plan, item_id, task, row, inputs, failed)
+            reason = plan.stop_reason(alias, writer)
+            if reason is not None:
+                cell = _unrun_cell(
+                    plan, item_id, alias, status="errored", error_type=STOPPED, error_message=reason
+                )
+            else:
+                cell, failure = await _run_cell(plan, item_id, task, row, inputs, failed)
+                await _count_for_fail_fast(plan, alias, cell, failure)
             await writer.add(cell)
         if cell["status"] == "completed":
             row[alias] = cell["value"]
         else:
             failed.add(alias)
+
+
+async def _count_for_fail_fast(
+    plan: Plan, alias: str, cell: dict[str, Any], failure: tuple[str, str] | None
+) -> None:
+    key = (plan.evaluation_id, plan.run, alias)
+    reason = _failures().observe(key, failure, ok=cell["status"] == "completed")
+    if reason is not None:
+        log.warning("evaluation %s: %s", plan.evaluation_id, reason)
+        await asyncio.to_thread(_stop_task, plan.evaluation_id, plan.run, alias, reason)
+
+
+def _stop_task(evaluation_id: str, run: int, alias: str, reason: str) -> None:
+    with _db().write() as session, session.begin():
+        cells.stop_task(session, evaluation_id, run, alias, reason)
 
 
 def _should_run(task: dict[str, Any], row: dict[str, Any]) -> bool:
@@ -200,8 +246,9 @@ async def _run_cell(
     row: dict[str, Any],
     inputs: tuple[str, ...],
     failed: set[str],
-) -> dict[str, Any]:
-    """One task on one item, as the cell row to store; errors become errored cells."""
+) -> tuple[dict[str, Any], tuple[str, str] | None]:
+    """One task on one item, as the cell row to store (errors become errored cells), and the
+    error when it is one that every item would hit alike (see fail_fast.signature)."""
     started = utcnow()
     common = {"evaluation_id": plan.evaluation_id, "item_id": item_id, "alias": task["alias"], "started_at": started}
     ctx = replace(plan.ctx, item=ItemView(row=row, inputs=inputs, failed=frozenset(failed)))
@@ -209,18 +256,36 @@ async def _run_cell(
         config = resolve_config(task["configuration"], row, failed)
         output = await REGISTRY[task["task_type"]].execute(config, ctx)
     except (LocatorError, UpstreamError) as exc:
-        return cell_row(**common, status="errored", error_type=exc.type, error_message=str(exc))
+        cell = cell_row(**common, status="errored", error_type=exc.type, error_message=str(exc))
+        return cell, signature(exc)
     except TaskFailure as exc:
-        return cell_row(
+        cell = cell_row(
             **common, status="errored", error_type=exc.type, error_message=exc.message,
             attempts=exc.attempts, details=exc.details, prompt_tokens=exc.prompt_tokens,
             completion_tokens=exc.completion_tokens,
+            cost_usd=_cost(plan.ctx, task, exc.prompt_tokens, exc.completion_tokens),
         )
-    return cell_row(
+        return cell, signature(exc)
+    cell = cell_row(
         **common, status="completed", value=output.value, details=output.details,
         latency_ms=output.latency_ms, prompt_tokens=output.prompt_tokens,
         completion_tokens=output.completion_tokens, attempts=output.attempts,
+        cost_usd=_cost(plan.ctx, task, output.prompt_tokens, output.completion_tokens),
     )
+    return cell, None
+
+
+def _cost(
+    ctx: ExecContext, task: dict[str, Any], prompt_tokens: int | None, completion_tokens: int | None
+) -> float | None:
+    """The cell's model calls in USD, at its model's price; None when unpriced or no call."""
+    if prompt_tokens is None and completion_tokens is None:
+        return None
+    route = ctx.routes.get(REGISTRY[task["task_type"]].model_for(task["configuration"]) or "")
+    if not isinstance(route, ModelRoute):
+        return None
+    price = ctx.providers.price(route)
+    return None if price is None else price.cost(prompt_tokens, completion_tokens)
 
 
 async def run_chunk_cells(

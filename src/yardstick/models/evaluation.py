@@ -28,6 +28,10 @@ class Evaluation(IdMixin, TimestampMixin, Base):
     # The current run generation: a task added or changed, or a retry, starts the next one.
     # Chunks of an older generation stop and their late results are not written.
     run_number: Mapped[int] = mapped_column(default=1)
+    # Spending limit in USD (Yardstick's `max_cost_usd`): the run stops once its cells cost this.
+    max_cost_usd: Mapped[float | None]
+    # Tasks fail fast stopped in the current run, alias → why (yardstick.execution.fail_fast).
+    task_stops: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_by_user_id: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime]
     archived_at: Mapped[datetime | None]

@@ -18,6 +18,9 @@ fields override what the environment gave that vendor:
     guided_decoding = "vllm"        # constrained decoding for LLM judges: "openai" (structured
                                     # outputs), "vllm" (guided_choice/guided_json) or "none";
                                     # default "openai" for openai, "none" for every other vendor
+    [vendors.llmengine.prices]      # USD per million tokens, by upstream model name; added to
+    "llama-3-8b" = { input = 0.2, output = 0.2 }  # and overriding the built-in table
+                                    # (yardstick.provider.prices)
 
 A vendor is configured when it has a base URL; `openai` always has its default one, so it
 counts as configured only once OPENAI_API_KEY (or OPENAI_BASE_URL) is set, and likewise
@@ -32,6 +35,7 @@ from typing import Any, Literal, get_args
 
 from yardstick.config import Settings
 from yardstick.kit.schemas import Vendor
+from yardstick.provider.prices import BUILT_IN, Price
 
 # The contract's vendors; the providers file may add names of its own.
 VENDORS: tuple[str, ...] = get_args(Vendor)
@@ -50,6 +54,7 @@ _FIELDS = {
     "models",
     "headers",
     "guided_decoding",
+    "prices",
 }
 
 # How a vendor constrains a judge's reply (see yardstick.judge.decoding).
@@ -74,6 +79,8 @@ class VendorConfig:
     models: tuple[str, ...] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     guided_decoding: GuidedDecoding = "none"
+    # USD per million tokens by upstream model name: the built-in table with the file's entries.
+    prices: dict[str, Price] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
@@ -154,6 +161,26 @@ def _number(value: Any, where: str, key: str, *, integer: bool) -> Any:
     return value
 
 
+def _prices(name: str, value: Any, where: str) -> dict[str, Price]:
+    prices = dict(BUILT_IN.get(name, {}))
+    if value is None:
+        return prices
+    if not isinstance(value, dict):
+        raise ProvidersFileError(f"{where}: prices must be a table of model = {{ input, output }}")
+    for model, price in value.items():
+        if not isinstance(price, dict) or price.keys() != {"input", "output"}:
+            raise ProvidersFileError(
+                f"{where}: prices.{model} must be {{ input = USD, output = USD }} per million tokens"
+            )
+        amounts = [price["input"], price["output"]]
+        if any(isinstance(a, bool) or not isinstance(a, int | float) or a < 0 for a in amounts):
+            raise ProvidersFileError(
+                f"{where}: prices.{model}: input and output must be numbers >= 0"
+            )
+        prices[model] = Price(float(amounts[0]), float(amounts[1]))
+    return prices
+
+
 def _build(name: str, entry: dict[str, Any], settings: Settings) -> VendorConfig:
     where = f"vendor {name!r}"
     base_url = entry.get("base_url")
@@ -206,6 +233,7 @@ def _build(name: str, entry: dict[str, Any], settings: Settings) -> VendorConfig
         models=None if models is None else tuple(models),
         headers={k.lower(): v for k, v in headers.items()},
         guided_decoding=guided,
+        prices=_prices(name, entry.get("prices"), where),
     )
 
 

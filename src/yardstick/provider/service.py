@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from yardstick.config import Settings, get_settings
-from yardstick.provider import embeddings
+from yardstick.provider import embeddings, prices
 from yardstick.provider.client import CallResult, VendorClient
 from yardstick.provider.config import VENDORS, VendorConfig, hint, load_vendor_configs
 from yardstick.provider.embeddings import EmbeddingsResult
@@ -31,6 +31,7 @@ from yardstick.provider.errors import (
     ProviderError,
     ProviderNotConfigured,
 )
+from yardstick.provider.prices import Price
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,14 @@ class Providers:
                     f"{', '.join(VENDORS)}, or declare it in the providers file",
                 )
             raise ProviderNotConfigured(vendor, hint(vendor))
+        listed = self.vendors[vendor].models
+        if listed is not None and name not in listed:
+            # The operator said which models this vendor serves: anything else is a typo.
+            raise ModelNotFound(
+                model,
+                f"vendor {vendor!r} serves only the models the providers file lists for it "
+                f"({', '.join(listed) or 'none'}), not {name!r}",
+            )
         return ModelRoute(model=model, vendor=vendor, upstream_model=name)
 
     def _registered_route(self, model: str, registered: RegisteredModel) -> ModelRoute:
@@ -121,6 +130,10 @@ class Providers:
     def check(self, model: str, registered: RegisteredModel | None = None) -> None:
         """Raise what `route` would; no I/O (the engine calls it when an evaluation is created)."""
         self.route(model, registered)
+
+    def price(self, route: ModelRoute) -> Price | None:
+        """USD per million tokens of the route's upstream model, or None when not priced."""
+        return prices.lookup(self.vendors[route.vendor].prices, route.upstream_model)
 
     # Calls --------------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ class TaskFailure(Exception):
         details: dict[str, Any] | None = None,
         prompt_tokens: int | None = None,
         completion_tokens: int | None = None,
+        status_code: int | None = None,
     ) -> None:
         super().__init__(message)
         self.type = type_
@@ -40,6 +41,9 @@ class TaskFailure(Exception):
         self.details = details
         self.prompt_tokens = prompt_tokens
         self.completion_tokens = completion_tokens
+        # The upstream HTTP status when a model call was refused (fail fast tells an
+        # authentication or unknown-model refusal from one about this item's request).
+        self.status_code = status_code
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,9 @@ class ExecContext:
         try:
             result = await self.providers.chat_completion(self.route(model), body, **limits)
         except ProviderError as exc:
-            raise TaskFailure(exc.type, exc.message, attempts=exc.attempts) from exc
+            raise TaskFailure(
+                exc.type, exc.message, attempts=exc.attempts, status_code=exc.status_code
+            ) from exc
         usage = result.response.get("usage") or {}
         return result.response, TaskOutput(
             value=None,

@@ -33,7 +33,9 @@ class Inference(TaskType):
         try:
             result = await ctx.providers.inference(ctx.route(config["model"]), args, **limits)
         except ProviderError as exc:
-            raise TaskFailure(exc.type, exc.message, attempts=exc.attempts) from exc
+            raise TaskFailure(
+                exc.type, exc.message, attempts=exc.attempts, status_code=exc.status_code
+            ) from exc
         usage = result.response.get("usage") if isinstance(result.response, dict) else None
         usage = usage if isinstance(usage, dict) else {}
         return TaskOutput(

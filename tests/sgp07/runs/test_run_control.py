@@ -16,7 +16,11 @@ def f1_task(alias: str, candidate: str) -> dict[str, Any]:
     return {
         "task_type": "metric",
         "alias": alias,
-        "configuration": {"type": "f1", "candidate": f"item.{candidate}", "reference": "item.expected"},
+        "configuration": {
+            "type": "f1",
+            "candidate": f"item.{candidate}",
+            "reference": "item.expected",
+        },
     }
 
 
@@ -59,7 +63,10 @@ def test_changing_a_task_recomputes_it_and_what_reads_it_only(
     engine_client.evaluations.tasks.update(
         "answer",
         evaluation_id=evaluation_id,
-        configuration={"model": "openai/fake-chat", "messages": [{"role": "user", "content": "x {{ item.input }}"}]},
+        configuration={
+            "model": "openai/fake-chat",
+            "messages": [{"role": "user", "content": "x {{ item.input }}"}],
+        },
     )
 
     done = wait_until_done(engine_client, evaluation_id)
@@ -86,7 +93,9 @@ def test_retry_recomputes_errored_cells_and_their_readers(
     assert first.error_count == 6  # 3 answers failed, and the f1 of each reads a failed answer
     fake_models.reset()
 
-    engine_client.post(f"/v5/evaluations/{created.id}/retry", cast_to=object, body={"aliases": ["answer"]})
+    engine_client.post(
+        f"/v5/evaluations/{created.id}/retry", cast_to=object, body={"aliases": ["answer"]}
+    )
 
     done = wait_until_done(engine_client, created.id)
     assert (done.status, done.error_count) == ("completed", 0)
@@ -131,7 +140,11 @@ def test_archiving_a_running_evaluation_stops_it(
 ) -> None:
     fake_models.control(latency_ms=200)
     created = engine_client.evaluations.create(
-        evaluation={"name": unique(), "data": [{"input": f"w{i}"} for i in range(200)], "tasks": [chat_task("a")]}
+        evaluation={
+            "name": unique(),
+            "data": [{"input": f"w{i}"} for i in range(200)],
+            "tasks": [chat_task("a")],
+        }
     )
 
     archived = engine_client.evaluations.archive(created.id)
@@ -158,21 +171,31 @@ def test_bad_task_changes_are_rejected_and_change_nothing(engine_client: SGPClie
         client.evaluations.tasks.update(
             "answer",
             evaluation_id=evaluation_id,
-            configuration={"model": "openai/fake-chat", "messages": [{"role": "user", "content": "item.f1"}]},
+            configuration={
+                "model": "openai/fake-chat",
+                "messages": [{"role": "user", "content": "item.f1"}],
+            },
         )
     assert error_locs(caught.value) == [["body", "configuration"]]
     with pytest.raises(UnprocessableEntityError) as caught:
         client.evaluations.tasks.add(
             evaluation_id,
-            task={"task_type": "agentex_output", "configuration": {"agentex_agent_id": "a", "input_column": "item.input"}},
+            task={
+                "task_type": "agentex_output",
+                "configuration": {"agentex_agent_id": "a", "input_column": "item.input"},
+            },
         )
     assert error_locs(caught.value) == [["body", "task", "task_type"]]
-    assert [t.alias for t in client.evaluations.retrieve(evaluation_id, views=["tasks"]).tasks or []] == ["answer", "f1"]
+    assert [
+        t.alias for t in client.evaluations.retrieve(evaluation_id, views=["tasks"]).tasks or []
+    ] == ["answer", "f1"]
 
     client.evaluations.archive(evaluation_id)
     for call in (
         lambda: client.evaluations.tasks.add(evaluation_id, task=chat_task("more")),  # type: ignore[arg-type]
-        lambda: client.evaluations.tasks.update("answer", evaluation_id=evaluation_id, configuration={}),
+        lambda: client.evaluations.tasks.update(
+            "answer", evaluation_id=evaluation_id, configuration={}
+        ),
         lambda: client.post(f"/v5/evaluations/{evaluation_id}/retry", cast_to=object),
         lambda: client.post(f"/v5/evaluations/{evaluation_id}/cancel", cast_to=object),
     ):

@@ -1,0 +1,185 @@
+"""Money: each cell's cost at its model's price, the evaluation's `usage.cost_usd`, the
+`max_cost_usd` budget that stops a run, and `dry_run` estimates that create nothing."""
+
+from typing import Any
+
+import pytest
+from scale_gp_beta import SGPClient
+from scale_gp_beta._exceptions import UnprocessableEntityError
+
+from tests.execution.helpers import chat_task, wait_until_done
+from tests.fixtures.fake_model_server import FakeModels
+from tests.sgp07.helpers import error_locs, raw, unique
+from tests.sgp07.runs.conftest import INPUT_PRICE, OUTPUT_PRICE
+
+# The fake server's usage for input "wordN": 1 prompt token, 2 completion tokens ("echo: wordN").
+CELL_COST = (1 * INPUT_PRICE + 2 * OUTPUT_PRICE) / 1_000_000
+
+
+def rows(count: int) -> list[dict[str, str]]:
+    return [{"input": f"word{i}", "expected": f"echo: word{i}"} for i in range(count)]
+
+
+def create(client: SGPClient, count: int, tasks: list[dict[str, Any]], **extra: Any) -> str:
+    evaluation: dict[str, Any] = {"name": unique(), "data": rows(count), "tasks": tasks}
+    return client.evaluations.create(evaluation=evaluation, extra_body=extra).id  # type: ignore[arg-type]
+
+
+def evaluation_json(client: SGPClient, evaluation_id: str) -> dict[str, Any]:
+    with raw(client) as http:
+        response = http.get(f"/v5/evaluations/{evaluation_id}", params={"views": "tasks"})
+        body: dict[str, Any] = response.raise_for_status().json()
+        return body
+
+
+def test_each_cell_costs_its_tokens_at_the_models_price(priced_client: SGPClient) -> None:
+    evaluation_id = create(
+        priced_client,
+        6,
+        [chat_task("answer"), chat_task("unpriced", model="listed/fake-chat")],
+    )
+    assert wait_until_done(priced_client, evaluation_id).status == "completed"
+
+    body = evaluation_json(priced_client, evaluation_id)
+    # Only `answer` is priced (the `listed` vendor has no price for fake-chat).
+    assert body["usage"]["cost_usd"] == pytest.approx(6 * CELL_COST)
+    assert body["max_cost_usd"] is None
+    with raw(priced_client) as http:
+        summary = http.get(f"/v5/evaluations/{evaluation_id}/summary").raise_for_status().json()
+    aliases = summary["aliases"]
+    assert aliases["answer"]["usage"]["cost_usd"] == pytest.approx(6 * CELL_COST)
+    assert aliases["unpriced"]["usage"]["cost_usd"] is None
+    assert summary["usage"]["cost_usd"] == pytest.approx(6 * CELL_COST)
+
+
+def test_the_budget_stops_the_run_and_a_retry_with_more_resumes_it(
+    priced_client: SGPClient, fake_models: FakeModels
+) -> None:
+    fake_models.control(latency_ms=30)
+    budget = 10 * CELL_COST
+    evaluation_id = create(priced_client, 200, [chat_task("answer")], max_cost_usd=budget)
+
+    stopped = wait_until_done(priced_client, evaluation_id)
+
+    assert stopped.status == "failed"
+    assert stopped.status_reason is not None and "max_cost_usd" in stopped.status_reason
+    body = evaluation_json(priced_client, evaluation_id)
+    assert body["max_cost_usd"] == pytest.approx(budget)
+    spent = body["usage"]["cost_usd"]
+    # Calls in flight when the budget is reached finish; no new one starts (concurrency 8).
+    assert budget <= spent <= budget + 8 * CELL_COST + 1e-9
+    assert fake_models.stats()["total"] < 40
+
+    fake_models.control(latency_ms=0)
+    with raw(priced_client) as http:
+        resumed = http.post(f"/v5/evaluations/{evaluation_id}/retry", json={"max_cost_usd": 100.0})
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["max_cost_usd"] == 100.0
+    done = wait_until_done(priced_client, evaluation_id)
+    assert done.status == "completed"
+    assert evaluation_json(priced_client, evaluation_id)["usage"]["cost_usd"] == pytest.approx(
+        200 * CELL_COST, rel=0.05
+    )
+
+
+@pytest.mark.parametrize("budget", [0, -1.5, "lots", [5]])
+def test_a_budget_that_is_not_positive_is_refused_everywhere(
+    priced_client: SGPClient, budget: Any
+) -> None:
+    evaluation_id = create(priced_client, 2, [chat_task("answer")])
+    wait_until_done(priced_client, evaluation_id)
+    before = evaluation_json(priced_client, evaluation_id)
+    with raw(priced_client) as http:
+        for path, body in [
+            ("/v5/evaluations", {"name": "x", "data": rows(1), "max_cost_usd": budget}),
+            (
+                f"/v5/evaluations/{evaluation_id}/tasks",
+                {"task": chat_task("more"), "max_cost_usd": budget},
+            ),
+            (f"/v5/evaluations/{evaluation_id}/retry", {"max_cost_usd": budget}),
+        ]:
+            response = http.post(path, json=body)
+            assert response.status_code == 422, (path, response.text)
+            assert response.json()["detail"][0]["loc"] == ["body", "max_cost_usd"]
+        response = http.patch(
+            f"/v5/evaluations/{evaluation_id}/tasks/answer",
+            json={"configuration": chat_task("answer")["configuration"], "max_cost_usd": budget},
+        )
+        assert response.status_code == 422
+    assert evaluation_json(priced_client, evaluation_id) == before  # nothing changed
+
+
+def test_a_dry_run_estimates_calls_tokens_and_cost_and_creates_nothing(
+    priced_client: SGPClient, fake_models: FakeModels
+) -> None:
+    before = priced_client.evaluations.list(limit=1000)
+    tasks = [
+        chat_task("answer", max_tokens=10),
+        chat_task("unpriced", model="listed/fake-chat"),
+        {
+            "task_type": "metric",
+            "alias": "f1",
+            "configuration": {
+                "type": "f1",
+                "candidate": "item.answer",
+                "reference": "item.expected",
+            },
+        },
+    ]
+    with raw(priced_client) as http:
+        response = http.post(
+            "/v5/evaluations",
+            json={"name": unique(), "data": rows(50), "tasks": tasks, "dry_run": True},
+        )
+    assert response.status_code == 200, response.text
+    estimate = response.json()
+
+    assert estimate["dry_run"] is True
+    assert (estimate["items"], estimate["model_calls"]) == (50, 100)  # the metric calls nothing
+    answer = next(t for t in estimate["tasks"] if t["alias"] == "answer")
+    assert answer["model_calls"] == 50
+    assert answer["completion_tokens"] == 50 * 10  # max_tokens
+    assert answer["prompt_tokens"] > 0
+    assert answer["price"] == {"input_per_million": INPUT_PRICE, "output_per_million": OUTPUT_PRICE}
+    expected = (
+        answer["prompt_tokens"] * INPUT_PRICE + answer["completion_tokens"] * OUTPUT_PRICE
+    ) / 1e6
+    assert answer["cost_usd"] == pytest.approx(expected)
+    assert estimate["cost_usd"] == pytest.approx(expected)  # `unpriced` adds nothing...
+    assert estimate["unpriced_aliases"] == ["unpriced"]  # ...and says so
+    assert [t["alias"] for t in estimate["tasks"]] == ["answer", "unpriced"]
+
+    after = priced_client.evaluations.list(limit=1000)
+    assert [e.id for e in after] == [e.id for e in before]
+    assert fake_models.stats()["total"] == 0
+
+
+def test_a_dry_run_checks_the_request_as_a_create_does(priced_client: SGPClient) -> None:
+    with pytest.raises(UnprocessableEntityError) as caught:
+        priced_client.evaluations.create(
+            evaluation={
+                "name": unique(),
+                "data": rows(2),
+                "tasks": [chat_task("answer", model="listed/other")],  # type: ignore[list-item]
+            },
+            extra_body={"dry_run": True},
+        )
+    assert error_locs(caught.value) == [["body", "tasks", 0, "configuration", "model"]]
+
+
+def test_a_dry_run_with_a_new_dataset_creates_no_dataset(priced_client: SGPClient) -> None:
+    before = [d.id for d in priced_client.datasets.list(limit=1000)]
+    with raw(priced_client) as http:
+        response = http.post(
+            "/v5/evaluations",
+            json={
+                "name": unique(),
+                "data": rows(3),
+                "dataset": {"name": unique()},
+                "tasks": [chat_task("answer")],
+                "dry_run": True,
+            },
+        )
+    assert response.status_code == 200, response.text
+    assert response.json()["model_calls"] == 3
+    assert [d.id for d in priced_client.datasets.list(limit=1000)] == before
