@@ -3,7 +3,6 @@
 The command's environment has no usable database URL: it must talk HTTP only.
 """
 
-import os
 import subprocess
 import sys
 import uuid
@@ -14,26 +13,15 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
+from tests.cli.helpers import cli_env
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, free_port
 
 ROWS = [{"input": f"row {n}", "n": n, "meta": {"ok": n % 2 == 0}} for n in range(1500)]
 
 
-def cli_env(server: Server | None = None, account: str = ACCOUNT_A, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YARDSTICK_")}
-    # Proof that the command never opens a database: this one cannot be created.
-    env["YARDSTICK_DATABASE_URL"] = "sqlite:////nonexistent-dir/never.db"
-    if server is not None:
-        env.update(
-            YARDSTICK_URL=server.base_url,
-            YARDSTICK_API_KEY=server.keys[account],
-            YARDSTICK_ACCOUNT_ID=account,
-        )
-    env.update(extra)
-    return env
-
-
-def export(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+def export(
+    env: dict[str, str], *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "yardstick.cli", "evaluations", "export", *args],
         env=env,
@@ -76,7 +64,9 @@ def test_writes_the_servers_file_from_env_settings(
         assert table.column("data.n").to_pylist() == list(range(len(ROWS)))
 
 
-def test_flags_win_and_default_file_name(server: Server, http: httpx.Client, evaluation_id: str, tmp_path: Path) -> None:
+def test_flags_win_and_default_file_name(
+    server: Server, http: httpx.Client, evaluation_id: str, tmp_path: Path
+) -> None:
     env = cli_env(None, YARDSTICK_URL="http://127.0.0.1:9", YARDSTICK_API_KEY="wrong")
     result = export(
         env,

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from scale_gp_beta import SGPClient
 
+from tests.cli.helpers import cli_env
 from tests.conftest import make_client
 from tests.execution.conftest import engine_server
 from tests.execution.helpers import chat_task, wait_until_done
@@ -171,6 +172,7 @@ def test_summary_of_an_evaluation_without_results(engine_server: Server) -> None
         "evaluation_id": created["id"],
         "items": 2,
         "aliases": {},
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "cost_usd": None},
     }
 
 
@@ -195,10 +197,10 @@ def test_bad_query_is_422(engine_server: Server, finished: str) -> None:
     assert response.json()["detail"][0]["loc"] == ["query", "include_archived"]
 
 
-def test_watch_ends_with_the_summary(engine_server: Server, finished: str) -> None:
+def test_watch_ends_with_the_summary_over_http(engine_server: Server, finished: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "yardstick.cli", "evaluations", "watch", finished],
-        env={**engine_server.env, "COLUMNS": "250"},
+        env=cli_env(engine_server, COLUMNS="250"),
         capture_output=True,
         text=True,
         timeout=60,

@@ -4,7 +4,6 @@ from scale_gp_beta import SGPClient
 
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import Server
 
 
 def test_results_land_under_their_alias_and_chain(engine_client: SGPClient, fake_models: FakeModels) -> None:
@@ -111,14 +110,3 @@ def test_archiving_stops_a_run(engine_client: SGPClient, fake_models: FakeModels
     # Calls already in flight may finish, and a chunk stops at its next flush; nothing more.
     assert calls_after - calls_at_archive <= 8 + 8 * 2
     assert calls_after < 400
-
-
-def test_watch_follows_a_run_to_its_end(engine_client: SGPClient, engine_server: Server, fake_models: FakeModels) -> None:
-    fake_models.control(latency_ms=20)
-    evaluation = engine_client.evaluations.create(
-        name="watched", data=[{"input": str(i)} for i in range(100)], tasks=[chat_task("answer")]
-    )
-    output = engine_server.cli("evaluations", "watch", evaluation.id, "--interval", "0.2")
-    assert "watched: completed" in output
-    assert "100/100" in output
-    assert engine_client.evaluations.retrieve(evaluation.id).status == "completed"

@@ -7,7 +7,7 @@ machine that can reach the server.
 """
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -29,6 +29,10 @@ AccountIdOption = Annotated[
 
 class RemoteError(Exception):
     """A failure to tell the user in one line (the command exits 1)."""
+
+
+class Unavailable(RemoteError):
+    """The server did not answer, or failed (5xx): asking again later may work."""
 
 
 @dataclass(frozen=True)
@@ -73,3 +77,26 @@ def explain(response: httpx.Response, remote: Remote, *, what: str) -> RemoteErr
     if status == 404:
         return RemoteError(f"no {what} in account {remote.account_id!r} at {remote.url} (404)")
     return RemoteError(f"{remote.url} answered {status}: {_detail(response)}")
+
+
+def get_json(
+    client: httpx.Client,
+    remote: Remote,
+    path: str,
+    *,
+    what: str,
+    params: dict[str, str] | None = None,
+) -> Any:
+    """The JSON body of `GET path`; a refusal is a RemoteError, an outage Unavailable."""
+    try:
+        response = client.get(path, params=params)
+    except httpx.TransportError as exc:
+        raise Unavailable(f"{remote.url} did not answer: {exc!r}") from exc
+    if response.status_code >= 500:
+        raise Unavailable(str(explain(response, remote, what=what)))
+    if response.status_code != 200:
+        raise explain(response, remote, what=what)
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise RemoteError(f"{remote.url} answered {path} with something other than JSON") from exc

@@ -102,7 +102,7 @@ class EvaluationSummaryService:
         return self.summarize(session, evaluation)
 
     def summarize(self, session: Session, evaluation: Evaluation) -> EvaluationSummary:
-        """The summary of an evaluation already authorised (the CLI's `watch` calls this too).
+        """The summary of an evaluation already authorised.
 
         Its queries fall in two independent halves of about equal cost (the latency index;
         the others), so on a second connection the latency half runs beside the rest: SQLite
