@@ -6,8 +6,15 @@ page, and the first failed items (with their first error) from one windowed quer
 
 `workflows` counts runs: one per evaluation that has executable tasks, in the state of the
 evaluation's status.
+
+Counting groups every cell of the evaluation by item (about half a second at 100,000 items), so
+each process keeps an evaluation's progress for PROGRESS_TTL_SECONDS, keyed by what changes
+when a run does (status, run number, last update): a client polling a run many times a second
+costs one count per second, and a status change is seen at once.
 """
 
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +26,10 @@ from yardstick.models import Evaluation, TaskResult
 from yardstick.task.spec import is_executable
 
 FAILED_ITEMS_SHOWN = 100
+PROGRESS_TTL_SECONDS = 1.0
+_CACHE_SIZE = 1000
+_cache: dict[str, tuple[float, tuple[Any, ...], dict[str, Any]]] = {}
+_cache_lock = threading.Lock()
 
 
 def failed_items_of(session: Session, ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
@@ -70,7 +81,41 @@ def _workflows(evaluation: Evaluation, executable: int) -> dict[str, int]:
     }
 
 
+def _fingerprint(evaluation: Evaluation) -> tuple[Any, ...]:
+    return (
+        evaluation.status,
+        evaluation.run_number,
+        evaluation.updated_at,
+        evaluation.item_count,
+        len(evaluation.tasks),
+    )
+
+
 def progress_of(session: Session, evaluations: Sequence[Evaluation]) -> dict[str, dict[str, Any]]:
+    """Per evaluation: `progress`, `error_count` and `usage` (see the module doc)."""
+    now = time.monotonic()
+    out: dict[str, dict[str, Any]] = {}
+    with _cache_lock:
+        for evaluation in evaluations:
+            hit = _cache.get(evaluation.id)
+            if hit is not None and hit[0] > now and hit[1] == _fingerprint(evaluation):
+                out[evaluation.id] = hit[2]
+    missing = [e for e in evaluations if e.id not in out]
+    fresh = _count(session, missing)
+    with _cache_lock:
+        for evaluation in missing:
+            _cache.pop(evaluation.id, None)  # re-inserted last: the dict stays in age order
+            _cache[evaluation.id] = (
+                now + PROGRESS_TTL_SECONDS,
+                _fingerprint(evaluation),
+                fresh[evaluation.id],
+            )
+        while len(_cache) > _CACHE_SIZE:
+            del _cache[next(iter(_cache))]
+    return {**out, **fresh}
+
+
+def _count(session: Session, evaluations: Sequence[Evaluation]) -> dict[str, dict[str, Any]]:
     ids = [e.id for e in evaluations]
     if not ids:
         return {}
