@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=10, ge=1, description="chunks run at once per process")
     heartbeat_seconds: float = Field(default=5.0, gt=0)
     worker_dead_after_seconds: float = Field(default=30.0, gt=0)
+    # On SIGTERM or SIGINT, how long the cells in flight may take to finish and be committed;
+    # what is still running then is abandoned and run again on the next start.
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
 
     # Model providers (see yardstick.provider). Concurrency is the most calls in flight per vendor
     # in one process; a vendor of the providers file may set its own.

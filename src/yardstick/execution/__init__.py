@@ -20,6 +20,8 @@ evaluation is terminal and, if so, marks the evaluation `completed`.
 Failure modes: a killed process restarted with the same `YARDSTICK_WORKER_ID` gets its running
 chunks back from DBOS at launch; a worker that never returns stops heart-beating and the others
 re-enqueue its chunks (`recovery`). A resumed chunk skips finished cells, so at most the calls in
-flight (and cells not yet flushed) are repeated, and upserts never store a cell twice. Archiving
-an evaluation cancels it: its chunks stop at their next flush.
+flight (and cells not yet flushed) are repeated, and upserts never store a cell twice. A process
+told to stop (SIGTERM, SIGINT) drains instead (`drain`): its chunks commit the cells in flight and
+end unfinished, to be resumed the same way, so nothing is repeated. Archiving an evaluation
+cancels it: its chunks stop at their next flush.
 """

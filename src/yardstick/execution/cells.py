@@ -5,7 +5,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,8 +24,19 @@ TERMINAL = ("completed", "errored", "skipped")
 # (never run, so never terminal, but their values are readable by later tasks).
 READABLE = (*TERMINAL, "prefilled")
 _UPSERT_COLUMNS = (
-    "evaluation_id", "status", "value", "error_type", "error_message", "details", "latency_ms",
-    "prompt_tokens", "completion_tokens", "cost_usd", "attempts", "started_at", "finished_at",
+    "evaluation_id",
+    "status",
+    "value",
+    "error_type",
+    "error_message",
+    "details",
+    "latency_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "attempts",
+    "started_at",
+    "finished_at",
 )
 
 
@@ -43,7 +54,10 @@ def done_cells(
         TaskResult.evaluation_id == evaluation_id,
         TaskResult.status.in_(READABLE),
     )
-    return {(item, alias): DoneCell(status, value) for item, alias, status, value in session.execute(stmt)}
+    return {
+        (item, alias): DoneCell(status, value)
+        for item, alias, status, value in session.execute(stmt)
+    }
 
 
 def upsert_cells(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -204,7 +218,7 @@ class CellWriter:
         process (so a budget reached or a cancel seen by one chunk stops all at once)."""
         return self._stopped or (self._evaluation_id, self._run_number) in _STOPPED_RUNS
 
-    async def __aenter__(self) -> "CellWriter":
+    async def __aenter__(self) -> Self:
         self._flusher = asyncio.create_task(self._run())
         return self
 
@@ -237,10 +251,14 @@ class CellWriter:
                         del _STOPPED_RUNS[next(iter(_STOPPED_RUNS))]
             except Exception as exc:
                 for _, committed in batch:
-                    committed.set_exception(exc)
+                    if not committed.done():
+                        committed.set_exception(exc)
                 raise
             for _, committed in batch:
-                committed.set_result(None)
+                # Done already when its item was cancelled while waiting (a shutdown past its
+                # grace period): the cell is committed all the same.
+                if not committed.done():
+                    committed.set_result(None)
             if self._closing and not self._pending:
                 return
 
@@ -250,7 +268,9 @@ class CellWriter:
             try:
                 return await asyncio.to_thread(self._write, batch)
             except Exception:
-                log.warning("writing %d cells failed (attempt %d)", len(batch), attempt, exc_info=True)
+                log.warning(
+                    "writing %d cells failed (attempt %d)", len(batch), attempt, exc_info=True
+                )
                 await asyncio.sleep(0.2 * 2**attempt)
         return await asyncio.to_thread(self._write, batch)
 

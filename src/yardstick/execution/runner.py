@@ -16,6 +16,7 @@ from yardstick.db.types import utcnow
 from yardstick.errors import Unprocessable
 from yardstick.execution import cells
 from yardstick.execution.cells import CellWriter, DoneCell, cell_row
+from yardstick.execution.drain import Drain, ShuttingDown
 from yardstick.execution.engine import RUN_CHUNK
 from yardstick.execution.fail_fast import STOPPED, FailFast, signature
 from yardstick.inference_model.service import resolve_registered_model
@@ -35,22 +36,28 @@ _sessions: SessionFactory | None = None
 # yet durable therefore never exceed that number, which bounds what a crash can make us repeat.
 _gates: dict[str, asyncio.Semaphore] = {}
 _fail_fast: FailFast | None = None
+_drain = Drain()  # the running worker's (see `bind`)
 
 
-def _gate(ctx: ExecContext, task: dict[str, Any]) -> asyncio.Semaphore | contextlib.nullcontext[None]:
+def _gate(
+    ctx: ExecContext, task: dict[str, Any]
+) -> asyncio.Semaphore | contextlib.nullcontext[None]:
     route = ctx.routes.get(REGISTRY[task["task_type"]].model_for(task["configuration"]) or "")
     if not isinstance(route, ModelRoute):
         return contextlib.nullcontext()
     gate = _gates.get(route.vendor)
     if gate is None:
-        gate = _gates[route.vendor] = asyncio.Semaphore(ctx.providers.vendors[route.vendor].concurrency)
+        gate = _gates[route.vendor] = asyncio.Semaphore(
+            ctx.providers.vendors[route.vendor].concurrency
+        )
     return gate
 
 
-def bind(sessions: SessionFactory) -> None:
-    """Give the workflows of this process their database (called once at worker start)."""
-    global _sessions
-    _sessions = sessions
+def bind(sessions: SessionFactory, drain: Drain) -> None:
+    """Give the workflows of this process their database and the worker's drain (called at
+    worker start)."""
+    global _sessions, _drain
+    _sessions, _drain = sessions, drain
 
 
 def _db() -> SessionFactory:
@@ -107,7 +114,10 @@ def _load_plan(
             )
         ]
         done = cells.done_cells(
-            session, evaluation_id=evaluation_id, first_item_id=first_item_id, last_item_id=last_item_id
+            session,
+            evaluation_id=evaluation_id,
+            first_item_id=first_item_id,
+            last_item_id=last_item_id,
         )
         ctx = ExecContext(providers=providers, account_id=evaluation.account_id)
         for task in evaluation.tasks:
@@ -123,7 +133,11 @@ def _load_plan(
                 except ProviderError as exc:
                     ctx.routes[model] = exc
             question_id = task["configuration"].get("question_id")
-            if is_executable(task) and isinstance(question_id, str) and question_id not in ctx.questions:
+            if (
+                is_executable(task)
+                and isinstance(question_id, str)
+                and question_id not in ctx.questions
+            ):
                 question = question_repository.get(
                     session, account_id=evaluation.account_id, question_id=question_id
                 )
@@ -173,7 +187,11 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
                 return
             await writer.add(
                 _unrun_cell(
-                    plan, item_id, alias, status="errored", error_type="InvalidConfiguration",
+                    plan,
+                    item_id,
+                    alias,
+                    status="errored",
+                    error_type="InvalidConfiguration",
                     error_message=f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}",
                 )
             )
@@ -186,7 +204,7 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
             row[alias] = None
             continue
         async with _gate(plan.ctx, task):
-            if writer.stopped:
+            if writer.stopped or _drain.stopping:
                 return
             reason = plan.stop_reason(alias, writer)
             if reason is not None:
@@ -234,8 +252,12 @@ def _should_run(task: dict[str, Any], row: dict[str, Any]) -> bool:
 def _unrun_cell(plan: Plan, item_id: str, alias: str, **fields: Any) -> dict[str, Any]:
     """A cell decided without running its task: no attempt was made."""
     return cell_row(
-        evaluation_id=plan.evaluation_id, item_id=item_id, alias=alias, started_at=utcnow(),
-        attempts=0, **fields,
+        evaluation_id=plan.evaluation_id,
+        item_id=item_id,
+        alias=alias,
+        started_at=utcnow(),
+        attempts=0,
+        **fields,
     )
 
 
@@ -250,7 +272,12 @@ async def _run_cell(
     """One task on one item, as the cell row to store (errors become errored cells), and the
     error when it is one that every item would hit alike (see fail_fast.signature)."""
     started = utcnow()
-    common = {"evaluation_id": plan.evaluation_id, "item_id": item_id, "alias": task["alias"], "started_at": started}
+    common = {
+        "evaluation_id": plan.evaluation_id,
+        "item_id": item_id,
+        "alias": task["alias"],
+        "started_at": started,
+    }
     ctx = replace(plan.ctx, item=ItemView(row=row, inputs=inputs, failed=frozenset(failed)))
     try:
         config = resolve_config(task["configuration"], row, failed)
@@ -260,16 +287,26 @@ async def _run_cell(
         return cell, signature(exc)
     except TaskFailure as exc:
         cell = cell_row(
-            **common, status="errored", error_type=exc.type, error_message=exc.message,
-            attempts=exc.attempts, details=exc.details, prompt_tokens=exc.prompt_tokens,
+            **common,
+            status="errored",
+            error_type=exc.type,
+            error_message=exc.message,
+            attempts=exc.attempts,
+            details=exc.details,
+            prompt_tokens=exc.prompt_tokens,
             completion_tokens=exc.completion_tokens,
             cost_usd=_cost(plan.ctx, task, exc.prompt_tokens, exc.completion_tokens),
         )
         return cell, signature(exc)
     cell = cell_row(
-        **common, status="completed", value=output.value, details=output.details,
-        latency_ms=output.latency_ms, prompt_tokens=output.prompt_tokens,
-        completion_tokens=output.completion_tokens, attempts=output.attempts,
+        **common,
+        status="completed",
+        value=output.value,
+        details=output.details,
+        latency_ms=output.latency_ms,
+        prompt_tokens=output.prompt_tokens,
+        completion_tokens=output.completion_tokens,
+        attempts=output.attempts,
         cost_usd=_cost(plan.ctx, task, output.prompt_tokens, output.completion_tokens),
     )
     return cell, None
@@ -291,16 +328,27 @@ def _cost(
 async def run_chunk_cells(
     evaluation_id: str, first_item_id: str, last_item_id: str, run: int = 1
 ) -> bool:
-    """Run every unfinished cell of the chunk; False when run `run` had already stopped."""
+    """Run every unfinished cell of the chunk; False when run `run` had already stopped.
+
+    Raises ShuttingDown when the worker is stopping (see `drain`): the cells that finished are
+    committed, and the chunk runs again on the next start.
+    """
+    drain = _drain
+    if drain.stopping:  # dequeued just as the drain began
+        raise ShuttingDown
     plan = await asyncio.to_thread(
         _load_plan, evaluation_id, first_item_id, last_item_id, run, get_providers()
     )
     if plan is None:
         return False
     async with CellWriter(_db(), evaluation_id, run) as writer:
-        await asyncio.gather(
-            *(_run_item(plan, item_id, data, writer) for item_id, data in plan.items)
+        await drain.items(
+            asyncio.gather(
+                *(_run_item(plan, item_id, data, writer) for item_id, data in plan.items)
+            )
         )
+    if drain.stopping:  # some cells may not have run
+        raise ShuttingDown
     return plan.executable_tasks > 0
 
 
@@ -310,7 +358,9 @@ def _complete_if_done(evaluation_id: str, run: int) -> bool:
 
 
 @DBOS.step(name="evaluations.execute_chunk")
-async def execute_chunk(evaluation_id: str, first_item_id: str, last_item_id: str, run: int) -> bool:
+async def execute_chunk(
+    evaluation_id: str, first_item_id: str, last_item_id: str, run: int
+) -> bool:
     return await run_chunk_cells(evaluation_id, first_item_id, last_item_id, run)
 
 
@@ -330,12 +380,16 @@ async def fail(evaluation_id: str, run: int, reason: str) -> None:
 
 
 @DBOS.workflow(name=RUN_CHUNK)
-async def run_chunk(evaluation_id: str, first_item_id: str, last_item_id: str, run: int = 1) -> None:
+async def run_chunk(
+    evaluation_id: str, first_item_id: str, last_item_id: str, run: int = 1
+) -> None:
     """One chunk of run `run` (1 for the create's; later ones come from task changes and
     retries). Its workflow id names the run, so each run's chunks are enqueued anew."""
     try:
         ran = await execute_chunk(evaluation_id, first_item_id, last_item_id, run)
-    except Exception as exc:  # per-cell errors never get here: this is the run itself breaking
+    # Per-cell errors never get here: this is the run itself breaking. ShuttingDown is no
+    # Exception: the workflow ends unrecorded and runs again.
+    except Exception as exc:
         log.exception("chunk of evaluation %s failed", evaluation_id)
         await fail(evaluation_id, run, f"the run could not proceed: {type(exc).__name__}: {exc}")
         return

@@ -2,22 +2,33 @@
 
 DBOS must be launched from the running event loop: it then runs queued workflows on that loop,
 the same one the API's async endpoints and the provider layer use.
+
+Stopping (SIGTERM, SIGINT) drains first (see `drain`): DBOS stops dequeuing, the cells in flight
+finish and are committed within `shutdown_grace_seconds`, and only then do the scorer and sandbox
+pools shut down, so the process exits with nothing left running.
 """
 
 import asyncio
 import contextlib
+import math
 import signal
+from concurrent.futures import ThreadPoolExecutor
 
 from dbos import DBOS
 
 from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
 from yardstick.execution import runner
+from yardstick.execution.drain import Drain
 from yardstick.execution.engine import QUEUE, dbos_config
 from yardstick.execution.recovery import heartbeat_loop
 from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
 from yardstick.scoring import close_scorer
+
+# How long DBOS.destroy waits past the grace period: the chunks `Drain.settle` abandoned at its
+# end still commit the cells they had finished, then end.
+UNWIND_SECONDS = 5
 
 
 class Worker:
@@ -25,9 +36,10 @@ class Worker:
         self.settings = settings
         self.sessions = sessions
         self._heartbeat: asyncio.Task[None] | None = None
+        self._drain = Drain()
 
     async def start(self) -> None:
-        runner.bind(self.sessions)
+        runner.bind(self.sessions, self._drain)
         DBOS(config=dbos_config(self.settings))
         DBOS.listen_queues([QUEUE])
         DBOS.launch()
@@ -37,13 +49,34 @@ class Worker:
         self._heartbeat = asyncio.create_task(heartbeat_loop(self.settings, self.sessions))
 
     async def stop(self) -> None:
+        """Drain (at most `shutdown_grace_seconds`), then stop DBOS and the process pools."""
+        grace = self.settings.shutdown_grace_seconds
+        self._drain.begin()
+        # DBOS.destroy stops the queue thread first, then waits (checking every second) until
+        # no workflow runs here, the drained chunks included, before it tears DBOS down.
+        destroyed = asyncio.ensure_future(
+            asyncio.to_thread(
+                DBOS.destroy, workflow_completion_timeout_sec=math.ceil(grace) + UNWIND_SECONDS
+            )
+        )
+        try:
+            await self._drain.settle(grace)
+            # Beating until now: no other worker takes over chunks that are still draining.
+            await self._stop_heartbeat()
+            await destroyed
+        finally:
+            # DBOS made its thread pool this loop's default executor, and destroy shut it
+            # down: without a new one, every later asyncio.to_thread (the pools' shutdown
+            # below, the lifespan's) fails with "cannot schedule new futures after shutdown".
+            asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor())
+            await close_scorer()  # after DBOS: no chunk is left to ask for a score
+            await close_sandbox()  # likewise for custom functions
+
+    async def _stop_heartbeat(self) -> None:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
-        await asyncio.to_thread(DBOS.destroy)
-        await close_scorer()  # after DBOS: no chunk is left to ask for a score
-        await close_sandbox()  # likewise for custom functions
 
 
 async def run_worker(settings: Settings, sessions: SessionFactory) -> None:

@@ -4,7 +4,8 @@ Protocol (one JSON message each way per call, as bytes over a pipe): the server 
 `{source, kwargs, outputs, cpu_seconds}`; the process replies `{value}` or
 `{error: {type, message}, recycle}`. JSON, not pickle, in both directions: unpickling what a
 process running untrusted code sends would run whatever it chose. The process exits when the
-server closes the pipe (or dies), and is killed by it on a timeout.
+server closes the pipe, within a second of the server dying (even in the middle of a call:
+`kit.parent_watch`), and is killed by the server on a timeout.
 """
 
 import os
@@ -14,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from yardstick.kit.parent_watch import exit_with_parent
 from yardstick.sandbox import errors, guards
 
 _OUT_OF_MEMORY = orjson.dumps(
@@ -40,7 +42,7 @@ def _handle(request: bytes, call: Callable[..., dict[str, Any]]) -> bytes:
         return orjson.dumps(reply)
     except MemoryError:
         return _OUT_OF_MEMORY
-    except BaseException as exc:  # the harness itself failed: report it and be replaced
+    except BaseException as exc:  # noqa: BLE001 - the harness itself failed: report it, be replaced
         failure = {"type": errors.CRASHED, "message": f"the sandbox failed: {type(exc).__name__}"}
         return orjson.dumps({"error": failure, "recycle": True})
 
@@ -51,6 +53,9 @@ def main(conn: Connection, limits: guards.Limits) -> None:
     # and `runtime` loads every allowed module. It must be loaded before the seal forbids imports.
     from yardstick.sandbox import runtime
 
+    # Before the seal, which forbids new threads; an idle process would also see the pipe
+    # close, but one running a call would not.
+    exit_with_parent()
     warnings = guards.seal(limits)
     conn.send_bytes(orjson.dumps({"ready": True, "warnings": warnings}))
     while True:

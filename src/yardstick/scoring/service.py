@@ -22,7 +22,9 @@ Failure modes: a cell the library cannot score comes back as a `Failure` and is 
 `ScoringError` for that cell only. A scorer process that dies (killed, out of memory) breaks the
 pool: the cells of the batches in flight fail with ScorerCrashed and the next request starts a
 new pool. `close()` fails whatever is queued and shuts the pool down (`Worker.stop` calls
-`close_scorer`). A caller that is cancelled while waiting simply drops its result.
+`close_scorer`, once the chunks have drained). A scorer process ignores SIGINT (Ctrl-C reaches
+the whole process group; the server stops the pool) and exits by itself within a second if the
+server dies (`kit.parent_watch`). A caller that is cancelled while waiting simply drops its result.
 """
 
 import asyncio
@@ -111,7 +113,7 @@ class ScorerService:
                 self._executor = ProcessPoolExecutor(
                     self.workers,
                     mp_context=get_context("spawn"),
-                    initializer=worker.initialize,
+                    initializer=worker.initialize_process,
                     initargs=initargs,
                 )
             else:
@@ -187,7 +189,7 @@ class ScorerService:
         except asyncio.CancelledError:
             self._fail(batch, "ScorerClosed", CLOSED)
             raise
-        except Exception as exc:  # never leave a cell waiting
+        except Exception as exc:  # noqa: BLE001 - never leave a cell waiting
             self._fail(batch, "MetricError", f"{type(exc).__name__}: {exc}")
             return
         self._settle(batch, outcomes)

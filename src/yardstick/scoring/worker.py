@@ -8,9 +8,11 @@ MetricError when the library raised on that input. A batch never raises for one 
 
 import logging
 import os
+import signal
 from collections import defaultdict
 from typing import Any
 
+from yardstick.kit.parent_watch import exit_with_parent
 from yardstick.scoring.errors import Failure, ResourceMissing
 from yardstick.scoring.metrics import ROUGE_TYPES, ScoringOptions
 
@@ -36,6 +38,20 @@ def initialize(options: ScoringOptions) -> None:
         _started = True
 
 
+def initialize_process(options: ScoringOptions) -> None:
+    """Process-pool initializer: `initialize`, in a process that ends with its server.
+
+    Ctrl-C reaches the terminal's whole process group: it would kill a scorer in the middle of
+    the batches the server is draining (and print its traceback), so SIGINT is ignored and the
+    server shuts the pool down itself. SIGTERM keeps its default: the pool terminates its
+    processes with it when one of them died. `exit_with_parent` ends this process if the server
+    dies without shutting the pool down.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent()
+    initialize(options)
+
+
 def _one_by_one(score: Any, pairs: list[Pair], *args: Any) -> list[Outcome]:
     outcomes: list[Outcome] = []
     for candidate, reference in pairs:
@@ -43,7 +59,7 @@ def _one_by_one(score: Any, pairs: list[Pair], *args: Any) -> list[Outcome]:
             outcomes.append(score(candidate, reference, *args))
         except ResourceMissing as exc:
             outcomes.append(Failure("MetricUnavailable", str(exc)))
-        except Exception as exc:  # the library failed on this input: that cell's error
+        except Exception as exc:  # noqa: BLE001 - the library failed on this input: that cell's error
             outcomes.append(Failure("MetricError", f"{type(exc).__name__}: {exc}"))
     return outcomes
 
