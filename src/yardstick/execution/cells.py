@@ -49,14 +49,20 @@ class DoneCell:
 def done_cells(
     session: Session, *, evaluation_id: str, first_item_id: str, last_item_id: str
 ) -> dict[tuple[str, str], DoneCell]:
-    stmt = select(TaskResult.item_id, TaskResult.alias, TaskResult.status, TaskResult.value).where(
-        TaskResult.item_id.between(first_item_id, last_item_id),
-        TaskResult.evaluation_id == evaluation_id,
-        TaskResult.status.in_(READABLE),
-    )
+    # Only the primary key's range in SQL: with the evaluation or the status in the WHERE
+    # clause, planners pick the (evaluation_id, status) index and read every cell of the
+    # evaluation (33 ms at 100,000 cells, per chunk) instead of the chunk's few hundred.
+    stmt = select(
+        TaskResult.item_id,
+        TaskResult.alias,
+        TaskResult.evaluation_id,
+        TaskResult.status,
+        TaskResult.value,
+    ).where(TaskResult.item_id.between(first_item_id, last_item_id))
     return {
         (item, alias): DoneCell(status, value)
-        for item, alias, status, value in session.execute(stmt)
+        for item, alias, owner, status, value in session.execute(stmt)
+        if owner == evaluation_id and status in READABLE
     }
 
 
@@ -131,23 +137,37 @@ def stop_task(session: Session, evaluation_id: str, run: int, alias: str, reason
     evaluation.updated_at = utcnow()
 
 
-def complete_if_done(session: Session, evaluation_id: str, run: int) -> bool:
-    """Mark the evaluation completed once every executable cell of run `run` is terminal."""
+def all_terminal(session: Session, evaluation_id: str, run: int) -> bool:
+    """Whether run `run` is still the evaluation's running one and all its executable cells
+    are terminal."""
     evaluation = session.get(Evaluation, evaluation_id)
     if evaluation is None or evaluation.status != "running" or evaluation.run_number != run:
         return False
     aliases = [task["alias"] for task in evaluation.tasks if is_executable(task)]
     if not aliases:
         return False
-    terminal = session.scalar(
-        select(func.count()).where(
-            TaskResult.evaluation_id == evaluation_id,
-            TaskResult.status.in_(TERMINAL),
-            TaskResult.alias.in_(aliases),
+    # One alias at a time, last first: later tasks finish last, and a task added to a finished
+    # run is the last one, so an unfinished run is usually told by counting one alias's cells
+    # rather than every cell of the evaluation.
+    for alias in reversed(aliases):
+        terminal = session.scalar(
+            select(func.count()).where(
+                TaskResult.evaluation_id == evaluation_id,
+                TaskResult.alias == alias,
+                TaskResult.status.in_(TERMINAL),
+            )
         )
-    )
-    if (terminal or 0) < evaluation.item_count * len(aliases):
+        if (terminal or 0) < evaluation.item_count:
+            return False
+    return True
+
+
+def complete_if_done(session: Session, evaluation_id: str, run: int) -> bool:
+    """Mark the evaluation completed once every executable cell of run `run` is terminal."""
+    if not all_terminal(session, evaluation_id, run):
         return False
+    evaluation = session.get(Evaluation, evaluation_id)
+    assert evaluation is not None
     # Every cell is done, but a task fail fast stopped makes the run a failure, not a success.
     stops = evaluation.task_stops or {}
     session.execute(

@@ -353,6 +353,11 @@ async def run_chunk_cells(
 
 
 def _complete_if_done(evaluation_id: str, run: int) -> bool:
+    # Counted first in a read: most chunks end before their run does, and on SQLite a count in
+    # the write transaction would hold every other chunk's cell writes back while it reads.
+    with _db().read() as session:
+        if not cells.all_terminal(session, evaluation_id, run):
+            return False
     with _db().write() as session, session.begin():
         return cells.complete_if_done(session, evaluation_id, run)
 
