@@ -130,8 +130,9 @@ def _count(session: Session, evaluations: Sequence[Evaluation]) -> dict[str, dic
         .subquery()
     )
     histogram = session.execute(
-        select(per_item.c.evaluation_id, per_item.c.ok, per_item.c.bad, func.count())
-        .group_by(per_item.c.evaluation_id, per_item.c.ok, per_item.c.bad)
+        select(per_item.c.evaluation_id, per_item.c.ok, per_item.c.bad, func.count()).group_by(
+            per_item.c.evaluation_id, per_item.c.ok, per_item.c.bad
+        )
     ).all()
     cells = session.execute(
         select(

@@ -160,7 +160,10 @@ class RunControlService:
 
     @staticmethod
     def _changeable(
-        session: Session, principal: Principal, evaluation_id: str, max_cost_usd: float | None = None
+        session: Session,
+        principal: Principal,
+        evaluation_id: str,
+        max_cost_usd: float | None = None,
     ) -> Evaluation:
         """The evaluation, locked against concurrent changes; an archived one is a 409.
 
@@ -244,7 +247,11 @@ class RunControlService:
                     )
                 ).tuples()
             )
-            if any("prefill_from" in t["configuration"] for t in evaluation.tasks if t["alias"] in stale)
+            if any(
+                "prefill_from" in t["configuration"]
+                for t in evaluation.tasks
+                if t["alias"] in stale
+            )
             else [],
             now=utcnow(),
         )
@@ -266,7 +273,9 @@ class RunControlService:
         evaluation.updated_at = utcnow()
         session.flush()
         item_ids = evaluation_repository.item_ids(session, evaluation.id)
-        enqueue_run(session, evaluation_id=evaluation.id, item_ids=item_ids, run=evaluation.run_number)
+        enqueue_run(
+            session, evaluation_id=evaluation.id, item_ids=item_ids, run=evaluation.run_number
+        )
 
 
 run_control_service = RunControlService()
