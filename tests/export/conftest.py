@@ -19,7 +19,11 @@ from tests.fixtures.server import ACCOUNT_A, Server, run_server
 # Row 0 exercises CSV quoting and nesting; row 1 non-ASCII and an empty list; row 2 has no
 # `input`, so its `answer` cell errors (and `raw`, which reads `answer`, errors upstream).
 ROWS: list[dict[str, Any]] = [
-    {"input": "question 0", "meta": {"level": 1, "tags": ["a", "b"]}, "note": 'comma, "quote"\nline'},
+    {
+        "input": "question 0",
+        "meta": {"level": 1, "tags": ["a", "b"]},
+        "note": 'comma, "quote"\nline',
+    },
     {"input": "ünïcode ✓", "meta": {"level": 2, "tags": []}, "note": None},
     {"other": "no input here", "meta": {"level": 3, "tags": ["c"]}},
 ]

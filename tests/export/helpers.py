@@ -8,7 +8,9 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 
-def download(http: httpx.Client, evaluation_id: str, file_format: str, **params: Any) -> httpx.Response:
+def download(
+    http: httpx.Client, evaluation_id: str, file_format: str, **params: Any
+) -> httpx.Response:
     response = http.get(
         f"/v5/evaluations/{evaluation_id}/export", params={"format": file_format, **params}
     )

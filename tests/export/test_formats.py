@@ -49,7 +49,15 @@ def test_a_key_with_objects_and_nulls_is_flattened_one_with_scalars_is_not() -> 
             row(2, {"m": {"a": 3}, "x": [1, "two"]}),
         ]
     )
-    assert table[0] == ["id", "dataset_item_id", "data.m.a", "data.m.b.c", "data.x", "data.e", "files.doc"]
+    assert table[0] == [
+        "id",
+        "dataset_item_id",
+        "data.m.a",
+        "data.m.b.c",
+        "data.x",
+        "data.e",
+        "files.doc",
+    ]
     assert table[1] == ["id-00000", "", "1", "true", "1", "{}", ""]
     assert table[2] == ["id-00001", "", "", "", '{"y":2}', "{}", "f-1"]
     assert table[3] == ["id-00002", "", "3", "", '[1,"two"]', "", ""]
@@ -72,7 +80,9 @@ def test_parquet_column_types(values: list[Any], arrow_type: Any, read_back: lis
     table = pq.read_table(pa.BufferReader(b"".join(encode("parquet", pages_of(lines), []))))
     assert table.schema.field("data.v").type == arrow_type
     assert table.column("data.v").to_pylist() == read_back
-    assert [orjson.loads(text) for text in table.column("data").to_pylist()] == [{"v": v} for v in values]
+    assert [orjson.loads(text) for text in table.column("data").to_pylist()] == [
+        {"v": v} for v in values
+    ]
 
 
 def test_parquet_streams_one_chunk_per_row_group(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,7 +13,9 @@ from tests.export.helpers import download
 ROUTE = "/v5/evaluation-items/export"
 
 
-def test_direct_content_is_the_downloaded_file(finished: Finished, export_http: httpx.Client) -> None:
+def test_direct_content_is_the_downloaded_file(
+    finished: Finished, export_http: httpx.Client
+) -> None:
     for file_format in ("jsonl", "csv"):
         response = export_http.post(
             ROUTE, json={"evaluation_id": finished.evaluation_id, "export_format": file_format}
@@ -44,10 +46,14 @@ def test_signed_url_is_a_final_501(finished: Finished, export_http: httpx.Client
 
 
 def test_archived_evaluation_needs_include_archived(export_http: httpx.Client) -> None:
-    evaluation_id = export_http.post("/v5/evaluations", json={"name": "gone", "data": [{"a": 1}]}).json()["id"]
+    evaluation_id = export_http.post(
+        "/v5/evaluations", json={"name": "gone", "data": [{"a": 1}]}
+    ).json()["id"]
     export_http.delete(f"/v5/evaluations/{evaluation_id}").raise_for_status()
     assert export_http.post(ROUTE, json={"evaluation_id": evaluation_id}).status_code == 404
-    body = export_http.post(ROUTE, json={"evaluation_id": evaluation_id, "include_archived": True}).json()
+    body = export_http.post(
+        ROUTE, json={"evaluation_id": evaluation_id, "include_archived": True}
+    ).json()
     assert [row["data"] for row in orjson.loads(body["content"])] == [{"a": 1}]
 
 
@@ -71,7 +77,9 @@ def test_bad_body_is_422_naming_the_field(
 
 
 def test_malformed_json_is_422(export_http: httpx.Client) -> None:
-    response = export_http.post(ROUTE, content=b"{not json", headers={"content-type": "application/json"})
+    response = export_http.post(
+        ROUTE, content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
 
 

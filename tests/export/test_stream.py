@@ -7,10 +7,13 @@ import httpx
 import orjson
 import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
+from scale_gp_beta import SGPClient
 
+from tests.execution.helpers import chat_task, wait_until_done
 from tests.export.conftest import ROWS, Finished
 from tests.export.helpers import csv_table, download, items_by_get, jsonl_rows, parquet_table
 from tests.fixtures.server import ACCOUNT_B
+from yardstick.export.repository import ALIASES_PER_JOIN
 
 TASK_COLUMNS = [
     "task_result_statuses.answer",
@@ -53,13 +56,20 @@ def test_csv_flattens_data_and_files_with_status_and_error_columns(
 ) -> None:
     response = download(export_http, finished.evaluation_id, "csv")
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
-    assert response.headers["content-disposition"].endswith(f'evaluation-{finished.evaluation_id}.csv"')
+    assert response.headers["content-disposition"].endswith(
+        f'evaluation-{finished.evaluation_id}.csv"'
+    )
     header, rows = csv_table(response.content)
     items = items_by_get(export_http, finished.evaluation_id)
 
     # First-seen order: the input keys, the results merged after them, then a later row's key.
     assert header[:7] == [
-        "id", "dataset_item_id", "data.input", "data.meta.level", "data.meta.tags", "data.note",
+        "id",
+        "dataset_item_id",
+        "data.input",
+        "data.meta.level",
+        "data.meta.tags",
+        "data.note",
         "data.answer",
     ]
     raw_columns = [name for name in header if name.startswith("data.raw.")]
@@ -73,7 +83,9 @@ def test_csv_flattens_data_and_files_with_status_and_error_columns(
     assert first["data.meta.level"] == "1"
     assert json.loads(first["data.meta.tags"]) == ["a", "b"]
     assert first["data.answer"] == "echo: question 0"
-    assert json.loads(first["data.raw.choices"])[0]["message"]["content"] == "echo: echo: question 0"
+    assert (
+        json.loads(first["data.raw.choices"])[0]["message"]["content"] == "echo: echo: question 0"
+    )
     assert first["files.doc"] == finished.file_id
     assert first["task_result_statuses.answer"] == "completed"
     assert first["task_errors.answer.type"] == ""
@@ -124,8 +136,13 @@ def test_parquet_has_the_csv_columns_typed_and_data_as_json(
 
 def test_many_pages_keep_row_order(export_http: httpx.Client) -> None:
     count = 2345  # three keyset pages of 1,000
-    data = [{"n": n, "half": n / 2, "flag": n % 2 == 0, "mixed": n if n % 3 else str(n)} for n in range(count)]
-    evaluation_id = export_http.post("/v5/evaluations", json={"name": "pages", "data": data}).json()["id"]
+    data = [
+        {"n": n, "half": n / 2, "flag": n % 2 == 0, "mixed": n if n % 3 else str(n)}
+        for n in range(count)
+    ]
+    evaluation_id = export_http.post(
+        "/v5/evaluations", json={"name": "pages", "data": data}
+    ).json()["id"]
 
     rows = jsonl_rows(download(export_http, evaluation_id, "jsonl").content)
     assert [row["data"]["n"] for row in rows] == list(range(count))
@@ -140,7 +157,10 @@ def test_many_pages_keep_row_order(export_http: httpx.Client) -> None:
     table = parquet_table(download(export_http, evaluation_id, "parquet").content)
     assert table.num_rows == count
     assert table.column("id").to_pylist() == ids
-    types = {name: table.schema.field(name).type for name in ("data.n", "data.half", "data.flag", "data.mixed")}
+    types = {
+        name: table.schema.field(name).type
+        for name in ("data.n", "data.half", "data.flag", "data.mixed")
+    }
     assert types == {
         "data.n": pa.int64(),
         "data.half": pa.float64(),  # integers and floats: float64
@@ -148,6 +168,27 @@ def test_many_pages_keep_row_order(export_http: httpx.Client) -> None:
         "data.mixed": pa.string(),  # integers and strings: text, as in CSV
     }
     assert table.column("data.mixed").to_pylist()[:4] == ["0", "1", "2", "3"]
+
+
+def test_more_tasks_than_one_join_takes_are_all_read(
+    export_http: httpx.Client, export_client: SGPClient
+) -> None:
+    # A page joins each task's cells to the items, and SQLite joins at most 64 tables: past
+    # ALIASES_PER_JOIN tasks the page is nested. Row 0 completes every task, row 1 errors them.
+    aliases = [f"t{n:02d}" for n in range(ALIASES_PER_JOIN + 5)]
+    body = {
+        "name": "wide",
+        "data": [{"input": "hi"}, {"other": 1}],
+        "tasks": [chat_task(alias) for alias in aliases],
+    }
+    evaluation_id = export_http.post("/v5/evaluations", json=body).raise_for_status().json()["id"]
+    assert wait_until_done(export_client, evaluation_id).status == "completed"
+
+    rows = jsonl_rows(download(export_http, evaluation_id, "jsonl").content)
+    assert rows == items_by_get(export_http, evaluation_id)
+    assert list(rows[0]["task_result_statuses"]) == aliases
+    assert set(rows[0]["task_result_statuses"].values()) == {"completed"}
+    assert list(rows[1]["task_errors"]) == aliases
 
 
 def test_an_evaluation_without_items_renders_every_format() -> None:
@@ -175,10 +216,14 @@ def test_unknown_foreign_and_archived_evaluations_are_404(
     foreign = export_http.get(f"/v5/evaluations/{finished.evaluation_id}/export", headers=other)
     assert foreign.status_code == 404
 
-    evaluation_id = export_http.post("/v5/evaluations", json={"name": "gone", "data": [{"a": 1}]}).json()["id"]
+    evaluation_id = export_http.post(
+        "/v5/evaluations", json={"name": "gone", "data": [{"a": 1}]}
+    ).json()["id"]
     export_http.delete(f"/v5/evaluations/{evaluation_id}").raise_for_status()
     assert export_http.get(f"/v5/evaluations/{evaluation_id}/export").status_code == 404
-    rows = jsonl_rows(download(export_http, evaluation_id, "jsonl", include_archived="true").content)
+    rows = jsonl_rows(
+        download(export_http, evaluation_id, "jsonl", include_archived="true").content
+    )
     assert [row["data"] for row in rows] == [{"a": 1}]
     assert rows[0]["archived_at"] is not None
 
@@ -200,5 +245,7 @@ def test_bad_query_is_422_naming_it(
 
 
 def test_no_key_is_401(finished: Finished) -> None:
-    response = httpx.get(f"{finished.server.base_url}/v5/evaluations/{finished.evaluation_id}/export")
+    response = httpx.get(
+        f"{finished.server.base_url}/v5/evaluations/{finished.evaluation_id}/export"
+    )
     assert response.status_code == 401

@@ -30,7 +30,8 @@ MEDIA_TYPES: dict[FileFormat, str] = {
 def jsonl(lines: Lines) -> Iterator[bytes]:
     """One JSON object per line, each line ended by `\\n`."""
     for page in lines():
-        yield ("\n".join(page) + "\n").encode()
+        # The last line's end joined in too: a page is copied once to text, once to bytes.
+        yield "\n".join([*page, ""]).encode()
 
 
 def json_array(lines: Lines) -> Iterator[bytes]:

@@ -1,4 +1,3 @@
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -10,7 +9,7 @@ from yardstick.errors import AppError
 from yardstick.evaluation.service import evaluation_service
 from yardstick.export import formats
 from yardstick.export.formats import FileFormat
-from yardstick.export.repository import CellText, export_repository
+from yardstick.export.repository import ITEM_ID, PageQuery
 from yardstick.export.rows import Source
 
 # Items per read: one page is what the server holds at a time (rows rendered and encoded).
@@ -82,24 +81,21 @@ class ExportService:
         a download (on SQLite that would hold back WAL checkpoints), and a page's rows are gone
         before the next is read.
         """
-        after: str | None = None
+        query = PageQuery(sessions.engine.dialect, source.aliases)
+        after = ""  # every id sorts after it
         while True:
+            lines: list[str] = []
             with sessions.read() as session:
-                items = export_repository.items_page(
+                for row in query.rows(
                     session, evaluation_id=source.id, after=after, limit=page_size
-                )
-                if not items:
-                    return
-                cells = export_repository.cells_between(
-                    session, first=items[0][0], last=items[-1][0]
-                )
-            by_item: dict[str, list[CellText]] = defaultdict(list)
-            for cell in cells:
-                by_item[cell[0]].append(cell)
-            yield [source.line(item, by_item.get(item[0], ())) for item in items]
-            if len(items) < page_size:
+                ):
+                    lines.append(source.line(row))
+            if not lines:
                 return
-            after = items[-1][0]
+            yield lines
+            if len(lines) < page_size:
+                return
+            after = row[ITEM_ID]
 
 
 export_service = ExportService()
