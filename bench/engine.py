@@ -57,16 +57,23 @@ def warm_up(server: Server, fake: FakeModels, latency_s: float = LATENCY_S) -> N
     run_evaluation(server, fake, 20, latency_s)
 
 
-def run_evaluation(server: Server, fake: FakeModels, items: int, latency_s: float = LATENCY_S) -> float:
+def run_evaluation(
+    server: Server, fake: FakeModels, items: int, latency_s: float = LATENCY_S
+) -> float:
     """Seconds from the create request until the evaluation is seen completed."""
     body = {
         "name": "bench",
         "data": [{"input": f"question {i}"} for i in range(items)],
-        "tasks": [{
-            "task_type": "chat_completion",
-            "alias": "answer",
-            "configuration": {"model": "openai/fake-chat", "messages": [{"role": "user", "content": "item.input"}]},
-        }],
+        "tasks": [
+            {
+                "task_type": "chat_completion",
+                "alias": "answer",
+                "configuration": {
+                    "model": "openai/fake-chat",
+                    "messages": [{"role": "user", "content": "item.input"}],
+                },
+            }
+        ],
     }
     fake.reset()
     fake.control(latency_ms=latency_s * 1000)
@@ -97,12 +104,14 @@ def start_workers(server: Server, count: int) -> list[subprocess.Popen[bytes]]:
     workers = []
     for index in range(count):
         log = open(server.work_dir / f"worker-{index}.log", "ab")
-        workers.append(subprocess.Popen(
-            [sys.executable, "-m", "yardstick.cli", "worker"],
-            env={**server.env, "YARDSTICK_WORKER_ID": f"bench-worker-{index}"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        ))
+        workers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "yardstick.cli", "worker"],
+                env={**server.env, "YARDSTICK_WORKER_ID": f"bench-worker-{index}"},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
     time.sleep(3)  # launched and polling their queue
     return workers
 
@@ -134,7 +143,9 @@ def worker_runs(backend: Backend, fake: FakeModels, other: OtherLoad) -> list[Ru
     for latency_s in WORKER_LATENCIES:
         for count in (1, 2):
             database = backend.new_database(f"workers{count}")
-            with Server(database, backend.tmp, env=engine_env(fake, concurrency), args=["--no-worker"]) as server:
+            with Server(
+                database, backend.tmp, env=engine_env(fake, concurrency), args=["--no-worker"]
+            ) as server:
                 workers = start_workers(server, count)
                 try:
                     warm_up(server, fake, latency_s)
@@ -161,22 +172,72 @@ def run(backend: Backend) -> None:
     rows = []
     for r in runs:
         if r.concurrency == 32:
-            target, ok = f"floor/wall >= {TARGET_FLOOR_SHARE_AT_32:.0%}", r.floor_s / r.seconds >= TARGET_FLOOR_SHARE_AT_32
+            target, ok = (
+                f"floor/wall >= {TARGET_FLOOR_SHARE_AT_32:.0%}",
+                r.floor_s / r.seconds >= TARGET_FLOOR_SHARE_AT_32,
+            )
         elif r.items == 10_000:
-            target, ok = f">= {TARGET_CELLS_PER_S_AT_256:,} cells/s", r.cells_per_s >= TARGET_CELLS_PER_S_AT_256
+            target, ok = (
+                f">= {TARGET_CELLS_PER_S_AT_256:,} cells/s",
+                r.cells_per_s >= TARGET_CELLS_PER_S_AT_256,
+            )
         else:
             target, ok = "", True
         met = ("yes" if ok else "NO") if targets and target else ""
-        rows.append((r.label, f"{r.items:,}", str(r.concurrency), f"{r.seconds:.2f}", f"{r.cells_per_s:,.0f}",
-                     f"{r.server_cpu_s * 1000 / r.items:.2f}", f"{r.floor_s:.2f}", f"{r.floor_s / r.seconds:.0%}",
-                     target, met))
+        rows.append(
+            (
+                r.label,
+                f"{r.items:,}",
+                str(r.concurrency),
+                f"{r.seconds:.2f}",
+                f"{r.cells_per_s:,.0f}",
+                f"{r.server_cpu_s * 1000 / r.items:.2f}",
+                f"{r.floor_s:.2f}",
+                f"{r.floor_s / r.seconds:.0%}",
+                target,
+                met,
+            )
+        )
     for r in workers:
-        rows.append((r.label, f"{r.items:,}", str(r.concurrency), f"{r.seconds:.2f}", f"{r.cells_per_s:,.0f}",
-                     "", f"{r.floor_s:.2f}", "", "", ""))
-    print(f"one chat_completion task per item; fake model latency {LATENCY_S * 1000:.0f} ms; database: {backend.kind}")
-    print(table(("process", "items", "concurrency", "wall s", "cells/s", "server CPU ms/cell",
-                 "floor s", "floor/wall", "target", "met"), rows))
+        rows.append(
+            (
+                r.label,
+                f"{r.items:,}",
+                str(r.concurrency),
+                f"{r.seconds:.2f}",
+                f"{r.cells_per_s:,.0f}",
+                "",
+                f"{r.floor_s:.2f}",
+                "",
+                "",
+                "",
+            )
+        )
+    print(
+        f"one chat_completion task per item; fake model latency {LATENCY_S * 1000:.0f} ms; database: {backend.kind}"
+    )
+    print(
+        table(
+            (
+                "process",
+                "items",
+                "concurrency",
+                "wall s",
+                "cells/s",
+                "server CPU ms/cell",
+                "floor s",
+                "floor/wall",
+                "target",
+                "met",
+            ),
+            rows,
+        )
+    )
     for one, two in zip(workers[::2], workers[1::2], strict=True):
-        print(f"two workers vs one at {WORKER_RUN[1]}, {one.latency_s * 1000:.0f} ms latency: "
-              f"{one.seconds / two.seconds:.2f}x (target >= {TARGET_TWO_WORKER_SPEEDUP}x)")
-    print(f"other processes kept {other.cores:.2f} of {os.cpu_count()} CPUs busy during the timed phases")
+        print(
+            f"two workers vs one at {WORKER_RUN[1]}, {one.latency_s * 1000:.0f} ms latency: "
+            f"{one.seconds / two.seconds:.2f}x (target >= {TARGET_TWO_WORKER_SPEEDUP}x)"
+        )
+    print(
+        f"other processes kept {other.cores:.2f} of {os.cpu_count()} CPUs busy during the timed phases"
+    )

@@ -34,8 +34,11 @@ def load_dataset(http: httpx.Client, rows: list[bytes]) -> str:
     dataset_id: str = http.post("/v5/datasets", content=first).raise_for_status().json()["id"]
     for start in range(1, len(rows), BATCH):
         body = (
-            b'{"dataset_id":"' + dataset_id.encode() + b'","data":['
-            + b",".join(rows[start : start + BATCH]) + b"]}"
+            b'{"dataset_id":"'
+            + dataset_id.encode()
+            + b'","data":['
+            + b",".join(rows[start : start + BATCH])
+            + b"]}"
         )
         http.post("/v5/dataset-items/batch", content=body).raise_for_status()
     return dataset_id
@@ -47,7 +50,9 @@ def list_raw(http: httpx.Client, evaluation_id: str) -> int:
         params = {"evaluation_id": evaluation_id, "limit": PAGE}
         if cursor:
             params["starting_after"] = cursor
-        page = orjson.loads(http.get("/v5/evaluation-items", params=params).raise_for_status().content)
+        page = orjson.loads(
+            http.get("/v5/evaluation-items", params=params).raise_for_status().content
+        )
         count += len(page["items"])
         if not page["has_more"]:
             return count
@@ -64,7 +69,9 @@ def run(backend: Backend) -> None:
             dataset_id = load_dataset(http, rows)
             with other.measure(server.cpu_seconds):
                 started = time.perf_counter()
-                response = http.post("/v5/evaluations", json={"name": "bench", "dataset_id": dataset_id})
+                response = http.post(
+                    "/v5/evaluations", json={"name": "bench", "dataset_id": dataset_id}
+                )
                 create_s = time.perf_counter() - started
                 evaluation_id = response.raise_for_status().json()["id"]
 
@@ -72,9 +79,13 @@ def run(backend: Backend) -> None:
                 listed = list_raw(http, evaluation_id)
                 list_raw_s = time.perf_counter() - started
 
-            client = SGPClient(api_key=server.api_key, account_id=ACCOUNT, base_url=server.base_url, timeout=600)
+            client = SGPClient(
+                api_key=server.api_key, account_id=ACCOUNT, base_url=server.base_url, timeout=600
+            )
             started = time.perf_counter()
-            listed_by_client = sum(1 for _ in client.evaluation_items.list(evaluation_id=evaluation_id, limit=PAGE))
+            listed_by_client = sum(
+                1 for _ in client.evaluation_items.list(evaluation_id=evaluation_id, limit=PAGE)
+            )
             list_client_s = time.perf_counter() - started
     if listed != ITEMS or listed_by_client != ITEMS:
         raise RuntimeError(f"listed {listed} / {listed_by_client} items, expected {ITEMS}")
@@ -85,14 +96,31 @@ def run(backend: Backend) -> None:
         return ("yes" if ok else "NO") if targets else "n/a"
 
     print(f"{ITEMS:,} dataset items of ~1 KB; database: {backend.kind}")
-    print(table(
-        ("figure", "seconds", "target" + ("" if targets else " (SQLite only)"), "met"),
-        [
-            ("(a) create the evaluation from the dataset", f"{create_s:.2f}", f"<= {TARGET_CREATE_S:g}",
-             verdict(create_s <= TARGET_CREATE_S)),
-            (f"(b) list all items, raw HTTP, {PAGE} per page", f"{list_raw_s:.2f}", f"<= {TARGET_LIST_S:g}",
-             verdict(list_raw_s <= TARGET_LIST_S)),
-            (f"(b) list all items, official client, {PAGE} per page", f"{list_client_s:.2f}", "", ""),
-        ],
-    ))
-    print(f"other processes kept {other.cores:.2f} of {os.cpu_count()} CPUs busy during the timed phases")
+    print(
+        table(
+            ("figure", "seconds", "target" + ("" if targets else " (SQLite only)"), "met"),
+            [
+                (
+                    "(a) create the evaluation from the dataset",
+                    f"{create_s:.2f}",
+                    f"<= {TARGET_CREATE_S:g}",
+                    verdict(create_s <= TARGET_CREATE_S),
+                ),
+                (
+                    f"(b) list all items, raw HTTP, {PAGE} per page",
+                    f"{list_raw_s:.2f}",
+                    f"<= {TARGET_LIST_S:g}",
+                    verdict(list_raw_s <= TARGET_LIST_S),
+                ),
+                (
+                    f"(b) list all items, official client, {PAGE} per page",
+                    f"{list_client_s:.2f}",
+                    "",
+                    "",
+                ),
+            ],
+        )
+    )
+    print(
+        f"other processes kept {other.cores:.2f} of {os.cpu_count()} CPUs busy during the timed phases"
+    )

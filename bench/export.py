@@ -62,11 +62,40 @@ TASKS = [
     {
         "task_type": "metric",
         "alias": "bleu",
-        "configuration": {"type": "bleu", "candidate": "item.answer", "reference": "item.expected_output"},
+        "configuration": {
+            "type": "bleu",
+            "candidate": "item.answer",
+            "reference": "item.expected_output",
+        },
     },
 ]
 
-_WORDS = ["the", "model", "should", "answer", "with", "a", "short", "justification", "citing", "the", "context", "passage", "and", "avoid", "speculation", "when", "the", "evidence", "is", "weak", "or", "contradictory", "across", "sources"]
+_WORDS = [
+    "the",
+    "model",
+    "should",
+    "answer",
+    "with",
+    "a",
+    "short",
+    "justification",
+    "citing",
+    "the",
+    "context",
+    "passage",
+    "and",
+    "avoid",
+    "speculation",
+    "when",
+    "the",
+    "evidence",
+    "is",
+    "weak",
+    "or",
+    "contradictory",
+    "across",
+    "sources",
+]
 
 
 def _text(seed: int, words: int) -> str:
@@ -97,25 +126,94 @@ def create_evaluation(http: httpx.Client) -> tuple[str, str]:
 def _cells(item_id: str, evaluation_id: str, i: int, now: datetime) -> list[tuple[Any, ...]]:
     if i % 50 == 7:  # 2 %: the model call failed, and the metric that reads it
         return [
-            (item_id, "answer", evaluation_id, "errored", None, "RateLimitError",
-             "429 Too Many Requests after 5 attempts", None, 61234.5, None, None, 5, now, now),
-            (item_id, "bleu", evaluation_id, "errored", None, "UpstreamTaskError",
-             "task 'answer' failed on this item", None, None, None, None, 1, now, now),
+            (
+                item_id,
+                "answer",
+                evaluation_id,
+                "errored",
+                None,
+                "RateLimitError",
+                "429 Too Many Requests after 5 attempts",
+                None,
+                61234.5,
+                None,
+                None,
+                5,
+                now,
+                now,
+            ),
+            (
+                item_id,
+                "bleu",
+                evaluation_id,
+                "errored",
+                None,
+                "UpstreamTaskError",
+                "task 'answer' failed on this item",
+                None,
+                None,
+                None,
+                None,
+                1,
+                now,
+                now,
+            ),
         ]
     answer = f"Answer {i}: {_text(i % 83, 24)}"
-    details = {"usage": {"prompt_tokens": 31, "completion_tokens": 40, "total_tokens": 71},
-               "finish_reason": "stop"}
+    details = {
+        "usage": {"prompt_tokens": 31, "completion_tokens": 40, "total_tokens": 71},
+        "finish_reason": "stop",
+    }
     return [
-        (item_id, "answer", evaluation_id, "completed", answer, None, None, details,
-         812.0 + i % 400, 31, 40, 1, now, now),
-        (item_id, "bleu", evaluation_id, "completed", (i % 1000) / 1000, None, None,
-         {"library": "nltk 3.10"}, 0.4, None, None, 1, now, now),
+        (
+            item_id,
+            "answer",
+            evaluation_id,
+            "completed",
+            answer,
+            None,
+            None,
+            details,
+            812.0 + i % 400,
+            31,
+            40,
+            1,
+            now,
+            now,
+        ),
+        (
+            item_id,
+            "bleu",
+            evaluation_id,
+            "completed",
+            (i % 1000) / 1000,
+            None,
+            None,
+            {"library": "nltk 3.10"},
+            0.4,
+            None,
+            None,
+            1,
+            now,
+            now,
+        ),
     ]
 
 
 CELL_COLUMNS = (
-    "item_id", "alias", "evaluation_id", "status", "value", "error_type", "error_message",
-    "details", "latency_ms", "prompt_tokens", "completion_tokens", "attempts", "started_at",
+    "item_id",
+    "alias",
+    "evaluation_id",
+    "status",
+    "value",
+    "error_type",
+    "error_message",
+    "details",
+    "latency_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "attempts",
+    "started_at",
     "finished_at",
 )
 ITEM_COLUMNS = ("id", "account_id", "evaluation_id", "data", "files", "created_at")
@@ -137,7 +235,9 @@ def fill(database_url: str, account: str, evaluation_id: str, first_item: str) -
             bulk_insert(session, TaskResult.__table__, CELL_COLUMNS, cells)  # type: ignore[arg-type]
     with sessions.write() as session, session.begin():
         session.execute(
-            update(Evaluation).where(Evaluation.id == evaluation_id).values(tasks=TASKS, item_count=ITEMS)
+            update(Evaluation)
+            .where(Evaluation.id == evaluation_id)
+            .values(tasks=TASKS, item_count=ITEMS)
         )
     sessions.engine.dispose()
     return time.perf_counter() - started
@@ -168,16 +268,27 @@ def download(server: Server, evaluation_id: str, file_format: str) -> Download:
     rss_before = _status_kb(server.pid, "VmRSS")
     cpu = server.cpu_seconds()
     rows = size = 0
-    with httpx.Client(base_url=server.base_url, headers=server.headers, timeout=httpx.Timeout(60, read=None)) as http:
+    with httpx.Client(
+        base_url=server.base_url, headers=server.headers, timeout=httpx.Timeout(60, read=None)
+    ) as http:
         started = time.perf_counter()
-        with http.stream("GET", f"/v5/evaluations/{evaluation_id}/export", params={"format": file_format}) as response:
+        with http.stream(
+            "GET", f"/v5/evaluations/{evaluation_id}/export", params={"format": file_format}
+        ) as response:
             response.raise_for_status()
             for chunk in response.iter_raw(1 << 20):
                 size += len(chunk)
                 rows += chunk.count(b"\n")
         seconds = time.perf_counter() - started
     peak = _status_kb(server.pid, "VmHWM")
-    return Download(rows, size, seconds, server.cpu_seconds() - cpu, rss_before / 1024, (peak - rss_before) / 1024)
+    return Download(
+        rows,
+        size,
+        seconds,
+        server.cpu_seconds() - cpu,
+        rss_before / 1024,
+        (peak - rss_before) / 1024,
+    )
 
 
 def raw_limit(database_url: str, kind: str, evaluation_id: str) -> tuple[int, float]:
@@ -208,7 +319,9 @@ def raw_limit(database_url: str, kind: str, evaluation_id: str) -> tuple[int, fl
         lines = []
         for item_id, data, dataset_item_id in items:
             merged = {**orjson.loads(data), **cells[item_id]}
-            lines.append(orjson.dumps({"id": item_id, "dataset_item_id": dataset_item_id, "data": merged}))
+            lines.append(
+                orjson.dumps({"id": item_id, "dataset_item_id": dataset_item_id, "data": merged})
+            )
         b"\n".join(lines)
         rows += len(items)
         after = items[-1][0]
@@ -247,7 +360,10 @@ def run(backend: Backend) -> None:
         with httpx.Client(base_url=server.base_url, headers=server.headers, timeout=120) as http:
             evaluation_id, first_item = create_evaluation(http)
         fill_s = fill(database, server.headers["x-selected-account-id"], evaluation_id, first_item)
-        print(f"set-up: {ITEMS:,} items and {2 * ITEMS:,} cells inserted in {fill_s:.1f} s", flush=True)
+        print(
+            f"set-up: {ITEMS:,} items and {2 * ITEMS:,} cells inserted in {fill_s:.1f} s",
+            flush=True,
+        )
         rss_start = _status_kb(server.pid, "VmRSS") / 1024
         # Warm-up, not measured: every format once on a small evaluation (code paths, and
         # pyarrow's one-time import), then the big one as JSONL (the OS page cache).
@@ -256,8 +372,11 @@ def run(backend: Backend) -> None:
         for file_format in ("jsonl", "csv", "parquet"):
             download(server, small, file_format)
         download(server, evaluation_id, "jsonl")
-        print(f"server RSS {rss_start:.0f} MB at start, "
-              f"{_status_kb(server.pid, 'VmRSS') / 1024:.0f} MB after the warm-up", flush=True)
+        print(
+            f"server RSS {rss_start:.0f} MB at start, "
+            f"{_status_kb(server.pid, 'VmRSS') / 1024:.0f} MB after the warm-up",
+            flush=True,
+        )
 
         results: dict[str, Download] = {}
         samples: dict[str, float] = {}
@@ -280,34 +399,52 @@ def run(backend: Backend) -> None:
     def verdict(ok: bool) -> str:
         return ("yes" if ok else "NO") if targets else "n/a"
 
-    print(f"{ITEMS:,} evaluation items x 2 tasks; database: {backend.kind}; "
-          f"JSONL {jsonl.size / ITEMS:.0f} B per row ({jsonl.size / 1e6:,.0f} MB)")
-    print(table(
-        ("figure", "value", "target" + ("" if targets else " (SQLite only)"), "met"),
-        [
-            ("(a) JSONL download, rows/s", f"{rate:,.0f}", f">= {TARGET_ROWS_PER_S:,}",
-             verdict(rate >= TARGET_ROWS_PER_S)),
-            ("(a) JSONL download, seconds", f"{jsonl.seconds:.1f}", "", ""),
-            ("(a) server CPU per 1,000 rows, ms", f"{jsonl.server_cpu_s / ITEMS * 1e6:.1f}", "", ""),
-            ("(a) server peak RSS growth (VmHWM), MB", f"{jsonl.peak_growth_mb:.1f}",
-             f"<= {TARGET_RSS_GROWTH_MB:g}", verdict(jsonl.peak_growth_mb <= TARGET_RSS_GROWTH_MB)),
-            ("(a) same, sampled every 50 ms, MB", f"{samples['jsonl']:.1f}", "", ""),
-            ("(a) server RSS before the download, MB", f"{jsonl.rss_before_mb:.0f}", "", ""),
-            ("(b) bare driver + orjson in one process, rows/s", f"{raw_rate:,.0f}", "", ""),
-            ("(b) download / bare", f"{rate / raw_rate:.0%}", "", ""),
-            *[
+    print(
+        f"{ITEMS:,} evaluation items x 2 tasks; database: {backend.kind}; "
+        f"JSONL {jsonl.size / ITEMS:.0f} B per row ({jsonl.size / 1e6:,.0f} MB)"
+    )
+    print(
+        table(
+            ("figure", "value", "target" + ("" if targets else " (SQLite only)"), "met"),
+            [
                 (
-                    f"(c) {name.upper()} download: rows/s, s, peak RSS growth MB",
+                    "(a) JSONL download, rows/s",
+                    f"{rate:,.0f}",
+                    f">= {TARGET_ROWS_PER_S:,}",
+                    verdict(rate >= TARGET_ROWS_PER_S),
+                ),
+                ("(a) JSONL download, seconds", f"{jsonl.seconds:.1f}", "", ""),
+                (
+                    "(a) server CPU per 1,000 rows, ms",
+                    f"{jsonl.server_cpu_s / ITEMS * 1e6:.1f}",
+                    "",
+                    "",
+                ),
+                (
+                    "(a) server peak RSS growth (VmHWM), MB",
+                    f"{jsonl.peak_growth_mb:.1f}",
+                    f"<= {TARGET_RSS_GROWTH_MB:g}",
+                    verdict(jsonl.peak_growth_mb <= TARGET_RSS_GROWTH_MB),
+                ),
+                ("(a) same, sampled every 50 ms, MB", f"{samples['jsonl']:.1f}", "", ""),
+                ("(a) server RSS before the download, MB", f"{jsonl.rss_before_mb:.0f}", "", ""),
+                ("(b) bare driver + orjson in one process, rows/s", f"{raw_rate:,.0f}", "", ""),
+                ("(b) download / bare", f"{rate / raw_rate:.0%}", "", ""),
+                *[
                     (
-                        f"{ITEMS / results[name].seconds:,.0f}, {results[name].seconds:.1f}, "
-                        f"{results[name].peak_growth_mb:.1f}"
-                    ),
-                    "",
-                    "",
-                )
-                for name in ("csv", "parquet")
+                        f"(c) {name.upper()} download: rows/s, s, peak RSS growth MB",
+                        (
+                            f"{ITEMS / results[name].seconds:,.0f}, {results[name].seconds:.1f}, "
+                            f"{results[name].peak_growth_mb:.1f}"
+                        ),
+                        "",
+                        "",
+                    )
+                    for name in ("csv", "parquet")
+                ],
             ],
-        ],
-    ))
-    print(f"other processes kept {other.cores:.2f} of {os.cpu_count()} CPUs busy during the timed phases")
-
+        )
+    )
+    print(
+        f"other processes kept {other.cores:.2f} of {os.cpu_count()} CPUs busy during the timed phases"
+    )

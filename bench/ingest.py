@@ -44,10 +44,7 @@ TARGET_PAGE_P50_MS = 5.0
 
 def make_rows(count: int) -> list[bytes]:
     """`count` distinct, deterministic JSON objects of about 1 KB, the shape of an eval row."""
-    words = (
-        "the model should answer with a short justification citing the context passage and "
-        "avoid speculation when the evidence is weak or contradictory across sources"
-    ).split()
+    words = ["the", "model", "should", "answer", "with", "a", "short", "justification", "citing", "the", "context", "passage", "and", "avoid", "speculation", "when", "the", "evidence", "is", "weak", "or", "contradictory", "across", "sources"]
     inputs = [" ".join(words[(i * 7 + j) % len(words)] for j in range(80)) for i in range(97)]
     outputs = [" ".join(words[(i * 5 + j) % len(words)] for j in range(45)) for i in range(89)]
     rows = []
@@ -113,8 +110,17 @@ def _raw_rows(rows: list[bytes], dataset_id: str, sqlite: bool) -> list[tuple[An
         canonical = orjson.dumps(orjson.loads(row), option=orjson.OPT_SORT_KEYS)
         out.append(
             (
-                new_id(), ACCOUNT, dataset_id, row.decode(), hashlib.sha256(canonical).hexdigest(),
-                2, None, stamp, stamp, "raw", None,
+                new_id(),
+                ACCOUNT,
+                dataset_id,
+                row.decode(),
+                hashlib.sha256(canonical).hexdigest(),
+                2,
+                None,
+                stamp,
+                stamp,
+                "raw",
+                None,
             )
         )
     return out
@@ -237,26 +243,48 @@ def run(backend: Backend) -> None:
 
     page_target = f"p50 <= {TARGET_PAGE_P50_MS:g}"
     figures = [
-        ("(a) API ingest, items/s", f"{api_rate:,.0f}", f">= {TARGET_ITEMS_PER_S:,}",
-         verdict(api_rate >= TARGET_ITEMS_PER_S)),
+        (
+            "(a) API ingest, items/s",
+            f"{api_rate:,.0f}",
+            f">= {TARGET_ITEMS_PER_S:,}",
+            verdict(api_rate >= TARGET_ITEMS_PER_S),
+        ),
         ("(a) request of 1,000 items: p50 / p99 ms", p50_p99(ingest.batch_ms, 1), "", ""),
         ("(a) server CPU per 1,000 items, ms", f"{ingest_cpu * 1000 / len(bodies):.1f}", "", ""),
         ("(a) client CPU per 1,000 items, ms", f"{client_cpu * 1000 / len(bodies):.1f}", "", ""),
         ("(b) raw executemany, items/s", f"{raw_rate:,.0f}", "", ""),
-        ("(b) API / raw", f"{api_rate / raw_rate:.0%}", f">= {TARGET_RAW_SHARE:.0%}",
-         verdict(api_rate / raw_rate >= TARGET_RAW_SHARE)),
-        ("(c) page near the start: p50 / p99 ms", p50_p99(start.ms, 2), page_target,
-         verdict(percentile(start.ms, 50) <= TARGET_PAGE_P50_MS)),
-        ("(c) page near the end: p50 / p99 ms", p50_p99(end.ms, 2), page_target,
-         verdict(percentile(end.ms, 50) <= TARGET_PAGE_P50_MS)),
-        ("(c) server CPU per page, ms", f"{page_cpu * 1000 / (len(start.ms) + len(end.ms)):.2f}",
-         "", ""),
+        (
+            "(b) API / raw",
+            f"{api_rate / raw_rate:.0%}",
+            f">= {TARGET_RAW_SHARE:.0%}",
+            verdict(api_rate / raw_rate >= TARGET_RAW_SHARE),
+        ),
+        (
+            "(c) page near the start: p50 / p99 ms",
+            p50_p99(start.ms, 2),
+            page_target,
+            verdict(percentile(start.ms, 50) <= TARGET_PAGE_P50_MS),
+        ),
+        (
+            "(c) page near the end: p50 / p99 ms",
+            p50_p99(end.ms, 2),
+            page_target,
+            verdict(percentile(end.ms, 50) <= TARGET_PAGE_P50_MS),
+        ),
+        (
+            "(c) server CPU per page, ms",
+            f"{page_cpu * 1000 / (len(start.ms) + len(end.ms)):.2f}",
+            "",
+            "",
+        ),
     ]
     print(
         f"{ITEMS:,} items of {mean_bytes:,.0f} B mean JSON, {BATCH:,} per request, one sequential "
         f"httpx client (keep-alive); {PAGES} pages of {PAGE} at each end; database: {backend.kind}"
     )
-    print(table(("figure", "value", "target" + ("" if targets else " (SQLite only)"), "met"), figures))
+    print(
+        table(("figure", "value", "target" + ("" if targets else " (SQLite only)"), "met"), figures)
+    )
     # Shared machines skew every figure above; say how much else ran during the timed phases.
     note = " (PostgreSQL's own processes among them)" if backend.kind == "postgresql" else ""
     print(

@@ -45,11 +45,7 @@ TARGETED = ("bleu", "rouge1", "rouge2", "rougeL", "f1")
 E2E_ITEMS = 5_000
 E2E_METRICS = ("bleu", "rouge1", "rougeL", "f1")
 
-_WORDS = (
-    "the model answer should cite the context passage and avoid speculation when evidence is "
-    "weak or contradictory across sources while keeping a short justification for each claim "
-    "about results metrics errors users data tables reports latency costs quality"
-).split()
+_WORDS = ["the", "model", "answer", "should", "cite", "the", "context", "passage", "and", "avoid", "speculation", "when", "evidence", "is", "weak", "or", "contradictory", "across", "sources", "while", "keeping", "a", "short", "justification", "for", "each", "claim", "about", "results", "metrics", "errors", "users", "data", "tables", "reports", "latency", "costs", "quality"]
 
 
 def texts(count: int, words: int, seed: int) -> list[str]:

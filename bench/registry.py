@@ -34,7 +34,8 @@ def discover(names: Sequence[str] = ()) -> dict[str, Benchmark]:
     import bench
 
     modules = sorted(
-        m.name for m in pkgutil.iter_modules(bench.__path__)
+        m.name
+        for m in pkgutil.iter_modules(bench.__path__)
         if m.name not in _PLUMBING and not m.name.startswith("_")
     )
     wanted = list(names) if names and all(name in modules for name in names) else modules

@@ -58,8 +58,16 @@ class Server:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 # No access log: a line per request is not what these figures are about.
-                [sys.executable, "-m", "yardstick.cli", "serve", "--port", str(self.port),
-                 "--no-access-log", *self.extra_args],
+                [
+                    sys.executable,
+                    "-m",
+                    "yardstick.cli",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--no-access-log",
+                    *self.extra_args,
+                ],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -91,8 +99,19 @@ class Server:
         # BENCH_PY_SPY_ARGS replaces that, e.g. "--native" (which cannot be nonblocking).
         extra = os.environ.get("BENCH_PY_SPY_ARGS", "--nonblocking").split()
         self.profiler = subprocess.Popen(
-            [str(py_spy), "record", *extra, "--format", "raw", "--rate", "200",
-             "-o", str(out), "--pid", str(self.pid)],
+            [
+                str(py_spy),
+                "record",
+                *extra,
+                "--format",
+                "raw",
+                "--rate",
+                "200",
+                "-o",
+                str(out),
+                "--pid",
+                str(self.pid),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

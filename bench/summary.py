@@ -67,23 +67,115 @@ def item_id(i: int) -> str:
     return f"bench-item-{i:010d}"
 
 
-def batches(items: int, start: int = 0) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+def batches(
+    items: int, start: int = 0
+) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
     """(items, cells) rows, BATCH items at a time; the same pseudo-random figures every run."""
     rnd = random.Random(7)
     for first in range(start, start + items, BATCH):
         item_rows, cell_rows = [], []
         for i in range(first, min(first + BATCH, start + items)):
             iid = item_id(i)
-            item_rows.append((iid, ACCOUNT, EVALUATION_ID, orjson.dumps({"input": f"question {i}", "expected": "x"}).decode(), NOW))
+            item_rows.append(
+                (
+                    iid,
+                    ACCOUNT,
+                    EVALUATION_ID,
+                    orjson.dumps({"input": f"question {i}", "expected": "x"}).decode(),
+                    NOW,
+                )
+            )
             if rnd.random() < 0.01:
-                cell_rows.append((iid, "answer", EVALUATION_ID, "errored", None, "RateLimitError", "429 from the vendor", None, rnd.expovariate(1 / 900), None, None, None, 3))
-                cell_rows.append((iid, "score", EVALUATION_ID, "errored", None, "ItemLocatorError", "item.answer is null", None, 0.1, None, None, None, 1))
+                cell_rows.append(
+                    (
+                        iid,
+                        "answer",
+                        EVALUATION_ID,
+                        "errored",
+                        None,
+                        "RateLimitError",
+                        "429 from the vendor",
+                        None,
+                        rnd.expovariate(1 / 900),
+                        None,
+                        None,
+                        None,
+                        3,
+                    )
+                )
+                cell_rows.append(
+                    (
+                        iid,
+                        "score",
+                        EVALUATION_ID,
+                        "errored",
+                        None,
+                        "ItemLocatorError",
+                        "item.answer is null",
+                        None,
+                        0.1,
+                        None,
+                        None,
+                        None,
+                        1,
+                    )
+                )
             else:
-                answer = orjson.dumps(f"echo: the answer to question {i} is {rnd.random():.6f}").decode()
-                cell_rows.append((iid, "answer", EVALUATION_ID, "completed", answer, None, None, DETAILS, rnd.expovariate(1 / 800), rnd.randint(10, 50), rnd.randint(5, 200), rnd.random() / 1000, 1))
-                cell_rows.append((iid, "score", EVALUATION_ID, "completed", orjson.dumps(rnd.random()).decode(), None, None, None, rnd.random(), None, None, None, 1))
+                answer = orjson.dumps(
+                    f"echo: the answer to question {i} is {rnd.random():.6f}"
+                ).decode()
+                cell_rows.append(
+                    (
+                        iid,
+                        "answer",
+                        EVALUATION_ID,
+                        "completed",
+                        answer,
+                        None,
+                        None,
+                        DETAILS,
+                        rnd.expovariate(1 / 800),
+                        rnd.randint(10, 50),
+                        rnd.randint(5, 200),
+                        rnd.random() / 1000,
+                        1,
+                    )
+                )
+                cell_rows.append(
+                    (
+                        iid,
+                        "score",
+                        EVALUATION_ID,
+                        "completed",
+                        orjson.dumps(rnd.random()).decode(),
+                        None,
+                        None,
+                        None,
+                        rnd.random(),
+                        None,
+                        None,
+                        None,
+                        1,
+                    )
+                )
             verdict = orjson.dumps(rnd.choice(("good", "bad", "unsure"))).decode()
-            cell_rows.append((iid, "verdict", EVALUATION_ID, "completed", verdict, None, None, DETAILS, rnd.expovariate(1 / 500), 40, 1, rnd.random() / 10000, 1))
+            cell_rows.append(
+                (
+                    iid,
+                    "verdict",
+                    EVALUATION_ID,
+                    "completed",
+                    verdict,
+                    None,
+                    None,
+                    DETAILS,
+                    rnd.expovariate(1 / 500),
+                    40,
+                    1,
+                    rnd.random() / 10000,
+                    1,
+                )
+            )
         yield item_rows, cell_rows
 
 
@@ -185,48 +277,88 @@ def run(backend: Backend) -> None:
             started = time.perf_counter()
             load(db)
             load_s = time.perf_counter() - started
-            cells = db.scalar("SELECT count(*) FROM task_results WHERE evaluation_id = ?", EVALUATION_ID)
-            with httpx.Client(base_url=server.base_url, headers=server.headers, timeout=600) as http:
+            cells = db.scalar(
+                "SELECT count(*) FROM task_results WHERE evaluation_id = ?", EVALUATION_ID
+            )
+            with httpx.Client(
+                base_url=server.base_url, headers=server.headers, timeout=600
+            ) as http:
                 url = f"/v5/evaluations/{EVALUATION_ID}/summary"
                 body = http.get(url).raise_for_status().json()  # once untimed: warm caches
                 with other.measure(server.cpu_seconds):
                     summary_s = timed(lambda: http.get(url).raise_for_status())
                     count_s = timed(
-                        lambda: db.scalar("SELECT count(*) FROM task_results WHERE evaluation_id = ?", EVALUATION_ID)
+                        lambda: db.scalar(
+                            "SELECT count(*) FROM task_results WHERE evaluation_id = ?",
+                            EVALUATION_ID,
+                        )
                     )
                     if backend.kind == "sqlite":
-                        full = "SELECT count(*) FROM task_results NOT INDEXED WHERE evaluation_id = ?"
+                        full = (
+                            "SELECT count(*) FROM task_results NOT INDEXED WHERE evaluation_id = ?"
+                        )
                         scan_s = timed(lambda: db.scalar(full, EVALUATION_ID))
                     else:
                         db.conn.execute("SET enable_indexscan = off")
                         db.conn.execute("SET enable_indexonlyscan = off")
                         db.conn.execute("SET enable_bitmapscan = off")
                         scan_s = timed(
-                            lambda: db.scalar("SELECT count(*) FROM task_results WHERE evaluation_id = ?", EVALUATION_ID)
+                            lambda: db.scalar(
+                                "SELECT count(*) FROM task_results WHERE evaluation_id = ?",
+                                EVALUATION_ID,
+                            )
                         )
         finally:
             db.close()
     answer = body["aliases"]["answer"]
-    assert body["items"] == ITEMS and answer["cells"]["completed"] + answer["cells"]["errored"] == ITEMS
+    assert (
+        body["items"] == ITEMS
+        and answer["cells"]["completed"] + answer["cells"]["errored"] == ITEMS
+    )
     targets = backend.kind == "sqlite"
     median = statistics.median(summary_s)
     print(
         f"{ITEMS:,} items, {cells:,} cells (3 aliases: text, number, label); database: {backend.kind}; "
         f"set-up (direct inserts) {load_s:.0f} s"
     )
-    print(table(
-        ("figure", f"median of {RUNS}, s", "all runs, s", "target" + ("" if targets else " (SQLite only)"), "met"),
-        [
-            ("(a) GET /v5/evaluations/{id}/summary", f"{median:.2f}", " ".join(f"{s:.2f}" for s in summary_s),
-             f"<= {TARGET_S:g}", ("yes" if median <= TARGET_S else "NO") if targets else "n/a"),
-            ("(b) reference: SELECT count(*) of the cells (index only)", f"{statistics.median(count_s):.2f}",
-             " ".join(f"{s:.2f}" for s in count_s), "", ""),
-            ("(b) reference: count reading every cell row", f"{statistics.median(scan_s):.2f}",
-             " ".join(f"{s:.2f}" for s in scan_s), "", ""),
-        ],
-    ))
+    print(
+        table(
+            (
+                "figure",
+                f"median of {RUNS}, s",
+                "all runs, s",
+                "target" + ("" if targets else " (SQLite only)"),
+                "met",
+            ),
+            [
+                (
+                    "(a) GET /v5/evaluations/{id}/summary",
+                    f"{median:.2f}",
+                    " ".join(f"{s:.2f}" for s in summary_s),
+                    f"<= {TARGET_S:g}",
+                    ("yes" if median <= TARGET_S else "NO") if targets else "n/a",
+                ),
+                (
+                    "(b) reference: SELECT count(*) of the cells (index only)",
+                    f"{statistics.median(count_s):.2f}",
+                    " ".join(f"{s:.2f}" for s in count_s),
+                    "",
+                    "",
+                ),
+                (
+                    "(b) reference: count reading every cell row",
+                    f"{statistics.median(scan_s):.2f}",
+                    " ".join(f"{s:.2f}" for s in scan_s),
+                    "",
+                    "",
+                ),
+            ],
+        )
+    )
     print(f"summary / index-only count: {median / statistics.median(count_s):.1f}x")
-    print(f"other processes kept {other.cores:.2f} of {os.cpu_count()} CPUs busy during the timed phases")
+    print(
+        f"other processes kept {other.cores:.2f} of {os.cpu_count()} CPUs busy during the timed phases"
+    )
     print(flush=True)
 
     indexed_rate = write_rate(backend, with_indexes=True)

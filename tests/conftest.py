@@ -26,12 +26,16 @@ def require_backend(backend: str) -> None:
     """Skip PostgreSQL tests where no server is given, unless CI says one must be there."""
     if backend == "postgresql" and postgres_admin_url() is None:
         if os.environ.get("YARDSTICK_TEST_REQUIRE_POSTGRES") == "1":
-            pytest.fail("YARDSTICK_TEST_REQUIRE_POSTGRES=1 but YARDSTICK_TEST_POSTGRES_URL is unset")
+            pytest.fail(
+                "YARDSTICK_TEST_REQUIRE_POSTGRES=1 but YARDSTICK_TEST_POSTGRES_URL is unset"
+            )
         pytest.skip("PostgreSQL tests need YARDSTICK_TEST_POSTGRES_URL")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     backend: str = request.param
     require_backend(backend)
     tmp: Path = tmp_path_factory.mktemp(backend)

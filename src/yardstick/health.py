@@ -15,5 +15,7 @@ def health(request: Request) -> JSONBody:
     except Exception as exc:  # any database failure means "not ready", never a crash
         return JSONBody({"status": "unavailable", "detail": str(exc)[:200]}, status_code=503)
     if revision != request.app.state.schema_head:
-        return JSONBody({"status": "unavailable", "detail": "database not migrated"}, status_code=503)
+        return JSONBody(
+            {"status": "unavailable", "detail": "database not migrated"}, status_code=503
+        )
     return JSONBody({"status": "ok"})

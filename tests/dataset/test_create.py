@@ -59,7 +59,11 @@ def test_wire_format_has_every_field_and_utc_timestamps(
         "created_by",
         "archived_at",
     }
-    assert body["created_by"] == {"id": body["created_by_user_id"], "type": "user", "object": "identity"}
+    assert body["created_by"] == {
+        "id": body["created_by_user_id"],
+        "type": "user",
+        "object": "identity",
+    }
     assert body["created_at"].endswith("Z")
 
 

@@ -54,7 +54,9 @@ def rows_of(server: Server, evaluation_id: str, **params: Any) -> tuple[list[int
         ({"error_type": "ItemLocatorError", "completion_status": "passed"}, []),
     ],
 )
-def test_filters(engine_server: Server, finished: str, params: dict[str, Any], rows: list[int]) -> None:
+def test_filters(
+    engine_server: Server, finished: str, params: dict[str, Any], rows: list[int]
+) -> None:
     assert rows_of(engine_server, finished, **params) == (rows, len(rows))
 
 

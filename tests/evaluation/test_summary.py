@@ -59,7 +59,11 @@ def tasks(question_id: str) -> list[dict[str, Any]]:
         {
             "task_type": "metric",
             "alias": "score",
-            "configuration": {"type": "f1", "candidate": "item.answer", "reference": "item.expected"},
+            "configuration": {
+                "type": "f1",
+                "candidate": "item.answer",
+                "reference": "item.expected",
+            },
         },
         {
             "task_type": "auto_evaluation.guided_decoding",
@@ -112,13 +116,31 @@ def test_summary_figures(engine_server: Server, finished: str) -> None:
     answer, score, verdict, review = (body["aliases"][a] for a in body["aliases"])
 
     # Cells: the fifth row has no input, so its answer fails and the metric reading it too.
-    assert answer["cells"] == {"completed": 4, "errored": 1, "pending": 0, "skipped": 0, "prefilled": 0}
+    assert answer["cells"] == {
+        "completed": 4,
+        "errored": 1,
+        "pending": 0,
+        "skipped": 0,
+        "prefilled": 0,
+    }
     assert answer["errors"] == {"ItemLocatorError": 1}
-    assert score["cells"] == {"completed": 4, "errored": 1, "pending": 0, "skipped": 0, "prefilled": 0}
+    assert score["cells"] == {
+        "completed": 4,
+        "errored": 1,
+        "pending": 0,
+        "skipped": 0,
+        "prefilled": 0,
+    }
     assert sum(score["errors"].values()) == 1
     assert verdict["cells"]["completed"] == 4 and verdict["cells"]["errored"] == 1
     # Two rows carry a label: prefilled; the other three wait for a human: pending.
-    assert review["cells"] == {"completed": 0, "errored": 0, "pending": 3, "skipped": 0, "prefilled": 2}
+    assert review["cells"] == {
+        "completed": 0,
+        "errored": 0,
+        "pending": 3,
+        "skipped": 0,
+        "prefilled": 2,
+    }
     assert review["task_type"] == "contributor_evaluation.question"
 
     # Numbers: f1 of the four answers.
@@ -176,7 +198,9 @@ def test_summary_of_an_evaluation_without_results(engine_server: Server) -> None
     }
 
 
-def test_unknown_foreign_and_archived_evaluations_are_404(engine_server: Server, finished: str) -> None:
+def test_unknown_foreign_and_archived_evaluations_are_404(
+    engine_server: Server, finished: str
+) -> None:
     with http_for(engine_server) as http:
         assert http.get("/v5/evaluations/nope/summary").status_code == 404
     with http_for(engine_server, ACCOUNT_B) as other:
@@ -186,13 +210,17 @@ def test_unknown_foreign_and_archived_evaluations_are_404(engine_server: Server,
     with http_for(engine_server) as http:
         assert http.delete(f"/v5/evaluations/{finished}").status_code == 200
         assert http.get(f"/v5/evaluations/{finished}/summary").status_code == 404
-        archived = http.get(f"/v5/evaluations/{finished}/summary", params={"include_archived": True})
+        archived = http.get(
+            f"/v5/evaluations/{finished}/summary", params={"include_archived": True}
+        )
         assert archived.status_code == 200 and archived.json()["items"] == 5
 
 
 def test_bad_query_is_422(engine_server: Server, finished: str) -> None:
     with http_for(engine_server) as http:
-        response = http.get(f"/v5/evaluations/{finished}/summary", params={"include_archived": "maybe"})
+        response = http.get(
+            f"/v5/evaluations/{finished}/summary", params={"include_archived": "maybe"}
+        )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "include_archived"]
 

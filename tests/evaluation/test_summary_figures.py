@@ -37,14 +37,31 @@ def evaluation_with_cells(
     evaluation_id: str = api.post(
         "/v5/evaluations", json={"name": "figures", "data": [{"i": i} for i in range(items)]}
     ).json()["id"]
-    page = api.get("/v5/evaluation-items", params={"evaluation_id": evaluation_id, "limit": items}).json()
+    page = api.get(
+        "/v5/evaluation-items", params={"evaluation_id": evaluation_id, "limit": items}
+    ).json()
     item_ids = [item["id"] for item in page["items"]]
     # Every row with every column: an executemany takes its columns from the first row.
     empty = dict.fromkeys(
-        ("value", "error_type", "error_message", "latency_ms", "prompt_tokens", "completion_tokens", "cost_usd")
+        (
+            "value",
+            "error_type",
+            "error_message",
+            "latency_ms",
+            "prompt_tokens",
+            "completion_tokens",
+            "cost_usd",
+        )
     )
     rows = [
-        {"item_id": item_ids[i], "alias": alias, "evaluation_id": evaluation_id, "attempts": 1, **empty, **cell}
+        {
+            "item_id": item_ids[i],
+            "alias": alias,
+            "evaluation_id": evaluation_id,
+            "attempts": 1,
+            **empty,
+            **cell,
+        }
         for alias, column in cells.items()
         for i, cell in enumerate(column)
     ]
@@ -68,7 +85,14 @@ def test_numbers_match_numpy(api: httpx.Client, database: Engine, n: int) -> Non
     ]
     latencies = [rnd.expovariate(1 / 300) for _ in range(n)]
     cells = [
-        {"status": "completed", "value": v, "latency_ms": ms, "prompt_tokens": 2, "completion_tokens": 3, "cost_usd": 0.5}
+        {
+            "status": "completed",
+            "value": v,
+            "latency_ms": ms,
+            "prompt_tokens": 2,
+            "completion_tokens": 3,
+            "cost_usd": 0.5,
+        }
         for v, ms in zip(values, latencies, strict=True)
     ]
     evaluation_id = evaluation_with_cells(api, database, n, {"x": cells})
@@ -86,18 +110,29 @@ def test_numbers_match_numpy(api: httpx.Client, database: Engine, n: int) -> Non
     else:
         std = statistics.stdev(values)
         assert numeric["std"] == pytest.approx(std, rel=1e-7)
-        low, high = scipy_stats.t.interval(0.95, n - 1, loc=statistics.fmean(values), scale=std / n**0.5)
+        low, high = scipy_stats.t.interval(
+            0.95, n - 1, loc=statistics.fmean(values), scale=std / n**0.5
+        )
         assert numeric["ci95"] == pytest.approx([low, high], rel=1e-7)
     latency = found["latency_ms"]
     assert latency["count"] == n
     for p in (50, 90, 99):
         assert latency[f"p{p}"] == pytest.approx(np.percentile(latencies, p), rel=1e-12)
     assert found["usage"] == {
-        "prompt_tokens": 2 * n, "completion_tokens": 3 * n, "total_tokens": 5 * n, "cost_usd": pytest.approx(0.5 * n)
+        "prompt_tokens": 2 * n,
+        "completion_tokens": 3 * n,
+        "total_tokens": 5 * n,
+        "cost_usd": pytest.approx(0.5 * n),
     }
     # No task declares `x`: its cells are summed up all the same, with no task type.
     assert found["task_type"] is None
-    assert found["cells"] == {"completed": n, "errored": 0, "pending": 0, "skipped": 0, "prefilled": 0}
+    assert found["cells"] == {
+        "completed": n,
+        "errored": 0,
+        "pending": 0,
+        "skipped": 0,
+        "prefilled": 0,
+    }
 
 
 def test_labels_top_fifty_ties_and_other(api: httpx.Client, database: Engine) -> None:
@@ -108,7 +143,10 @@ def test_labels_top_fifty_ties_and_other(api: httpx.Client, database: Engine) ->
     rnd.shuffle(labels)
     long_text = "x" * 200  # not a category: too long
     cells = [{"status": "completed", "value": v} for v in labels]
-    cells += [{"status": "completed", "value": long_text}, {"status": "completed", "value": {"a": 1}}]
+    cells += [
+        {"status": "completed", "value": long_text},
+        {"status": "completed", "value": {"a": 1}},
+    ]
     cells += [{"status": "errored", "value": None, "error_type": "Boom", "error_message": "!"}] * 2
     evaluation_id = evaluation_with_cells(api, database, len(cells) + 3, {"y": cells})
 
@@ -125,7 +163,11 @@ def test_labels_top_fifty_ties_and_other(api: httpx.Client, database: Engine) ->
     assert tally["other"]["share"] == pytest.approx(tally["other"]["count"] / total)
     assert found["numeric"] is None
     assert found["cells"] == {
-        "completed": total + 2, "errored": 2, "pending": 3, "skipped": 0, "prefilled": 0
+        "completed": total + 2,
+        "errored": 2,
+        "pending": 3,
+        "skipped": 0,
+        "prefilled": 0,
     }
     assert found["errors"] == {"Boom": 2}
     assert found["latency_ms"] is None
@@ -139,11 +181,15 @@ def orjson_text(value: Any) -> str:
 
 
 def test_other_accounts_summary_is_404(server: Server, api: httpx.Client, database: Engine) -> None:
-    evaluation_id = evaluation_with_cells(api, database, 1, {"z": [{"status": "completed", "value": 1}]})
+    evaluation_id = evaluation_with_cells(
+        api, database, 1, {"z": [{"status": "completed", "value": 1}]}
+    )
     assert ACCOUNT_A in server.keys
     for account, key in server.keys.items():
         if account == ACCOUNT_A:
             continue
         headers = {"x-api-key": key, "x-selected-account-id": account}
-        response = httpx.get(f"{server.base_url}/v5/evaluations/{evaluation_id}/summary", headers=headers)
+        response = httpx.get(
+            f"{server.base_url}/v5/evaluations/{evaluation_id}/summary", headers=headers
+        )
         assert response.status_code == 404

@@ -33,7 +33,9 @@ def engine_server(
 ) -> Iterator[Server]:
     backend: str = request.param
     require_backend(backend)
-    yield from run_server(backend, tmp_path_factory.mktemp(f"engine-{backend}"), **engine_env(fake_model_server))
+    yield from run_server(
+        backend, tmp_path_factory.mktemp(f"engine-{backend}"), **engine_env(fake_model_server)
+    )
 
 
 @pytest.fixture
@@ -50,5 +52,7 @@ def crash_server(
     workers beat every 0.5 s and count as dead after 3 s."""
     backend, serve_args = request.param
     require_backend(backend)
-    env = engine_env(fake_models, YARDSTICK_HEARTBEAT_SECONDS="0.5", YARDSTICK_WORKER_DEAD_AFTER_SECONDS="3")
+    env = engine_env(
+        fake_models, YARDSTICK_HEARTBEAT_SECONDS="0.5", YARDSTICK_WORKER_DEAD_AFTER_SECONDS="3"
+    )
     yield from run_server(backend, tmp_path, serve_args=serve_args, **env)

@@ -11,7 +11,11 @@ def chat_task(alias: str, content: str = "item.input", **config: Any) -> dict[st
     return {
         "task_type": "chat_completion",
         "alias": alias,
-        "configuration": {"model": MODEL, "messages": [{"role": "user", "content": content}], **config},
+        "configuration": {
+            "model": MODEL,
+            "messages": [{"role": "user", "content": content}],
+            **config,
+        },
     }
 
 

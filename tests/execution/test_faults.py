@@ -10,13 +10,17 @@ from tests.fixtures.fake_model_server import FakeModels
 
 
 def run_one(client: SGPClient) -> tuple[object, dict[str, object]]:
-    evaluation = client.evaluations.create(name="one", data=[{"input": "x"}], tasks=[chat_task("answer")])
+    evaluation = client.evaluations.create(
+        name="one", data=[{"input": "x"}], tasks=[chat_task("answer")]
+    )
     done = wait_until_done(client, evaluation.id)
     [item] = items_of(client, evaluation.id)
     return done, item.model_dump()
 
 
-def test_rate_limit_is_retried_after_the_delay_it_asks_for(engine_client: SGPClient, fake_models: FakeModels) -> None:
+def test_rate_limit_is_retried_after_the_delay_it_asks_for(
+    engine_client: SGPClient, fake_models: FakeModels
+) -> None:
     fake_models.control(fail_next=[{"status": 429, "retry_after_ms": 300}])
     started = time.monotonic()
     done, item = run_one(engine_client)
@@ -50,14 +54,18 @@ def test_client_errors_are_not_retried(engine_client: SGPClient, fake_models: Fa
     assert fake_models.stats()["total"] == 1
 
 
-def test_a_hanging_call_times_out_and_is_retried(engine_client: SGPClient, fake_models: FakeModels) -> None:
+def test_a_hanging_call_times_out_and_is_retried(
+    engine_client: SGPClient, fake_models: FakeModels
+) -> None:
     fake_models.control(hang_next=1)
     _, item = run_one(engine_client)
     assert item["data"]["answer"] == "echo: x"
     assert item["task_metadata"]["answer"]["attempts"] == 2
 
 
-def test_calls_in_flight_never_exceed_the_cap(engine_client: SGPClient, fake_models: FakeModels) -> None:
+def test_calls_in_flight_never_exceed_the_cap(
+    engine_client: SGPClient, fake_models: FakeModels
+) -> None:
     fake_models.control(latency_ms=50)
     evaluation = engine_client.evaluations.create(
         name="burst", data=[{"input": str(i)} for i in range(200)], tasks=[chat_task("answer")]

@@ -419,15 +419,24 @@ def test_a_false_run_condition_skips_the_model_call(
 
     r0, r1, r2 = items_of(engine_client, evaluation.id)
     assert statuses(r0) == {
-        "structured": "completed", "verdict": "completed", "agent": "completed", "after": "completed"
+        "structured": "completed",
+        "verdict": "completed",
+        "agent": "completed",
+        "after": "completed",
     }
     assert r0.data["structured"] == {"score": 1, "reason": "fake reason"}
     assert r0.data["verdict"] == "pass" and r0.data["agent"] is True
     assert statuses(r1) == {
-        "structured": "skipped", "verdict": "completed", "agent": "skipped", "after": "completed"
+        "structured": "skipped",
+        "verdict": "completed",
+        "agent": "skipped",
+        "after": "completed",
     }
     assert statuses(r2) == {
-        "structured": "skipped", "verdict": "skipped", "agent": "skipped", "after": "completed"
+        "structured": "skipped",
+        "verdict": "skipped",
+        "agent": "skipped",
+        "after": "completed",
     }
     for item in (r1, r2):
         assert item.data["structured"] is None and item.data["agent"] is None
@@ -442,14 +451,19 @@ def test_a_false_run_condition_skips_the_model_call(
     assert len(bodies(fake_models, "Verdict r1")) == 1 and bodies(fake_models, "Verdict r2") == []
     (agent_call,) = bodies(fake_models, "Agent check of")
     assert "Agent check of r0" in agent_call["messages"][1]["content"]
-    assert '### structured\n{"score":1,"reason":"fake reason"}' in agent_call["messages"][1]["content"]
+    assert (
+        '### structured\n{"score":1,"reason":"fake reason"}' in agent_call["messages"][1]["content"]
+    )
 
 
 def test_structured_output_per_vendor(engine_client: SGPClient, fake_models: FakeModels) -> None:
     fake_models.control(
         replies_for={
             # No constrained decoding: a fenced but wrong object, then a right one.
-            "Plain grade": ['```json\n{"score": 9, "reason": "r"}\n```', '{"score": 4, "reason": "ok"}'],
+            "Plain grade": [
+                '```json\n{"score": 9, "reason": "r"}\n```',
+                '{"score": 4, "reason": "ok"}',
+            ],
         }
     )
 
@@ -459,7 +473,10 @@ def test_structured_output_per_vendor(engine_client: SGPClient, fake_models: Fak
             "configuration": {"model": model, "prompt": prompt, "response_format": response_format},
         }
 
-    wrapper = {"type": "json_schema", "json_schema": {"name": "grade", "schema": SCORE_SCHEMA, "strict": True}}
+    wrapper = {
+        "type": "json_schema",
+        "json_schema": {"name": "grade", "schema": SCORE_SCHEMA, "strict": True},
+    }
     evaluation = engine_client.evaluations.create(
         name="structured",
         data=[{"input": "x"}],
@@ -478,15 +495,24 @@ def test_structured_output_per_vendor(engine_client: SGPClient, fake_models: Fak
     assert item.data["openai"] == item.data["vllm"] == {"score": 1, "reason": "fake reason"}
     assert item.data["plain"] == {"score": 4, "reason": "ok"}
     metadata = extra(item, "task_metadata")
-    assert [metadata[a]["decoding"] for a in ("openai", "vllm", "plain")] == ["openai", "vllm", "none"]
+    assert [metadata[a]["decoding"] for a in ("openai", "vllm", "plain")] == [
+        "openai",
+        "vllm",
+        "none",
+    ]
     assert metadata["plain"]["asks"] == 2
 
     (openai,) = bodies(fake_models, "OpenAI grade x")
-    assert openai["response_format"] == {"type": "json_schema", "json_schema": wrapper["json_schema"]}
+    assert openai["response_format"] == {
+        "type": "json_schema",
+        "json_schema": wrapper["json_schema"],
+    }
     (vllm,) = bodies(fake_models, "vLLM grade x")
     assert vllm["guided_json"] == SCORE_SCHEMA and "response_format" not in vllm
     first, second = bodies(fake_models, "Plain grade x")
-    assert '"required":["score","reason"]' in first["messages"][0]["content"]  # the schema in the prompt
+    assert (
+        '"required":["score","reason"]' in first["messages"][0]["content"]
+    )  # the schema in the prompt
     assert "9 is greater than the maximum of 5" in second["messages"][-1]["content"]
 
 
@@ -567,15 +593,30 @@ def test_agentex_output_cells_are_unsupported(engine_client: SGPClient) -> None:
     ("configuration", "loc"),
     [
         (
-            {"model": MODEL, "prompt": "p", "choices": ["a"], "run_condition": {"op": "and", "operands": [{"op": "eq", "left": 1}]}},
+            {
+                "model": MODEL,
+                "prompt": "p",
+                "choices": ["a"],
+                "run_condition": {"op": "and", "operands": [{"op": "eq", "left": 1}]},
+            },
             ["run_condition", "operands", 0, "right"],
         ),
         (
-            {"model": MODEL, "prompt": "p", "response_format": {"type": "object", "properties": {"a": {"type": "nope"}}}},
+            {
+                "model": MODEL,
+                "prompt": "p",
+                "response_format": {"type": "object", "properties": {"a": {"type": "nope"}}},
+            },
             ["response_format", "properties", "a", "type"],
         ),
         (
-            {"name": "n", "definition": "d", "output_rules": ["r"], "model": MODEL, "rubric_id": "rub-1"},
+            {
+                "name": "n",
+                "definition": "d",
+                "output_rules": ["r"],
+                "model": MODEL,
+                "rubric_id": "rub-1",
+            },
             ["rubric_id"],
         ),
         ({"name": "n", "definition": "d", "output_rules": ["r"]}, ["model"]),
@@ -586,17 +627,24 @@ def test_bad_07_tasks_are_422s_naming_the_field(
     engine_client: SGPClient, configuration: dict[str, Any], loc: list[Any]
 ) -> None:
     with pytest.raises(UnprocessableEntityError) as caught:
-        engine_client.evaluations.create(name="bad", data=[{"input": "x"}], tasks=[{"configuration": configuration}])
+        engine_client.evaluations.create(
+            name="bad", data=[{"input": "x"}], tasks=[{"configuration": configuration}]
+        )
     body = caught.value.body
     assert isinstance(body, dict)
-    assert [entry["loc"] for entry in body["detail"]] == [["body", "tasks", 0, "configuration", *loc]]
+    assert [entry["loc"] for entry in body["detail"]] == [
+        ["body", "tasks", 0, "configuration", *loc]
+    ]
 
 
 def test_later_tasks_read_a_prefilled_contributor_answer(
     engine_client: SGPClient, fake_models: FakeModels
 ) -> None:
     question = engine_client.questions.create(
-        name="label", prompt="Right?", question_type="categorical", configuration={"choices": ["yes", "no"]}
+        name="label",
+        prompt="Right?",
+        question_type="categorical",
+        configuration={"choices": ["yes", "no"]},
     )
     evaluation = engine_client.evaluations.create(
         name="prefilled",

@@ -33,31 +33,46 @@ def start_run(client: SGPClient, fake: FakeModels) -> str:
 
 def wait_for_progress(client: SGPClient, evaluation_id: str, successful: int) -> None:
     deadline = time.monotonic() + 60
-    while extra(client.evaluations.retrieve(evaluation_id), "progress")["items"]["successful"] < successful:
+    while (
+        extra(client.evaluations.retrieve(evaluation_id), "progress")["items"]["successful"]
+        < successful
+    ):
         assert time.monotonic() < deadline, "the run made no progress"
         time.sleep(0.05)
 
 
-def assert_finished_exactly_once(server: Server, client: SGPClient, evaluation_id: str, fake: FakeModels) -> None:
+def assert_finished_exactly_once(
+    server: Server, client: SGPClient, evaluation_id: str, fake: FakeModels
+) -> None:
     done = wait_until_done(client, evaluation_id)
     assert done.status == "completed"
     assert extra(done, "progress")["items"] == {
-        "total": ITEMS, "successful": ITEMS, "failed": 0, "pending": 0, "failed_items": []
+        "total": ITEMS,
+        "successful": ITEMS,
+        "failed": 0,
+        "pending": 0,
+        "failed_items": [],
     }
     items = items_of(client, evaluation_id)
     assert [item.data["answer"] for item in items] == [f"echo: q{i}" for i in range(ITEMS)]
     engine = create_engine(server.database_url)
     with engine.connect() as connection:
         stored = connection.execute(
-            text("SELECT count(*), count(DISTINCT item_id) FROM task_results WHERE evaluation_id = :e"),
+            text(
+                "SELECT count(*), count(DISTINCT item_id) FROM task_results WHERE evaluation_id = :e"
+            ),
             {"e": evaluation_id},
         ).one()
     engine.dispose()
     assert tuple(stored) == (ITEMS, ITEMS)
 
 
-@pytest.mark.parametrize("crash_server", [(backend, ()) for backend in BACKENDS], indirect=True, ids=BACKENDS)
-def test_kill_9_of_the_only_process_then_restart(crash_server: Server, fake_models: FakeModels) -> None:
+@pytest.mark.parametrize(
+    "crash_server", [(backend, ()) for backend in BACKENDS], indirect=True, ids=BACKENDS
+)
+def test_kill_9_of_the_only_process_then_restart(
+    crash_server: Server, fake_models: FakeModels
+) -> None:
     client = make_client(crash_server, max_retries=5)
     evaluation_id = start_run(client, fake_models)
     wait_for_progress(client, evaluation_id, successful=50)
@@ -72,8 +87,12 @@ def test_kill_9_of_the_only_process_then_restart(crash_server: Server, fake_mode
     assert 0 <= repeated <= CONCURRENCY + COMMIT_SLACK
 
 
-@pytest.mark.parametrize("crash_server", [("postgresql", ("--no-worker",))], indirect=True, ids=["postgresql"])
-def test_a_dead_workers_chunks_are_taken_over(crash_server: Server, fake_models: FakeModels) -> None:
+@pytest.mark.parametrize(
+    "crash_server", [("postgresql", ("--no-worker",))], indirect=True, ids=["postgresql"]
+)
+def test_a_dead_workers_chunks_are_taken_over(
+    crash_server: Server, fake_models: FakeModels
+) -> None:
     survivor = start_worker(crash_server, "worker-a")
     doomed = start_worker(crash_server, "worker-b")
     try:

@@ -65,14 +65,20 @@ def finished_run(client: SGPClient, fake: FakeModels) -> str:
     return evaluation.id
 
 
-@pytest.mark.parametrize("crash_server", [(backend, ()) for backend in BACKENDS], indirect=True, ids=BACKENDS)
+@pytest.mark.parametrize(
+    "crash_server", [(backend, ()) for backend in BACKENDS], indirect=True, ids=BACKENDS
+)
 def test_kill_9_during_a_backfill(crash_server: Server, fake_models: FakeModels) -> None:
     client = make_client(crash_server, max_retries=5)
     evaluation_id = finished_run(client, fake_models)
     fake_models.reset()
     fake_models.control(latency_ms=100)
 
-    added = post(crash_server, f"/v5/evaluations/{evaluation_id}/tasks", {"task": chat_task("second", "again {{ item.first }}")})
+    added = post(
+        crash_server,
+        f"/v5/evaluations/{evaluation_id}/tasks",
+        {"task": chat_task("second", "again {{ item.first }}")},
+    )
     assert added.status_code == 200 and added.json()["status"] == "running"
     wait_for_cells(crash_server, evaluation_id, "second", 40)
     crash_and_restart(crash_server, fake_models)
@@ -88,7 +94,9 @@ def test_kill_9_during_a_backfill(crash_server: Server, fake_models: FakeModels)
     assert 0 <= repeated <= CONCURRENCY + COMMIT_SLACK
 
 
-@pytest.mark.parametrize("crash_server", [(backend, ()) for backend in BACKENDS], indirect=True, ids=BACKENDS)
+@pytest.mark.parametrize(
+    "crash_server", [(backend, ()) for backend in BACKENDS], indirect=True, ids=BACKENDS
+)
 def test_kill_9_during_a_retry(crash_server: Server, fake_models: FakeModels) -> None:
     client = make_client(crash_server, max_retries=5)
     fake_models.control(fail_next=[{"status": 400, "message": "bad"}] * ITEMS)
@@ -100,7 +108,9 @@ def test_kill_9_during_a_retry(crash_server: Server, fake_models: FakeModels) ->
     fake_models.reset()
     fake_models.control(latency_ms=100)
 
-    assert post(crash_server, f"/v5/evaluations/{evaluation.id}/retry").json()["status"] == "running"
+    assert (
+        post(crash_server, f"/v5/evaluations/{evaluation.id}/retry").json()["status"] == "running"
+    )
     wait_for_cells(crash_server, evaluation.id, "first", 40)
     crash_and_restart(crash_server, fake_models)
 

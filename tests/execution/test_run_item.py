@@ -35,7 +35,12 @@ def guided(alias: str, condition: Any) -> dict[str, Any]:
     return {
         "task_type": GUIDED,
         "alias": alias,
-        "configuration": {"model": "nowhere/x", "prompt": "p", "choices": ["a"], "run_condition": condition},
+        "configuration": {
+            "model": "nowhere/x",
+            "prompt": "p",
+            "choices": ["a"],
+            "run_condition": condition,
+        },
     }
 
 
@@ -48,7 +53,9 @@ def reads_input(alias: str) -> dict[str, Any]:
     }
 
 
-def run(tasks: list[dict[str, Any]], done: dict[tuple[str, str], DoneCell], row: dict[str, Any]) -> list[dict[str, Any]]:
+def run(
+    tasks: list[dict[str, Any]], done: dict[tuple[str, str], DoneCell], row: dict[str, Any]
+) -> list[dict[str, Any]]:
     plan = Plan(
         evaluation_id="ev",
         run=1,
@@ -71,11 +78,20 @@ NEVER = {"op": "const", "value": False}
 
 def test_a_false_condition_stores_a_skipped_cell_and_calls_nothing() -> None:
     (cell,) = run([guided("first", NEVER)], {}, {"q": 1})
-    assert (cell["status"], cell["value"], cell["error_type"], cell["attempts"]) == ("skipped", None, None, 0)
+    assert (cell["status"], cell["value"], cell["error_type"], cell["attempts"]) == (
+        "skipped",
+        None,
+        None,
+        0,
+    )
 
 
 def test_a_true_condition_runs_the_task() -> None:
-    (cell,) = run([guided("first", {"op": "eq", "left": {"op": "var", "path": "q"}, "right": 1})], {}, {"q": 1})
+    (cell,) = run(
+        [guided("first", {"op": "eq", "left": {"op": "var", "path": "q"}, "right": 1})],
+        {},
+        {"q": 1},
+    )
     assert (cell["status"], cell["error_type"]) == ("errored", "ModelNotFound")  # it did try
 
 
@@ -100,7 +116,11 @@ def test_on_resume_a_stored_error_still_fails_its_readers() -> None:
 def test_a_condition_sees_earlier_results_and_prefilled_answers() -> None:
     condition = {"op": "eq", "left": {"op": "var", "path": "review"}, "right": "no"}
     done = {("it", "review"): DoneCell("prefilled", "no")}
-    review = {"task_type": "contributor_evaluation.question", "alias": "review", "configuration": {}}
+    review = {
+        "task_type": "contributor_evaluation.question",
+        "alias": "review",
+        "configuration": {},
+    }
     (cell,) = run([review, guided("judge", condition)], done, {})
     assert cell["status"] == "errored"  # the condition held, so the (unreachable) model was tried
     done = {("it", "review"): DoneCell("prefilled", "yes")}
@@ -110,7 +130,9 @@ def test_a_condition_sees_earlier_results_and_prefilled_answers() -> None:
 
 def test_a_malformed_stored_condition_errors_its_cell_and_runs_nothing() -> None:
     # Stored before conditions were checked at create: evaluating it must not break the chunk.
-    cells = run([guided("first", {"op": "gt", "left": 1}), reads_input("second")], {}, {"first_": 1})
+    cells = run(
+        [guided("first", {"op": "gt", "left": 1}), reads_input("second")], {}, {"first_": 1}
+    )
     assert [(cell["status"], cell["error_type"]) for cell in cells] == [
         ("errored", "InvalidConfiguration"),
         ("errored", "UpstreamTaskError"),

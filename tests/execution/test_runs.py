@@ -6,7 +6,9 @@ from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
 
 
-def test_results_land_under_their_alias_and_chain(engine_client: SGPClient, fake_models: FakeModels) -> None:
+def test_results_land_under_their_alias_and_chain(
+    engine_client: SGPClient, fake_models: FakeModels
+) -> None:
     rows = [{"input": f"question {i}", "n": {"list": [i, i + 1]}} for i in range(60)]
     evaluation = engine_client.evaluations.create(
         name="chain",
@@ -16,7 +18,10 @@ def test_results_land_under_their_alias_and_chain(engine_client: SGPClient, fake
             chat_task("followup", "Was {{ item.answer }} right about {{item.n.list.1}}?"),
             {
                 "alias": "raw",
-                "configuration": {"model": "openai/fake-chat", "args": {"messages": [{"role": "user", "content": "item.answer"}]}},
+                "configuration": {
+                    "model": "openai/fake-chat",
+                    "args": {"messages": [{"role": "user", "content": "item.answer"}]},
+                },
             },
         ],
     )
@@ -24,7 +29,11 @@ def test_results_land_under_their_alias_and_chain(engine_client: SGPClient, fake
     done = wait_until_done(engine_client, evaluation.id)
     assert done.status == "completed"
     assert extra(done, "progress")["items"] == {
-        "total": 60, "successful": 60, "failed": 0, "pending": 0, "failed_items": []
+        "total": 60,
+        "successful": 60,
+        "failed": 0,
+        "pending": 0,
+        "failed_items": [],
     }
     assert extra(done, "error_count") == 0
 
@@ -33,8 +42,14 @@ def test_results_land_under_their_alias_and_chain(engine_client: SGPClient, fake
     for index, item in enumerate(items):
         assert item.data["answer"] == f"echo: question {index}"
         assert item.data["followup"] == f"echo: Was echo: question {index} right about {index + 1}?"
-        assert item.data["raw"]["choices"][0]["message"]["content"] == f"echo: echo: question {index}"
-        assert extra(item, "task_result_statuses") == {"answer": "completed", "followup": "completed", "raw": "completed"}
+        assert (
+            item.data["raw"]["choices"][0]["message"]["content"] == f"echo: echo: question {index}"
+        )
+        assert extra(item, "task_result_statuses") == {
+            "answer": "completed",
+            "followup": "completed",
+            "raw": "completed",
+        }
         assert extra(item, "task_errors") == {}
         metadata = extra(item, "task_metadata")["answer"]
         assert metadata["finish_reason"] == "stop"
@@ -55,7 +70,10 @@ def test_missing_fields_and_failed_upstream_are_cell_errors(engine_client: SGPCl
     assert done.status == "completed"  # per-cell errors never fail the run
     items = extra(done, "progress")["items"]
     assert {k: items[k] for k in ("total", "successful", "failed", "pending")} == {
-        "total": 2, "successful": 1, "failed": 1, "pending": 0
+        "total": 2,
+        "successful": 1,
+        "failed": 1,
+        "pending": 0,
     }
     assert [f["error_type"] for f in items["failed_items"]] == ["ItemLocatorError"]
     assert extra(done, "error_count") == 2
@@ -72,15 +90,26 @@ def test_missing_fields_and_failed_upstream_are_cell_errors(engine_client: SGPCl
 
 def test_non_executable_and_unsupported_tasks(engine_client: SGPClient) -> None:
     question = engine_client.questions.create(
-        name="ok?", prompt="Is it ok?", question_type="categorical", configuration={"choices": ["yes", "no"]}
+        name="ok?",
+        prompt="Is it ok?",
+        question_type="categorical",
+        configuration={"choices": ["yes", "no"]},
     )
     evaluation = engine_client.evaluations.create(
         name="mixed",
         data=[{"input": "a"}],
         tasks=[
             chat_task("answer"),
-            {"task_type": "application_variant", "configuration": {"application_variant_id": "app-1", "inputs": {"q": "item.input"}}},
-            {"configuration": {"question_id": question.id, "layout": {"children": [{"data": "item.answer"}]}}},
+            {
+                "task_type": "application_variant",
+                "configuration": {"application_variant_id": "app-1", "inputs": {"q": "item.input"}},
+            },
+            {
+                "configuration": {
+                    "question_id": question.id,
+                    "layout": {"children": [{"data": "item.answer"}]},
+                }
+            },
         ],
     )
     done = wait_until_done(engine_client, evaluation.id)

@@ -117,7 +117,9 @@ def test_an_open_answer_of_each_type() -> None:
 
 def test_a_verdict_reply_is_parsed_and_coerced() -> None:
     spec = AgentAnswer("integer")
-    parsed = parse_reply('{"rationale": "Mostly right.", "answer": "4"}', spec, "verdict", structured=True)
+    parsed = parse_reply(
+        '{"rationale": "Mostly right.", "answer": "4"}', spec, "verdict", structured=True
+    )
     assert (parsed.value, parsed.rationale) == (4, "Mostly right.")
     assert parse_reply("5", spec, "verdict", structured=False).value == 5
     with pytest.raises(InvalidAnswer):
@@ -149,8 +151,13 @@ def test_the_prompt_holds_definition_rules_data_and_focus() -> None:
     assert '### response\n{"text":"four words here now"}' in user
     assert '"answer" is a JSON integer' in user
     plain = agent_messages(
-        name="n", definition="d", output_rules=["r"], data={}, agent_name="APEAgent",
-        spec=AgentAnswer("text"), mode="none",
+        name="n",
+        definition="d",
+        output_rules=["r"],
+        data={},
+        agent_name="APEAgent",
+        spec=AgentAnswer("text"),
+        mode="none",
     )
     assert "specialise" not in plain[0]["content"] and "(no fields)" in plain[1]["content"]
 
@@ -182,7 +189,8 @@ def test_openai_mode_sends_the_typed_verdict_schema_and_temperature(
     fake_models: FakeModels, tmp_path: Path
 ) -> None:
     output = judge(
-        providers_for(fake_models, tmp_path), agent(OPENAI, output_values=[3, 4, 5], temperature=0.3)
+        providers_for(fake_models, tmp_path),
+        agent(OPENAI, output_values=[3, 4, 5], temperature=0.3),
     )
     assert output.value == 3  # the fake decodes the enum's first value
     body = fake_models.last_body()

@@ -76,12 +76,18 @@ def test_a_wrong_object_reply_says_why(reply: str, reason: str) -> None:
 
 def test_the_prompt_shows_the_schema_in_every_mode() -> None:
     for mode in ("openai", "vllm", "none"):
-        messages = choice_messages("Grade it.", SPEC, system_prompt="Be strict.", mode=mode, reply_format="object")
+        messages = choice_messages(
+            "Grade it.", SPEC, system_prompt="Be strict.", mode=mode, reply_format="object"
+        )
         assert messages[0] == {"role": "system", "content": "Be strict."}
         user = messages[1]["content"]
-        assert user.startswith("Grade it.\n\nAnswer with a JSON object valid against this JSON Schema:")
+        assert user.startswith(
+            "Grade it.\n\nAnswer with a JSON object valid against this JSON Schema:"
+        )
         assert '"required":["score","issues"]' in user
-        assert user.endswith("Reply with only that JSON object: no code fence, no explanation, nothing else.")
+        assert user.endswith(
+            "Reply with only that JSON object: no code fence, no explanation, nothing else."
+        )
     assert "Reply with only that JSON object" in correction("x", "bad", SPEC, "object", "none")
 
 
@@ -111,7 +117,11 @@ def test_openai_mode_stores_the_decoded_object(fake_models: FakeModels, tmp_path
     )
     assert output.value == {"score": 1, "issues": []}  # the schema's smallest instance
     body = fake_models.last_body()
-    assert body["response_format"]["json_schema"] == {"name": "grade", "schema": SCHEMA, "strict": False}
+    assert body["response_format"]["json_schema"] == {
+        "name": "grade",
+        "schema": SCHEMA,
+        "strict": False,
+    }
     assert body["temperature"] == 0 and body["model"] == "fake-chat"
     assert output.details is not None and output.details["decoding"] == "openai"
     assert output.details["replies"] == ['{"score":1,"issues":[]}']
@@ -128,7 +138,11 @@ def test_none_mode_asks_again_until_the_object_matches(
     fake_models: FakeModels, tmp_path: Path
 ) -> None:
     fake_models.control(
-        replies_next=['Sure! {"score": 4}', '{"score": 7, "issues": []}', '{"score": 4, "issues": ["x"]}']
+        replies_next=[
+            'Sure! {"score": 4}',
+            '{"score": 7, "issues": []}',
+            '{"score": 4, "issues": ["x"]}',
+        ]
     )
     output = judge(providers_for(fake_models, tmp_path), structured(PLAIN))
     assert output.value == {"score": 4, "issues": ["x"]}
@@ -138,7 +152,9 @@ def test_none_mode_asks_again_until_the_object_matches(
     assert "7 is greater than the maximum of 5" in last["messages"][-1]["content"]
 
 
-def test_an_object_that_never_matches_fails_the_cell(fake_models: FakeModels, tmp_path: Path) -> None:
+def test_an_object_that_never_matches_fails_the_cell(
+    fake_models: FakeModels, tmp_path: Path
+) -> None:
     fake_models.control(replies_next=["{}", "{}", "{}"])
     with pytest.raises(TaskFailure) as caught:
         judge(providers_for(fake_models, tmp_path), structured(PLAIN))

@@ -75,13 +75,17 @@ def test_integers_beyond_64_bits_are_refused_not_rounded(
 ) -> None:
     dataset_id, _ = dataset_and_item
     body = b'{"dataset_id": "' + dataset_id.encode() + b'", "data": [{"v": 18446744073709551616}]}'
-    answer = http.post("/v5/dataset-items/batch", content=body, headers={"content-type": "application/json"})
+    answer = http.post(
+        "/v5/dataset-items/batch", content=body, headers={"content-type": "application/json"}
+    )
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["body", "data", 0]
     assert len(items_of(client, dataset_id)) == 1
 
 
-def test_the_largest_64_bit_integers_round_trip_exactly(client: SGPClient, dataset_and_item: tuple[str, str]) -> None:
+def test_the_largest_64_bit_integers_round_trip_exactly(
+    client: SGPClient, dataset_and_item: tuple[str, str]
+) -> None:
     dataset_id, _ = dataset_and_item
     data = {"max": 2**64 - 1, "min": -(2**63), "pi": 3.141592653589793}
     [item] = client.dataset_items.batch_create(dataset_id=dataset_id, data=[data]).items

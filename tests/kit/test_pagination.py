@@ -51,9 +51,7 @@ def test_the_default_page_is_100(client: SGPClient, big_dataset: str) -> None:
     assert (len(page.items), page.has_more, page.to_dict()["limit"]) == (100, True, 100)
 
 
-def test_limit_is_clamped_at_10000(
-    client: SGPClient, http: httpx.Client, big_dataset: str
-) -> None:
+def test_limit_is_clamped_at_10000(client: SGPClient, http: httpx.Client, big_dataset: str) -> None:
     page = client.dataset_items.list(dataset_id=big_dataset, limit=5000)
 
     assert values(page.items) == list(range(BIG))

@@ -290,7 +290,8 @@ def _busy_sandbox_pid() -> int:
     deadline = time.monotonic() + TIMEOUT / 2
     while time.monotonic() < deadline:
         pids = [
-            p.pid for p in multiprocessing.active_children()
+            p.pid
+            for p in multiprocessing.active_children()
             if p.name == "yardstick-sandbox" and p.pid is not None
         ]
         before = {pid: _cpu_ticks(pid) for pid in pids}

@@ -41,10 +41,7 @@ def test_synsets_and_lemmas_match_nltk_wordnet() -> None:
 
 def test_meteor_reproduces_nltk_documented_scores() -> None:
     wn = wordnet.reader(None)
-    hypothesis = (
-        "It is a guide to action which ensures that the military always obeys the "
-        "commands of the party"
-    ).split()
+    hypothesis = ["It", "is", "a", "guide", "to", "action", "which", "ensures", "that", "the", "military", "always", "obeys", "the", "commands", "of", "the", "party"]
     references = [
         "It is a guide to action that ensures that the military will forever heed Party commands",
         "It is the guiding principle which guarantees the military forces always being under the "

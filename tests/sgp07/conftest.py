@@ -32,7 +32,9 @@ def engine_server(
     """One server with the engine per backend for the whole 0.7.0 run, on the fake models."""
     backend: str = request.param
     require_backend(backend)
-    yield from run_server(backend, tmp_path_factory.mktemp(f"engine07-{backend}"), **engine_env(fake_model_server))
+    yield from run_server(
+        backend, tmp_path_factory.mktemp(f"engine07-{backend}"), **engine_env(fake_model_server)
+    )
 
 
 @pytest.fixture

@@ -50,7 +50,8 @@ def test_const_and_var() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["missing", "item.missing", "nested.nope", "tags.5", "tags.x", "score.deeper", "item.item"]
+    "path",
+    ["missing", "item.missing", "nested.nope", "tags.5", "tags.x", "score.deeper", "item.item"],
 )
 def test_a_missing_path_is_null(path: str) -> None:
     assert evaluate(var(path), ROW) is None
@@ -189,7 +190,9 @@ def test_in_and_not_in() -> None:
     assert not holds({"op": "in", "left": var("flag"), "operands": [1]}, ROW)
     assert holds({"op": "in", "left": var("missing"), "operands": [None]}, ROW)
     # Operands may be expressions.
-    assert holds({"op": "in", "left": 7, "operands": [var("score"), var("nested.inner.value")]}, ROW)
+    assert holds(
+        {"op": "in", "left": 7, "operands": [var("score"), var("nested.inner.value")]}, ROW
+    )
 
 
 def test_nesting() -> None:

@@ -28,7 +28,10 @@ def test_a_bare_json_schema() -> None:
 
 
 def test_the_openai_wrapper() -> None:
-    wrapper = {"type": "json_schema", "json_schema": {"name": "grade", "schema": SCHEMA, "strict": True}}
+    wrapper = {
+        "type": "json_schema",
+        "json_schema": {"name": "grade", "schema": SCHEMA, "strict": True},
+    }
     read = read_response_format(wrapper, LOC)
     assert (read.schema, read.name, read.strict) == (SCHEMA, "grade", True)
     bare_wrapper = {"type": "json_schema", "json_schema": {"schema": SCHEMA}}
@@ -77,7 +80,10 @@ def test_local_refs_and_defs_are_fine() -> None:
         ),
         ({"type": "string"}, [*LOC, "type"]),  # the stored result is an object
         ({"properties": {"a": {"type": "string"}}}, [*LOC, "type"]),
-        ({"type": "object", "properties": {"a": {"type": "strin"}}}, [*LOC, "properties", "a", "type"]),
+        (
+            {"type": "object", "properties": {"a": {"type": "strin"}}},
+            [*LOC, "properties", "a", "type"],
+        ),
         ({"type": "object", "required": "a"}, [*LOC, "required"]),
         ({"type": "object", "minProperties": -1}, [*LOC, "minProperties"]),
         ({"type": "object", "$schema": "http://example.com/mine"}, [*LOC, "$schema"]),

@@ -54,13 +54,18 @@ SCHEMA: dict[str, Any] = {"type": "object", "properties": {"ok": {"type": "boole
         AGENT,
         {**AGENT, "designated_to": {"config": {"model": MODEL, "temperature": 0.2}}},
         {k: v for k, v in AGENT.items() if k != "designated_to"} | {"model": MODEL},
-        {**AGENT, "model": "nope/ignored-when-designated"} | {"designated_to": AGENT["designated_to"]},
+        {**AGENT, "model": "nope/ignored-when-designated"}
+        | {"designated_to": AGENT["designated_to"]},
         {**AGENT, "data_fields": ["prompt", "item.response", "answer.0.text"]},
         {**AGENT, "output_type": "boolean", "output_values": [True, False]},
         {**AGENT, "output_values": ["good", "bad"]},
         {**AGENT, "output_type": "text", "output_values": [1, 2]},
         {**AGENT, "output_type": "float", "output_values": [0, 0.5, 1]},
-        {**AGENT, "temperature": 0, "run_condition": {"op": "is_not_null", "operands": [{"op": "var", "path": "response"}]}},
+        {
+            **AGENT,
+            "temperature": 0,
+            "run_condition": {"op": "is_not_null", "operands": [{"op": "var", "path": "response"}]},
+        },
     ],
 )
 def test_good_agent_configurations(config: dict[str, Any]) -> None:
@@ -104,8 +109,14 @@ def test_good_agent_configurations(config: dict[str, Any]) -> None:
             ["designated_to", "config", "temperature"],
         ),
         ({**AGENT, "designated_to": {"config": {}}}, ["model"]),  # no model anywhere
-        ({**AGENT, "designated_to": {"config": {"model": 4}}}, ["designated_to", "config", "model"]),
-        ({**AGENT, "designated_to": {"config": {"model": ""}}}, ["designated_to", "config", "model"]),
+        (
+            {**AGENT, "designated_to": {"config": {"model": 4}}},
+            ["designated_to", "config", "model"],
+        ),
+        (
+            {**AGENT, "designated_to": {"config": {"model": ""}}},
+            ["designated_to", "config", "model"],
+        ),
         (
             {**AGENT, "designated_to": {"config": {"model": "nope/x"}}},
             ["designated_to", "config", "model"],
@@ -129,15 +140,27 @@ def test_a_rubric_is_refused_as_not_available_yet() -> None:
 def test_the_agents_model_is_the_designated_one_else_the_top_level_one() -> None:
     agent = REGISTRY["auto_evaluation.agent"]
     assert agent.model_for(AGENT) == MODEL
-    assert agent.model_for({**AGENT, "designated_to": {"config": {}}, "model": "openai/x"}) == "openai/x"
+    assert (
+        agent.model_for({**AGENT, "designated_to": {"config": {}}, "model": "openai/x"})
+        == "openai/x"
+    )
     assert REGISTRY["auto_evaluation.guided_decoding"].model_for(AGENT) == MODEL
-    assert REGISTRY["auto_evaluation.guided_decoding"].model_for({"model": "openai/y", "choices": ["a"]}) == "openai/y"
+    assert (
+        REGISTRY["auto_evaluation.guided_decoding"].model_for(
+            {"model": "openai/y", "choices": ["a"]}
+        )
+        == "openai/y"
+    )
 
 
 # auto_evaluation.guided_decoding ------------------------------------------------------------------
 
 
-STRUCTURED: dict[str, Any] = {"model": MODEL, "prompt": "Grade {{item.a}}", "response_format": SCHEMA}
+STRUCTURED: dict[str, Any] = {
+    "model": MODEL,
+    "prompt": "Grade {{item.a}}",
+    "response_format": SCHEMA,
+}
 
 
 @pytest.mark.parametrize(
@@ -203,7 +226,12 @@ AGENTEX: dict[str, Any] = {"agentex_agent_id": "agent-1", "input_column": "item.
             "quiescence_seconds": 5,
             "timeout_seconds": 1500,
         },
-        {**AGENTEX, "agent_task_params": "item.params", "include_traces": "item.traces", "timeout_seconds": "item.t"},
+        {
+            **AGENTEX,
+            "agent_task_params": "item.params",
+            "include_traces": "item.traces",
+            "timeout_seconds": "item.t",
+        },
     ],
 )
 def test_good_agentex_configurations(config: dict[str, Any]) -> None:
@@ -235,7 +263,10 @@ def test_bad_agentex_configurations(config: dict[str, Any], loc: list[Any]) -> N
 # contributor_evaluation.question options ----------------------------------------------------------
 
 
-CONTRIBUTOR: dict[str, Any] = {"question_id": "q-1", "layout": {"children": [{"data": "item.input"}]}}
+CONTRIBUTOR: dict[str, Any] = {
+    "question_id": "q-1",
+    "layout": {"children": [{"data": "item.input"}]},
+}
 
 
 def test_contributor_options() -> None:
@@ -243,10 +274,18 @@ def test_contributor_options() -> None:
         "contributor_evaluation.question",
         {**CONTRIBUTOR, "prefill_from": "label", "required": False, "rubric_id": "rubric-1"},
     )
-    assert loc_of("contributor_evaluation.question", {**CONTRIBUTOR, "prefill_from": 1}) == ["prefill_from"]
-    assert loc_of("contributor_evaluation.question", {**CONTRIBUTOR, "prefill_from": " "}) == ["prefill_from"]
-    assert loc_of("contributor_evaluation.question", {**CONTRIBUTOR, "required": "yes"}) == ["required"]
-    assert loc_of("contributor_evaluation.question", {**CONTRIBUTOR, "rubric_id": ["r"]}) == ["rubric_id"]
+    assert loc_of("contributor_evaluation.question", {**CONTRIBUTOR, "prefill_from": 1}) == [
+        "prefill_from"
+    ]
+    assert loc_of("contributor_evaluation.question", {**CONTRIBUTOR, "prefill_from": " "}) == [
+        "prefill_from"
+    ]
+    assert loc_of("contributor_evaluation.question", {**CONTRIBUTOR, "required": "yes"}) == [
+        "required"
+    ]
+    assert loc_of("contributor_evaluation.question", {**CONTRIBUTOR, "rubric_id": ["r"]}) == [
+        "rubric_id"
+    ]
 
 
 # chat_completion ----------------------------------------------------------------------------------
@@ -298,5 +337,7 @@ def test_chat_completion_refuses_other_stop_and_tool_choice(
         ({**CHAT, "response_format": SCHEMA}, "chat_completion"),
     ],
 )
-def test_task_type_is_inferred_from_the_new_shapes(config: dict[str, Any], task_type: str | None) -> None:
+def test_task_type_is_inferred_from_the_new_shapes(
+    config: dict[str, Any], task_type: str | None
+) -> None:
     assert infer_task_type(config) == task_type

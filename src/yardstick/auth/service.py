@@ -52,7 +52,11 @@ class AuthService:
     def add_key(self, session: Session, *, account_id: str, key: str, name: str = "") -> ApiKey:
         salt = secrets.token_hex(16)
         api_key = ApiKey(
-            account_id=account_id, name=name, lookup=_lookup(key), salt=salt, digest=_digest(salt, key)
+            account_id=account_id,
+            name=name,
+            lookup=_lookup(key),
+            salt=salt,
+            digest=_digest(salt, key),
         )
         session.add(api_key)
         session.flush()

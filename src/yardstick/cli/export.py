@@ -36,7 +36,13 @@ class Format(StrEnum):
     parquet = "parquet"
 
 
-def _download(server: Remote, evaluation_id: str, file_format: Format, include_archived: bool, output: Path | None) -> str:
+def _download(
+    server: Remote,
+    evaluation_id: str,
+    file_format: Format,
+    include_archived: bool,
+    output: Path | None,
+) -> str:
     path = f"/v5/evaluations/{quote(evaluation_id, safe='')}/export"
     params = {"format": file_format.value, "include_archived": str(include_archived).lower()}
     # No read timeout: CSV and Parquet read the evaluation once before their first byte.

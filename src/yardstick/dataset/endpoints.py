@@ -17,7 +17,9 @@ IncludeArchived = Annotated[bool, Query(description="Include archived datasets")
 
 
 @router.post("", response_model=DatasetOut)
-def create_dataset(body: DatasetCreate, principal: PrincipalDep, session: WriteSessionDep) -> JSONBody:
+def create_dataset(
+    body: DatasetCreate, principal: PrincipalDep, session: WriteSessionDep
+) -> JSONBody:
     """Create a dataset at version 1 with its initial items."""
     dataset, _ = dataset_service.create(session, principal, body=body)
     return JSONBody(dataset_json(dataset))
@@ -65,5 +67,3 @@ def delete_dataset(dataset_id: str, principal: PrincipalDep, session: WriteSessi
     """Archive a dataset."""
     dataset_service.archive(session, principal, dataset_id)
     return deleted(dataset_id, "dataset")
-
-

@@ -55,7 +55,12 @@ class DatasetService:
         return dataset, items
 
     def get(
-        self, session: Session, principal: Principal, dataset_id: str, *, include_archived: bool = False
+        self,
+        session: Session,
+        principal: Principal,
+        dataset_id: str,
+        *,
+        include_archived: bool = False,
     ) -> Dataset:
         dataset = dataset_repository.get(
             session,

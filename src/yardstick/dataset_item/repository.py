@@ -48,8 +48,18 @@ def _insert_params(item: ItemRow, account_id: str) -> dict[str, Any]:
 
 # The columns of a batch insert, in the order of the tuples `bulk_insert` is given.
 _MANY_COLUMNS = (
-    "item_id", "account_id", "dataset_id", "data", "content_hash", "version_from", "version_to",
-    "created_at", "updated_at", "created_by_user_id", "archived_at", "files",
+    "item_id",
+    "account_id",
+    "dataset_id",
+    "data",
+    "content_hash",
+    "version_from",
+    "version_to",
+    "created_at",
+    "updated_at",
+    "created_by_user_id",
+    "archived_at",
+    "files",
 )
 
 
@@ -60,9 +70,18 @@ def _insert_many(session: Session, items: Sequence[ItemRow], account_id: str) ->
         _MANY_COLUMNS,
         [
             (
-                item.item_id, account_id, item.dataset_id, item.data, item.content_hash,
-                item.version_from, None, item.created_at, item.updated_at,
-                item.created_by_user_id, item.archived_at, item.files,
+                item.item_id,
+                account_id,
+                item.dataset_id,
+                item.data,
+                item.content_hash,
+                item.version_from,
+                None,
+                item.created_at,
+                item.updated_at,
+                item.created_by_user_id,
+                item.archived_at,
+                item.files,
             )
             for item in items
         ],
@@ -114,8 +133,19 @@ class DatasetItemRepository:
         for index, data in enumerate(rows):
             text, content_hash = encode(data, [*loc, index])
             items.append(
-                ItemRow(None, ids[index], dataset_id, text, content_hash, version, now, now,
-                        principal.user_id, None, files[index])
+                ItemRow(
+                    None,
+                    ids[index],
+                    dataset_id,
+                    text,
+                    content_hash,
+                    version,
+                    now,
+                    now,
+                    principal.user_id,
+                    None,
+                    files[index],
+                )
             )
         if items:
             _insert_many(session, items, principal.account_id)
@@ -128,7 +158,9 @@ class DatasetItemRepository:
         row = session.execute(stmt).first()
         return ItemRow(*row) if row else None
 
-    def at(self, session: Session, *, account_id: str, item_id: str, version: int) -> ItemRow | None:
+    def at(
+        self, session: Session, *, account_id: str, item_id: str, version: int
+    ) -> ItemRow | None:
         stmt = select(*_COLUMNS).where(
             V.item_id == item_id, V.account_id == account_id, at_version(version)
         )
@@ -149,9 +181,7 @@ class DatasetItemRepository:
         archived: bool,
     ) -> ItemRow:
         """Close the item's current row at `version` and open its next one."""
-        session.execute(
-            update(_T).where(_T.c.row_id == old.row_id).values(version_to=version)
-        )
+        session.execute(update(_T).where(_T.c.row_id == old.row_id).values(version_to=version))
         new = old._replace(
             row_id=None,
             data=data,
@@ -203,7 +233,9 @@ class DatasetItemRepository:
         if item_ids is None:
             return [tuple(row) for row in session.execute(stmt.order_by(V.item_id))]  # type: ignore[misc]
         out: list[tuple[str, str]] = []
-        for start in range(0, len(item_ids), 500):  # stay under every driver's bound-parameter limit
+        for start in range(
+            0, len(item_ids), 500
+        ):  # stay under every driver's bound-parameter limit
             chunk = stmt.where(V.item_id.in_(item_ids[start : start + 500]))
             out.extend(tuple(row) for row in session.execute(chunk))  # type: ignore[misc]
         return out

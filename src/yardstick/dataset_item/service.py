@@ -105,7 +105,11 @@ class DatasetItemService:
         files: list[dict[str, str]] | None = None,
     ) -> list[ItemRow]:
         file_maps = check_file_maps(
-            session, account_id=principal.account_id, files=files, rows=len(rows), loc=["body", "files"]
+            session,
+            account_id=principal.account_id,
+            files=files,
+            rows=len(rows),
+            loc=["body", "files"],
         )
         now = utcnow()
         version = self._next_version(session, principal, dataset_id, len(rows), now)
@@ -207,7 +211,12 @@ class DatasetItemService:
         )
 
     def _next_version(
-        self, session: Session, principal: Principal, dataset_id: str, item_delta: int, now: datetime
+        self,
+        session: Session,
+        principal: Principal,
+        dataset_id: str,
+        item_delta: int,
+        now: datetime,
     ) -> int:
         version = dataset_repository.bump_version(
             session,

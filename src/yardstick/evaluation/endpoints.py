@@ -25,7 +25,9 @@ IncludeArchived = Annotated[bool, Query(description="Include archived evaluation
 Views = Annotated[list[str], Depends(views_filter)]
 
 
-def _render(session: Session, evaluations: list[Evaluation], *, with_tasks: bool) -> list[dict[str, Any]]:
+def _render(
+    session: Session, evaluations: list[Evaluation], *, with_tasks: bool
+) -> list[dict[str, Any]]:
     """Evaluations with their datasets and progress, in two or three queries for the lot."""
     datasets = evaluation_service.datasets_of(session, evaluations)
     progress = progress_of(session, evaluations)

@@ -166,10 +166,13 @@ def _compare(
     numeric = (stored.json_type == "number") | (
         (stored.json_type == "string") & is_number_text(stored.text, dialect)
     )
-    return case(
-        (numeric, _apply(cast(stored.text, Float), operator, operand.number)),
-        else_=as_text,
-    ) == True  # a CASE yields a value: comparing it makes a condition
+    return (
+        case(
+            (numeric, _apply(cast(stored.text, Float), operator, operand.number)),
+            else_=as_text,
+        )
+        == True
+    )  # a CASE yields a value: comparing it makes a condition
 
 
 def _apply(

@@ -16,7 +16,14 @@ from yardstick.kit.bulk import bulk_insert
 from yardstick.models import TaskResult
 
 _COLUMNS = (
-    "item_id", "alias", "evaluation_id", "status", "value", "attempts", "started_at", "finished_at",
+    "item_id",
+    "alias",
+    "evaluation_id",
+    "status",
+    "value",
+    "attempts",
+    "started_at",
+    "finished_at",
 )
 
 

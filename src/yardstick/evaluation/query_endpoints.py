@@ -24,7 +24,9 @@ router = APIRouter(prefix="/v5/evaluations", tags=["evaluations"], route_class=O
 
 IncludeArchived = Annotated[bool, Query(description="Include archived evaluations")]
 Views = Annotated[list[str], Depends(views_filter)]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such evaluation in this account"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such evaluation in this account"}
+}
 
 
 @router.post("/filter")

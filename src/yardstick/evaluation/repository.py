@@ -30,7 +30,12 @@ ITEM_COLUMNS = (
 
 class EvaluationRepository:
     def get(
-        self, session: Session, *, account_id: str, evaluation_id: str, include_archived: bool = False
+        self,
+        session: Session,
+        *,
+        account_id: str,
+        evaluation_id: str,
+        include_archived: bool = False,
     ) -> Evaluation | None:
         stmt = select(Evaluation).where(
             Evaluation.id == evaluation_id, Evaluation.account_id == account_id
@@ -63,7 +68,9 @@ class EvaluationRepository:
             dialect=session.get_bind().dialect.name,
         )
 
-    def datasets_of(self, session: Session, evaluation_ids: Sequence[str]) -> dict[str, list[Dataset]]:
+    def datasets_of(
+        self, session: Session, evaluation_ids: Sequence[str]
+    ) -> dict[str, list[Dataset]]:
         """The datasets linked to each evaluation, for a whole page in one query."""
         out: dict[str, list[Dataset]] = defaultdict(list)
         if not evaluation_ids:
@@ -100,7 +107,9 @@ class EvaluationRepository:
             V.archived_at.is_(None),
         )
         if item_ids is None:
-            return [(i, data, files) for i, data, files in session.execute(stmt.order_by(V.item_id))]
+            return [
+                (i, data, files) for i, data, files in session.execute(stmt.order_by(V.item_id))
+            ]
         out: list[tuple[str, str, dict[str, str] | None]] = []
         for start in range(0, len(item_ids), 500):  # under every driver's bound-parameter limit
             chunk = stmt.where(V.item_id.in_(item_ids[start : start + 500]))

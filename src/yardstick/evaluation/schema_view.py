@@ -134,7 +134,11 @@ class EvaluationSchemaService:
         sql = _POSTGRESQL if session.get_bind().dialect.name == "postgresql" else _SQLITE
         rows = session.execute(
             text(sql),
-            {"evaluation_id": evaluation.id, "step": step, "size": SAMPLE_SIZE if sampled else total},
+            {
+                "evaluation_id": evaluation.id,
+                "step": step,
+                "size": SAMPLE_SIZE if sampled else total,
+            },
         ).all()
         return EvaluationSchema(
             evaluation_id=evaluation.id,

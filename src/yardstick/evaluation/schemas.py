@@ -11,7 +11,12 @@ from yardstick.task.spec import TaskIn
 # Yardstick's spending limit in USD: the run stops, as a cancel does, once its cells cost this.
 Budget = Annotated[
     float | None,
-    Field(default=None, gt=0, allow_inf_nan=False, description="Stop the run once its cells cost this many USD"),
+    Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Stop the run once its cells cost this many USD",
+    ),
 ]
 
 

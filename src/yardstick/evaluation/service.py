@@ -49,7 +49,9 @@ SORTABLE = {"updated_at": Evaluation.updated_at, "name": Evaluation.name}
 
 
 class EvaluationService:
-    def create(self, session: Session, principal: Principal, *, body: EvaluationCreate) -> Evaluation:
+    def create(
+        self, session: Session, principal: Principal, *, body: EvaluationCreate
+    ) -> Evaluation:
         now = utcnow()
         evaluation_id = new_id()
         rows, tasks, source = self._validated(session, principal, body)
@@ -111,7 +113,9 @@ class EvaluationService:
         session.flush()
         return evaluation
 
-    def dry_run(self, session: Session, principal: Principal, *, body: EvaluationCreate) -> dict[str, Any]:
+    def dry_run(
+        self, session: Session, principal: Principal, *, body: EvaluationCreate
+    ) -> dict[str, Any]:
         """What creating the evaluation would call and cost (see estimate.py); writes nothing."""
         rows, tasks, _ = self._validated(session, principal, body)
         return estimate(session, principal, tasks=tasks, rows=[row.data for row in rows])
@@ -124,7 +128,8 @@ class EvaluationService:
         if body.dataset_id is not None:
             if body.files is not None:
                 raise Unprocessable(
-                    ["body", "files"], "not with dataset_id: rows take the files of their dataset items"
+                    ["body", "files"],
+                    "not with dataset_id: rows take the files of their dataset items",
                 )
             source = dataset_service.get(session, principal, body.dataset_id)
             rows = self._rows_from_dataset(session, principal, source, body.data)
@@ -196,7 +201,9 @@ class EvaluationService:
             ),
         )
 
-    def datasets_of(self, session: Session, evaluations: list[Evaluation]) -> dict[str, list[Dataset]]:
+    def datasets_of(
+        self, session: Session, evaluations: list[Evaluation]
+    ) -> dict[str, list[Dataset]]:
         return evaluation_repository.datasets_of(session, [e.id for e in evaluations])
 
     def update(
@@ -208,7 +215,9 @@ class EvaluationService:
             # Items read `archived_at` from their evaluation, so they come back with it.
             restore(evaluation)
         elif evaluation.archived_at is not None:
-            raise Conflict(f"evaluation {evaluation_id!r} is archived: restore it before changing it")
+            raise Conflict(
+                f"evaluation {evaluation_id!r} is archived: restore it before changing it"
+            )
         else:
             apply_update(evaluation, body, exclude={"restore", "metadata"})
             if "metadata" in body.model_fields_set:
@@ -303,7 +312,8 @@ class EvaluationService:
         assert body.dataset is not None and body.data is not None
         keys = body.dataset.keys
         projected = [
-            row if keys is None else {key: row[key] for key in keys if key in row} for row in body.data
+            row if keys is None else {key: row[key] for key in keys if key in row}
+            for row in body.data
         ]
         dataset, items = dataset_service.create(
             session,

@@ -32,7 +32,9 @@ from yardstick.models import Evaluation
 
 T = TypeVar("T")
 TOP_VALUES = 50
-FREE_TEXT_TASKS = frozenset({"chat_completion", "inference", "application_variant", "agentex_output"})
+FREE_TEXT_TASKS = frozenset(
+    {"chat_completion", "inference", "application_variant", "agentex_output"}
+)
 STATUSES = ("completed", "errored", "pending", "skipped", "prefilled")
 
 
@@ -115,7 +117,9 @@ class EvaluationSummaryService:
         bind = session.get_bind()
         side: Future[_Timings] | None = None
         if isinstance(bind, Engine):
-            side = _POOL.submit(_in_new_session, bind, lambda s: _timings(s, evaluation.id, aliases))
+            side = _POOL.submit(
+                _in_new_session, bind, lambda s: _timings(s, evaluation.id, aliases)
+            )
         values = _values(session, evaluation.id, aliases, tallied)
         timings = side.result() if side is not None else _timings(session, evaluation.id, aliases)
 
@@ -141,7 +145,10 @@ class EvaluationSummaryService:
             finished = sum(n for status, n in summary.cells.items() if status != "pending")
             summary.cells["pending"] = max(0, evaluation.item_count - finished)
             usage = timings.usage[alias]
-            summary.prompt_tokens, summary.completion_tokens = usage.prompt_tokens, usage.completion_tokens
+            summary.prompt_tokens, summary.completion_tokens = (
+                usage.prompt_tokens,
+                usage.completion_tokens,
+            )
             summary.cost_usd = usage.cost_usd
             if alias in timings.percentiles:
                 cuts = timings.percentiles[alias]

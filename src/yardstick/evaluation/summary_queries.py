@@ -119,7 +119,9 @@ def latency_percentiles(
     if not sizes:
         return {}
     if _dialect(session) == "postgresql":
-        return _percentiles_pg(session, evaluation_id, list(sizes), T.latency_ms, LATENCY_PERCENTILES)
+        return _percentiles_pg(
+            session, evaluation_id, list(sizes), T.latency_ms, LATENCY_PERCENTILES
+        )
     return {
         alias: {
             p: _percentile_sqlite(session, evaluation_id, alias, T.latency_ms, n, p)
@@ -168,7 +170,11 @@ def _in_alias(evaluation_id: str, alias: str) -> ColumnElement[bool]:
 def _groups(session: Session, evaluation_id: str) -> list[tuple[str, str]]:
     """The (alias, status) pairs that have cells, in index order, one seek each: the next pair
     is the next status of this alias, else the first status of the next alias."""
-    pair = select(T.alias, T.status).where(T.evaluation_id == evaluation_id).order_by(T.alias, T.status)
+    pair = (
+        select(T.alias, T.status)
+        .where(T.evaluation_id == evaluation_id)
+        .order_by(T.alias, T.status)
+    )
     row = session.execute(pair.limit(1)).first()
     out: list[tuple[str, str]] = []
     while row is not None:
@@ -237,7 +243,8 @@ def _number_stats_sqlite(session: Session, evaluation_id: str, alias: str) -> Nu
         )
     ).one()
     percentiles = {
-        p: _percentile_sqlite(session, evaluation_id, alias, column, n, p) for p in NUMBER_PERCENTILES
+        p: _percentile_sqlite(session, evaluation_id, alias, column, n, p)
+        for p in NUMBER_PERCENTILES
     }
     mean = low + shifted_sum / n
     std = stats.sample_variance(n, shifted_sum, shifted_squares) ** 0.5 if n > 1 else None

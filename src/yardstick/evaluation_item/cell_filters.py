@@ -60,7 +60,9 @@ def parse(task_status: Sequence[str], error_type: Sequence[str]) -> list[CellFil
     for value in error_type:
         alias, _, kind = value.rpartition(":")
         if not kind:
-            raise Unprocessable(["query", "error_type"], f"{value!r}: expected <type> or <alias>:<type>")
+            raise Unprocessable(
+                ["query", "error_type"], f"{value!r}: expected <type> or <alias>:<type>"
+            )
         filters.append(CellFilter(alias or None, error_type=kind))
     return filters
 

@@ -45,7 +45,9 @@ def list_evaluation_items(
     ] = None,
     error_type: Annotated[
         list[str] | None,
-        Query(description="`<type>` or `<alias>:<type>` (repeatable): an errored cell of that type"),
+        Query(
+            description="`<type>` or `<alias>:<type>` (repeatable): an errored cell of that type"
+        ),
     ] = None,
 ) -> JSONBody:
     """List evaluation items in row order, with their task results merged into `data`."""

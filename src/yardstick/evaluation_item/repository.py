@@ -85,7 +85,9 @@ class EvaluationItemRepository:
         return stmt.where(*(f.condition() for f in cell_filters))
 
     def exists(self, session: Session, *, account_id: str, item_id: str) -> bool:
-        return bool(session.scalar(select(exists().where(I.id == item_id, I.account_id == account_id))))
+        return bool(
+            session.scalar(select(exists().where(I.id == item_id, I.account_id == account_id)))
+        )
 
     def cells_of(self, session: Session, item_ids: Sequence[str]) -> dict[str, list[Cell]]:
         """Every stored result of a page of items, in one query."""

@@ -44,7 +44,10 @@ def item_json(item: ItemRow, cells: list[Cell]) -> dict[str, Any]:
         statuses[alias] = cell.status if cell else "pending"
         results[alias] = cell.value if cell and cell.status in HAS_VALUE else None
         if cell and cell.status == "errored":
-            errors[alias] = {"type": cell.error_type or "Error", "message": cell.error_message or ""}
+            errors[alias] = {
+                "type": cell.error_type or "Error",
+                "message": cell.error_message or "",
+            }
         if cell:
             metadata[alias] = {
                 **(cell.details or {}),

@@ -21,7 +21,9 @@ class EvaluationItemService:
     def get(
         self, session: Session, principal: Principal, item_id: str, *, include_archived: bool
     ) -> tuple[ItemRow, list[Cell]]:
-        item = evaluation_item_repository.get(session, account_id=principal.account_id, item_id=item_id)
+        item = evaluation_item_repository.get(
+            session, account_id=principal.account_id, item_id=item_id
+        )
         if item is None or (item.archived_at is not None and not include_archived):
             raise NotFound("evaluation item", item_id)
         return item, evaluation_item_repository.cells_of(session, [item.id])[item.id]

@@ -121,7 +121,9 @@ class PageQuery:
         self._params: dict[str, Any] = dict(compiled.params)
         self._order = list(compiled.positiontup or ()) if compiled.positional else None
 
-    def rows(self, session: Session, *, evaluation_id: str, after: str, limit: int) -> Sequence[Row]:
+    def rows(
+        self, session: Session, *, evaluation_id: str, after: str, limit: int
+    ) -> Sequence[Row]:
         """The page after the id `after` ("" for the first page), in one `fetchall`: no Python
         call per row."""
         values = {**self._params, "evaluation_id": evaluation_id, "after": after, "limit": limit}

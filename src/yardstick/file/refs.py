@@ -29,7 +29,9 @@ def check_file_maps(
             loc, f"must hold one entry per row of data: {len(files)} entries for {rows} rows"
         )
     check_file_ids(
-        session, account_id=account_id, entries=[([*loc, i], entry) for i, entry in enumerate(files)]
+        session,
+        account_id=account_id,
+        entries=[([*loc, i], entry) for i, entry in enumerate(files)],
     )
     return [dict(entry) or None for entry in files]
 

@@ -109,9 +109,7 @@ class InferenceService:
         openai_api_key: str | None = None,
     ) -> dict[str, Any]:
         route = await self.route(sessions, principal, model)
-        call = get_providers().chat_completion(
-            route, body, api_key=_own_key(route, openai_api_key)
-        )
+        call = get_providers().chat_completion(route, body, api_key=_own_key(route, openai_api_key))
         return await self._call(call, "chat.completion")
 
     async def completion(

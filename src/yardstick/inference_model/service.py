@@ -266,9 +266,11 @@ class InferenceModelService:
         # llmengine before launch before hosted models of other vendors.
         preference = ["llmengine", "launch"]
         found.sort(
-            key=lambda model: preference.index(model.model_vendor)
-            if model.model_vendor in preference
-            else len(preference)
+            key=lambda model: (
+                preference.index(model.model_vendor)
+                if model.model_vendor in preference
+                else len(preference)
+            )
         )
         return found[0] if found else None
 

@@ -40,7 +40,10 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _TRUE, _FALSE = frozenset({"true", "yes"}), frozenset({"false", "no"})
 _JSON_TYPES: dict[str, str] = {
-    "text": "string", "integer": "integer", "float": "number", "boolean": "boolean",
+    "text": "string",
+    "integer": "integer",
+    "float": "number",
+    "boolean": "boolean",
 }
 
 

@@ -44,7 +44,9 @@ class PageParams:
 def _page_params(default_order: SortOrder) -> Callable[..., PageParams]:
     # Async: it only reads the query, and a sync dependency would cost a thread-pool trip.
     async def dependency(
-        limit: Annotated[int, Query(ge=1, description=f"Page size, at most {MAX_LIMIT}")] = DEFAULT_LIMIT,
+        limit: Annotated[
+            int, Query(ge=1, description=f"Page size, at most {MAX_LIMIT}")
+        ] = DEFAULT_LIMIT,
         starting_after: Annotated[str | None, Query()] = None,
         ending_before: Annotated[str | None, Query()] = None,
         sort_order: Annotated[SortOrder, Query()] = default_order,
@@ -96,7 +98,9 @@ def paginate(
             raise BadRequest(f"unknown cursor {cursor!r}: no such item in this list")
 
     if total is None:
-        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        total = (
+            session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        )
 
     ascending = params.sort_order == "asc"
     backwards = params.ending_before is not None

@@ -41,7 +41,8 @@ def wants_restore(body: BaseModel) -> bool:
     others = sorted(sent - {"restore"})
     if others:
         raise Unprocessable(
-            ["body", "restore"], f"restore cannot be combined with other fields ({', '.join(others)})"
+            ["body", "restore"],
+            f"restore cannot be combined with other fields ({', '.join(others)})",
         )
     return True
 

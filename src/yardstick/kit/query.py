@@ -16,13 +16,17 @@ def split_comma_list(*values: list[str] | None) -> list[str]:
 
 def tags_filter(
     tags: Annotated[list[str] | None, Query(description="Any of these tags (comma list)")] = None,
-    tags_brackets: Annotated[list[str] | None, Query(alias="tags[]", include_in_schema=False)] = None,
+    tags_brackets: Annotated[
+        list[str] | None, Query(alias="tags[]", include_in_schema=False)
+    ] = None,
 ) -> list[str]:
     return split_comma_list(tags, tags_brackets)
 
 
 def views_filter(
     views: Annotated[list[str] | None, Query(description="Extra views, e.g. `tasks`")] = None,
-    views_brackets: Annotated[list[str] | None, Query(alias="views[]", include_in_schema=False)] = None,
+    views_brackets: Annotated[
+        list[str] | None, Query(alias="views[]", include_in_schema=False)
+    ] = None,
 ) -> list[str]:
     return split_comma_list(views, views_brackets)

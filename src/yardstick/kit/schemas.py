@@ -9,7 +9,9 @@ Tags = list[Annotated[str, StringConstraints(min_length=1, max_length=256)]]
 Row = dict[str, Any]
 Rows = Annotated[list[Row], Field(min_length=1)]
 # Files attached to a row: {column: file id}.
-FileMap = dict[Annotated[str, StringConstraints(min_length=1)], Annotated[str, StringConstraints(min_length=1)]]
+FileMap = dict[
+    Annotated[str, StringConstraints(min_length=1)], Annotated[str, StringConstraints(min_length=1)]
+]
 
 # The contract's Vendor enum (CONTRACT §2).
 Vendor = Literal[

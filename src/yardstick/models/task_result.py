@@ -56,24 +56,33 @@ class TaskResult(Base):
         # The summary indexes (evaluation/summary_queries.py reads only these, never the rows,
         # which carry values, errors and details). Cells of one (alias, status, error type) sit
         # in write order, so writing a cell appends here rather than inserting at random:
-        Index(
-            "ix_task_results_summary_counts", "evaluation_id", "alias", "status", "error_type"
-        ),
+        Index("ix_task_results_summary_counts", "evaluation_id", "alias", "status", "error_type"),
         # Sorted by latency (for percentiles by offset), with what sums alongside. Only cells
         # with a latency, tokens or cost: model calls and scorers, not prefilled answers.
         Index(
             "ix_task_results_summary_timing",
-            "evaluation_id", "alias", "latency_ms", "prompt_tokens", "completion_tokens", "cost_usd",
+            "evaluation_id",
+            "alias",
+            "latency_ms",
+            "prompt_tokens",
+            "completion_tokens",
+            "cost_usd",
             sqlite_where=_TIMED_SQL,
             postgresql_where=_TIMED_SQL,
         ),
         Index(
-            "ix_task_results_summary_numbers", "evaluation_id", "alias", "value_number",
+            "ix_task_results_summary_numbers",
+            "evaluation_id",
+            "alias",
+            "value_number",
             sqlite_where=column("value_number").isnot(None),
             postgresql_where=column("value_number").isnot(None),
         ),
         Index(
-            "ix_task_results_summary_labels", "evaluation_id", "alias", "value_label",
+            "ix_task_results_summary_labels",
+            "evaluation_id",
+            "alias",
+            "value_label",
             sqlite_where=column("value_label").isnot(None),
             postgresql_where=column("value_label").isnot(None),
         ),

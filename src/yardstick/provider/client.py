@@ -199,9 +199,12 @@ class VendorClient:
         while True:
             attempt += 1
             try:
-                async with self._slot(), self.session().post(
-                    url, data=payload, timeout=client_timeout, headers=headers
-                ) as resp:
+                async with (
+                    self._slot(),
+                    self.session().post(
+                        url, data=payload, timeout=client_timeout, headers=headers
+                    ) as resp,
+                ):
                     if resp.status < 300:
                         async for event in self._events(resp, attempt, timeout):
                             yield event
@@ -262,9 +265,12 @@ class VendorClient:
     async def get_json(self, path: str, *, timeout: float) -> dict[str, Any]:
         """One GET, not retried (used for listings, which tolerate failures)."""
         try:
-            async with self._slot(), self.session().get(
-                self.config.url(path), timeout=aiohttp.ClientTimeout(total=timeout)
-            ) as resp:
+            async with (
+                self._slot(),
+                self.session().get(
+                    self.config.url(path), timeout=aiohttp.ClientTimeout(total=timeout)
+                ) as resp,
+            ):
                 raw = await resp.read()
                 if resp.status >= 300:
                     raise self._status_failure(resp.status, resp.headers, raw, 1).error

@@ -19,9 +19,18 @@ class ChatCompletion(TaskType):
                 fail([*loc, "messages"], "must hold at least one message")
             for index, message in enumerate(messages):
                 if not isinstance(message, dict) and not is_locator(message):
-                    fail([*loc, "messages", index], "must be an object like {role, content} or an item locator")
-        for key, kind in (("temperature", float), ("top_p", float), ("max_tokens", int),
-                          ("max_completion_tokens", int), ("n", int), ("seed", int)):
+                    fail(
+                        [*loc, "messages", index],
+                        "must be an object like {role, content} or an item locator",
+                    )
+        for key, kind in (
+            ("temperature", float),
+            ("top_p", float),
+            ("max_tokens", int),
+            ("max_completion_tokens", int),
+            ("n", int),
+            ("seed", int),
+        ):
             check(config, key, kind, loc, locator_ok=True)
         # SGP 0.7 widened these two: `stop` may be one sequence or a list, `tool_choice` a mode
         # ("none", "auto", "required") or an object naming a tool.
@@ -43,7 +52,9 @@ class ChatCompletion(TaskType):
             choice = response["choices"][0]
             output.value = choice["message"].get("content")
         except (KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise TaskFailure("InvalidResponse", f"the model's reply has no first choice: {exc!r}") from exc
+            raise TaskFailure(
+                "InvalidResponse", f"the model's reply has no first choice: {exc!r}"
+            ) from exc
         output.details = {
             "finish_reason": choice.get("finish_reason"),
             "usage": response.get("usage"),

@@ -89,7 +89,9 @@ class ExecContext:
             raise TaskFailure("QuestionNotFound", f"question {question_id!r} not found")
         return question
 
-    async def chat(self, model: str, body: dict[str, Any], **limits: Any) -> tuple[dict[str, Any], TaskOutput]:
+    async def chat(
+        self, model: str, body: dict[str, Any], **limits: Any
+    ) -> tuple[dict[str, Any], TaskOutput]:
         """One chat completion through the provider layer; provider errors become cell errors."""
         try:
             result = await self.providers.chat_completion(self.route(model), body, **limits)

@@ -36,11 +36,26 @@ class UpstreamError(Exception):
 # `data_fields` and `output_values` are names and allowed answers, not item paths.
 NEVER_RESOLVED = frozenset(
     {
-        "model", "question_id", "application_variant_id", "queue_id", "layout", "type",
-        "run_condition", "data_fields", "designated_to", "output_type", "output_values",
-        "rubric_id", "rubric_version", "agentex_agent_id", "prefill_from",
+        "model",
+        "question_id",
+        "application_variant_id",
+        "queue_id",
+        "layout",
+        "type",
+        "run_condition",
+        "data_fields",
+        "designated_to",
+        "output_type",
+        "output_values",
+        "rubric_id",
+        "rubric_version",
+        "agentex_agent_id",
+        "prefill_from",
         # A custom function binds its arguments itself (yardstick.task.custom_function).
-        "function_source", "arg_mapping", "config_args", "outputs",
+        "function_source",
+        "arg_mapping",
+        "config_args",
+        "outputs",
     }
 )
 _MISSING = object()
@@ -50,7 +65,9 @@ def lookup(item: dict[str, Any], locator: str, failed: Set[str]) -> Any:
     """The raw value at `item.a.b.0`; list indexes are non-negative integers."""
     segments = locator.split(".")[1:]
     if segments[0] in failed:
-        raise UpstreamError(f"task {segments[0]!r} failed on this item, so {locator!r} has no value")
+        raise UpstreamError(
+            f"task {segments[0]!r} failed on this item, so {locator!r} has no value"
+        )
     value: Any = item
     for depth, segment in enumerate(segments):
         if isinstance(value, dict):
@@ -88,7 +105,9 @@ def resolve(value: Any, item: dict[str, Any], failed: Set[str]) -> Any:
     return value
 
 
-def resolve_config(config: dict[str, Any], item: dict[str, Any], failed: Set[str]) -> dict[str, Any]:
+def resolve_config(
+    config: dict[str, Any], item: dict[str, Any], failed: Set[str]
+) -> dict[str, Any]:
     """A task configuration with every locator and template filled in from `item`."""
     return {
         key: value if key in NEVER_RESOLVED else resolve(value, item, failed)

@@ -28,7 +28,11 @@ def normalize_tasks(
     for index, task in enumerate(tasks):
         out.append(
             normalize_task(
-                task, ["body", "tasks", index], input_keys=keys, earlier=[t["alias"] for t in out], ctx=ctx
+                task,
+                ["body", "tasks", index],
+                input_keys=keys,
+                earlier=[t["alias"] for t in out],
+                ctx=ctx,
             )
         )
     return out
@@ -48,15 +52,21 @@ def normalize_task(
     if task_type is None:
         task_type = infer_task_type(task.configuration)
     if task_type is None:
-        fail([*loc, "task_type"], "task_type is missing and cannot be inferred from the configuration")
+        fail(
+            [*loc, "task_type"],
+            "task_type is missing and cannot be inferred from the configuration",
+        )
     assert task_type is not None
     kind = REGISTRY.get(task_type)
     if kind is None:
         fail([*loc, "task_type"], f"unknown task_type {task_type!r}; one of {', '.join(REGISTRY)}")
     assert kind is not None
     validate_configuration(
-        task_type, task.configuration, [*loc, "configuration"],
-        columns=input_keys.union(earlier), ctx=ctx,
+        task_type,
+        task.configuration,
+        [*loc, "configuration"],
+        columns=input_keys.union(earlier),
+        ctx=ctx,
     )
     alias = task.alias if task.alias is not None else kind.alias_for(task.configuration)
     # No `/` either: an alias is a path segment of the task routes.
@@ -67,7 +77,10 @@ def normalize_task(
         )
     if alias in earlier:
         position = list(earlier).index(alias)
-        fail([*loc, "alias"], f"alias {alias!r} is already used by task {position}; give each task its own alias")
+        fail(
+            [*loc, "alias"],
+            f"alias {alias!r} is already used by task {position}; give each task its own alias",
+        )
     if alias in input_keys:
         fail([*loc, "alias"], f"alias {alias!r} would shadow the input field of the same name")
     return {"task_type": task_type, "alias": alias, "configuration": task.configuration}

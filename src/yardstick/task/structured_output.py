@@ -52,7 +52,9 @@ def read_response_format(value: Any, loc: Loc) -> ResponseFormat:
         inner = [*loc, "json_schema"]
         if not isinstance(wrapper, dict):
             missing = wrapper is None
-            fail(inner, "field required: an object with `schema`" if missing else "must be an object")
+            fail(
+                inner, "field required: an object with `schema`" if missing else "must be an object"
+            )
         schema = check(wrapper, "schema", dict, inner, required=True)
         name = check_str(wrapper, "name", inner)
         if name is None:

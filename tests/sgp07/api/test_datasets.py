@@ -19,7 +19,9 @@ def test_identity_on_datasets_and_items(client: SGPClient) -> None:
 
 def test_files_on_create_batch_and_update(client: SGPClient) -> None:
     a, b = upload(client), upload(client)
-    dataset = client.datasets.create(name=unique(), data=[{"q": 1}, {"q": 2}], files=[{"doc": a}, {}])
+    dataset = client.datasets.create(
+        name=unique(), data=[{"q": 1}, {"q": 2}], files=[{"doc": a}, {}]
+    )
 
     items = list(client.dataset_items.list(dataset_id=dataset.id))
     assert [item.files for item in items] == [{"doc": a}, {}]
@@ -42,7 +44,9 @@ def test_files_on_create_batch_and_update(client: SGPClient) -> None:
     ("files", "loc"),
     [([{"doc": "missing"}], ["body", "files", 0, "doc"]), ([{}, {}], ["body", "files"])],
 )
-def test_bad_files_are_422s(client: SGPClient, files: list[dict[str, str]], loc: list[object]) -> None:
+def test_bad_files_are_422s(
+    client: SGPClient, files: list[dict[str, str]], loc: list[object]
+) -> None:
     name = unique()
     with pytest.raises(UnprocessableEntityError) as caught:
         client.datasets.create(name=name, data=[{"q": 1}], files=files)
@@ -107,12 +111,18 @@ def test_list_filters_and_sorting(client: SGPClient) -> None:
     for letter in "cab":
         client.datasets.create(name=f"{tag}-{letter}", data=[{"q": 1}], tags=[tag])
 
-    assert [d.name for d in client.datasets.list(tags=[tag], sort_by="name", sort_order="asc", limit=1)] == [
+    assert [
+        d.name for d in client.datasets.list(tags=[tag], sort_by="name", sort_order="asc", limit=1)
+    ] == [
         f"{tag}-a",
         f"{tag}-b",
         f"{tag}-c",
     ]
-    assert [d.name for d in client.datasets.list(name=tag.upper())] == [f"{tag}-b", f"{tag}-a", f"{tag}-c"]
+    assert [d.name for d in client.datasets.list(name=tag.upper())] == [
+        f"{tag}-b",
+        f"{tag}-a",
+        f"{tag}-c",
+    ]
 
 
 def test_a_limit_up_to_10000_is_honoured(client: SGPClient) -> None:

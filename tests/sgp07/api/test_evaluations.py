@@ -79,7 +79,9 @@ def test_archive_returns_the_evaluation_and_restore_brings_it_back(client: SGPCl
     assert client.evaluations.retrieve(evaluation_id).archived_at is None
     assert len(list(client.evaluation_items.list(evaluation_id=evaluation_id))) == 2
     # Restoring what is live changes nothing.
-    assert client.evaluations.update(evaluation_id, evaluation={"restore": True}).archived_at is None
+    assert (
+        client.evaluations.update(evaluation_id, evaluation={"restore": True}).archived_at is None
+    )
 
 
 def test_restore_takes_no_other_field(client: SGPClient) -> None:
@@ -168,14 +170,22 @@ def test_name_filter_sort_by_and_paging(client: SGPClient) -> None:
 def test_sort_by_pages_backwards_too(client: SGPClient) -> None:
     tag = unique("tag")
     for letter in "cab":
-        client.evaluations.create(evaluation={"name": f"{tag}-{letter}", "data": [{"q": 1}], "tags": [tag]})
+        client.evaluations.create(
+            evaluation={"name": f"{tag}-{letter}", "data": [{"q": 1}], "tags": [tag]}
+        )
     with raw(client) as http:
         first = http.get(
-            "/v5/evaluations", params={"tags": tag, "sort_by": "name", "sort_order": "asc", "limit": 3}
+            "/v5/evaluations",
+            params={"tags": tag, "sort_by": "name", "sort_order": "asc", "limit": 3},
         ).json()["items"]
         before_last = http.get(
             "/v5/evaluations",
-            params={"tags": tag, "sort_by": "name", "sort_order": "asc", "ending_before": first[2]["id"]},
+            params={
+                "tags": tag,
+                "sort_by": "name",
+                "sort_order": "asc",
+                "ending_before": first[2]["id"],
+            },
         ).json()
 
     assert [e["name"] for e in first] == [f"{tag}-a", f"{tag}-b", f"{tag}-c"]
@@ -189,7 +199,9 @@ def test_ids_are_percent_encoded_path_segments(client: SGPClient) -> None:
         client.evaluation_items.retrieve("a b")
 
 
-def test_another_accounts_evaluation_is_invisible(client: SGPClient, other_client: SGPClient) -> None:
+def test_another_accounts_evaluation_is_invisible(
+    client: SGPClient, other_client: SGPClient
+) -> None:
     evaluation_id = make_evaluation(client)
 
     for call in (
@@ -225,7 +237,11 @@ def test_files_come_from_the_dataset_not_the_body(client: SGPClient) -> None:
 
     with pytest.raises(UnprocessableEntityError) as caught:
         client.evaluations.create(
-            evaluation={"name": unique(), "dataset_id": dataset.id, "files": [{"f": upload(client)}]}
+            evaluation={
+                "name": unique(),
+                "dataset_id": dataset.id,
+                "files": [{"f": upload(client)}],
+            }
         )
 
     assert error_locs(caught.value) == [["body", "files"]]
@@ -252,8 +268,12 @@ def test_bad_new_fields_are_422s_naming_them(
 
 def test_new_tasks_may_not_use_an_archived_question(client: SGPClient) -> None:
     question = client.questions.create(
-        question={"name": unique("q"), "prompt": "ok?", "question_type": "categorical",
-                  "configuration": {"choices": ["yes", "no"]}}
+        question={
+            "name": unique("q"),
+            "prompt": "ok?",
+            "question_type": "categorical",
+            "configuration": {"choices": ["yes", "no"]},
+        }
     )
     task = {
         "task_type": "contributor_evaluation.question",
@@ -264,6 +284,8 @@ def test_new_tasks_may_not_use_an_archived_question(client: SGPClient) -> None:
     client.questions.archive(question.id)
 
     with pytest.raises(UnprocessableEntityError) as caught:
-        client.evaluations.create(evaluation={"name": unique(), "data": [{"q": 1}], "tasks": [task]})
+        client.evaluations.create(
+            evaluation={"name": unique(), "data": [{"q": 1}], "tasks": [task]}
+        )
 
     assert error_locs(caught.value) == [["body", "tasks", 0, "configuration", "question_id"]]

@@ -17,7 +17,9 @@ def test_files_carry_identity_and_filter_by_name(client: SGPClient) -> None:
     assert [f.id for f in found] == [file_id]
     assert client.files.content.retrieve(file_id) is not None
     # The project header is accepted (projects are not modelled: the account is the scope).
-    assert [f.id for f in client.files.list(filename=stem, extra_headers={"x-project-id": "p1"})] == [file_id]
+    assert [
+        f.id for f in client.files.list(filename=stem, extra_headers={"x-project-id": "p1"})
+    ] == [file_id]
 
 
 def test_registered_models_carry_identity_type_and_availability(client: SGPClient) -> None:
@@ -61,14 +63,20 @@ def test_a_hosted_model_is_registered_ready(client: SGPClient) -> None:
     [
         ({"name": "h", "model_vendor": "openai"}, ["body", "model_type"]),
         (
-            {"name": "h", "model_type": "chat_completion", "model_vendor": "openai",
-             "vendor_configuration": {"model": "x"}},
+            {
+                "name": "h",
+                "model_type": "chat_completion",
+                "model_vendor": "openai",
+                "vendor_configuration": {"model": "x"},
+            },
             ["body", "vendor_configuration"],
         ),
         ({"name": "h", "model_type": "chat_completion"}, ["body", "vendor_configuration"]),
     ],
 )
-def test_bad_hosted_models_are_422s(client: SGPClient, model: dict[str, object], loc: list[object]) -> None:
+def test_bad_hosted_models_are_422s(
+    client: SGPClient, model: dict[str, object], loc: list[object]
+) -> None:
     with pytest.raises(UnprocessableEntityError) as caught:
         client.models.create(model=model)  # type: ignore[arg-type]
 

@@ -30,11 +30,22 @@ def test_progress_failed_items_and_completion_status(engine_client: SGPClient) -
     assert [f.error_type for f in items.failed_items] == ["ItemLocatorError"] * 2
     assert all(f.error for f in items.failed_items)
     workflows = done.progress.workflows
-    assert (workflows.total, workflows.completed, workflows.failed, workflows.pending) == (1, 1, 0, 0)
+    assert (workflows.total, workflows.completed, workflows.failed, workflows.pending) == (
+        1,
+        1,
+        0,
+        0,
+    )
 
-    failed = list(engine_client.evaluation_items.list(evaluation_id=created.id, completion_status="failed"))
-    passed = list(engine_client.evaluation_items.list(evaluation_id=created.id, completion_status="passed"))
-    every = list(engine_client.evaluation_items.list(evaluation_id=created.id, completion_status="all"))
+    failed = list(
+        engine_client.evaluation_items.list(evaluation_id=created.id, completion_status="failed")
+    )
+    passed = list(
+        engine_client.evaluation_items.list(evaluation_id=created.id, completion_status="passed")
+    )
+    every = list(
+        engine_client.evaluation_items.list(evaluation_id=created.id, completion_status="all")
+    )
     assert [i.id for i in failed] == [f.item_id for f in items.failed_items]
     assert {i.data.get("other") for i in failed} == {1, 2}
     assert {i.data["answer"] for i in passed} == {"echo: a", "echo: c"}
@@ -102,7 +113,9 @@ def test_the_own_key_also_applies_to_streams(
     engine_client: SGPClient, fake_models: FakeModels, stream: bool
 ) -> None:
     result = engine_client.chat.completions.create(
-        model=MODEL, messages=[{"role": "user", "content": "one two"}], stream=stream,
+        model=MODEL,
+        messages=[{"role": "user", "content": "one two"}],
+        stream=stream,
         x_openai_api_key="sk-mine",
     )
     if stream:

@@ -46,7 +46,11 @@ def test_json_is_the_default_and_holds_every_item_with_results(
     assert exported.content is not None
     rows = json.loads(exported.content)
     assert rows == items(engine_client, finished)
-    assert [row["data"].get("answer") for row in rows] == ["echo: first", f"echo: {ROWS[1]['input']}", None]
+    assert [row["data"].get("answer") for row in rows] == [
+        "echo: first",
+        f"echo: {ROWS[1]['input']}",
+        None,
+    ]
     assert rows[2]["task_errors"]["answer"]["type"] == "ItemLocatorError"
     assert {"id", "dataset_item_id", "task_errors"} <= set(rows[0])
 
@@ -95,7 +99,9 @@ def test_signed_url_is_a_final_501(client: SGPClient) -> None:
     assert caught.value.response.headers["x-should-retry"] == "false"
 
 
-def test_unknown_and_foreign_evaluations_are_404(client: SGPClient, other_client: SGPClient) -> None:
+def test_unknown_and_foreign_evaluations_are_404(
+    client: SGPClient, other_client: SGPClient
+) -> None:
     with pytest.raises(NotFoundError):
         client.evaluation_items.export(evaluation_id="no-such-evaluation")
     evaluation = client.evaluations.create(evaluation={"name": unique("e"), "data": [{"a": 1}]})
@@ -121,7 +127,9 @@ def test_archived_evaluation_needs_include_archived(client: SGPClient) -> None:
         ({"evaluation_id": "x", "export_method": "email"}, ["body", "export_method"]),
     ],
 )
-def test_bad_body_is_422_naming_the_field(http: httpx.Client, body: dict[str, Any], loc: list[str]) -> None:
+def test_bad_body_is_422_naming_the_field(
+    http: httpx.Client, body: dict[str, Any], loc: list[str]
+) -> None:
     response = http.post("/v5/evaluation-items/export", json=body)
     assert response.status_code == 422
     assert [entry["loc"] for entry in response.json()["detail"]] == [loc]

@@ -86,7 +86,11 @@ def test_rows_whose_run_condition_is_false_are_skipped_without_a_model_call(
     fake_models.control(replies_for={"Verdict r0": ["pass"], "Verdict r1": ["fail"]})
     created = create(
         engine_client,
-        [{"id": "r0", "score": 4, "lang": "en"}, {"id": "r1", "score": 1, "lang": "en"}, {"id": "r2", "lang": "de"}],
+        [
+            {"id": "r0", "score": 4, "lang": "en"},
+            {"id": "r1", "score": 1, "lang": "en"},
+            {"id": "r2", "lang": "de"},
+        ],
         [
             {
                 "task_type": "auto_evaluation.guided_decoding",
@@ -129,17 +133,33 @@ def test_rows_whose_run_condition_is_false_are_skipped_without_a_model_call(
     assert items is not None
     assert (items.total, items.successful, items.failed, items.pending) == (3, 3, 0, 0)
     r0, r1, r2 = items_of(engine_client, created.id)
-    assert r0.task_result_statuses == {"structured": "completed", "verdict": "completed", "agent": "completed"}
-    assert r1.task_result_statuses == {"structured": "skipped", "verdict": "completed", "agent": "skipped"}
-    assert r2.task_result_statuses == {"structured": "skipped", "verdict": "skipped", "agent": "skipped"}
-    assert r0.data["structured"] == {"score": 1, "reason": "fake reason"} and r0.data["agent"] is True
+    assert r0.task_result_statuses == {
+        "structured": "completed",
+        "verdict": "completed",
+        "agent": "completed",
+    }
+    assert r1.task_result_statuses == {
+        "structured": "skipped",
+        "verdict": "completed",
+        "agent": "skipped",
+    }
+    assert r2.task_result_statuses == {
+        "structured": "skipped",
+        "verdict": "skipped",
+        "agent": "skipped",
+    }
+    assert (
+        r0.data["structured"] == {"score": 1, "reason": "fake reason"} and r0.data["agent"] is True
+    )
     assert (r0.data["verdict"], r1.data["verdict"]) == ("pass", "fail")
     assert [r1.data["structured"], r1.data["agent"], r2.data["verdict"]] == [None, None, None]
     assert not r1.task_errors and not r2.task_errors
 
     # The fake model server saw calls for the rows that ran, and none for the skipped ones.
     assert len(calls_mentioning(fake_models, "Grade r0")) == 1
-    assert calls_mentioning(fake_models, "Grade r1") == calls_mentioning(fake_models, "Grade r2") == []
+    assert (
+        calls_mentioning(fake_models, "Grade r1") == calls_mentioning(fake_models, "Grade r2") == []
+    )
     assert calls_mentioning(fake_models, "Verdict r2") == []
     assert len(calls_mentioning(fake_models, "Follow up on")) == 1
 
@@ -161,15 +181,43 @@ def test_rows_whose_run_condition_is_false_are_skipped_without_a_model_call(
 def test_structured_output_sends_the_schema_and_stores_the_object(
     engine_client: SGPClient, fake_models: FakeModels
 ) -> None:
-    wrapper = {"type": "json_schema", "json_schema": {"name": "grade", "schema": SCHEMA, "strict": True}}
-    fake_models.control(replies_for={"Plain grade": ['{"score": 0, "reason": "r"}', '{"score": 3, "reason": "fair"}']})
+    wrapper = {
+        "type": "json_schema",
+        "json_schema": {"name": "grade", "schema": SCHEMA, "strict": True},
+    }
+    fake_models.control(
+        replies_for={
+            "Plain grade": ['{"score": 0, "reason": "r"}', '{"score": 3, "reason": "fair"}']
+        }
+    )
     created = create(
         engine_client,
         [{"input": "2+2=4"}],
         [
-            {"alias": "openai", "configuration": {"model": MODEL, "prompt": "OpenAI grade {{item.input}}", "response_format": wrapper}},
-            {"alias": "vllm", "configuration": {"model": VLLM, "prompt": "vLLM grade {{item.input}}", "response_format": SCHEMA}},
-            {"alias": "plain", "configuration": {"model": PLAIN, "prompt": "Plain grade {{item.input}}", "response_format": SCHEMA}},
+            {
+                "alias": "openai",
+                "configuration": {
+                    "model": MODEL,
+                    "prompt": "OpenAI grade {{item.input}}",
+                    "response_format": wrapper,
+                },
+            },
+            {
+                "alias": "vllm",
+                "configuration": {
+                    "model": VLLM,
+                    "prompt": "vLLM grade {{item.input}}",
+                    "response_format": SCHEMA,
+                },
+            },
+            {
+                "alias": "plain",
+                "configuration": {
+                    "model": PLAIN,
+                    "prompt": "Plain grade {{item.input}}",
+                    "response_format": SCHEMA,
+                },
+            },
         ],
     )
     done = wait_until_done(engine_client, created.id)
@@ -190,8 +238,12 @@ def test_structured_output_sends_the_schema_and_stores_the_object(
 # Agent judges -------------------------------------------------------------------------------------
 
 
-def test_agent_tasks_judge_the_named_fields(engine_client: SGPClient, fake_models: FakeModels) -> None:
-    fake_models.control(replies_for={"Judge instruction following": ['{"rationale": "One slip.", "answer": 4}']})
+def test_agent_tasks_judge_the_named_fields(
+    engine_client: SGPClient, fake_models: FakeModels
+) -> None:
+    fake_models.control(
+        replies_for={"Judge instruction following": ['{"rationale": "One slip.", "answer": 4}']}
+    )
     created = create(
         engine_client,
         [{"prompt": "Reply in 3 words", "response": "I am here", "hidden": "x"}],
@@ -218,7 +270,10 @@ def test_agent_tasks_judge_the_named_fields(engine_client: SGPClient, fake_model
     assert "hidden" not in call["messages"][1]["content"]
 
     (task,) = engine_client.evaluations.retrieve(created.id, views=["tasks"]).tasks or []
-    assert isinstance(task, AutoEvaluationAgentEvaluationTask) and task.alias == "auto_evaluation_agent"
+    assert (
+        isinstance(task, AutoEvaluationAgentEvaluationTask)
+        and task.alias == "auto_evaluation_agent"
+    )
     assert isinstance(task.configuration, AutoEvaluationAgentTaskRequestWithItemLocator)
     assert isinstance(task.configuration.designated_to, DesignatedToIfAgent)
     assert task.configuration.data_fields == ["prompt", "response"]
@@ -247,12 +302,24 @@ def test_an_agent_task_with_a_rubric_is_refused(engine_client: SGPClient) -> Non
 
 
 def test_a_bad_run_condition_is_refused_at_its_field(engine_client: SGPClient) -> None:
-    condition = {"op": "or", "operands": [{"op": "is_null", "operands": [var("a")]}, {"op": "between"}]}
+    condition = {
+        "op": "or",
+        "operands": [{"op": "is_null", "operands": [var("a")]}, {"op": "between"}],
+    }
     with pytest.raises(UnprocessableEntityError) as caught:
         create(
             engine_client,
             [{"a": 1}],
-            [{"configuration": {"model": MODEL, "prompt": "p", "choices": ["y"], "run_condition": condition}}],
+            [
+                {
+                    "configuration": {
+                        "model": MODEL,
+                        "prompt": "p",
+                        "choices": ["y"],
+                        "run_condition": condition,
+                    }
+                }
+            ],
         )
     assert error_locs(caught.value) == [
         ["body", "tasks", 0, "configuration", "run_condition", "operands", 1, "op"]

@@ -78,7 +78,10 @@ def where(key: str, operator: str, value: str) -> dict[str, str]:
     ],
 )
 def test_each_operator(
-    client: SGPClient, tagged: tuple[str, dict[str, str]], condition: dict[str, str], expected: list[str]
+    client: SGPClient,
+    tagged: tuple[str, dict[str, str]],
+    condition: dict[str, str],
+    expected: list[str],
 ) -> None:
     tag, _ = tagged
     assert names(client, tag, condition) == expected
@@ -89,11 +92,16 @@ def test_filters_are_anded(client: SGPClient, tagged: tuple[str, dict[str, str]]
     assert names(client, tag, where("model", "==", "gpt-4"), where("version", "<=", "10")) == ["e1"]
 
 
-def test_paging_sorting_views_and_total(client: SGPClient, tagged: tuple[str, dict[str, str]]) -> None:
+def test_paging_sorting_views_and_total(
+    client: SGPClient, tagged: tuple[str, dict[str, str]]
+) -> None:
     tag, ids = tagged
     # The auto-pager re-sends the body with each page's cursor.
     paged = client.evaluations.filter(
-        filters=[where("tag", "==", tag)], limit=2, sort_by="name", sort_order="asc"  # type: ignore[list-item]
+        filters=[where("tag", "==", tag)],
+        limit=2,
+        sort_by="name",
+        sort_order="asc",  # type: ignore[list-item]
     )
     assert [e.name for e in paged] == ["e1", "e2", "e3", "e4", "e5"]
     first = client.evaluations.filter(filters=[where("tag", "==", tag)], limit=2)  # type: ignore[list-item]
@@ -121,7 +129,10 @@ def test_more_than_ten_filters_is_422(client: SGPClient) -> None:
     with pytest.raises(UnprocessableEntityError) as caught:
         client.evaluations.filter(filters=[where("model", "==", str(i)) for i in range(11)])  # type: ignore[misc]
     assert error_locs(caught.value) == [["body", "filters"]]
-    assert list(client.evaluations.filter(filters=[where("model", "==", str(i)) for i in range(10)])) == []  # type: ignore[misc]
+    assert (
+        list(client.evaluations.filter(filters=[where("model", "==", str(i)) for i in range(10)]))
+        == []
+    )  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,9 @@ def contributor_task(client: SGPClient) -> dict[str, Any]:
     }
 
 
-def fields_of(client: SGPClient, evaluation_id: str, **params: Any) -> list[tuple[str, str, str, int]]:
+def fields_of(
+    client: SGPClient, evaluation_id: str, **params: Any
+) -> list[tuple[str, str, str, int]]:
     schema = client.evaluations.retrieve_schema(evaluation_id, **params)
     return [(f.field_name, f.source, f.data_type, f.item_count) for f in schema.fields]
 
@@ -50,7 +52,11 @@ def test_fields_of_items_and_task_results(client: SGPClient) -> None:
 
     schema = client.evaluations.retrieve_schema(evaluation.id)
 
-    assert (schema.evaluation_id, schema.total_items, schema.is_sampled) == (evaluation.id, 3, False)
+    assert (schema.evaluation_id, schema.total_items, schema.is_sampled) == (
+        evaluation.id,
+        3,
+        False,
+    )
     assert schema.object == "evaluation_schema" and schema.sample_size is None
     assert all(f.object == "field_schema" for f in schema.fields)
     assert fields_of(client, evaluation.id) == [
@@ -80,7 +86,18 @@ def test_get_evaluation_columns_offers_the_data_fields(client: SGPClient) -> Non
     columns = get_evaluation_columns(client, evaluation.id)
 
     names = [c.field_name for c in columns]
-    assert names == ["empty", "input", "label", "label.ok", "label.why", "maybe", "meta.deep.x", "meta.lang", "meta.n", "tags"]
+    assert names == [
+        "empty",
+        "input",
+        "label",
+        "label.ok",
+        "label.why",
+        "maybe",
+        "meta.deep.x",
+        "meta.lang",
+        "meta.n",
+        "tags",
+    ]
     assert {c.source for c in columns} == {"data"}
     assert next(c for c in columns if c.field_name == "input").data_type == "string"
 
@@ -89,7 +106,10 @@ def test_a_field_only_ever_null_is_null(client: SGPClient) -> None:
     evaluation = client.evaluations.create(
         evaluation={"name": unique(), "data": [{"a": None}, {"a": None, "b": 1}]}
     )
-    assert fields_of(client, evaluation.id) == [("a", "data", "null", 2), ("b", "data", "number", 1)]
+    assert fields_of(client, evaluation.id) == [
+        ("a", "data", "null", 2),
+        ("b", "data", "number", 1),
+    ]
 
 
 def test_large_evaluations_are_sampled(client: SGPClient) -> None:
@@ -114,11 +134,16 @@ def test_archived_evaluations_need_include_archived(client: SGPClient) -> None:
     assert fields_of(client, evaluation.id, include_archived=True) == [("a", "data", "number", 1)]
 
 
-def test_unknown_and_foreign_evaluations_are_404(client: SGPClient, other_client: SGPClient) -> None:
+def test_unknown_and_foreign_evaluations_are_404(
+    client: SGPClient, other_client: SGPClient
+) -> None:
     evaluation = client.evaluations.create(
         evaluation={"name": unique(), "data": [{"a": 1}], "taxonomy_params": {"t": 1}}
     )
-    for call in (other_client.evaluations.retrieve_schema, other_client.evaluations.retrieve_taxonomy):
+    for call in (
+        other_client.evaluations.retrieve_schema,
+        other_client.evaluations.retrieve_taxonomy,
+    ):
         with pytest.raises(NotFoundError):
             call(evaluation.id)
     for call in (client.evaluations.retrieve_schema, client.evaluations.retrieve_taxonomy):

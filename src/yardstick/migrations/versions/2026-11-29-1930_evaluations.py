@@ -5,7 +5,8 @@ Revises: 0002_questions_models_files
 Create Date: 2026-11-29 19:30:00
 
 """
-from typing import Sequence, Union
+
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -14,9 +15,9 @@ from sqlalchemy.dialects import postgresql
 import yardstick.db.types
 
 revision: str = "0003_evaluations"
-down_revision: Union[str, Sequence[str], None] = "0002_questions_models_files"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0002_questions_models_files"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 UtcDateTime = yardstick.db.types.UtcDateTime
 
@@ -28,7 +29,11 @@ def upgrade() -> None:
         sa.Column("account_id", sa.String(length=128), nullable=False),
         sa.Column("name", sa.String(length=512), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("tags", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False),
+        sa.Column(
+            "tags",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("status_reason", sa.Text(), nullable=True),
         sa.Column("tasks", sa.JSON(), nullable=False),
@@ -37,7 +42,9 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.Column("archived_at", UtcDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_evaluations_account_id_accounts")),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_evaluations_account_id_accounts")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluations")),
     )
     op.create_index("ix_evaluations_account_id_id", "evaluations", ["account_id", "id"])
@@ -47,8 +54,14 @@ def upgrade() -> None:
         sa.Column("evaluation_id", sa.String(length=36), nullable=False),
         sa.Column("dataset_id", sa.String(length=36), nullable=False),
         sa.Column("dataset_version_num", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["evaluation_id"], ["evaluations.id"], name=op.f("fk_evaluation_datasets_evaluation_id_evaluations")),
-        sa.ForeignKeyConstraint(["dataset_id"], ["datasets.id"], name=op.f("fk_evaluation_datasets_dataset_id_datasets")),
+        sa.ForeignKeyConstraint(
+            ["evaluation_id"],
+            ["evaluations.id"],
+            name=op.f("fk_evaluation_datasets_evaluation_id_evaluations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["datasets.id"], name=op.f("fk_evaluation_datasets_dataset_id_datasets")
+        ),
         sa.PrimaryKeyConstraint("evaluation_id", "dataset_id", name=op.f("pk_evaluation_datasets")),
     )
 
@@ -61,10 +74,16 @@ def upgrade() -> None:
         sa.Column("dataset_item_id", sa.String(length=36), nullable=True),
         sa.Column("dataset_item_version_num", sa.Integer(), nullable=True),
         sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["evaluation_id"], ["evaluations.id"], name=op.f("fk_evaluation_items_evaluation_id_evaluations")),
+        sa.ForeignKeyConstraint(
+            ["evaluation_id"],
+            ["evaluations.id"],
+            name=op.f("fk_evaluation_items_evaluation_id_evaluations"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_items")),
     )
-    op.create_index("ix_evaluation_items_evaluation_id_id", "evaluation_items", ["evaluation_id", "id"])
+    op.create_index(
+        "ix_evaluation_items_evaluation_id_id", "evaluation_items", ["evaluation_id", "id"]
+    )
     op.create_index("ix_evaluation_items_account_id_id", "evaluation_items", ["account_id", "id"])
 
     op.create_table(
@@ -83,10 +102,16 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("started_at", UtcDateTime(), nullable=True),
         sa.Column("finished_at", UtcDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["item_id"], ["evaluation_items.id"], name=op.f("fk_task_results_item_id_evaluation_items")),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["evaluation_items.id"],
+            name=op.f("fk_task_results_item_id_evaluation_items"),
+        ),
         sa.PrimaryKeyConstraint("item_id", "alias", name=op.f("pk_task_results")),
     )
-    op.create_index("ix_task_results_evaluation_id_status", "task_results", ["evaluation_id", "status"])
+    op.create_index(
+        "ix_task_results_evaluation_id_status", "task_results", ["evaluation_id", "status"]
+    )
 
     op.create_table(
         "engine_workers",

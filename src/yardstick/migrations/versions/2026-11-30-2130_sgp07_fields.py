@@ -5,6 +5,7 @@ Revises: 0003_evaluations
 Create Date: 2026-11-30 21:30:00
 
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -21,7 +22,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("metadata", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("taxonomy", sa.JSON(), nullable=True))
         batch.add_column(
-            sa.Column("skip_prefilled_rows", sa.Boolean(), nullable=False, server_default=sa.false())
+            sa.Column(
+                "skip_prefilled_rows", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
         )
     with op.batch_alter_table("evaluation_items") as batch:
         batch.add_column(sa.Column("files", sa.JSON(), nullable=True))

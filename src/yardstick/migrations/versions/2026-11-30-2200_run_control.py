@@ -5,6 +5,7 @@ Revises: 0005_question_lifecycle
 Create Date: 2026-11-30 22:00:00
 
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa

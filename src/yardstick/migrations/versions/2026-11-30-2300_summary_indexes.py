@@ -51,7 +51,9 @@ INDEXES = {
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     columns = [
-        sa.Column("value_number", sa.Float(), sa.Computed(sa.text(NUMBER[dialect]), persisted=True)),
+        sa.Column(
+            "value_number", sa.Float(), sa.Computed(sa.text(NUMBER[dialect]), persisted=True)
+        ),
         sa.Column("value_label", sa.Text(), sa.Computed(sa.text(LABEL[dialect]), persisted=True)),
     ]
     if dialect == "sqlite":

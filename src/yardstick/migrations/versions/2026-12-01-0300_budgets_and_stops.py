@@ -5,6 +5,7 @@ Revises: 0007_summary_indexes
 Create Date: 2026-12-01 03:00:00
 
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
