@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,3 +20,7 @@ class ApiKey(IdMixin, TimestampMixin, Base):
     lookup: Mapped[str] = mapped_column(String(16), index=True)
     salt: Mapped[str] = mapped_column(String(32))
     digest: Mapped[str] = mapped_column(String(64))
+    # Written at most once a minute per key and process: a read does not become a write.
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A revoked key is refused; the row stays, so the identity it created things under remains.
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
