@@ -13,7 +13,7 @@ from scale_gp_beta.types import Evaluation, EvaluationItem
 
 from tests.conftest import make_client
 from tests.dataset.factories import error_locs, make_dataset, rows, unique
-from tests.fixtures.server import Server
+from tests.fixtures.server import Server, add_account
 
 __all__ = [
     "DEFAULT_ALIASES",
@@ -35,7 +35,7 @@ __all__ = [
 # Routes to the `openai` vendor, which `api_server` configures (a task model must route at create).
 MODEL = "openai/gpt-4o-mini"
 
-# CONTRACT §4: the alias a task gets when none is given (a metric's is its `type`, set below).
+# The alias a task gets when none is given (a metric's is its `type`, set below).
 DEFAULT_ALIASES = {
     "chat_completion": "chat_completion",
     "inference": "inference",
@@ -132,6 +132,5 @@ def evaluation_ids(client: SGPClient, tag: str, **params: Any) -> list[str]:
 def fresh_client(server: Server) -> SGPClient:
     """The official client on a new, empty account: for assertions over a whole account."""
     account = f"acct-{uuid.uuid4().hex[:10]}"
-    server.cli("accounts", "create", account)
-    server.keys[account] = server.cli("keys", "create", "--account", account).strip()
+    server.keys[account] = add_account(server.database_url, account)
     return make_client(server, account)
