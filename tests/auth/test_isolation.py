@@ -1,4 +1,4 @@
-"""Another account's datasets and items do not exist for you (CONTRACT §6 row 21)."""
+"""Another account's datasets and items do not exist for you."""
 
 import pytest
 from scale_gp_beta import BadRequestError, NotFoundError, SGPClient

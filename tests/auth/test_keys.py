@@ -1,4 +1,4 @@
-"""401 without a valid key, 403 for an account the key is not for (CONTRACT §1.2)."""
+"""401 without a valid key, 403 for an account the key is not for."""
 
 import httpx
 import pytest

@@ -1,16 +1,26 @@
-"""`yardstick datasets import FILE --name NAME` (JSONL or CSV → a new dataset)."""
+"""`yardstick datasets import FILE --name NAME` (JSONL or CSV → a new dataset) against a running
+server, by URL.
+
+The command runs in a working directory of its own, with no usable database URL (`cli_env`): it
+must talk HTTP only.
+"""
 
 import json
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from scale_gp_beta import NotFoundError, SGPClient
+from typer.testing import CliRunner
 
-from tests.fixtures.server import ACCOUNT_B, Server
+from tests.cli.helpers import cli_env
+from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, free_port, run_server
+from yardstick.cli.main import app
+from yardstick.cli.remote import RemoteError
 
 ROWS: list[dict[str, Any]] = [
     {"input": "What is 2+2?", "expected": "4", "meta": {"level": 1}},
@@ -19,14 +29,15 @@ ROWS: list[dict[str, Any]] = [
 ]
 
 
-def run_cli(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "yardstick.cli", *args],
+        [sys.executable, "-m", "yardstick.cli", "datasets", "import", *args],
         check=False,
-        env=server.env,
+        env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
 
 
@@ -35,38 +46,86 @@ def unique_name() -> str:
 
 
 def items_of(client: SGPClient, dataset_id: str) -> list[Any]:
-    return [item.data for item in client.dataset_items.list(dataset_id=dataset_id)]
+    return [item.data for item in client.dataset_items.list(dataset_id=dataset_id, limit=1000)]
 
 
 def by_name(client: SGPClient, name: str) -> list[str]:
-    return [d.id for d in client.datasets.list(name=name)]
+    return [d.id for d in client.datasets.list(name=name, include_archived=True)]
 
 
-def test_import_jsonl(server: Server, client: SGPClient, tmp_path: Path) -> None:
-    source = tmp_path / "rows.jsonl"
-    source.write_text("\n".join(json.dumps(row) for row in ROWS) + "\n\n", encoding="utf-8")
+def one_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The failure's message: exactly one line on stderr, nothing on stdout, exit status 1."""
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="session")
+def second(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Another server, on a database of its own: where the command goes is the URL's doing.
+    Session-scoped: started once, however the tests of both backends are ordered."""
+    yield from run_server("sqlite", tmp_path_factory.mktemp("second"))
+
+
+def test_import_jsonl_from_another_directory(
+    server: Server, client: SGPClient, tmp_path: Path
+) -> None:
+    (tmp_path / "rows.jsonl").write_text(
+        "\n".join(json.dumps(row) for row in ROWS) + "\n\n", encoding="utf-8"
+    )
     name = unique_name()
-    dataset_id = server.cli("datasets", "import", str(source), "--name", name).strip()
-    dataset = client.datasets.retrieve(dataset_id)
+    result = run_cli(cli_env(server), tmp_path, "rows.jsonl", "--name", name)
+    assert result.returncode == 0, result.stderr
+    dataset = client.datasets.retrieve(result.stdout.strip())
     assert (dataset.name, dataset.current_version_num) == (name, 1)
-    assert dataset.created_by_user_id == "cli"
-    assert items_of(client, dataset_id) == ROWS
+    assert items_of(client, dataset.id) == ROWS
+    assert f"imported 3 items into dataset '{name}' ({dataset.id})" in result.stderr
+
+
+def test_the_url_decides_the_server(
+    server: Server, second: Server, client: SGPClient, tmp_path: Path
+) -> None:
+    (tmp_path / "rows.jsonl").write_text('{"where": "second"}\n')
+    second_client = SGPClient(
+        api_key=second.keys[ACCOUNT_A], account_id=ACCOUNT_A, base_url=second.base_url
+    )
+    # By the environment alone, then by flags that override an environment naming `server`.
+    for env, flags in (
+        (cli_env(second), []),
+        (cli_env(server), ["--url", second.base_url, "--api-key", second.keys[ACCOUNT_A]]),
+    ):
+        name = unique_name()
+        result = run_cli(env, tmp_path, "rows.jsonl", "--name", name, *flags)
+        assert result.returncode == 0, result.stderr
+        assert items_of(second_client, result.stdout.strip()) == [{"where": "second"}]
+        assert by_name(client, name) == []
+
+
+def test_a_large_file_goes_in_batches(server: Server, client: SGPClient, tmp_path: Path) -> None:
+    rows = [{"n": n, "text": f"row {n}"} for n in range(2500)]
+    (tmp_path / "big.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = run_cli(cli_env(server), tmp_path, "big.jsonl", "--name", unique_name())
+    assert result.returncode == 0, result.stderr
+    dataset = client.datasets.retrieve(result.stdout.strip())
+    # 1,000 items a request: one create, then two batches, each a version.
+    assert dataset.current_version_num == 3
+    assert [item["n"] for item in items_of(client, dataset.id)] == list(range(2500))
 
 
 def test_import_csv_with_tags_and_description(
     server: Server, client: SGPClient, tmp_path: Path
 ) -> None:
-    source = tmp_path / "rows.csv"
-    source.write_text(
+    (tmp_path / "rows.csv").write_text(
         '\ufeffinput,expected\nWhat is 2+2?,4\n"Hello, world","multi\nline"\nünïcode,✓\n',
         encoding="utf-8",
     )
     name = unique_name()
     result = run_cli(
-        server,
-        "datasets",
-        "import",
-        str(source),
+        cli_env(server),
+        tmp_path,
+        "rows.csv",
         "--name",
         name,
         "--description",
@@ -75,10 +134,13 @@ def test_import_csv_with_tags_and_description(
         "imported",
         "--tag",
         "csv",
+        "--batch-size",
+        "2",
     )
     assert result.returncode == 0, result.stderr
     dataset = client.datasets.retrieve(result.stdout.strip())
     assert (dataset.description, dataset.tags) == ("from csv", ["imported", "csv"])
+    assert dataset.current_version_num == 2
     assert "imported 3 items" in result.stderr
     assert items_of(client, dataset.id) == [
         {"input": "What is 2+2?", "expected": "4"},
@@ -90,25 +152,23 @@ def test_import_csv_with_tags_and_description(
 def test_format_option_overrides_the_extension(
     server: Server, client: SGPClient, tmp_path: Path
 ) -> None:
-    source = tmp_path / "rows.txt"
-    source.write_text('{"a": 1}\n{"a": 2}\n')
-    assert (
-        run_cli(server, "datasets", "import", str(source), "--name", unique_name()).returncode == 1
-    )
-    dataset_id = server.cli(
-        "datasets", "import", str(source), "--name", unique_name(), "--format", "jsonl"
-    ).strip()
-    assert items_of(client, dataset_id) == [{"a": 1}, {"a": 2}]
+    (tmp_path / "rows.txt").write_text('{"a": 1}\n{"a": 2}\n')
+    env = cli_env(server)
+    message = one_line(run_cli(env, tmp_path, "rows.txt", "--name", unique_name()))
+    assert "cannot tell the format of rows.txt" in message
+    result = run_cli(env, tmp_path, "rows.txt", "--name", unique_name(), "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    assert items_of(client, result.stdout.strip()) == [{"a": 1}, {"a": 2}]
 
 
 def test_import_into_another_account(
     server: Server, client: SGPClient, other_client: SGPClient, tmp_path: Path
 ) -> None:
-    source = tmp_path / "b.jsonl"
-    source.write_text('{"x": "b"}\n')
-    dataset_id = server.cli(
-        "datasets", "import", str(source), "--name", unique_name(), "--account", ACCOUNT_B
-    ).strip()
+    (tmp_path / "b.jsonl").write_text('{"x": "b"}\n')
+    env = cli_env(server, YARDSTICK_API_KEY=server.keys[ACCOUNT_B])
+    result = run_cli(env, tmp_path, "b.jsonl", "--name", unique_name(), "--account", ACCOUNT_B)
+    assert result.returncode == 0, result.stderr
+    dataset_id = result.stdout.strip()
     assert items_of(other_client, dataset_id) == [{"x": "b"}]
     with pytest.raises(NotFoundError):
         client.datasets.retrieve(dataset_id)
@@ -133,31 +193,77 @@ def test_bad_input_imports_nothing(
         content.encode("latin-1") if filename.startswith("latin1") else content.encode()
     )
     name = unique_name()
-    result = run_cli(server, "datasets", "import", str(source), "--name", name)
-    assert result.returncode == 1
-    assert message in result.stderr
+    # A batch of one item: a bad line after good ones is found before anything is sent.
+    result = run_cli(cli_env(server), tmp_path, filename, "--name", name, "--batch-size", "1")
+    assert message in one_line(result)
     assert by_name(client, name) == []
 
 
-def test_unknown_account_and_missing_file(server: Server, tmp_path: Path) -> None:
-    source = tmp_path / "rows.jsonl"
-    source.write_text('{"a": 1}\n')
-    result = run_cli(
-        server, "datasets", "import", str(source), "--name", unique_name(), "--account", "nobody"
-    )
-    assert result.returncode == 1
-    assert "no account 'nobody'" in result.stderr
-    assert (
-        run_cli(
-            server, "datasets", "import", str(tmp_path / "missing.jsonl"), "--name", "x"
-        ).returncode
-        != 0
-    )
+def test_refusals_are_one_line(server: Server, client: SGPClient, tmp_path: Path) -> None:
+    (tmp_path / "rows.jsonl").write_text('{"a": 1}\n')
+    name = unique_name()
+
+    wrong_key = cli_env(server, YARDSTICK_API_KEY="not-a-key")
+    message = one_line(run_cli(wrong_key, tmp_path, "rows.jsonl", "--name", name))
+    assert f"{server.base_url} refused the API key (401)" in message
+
+    foreign = cli_env(server)
+    result = run_cli(foreign, tmp_path, "rows.jsonl", "--name", name, "--account", "nobody")
+    assert "the API key is not valid for account 'nobody' (403)" in one_line(result)
+
+    # A 422: the server's detail, in one line.
+    message = one_line(run_cli(cli_env(server), tmp_path, "rows.jsonl", "--name", ""))
+    assert message.startswith(f"{server.base_url} answered 422: body.name: "), message
+    assert by_name(client, name) == []
+
+    missing = run_cli(cli_env(server), tmp_path, "missing.jsonl", "--name", "x")
+    assert missing.returncode != 0 and "Traceback" not in missing.stderr
 
 
-def test_empty_name_is_refused(server: Server, tmp_path: Path) -> None:
+def test_unreachable_server_and_missing_settings(tmp_path: Path) -> None:
+    (tmp_path / "rows.jsonl").write_text('{"a": 1}\n')
+    url = f"http://127.0.0.1:{free_port()}"
+    env = cli_env(None, YARDSTICK_URL=url, YARDSTICK_API_KEY="k", YARDSTICK_ACCOUNT_ID="a")
+    message = one_line(run_cli(env, tmp_path, "rows.jsonl", "--name", "x"))
+    assert message.startswith(f"{url} did not answer (ConnectError: "), message
+
+    env = cli_env(None, YARDSTICK_ACCOUNT_ID="a")
+    message = one_line(run_cli(env, tmp_path, "rows.jsonl", "--name", "x"))
+    assert message == "no API key: set YARDSTICK_API_KEY or pass --api-key"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["rows.jsonl"]
+
+
+def test_a_batch_refused_half_way_archives_the_partial_dataset(
+    server: Server, client: SGPClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = tmp_path / "rows.jsonl"
-    source.write_text('{"a": 1}\n')
-    result = run_cli(server, "datasets", "import", str(source), "--name", "")
-    assert result.returncode == 1
-    assert "name" in result.stderr
+    source.write_text("".join(f'{{"n": {n}}}\n' for n in range(5)))
+    from yardstick.cli import datasets
+
+    real = datasets.send_json
+    calls: list[str] = []
+
+    def failing_second_batch(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[3])
+        if len(calls) == 2:
+            raise RemoteError("the server refused the batch")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(datasets, "send_json", failing_second_batch)
+    name = unique_name()
+    result = CliRunner().invoke(
+        app,
+        ["datasets", "import", str(source), "--name", name, "--batch-size", "2"],
+        env={
+            "YARDSTICK_URL": server.base_url,
+            "YARDSTICK_API_KEY": server.keys[ACCOUNT_A],
+            "YARDSTICK_ACCOUNT_ID": ACCOUNT_A,
+        },
+    )
+    assert result.exit_code == 1
+    assert calls == ["/v5/datasets", "/v5/dataset-items/batch"]
+    [dataset_id] = by_name(client, name)
+    assert result.stderr == (
+        f"the server refused the batch; the partial dataset {dataset_id} was archived\n"
+    )
+    assert client.datasets.retrieve(dataset_id, include_archived=True).archived_at is not None

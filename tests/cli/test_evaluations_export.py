@@ -77,7 +77,7 @@ def test_flags_win_and_default_file_name(
         server.base_url,
         "--api-key",
         server.keys[ACCOUNT_A],
-        "--account-id",
+        "--account",
         ACCOUNT_A,
         cwd=tmp_path,
     )

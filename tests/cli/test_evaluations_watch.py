@@ -233,11 +233,12 @@ def test_missing_settings_and_unreachable_server() -> None:
 
     result = watch_with_env({"YARDSTICK_API_KEY": "k", "YARDSTICK_ACCOUNT_ID": None}, "id")
     assert result.exit_code == 1
-    assert result.stderr == "no account: set YARDSTICK_ACCOUNT_ID or pass --account-id\n"
+    assert result.stderr == "no account: set YARDSTICK_ACCOUNT_ID or pass --account\n"
 
     # Nothing listens there: the first request is not retried.
     url = f"http://127.0.0.1:{free_port()}"
     env = {"YARDSTICK_URL": url, "YARDSTICK_API_KEY": "k", "YARDSTICK_ACCOUNT_ID": "a"}
     result = watch_with_env(env, "id")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"{url} did not answer: ConnectError(")
+    assert result.stderr.startswith(f"{url} did not answer (ConnectError: ")
+    assert result.stderr.count("\n") == 1

@@ -1,7 +1,9 @@
 """The auth dependency: `x-api-key` + `x-selected-account-id` → the Principal of the request.
 
-Verified keys are cached in-process for a short time so a page read costs no extra query; a key
-is never revoked in this version, and new keys are always looked up in the database.
+Verified keys are cached in-process for CACHE_SECONDS so a page read costs no extra query; a
+revoked key (`yardstick keys revoke`) is therefore refused by every server process within
+CACHE_SECONDS, and unknown or revoked keys are never cached. Each use is noted for the key's
+`last_used_at` without a write on the request's path (yardstick.auth.usage).
 """
 
 import hashlib
@@ -12,10 +14,13 @@ from fastapi import Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 
 from yardstick.auth.service import Principal, auth_service
+from yardstick.auth.usage import usage
 from yardstick.db.session import SessionFactory
 from yardstick.errors import Forbidden, Unauthorized
 
-_CACHE_SECONDS = 60.0
+# How long a verified key is trusted without asking the database again: the most a revocation
+# waits to take effect.
+CACHE_SECONDS = 5.0
 _cache: dict[str, tuple[float, str, str]] = {}
 
 
@@ -33,10 +38,11 @@ def _resolve_key(sessions: SessionFactory, key: str) -> tuple[str, str] | None:
     if hit is not None and hit[0] > now:
         return hit[1], hit[2]
     with sessions.read() as session:
-        api_key = auth_service.find_key(session, key=key)
+        api_key = auth_service.verify(session, key=key)
         if api_key is None:
+            _cache.pop(token, None)  # a key revoked since it was cached
             return None
-        _cache[token] = (now + _CACHE_SECONDS, api_key.account_id, api_key.id)
+        _cache[token] = (now + CACHE_SECONDS, api_key.account_id, api_key.id)
         return api_key.account_id, api_key.id
 
 
@@ -59,6 +65,7 @@ async def get_principal(
         raise Forbidden("missing x-selected-account-id header")
     if x_selected_account_id != account_id:
         raise Forbidden(f"this API key is not valid for account {x_selected_account_id!r}")
+    usage.touch(request.app.state.sessions, key_id)
     return Principal(account_id=account_id, user_id=key_id)
 
 

@@ -9,8 +9,9 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from yardstick.errors import Conflict
@@ -63,6 +64,7 @@ class AuthService:
         return api_key
 
     def find_key(self, session: Session, *, key: str) -> ApiKey | None:
+        """The key's row, revoked or not (`verify` is what admits a request)."""
         candidates = session.scalars(select(ApiKey).where(ApiKey.lookup == _lookup(key)))
         for candidate in candidates:
             if hmac.compare_digest(candidate.digest, _digest(candidate.salt, key)):
@@ -79,8 +81,32 @@ class AuthService:
             return existing
         return self.add_key(session, account_id=account_id, key=key, name="init")
 
+    def verify(self, session: Session, *, key: str) -> ApiKey | None:
+        """The key's row if the key may be used: it exists and is not revoked."""
+        api_key = self.find_key(session, key=key)
+        return api_key if api_key is not None and api_key.revoked_at is None else None
+
     def has_any_key(self, session: Session) -> bool:
         return session.scalar(select(ApiKey.id).limit(1)) is not None
+
+    def list_keys(self, session: Session, *, account_id: str) -> list[ApiKey]:
+        """The account's keys, revoked ones included, oldest first."""
+        query = select(ApiKey).where(ApiKey.account_id == account_id)
+        return list(session.scalars(query.order_by(ApiKey.created_at, ApiKey.id)))
+
+    def find_keys(
+        self, session: Session, *, id_or_name: str, account_id: str | None = None
+    ) -> list[ApiKey]:
+        """The keys whose id or name is `id_or_name` (of one account, if given), oldest first."""
+        query = select(ApiKey).where(or_(ApiKey.id == id_or_name, ApiKey.name == id_or_name))
+        if account_id is not None:
+            query = query.where(ApiKey.account_id == account_id)
+        return list(session.scalars(query.order_by(ApiKey.created_at, ApiKey.id)))
+
+    def revoke_key(self, session: Session, api_key: ApiKey, *, at: datetime) -> None:
+        """Refuse the key from now on; its row stays (what it created still names it)."""
+        api_key.revoked_at = at
+        session.flush()
 
 
 auth_service = AuthService()

@@ -1,37 +1,64 @@
-"""`yardstick datasets import FILE --name NAME`: load a JSONL or CSV file as a new dataset.
+"""`yardstick datasets import FILE --name NAME`: load a JSONL or CSV file as a new dataset on a
+running server.
 
-One item per JSONL line (a JSON object) or per CSV row (header → keys, values as strings).
-The rows go through the dataset service, exactly as a `POST /v5/datasets` would, in one
-transaction: a bad line or row imports nothing. The new dataset's id is printed on stdout.
+One item per JSONL line (a JSON object) or per CSV row (header → keys, values as strings). Like
+`evaluations export`, it is an HTTP client (remote.py: URL, API key, account) and never opens the
+database: the first batch of rows creates the dataset (`POST /v5/datasets`), the following ones
+are added to it (`POST /v5/dataset-items/batch`, each a new dataset version), so memory stays
+bounded by one batch whatever the file's size.
+
+A bad line or row imports nothing: the file is read through once to check it (and count its
+items for the progress bar) before anything is sent. Should the server refuse a batch or stop
+answering half-way, the partial dataset is archived. The new dataset's id is printed on stdout.
 """
 
 import csv
+import gc
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import orjson
 import typer
-from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
-from yardstick.auth.service import Principal
-from yardstick.bootstrap import DEFAULT_ACCOUNT_ID
-from yardstick.config import get_settings
-from yardstick.dataset.schemas import DatasetCreate
-from yardstick.dataset.service import dataset_service
-from yardstick.db.engine import create_db_engine
-from yardstick.db.migrate import migrate
-from yardstick.db.session import SessionFactory
-from yardstick.errors import AppError
-from yardstick.models import Account
+from yardstick.cli.remote import (
+    DEFAULT_URL,
+    AccountIdOption,
+    ApiKeyOption,
+    Remote,
+    RemoteError,
+    UrlOption,
+    describe,
+    get_json,
+    remote,
+    send_json,
+)
 
-datasets = typer.Typer(help="Manage datasets.", no_args_is_help=True)
+datasets = typer.Typer(help="Manage datasets (on a running server).", no_args_is_help=True)
 console = Console(stderr=True)
 
-# Recorded as the datasets' `created_by_user_id`: no API key made them.
-CLI_USER_ID = "cli"
+# A batch is sent once it holds this many items or this many bytes of JSON, whichever comes
+# first (a single larger item goes alone): far below the server's body limit, and big enough
+# that the requests cost little beside the inserts.
+BATCH_ITEMS = 1000
+BATCH_BYTES = 8 * 1024 * 1024
+# A batch is one insert transaction; on SQLite it may first wait for another writer.
+READ_TIMEOUT_SECONDS = 300.0
+# httpx keeps each response (and its request, with the body) in a reference cycle, which only
+# the cyclic collector frees; it runs on object counts, blind to a megabyte body. Collecting
+# every few batches keeps what waits for it to a few batches' worth (~1 % of the time).
+COLLECT_EVERY_BATCHES = 8
 
 
 class Format(StrEnum):
@@ -46,7 +73,11 @@ class BadInput(Exception):
     pass
 
 
-def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
+# A row, as (its line number in the file, its JSON encoding).
+Row = tuple[int, bytes]
+
+
+def _jsonl_rows(path: Path) -> Iterator[Row]:
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -57,32 +88,145 @@ def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
                 raise BadInput(f"line {number}: not JSON ({exc})") from exc
             if not isinstance(row, dict):
                 raise BadInput(f"line {number}: an item must be a JSON object")
-            yield row
+            yield number, line.strip()
 
 
-def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
+def _csv_rows(path: Path) -> Iterator[Row]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
+        reader.fieldnames  # noqa: B018 - reads the header, so line_num counts from its end
+        number = reader.line_num + 1
         for row in reader:
             if None in row:
                 raise BadInput(f"line {reader.line_num}: more fields than the header has")
-            yield row
+            yield number, orjson.dumps(row)
+            number = reader.line_num + 1
 
 
-def _read(path: Path, file_format: Format) -> list[dict[str, Any]]:
+def _rows(path: Path, file_format: Format) -> Iterator[Row]:
     try:
-        rows = list(_jsonl_rows(path) if file_format is Format.jsonl else _csv_rows(path))
+        yield from (_jsonl_rows(path) if file_format is Format.jsonl else _csv_rows(path))
     except UnicodeDecodeError as exc:
         raise BadInput(f"not UTF-8 text: {exc}") from exc
     except csv.Error as exc:
         raise BadInput(f"not CSV: {exc}") from exc
-    if not rows:
+
+
+def _count(path: Path, file_format: Format) -> int:
+    """Check every line or row, keeping none of them; returns how many items there are."""
+    count = sum(1 for _ in _rows(path, file_format))
+    if count == 0:
         raise BadInput("no items in the file")
-    return rows
+    return count
+
+
+def _batches(rows: Iterator[Row], max_items: int) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    size = 0
+    for row in rows:
+        if batch and (len(batch) >= max_items or size + len(row[1]) > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(row)
+        size += len(row[1]) + 1
+    if batch:
+        yield batch
+
+
+def _body(fields: dict[str, Any], batch: list[Row]) -> bytes:
+    # The rows are JSON already (a JSONL line as it is in the file): spliced in, not re-encoded.
+    data = orjson.Fragment(b"[" + b",".join(encoded for _, encoded in batch) + b"]")
+    return orjson.dumps({**fields, "data": data})
+
+
+def _refused(exc: RemoteError, server: Remote, batch: list[Row]) -> RemoteError:
+    """A refused batch, with the server's item positions turned into the file's line numbers."""
+    if exc.status != 422 or not isinstance(exc.detail, list):
+        return exc
+    parts = []
+    for error in exc.detail:
+        loc = error.get("loc") if isinstance(error, dict) else None
+        if isinstance(loc, list) and loc[:2] == ["body", "data"] and len(loc) > 2:
+            position = loc[2]
+            if isinstance(position, int) and 0 <= position < len(batch):
+                field = ".".join(str(part) for part in loc[3:])
+                where = f"line {batch[position][0]}" + (f", {field}" if field else "")
+                parts.append(f"{where}: {error.get('msg')}")
+                continue
+        parts.append(describe([error]))
+    message = f"{server.url} answered 422: {'; '.join(parts)}"
+    return RemoteError(message, status=exc.status, detail=exc.detail)
+
+
+def _archive(client: httpx.Client, server: Remote, dataset_id: str) -> str:
+    """Archive a partly imported dataset; says what became of it."""
+    try:
+        client.delete(f"/v5/datasets/{dataset_id}").raise_for_status()
+    except httpx.HTTPError:
+        return (
+            f"the partial dataset {dataset_id} is left on {server.url}: archive it with "
+            f"DELETE /v5/datasets/{dataset_id}"
+        )
+    return f"the partial dataset {dataset_id} was archived"
+
+
+def _upload(
+    client: httpx.Client,
+    server: Remote,
+    batches: Iterator[list[Row]],
+    fields: dict[str, Any],
+    progress: Progress,
+    total: int,
+) -> dict[str, Any]:
+    """Send the batches; returns the new dataset."""
+    bar = progress.add_task("importing", total=total)
+    dataset: dict[str, Any] | None = None
+    sent = 0
+    try:
+        for batch in batches:
+            try:
+                if dataset is None:
+                    dataset = send_json(
+                        client,
+                        server,
+                        "POST",
+                        "/v5/datasets",
+                        _body(fields, batch),
+                        what="/v5/datasets route",
+                    )
+                else:
+                    body = _body({"dataset_id": dataset["id"]}, batch)
+                    send_json(
+                        client,
+                        server,
+                        "POST",
+                        "/v5/dataset-items/batch",
+                        body,
+                        what=f"dataset {dataset['id']!r}",
+                        answer=False,  # the items it made: not needed
+                    )
+            except RemoteError as exc:
+                raise _refused(exc, server, batch) from exc
+            progress.advance(bar, len(batch))
+            sent += 1
+            if sent % COLLECT_EVERY_BATCHES == 0:
+                gc.collect()
+    except (RemoteError, BadInput) as exc:
+        if dataset is None:
+            raise
+        message = f"{exc}; {_archive(client, server, dataset['id'])}"
+        raise (RemoteError if isinstance(exc, RemoteError) else BadInput)(message) from exc
+    except KeyboardInterrupt:
+        if dataset is not None:
+            note = _archive(client, server, dataset["id"])
+            console.print(f"interrupted; {note}", markup=False, highlight=False, soft_wrap=True)
+        raise
+    assert dataset is not None  # the file has at least one item
+    return dataset
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]{message}[/red]")
+    console.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -98,12 +242,6 @@ def import_dataset(
         ),
     ],
     name: Annotated[str, typer.Option("--name", help="The new dataset's name")],
-    account: Annotated[
-        str | None,
-        typer.Option(
-            help="Account to import into (default: YARDSTICK_INIT_ACCOUNT_ID, else `default`)"
-        ),
-    ] = None,
     file_format: Annotated[
         Format | None,
         typer.Option("--format", help="Input format (default: from the file's extension)"),
@@ -112,33 +250,59 @@ def import_dataset(
     tags: Annotated[
         list[str] | None, typer.Option("--tag", help="A tag for the dataset (repeatable)")
     ] = None,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            "--batch-size", min=1, max=10_000, help="Items per request (each a dataset version)"
+        ),
+    ] = BATCH_ITEMS,
+    url: UrlOption = DEFAULT_URL,
+    api_key: ApiKeyOption = None,
+    account_id: AccountIdOption = None,
 ) -> None:
-    """Create a dataset from a JSONL or CSV file and print its id."""
-    settings = get_settings()
-    account_id = account or settings.init_account_id or DEFAULT_ACCOUNT_ID
+    """Create a dataset on the server from a JSONL or CSV file and print its id."""
     file_format = file_format or _SUFFIXES.get(path.suffix.lower())
     if file_format is None:
         raise _fail(f"cannot tell the format of {path.name}; pass --format jsonl or --format csv")
+    fields: dict[str, Any] = {"name": name, "description": description, "tags": tags or []}
     try:
-        body = DatasetCreate(
-            name=name, data=_read(path, file_format), description=description, tags=tags or []
-        )
-    except BadInput as exc:
+        server = remote(url, api_key, account_id)
+        with server.client(read_timeout=READ_TIMEOUT_SECONDS) as client:
+            # A wrong URL, key or account is said before a large file is read through.
+            get_json(
+                client, server, "/v5/datasets", what="/v5/datasets route", params={"limit": "1"}
+            )
+            try:
+                total = _count(path, file_format)
+            except BadInput as exc:
+                raise _fail(f"{path.name}: {exc}") from exc
+            with Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+                # Only on a terminal: piped or logged, stderr holds the outcome alone.
+                disable=not console.is_terminal,
+            ) as progress:
+                dataset = _upload(
+                    client,
+                    server,
+                    _batches(_rows(path, file_format), batch_size),
+                    fields,
+                    progress,
+                    total,
+                )
+    except RemoteError as exc:
+        raise _fail(str(exc)) from exc
+    except BadInput as exc:  # the file changed between the check and the upload
         raise _fail(f"{path.name}: {exc}") from exc
-    except ValidationError as exc:
-        raise _fail(
-            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        ) from exc
-
-    engine = create_db_engine(settings.database_url)
-    migrate(engine)
-    with SessionFactory(engine).write() as session, session.begin():
-        if session.get(Account, account_id) is None:
-            raise _fail(f"no account {account_id!r}; create it with `yardstick accounts create`")
-        principal = Principal(account_id=account_id, user_id=CLI_USER_ID)
-        try:
-            dataset, items = dataset_service.create(session, principal, body=body)
-        except AppError as exc:
-            raise _fail(f"{path.name}: {exc.detail}") from exc
-    console.print(f"imported {len(items)} items into dataset {dataset.name!r} ({dataset.id})")
-    print(dataset.id)
+    console.print(
+        f"imported {total} items into dataset {dataset['name']!r} ({dataset['id']})",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    print(dataset["id"])

@@ -1,35 +1,26 @@
-"""The `yardstick` command."""
+"""The `yardstick` command.
 
-import asyncio
-import gc
+`serve`, `worker`, `migrate`, `accounts` and `keys` open the database (YARDSTICK_DATABASE_URL);
+only `serve` and `migrate` may create it. `datasets` and `evaluations` talk to a running server
+over HTTP (remote.py) and never open a database. What a command needs is imported when it runs:
+the server's modules take seconds to import, and an HTTP command should start at once.
+"""
+
 import signal
 from types import FrameType
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 
-from yardstick.auth.service import auth_service, generate_key
-from yardstick.bootstrap import bootstrap
 from yardstick.cli.datasets import datasets
 from yardstick.cli.evaluations import evaluations
 from yardstick.cli.export import export_evaluation
-from yardstick.config import get_settings
-from yardstick.db.engine import create_db_engine
-from yardstick.db.migrate import migrate as run_migrations
-from yardstick.db.session import SessionFactory
-from yardstick.errors import Conflict
-from yardstick.execution.engine import migrate_engine
-from yardstick.execution.worker import run_worker
-from yardstick.main import create_app
-from yardstick.models import Account
+from yardstick.cli.keys import accounts, keys
 
 app = typer.Typer(
     help="Yardstick: self-hostable LLM evaluation, SGP v5 compatible.", no_args_is_help=True
 )
-accounts = typer.Typer(help="Manage accounts.", no_args_is_help=True)
-keys = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(accounts, name="accounts")
 app.add_typer(keys, name="keys")
 evaluations.command("export")(export_evaluation)
@@ -55,8 +46,21 @@ def serve(
     ] = True,
 ) -> None:
     """Run the API server and, unless --no-worker, the evaluation engine (migrating first)."""
+    import gc
+
+    import uvicorn
+
+    from yardstick.bootstrap import bootstrap
+    from yardstick.cli.database import reachable
+    from yardstick.config import get_settings
+    from yardstick.db.engine import create_db_engine
+    from yardstick.main import create_app
+
     settings = get_settings()
-    created = bootstrap(settings, create_db_engine(settings.database_url))
+    # May create the database (a SQLite file): serving a new installation starts here.
+    created = reachable(
+        settings, lambda: bootstrap(settings, create_db_engine(settings.database_url))
+    )
     if created is not None:
         console.print("[bold]Created a default account and API key (shown only this once):[/bold]")
         console.print(f"  SGP_ACCOUNT_ID={created.account_id}")
@@ -77,52 +81,37 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run the evaluation engine only (no HTTP); any number may share a PostgreSQL database."""
+    import asyncio
+
+    from yardstick.bootstrap import bootstrap
+    from yardstick.cli.database import open_database, reachable
+    from yardstick.config import get_settings
+    from yardstick.db.session import SessionFactory
+    from yardstick.execution.worker import run_worker
+
     settings = get_settings()
-    engine = create_db_engine(settings.database_url)
-    bootstrap(settings, engine)
+    # Never creates the database: a worker pointed at the wrong place must not start on an
+    # empty one of its own.
+    engine = open_database(settings)
+    reachable(settings, lambda: bootstrap(settings, engine))
     console.print(f"worker {settings.worker_id!r} running; Ctrl-C to stop")
     asyncio.run(run_worker(settings, SessionFactory(engine)))
 
 
 @app.command()
 def migrate() -> None:
-    """Apply database migrations."""
+    """Apply database migrations (creating the database if it is a SQLite file not there yet)."""
+    from yardstick.cli.database import reachable
+    from yardstick.config import get_settings
+    from yardstick.db.engine import create_db_engine
+    from yardstick.db.migrate import migrate as run_migrations
+    from yardstick.execution.engine import migrate_engine
+
     settings = get_settings()
-    run_migrations(create_db_engine(settings.database_url))
-    migrate_engine(settings)
+
+    def work() -> None:
+        run_migrations(create_db_engine(settings.database_url))
+        migrate_engine(settings)
+
+    reachable(settings, work)
     console.print("database is migrated")
-
-
-def _sessions() -> SessionFactory:
-    engine = create_db_engine(get_settings().database_url)
-    run_migrations(engine)
-    return SessionFactory(engine)
-
-
-@accounts.command("create")
-def create_account(account_id: Annotated[str, typer.Argument(help="The new account's id")]) -> None:
-    """Create an account."""
-    with _sessions().write() as session, session.begin():
-        try:
-            auth_service.create_account(session, account_id=account_id)
-        except Conflict as exc:
-            console.print(f"[red]{exc.detail}[/red]")
-            raise typer.Exit(1) from exc
-    console.print(f"created account {account_id}")
-
-
-@keys.command("create")
-def create_key(
-    account: Annotated[str, typer.Option("--account", help="The account the key is for")],
-    name: Annotated[str, typer.Option("--name", help="A label for the key")] = "",
-) -> None:
-    """Create an API key for an account and print it (it is not shown again)."""
-    key = generate_key()
-    with _sessions().write() as session, session.begin():
-        if session.get(Account, account) is None:
-            console.print(
-                f"[red]no account {account!r}; create it with `yardstick accounts create`[/red]"
-            )
-            raise typer.Exit(1)
-        auth_service.add_key(session, account_id=account, key=key, name=name)
-    print(key)

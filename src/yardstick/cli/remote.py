@@ -2,8 +2,8 @@
 
 Such a command is an API client like any other: it needs the server's URL, an API key and the
 account it selects (`--url`/`YARDSTICK_URL`, `--api-key`/`YARDSTICK_API_KEY`,
-`--account-id`/`YARDSTICK_ACCOUNT_ID`), and it never opens the database, so it works from any
-machine that can reach the server.
+`--account`/`YARDSTICK_ACCOUNT_ID`), and it never opens the database, so it works from any
+machine that can reach the server. Every failure is one line on stderr and exit status 1.
 """
 
 from dataclasses import dataclass
@@ -23,12 +23,25 @@ ApiKeyOption = Annotated[
 ]
 AccountIdOption = Annotated[
     str | None,
-    typer.Option("--account-id", envvar="YARDSTICK_ACCOUNT_ID", help="The key's account"),
+    typer.Option(
+        "--account",
+        "--account-id",
+        envvar="YARDSTICK_ACCOUNT_ID",
+        help="The account the key selects",
+        show_default=False,
+    ),
 ]
 
 
 class RemoteError(Exception):
-    """A failure to tell the user in one line (the command exits 1)."""
+    """A failure to tell the user in one line (the command exits 1).
+
+    `status` and `detail` are the server's answer, when it gave one."""
+
+    def __init__(self, message: str, *, status: int | None = None, detail: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
 
 
 class Unavailable(RemoteError):
@@ -53,30 +66,57 @@ def remote(url: str, api_key: str | None, account_id: str | None) -> Remote:
     if not api_key:
         raise RemoteError("no API key: set YARDSTICK_API_KEY or pass --api-key")
     if not account_id:
-        raise RemoteError("no account: set YARDSTICK_ACCOUNT_ID or pass --account-id")
+        raise RemoteError("no account: set YARDSTICK_ACCOUNT_ID or pass --account")
     return Remote(url, api_key, account_id)
 
 
-def _detail(response: httpx.Response) -> str:
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def describe(detail: Any) -> str:
+    """A `detail` in one line; a validation error's list as `field.path: message; …`."""
+    if isinstance(detail, list):
+        parts = []
+        for error in detail:
+            if isinstance(error, dict) and "msg" in error:
+                loc = ".".join(str(part) for part in error.get("loc") or [])
+                parts.append(f"{loc}: {error['msg']}" if loc else str(error["msg"]))
+            else:
+                parts.append(str(error))
+        return one_line("; ".join(parts))
+    return one_line(detail if isinstance(detail, str) else str(detail))
+
+
+def _detail(response: httpx.Response) -> Any:
     try:
-        detail = response.json().get("detail")
-    except (ValueError, AttributeError):
+        body = response.json()
+    except ValueError:
         return response.text[:500]
-    return detail if isinstance(detail, str) else str(detail)
+    return body.get("detail", body) if isinstance(body, dict) else body
 
 
 def explain(response: httpx.Response, remote: Remote, *, what: str) -> RemoteError:
     """A refused request, said plainly; `what` names the thing asked for ("evaluation X")."""
     status = response.status_code
+    detail = _detail(response)
+    text = describe(detail)
     if status == 401:
-        return RemoteError(f"{remote.url} refused the API key (401): {_detail(response)}")
-    if status == 403:
-        return RemoteError(
-            f"the API key is not valid for account {remote.account_id!r} (403): {_detail(response)}"
-        )
-    if status == 404:
-        return RemoteError(f"no {what} in account {remote.account_id!r} at {remote.url} (404)")
-    return RemoteError(f"{remote.url} answered {status}: {_detail(response)}")
+        message = f"{remote.url} refused the API key (401): {text}"
+    elif status == 403:
+        message = f"the API key is not valid for account {remote.account_id!r} (403): {text}"
+    elif status == 404:
+        message = f"no {what} in account {remote.account_id!r} at {remote.url} (404)"
+    else:
+        message = f"{remote.url} answered {status}: {text}"
+    error = Unavailable if status >= 500 else RemoteError
+    return error(message, status=status, detail=detail)
+
+
+def no_answer(remote: Remote, exc: httpx.TransportError) -> Unavailable:
+    """The server could not be reached, or the connection broke: said in one line."""
+    reason = one_line(str(exc)) or type(exc).__name__
+    return Unavailable(f"{remote.url} did not answer ({type(exc).__name__}: {reason})")
 
 
 def get_json(
@@ -91,10 +131,34 @@ def get_json(
     try:
         response = client.get(path, params=params)
     except httpx.TransportError as exc:
-        raise Unavailable(f"{remote.url} did not answer: {exc!r}") from exc
-    if response.status_code >= 500:
-        raise Unavailable(str(explain(response, remote, what=what)))
-    if response.status_code != 200:
+        raise no_answer(remote, exc) from exc
+    return _json(response, remote, path, what=what)
+
+
+def send_json(
+    client: httpx.Client,
+    remote: Remote,
+    method: str,
+    path: str,
+    body: bytes,
+    *,
+    what: str,
+    answer: bool = True,
+) -> Any:
+    """The JSON answer to `method path` with a JSON `body` (already encoded), or None when the
+    caller needs no `answer` (it is not parsed); failures as in get_json."""
+    headers = {"content-type": "application/json"}
+    try:
+        response = client.request(method, path, content=body, headers=headers)
+    except httpx.TransportError as exc:
+        raise no_answer(remote, exc) from exc
+    if response.is_success and not answer:
+        return None
+    return _json(response, remote, path, what=what)
+
+
+def _json(response: httpx.Response, remote: Remote, path: str, *, what: str) -> Any:
+    if not response.is_success:
         raise explain(response, remote, what=what)
     try:
         return response.json()
