@@ -9,6 +9,7 @@ import tempfile
 import uuid
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -55,7 +56,7 @@ class Backend:
         self._databases.clear()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def __enter__(self) -> "Backend":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

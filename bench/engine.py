@@ -103,7 +103,7 @@ def engine_env(fake: FakeModels, concurrency: int) -> dict[str, str]:
 def start_workers(server: Server, count: int) -> list[subprocess.Popen[bytes]]:
     workers = []
     for index in range(count):
-        log = open(server.work_dir / f"worker-{index}.log", "ab")
+        log = open(server.work_dir / f"worker-{index}.log", "ab")  # noqa: SIM115 - the child process writes to it for its whole life
         workers.append(
             subprocess.Popen(
                 [sys.executable, "-m", "yardstick.cli", "worker"],

@@ -44,7 +44,32 @@ TARGET_PAGE_P50_MS = 5.0
 
 def make_rows(count: int) -> list[bytes]:
     """`count` distinct, deterministic JSON objects of about 1 KB, the shape of an eval row."""
-    words = ["the", "model", "should", "answer", "with", "a", "short", "justification", "citing", "the", "context", "passage", "and", "avoid", "speculation", "when", "the", "evidence", "is", "weak", "or", "contradictory", "across", "sources"]
+    words = [
+        "the",
+        "model",
+        "should",
+        "answer",
+        "with",
+        "a",
+        "short",
+        "justification",
+        "citing",
+        "the",
+        "context",
+        "passage",
+        "and",
+        "avoid",
+        "speculation",
+        "when",
+        "the",
+        "evidence",
+        "is",
+        "weak",
+        "or",
+        "contradictory",
+        "across",
+        "sources",
+    ]
     inputs = [" ".join(words[(i * 7 + j) % len(words)] for j in range(80)) for i in range(97)]
     outputs = [" ".join(words[(i * 5 + j) % len(words)] for j in range(45)) for i in range(89)]
     rows = []

@@ -45,7 +45,46 @@ TARGETED = ("bleu", "rouge1", "rouge2", "rougeL", "f1")
 E2E_ITEMS = 5_000
 E2E_METRICS = ("bleu", "rouge1", "rougeL", "f1")
 
-_WORDS = ["the", "model", "answer", "should", "cite", "the", "context", "passage", "and", "avoid", "speculation", "when", "evidence", "is", "weak", "or", "contradictory", "across", "sources", "while", "keeping", "a", "short", "justification", "for", "each", "claim", "about", "results", "metrics", "errors", "users", "data", "tables", "reports", "latency", "costs", "quality"]
+_WORDS = [
+    "the",
+    "model",
+    "answer",
+    "should",
+    "cite",
+    "the",
+    "context",
+    "passage",
+    "and",
+    "avoid",
+    "speculation",
+    "when",
+    "evidence",
+    "is",
+    "weak",
+    "or",
+    "contradictory",
+    "across",
+    "sources",
+    "while",
+    "keeping",
+    "a",
+    "short",
+    "justification",
+    "for",
+    "each",
+    "claim",
+    "about",
+    "results",
+    "metrics",
+    "errors",
+    "users",
+    "data",
+    "tables",
+    "reports",
+    "latency",
+    "costs",
+    "quality",
+]
 
 
 def texts(count: int, words: int, seed: int) -> list[str]:
@@ -145,30 +184,30 @@ def end_to_end(backend: Backend, other: OtherLoad) -> tuple[float, int, float, f
     ]
     work_dir = backend.tmp / "metrics-e2e"
     work_dir.mkdir(exist_ok=True)
-    with Server(backend.new_database("metrics"), work_dir) as server:
-        with httpx.Client(base_url=server.base_url, headers=server.headers, timeout=300) as http:
-            # Warm-up run: scorer processes started and every module loaded.
-            warm = {"name": "warm", "data": data[:50], "tasks": tasks}
-            evaluation = http.post("/v5/evaluations", json=warm).raise_for_status().json()
+    with (
+        Server(backend.new_database("metrics"), work_dir) as server,
+        httpx.Client(base_url=server.base_url, headers=server.headers, timeout=300) as http,
+    ):
+        # Warm-up run: scorer processes started and every module loaded.
+        warm = {"name": "warm", "data": data[:50], "tasks": tasks}
+        evaluation = http.post("/v5/evaluations", json=warm).raise_for_status().json()
+        while evaluation["status"] == "running":
+            time.sleep(0.1)
+            evaluation = http.get(f"/v5/evaluations/{evaluation['id']}").raise_for_status().json()
+        body = {"name": "bench", "data": data, "tasks": tasks}
+        cpu = server.cpu_seconds()
+        scorers = children_cpu(server.pid)
+        with other.measure(lambda: server.cpu_seconds() + children_cpu(server.pid)):
+            started = time.perf_counter()
+            evaluation = http.post("/v5/evaluations", json=body).raise_for_status().json()
             while evaluation["status"] == "running":
-                time.sleep(0.1)
+                time.sleep(0.05)
                 evaluation = (
                     http.get(f"/v5/evaluations/{evaluation['id']}").raise_for_status().json()
                 )
-            body = {"name": "bench", "data": data, "tasks": tasks}
-            cpu = server.cpu_seconds()
-            scorers = children_cpu(server.pid)
-            with other.measure(lambda: server.cpu_seconds() + children_cpu(server.pid)):
-                started = time.perf_counter()
-                evaluation = http.post("/v5/evaluations", json=body).raise_for_status().json()
-                while evaluation["status"] == "running":
-                    time.sleep(0.05)
-                    evaluation = (
-                        http.get(f"/v5/evaluations/{evaluation['id']}").raise_for_status().json()
-                    )
-                seconds = time.perf_counter() - started
-            server_cpu = server.cpu_seconds() - cpu
-            scorers_cpu = children_cpu(server.pid) - scorers
+            seconds = time.perf_counter() - started
+        server_cpu = server.cpu_seconds() - cpu
+        scorers_cpu = children_cpu(server.pid) - scorers
     if evaluation["status"] != "completed" or evaluation.get("error_count"):
         raise RuntimeError(f"run ended {evaluation['status']}: {evaluation.get('progress')}")
     return seconds, E2E_ITEMS * len(E2E_METRICS), server_cpu, scorers_cpu

@@ -8,6 +8,7 @@ import time
 import uuid
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import httpx
 
@@ -141,7 +142,7 @@ class Server:
         assert self.process is not None
         return self.process.pid
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Self:
         try:
             self.start()
         except BaseException:

@@ -3,6 +3,8 @@
 from fastapi import APIRouter
 
 from yardstick import health, unsupported
+from yardstick.account_secret.endpoints import router as account_secret_router
+from yardstick.credential.endpoints import router as credential_router
 from yardstick.custom_function.endpoints import router as custom_function_router
 from yardstick.dataset.endpoints import router as dataset_router
 from yardstick.dataset_item.endpoints import router as dataset_item_router
@@ -15,10 +17,12 @@ from yardstick.export.endpoints import stream_router as download_router
 from yardstick.file.endpoints import router as file_router
 from yardstick.inference.endpoints import router as inference_router
 from yardstick.inference_model.endpoints import router as inference_model_router
+from yardstick.ops.endpoints import router as metrics_router
 from yardstick.question.endpoints import router as question_router
 
 ROUTERS: list[APIRouter] = [
     health.router,
+    metrics_router,  # no auth, like health
     dataset_router,
     dataset_item_router,
     custom_function_router,  # before evaluation_router: `/tasks/dry-run` is not an evaluation id
@@ -32,5 +36,7 @@ ROUTERS: list[APIRouter] = [
     inference_model_router,
     file_router,
     inference_router,
+    credential_router,
+    account_secret_router,
     unsupported.router,
 ]

@@ -2,8 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +22,10 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
     # How long a registered model stays `deploying` after a create or redeploy; 0 = ready at once.
     model_deploy_seconds: float = Field(default=0.0, ge=0)
+    # The master key that encrypts stored credentials and account secrets (yardstick.secret_box):
+    # the base64 of 32 bytes; unset, a key file in data_dir is made on first start and reused.
+    # SecretStr, so no repr or log of the settings can show it.
+    secret_key: SecretStr | None = None
 
     # The engine (see yardstick.execution). worker_id is the DBOS executor id: a restarted
     # process with the same id resumes its own unfinished chunks at once.
@@ -57,6 +62,10 @@ class Settings(BaseSettings):
     sandbox_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
     sandbox_memory_mb: int = Field(default=256, ge=16)
     sandbox_workers: int = Field(default=2, ge=1, le=64)
+    # Operations (see yardstick.ops): the format of the log lines on stderr, and the port on
+    # which a `yardstick worker` serves its own /metrics (the API serves them on its HTTP port).
+    log_format: Literal["json", "text"] = "json"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # The vendors' own variables, read without the YARDSTICK_ prefix.
     openai_api_key: str | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key")

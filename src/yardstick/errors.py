@@ -1,5 +1,6 @@
 """Errors that carry their HTTP status, and the handlers that render them as `{"detail": ...}`."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,7 +11,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 class AppError(Exception):
     status_code = 500
-    headers: dict[str, str] = {}
+    # Read-only: a class's default, which an instance may replace (ModelCallFailed does).
+    headers: Mapping[str, str] = {}
 
     def __init__(self, detail: Any) -> None:
         super().__init__(detail)
@@ -37,10 +39,10 @@ class NotFound(AppError):
 
 
 class Conflict(AppError):
-    """A permanent conflict: the client must not replay the request (CONTRACT §1.6)."""
+    """A permanent conflict: the client must not replay the request."""
 
     status_code = 409
-    headers = {"x-should-retry": "false"}
+    headers: Mapping[str, str] = {"x-should-retry": "false"}
 
 
 class Unprocessable(AppError):

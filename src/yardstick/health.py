@@ -12,7 +12,7 @@ def health(request: Request) -> JSONBody:
     try:
         with request.app.state.sessions.engine.connect() as connection:
             revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception as exc:  # any database failure means "not ready", never a crash
+    except Exception as exc:  # noqa: BLE001 - any database failure means "not ready", never a crash
         return JSONBody({"status": "unavailable", "detail": str(exc)[:200]}, status_code=503)
     if revision != request.app.state.schema_head:
         return JSONBody(

@@ -15,12 +15,14 @@ from yardstick.db.session import SessionFactory
 from yardstick.errors import install_error_handlers
 from yardstick.execution.worker import Worker
 from yardstick.kit.body import BodyLimitMiddleware
+from yardstick.ops.metrics import HttpMetrics
+from yardstick.ops.process import instrument
 from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
 
 
 class StripTrailingSlash:
-    """Serve `/v5/x/` as `/v5/x` directly: a redirect would drop a POST body (CONTRACT §1.1)."""
+    """Serve `/v5/x/` as `/v5/x` directly: a redirect would drop a POST body."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     )
     app.state.settings = settings
     app.state.sessions = SessionFactory(create_db_engine(settings.database_url))
+    instrument(settings, app.state.sessions.engine)
     app.state.schema_head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     install_error_handlers(app)
     app.add_middleware(
@@ -68,6 +71,8 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         max_bytes=settings.max_body_bytes,
         path_limits={"/v5/files": settings.upload_body_bytes},
     )
+    # Inside StripTrailingSlash, which copies the scope: it reads the route from its own.
+    app.add_middleware(HttpMetrics)
     app.add_middleware(StripTrailingSlash)
     for router in ROUTERS:
         app.include_router(router)

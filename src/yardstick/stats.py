@@ -46,7 +46,7 @@ def sample_variance(n: int, shifted_sum: float, shifted_squares: float) -> float
 @lru_cache(maxsize=1024)
 def t_quantile(p: float, df: int) -> float:
     """Student's t quantile. scipy.special only (the light part of scipy), imported on use."""
-    from scipy.special import stdtrit  # type: ignore[import-untyped]
+    from scipy.special import stdtrit
 
     return float(stdtrit(df, p))
 

@@ -5,6 +5,8 @@ hosting agents and retrieval, not evaluation. Their routes answer 501 with `x-sh
 false` (the official client retries every 5xx otherwise), after the usual authentication.
 """
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter
 
 from yardstick.auth.dependencies import PrincipalDep
@@ -23,7 +25,7 @@ router = APIRouter(prefix="/v5", tags=["not supported"])
 
 class NotSupported(AppError):
     status_code = 501
-    headers = {"x-should-retry": "false"}
+    headers: Mapping[str, str] = {"x-should-retry": "false"}
 
 
 def _route(prefix: str, what: str) -> None:

@@ -55,7 +55,7 @@ def version_of(client: SGPClient, dataset_id: str) -> int:
 
 
 def content_hash(data: object) -> str:
-    """CONTRACT §6 row 11, computed independently of the server's code."""
+    """sha256 of canonical JSON (sorted keys, `,`/`:`, UTF-8), computed independently of the server's code."""
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

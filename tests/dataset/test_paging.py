@@ -1,4 +1,4 @@
-"""Auto-paging over datasets, newest first by default (CONTRACT §1.7, §6 row 13)."""
+"""Auto-paging over datasets, newest first by default."""
 
 import pytest
 from scale_gp_beta import SGPClient

@@ -1,4 +1,4 @@
-"""Bad dataset bodies are 422s that name the field (CONTRACT §6 row 21)."""
+"""Bad dataset bodies are 422s that name the field."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""`content_hash` is sha256 of canonical JSON: sorted keys, `,`/`:`, UTF-8 (CONTRACT §6 row 11)."""
+"""`content_hash` is sha256 of canonical JSON: sorted keys, `,`/`:`, UTF-8."""
 
 import pytest
 from scale_gp_beta import SGPClient

@@ -1,4 +1,4 @@
-"""Auto-paging over dataset items, in row order by default (CONTRACT §1.7, §6 row 13)."""
+"""Auto-paging over dataset items, in row order by default."""
 
 from scale_gp_beta import SGPClient
 

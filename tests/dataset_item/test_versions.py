@@ -1,6 +1,6 @@
 """Dataset versions: every item write is one new version and every version stays readable.
 
-CONTRACT §6 row 10: a dataset starts at version 1, each batch_create, item update and item delete
+A dataset starts at version 1, each batch_create, item update and item delete
 adds one, a dataset PATCH adds none, and `version=N` reads return items exactly as at version N.
 """
 

@@ -1,6 +1,6 @@
 """The server for the evaluation and evaluation-item tests: `yardstick serve --no-worker`.
 
-These tests pin down what a create stores and what the reads return (CONTRACT §3.1, §3.2): the
+These tests pin down what a create stores and what the reads return: the
 initial status, and every task pending with a `null` result. An engine worker would start
 running tasks at once and race those assertions, so this server runs without one; the engine
 has tests of its own. A task's `model` must route to a configured vendor at create time, so a

@@ -1,4 +1,4 @@
-"""DELETE /v5/evaluations/{id} archives the evaluation and its items (CONTRACT §1.8, §6 row 12)."""
+"""DELETE /v5/evaluations/{id} archives the evaluation and its items."""
 
 import pytest
 from scale_gp_beta import NotFoundError, SGPClient

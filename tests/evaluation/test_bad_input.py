@@ -1,4 +1,4 @@
-"""Bad create bodies are 4xx naming the field, never 5xx, and store nothing (CONTRACT §6 row 21)."""
+"""Bad create bodies are 4xx naming the field, never 5xx, and store nothing."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""FromDataset: the rows are a dataset's items, pinned at its version (CONTRACT §6 row 8)."""
+"""FromDataset: the rows are a dataset's items, pinned at its version."""
 
 import pytest
 from scale_gp_beta import NotFoundError, SGPClient, UnprocessableEntityError

@@ -1,4 +1,4 @@
-"""The standalone create shape: the evaluation's rows come in the body (CONTRACT §3.1)."""
+"""The standalone create shape: the evaluation's rows come in the body."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -69,7 +69,7 @@ def test_rows_may_have_different_keys(client: SGPClient) -> None:
     assert [data_of(item) for item in items_of(client, evaluation.id)] == data
 
 
-CONTRACT_FIELDS = (
+SGP_FIELDS = (
     "object",
     "id",
     "name",
@@ -93,7 +93,7 @@ def test_wire_format_has_every_field_and_utc_timestamps(
     body = response.json()
     assert response.headers["content-type"] == "application/json"
     # Every field of the contract's Evaluation; forward-compatible extras may come too.
-    assert {k: body[k] for k in CONTRACT_FIELDS} == {
+    assert {k: body[k] for k in SGP_FIELDS} == {
         "object": "evaluation",
         "id": evaluation.id,
         "name": evaluation.name,

@@ -1,4 +1,4 @@
-"""The WithDataset create shape: the rows also become a new dataset (CONTRACT §6 row 9)."""
+"""The WithDataset create shape: the rows also become a new dataset."""
 
 import pytest
 from scale_gp_beta import SGPClient, UnprocessableEntityError

@@ -1,4 +1,4 @@
-"""GET /v5/evaluations: newest first, `name` and `tags` filters, paging (CONTRACT §6 rows 13–14)."""
+"""GET /v5/evaluations: newest first, `name` and `tags` filters, paging."""
 
 import pytest
 from scale_gp_beta import BadRequestError, SGPClient

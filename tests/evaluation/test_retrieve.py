@@ -1,4 +1,4 @@
-"""GET /v5/evaluations/{id} (CONTRACT §3.1)."""
+"""GET /v5/evaluations/{id}."""
 
 import pytest
 from scale_gp_beta import NotFoundError, SGPClient

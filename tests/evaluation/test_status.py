@@ -1,4 +1,4 @@
-"""Initial status: `completed` unless a task needs executing (CONTRACT §5.2 item 7, §6 row 7).
+"""Initial status: `completed` unless a task needs executing.
 
 The engine that runs tasks is not built yet, so only the status at creation is tested.
 """

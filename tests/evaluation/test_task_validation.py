@@ -1,4 +1,4 @@
-"""Bad tasks are 422s naming the task index and field; nothing is stored (CONTRACT §5.2 item 8)."""
+"""Bad tasks are 422s naming the task index and field; nothing is stored."""
 
 from typing import Any
 

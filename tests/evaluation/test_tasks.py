@@ -1,4 +1,4 @@
-"""Tasks are stored as submitted, with a resolved task_type and alias (CONTRACT §4, §6 rows 5–6)."""
+"""Tasks are stored as submitted, with a resolved task_type and alias."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""PATCH /v5/evaluations/{id}: partial update of name, description, tags (CONTRACT §3.1)."""
+"""PATCH /v5/evaluations/{id}: partial update of name, description, tags."""
 
 import httpx
 import pytest

@@ -1,4 +1,4 @@
-"""`tasks` is filled only with `views=tasks` on reads; create always returns it (CONTRACT §3.1)."""
+"""`tasks` is filled only with `views=tasks` on reads; create always returns it."""
 
 import httpx
 from scale_gp_beta import SGPClient

@@ -1,4 +1,4 @@
-"""One account never sees another's evaluation items (CONTRACT §1.2, §6 row 21)."""
+"""One account never sees another's evaluation items."""
 
 import pytest
 from scale_gp_beta import BadRequestError, NotFoundError, SGPClient

@@ -1,4 +1,4 @@
-"""GET /v5/evaluation-items: row order, paging both ways, `total` (CONTRACT §3.2, §6 row 13)."""
+"""GET /v5/evaluation-items: row order, paging both ways, `total`."""
 
 import pytest
 from scale_gp_beta import BadRequestError, NotFoundError, SGPClient, UnprocessableEntityError

@@ -1,4 +1,4 @@
-"""GET /v5/evaluation-items/{id} (CONTRACT §3.2)."""
+"""GET /v5/evaluation-items/{id}."""
 
 import httpx
 import pytest
@@ -18,7 +18,7 @@ def test_retrieve_returns_what_list_returned(client: SGPClient) -> None:
     assert [item.data for item in items] == rows(3)
 
 
-CONTRACT_FIELDS = (
+SGP_FIELDS = (
     "object",
     "id",
     "evaluation_id",
@@ -44,7 +44,7 @@ def test_wire_format_has_every_field_and_utc_timestamps(
     body = response.json()
     assert response.headers["content-type"] == "application/json"
     # Every field of the contract's EvaluationItem plus its task extras; others may come too.
-    assert {k: body[k] for k in CONTRACT_FIELDS} == {
+    assert {k: body[k] for k in SGP_FIELDS} == {
         "object": "evaluation.item",
         "id": item.id,
         "evaluation_id": evaluation.id,

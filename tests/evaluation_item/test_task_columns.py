@@ -1,4 +1,4 @@
-"""An item's `data` is its row with each task alias merged in, `null` while pending (CONTRACT §5.2).
+"""An item's `data` is its row with each task alias merged in, `null` while pending.
 
 Contributor questions wait for a human and never run, so their cells stay pending whatever the
 engine does: these tests need no model and no idle worker.

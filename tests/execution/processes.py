@@ -8,7 +8,7 @@ from tests.fixtures.server import Server
 
 
 def start_worker(server: Server, worker_id: str, **env: str) -> subprocess.Popen[bytes]:
-    log = open(server.data_dir / f"worker-{worker_id}.log", "ab")
+    log = open(server.data_dir / f"worker-{worker_id}.log", "ab")  # noqa: SIM115 - the child process writes to it for its whole life
     return subprocess.Popen(
         [sys.executable, "-m", "yardstick.cli", "worker"],
         env={**server.env, "YARDSTICK_WORKER_ID": worker_id, **env},

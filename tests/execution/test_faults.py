@@ -23,7 +23,7 @@ def test_rate_limit_is_retried_after_the_delay_it_asks_for(
 ) -> None:
     fake_models.control(fail_next=[{"status": 429, "retry_after_ms": 300}])
     started = time.monotonic()
-    done, item = run_one(engine_client)
+    _, item = run_one(engine_client)
     assert time.monotonic() - started >= 0.3
     assert item["data"]["answer"] == "echo: x"
     assert item["task_metadata"]["answer"]["attempts"] == 2

@@ -292,8 +292,10 @@ def test_question_judges_without_constrained_decoding_keep_the_rationale(
             "Q-text": ['```json\n{"rationale": "Short.", "answer": "Say 4."}\n```'],
             "Q-form": [
                 '{"rationale": "r", "answer": {"correct": "no", "issues": []}}',
-                '{"rationale": "Missing carry.",'
-                ' "answer": {"correct": false, "issues": ["carry"]}}',
+                (
+                    '{"rationale": "Missing carry.",'
+                    ' "answer": {"correct": false, "issues": ["carry"]}}'
+                ),
             ],
         }
     )

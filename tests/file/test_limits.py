@@ -1,4 +1,4 @@
-"""The upload size limit, on a server with small limits (CONTRACT §3.7).
+"""The upload size limit, on a server with small limits.
 
 YARDSTICK_MAX_FILE_BYTES bounds one file; the upload route's body limit follows it rather than
 YARDSTICK_MAX_BODY_BYTES, which here is set lower to show that JSON bodies keep their own.

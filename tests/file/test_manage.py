@@ -1,4 +1,4 @@
-"""Tags, listing, hard delete and isolation between accounts (CONTRACT §3.7, §6 rows 12, 18)."""
+"""Tags, listing, hard delete and isolation between accounts."""
 
 import pytest
 from scale_gp_beta import BadRequestError, NotFoundError, SGPClient, UnprocessableEntityError

@@ -1,4 +1,4 @@
-"""Upload, metadata and download (CONTRACT §2 "File", §3.7, §6 row 18)."""
+"""Upload, metadata and download."""
 
 import hashlib
 import os
@@ -85,8 +85,10 @@ def test_only_the_file_part_is_stored(http: httpx.Client) -> None:
         [
             (b'Content-Disposition: form-data; name="purpose"', b"eval"),
             (
-                b'Content-Disposition: form-data; name="file"; filename="a.txt"\r\n'
-                b"Content-Type: text/plain",
+                (
+                    b'Content-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+                    b"Content-Type: text/plain"
+                ),
                 b"first",
             ),
             (b'Content-Disposition: form-data; name="file"; filename="b.txt"', b"second"),

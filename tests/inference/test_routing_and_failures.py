@@ -105,9 +105,11 @@ def test_exhausted_retries_are_502_and_the_client_does_not_retry_them(
     llm_server: Server, fake_models: FakeModels
 ) -> None:
     fake_models.control(fail_next=[{"status": 500, "retry_after_ms": 1}] * MAX_ATTEMPTS)
-    with counting_client(llm_server) as (client, sent):
-        with pytest.raises(InternalServerError) as caught:
-            client.chat.completions.create(model="openai/fake-chat", messages=HELLO)
+    with (
+        counting_client(llm_server) as (client, sent),
+        pytest.raises(InternalServerError) as caught,
+    ):
+        client.chat.completions.create(model="openai/fake-chat", messages=HELLO)
     assert len(sent) == 1
     assert caught.value.status_code == 502
     assert caught.value.response.headers["x-should-retry"] == "false"

@@ -1,4 +1,4 @@
-"""Registering launch and llmengine models (CONTRACT §2 "InferenceModel", §3.6)."""
+"""Registering launch and llmengine models."""
 
 from typing import Any
 

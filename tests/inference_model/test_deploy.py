@@ -1,4 +1,4 @@
-"""The status life cycle on a server whose deployments take a moment (§6 row 15)."""
+"""The status life cycle on a server whose deployments take a moment."""
 
 import time
 from collections.abc import Iterator

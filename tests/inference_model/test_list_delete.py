@@ -1,4 +1,4 @@
-"""Listing with filters, hard delete, and isolation between accounts (§3.6, §6 rows 12, 14)."""
+"""Listing with filters, hard delete, and isolation between accounts."""
 
 import pytest
 from scale_gp_beta import NotFoundError, SGPClient, UnprocessableEntityError

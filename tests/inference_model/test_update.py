@@ -1,4 +1,4 @@
-"""The three PATCH variants: metadata, partial vendor configuration, rename / swap (§3.6)."""
+"""The three PATCH variants: metadata, partial vendor configuration, rename / swap."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""The paging parameters every list shares (CONTRACT §1.7, §6 row 13)."""
+"""The paging parameters every list shares."""
 
 from collections.abc import Callable
 

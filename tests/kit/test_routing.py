@@ -1,4 +1,4 @@
-"""`/v5/x/` is served as `/v5/x`, never redirected: a redirect drops a POST body (CONTRACT §1.1)."""
+"""`/v5/x/` is served as `/v5/x`, never redirected: a redirect drops a POST body."""
 
 import httpx
 from scale_gp_beta import SGPClient

@@ -1,4 +1,4 @@
-"""Questions of every type round-trip through the official client (CONTRACT §3.5)."""
+"""Questions of every type round-trip through the official client."""
 
 from typing import Any
 

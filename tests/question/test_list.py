@@ -1,4 +1,4 @@
-"""Questions list newest first, with cursor paging (CONTRACT §1.7, §6 row 13)."""
+"""Questions list newest first, with cursor paging."""
 
 import pytest
 from scale_gp_beta import BadRequestError, SGPClient

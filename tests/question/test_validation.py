@@ -1,4 +1,4 @@
-"""Invalid questions are 422s that name the field at fault (CONTRACT §6 rows 6, 21)."""
+"""Invalid questions are 422s that name the field at fault."""
 
 from typing import Any, cast
 

@@ -12,6 +12,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -278,7 +279,7 @@ def test_unbounded_allocation_hits_the_memory_limit(pool: SandboxPool) -> None:
 
 def _cpu_ticks(pid: int) -> int:
     try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0
     return int(fields[11])  # utime

@@ -67,8 +67,10 @@ EXAMPLES = [
     ("Completely unrelated words here", "nothing in common at all"),
     ("The quick brown fox jumps over the lazy dog", "A quick brown dog jumps over the lazy fox"),
     (
-        "It is a guide to action which ensures that the military always obeys the commands of "
-        "the party",
+        (
+            "It is a guide to action which ensures that the military always obeys the commands "
+            "of the party"
+        ),
         "It is a guide to action that ensures that the military will forever heed Party commands",
     ),
     (

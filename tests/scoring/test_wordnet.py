@@ -41,11 +41,32 @@ def test_synsets_and_lemmas_match_nltk_wordnet() -> None:
 
 def test_meteor_reproduces_nltk_documented_scores() -> None:
     wn = wordnet.reader(None)
-    hypothesis = ["It", "is", "a", "guide", "to", "action", "which", "ensures", "that", "the", "military", "always", "obeys", "the", "commands", "of", "the", "party"]
+    hypothesis = [
+        "It",
+        "is",
+        "a",
+        "guide",
+        "to",
+        "action",
+        "which",
+        "ensures",
+        "that",
+        "the",
+        "military",
+        "always",
+        "obeys",
+        "the",
+        "commands",
+        "of",
+        "the",
+        "party",
+    ]
     references = [
         "It is a guide to action that ensures that the military will forever heed Party commands",
-        "It is the guiding principle which guarantees the military forces always being under the "
-        "command of the Party",
+        (
+            "It is the guiding principle which guarantees the military forces always being "
+            "under the command of the Party"
+        ),
         "It is the practical guide for the army always to heed the directions of the party",
     ]
     assert round(meteor_score([r.split() for r in references], hypothesis, wordnet=wn), 4) == 0.6944
@@ -76,7 +97,8 @@ def test_lexnames_is_wordnet_3_0s_table() -> None:
     page = Path("/usr/share/man/man5/lexnames.5WN.gz")
     if not page.exists():
         pytest.skip("Debian's wordnet-base man page is not installed")
-    rows = re.findall(r"^(\d\d)\t(\S+)\s*\t", gzip.open(page, "rt").read(), re.MULTILINE)
+    with gzip.open(page, "rt") as man:
+        rows = re.findall(r"^(\d\d)\t(\S+)\s*\t", man.read(), re.MULTILINE)
     assert len(rows) == 45
     ours = [line.split("\t") for line in wordnet.LEXNAMES.splitlines()]
     assert [(number, name) for number, name, _ in ours] == rows

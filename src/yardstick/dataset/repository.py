@@ -25,7 +25,7 @@ class DatasetRepository:
         name: str | None,
         tags: Sequence[str],
         include_archived: bool,
-    ) -> Select[tuple[Dataset]]:
+    ) -> Select[Dataset]:
         return name_tags_archived(
             select(Dataset).where(Dataset.account_id == account_id),
             Dataset,

@@ -5,10 +5,10 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import orjson
-from sqlalchemy import ColumnElement, Select, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
@@ -17,7 +17,8 @@ from yardstick.ids import new_ids
 from yardstick.kit.bulk import bulk_insert
 from yardstick.models import Dataset, DatasetItemVersion
 
-_T = DatasetItemVersion.__table__
+# A declarative class with __tablename__ maps a Table; SQLAlchemy types __table__ as any FromClause.
+_T = cast(Table, DatasetItemVersion.__table__)
 V = DatasetItemVersion
 
 
@@ -96,7 +97,7 @@ _ORJSON_FLOAT_QUIRK = re.compile(rb"e-\d(?!\d)|0\.0000")
 
 
 def encode(data: Any, loc: list[str | int]) -> tuple[str, str]:
-    """The stored JSON text and the content hash: sha256 of canonical JSON (CONTRACT §6 row 11)."""
+    """The stored JSON text and the content hash: sha256 of canonical JSON."""
     try:
         text = orjson.dumps(data)
         canonical = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)

@@ -9,6 +9,7 @@ makes a version. On SQLite the write transaction (`BEGIN IMMEDIATE`) already ord
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -101,9 +102,9 @@ class DatasetItemService:
         principal: Principal,
         *,
         dataset_id: str,
-        rows: list[Row],
-        files: list[dict[str, str]] | None = None,
-    ) -> list[ItemRow]:
+        rows: builtins.list[Row],
+        files: builtins.list[dict[str, str]] | None = None,
+    ) -> builtins.list[ItemRow]:
         file_maps = check_file_maps(
             session,
             account_id=principal.account_id,

@@ -6,6 +6,7 @@ the busy timeout instead of failing when one upgrades a read lock (the classic S
 deadlock). PostgreSQL needs nothing special: row locks order concurrent writers.
 """
 
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -17,6 +18,23 @@ WRITE_OPTION = "yardstick_write"
 
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (relative to the working directory, as SQLite reads it);
+    None for another database or an in-memory one. Connecting creates a missing file, so
+    commands that must not create a database look here first."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database:
+        return None
+    if parsed.query.get("uri") in ("true", "1") and database.startswith("file:"):
+        if parsed.query.get("mode") == "memory":
+            return None
+        database = database.removeprefix("file:")
+    if database == ":memory:":
+        return None
+    return Path(database)
 
 
 def create_db_engine(url: str) -> Engine:

@@ -25,7 +25,8 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC)
+        stored: datetime = value  # the impl's (DateTime's) result processing made it a datetime
+        return stored.replace(tzinfo=UTC)
 
 
 # JSONB on PostgreSQL so tag filters can use `?|`; plain JSON text on SQLite.

@@ -58,7 +58,7 @@ class EvaluationRepository:
         name: str | None,
         tags: Sequence[str],
         include_archived: bool,
-    ) -> Select[tuple[Evaluation]]:
+    ) -> Select[Evaluation]:
         return name_tags_archived(
             select(Evaluation).where(Evaluation.account_id == account_id),
             Evaluation,

@@ -28,6 +28,7 @@ from yardstick.evaluation.repository import evaluation_repository
 from yardstick.evaluation.service import evaluation_service
 from yardstick.execution.enqueue import enqueue_run
 from yardstick.models import Evaluation, EvaluationItem, TaskResult
+from yardstick.ops.runs import run_cancelled
 from yardstick.task.dependencies import later_aliases_read, reads, stale_aliases
 from yardstick.task.spec import TaskIn, is_executable, normalize_task, validate_configuration
 
@@ -154,6 +155,7 @@ class RunControlService:
             evaluation.status_reason = CANCELLED
             evaluation.updated_at = utcnow()
             session.flush()
+            run_cancelled(session, evaluation, key_id=principal.user_id)
         return evaluation
 
     # ------------------------------------------------------------------------------------------

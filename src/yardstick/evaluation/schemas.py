@@ -28,7 +28,7 @@ class NewDataset(BaseModel):
 
 
 class EvaluationCreate(BaseModel):
-    """One body for the three create shapes of CONTRACT §3.1, told apart by the service."""
+    """One body for the three create shapes (rows in the body, from a dataset, rows that also become a dataset), told apart by the service."""
 
     model_config = ConfigDict(extra="ignore")
 

@@ -7,6 +7,7 @@ written here: each (item, alias) cell is written by the engine as it finishes.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from yardstick.inference_model.service import resolve_registered_model
 from yardstick.kit.pagination import Page, PageParams, paginate
 from yardstick.kit.patch import apply_update, merge_patch, restore, wants_restore
 from yardstick.models import Dataset, Evaluation
+from yardstick.ops.runs import run_cancelled
 from yardstick.provider import ProviderError, get_providers, wants_registered
 from yardstick.question.repository import question_repository
 from yardstick.task.spec import is_executable, normalize_tasks
@@ -202,8 +204,8 @@ class EvaluationService:
         )
 
     def datasets_of(
-        self, session: Session, evaluations: list[Evaluation]
-    ) -> dict[str, list[Dataset]]:
+        self, session: Session, evaluations: builtins.list[Evaluation]
+    ) -> dict[str, builtins.list[Dataset]]:
         return evaluation_repository.datasets_of(session, [e.id for e in evaluations])
 
     def update(
@@ -237,11 +239,12 @@ class EvaluationService:
             if evaluation.status == "running":  # never `running` with nothing left to run
                 evaluation.status = "failed"
                 evaluation.status_reason = "archived while running"
+                run_cancelled(session, evaluation, key_id=principal.user_id)
             session.flush()
         return evaluation
 
     @staticmethod
-    def _input_row(data: dict[str, Any], loc: list[str | int]) -> InputRow:
+    def _input_row(data: dict[str, Any], loc: builtins.list[str | int]) -> InputRow:
         try:
             text = orjson.dumps(data).decode()
         except orjson.JSONEncodeError as exc:
@@ -253,8 +256,8 @@ class EvaluationService:
         session: Session,
         principal: Principal,
         dataset: Dataset,
-        entries: list[dict[str, Any]] | None,
-    ) -> list[InputRow]:
+        entries: builtins.list[dict[str, Any]] | None,
+    ) -> builtins.list[InputRow]:
         """Rows pinned to the dataset's current version: every live item, or the referenced ones."""
         version = dataset.current_version_num
         if entries is None:
@@ -306,7 +309,10 @@ class EvaluationService:
 
     @staticmethod
     def _dataset_from_rows(
-        session: Session, principal: Principal, body: EvaluationCreate, rows: list[InputRow]
+        session: Session,
+        principal: Principal,
+        body: EvaluationCreate,
+        rows: builtins.list[InputRow],
     ) -> Dataset:
         """The WithDataset shape: a new dataset (version 1) from the rows projected to `keys`."""
         assert body.dataset is not None and body.data is not None

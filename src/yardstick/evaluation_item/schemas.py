@@ -28,7 +28,7 @@ HAS_VALUE = frozenset({"completed", "prefilled"})
 
 
 def item_json(item: ItemRow, cells: list[Cell]) -> dict[str, Any]:
-    """The input row with every task's result merged in under its alias (CONTRACT §5.2).
+    """The input row with every task's result merged in under its alias.
 
     A task with no result yet reads `null` and status `pending`; a failed one reads `null` with
     its error under `task_errors[alias]`; a skipped one (its run condition was false) `null`.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Self
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Result, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -16,6 +16,8 @@ from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.models import Evaluation, TaskResult
 from yardstick.models.task_result import TIMED
+from yardstick.ops.logs import log_event
+from yardstick.ops.metrics import cells_committed
 from yardstick.task.spec import is_executable
 
 log = logging.getLogger(__name__)
@@ -163,14 +165,15 @@ def all_terminal(session: Session, evaluation_id: str, run: int) -> bool:
 
 
 def complete_if_done(session: Session, evaluation_id: str, run: int) -> bool:
-    """Mark the evaluation completed once every executable cell of run `run` is terminal."""
+    """Mark the evaluation completed once every executable cell of run `run` is terminal;
+    True only for the one call that did (two chunks ending together both get here)."""
     if not all_terminal(session, evaluation_id, run):
         return False
     evaluation = session.get(Evaluation, evaluation_id)
     assert evaluation is not None
     # Every cell is done, but a task fail fast stopped makes the run a failure, not a success.
     stops = evaluation.task_stops or {}
-    session.execute(
+    result = session.execute(
         update(Evaluation)
         .where(
             Evaluation.id == evaluation_id,
@@ -183,12 +186,18 @@ def complete_if_done(session: Session, evaluation_id: str, run: int) -> bool:
             updated_at=utcnow(),
         )
     )
-    return True
+    return _changed_one(result)
 
 
-def fail(session: Session, evaluation_id: str, reason: str, *, run: int) -> None:
-    """Run `run` itself cannot go on (not a cell error): the evaluation becomes `failed`."""
-    session.execute(
+def _changed_one(result: Result[Any]) -> bool:
+    """Whether an UPDATE changed the row (it did not when another chunk got there first)."""
+    return isinstance(result, CursorResult) and result.rowcount == 1
+
+
+def fail(session: Session, evaluation_id: str, reason: str, *, run: int) -> bool:
+    """Run `run` itself cannot go on (not a cell error): the evaluation becomes `failed`.
+    True when this call failed it (not when it had already stopped)."""
+    result = session.execute(
         update(Evaluation)
         .where(
             Evaluation.id == evaluation_id,
@@ -197,6 +206,7 @@ def fail(session: Session, evaluation_id: str, reason: str, *, run: int) -> None
         )
         .values(status="failed", status_reason=reason[:2000], updated_at=utcnow())
     )
+    return _changed_one(result)
 
 
 # Runs some chunk of this process found stopped (an insertion-ordered set, oldest dropped
@@ -312,6 +322,7 @@ class CellWriter:
             if state.stopped:
                 return True
             upsert_cells(session, batch)
+        cells_committed(batch)  # after the commit: a batch rolled back is retried, not counted
         self.task_stops = state.task_stops
         if state.max_cost_usd is not None and any(row["cost_usd"] for row in batch):
             return self._stop_at_budget(state.max_cost_usd)
@@ -325,14 +336,22 @@ class CellWriter:
             total = spent(session, self._evaluation_id)
             if total < budget:
                 return False
-            fail(
-                session,
-                self._evaluation_id,
+            reason = (
                 f"stopped at the budget: the cells cost ${total:.4f}, reaching max_cost_usd "
-                f"${budget:g}",
-                run=self._run_number,
+                f"${budget:g}"
             )
-            return True
+            stopped_here = fail(session, self._evaluation_id, reason, run=self._run_number)
+        if stopped_here:  # once per run, by the chunk whose write crossed the budget
+            log_event(
+                "run.budget_stopped",
+                logging.WARNING,
+                evaluation_id=self._evaluation_id,
+                run=self._run_number,
+                cost_usd=round(total, 6),
+                max_cost_usd=budget,
+                status_reason=reason,
+            )
+        return True
 
 
 def cell_row(

@@ -61,6 +61,13 @@ def enqueue_client(settings: Settings) -> DBOSClient:
         return _client
 
 
+def chunk_workflow_id(evaluation_id: str, run: int, index: int) -> str:
+    """Chunk `index` of run `run`: `{id}-c{n}` for the create's run, `{id}-r{run}-c{n}` after.
+    Deterministic, so enqueueing a run again is a no-op."""
+    prefix = evaluation_id if run == 1 else f"{evaluation_id}-r{run}"
+    return f"{prefix}-c{index}"
+
+
 def enqueue_chunk(
     session: Session, settings: Settings, *, workflow_id: str, args: tuple[str | int, ...]
 ) -> None:

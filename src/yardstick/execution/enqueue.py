@@ -5,7 +5,8 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from yardstick.config import get_settings
-from yardstick.execution.engine import enqueue_chunk
+from yardstick.execution.engine import chunk_workflow_id, enqueue_chunk
+from yardstick.ops.runs import run_started
 
 
 def chunk_bounds(item_ids: Sequence[str], size: int) -> list[tuple[str, str]]:
@@ -23,12 +24,15 @@ def enqueue_run(
     run is `{id}-c{n}`, a later one `{id}-r{run}-c{n}`), so this is idempotent."""
     settings = get_settings()
     bounds = chunk_bounds(item_ids, settings.chunk_size)
-    prefix = evaluation_id if run == 1 else f"{evaluation_id}-r{run}"
     for index, (first, last) in enumerate(bounds):
         enqueue_chunk(
             session,
             settings,
-            workflow_id=f"{prefix}-c{index}",
+            workflow_id=chunk_workflow_id(evaluation_id, run, index),
             args=(evaluation_id, first, last, run),
         )
+    # Every run starts here (create, task added or changed, retry): one place to log it.
+    run_started(
+        session, evaluation_id=evaluation_id, run=run, items=len(item_ids), chunks=len(bounds)
+    )
     return len(bounds)

@@ -21,6 +21,7 @@ from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.models import EngineWorker
+from yardstick.ops.logs import log_event
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,11 @@ def dead_workers(sessions: SessionFactory, *, me: str, dead_after: float) -> lis
 
 def take_over(sessions: SessionFactory, worker_ids: list[str]) -> None:
     # Private in DBOS 3.4 but the documented recovery path: it sets those executors' PENDING
-    # workflows back to ENQUEUED, for any live worker to dequeue.
-    DBOS._recover_pending_workflows(worker_ids)
+    # workflows back to ENQUEUED, for any live worker to dequeue. One worker at a time, so the
+    # log says how many chunks each one had.
+    for worker_id in worker_ids:
+        chunks = len(DBOS._recover_pending_workflows([worker_id]))
+        log_event("worker.takeover", logging.WARNING, dead_worker=worker_id, chunks=chunks)
     with sessions.write() as session, session.begin():
         session.execute(delete(EngineWorker).where(EngineWorker.worker_id.in_(worker_ids)))
 
@@ -64,7 +68,6 @@ async def heartbeat_loop(settings: Settings, sessions: SessionFactory) -> None:
                 dead_after=settings.worker_dead_after_seconds,
             )
             if dead:
-                log.warning("taking over the chunks of silent workers %s", dead)
                 await asyncio.to_thread(take_over, sessions, dead)
         except Exception:  # a database hiccup must not end the heartbeat for good
             log.exception("heartbeat failed; retrying")

@@ -21,6 +21,8 @@ from yardstick.execution.engine import RUN_CHUNK
 from yardstick.execution.fail_fast import STOPPED, FailFast, signature
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.models import Evaluation, EvaluationItem
+from yardstick.ops.logs import log_event
+from yardstick.ops.runs import run_finished
 from yardstick.provider import ModelRoute, ProviderError, Providers, get_providers, wants_registered
 from yardstick.question.repository import question_repository
 from yardstick.task import run_condition
@@ -129,7 +131,9 @@ def _load_plan(
                     else None
                 )
                 try:
-                    ctx.routes[model] = providers.route(model, registered)
+                    ctx.routes[model] = providers.route(
+                        model, registered, account_id=evaluation.account_id
+                    )
                 except ProviderError as exc:
                     ctx.routes[model] = exc
             question_id = task["configuration"].get("question_id")
@@ -227,7 +231,15 @@ async def _count_for_fail_fast(
     key = (plan.evaluation_id, plan.run, alias)
     reason = _failures().observe(key, failure, ok=cell["status"] == "completed")
     if reason is not None:
-        log.warning("evaluation %s: %s", plan.evaluation_id, reason)
+        log_event(
+            "task.stopped",
+            logging.WARNING,
+            evaluation_id=plan.evaluation_id,
+            account_id=plan.ctx.account_id,
+            run=plan.run,
+            alias=alias,
+            reason=reason,
+        )
         await asyncio.to_thread(_stop_task, plan.evaluation_id, plan.run, alias, reason)
 
 
@@ -359,7 +371,10 @@ def _complete_if_done(evaluation_id: str, run: int) -> bool:
         if not cells.all_terminal(session, evaluation_id, run):
             return False
     with _db().write() as session, session.begin():
-        return cells.complete_if_done(session, evaluation_id, run)
+        done = cells.complete_if_done(session, evaluation_id, run)
+    if done:  # committed, and by this chunk only: one `run.finished` line per run
+        run_finished(_db(), evaluation_id, run)
+    return done
 
 
 @DBOS.step(name="evaluations.execute_chunk")
@@ -376,7 +391,11 @@ async def finish(evaluation_id: str, run: int) -> bool:
 
 def _fail(evaluation_id: str, run: int, reason: str) -> None:
     with _db().write() as session, session.begin():
-        cells.fail(session, evaluation_id, reason, run=run)
+        failed_here = cells.fail(session, evaluation_id, reason, run=run)
+    if failed_here:
+        log_event(
+            "run.failed", logging.ERROR, evaluation_id=evaluation_id, run=run, status_reason=reason
+        )
 
 
 @DBOS.step(name="evaluations.fail")

@@ -16,12 +16,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 from dbos import DBOS
 
+from yardstick.account_secret.vendor_keys import install_vendor_keys
 from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
 from yardstick.execution import runner
 from yardstick.execution.drain import Drain
 from yardstick.execution.engine import QUEUE, dbos_config
 from yardstick.execution.recovery import heartbeat_loop
+from yardstick.ops.metrics import start_metrics_server
+from yardstick.ops.process import instrument
 from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
 from yardstick.scoring import close_scorer
@@ -39,6 +42,9 @@ class Worker:
         self._drain = Drain()
 
     async def start(self) -> None:
+        # Model calls of the runs find the accounts' own vendor keys (and a bad master key
+        # stops the process here, before any chunk runs).
+        install_vendor_keys(self.settings, self.sessions)
         runner.bind(self.sessions, self._drain)
         DBOS(config=dbos_config(self.settings))
         DBOS.listen_queues([QUEUE])
@@ -85,6 +91,9 @@ async def run_worker(settings: Settings, sessions: SessionFactory) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    instrument(settings, sessions.engine)
+    # No HTTP app here: the worker's own metrics, on a port of their own if asked for.
+    stop_metrics = start_metrics_server(settings.metrics_port) if settings.metrics_port else None
     worker = Worker(settings, sessions)
     await worker.start()
     try:
@@ -92,3 +101,5 @@ async def run_worker(settings: Settings, sessions: SessionFactory) -> None:
     finally:
         await worker.stop()
         await close_providers()
+        if stop_metrics is not None:
+            stop_metrics()

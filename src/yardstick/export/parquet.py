@@ -18,8 +18,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from yardstick.export.columns import Column, Kind, collect, text, value_at
 from yardstick.export.formats import Rows
@@ -75,7 +75,7 @@ def _typed(kind: Kind, value: Any) -> Any:
 
 
 def _table(schema: pa.Schema, columns: list[Column], rows: list[dict[str, Any]]) -> pa.Table:
-    arrays: list[pa.Array] = [
+    arrays: list[pa.Array[Any]] = [
         pa.array([row["id"] for row in rows], pa.string()),
         pa.array([row["dataset_item_id"] for row in rows], pa.string()),
         pa.array([orjson.dumps(row["data"]).decode() for row in rows], pa.string()),
@@ -91,7 +91,8 @@ def parquet_file(pages: Rows, aliases: Sequence[str]) -> Iterator[bytes]:
     fields = [pa.field(c.name, _TYPES[c.kind]) for c in columns]
     schema = pa.schema([*fields[:2], pa.field("data", pa.string()), *fields[2:]])
     sink = _Sink()
-    with pq.ParquetWriter(sink, schema) as writer:
+    # pyarrow-stubs type `where` as a path, IO or NativeFile; pyarrow takes any file-like object.
+    with pq.ParquetWriter(sink, schema) as writer:  # type: ignore[arg-type]
         # Each page becomes Arrow columns at once (compact, unlike the parsed rows), and the
         # row group is written when enough pages are in.
         group: list[pa.Table] = []

@@ -1,4 +1,4 @@
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ class NoObjectStore(AppError):
     """`signed_url` needs object storage, which Yardstick does not have: final, not retryable."""
 
     status_code = 501
-    headers = {"x-should-retry": "false"}
+    headers: Mapping[str, str] = {"x-should-retry": "false"}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ class FileRepository:
     def get(self, session: Session, *, account_id: str, file_id: str) -> File | None:
         return session.scalar(select(File).where(File.id == file_id, File.account_id == account_id))
 
-    def list_stmt(self, *, account_id: str, filename: str | None = None) -> Select[tuple[File]]:
+    def list_stmt(self, *, account_id: str, filename: str | None = None) -> Select[File]:
         stmt = select(File).where(File.account_id == account_id)
         if filename:
             stmt = stmt.where(name_contains(File.filename, filename))

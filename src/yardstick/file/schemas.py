@@ -7,7 +7,7 @@ from yardstick.models import File
 
 
 class FileUpdate(BaseModel):
-    """`tags` replaces the whole dict; `null` or absent leaves it as is (CONTRACT §6 row 18)."""
+    """`tags` replaces the whole dict; `null` or absent leaves it as is."""
 
     tags: dict[str, Any] | None = Field(default=None, description="Replaces the file's tags")
 

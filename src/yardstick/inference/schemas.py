@@ -1,4 +1,4 @@
-"""Bodies of the inference endpoints (CONTRACT §3.8–3.10).
+"""Bodies of the inference endpoints.
 
 Only what the server reads is typed; every other key (temperature, tools, `extra_body` keys …)
 is kept and passed through to the upstream model as it came.

@@ -4,7 +4,7 @@ The request path holds no database connection during a model call: a registered 
 up (in a worker thread, in its own short session) before the call, and only when the model
 string can name one (`wants_registered`).
 
-Failures map to statuses the official client handles well (CONTRACT §1.5/1.6): an unknown or
+Failures map to statuses the official client handles well: an unknown or
 unconfigured model is a 404; an upstream 4xx keeps its status (400, 404, 413, 422; any other 4xx
 becomes 400, and 401/403 — our credentials, not the caller's — a 502); retries exhausted are a
 502 (503 for rate limits) with `x-should-retry: false`, since the provider layer has already
@@ -90,7 +90,7 @@ class InferenceService:
                 self._registered, sessions, principal.account_id, model
             )
         try:
-            return providers.route(model, registered)
+            return providers.route(model, registered, account_id=principal.account_id)
         except ProviderError as exc:
             raise http_error(exc) from exc
 
@@ -153,7 +153,7 @@ class InferenceService:
     async def _sse_stream(
         self, chunks: AsyncIterator[dict[str, Any]], object_name: str
     ) -> AsyncIterator[bytes]:
-        """The SSE body of a stream (CONTRACT §1.9): no `[DONE]`; a failure is one error event.
+        """The SSE body of a stream: no `[DONE]`; a failure is one error event.
 
         The first chunk is awaited here, so a failure before any output is a plain HTTP error.
         """

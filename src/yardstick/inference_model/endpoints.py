@@ -8,13 +8,13 @@ from yardstick.inference_model.schemas import (
     InferenceModelOut,
     ModelCreate,
     ModelUpdate,
-    Vendor,
     model_json,
 )
 from yardstick.inference_model.service import inference_model_service
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
 from yardstick.kit.responses import JSONBody, deleted
+from yardstick.kit.schemas import Vendor
 
 router = APIRouter(prefix="/v5/models", tags=["models"], route_class=OrjsonRoute)
 

@@ -34,7 +34,7 @@ class InferenceModelRepository:
 
     def list_stmt(
         self, *, account_id: str, vendor: str | None, name: str | None
-    ) -> Select[tuple[InferenceModel]]:
+    ) -> Select[InferenceModel]:
         stmt = select(M).where(M.account_id == account_id)
         if vendor is not None:
             stmt = stmt.where(M.model_vendor == vendor)

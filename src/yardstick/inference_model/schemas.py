@@ -1,4 +1,4 @@
-"""Model registry bodies and vendor configurations (CONTRACT §2 "InferenceModel", §3.6).
+"""Model registry bodies and vendor configurations.
 
 Wire names are `model_type`, `model_vendor` and `model_metadata` (the SDK's Python attributes
 are `type`, `vendor` and `metadata`).

@@ -56,7 +56,7 @@ class ModelNameTaken(Conflict):
 
 
 def _vendor_of(body: ModelCreate) -> str:
-    """The vendor a create means: `model_vendor`, else the configuration's shape (CONTRACT §3.6).
+    """The vendor a create means: `model_vendor`, else the configuration's shape.
 
     A vendor other than launch and llmengine registers a hosted model: a catalog entry for the
     vendor's own model of that name, with no configuration and nothing to deploy.
@@ -109,7 +109,7 @@ def _merge(base: dict[str, Any], patch: dict[str, Any], depth: int) -> dict[str,
 
 
 def _check_patch_vendor(model: InferenceModel, patch: dict[str, Any]) -> None:
-    """A partial configuration must be of the model's own vendor (CONTRACT §3.6)."""
+    """A partial configuration must be of the model's own vendor."""
     launch_keys = VENDORS["launch"].shape_keys
     if model.model_vendor == "launch":
         wrong = sorted(patch.keys() - launch_keys)

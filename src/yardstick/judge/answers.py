@@ -1,9 +1,9 @@
 """What a judge may answer, per answer kind: how to ask for it, its JSON Schema, how to check it.
 
-One `AnswerSpec` per question type (CONTRACT §2 "Question"); the guided-decoding task uses the
+One `AnswerSpec` per question type; the guided-decoding task uses the
 categorical one with its own choices. A spec checks an answer two ways: `check` takes the JSON
 value of a structured reply's `answer`, `from_text` takes a bare reply. Both return the typed
-value stored as the cell's result (CONTRACT §5.2-6) or raise `InvalidAnswer`, whose message is
+value stored as the cell's result or raise `InvalidAnswer`, whose message is
 shown to the judge when it is asked again, so it says what a valid answer looks like.
 """
 

@@ -59,4 +59,4 @@ def bulk_insert(
                 values[index] = apply(values[index])
             converted.append(tuple(values))
         rows = converted
-    connection.exec_driver_sql(_insert_sql(table.name, tuple(columns), dialect.paramstyle), rows)  # type: ignore[arg-type]
+    connection.exec_driver_sql(_insert_sql(table.name, tuple(columns), dialect.paramstyle), rows)

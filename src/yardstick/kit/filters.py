@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    SQLColumnExpression,
     Text,
     exists,
     func,
@@ -16,15 +17,17 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, array
 
 
-def tags_any(column: ColumnElement[Any], tags: list[str], dialect: str) -> ColumnElement[bool]:
-    """The row's JSON list of tags holds at least one of `tags` (CONTRACT §6 row 14)."""
+def tags_any(
+    column: SQLColumnExpression[Any], tags: list[str], dialect: str
+) -> ColumnElement[bool]:
+    """The row's JSON list of tags holds at least one of `tags`."""
     if dialect == "postgresql":
         return type_coerce(column, JSONB).has_any(array(tags, type_=Text))  # type: ignore[no-any-return]
     values = func.json_each(column).table_valued("value")
     return exists(select(literal_column("1")).select_from(values).where(values.c.value.in_(tags)))
 
 
-def name_contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+def name_contains(column: SQLColumnExpression[str], text: str) -> ColumnElement[bool]:
     """`name` filters match a case-insensitive substring (`%` and `_` are literal)."""
     return column.icontains(text, autoescape=True)
 

@@ -1,4 +1,4 @@
-"""Keyset cursor pagination, the one implementation behind every list endpoint (CONTRACT §1.7).
+"""Keyset cursor pagination, the one implementation behind every list endpoint.
 
 Ids are time-ordered (see `yardstick.ids`), so "creation order, then id" is simply id order, and
 a page is one range scan on an indexed id column: `WHERE id > :cursor ORDER BY id LIMIT n+1`.
@@ -16,12 +16,12 @@ scalar subquery, so deep pages stay one index range scan. An unknown `sort_by` f
 creation order rather than failing, as SGP does.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from yardstick.errors import BadRequest
@@ -41,7 +41,7 @@ class PageParams:
     sort_by: str | None = None
 
 
-def _page_params(default_order: SortOrder) -> Callable[..., PageParams]:
+def _page_params(default_order: SortOrder) -> Callable[..., Awaitable[PageParams]]:
     # Async: it only reads the query, and a sync dependency would cost a thread-pool trip.
     async def dependency(
         limit: Annotated[
@@ -85,11 +85,11 @@ def paginate(
     session: Session,
     stmt: Select[Any],
     *,
-    key: ColumnElement[str],
+    key: SQLColumnExpression[str],
     params: PageParams,
     cursor_exists: Callable[[str], bool],
     total: int | None = None,
-    sortable: Mapping[str, ColumnElement[Any]] | None = None,
+    sortable: Mapping[str, SQLColumnExpression[Any]] | None = None,
 ) -> Page:
     """Run one page of `stmt` (already filtered to what the caller may see), ordered by `key`,
     or by `sortable[params.sort_by]` then `key`. Sortable columns must be NOT NULL."""
@@ -124,7 +124,11 @@ def paginate(
 
 
 def _beyond(
-    column: ColumnElement[Any] | None, key: ColumnElement[str], cursor: str, *, forward: bool
+    column: SQLColumnExpression[Any] | None,
+    key: SQLColumnExpression[str],
+    cursor: str,
+    *,
+    forward: bool,
 ) -> ColumnElement[bool]:
     """Rows after (`forward`) or before the cursor row in (column, key) order, or key order."""
     if column is None:

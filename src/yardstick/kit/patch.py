@@ -1,4 +1,4 @@
-"""PATCH semantics shared by resources (CONTRACT §1.3)."""
+"""PATCH semantics shared by resources."""
 
 from collections.abc import Iterable
 from typing import Any

@@ -1,4 +1,4 @@
-"""Query-string conventions shared by every list endpoint (CONTRACT §1.3)."""
+"""Query-string conventions shared by every list endpoint."""
 
 from typing import Annotated
 

@@ -13,7 +13,7 @@ FileMap = dict[
     Annotated[str, StringConstraints(min_length=1)], Annotated[str, StringConstraints(min_length=1)]
 ]
 
-# The contract's Vendor enum (CONTRACT §2).
+# The contract's Vendor enum.
 Vendor = Literal[
     "openai",
     "cohere",

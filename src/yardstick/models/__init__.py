@@ -1,8 +1,10 @@
 """The ORM tables; importing this package registers every table on `Base.metadata`."""
 
 from yardstick.models.account import Account
+from yardstick.models.account_secret import AccountSecret
 from yardstick.models.api_key import ApiKey
 from yardstick.models.base import Base
+from yardstick.models.credential import Credential
 from yardstick.models.dataset import Dataset
 from yardstick.models.dataset_item import DatasetItemVersion
 from yardstick.models.engine_worker import EngineWorker
@@ -15,8 +17,10 @@ from yardstick.models.task_result import TaskResult
 
 __all__ = [
     "Account",
+    "AccountSecret",
     "ApiKey",
     "Base",
+    "Credential",
     "Dataset",
     "DatasetItemVersion",
     "EngineWorker",

@@ -9,7 +9,7 @@ from yardstick.models.base import Base, IdMixin
 class EvaluationItem(IdMixin, Base):
     """An evaluation's immutable input row. Its id orders the rows; results live in TaskResult.
 
-    Items are archived with their evaluation (CONTRACT §1.8), so `archived_at` is read from the
+    Items are archived with their evaluation, so `archived_at` is read from the
     evaluation rather than copied onto every row.
     """
 

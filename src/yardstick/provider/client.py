@@ -17,14 +17,15 @@ first event: after that a failure is raised to the consumer, who has already see
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import orjson
 
+from yardstick.ops.metrics import model_call
 from yardstick.provider.config import VendorConfig
 from yardstick.provider.errors import (
     ConnectionFailed,
@@ -145,7 +146,27 @@ class VendorClient:
         max_attempts: int,
         api_key: str | None = None,
     ) -> CallResult:
-        """POST with retries; `api_key` replaces the vendor's key for this one call."""
+        """POST with retries; `api_key` replaces the vendor's key for this one call. Counted
+        once (not per attempt) in `yardstick_model_calls_total`, by how it ended."""
+        try:
+            result = await self._post_json(
+                path, body, timeout=timeout, max_attempts=max_attempts, api_key=api_key
+            )
+        except ProviderError as exc:
+            model_call(self.config.name, exc.type)
+            raise
+        model_call(self.config.name, "ok")
+        return result
+
+    async def _post_json(
+        self,
+        path: str,
+        body: dict[str, Any],
+        *,
+        timeout: float,
+        max_attempts: int,
+        api_key: str | None,
+    ) -> CallResult:
         payload = orjson.dumps(body)
         headers = _auth(api_key)
         url = self.config.url(path)
@@ -189,7 +210,31 @@ class VendorClient:
         max_attempts: int,
         api_key: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
-        """The JSON events of an SSE response, without OpenAI's `[DONE]` sentinel."""
+        """The JSON events of an SSE response, without OpenAI's `[DONE]` sentinel. Counted in
+        `yardstick_model_calls_total` when it ends or fails (not when the consumer stops)."""
+        events = self._stream_events(
+            path, body, timeout=timeout, max_attempts=max_attempts, api_key=api_key
+        )
+        # aclosing: a consumer that stops early closes the upstream response (and its slot)
+        # at once, as it did before this wrapper, not when the inner generator is collected.
+        async with aclosing(events):
+            try:
+                async for event in events:
+                    yield event
+            except ProviderError as exc:
+                model_call(self.config.name, exc.type)
+                raise
+        model_call(self.config.name, "ok")
+
+    async def _stream_events(
+        self,
+        path: str,
+        body: dict[str, Any],
+        *,
+        timeout: float,
+        max_attempts: int,
+        api_key: str | None,
+    ) -> AsyncGenerator[dict[str, Any], None]:
         payload = orjson.dumps(body)
         headers = _auth(api_key)
         url = self.config.url(path)

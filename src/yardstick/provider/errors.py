@@ -42,7 +42,7 @@ class ProviderNotConfigured(ProviderError):
 
 
 class ModelNotReady(ProviderError):
-    """A registered model that is still `deploying` (CONTRACT §6 row 15)."""
+    """A registered model that is still `deploying`."""
 
     type = "ModelNotReady"
 

@@ -1,6 +1,7 @@
 """Pacing of upstream calls: a token-bucket rate limiter and the retry delays."""
 
 import asyncio
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -62,6 +63,6 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
 
 
 def _clamp(seconds: float) -> float | None:
-    if seconds != seconds:  # NaN
+    if math.isnan(seconds):
         return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)

@@ -15,12 +15,15 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing, contextmanager
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from yardstick.config import Settings, get_settings
+from yardstick.ops.logs import register_secrets
 from yardstick.provider import embeddings, prices
+from yardstick.provider.account_keys import account_key
 from yardstick.provider.client import CallResult, VendorClient
 from yardstick.provider.config import VENDORS, VendorConfig, hint, load_vendor_configs
 from yardstick.provider.embeddings import EmbeddingsResult
@@ -62,6 +65,9 @@ class ModelRoute:
     vendor: str
     upstream_model: str  # the `model` sent upstream
     registered: bool = False
+    # The account the call is made for: its own key for the vendor, when it keeps one, is sent
+    # instead of the server's (see `account_keys`). None for calls of the server's own.
+    account_id: str | None = None
 
 
 def wants_registered(model: str) -> bool:
@@ -78,6 +84,9 @@ class Providers:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.vendors: dict[str, VendorConfig] = load_vendor_configs(settings)
+        # Keys from the providers file too: should an error message ever carry one into a log
+        # line, it is redacted there (see yardstick.ops.logs).
+        register_secrets(vendor.api_key for vendor in self.vendors.values())
         self._clients: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, dict[str, VendorClient]
         ] = weakref.WeakKeyDictionary()
@@ -85,7 +94,18 @@ class Providers:
 
     # Routing ------------------------------------------------------------------------------------
 
-    def route(self, model: str, registered: RegisteredModel | None = None) -> ModelRoute:
+    def route(
+        self,
+        model: str,
+        registered: RegisteredModel | None = None,
+        *,
+        account_id: str | None = None,
+    ) -> ModelRoute:
+        """`account_id`: whose call it will be, so the account's own vendor key is used."""
+        route = self._route(model, registered)
+        return route if account_id is None else replace(route, account_id=account_id)
+
+    def _route(self, model: str, registered: RegisteredModel | None) -> ModelRoute:
         if registered is not None:
             return self._registered_route(model, registered)
         vendor, slash, name = model.partition("/")
@@ -166,15 +186,18 @@ class Providers:
         max_attempts: int | None = None,
         api_key: str | None = None,
     ) -> CallResult:
-        """`api_key`, when given, is used for this call instead of the vendor's configured key."""
+        """`api_key`, when given, is used for this call instead of the account's or the
+        vendor's key."""
         client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
-        return await client.post_json(
-            "/chat/completions",
-            _body(body, route, stream=False),
-            timeout=timeout_s,
-            max_attempts=attempts,
-            api_key=api_key,
-        )
+        key = api_key or await account_key(route.account_id, route.vendor)
+        with _redacted(key):
+            return await client.post_json(
+                "/chat/completions",
+                _body(body, route, stream=False),
+                timeout=timeout_s,
+                max_attempts=attempts,
+                api_key=key,
+            )
 
     async def embeddings(
         self,
@@ -198,12 +221,15 @@ class Providers:
         max_attempts: int | None = None,
     ) -> CallResult:
         client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
-        return await client.post_json(
-            "/completions",
-            _body(body, route, stream=False),
-            timeout=timeout_s,
-            max_attempts=attempts,
-        )
+        key = await account_key(route.account_id, route.vendor)
+        with _redacted(key):
+            return await client.post_json(
+                "/completions",
+                _body(body, route, stream=False),
+                timeout=timeout_s,
+                max_attempts=attempts,
+                api_key=key,
+            )
 
     def stream_chat_completion(
         self,
@@ -215,7 +241,9 @@ class Providers:
         api_key: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
-        return client.stream_events(
+        return _keyed_stream(
+            client,
+            route,
             "/chat/completions",
             _body(body, route, stream=True),
             timeout=timeout_s,
@@ -232,7 +260,9 @@ class Providers:
         max_attempts: int | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
-        return client.stream_events(
+        return _keyed_stream(
+            client,
+            route,
             "/completions",
             _body(body, route, stream=True),
             timeout=timeout_s,
@@ -249,15 +279,15 @@ class Providers:
     ) -> CallResult:
         """Generic inference, OpenAI-compatible: `messages` → chat, `prompt` → completion."""
         if "messages" in args:
-            call = self.chat_completion
-        elif "prompt" in args:
-            call = self.completion
-        else:
-            raise InvalidRequest(
-                f"args for {route.model!r} must hold `messages` (a chat completion) "
-                "or `prompt` (a completion)"
+            return await self.chat_completion(
+                route, args, timeout=timeout, max_attempts=max_attempts
             )
-        return await call(route, args, timeout=timeout, max_attempts=max_attempts)
+        if "prompt" in args:
+            return await self.completion(route, args, timeout=timeout, max_attempts=max_attempts)
+        raise InvalidRequest(
+            f"args for {route.model!r} must hold `messages` (a chat completion) "
+            "or `prompt` (a completion)"
+        )
 
     # Listing ------------------------------------------------------------------------------------
 
@@ -306,6 +336,47 @@ def _body(body: dict[str, Any], route: ModelRoute, *, stream: bool) -> dict[str,
         out.pop("stream", None)
         out.pop("stream_options", None)  # only valid with stream; some servers reject it alone
     return out
+
+
+async def _keyed_stream(
+    client: VendorClient,
+    route: ModelRoute,
+    path: str,
+    body: dict[str, Any],
+    *,
+    timeout: float,
+    max_attempts: int,
+    api_key: str | None = None,
+) -> AsyncIterator[dict[str, Any]]:
+    """A stream sent with the caller's, else the account's, else the vendor's key (the key is
+    looked up when the stream is first read, as the request is only sent then)."""
+    key = api_key or await account_key(route.account_id, route.vendor)
+    with _redacted(key):
+        events = client.stream_events(
+            path, body, timeout=timeout, max_attempts=max_attempts, api_key=key
+        )
+        # Closed with this generator, so an abandoned stream gives its slot back at once.
+        # (`stream_events` is an async generator, which has `aclose`; its annotation does not say.)
+        async with aclosing(events):  # type: ignore[type-var]
+            async for event in events:
+                yield event
+
+
+# Shorter keys are not scrubbed from messages: replacing every "abc" would garble them.
+_MIN_REDACTED_LENGTH = 8
+
+
+@contextmanager
+def _redacted(key: str | None) -> Iterator[None]:
+    """Keep a per-call key (the caller's or the account's) out of the failure's message: an
+    upstream may quote the key it refused, and the message reaches responses and cell errors."""
+    try:
+        yield
+    except ProviderError as exc:
+        if key and len(key) >= _MIN_REDACTED_LENGTH and key in exc.message:
+            exc.message = exc.message.replace(key, "[redacted]")
+            exc.args = (exc.message,)
+        raise
 
 
 _providers: Providers | None = None

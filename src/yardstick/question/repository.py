@@ -24,7 +24,7 @@ class QuestionRepository:
 
     def list_stmt(
         self, *, account_id: str, ids: Sequence[str], include_archived: bool
-    ) -> Select[tuple[Question]]:
+    ) -> Select[Question]:
         stmt = select(Question).where(Question.account_id == account_id)
         if ids:
             stmt = stmt.where(Question.id.in_(ids))

@@ -215,7 +215,7 @@ def _line_of(exc: BaseException) -> str:
 def _describe(exc: BaseException) -> str:
     try:
         text = str(exc)
-    except Exception:  # e.g. an int too long to print
+    except Exception:  # noqa: BLE001 - e.g. an int too long to print
         text = ""
     text = text[: errors.MAX_MESSAGE_CHARS]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -245,7 +245,7 @@ def call(
     decimal.setcontext(decimal.Context())
     guards.arm_cpu_limit(cpu_seconds)
     try:
-        exec(compiled.code, namespace)
+        exec(compiled.code, namespace)  # noqa: S102 - the sandbox's purpose: checked source, guarded process
         value = namespace[compiled.name](**kwargs)
     except guards.SandboxViolation as exc:
         guards.take_violations()
@@ -253,7 +253,7 @@ def call(
     except MemoryError:
         message = "the function ran out of memory (the sandbox's limit)"
         return _failure(errors.MEMORY_LIMIT, message, recycle=True)
-    except BaseException as exc:  # the function's own error, SystemExit included
+    except BaseException as exc:  # noqa: BLE001 - the function's own error, SystemExit included
         return _failure(errors.ERROR, _describe(exc) + _line_of(exc))
     refused = guards.take_violations()
     if refused:  # the function caught the violation and went on

@@ -125,6 +125,15 @@ class ScorerService:
                 )
         return self._executor
 
+    def live_processes(self) -> int:
+        """Scorer processes alive now: 0 before the first metric cell, and with threads."""
+        executor = self._executor
+        if not isinstance(executor, ProcessPoolExecutor):
+            return 0
+        # Private, but the pool has no public count; read from the metrics thread, so a copy.
+        processes = list((executor._processes or {}).values())
+        return sum(1 for process in processes if process.is_alive())
+
     def _dispatch(self) -> None:
         self._dispatch_scheduled = False
         while self._remote_queue and not self._closed:
@@ -260,6 +269,18 @@ def get_scorer() -> ScorerService:
         options = options_from(settings, workers, set(get_providers().vendors))
         service = _services[loop] = ScorerService(options, workers=workers)
     return service
+
+
+def live_scorer_processes() -> int:
+    """Scorer processes alive in this process, over every event loop's service (the
+    `yardstick_scorer_pool_size` gauge; called from the thread that serves a scrape)."""
+    for _ in range(3):
+        try:
+            services = list(_services.values())
+        except RuntimeError:  # a loop's service added or collected during the copy
+            continue
+        return sum(service.live_processes() for service in services)
+    return 0
 
 
 async def close_scorer() -> None:

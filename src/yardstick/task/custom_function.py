@@ -20,7 +20,8 @@ The cell value is the function's number; with `outputs`, it is the object
 
 import json
 import time
-from collections.abc import Mapping, Set
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import Any
 
@@ -56,7 +57,9 @@ def outputs_of(config: Mapping[str, Any]) -> list[Output] | None:
     return [(o["path"], o.get("alias") or o["path"].replace(".", "_")) for o in outputs]
 
 
-def bind(config: Mapping[str, Any], item: Mapping[str, Any], failed: Set[str]) -> dict[str, Any]:
+def bind(
+    config: Mapping[str, Any], item: Mapping[str, Any], failed: AbstractSet[str]
+) -> dict[str, Any]:
     """The keyword arguments of one call on `item` (see the module docstring for the rules)."""
     info = function_of(config["function_source"])
     row = item if isinstance(item, dict) else dict(item)
@@ -119,7 +122,9 @@ def _check_outputs(config: dict[str, Any], loc: Loc) -> None:
         aliases[alias] = index
 
 
-def _check_unbound(info: FunctionInfo, bound: Set[str], loc: Loc, ctx: ValidationContext) -> None:
+def _check_unbound(
+    info: FunctionInfo, bound: AbstractSet[str], loc: Loc, ctx: ValidationContext
+) -> None:
     """Each parameter that needs a value gets one: given, mapped, or an item field of its name."""
     for param in info.params:
         if param.name in bound or param.has_default:

@@ -1,7 +1,7 @@
-"""The item-locator grammar (CONTRACT §5.2): `item.a.b.0` and `{{ item.a }}` templates."""
+"""The item-locator grammar: `item.a.b.0` and `{{ item.a }}` templates."""
 
 import re
-from collections.abc import Set
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import orjson
@@ -31,7 +31,7 @@ class UpstreamError(Exception):
     type = "UpstreamTaskError"
 
 
-# Top-level configuration keys that are names, not data: never resolved (CONTRACT §5.2-2).
+# Top-level configuration keys that are names, not data: never resolved.
 # A `run_condition` reads the item itself, when the runner evaluates it; an agent's
 # `data_fields` and `output_values` are names and allowed answers, not item paths.
 NEVER_RESOLVED = frozenset(
@@ -61,7 +61,7 @@ NEVER_RESOLVED = frozenset(
 _MISSING = object()
 
 
-def lookup(item: dict[str, Any], locator: str, failed: Set[str]) -> Any:
+def lookup(item: dict[str, Any], locator: str, failed: AbstractSet[str]) -> Any:
     """The raw value at `item.a.b.0`; list indexes are non-negative integers."""
     segments = locator.split(".")[1:]
     if segments[0] in failed:
@@ -90,7 +90,7 @@ def _render(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def resolve(value: Any, item: dict[str, Any], failed: Set[str]) -> Any:
+def resolve(value: Any, item: dict[str, Any], failed: AbstractSet[str]) -> Any:
     """Resolve locators and templates anywhere inside `value`."""
     if isinstance(value, str):
         if LOCATOR.match(value):
@@ -106,7 +106,7 @@ def resolve(value: Any, item: dict[str, Any], failed: Set[str]) -> Any:
 
 
 def resolve_config(
-    config: dict[str, Any], item: dict[str, Any], failed: Set[str]
+    config: dict[str, Any], item: dict[str, Any], failed: AbstractSet[str]
 ) -> dict[str, Any]:
     """A task configuration with every locator and template filled in from `item`."""
     return {

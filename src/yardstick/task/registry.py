@@ -50,7 +50,7 @@ METRIC_TYPES = ("bleu", "meteor", "cosine_similarity", "f1", "rouge1", "rouge2",
 
 
 def infer_task_type(config: dict[str, Any]) -> str | None:
-    """CONTRACT §6 row 6, in the SDK's union order."""
+    """The task type a configuration without `task_type` means, tried in the SDK's union order."""
     if "messages" in config:
         return "chat_completion"
     if "application_variant_id" in config:

@@ -1,6 +1,7 @@
 """Normalise the `tasks` of an evaluation create: resolve type and alias, validate, reject clashes."""
 
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import Any
 
@@ -42,7 +43,7 @@ def normalize_task(
     task: TaskIn,
     loc: list[str | int],
     *,
-    input_keys: Set[str],
+    input_keys: AbstractSet[str],
     earlier: Sequence[str],
     ctx: ValidationContext,
 ) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def normalize_task(
         task_type,
         task.configuration,
         [*loc, "configuration"],
-        columns=input_keys.union(earlier),
+        columns=input_keys | set(earlier),
         ctx=ctx,
     )
     alias = task.alias if task.alias is not None else kind.alias_for(task.configuration)
@@ -91,7 +92,7 @@ def validate_configuration(
     configuration: dict[str, Any],
     loc: list[str | int],
     *,
-    columns: Set[str],
+    columns: AbstractSet[str],
     ctx: ValidationContext,
 ) -> None:
     """A 422 naming the field when `configuration` is not a valid one of `task_type`."""

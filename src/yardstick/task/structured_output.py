@@ -68,8 +68,10 @@ def read_response_format(value: Any, loc: Loc) -> ResponseFormat:
 
 
 def check_schema(schema: dict[str, Any], loc: Loc) -> None:
+    # validator_for returns `default` as given for an unknown $schema, but jsonschema annotates
+    # `default` as a validator class only (and the return as never None).
     if "$schema" in schema and (
-        not isinstance(schema["$schema"], str) or validator_for(schema, default=None) is None
+        not isinstance(schema["$schema"], str) or validator_for(schema, default=None) is None  # type: ignore[arg-type]
     ):
         fail([*loc, "$schema"], "unknown metaschema; leave it out to use JSON Schema 2020-12")
     try:

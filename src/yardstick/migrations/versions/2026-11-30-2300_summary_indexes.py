@@ -11,6 +11,7 @@ holding them cover the summary's queries.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -50,7 +51,7 @@ INDEXES = {
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
-    columns = [
+    columns: list[sa.Column[Any]] = [
         sa.Column(
             "value_number", sa.Float(), sa.Computed(sa.text(NUMBER[dialect]), persisted=True)
         ),
