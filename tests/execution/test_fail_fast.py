@@ -1,5 +1,6 @@
 """The fail fast count on its own: which errors count, and when a task stops."""
 
+from yardstick.account_secret.vendor_keys import AccountKeyUnreadable
 from yardstick.execution.fail_fast import FailFast, signature
 from yardstick.task.context import TaskFailure
 from yardstick.task.locator import LocatorError, UpstreamError
@@ -50,6 +51,7 @@ def test_only_errors_every_item_would_hit_count() -> None:
     assert signature(failure("UpstreamRejected", 400)) is None  # about this item's request
     assert signature(failure("ModelNotFound")) is not None
     assert signature(failure("ConnectionFailed")) is not None
+    assert signature(failure(AccountKeyUnreadable.type)) is not None  # every item alike
     assert signature(failure("RateLimited", 429)) is None
     assert signature(failure("Timeout")) is None
     assert signature(failure("InvalidJudgeAnswer")) is None

@@ -18,11 +18,18 @@ from yardstick.task.context import TaskFailure
 from yardstick.task.locator import LocatorError
 
 STOPPED = "TaskStopped"
-# Errors the same for every item: the model, the vendor or the key is wrong, or the endpoint
-# is unreachable after the provider layer's retries. A locator that names no field is one too
+# Errors the same for every item: the model, the vendor or the key is wrong (or the account's
+# stored key does not decrypt here), or the endpoint is unreachable after the provider layer's
+# retries. A locator that names no field is one too
 # when it fails on every item so far (a typo in the configuration).
 _FATAL_TYPES = frozenset(
-    {"ModelNotFound", "ProviderNotConfigured", "ConnectionFailed", LocatorError.type}
+    {
+        "ModelNotFound",
+        "ProviderNotConfigured",
+        "ConnectionFailed",
+        "AccountKeyUnreadable",
+        LocatorError.type,
+    }
 )
 # Refusals that say the key or the model is wrong, not this item's request.
 _FATAL_STATUSES = frozenset({401, 403, 404})
