@@ -8,7 +8,7 @@ from yardstick.auth.service import auth_service, generate_key
 from yardstick.config import Settings
 from yardstick.db.migrate import migrate
 from yardstick.db.session import SessionFactory
-from yardstick.execution.engine import migrate_engine
+from yardstick.execution.engine import check_workflow_table, migrate_engine
 
 DEFAULT_ACCOUNT_ID = "default"
 
@@ -24,6 +24,7 @@ def bootstrap(settings: Settings, engine: Engine) -> CreatedKey | None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate(engine)
     migrate_engine(settings)
+    check_workflow_table(engine)
     with SessionFactory(engine).write() as session, session.begin():
         if settings.init_account_id and settings.init_api_key:
             auth_service.ensure_key(

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # On SIGTERM or SIGINT, how long the cells in flight may take to finish and be committed;
     # what is still running then is abandoned and run again on the next start.
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    # How long the engine retries a database unit through transient errors (a restart, a
+    # failover, a deadlock) before the run fails saying so (yardstick.db.retry).
+    db_retry_seconds: float = Field(default=300.0, ge=0)
 
     # Model providers (see yardstick.provider). Concurrency is the most calls in flight per vendor
     # in one process; a vendor of the providers file may set its own.

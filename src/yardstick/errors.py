@@ -1,12 +1,18 @@
 """Errors that carry their HTTP status, and the handlers that render them as `{"detail": ...}`."""
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from yardstick.db.retry import is_transient
+
+log = logging.getLogger(__name__)
 
 
 class AppError(Exception):
@@ -76,7 +82,24 @@ def _http_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database that blinked (see yardstick.db.retry) is a 503 the clients retry on their
+    own: the request's transaction rolled back, so sending it again is safe. Any other
+    database error is a bug of ours: a 500, logged."""
+    if is_transient(exc):
+        log.warning("database unavailable during %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(
+            {"detail": "the database is unavailable for a moment; retry the request"},
+            status_code=503,
+            headers={"retry-after": "1", "x-should-retry": "true"},
+        )
+    log.error("database error during %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(sa_exc.DBAPIError, _database_error)
+    app.add_exception_handler(sa_exc.TimeoutError, _database_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -15,7 +15,6 @@ asked for its own key to be used.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -23,6 +22,7 @@ import time
 from yardstick.account_secret.repository import account_secret_repository
 from yardstick.account_secret.service import open_value
 from yardstick.config import Settings
+from yardstick.db.retry import retrying
 from yardstick.db.session import SessionFactory
 from yardstick.provider import ProviderError, account_keys
 from yardstick.provider.account_keys import vendor_key_name
@@ -67,7 +67,7 @@ class VendorKeys:
         cache_key = (account_id, vendor_key_name(vendor))
         found, entry = self._cached(cache_key)
         if not found:
-            entry = await asyncio.to_thread(self._load, cache_key)
+            entry = await retrying("reading an account's vendor key", self._load, cache_key)
         if isinstance(entry, _Unreadable):
             raise AccountKeyUnreadable(
                 f"the account's {entry.key_name} secret cannot be decrypted with this server's "

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from yardstick.db.retry import retrying
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.models import Evaluation, TaskResult
@@ -274,7 +275,8 @@ class CellWriter:
             self._wakeup.clear()
             batch, self._pending = self._pending, []
             try:
-                if await self._write_with_retries([row for row, _ in batch]):
+                rows = [row for row, _ in batch]
+                if await retrying(f"committing {len(rows)} cells", self._write, rows):
                     self._stopped = True
                     _STOPPED_RUNS[(self._evaluation_id, self._run_number)] = None
                     while len(_STOPPED_RUNS) > _MAX_STOPPED_RUNS:
@@ -291,18 +293,6 @@ class CellWriter:
                     committed.set_result(None)
             if self._closing and not self._pending:
                 return
-
-    async def _write_with_retries(self, batch: list[dict[str, Any]], attempts: int = 5) -> bool:
-        """A database hiccup must not throw away finished model calls: retry, then give up."""
-        for attempt in range(1, attempts):
-            try:
-                return await asyncio.to_thread(self._write, batch)
-            except Exception:
-                log.warning(
-                    "writing %d cells failed (attempt %d)", len(batch), attempt, exc_info=True
-                )
-                await asyncio.sleep(0.2 * 2**attempt)
-        return await asyncio.to_thread(self._write, batch)
 
     def _write(self, batch: list[dict[str, Any]]) -> bool:
         """Commit `batch`; returns whether the run must stop (then nothing was written)."""

@@ -1,9 +1,24 @@
-"""DBOS set-up: one configuration for every process, the queue, and the enqueue client."""
+"""The engine's one door to DBOS Transact: every DBOS call Yardstick makes is in this module.
 
+Why DBOS: a chunk of a run is a durable workflow kept in our own database (its tables beside
+ours; schema `dbos` on PostgreSQL), so a run survives crashes and restarts with no broker to
+operate, on SQLite for one machine and PostgreSQL for many (see CONTRIBUTING.md for the
+correctness argument). Why one module: Yardstick relies on a few specifics of DBOS 3.4 (a
+private recovery call, the shape of its workflow table, keyword arguments of its lifecycle
+calls). `check_dbos` verifies each of them, the worker runs it before launching, and
+tests/execution/test_engine_adapter.py runs it in CI, so an upgrade that changes any of them
+fails loudly instead of breaking recovery quietly.
+"""
+
+import inspect
 import threading
-from typing import Any
+from collections.abc import Callable
+from importlib.metadata import version
+from typing import Any, ParamSpec, TypeVar
 
 from dbos import DBOS, DBOSClient, DBOSConfig
+from sqlalchemy import Engine
+from sqlalchemy import inspect as inspect_db
 from sqlalchemy.orm import Session
 
 from yardstick.config import Settings
@@ -14,14 +29,30 @@ APP_NAME = "yardstick"
 APP_VERSION = "yardstick-engine-1"
 QUEUE = "evaluations"
 RUN_CHUNK = "evaluations.run_chunk"
+# The DBOS release the checks below were written against (pyproject pins it).
+DBOS_VERSION = "3.4.0"
+# Columns of DBOS's workflow table that Yardstick reads (ops.engine_state) or whose meaning
+# recovery relies on.
+WORKFLOW_COLUMNS = ("workflow_uuid", "status", "queue_name", "executor_id", "created_at")
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 _client: DBOSClient | None = None
 _client_lock = threading.Lock()
+
+
+class DBOSChanged(RuntimeError):
+    """The installed DBOS no longer offers what this module relies on."""
 
 
 def system_database_url(settings: Settings) -> str:
     """DBOS keeps its state in our own database (its tables; schema `dbos` on PostgreSQL)."""
     return settings.database_url
+
+
+def workflow_status_table(dialect: str) -> str:
+    """DBOS's workflow table: in schema `dbos` on PostgreSQL, unqualified on SQLite."""
+    return "dbos.workflow_status" if dialect == "postgresql" else "workflow_status"
 
 
 def _engine_kwargs(settings: Settings) -> dict[str, Any]:
@@ -48,6 +79,44 @@ def dbos_config(settings: Settings) -> DBOSConfig:
 def migrate_engine(settings: Settings) -> None:
     """Create or upgrade DBOS's own tables (idempotent; every start runs it)."""
     DBOS.migrate(system_database_url(settings))
+
+
+def workflow(name: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Register a durable workflow under a fixed name (the name is stored with each chunk)."""
+    return DBOS.workflow(name=name)
+
+
+def step(name: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """A checkpointed step of a workflow: once it returns, a recovered workflow skips it."""
+    return DBOS.step(name=name)
+
+
+async def launch(settings: Settings) -> None:
+    """Start DBOS in this process, on the running event loop, dequeuing the engine's queue.
+
+    DBOS recovers this executor id's unfinished chunks as it launches: a restarted worker
+    picks up its own work first."""
+    check_dbos(settings)
+    DBOS(config=dbos_config(settings))
+    DBOS.listen_queues([QUEUE])
+    DBOS.launch()
+    await DBOS.register_queue_async(
+        QUEUE, worker_concurrency=settings.worker_concurrency, polling_interval_sec=0.1
+    )
+
+
+def destroy(wait_seconds: int) -> None:
+    """Stop dequeuing, wait up to `wait_seconds` for this process's chunks to end, stop DBOS."""
+    DBOS.destroy(workflow_completion_timeout_sec=wait_seconds)
+
+
+def requeue_pending(worker_id: str) -> int:
+    """Set the running (PENDING) chunks of executor `worker_id` back to ENQUEUED, for any live
+    worker to take; returns how many. Idempotent, and a new owner fences the old one.
+
+    Private in DBOS 3.4 (`_recover_pending_workflows`), but it is the path DBOS itself takes
+    for its own executor at launch; `check_dbos` guards its signature."""
+    return len(DBOS._recover_pending_workflows([worker_id]))
 
 
 def enqueue_client(settings: Settings) -> DBOSClient:
@@ -83,3 +152,53 @@ def enqueue_chunk(
         },
         *args,
     )
+
+
+def _parameters(function: Callable[..., Any]) -> set[str]:
+    return set(inspect.signature(function).parameters)
+
+
+def check_dbos(settings: Settings) -> None:
+    """Raise DBOSChanged, saying what moved, unless the installed DBOS has everything above."""
+    problems: list[str] = []
+    installed = version("dbos")
+    if installed != DBOS_VERSION:
+        problems.append(
+            f"dbos {installed} is installed; this engine was checked with {DBOS_VERSION}"
+        )
+    expected: list[tuple[object, str, set[str]]] = [
+        (DBOS, "_recover_pending_workflows", {"executor_ids"}),
+        (DBOS, "destroy", {"workflow_completion_timeout_sec"}),
+        (DBOS, "register_queue_async", {"name", "worker_concurrency", "polling_interval_sec"}),
+        (DBOS, "listen_queues", {"queues"}),
+        (DBOS, "migrate", {"system_database_url"}),
+        (DBOS, "workflow", {"name"}),
+        (DBOS, "step", {"name"}),
+        (DBOSClient, "enqueue_in_transaction", {"conn_or_session", "options"}),
+        (DBOSClient, "__init__", {"system_database_url", "application_name"}),
+    ]
+    for owner, name, parameters in expected:
+        function = getattr(owner, name, None)
+        if not callable(function):
+            problems.append(f"{getattr(owner, '__name__', owner)}.{name} is gone")
+            continue
+        missing = parameters - _parameters(function)
+        if missing:
+            problems.append(f"{getattr(owner, '__name__', owner)}.{name} lost {sorted(missing)}")
+    missing_keys = set(dbos_config(settings)) - set(DBOSConfig.__annotations__)
+    if missing_keys:
+        problems.append(f"DBOSConfig lost {sorted(missing_keys)}")
+    if problems:
+        raise DBOSChanged("DBOS changed under the engine: " + "; ".join(problems))
+
+
+def check_workflow_table(engine: Engine) -> None:
+    """Raise DBOSChanged unless DBOS's workflow table (after `migrate_engine`) has the columns
+    Yardstick reads."""
+    schema = "dbos" if engine.dialect.name == "postgresql" else None
+    columns = {
+        column["name"] for column in inspect_db(engine).get_columns("workflow_status", schema)
+    }
+    missing = set(WORKFLOW_COLUMNS) - columns
+    if missing:
+        raise DBOSChanged(f"DBOS's workflow_status table lost the columns {sorted(missing)}")

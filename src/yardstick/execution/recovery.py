@@ -12,7 +12,6 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from dbos import DBOS
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -20,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
+from yardstick.execution.engine import requeue_pending
 from yardstick.models import EngineWorker
 from yardstick.ops.logs import log_event
 
@@ -47,11 +47,9 @@ def dead_workers(sessions: SessionFactory, *, me: str, dead_after: float) -> lis
 
 
 def take_over(sessions: SessionFactory, worker_ids: list[str]) -> None:
-    # Private in DBOS 3.4 but the documented recovery path: it sets those executors' PENDING
-    # workflows back to ENQUEUED, for any live worker to dequeue. One worker at a time, so the
-    # log says how many chunks each one had.
+    # One worker at a time, so the log says how many chunks each one had.
     for worker_id in worker_ids:
-        chunks = len(DBOS._recover_pending_workflows([worker_id]))
+        chunks = requeue_pending(worker_id)
         log_event("worker.takeover", logging.WARNING, dead_worker=worker_id, chunks=chunks)
     with sessions.write() as session, session.begin():
         session.execute(delete(EngineWorker).where(EngineWorker.worker_id.in_(worker_ids)))

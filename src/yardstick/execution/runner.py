@@ -7,17 +7,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
-from dbos import DBOS
 from sqlalchemy import select
 
 from yardstick.config import get_settings
+from yardstick.db.retry import retrying
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.errors import Unprocessable
 from yardstick.execution import cells
 from yardstick.execution.cells import CellWriter, DoneCell, cell_row
 from yardstick.execution.drain import Drain, ShuttingDown
-from yardstick.execution.engine import RUN_CHUNK
+from yardstick.execution.engine import RUN_CHUNK, step, workflow
 from yardstick.execution.fail_fast import STOPPED, FailFast, signature
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.models import Evaluation, EvaluationItem
@@ -240,7 +240,7 @@ async def _count_for_fail_fast(
             alias=alias,
             reason=reason,
         )
-        await asyncio.to_thread(_stop_task, plan.evaluation_id, plan.run, alias, reason)
+        await retrying("stopping a task", _stop_task, plan.evaluation_id, plan.run, alias, reason)
 
 
 def _stop_task(evaluation_id: str, run: int, alias: str, reason: str) -> None:
@@ -348,8 +348,14 @@ async def run_chunk_cells(
     drain = _drain
     if drain.stopping:  # dequeued just as the drain began
         raise ShuttingDown
-    plan = await asyncio.to_thread(
-        _load_plan, evaluation_id, first_item_id, last_item_id, run, get_providers()
+    plan = await retrying(
+        "loading a chunk",
+        _load_plan,
+        evaluation_id,
+        first_item_id,
+        last_item_id,
+        run,
+        get_providers(),
     )
     if plan is None:
         return False
@@ -371,22 +377,22 @@ def _complete_if_done(evaluation_id: str, run: int) -> bool:
         if not cells.all_terminal(session, evaluation_id, run):
             return False
     with _db().write() as session, session.begin():
-        done = cells.complete_if_done(session, evaluation_id, run)
-    if done:  # committed, and by this chunk only: one `run.finished` line per run
-        run_finished(_db(), evaluation_id, run)
-    return done
+        return cells.complete_if_done(session, evaluation_id, run)
 
 
-@DBOS.step(name="evaluations.execute_chunk")
+@step("evaluations.execute_chunk")
 async def execute_chunk(
     evaluation_id: str, first_item_id: str, last_item_id: str, run: int
 ) -> bool:
     return await run_chunk_cells(evaluation_id, first_item_id, last_item_id, run)
 
 
-@DBOS.step(name="evaluations.complete_if_done")
+@step("evaluations.complete_if_done")
 async def finish(evaluation_id: str, run: int) -> bool:
-    return await asyncio.to_thread(_complete_if_done, evaluation_id, run)
+    done = await retrying("completing a run", _complete_if_done, evaluation_id, run)
+    if done:  # committed, and by this chunk only: one `run.finished` line per run
+        await retrying("logging a run's end", run_finished, _db(), evaluation_id, run)
+    return done
 
 
 def _fail(evaluation_id: str, run: int, reason: str) -> None:
@@ -398,12 +404,12 @@ def _fail(evaluation_id: str, run: int, reason: str) -> None:
         )
 
 
-@DBOS.step(name="evaluations.fail")
+@step("evaluations.fail")
 async def fail(evaluation_id: str, run: int, reason: str) -> None:
-    await asyncio.to_thread(_fail, evaluation_id, run, reason)
+    await retrying("failing a run", _fail, evaluation_id, run, reason)
 
 
-@DBOS.workflow(name=RUN_CHUNK)
+@workflow(RUN_CHUNK)
 async def run_chunk(
     evaluation_id: str, first_item_id: str, last_item_id: str, run: int = 1
 ) -> None:

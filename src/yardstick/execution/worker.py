@@ -14,14 +14,11 @@ import math
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
-from dbos import DBOS
-
 from yardstick.account_secret.vendor_keys import install_vendor_keys
 from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
-from yardstick.execution import runner
+from yardstick.execution import engine, runner
 from yardstick.execution.drain import Drain
-from yardstick.execution.engine import QUEUE, dbos_config
 from yardstick.execution.recovery import heartbeat_loop
 from yardstick.ops.metrics import start_metrics_server
 from yardstick.ops.process import instrument
@@ -29,7 +26,7 @@ from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
 from yardstick.scoring import close_scorer
 
-# How long DBOS.destroy waits past the grace period: the chunks `Drain.settle` abandoned at its
+# How long engine.destroy waits past the grace period: the chunks `Drain.settle` abandoned at its
 # end still commit the cells they had finished, then end.
 UNWIND_SECONDS = 5
 
@@ -46,24 +43,17 @@ class Worker:
         # stops the process here, before any chunk runs).
         install_vendor_keys(self.settings, self.sessions)
         runner.bind(self.sessions, self._drain)
-        DBOS(config=dbos_config(self.settings))
-        DBOS.listen_queues([QUEUE])
-        DBOS.launch()
-        await DBOS.register_queue_async(
-            QUEUE, worker_concurrency=self.settings.worker_concurrency, polling_interval_sec=0.1
-        )
+        await engine.launch(self.settings)
         self._heartbeat = asyncio.create_task(heartbeat_loop(self.settings, self.sessions))
 
     async def stop(self) -> None:
         """Drain (at most `shutdown_grace_seconds`), then stop DBOS and the process pools."""
         grace = self.settings.shutdown_grace_seconds
         self._drain.begin()
-        # DBOS.destroy stops the queue thread first, then waits (checking every second) until
+        # engine.destroy stops the queue thread first, then waits (checking every second) until
         # no workflow runs here, the drained chunks included, before it tears DBOS down.
         destroyed = asyncio.ensure_future(
-            asyncio.to_thread(
-                DBOS.destroy, workflow_completion_timeout_sec=math.ceil(grace) + UNWIND_SECONDS
-            )
+            asyncio.to_thread(engine.destroy, math.ceil(grace) + UNWIND_SECONDS)
         )
         try:
             await self._drain.settle(grace)

@@ -9,13 +9,7 @@ run's start is one primary-key read.
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from yardstick.execution.engine import QUEUE, chunk_workflow_id
-
-_IN_FLIGHT = ("ENQUEUED", "PENDING")
-
-
-def workflow_status_table(dialect: str) -> str:
-    return "dbos.workflow_status" if dialect == "postgresql" else "workflow_status"
+from yardstick.execution.engine import QUEUE, chunk_workflow_id, workflow_status_table
 
 
 def queue_depth(engine: Engine) -> dict[str, int]:
