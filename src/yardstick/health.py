@@ -1,4 +1,7 @@
+from typing import Literal
+
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from yardstick.kit.responses import JSONBody
@@ -6,7 +9,16 @@ from yardstick.kit.responses import JSONBody
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+class HealthOut(BaseModel):
+    status: Literal["ok", "unavailable"]
+    detail: str | None = None
+
+
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "The database is down or not migrated"}},
+)
 def health(request: Request) -> JSONBody:
     """200 once the database is reachable and migrated to this code's schema; no auth."""
     try:

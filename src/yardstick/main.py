@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yardstick.api import ROUTERS
+from yardstick.auth.gate import AuthGate
 from yardstick.config import Settings, get_settings
 from yardstick.db.engine import create_db_engine
 from yardstick.db.migrate import alembic_config
@@ -15,6 +16,8 @@ from yardstick.db.session import SessionFactory
 from yardstick.errors import install_error_handlers
 from yardstick.execution.worker import Worker
 from yardstick.kit.body import BodyLimitMiddleware
+from yardstick.kit.openapi import install_openapi
+from yardstick.kit.security_headers import SecurityHeaders
 from yardstick.ops.metrics import HttpMetrics
 from yardstick.ops.process import instrument
 from yardstick.provider import close_providers
@@ -71,9 +74,13 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         max_bytes=settings.max_body_bytes,
         path_limits={"/v5/files": settings.upload_body_bytes},
     )
+    # Outside the body limit: a request without a valid key is refused before its body is read.
+    app.add_middleware(AuthGate, sessions=app.state.sessions, settings=settings)
     # Inside StripTrailingSlash, which copies the scope: it reads the route from its own.
     app.add_middleware(HttpMetrics)
     app.add_middleware(StripTrailingSlash)
+    app.add_middleware(SecurityHeaders)  # outermost of ours: 4xx errors and 413s included
     for router in ROUTERS:
         app.include_router(router)
+    install_openapi(app)
     return app

@@ -1,6 +1,8 @@
 """What `yardstick serve` does for logins on start (SQLite only: each test runs its own server)."""
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +35,10 @@ def serving(tmp: Path, **init: str) -> Iterator[tuple[Server, str]]:
         stop_server(server)
 
 
+KEY_1 = "key-1-" + "0123456789abcdef" * 2
+KEY_2 = "key-2-" + "fedcba9876543210" * 2
+
+
 def connect(server: Server, account: str, key: str) -> SGPClient:
     return SGPClient(api_key=key, account_id=account, base_url=server.base_url, max_retries=0)
 
@@ -47,16 +53,16 @@ def key_count(server: Server) -> int:
 
 
 def test_init_pairs_are_applied_once_and_add_up_across_restarts(tmp_path: Path) -> None:
-    with serving(tmp_path, account_id="team", api_key="key-1") as (server, _):
-        dataset = make_dataset(connect(server, "team", "key-1"), 2)
+    with serving(tmp_path, account_id="team", api_key=KEY_1) as (server, _):
+        dataset = make_dataset(connect(server, "team", KEY_1), 2)
 
-    with serving(tmp_path, account_id="team", api_key="key-1") as (server, _):
-        client = connect(server, "team", "key-1")
+    with serving(tmp_path, account_id="team", api_key=KEY_1) as (server, _):
+        client = connect(server, "team", KEY_1)
         assert client.datasets.retrieve(dataset.id).to_dict() == dataset.to_dict()
         assert key_count(server) == 1
 
-    with serving(tmp_path, account_id="other", api_key="key-2") as (server, _):
-        old, new = connect(server, "team", "key-1"), connect(server, "other", "key-2")
+    with serving(tmp_path, account_id="other", api_key=KEY_2) as (server, _):
+        old, new = connect(server, "team", KEY_1), connect(server, "other", KEY_2)
         assert [d.id for d in old.datasets.list()] == [dataset.id]
         assert [i.data for i in old.dataset_items.list(dataset_id=dataset.id)] == [
             {"i": 0},
@@ -77,3 +83,23 @@ def test_an_empty_database_gets_a_default_key_shown_once(tmp_path: Path) -> None
         assert "SGP_API_KEY" not in second_log
         assert len(list(connect(server, "default", keys[0]).datasets.list())) == 1
         assert key_count(server) == 1
+
+
+def test_a_short_init_key_stops_the_server_before_anything_is_created(tmp_path: Path) -> None:
+    env = server_env(f"sqlite:///{tmp_path / 'yardstick.db'}", tmp_path / "data")
+    env["YARDSTICK_INIT_API_KEY"] = "a" * 31  # one character short of 128 bits of hex
+    result = subprocess.run(
+        [sys.executable, "-m", "yardstick.cli", "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: YARDSTICK_INIT_API_KEY: must be at least 32 characters of a random secret "
+        "(128 bits or more; e.g. `openssl rand -hex 24`)"
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "yardstick.db").exists()

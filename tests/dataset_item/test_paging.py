@@ -1,8 +1,10 @@
 """Auto-paging over dataset items, in row order by default."""
 
+from typing import Any
+
 from scale_gp_beta import SGPClient
 
-from tests.dataset.factories import items_of, make_dataset, rows, values
+from tests.dataset.factories import items_of, make_dataset, rows, values, version_of
 
 
 def test_pages_follow_row_order(client: SGPClient) -> None:
@@ -91,3 +93,31 @@ def test_the_unfiltered_list_pages_across_datasets_in_creation_order(client: SGP
         (second.id, {"i": 0}),
         (second.id, {"i": 1}),
     ]
+
+
+def test_sort_by_updated_at_pages_from_the_cursors_listed_version(client: SGPClient) -> None:
+    # Updates and deletes keep a row per version of an item: the cursor is read from the row
+    # the list shows (the current one, or the one at `version`), never from an older one.
+    dataset = make_dataset(client, 5)
+    made = items_of(client, dataset.id)
+    before_edits = version_of(client, dataset.id)
+    client.dataset_items.update(made[1].id, data={"i": 11})
+    client.dataset_items.update(made[3].id, data={"i": 13})
+    client.dataset_items.update(made[1].id, data={"i": 21})
+    client.dataset_items.delete(made[4].id)
+
+    def listed(**params: Any) -> list[int]:
+        return values(items_of(client, dataset.id, extra_query={"sort_by": "updated_at"}, **params))
+
+    assert listed() == [0, 2, 13, 21]
+    assert listed(starting_after=made[3].id) == [21]
+    assert listed(starting_after=made[1].id) == []
+    assert listed(ending_before=made[1].id) == [0, 2, 13]
+    assert listed(ending_before=made[1].id, limit=1) == [13, 2, 0]  # pages walk back
+    assert listed(starting_after=made[0].id, sort_order="desc") == []
+    assert listed(starting_after=made[1].id, sort_order="desc") == [13, 2, 0]
+    # A deleted item is still a cursor: its deletion is its latest update.
+    assert listed(ending_before=made[4].id) == [0, 2, 13, 21]
+    # At an older version every item still has its first row, in row order.
+    assert listed(version=before_edits, starting_after=made[1].id) == [2, 3, 4]
+    assert listed(version=before_edits, ending_before=made[3].id) == [0, 1, 2]

@@ -16,6 +16,7 @@ from tests.evaluation.helpers import (
 )
 
 FIRST = task("inference", {"model": MODEL}, alias="first")  # a valid task 0: the bad one is task 1
+CHAT = {"model": MODEL, "messages": [{"role": "user", "content": "item.input"}]}
 MISSING = "question-that-does-not-exist"
 
 
@@ -97,10 +98,51 @@ def test_missing_required_configuration_key(client: SGPClient, task_type: str, k
         (task("inference", {"model": "unregistered-name"}), ["configuration", "model"]),
         ({"task_type": "inference"}, ["configuration"]),
         ({"task_type": "inference", "configuration": "item.config"}, ["configuration"]),
+        (
+            task("inference", {"model": MODEL, "inference_configuration": {"num_retries": -1}}),
+            ["configuration", "inference_configuration", "num_retries"],
+        ),
+        (
+            task("inference", {"model": MODEL, "inference_configuration": {"timeout_seconds": 0}}),
+            ["configuration", "inference_configuration", "timeout_seconds"],
+        ),
+        (
+            task("chat_completion", {**CHAT, "run_condition": {"op": "eq", "left": 1}}),
+            ["configuration", "run_condition", "right"],
+        ),
+        (
+            task("inference", {"model": MODEL, "run_condition": "item.go"}),
+            ["configuration", "run_condition"],
+        ),
     ],
 )
 def test_bad_task(client: SGPClient, bad: dict[str, Any], loc: list[Any]) -> None:
     assert reject(client, [FIRST, bad]) == [["body", "tasks", 1, *loc]]
+
+
+@pytest.mark.parametrize(
+    "task_type",
+    ["metric", "custom_function", "application_variant", "contributor_evaluation.question"],
+)
+def test_a_run_condition_where_it_would_be_ignored_is_refused(
+    client: SGPClient, task_type: str
+) -> None:
+    configuration = {
+        **configurations(make_question(client)),
+        "custom_function": {"function_source": "def score(input):\n    return 1\n"},
+    }[task_type]
+    condition = {"op": "const", "value": False}
+    bad = task(task_type, {**configuration, "run_condition": condition})
+    tag = unique("tag")
+
+    with pytest.raises(UnprocessableEntityError) as caught:
+        client.evaluations.create(
+            name=unique(), tags=[tag], data=[{"input": "x", "expected": "y"}], tasks=[FIRST, bad]
+        )
+
+    assert error_locs(caught.value) == [["body", "tasks", 1, "configuration", "run_condition"]]
+    assert f"{task_type} tasks take no run_condition" in str(caught.value.body)
+    assert evaluation_ids(client, tag, include_archived=True) == []
 
 
 @pytest.mark.parametrize(

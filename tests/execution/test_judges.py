@@ -4,9 +4,11 @@ The server's providers file adds two vendors on the fake model server: `vllm` (g
 "vllm") and `plain` (no constrained decoding); `openai` keeps its default, structured outputs.
 """
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from scale_gp_beta import SGPClient, UnprocessableEntityError
 
@@ -680,3 +682,72 @@ def test_later_tasks_read_a_prefilled_contributor_answer(
     ]
     (call,) = bodies(fake_models, "Recheck ")
     assert call["messages"][0]["content"].startswith("Recheck p0 (no)")
+
+
+# Tenant regexes ----------------------------------------------------------------------------------
+
+REDOS = "^(a+)+$"  # exponential on a backtracking regex engine
+
+
+def test_a_catastrophic_pattern_in_a_form_cannot_stall_the_server(
+    engine_server: Server, engine_client: SGPClient, fake_models: FakeModels
+) -> None:
+    question = engine_client.questions.create(
+        name="code",
+        prompt="Q-redos: give the code",
+        question_type="form",
+        configuration={
+            "form_schema": {
+                "type": "object",
+                "properties": {"code": {"type": "string", "pattern": REDOS}},
+                "required": ["code"],
+            }
+        },
+    )
+    # 40 `a`s and a `!`: days of backtracking for Python's `re`, per ask, on the event loop.
+    evil = '{"answer": {"code": "' + "a" * 40 + '!"}}'
+    fake_models.control(replies_for={"Q-redos": [evil] * 3})
+    evaluation = engine_client.evaluations.create(
+        name="redos",
+        data=[{"input": "x"}],
+        tasks=[question_task("code", PLAIN, question.id, "{{item.input}}")],
+    )
+    # The server answers at once all along, while the judge's answers are being checked.
+    samples: list[float] = []
+    deadline = time.monotonic() + 60
+    while engine_client.evaluations.retrieve(evaluation.id).status == "running":
+        assert time.monotonic() < deadline, "the judge's answers were never checked"
+        started = time.monotonic()
+        assert httpx.get(f"{engine_server.base_url}/health", timeout=10).status_code == 200
+        samples.append(time.monotonic() - started)
+        time.sleep(0.01)
+    # Idle, /health takes ~2 ms; a backtracking match of this answer would hold the loop for
+    # days. The bound leaves room for a loaded CI machine (the other suite runs beside this one).
+    assert samples and max(samples) < 1.0, samples
+    done = wait_until_done(engine_client, evaluation.id)
+    assert done.status == "completed"
+    (item,) = items_of(engine_client, evaluation.id)
+    error = extra(item, "task_errors")["code"]
+    assert error["type"] == "InvalidJudgeAnswer"
+    assert f"does not match '{REDOS}'" in error["message"]
+
+
+def test_a_pattern_that_cannot_run_in_linear_time_is_refused_at_create(
+    engine_client: SGPClient,
+) -> None:
+    with pytest.raises(UnprocessableEntityError) as raised:
+        engine_client.questions.create(
+            name="backref",
+            prompt="p",
+            question_type="form",
+            configuration={
+                "form_schema": {
+                    "type": "object",
+                    "properties": {"word": {"type": "string", "pattern": r"^(\w+) \1$"}},
+                }
+            },
+        )
+    [problem] = raised.value.body["detail"]  # type: ignore[index]
+    assert problem["loc"][-1] == "form_schema"
+    assert "at properties/word/pattern" in problem["msg"]
+    assert "backreferences and lookarounds are not supported" in problem["msg"]

@@ -2,14 +2,18 @@
 and where a `run_condition` stops a task before any model call."""
 
 import asyncio
+import logging
 from typing import Any, cast
 
 import orjson
+import pytest
 
 from yardstick.execution.cells import DoneCell
+from yardstick.execution.drain import ShuttingDown
 from yardstick.execution.runner import Plan, _run_item
 from yardstick.provider import Providers
-from yardstick.task.context import ExecContext
+from yardstick.task.context import ExecContext, TaskOutput
+from yardstick.task.registry import REGISTRY, TaskType
 
 GUIDED = "auto_evaluation.guided_decoding"
 
@@ -139,3 +143,52 @@ def test_a_malformed_stored_condition_errors_its_cell_and_runs_nothing() -> None
     ]
     assert cells[0]["error_message"] == "run_condition.right: field required"
     assert cells[0]["attempts"] == 0
+
+
+class Raises(TaskType):
+    """A task type whose code breaks on every item with `error`."""
+
+    name = "test.raises"
+    default_alias = "raises"
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    async def execute(self, config: dict[str, Any], ctx: ExecContext) -> TaskOutput:
+        raise self.error
+
+
+def raises(alias: str) -> dict[str, Any]:
+    return {"task_type": Raises.name, "alias": alias, "configuration": {}}
+
+
+def test_an_unexpected_error_in_a_task_is_its_cells_error(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    error = AttributeError("'str' object has no attribute 'get'")
+    monkeypatch.setitem(REGISTRY, Raises.name, Raises(error))
+
+    with caplog.at_level(logging.ERROR, logger="yardstick.execution.runner"):
+        cells = run([raises("first"), reads_input("second"), guided("third", NEVER)], {}, {})
+
+    assert [(cell["status"], cell["error_type"]) for cell in cells] == [
+        ("errored", "InternalError"),
+        ("errored", "UpstreamTaskError"),  # the item's later tasks still run
+        ("skipped", None),
+    ]
+    assert cells[0]["error_message"] == (
+        "unexpected error in the task: AttributeError: 'str' object has no attribute 'get'"
+    )
+    [record] = caplog.records
+    assert "'first' failed unexpectedly on item it of evaluation ev" in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[1] is error
+
+
+@pytest.mark.parametrize("error", [ShuttingDown(), asyncio.CancelledError()])
+def test_shutting_down_and_cancellation_still_end_the_item(
+    monkeypatch: pytest.MonkeyPatch, error: BaseException
+) -> None:
+    monkeypatch.setitem(REGISTRY, Raises.name, Raises(error))
+
+    with pytest.raises(type(error)):
+        run([raises("first")], {}, {})

@@ -139,3 +139,75 @@ def test_archiving_stops_a_run(engine_client: SGPClient, fake_models: FakeModels
     # Calls already in flight may finish, and a chunk stops at its next flush; nothing more.
     assert calls_after - calls_at_archive <= 8 + 8 * 2
     assert calls_after < 400
+
+
+def test_a_locator_of_the_wrong_type_errors_only_its_cell(engine_client: SGPClient) -> None:
+    # `inference_configuration` and `args` read objects from the item; where an item holds
+    # something else, that cell errors and the rest of the run goes on.
+    evaluation = engine_client.evaluations.create(
+        name="wrong types",
+        data=[
+            {"input": "a", "settings": {"num_retries": 0}, "args": {"prompt": "a"}},
+            {"input": "b", "settings": "fast", "args": {"prompt": "b"}},
+            {"input": "c", "settings": [1], "args": {"prompt": "c"}},
+            {"input": "d", "settings": {}, "args": "d"},
+        ],
+        tasks=[
+            {
+                "task_type": "inference",
+                "alias": "raw",
+                "configuration": {
+                    "model": "openai/fake-chat",
+                    "args": "item.args",
+                    "inference_configuration": "item.settings",
+                },
+            },
+            chat_task("answer"),
+        ],
+    )
+    done = wait_until_done(engine_client, evaluation.id)
+    assert done.status == "completed"
+    items = items_of(engine_client, evaluation.id)
+    assert [extra(item, "task_result_statuses")["raw"] for item in items] == [
+        "completed",
+        "errored",
+        "errored",
+        "errored",
+    ]
+    assert all(extra(item, "task_result_statuses")["answer"] == "completed" for item in items)
+    errors = [extra(item, "task_errors")["raw"] for item in items[1:]]
+    assert {error["type"] for error in errors} == {"InvalidConfiguration"}
+    assert "`inference_configuration` must resolve to an object, got str" in errors[0]["message"]
+    assert "got list" in errors[1]["message"]
+    assert "`args` must resolve to an object" in errors[2]["message"]
+
+
+def test_a_run_condition_on_a_model_call_is_honoured_and_never_sent(
+    engine_client: SGPClient, fake_models: FakeModels
+) -> None:
+    only_english = {"op": "eq", "left": {"op": "var", "path": "lang"}, "right": "en"}
+    evaluation = engine_client.evaluations.create(
+        name="conditional calls",
+        data=[{"input": "a", "lang": "en"}, {"input": "b", "lang": "fr"}],
+        tasks=[
+            chat_task("answer", run_condition=only_english),
+            {
+                "alias": "raw",
+                "configuration": {
+                    "model": "openai/fake-chat",
+                    "args": {"prompt": "item.input"},
+                    "run_condition": only_english,
+                },
+            },
+        ],
+    )
+    done = wait_until_done(engine_client, evaluation.id)
+    assert done.status == "completed"
+    english, french = items_of(engine_client, evaluation.id)
+    assert extra(english, "task_result_statuses") == {"answer": "completed", "raw": "completed"}
+    assert english.data["answer"] == "echo: a"
+    assert extra(french, "task_result_statuses") == {"answer": "skipped", "raw": "skipped"}
+    assert (french.data["answer"], french.data["raw"]) == (None, None)
+    calls = fake_models.requests()
+    assert len(calls) == 2
+    assert all("run_condition" not in call["body"] for call in calls)

@@ -9,6 +9,7 @@ import pytest
 
 from tests.export.conftest import Finished
 from tests.export.helpers import download
+from tests.fixtures.server import ACCOUNT_B
 
 ROUTE = "/v5/evaluation-items/export"
 
@@ -43,6 +44,22 @@ def test_signed_url_is_a_final_501(finished: Finished, export_http: httpx.Client
     assert response.status_code == 501
     assert response.headers["x-should-retry"] == "false"
     assert "object storage" in response.json()["detail"]
+
+
+def test_signed_url_for_an_evaluation_not_here_is_404_first(
+    finished: Finished, export_http: httpx.Client
+) -> None:
+    # The id is checked before the method: 404 for an unknown one or another account's.
+    server = finished.server
+    other = {"x-api-key": server.keys[ACCOUNT_B], "x-selected-account-id": ACCOUNT_B}
+    signed = {"export_method": "signed_url"}
+    answers = [
+        export_http.post(ROUTE, json={"evaluation_id": "nope", **signed}),
+        export_http.post(
+            ROUTE, json={"evaluation_id": finished.evaluation_id, **signed}, headers=other
+        ),
+    ]
+    assert [answer.status_code for answer in answers] == [404, 404]
 
 
 def test_archived_evaluation_needs_include_archived(export_http: httpx.Client) -> None:

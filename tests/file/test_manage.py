@@ -1,5 +1,6 @@
 """Tags, listing, hard delete and isolation between accounts."""
 
+import httpx
 import pytest
 from scale_gp_beta import BadRequestError, NotFoundError, SGPClient, UnprocessableEntityError
 
@@ -82,3 +83,12 @@ def test_another_accounts_files_are_invisible(
     theirs = other_client.files.create(file=("theirs.txt", b"t"))
     with pytest.raises(NotFoundError):
         client.files.content.retrieve(theirs.id)
+
+
+def test_cloud_imports_are_a_final_501_not_a_405(http: httpx.Client) -> None:
+    # SGP's `files.import_from_cloud` (0.7.0) registers blobs of an object store: none here.
+    response = http.post("/v5/files/cloud_imports", json={"files": []})
+
+    assert response.status_code == 501
+    assert response.headers["x-should-retry"] == "false"
+    assert "upload the file's bytes with POST /v5/files" in response.json()["detail"]

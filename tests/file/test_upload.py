@@ -152,3 +152,22 @@ def test_malformed_boundary_is_400(http: httpx.Client) -> None:
     content_type = f"multipart/form-data; boundary={'b' * 300}"
     response = http.post("/v5/files", content=body, headers={"content-type": content_type})
     assert response.status_code == 400
+
+
+def test_an_html_file_cannot_run_in_a_browser(client: SGPClient) -> None:
+    page = b"<html><script>fetch('/v5/datasets')</script></html>"
+    created = client.files.create(file=("page.html", page, "text/html"))
+    with client.files.content.with_streaming_response.retrieve(created.id) as response:
+        # Served as uploaded, but as a download, never sniffed, and sandboxed if rendered.
+        assert response.headers["content-type"].startswith("text/html")
+        assert response.headers["content-disposition"] == 'attachment; filename="page.html"'
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["content-security-policy"] == "sandbox"
+        assert response.read() == page
+
+
+def test_every_response_carries_the_security_headers(http: httpx.Client) -> None:
+    for response in (http.get("/v5/files"), http.get("/v5/files/nope"), http.get("/health")):
+        assert response.headers["x-content-type-options"] == "nosniff", response.url
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"

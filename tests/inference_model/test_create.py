@@ -1,6 +1,6 @@
 """Registering launch and llmengine models."""
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from scale_gp_beta import ConflictError, NotFoundError, SGPClient, UnprocessableEntityError
@@ -102,6 +102,16 @@ def test_name_conflict_is_409_and_not_retried(server: Server, client: SGPClient)
     with pytest.raises(ConflictError):
         client.models.create(name=name, vendor_configuration=launch_config(), on_conflict="error")  # type: ignore[arg-type]
     assert [m.id for m in client.models.list(name=name)] == [original.id]
+
+
+def test_the_name_conflict_message_reads_well_for_every_vendor(client: SGPClient) -> None:
+    body = {"name": unique(), "model_vendor": "openai", "model_type": "chat_completion"}
+    name = body["name"]
+    client.post("/v5/models", body=body, cast_to=object)
+    with pytest.raises(ConflictError) as caught:
+        client.post("/v5/models", body=body, cast_to=object)
+    detail = cast(dict[str, Any], caught.value.body)["detail"]
+    assert detail.startswith(f"a model named {name!r} already exists for vendor openai; ")
 
 
 def test_on_conflict_update_updates_the_existing_model(client: SGPClient) -> None:

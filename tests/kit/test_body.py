@@ -1,5 +1,7 @@
 """Request bodies that are not JSON at all: a 4xx that says why, never a 5xx, and no change."""
 
+import json
+
 import httpx
 import pytest
 from scale_gp_beta import SGPClient
@@ -79,7 +81,7 @@ def test_integers_beyond_64_bits_are_refused_not_rounded(
         "/v5/dataset-items/batch", content=body, headers={"content-type": "application/json"}
     )
     assert answer.status_code == 422
-    assert answer.json()["detail"][0]["loc"] == ["body", "data", 0]
+    assert answer.json()["detail"][0]["loc"] == ["body", "data", 0, "v"]
     assert len(items_of(client, dataset_id)) == 1
 
 
@@ -90,3 +92,145 @@ def test_the_largest_64_bit_integers_round_trip_exactly(
     data = {"max": 2**64 - 1, "min": -(2**63), "pi": 3.141592653589793}
     [item] = client.dataset_items.batch_create(dataset_id=dataset_id, data=[data]).items
     assert client.dataset_items.retrieve(item.id).data == data
+
+
+BEYOND = [2**64, -(2**63) - 1, 10**30]
+
+
+def _raw(http: httpx.Client, method: str, path: str, body: str) -> httpx.Response:
+    return http.request(method, path, content=body, headers={"content-type": "application/json"})
+
+
+@pytest.mark.parametrize("big", BEYOND)
+def test_integers_beyond_64_bits_in_free_form_fields_are_422s(
+    client: SGPClient, http: httpx.Client, big: int
+) -> None:
+    # Every JSON field that is stored verbatim: a 422 naming where the number is, never a 500.
+    created = http.post("/v5/evaluations", json={"name": "e", "data": [{}], "metadata": {"k": 1}})
+    evaluation = client.evaluations.retrieve(created.json()["id"])
+    file = client.files.create(file=("t.txt", b"t"))
+    client.files.update(file.id, tags={"keep": 1})
+    bleu = {"type": "bleu", "candidate": "item.i", "reference": "item.i"}
+    cases: list[tuple[str, str, dict[str, object], list[str | int]]] = [
+        (
+            "POST",
+            "/v5/evaluations",
+            {"name": "e", "data": [{"i": 0}], "metadata": {"n": 0}},
+            ["metadata", "n"],
+        ),
+        (
+            "POST",
+            "/v5/evaluations",
+            {"name": "e", "data": [{"i": 0}], "taxonomy_params": {"n": 0}},
+            ["taxonomy_params", "n"],
+        ),
+        (
+            "POST",
+            "/v5/evaluations",
+            {
+                "name": "e",
+                "data": [{"i": 0}],
+                "tasks": [{"task_type": "metric", "configuration": {**bleu, "n": [0]}}],
+            },
+            ["tasks", 0, "configuration", "n", 0],
+        ),
+        ("PATCH", f"/v5/evaluations/{evaluation.id}", {"metadata": {"n": 0}}, ["metadata", "n"]),
+        ("PATCH", f"/v5/files/{file.id}", {"tags": {"n": 0}}, ["tags", "n"]),
+        (
+            "POST",
+            "/v5/models",
+            {
+                "name": "m",
+                "model_vendor": "openai",
+                "model_type": "generic",
+                "model_metadata": {"n": 0},
+            },
+            ["model_metadata", "n"],
+        ),
+        (
+            "POST",
+            "/v5/credentials",
+            {"name": "c", "payload": "p", "type": "key", "credential_metadata": {"n": 0}},
+            ["credential_metadata", "n"],
+        ),
+        (
+            "POST",
+            "/v5/questions",
+            {"name": "q", "prompt": "p", "configuration": {"choices": ["a"], "n": 0}},
+            ["configuration", "n"],
+        ),
+        (
+            "POST",
+            "/v5/datasets",
+            {"name": "d", "data": [{"i": 0}, {"v": {"n": 0}}]},
+            ["data", 1, "v", "n"],
+        ),
+    ]
+    for method, path, body, loc in cases:
+        text = (
+            json.dumps(body).replace('"n": 0', f'"n": {big}').replace('"n": [0]', f'"n": [{big}]')
+        )
+
+        answer = _raw(http, method, path, text)
+
+        assert answer.status_code == 422, (path, answer.text)
+        [error] = answer.json()["detail"]
+        assert error["loc"] == ["body", *loc]
+        assert "64-bit" in error["msg"]
+    assert client.evaluations.retrieve(evaluation.id).to_dict()["metadata"] == {"k": 1}
+    assert client.files.retrieve(file.id).tags == {"keep": 1}
+
+
+def test_an_exponent_beyond_19_digits_is_still_refused(http: httpx.Client) -> None:
+    # A body with a long digit run is parsed by the standard library, which reads this as inf.
+    body = '{"name": "x", "data": [{"v": 1e4000000000000000000}]}'
+
+    answer = _raw(http, "POST", "/v5/datasets", body)
+
+    assert answer.status_code == 422, answer.text
+
+
+def _nested(depth: int) -> str:
+    return '{"k": ' * depth + "0" + "}" * depth
+
+
+@pytest.mark.parametrize(
+    ("path", "template"),
+    [
+        ("/v5/evaluations", '{"name": "e", "data": [{"i": 0}], "metadata": %s}'),
+        ("/v5/datasets", '{"name": "d", "data": [{"deep": %s}]}'),
+        ("/v5/chat/completions", '{"model": "openai/x", "messages": [], "extra": %s}'),
+    ],
+)
+def test_json_nested_too_deep_is_a_422_naming_where(
+    http: httpx.Client, path: str, template: str
+) -> None:
+    answer = _raw(http, "POST", path, template % _nested(300))
+    assert answer.status_code == 422, answer.text
+    [problem] = answer.json()["detail"]
+    assert problem["msg"] == "JSON nested deeper than 200 levels"
+    assert len(problem["loc"]) == 1 + 200 and problem["loc"][-1] == "k"
+
+
+def test_json_nested_as_deep_as_allowed_is_stored_and_listed(
+    client: SGPClient, http: httpx.Client
+) -> None:
+    # 190 levels under the metadata key: stored, and shown in a list page wrapped in more.
+    created = _raw(
+        http,
+        "POST",
+        "/v5/evaluations",
+        f'{{"name": "deep", "data": [{{"i": 0}}], "metadata": {_nested(190)}}}',
+    )
+    assert created.status_code == 200, created.text
+    listed = http.get("/v5/evaluations", params={"name": "deep"})
+    assert listed.status_code == 200
+    assert json.dumps(listed.json()).count('{"k": ') >= 190
+
+
+def test_a_lone_surrogate_is_a_422(http: httpx.Client) -> None:
+    # The standard library parses a body with a 19-digit number; it lets "\ud800" through.
+    body = '{"name": "d", "data": [{"s": "\\ud800", "n": 1234567890123456789}]}'
+    answer = _raw(http, "POST", "/v5/datasets", body)
+    assert answer.status_code == 422, answer.text
+    assert "lone surrogate" in answer.json()["detail"][0]["msg"]

@@ -165,6 +165,20 @@ def test_an_unreachable_vendor_is_a_connection_failure() -> None:
     assert isinstance(error, ConnectionFailed) and error.attempts == 2
 
 
+def test_errors_never_show_the_vendors_endpoint(fake_models: FakeModels) -> None:
+    # A base URL may hold credentials, an internal host and a path: none of it reaches a
+    # tenant (task errors, 502 bodies) or the log, which quote these messages.
+    secret_url = f"http://svc:hunter2@127.0.0.1:{free_port()}/internal/v1"
+    unreachable = failure(Providers(settings(openai_base_url=secret_url)), max_attempts=1)
+    assert unreachable.message.startswith("cannot reach vendor 'openai': ClientConnectorError")
+    fake_models.control(hang_next=1)
+    slow = failure(fake_providers(fake_models), timeout=0.3, max_attempts=1)
+    assert slow.message == "vendor 'openai' did not answer within 0.3 s"
+    for error in (unreachable, slow):
+        for leak in ("hunter2", "127.0.0.1", "/internal", "svc", "http"):
+            assert leak not in error.message, (leak, error.message)
+
+
 def test_calls_in_flight_never_exceed_the_concurrency(fake_models: FakeModels) -> None:
     fake_models.control(latency_ms=50)
     providers = fake_providers(fake_models, model_concurrency=5)

@@ -9,14 +9,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 
-from yardstick.account_secret.schemas import CloudSecretOut, SecretCreate, SecretUpdate, secret_json
+from yardstick.account_secret.schemas import (
+    CloudSecretList,
+    CloudSecretOut,
+    SecretCreate,
+    SecretUpdate,
+    secret_json,
+)
 from yardstick.account_secret.service import account_secret_service
 from yardstick.account_secret.vendor_keys import install_vendor_keys
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.db.session import ReadSessionDep, WriteSessionDep
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
-from yardstick.kit.responses import JSONBody, deleted
+from yardstick.kit.responses import DeletedOut, JSONBody, deleted
 from yardstick.secret_box import SecretBox, secret_box
 
 
@@ -59,7 +65,7 @@ def create_secret(
     return JSONBody(secret_json(secret))
 
 
-@router.get("")
+@router.get("", response_model=CloudSecretList)
 def list_secrets(principal: PrincipalDep, session: ReadSessionDep, params: NewestFirst) -> JSONBody:
     """List the account's secrets (metadata only), newest first; `sort_by=key` or `updated_at`."""
     page = account_secret_service.list(session, principal, params=params)
@@ -85,7 +91,7 @@ def update_secret(
     return JSONBody(secret_json(secret))
 
 
-@router.delete("/{secret_id}", responses=_NOT_FOUND)
+@router.delete("/{secret_id}", response_model=DeletedOut, responses=_NOT_FOUND)
 def delete_secret(secret_id: str, principal: PrincipalDep, session: WriteSessionDep) -> JSONBody:
     """Delete a secret and its value for good."""
     account_secret_service.delete(session, principal, secret_id)

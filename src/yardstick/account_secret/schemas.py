@@ -4,7 +4,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
-from yardstick.kit.responses import format_ts, identity_json
+from yardstick.kit.pagination import ListOut
+from yardstick.kit.responses import Identity, format_ts, identity_json
 from yardstick.models import AccountSecret
 
 # Letters, digits, `_` and `-`, starting with a letter: `OPENAI_API_KEY` (environment style) or
@@ -44,10 +45,14 @@ class CloudSecretOut(BaseModel):
     description: str | None
     cloud_secret_path: str
     created_at: str
-    created_by: dict[str, str]
+    created_by: Identity
     created_by_user_id: str
     updated_at: str
     updated_by: str
+
+
+class CloudSecretList(ListOut[CloudSecretOut]):
+    pass
 
 
 def lookup_key(key: str) -> str:

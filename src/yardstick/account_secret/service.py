@@ -84,12 +84,9 @@ class AccountSecretService:
         return secret
 
     def get(self, session: Session, principal: Principal, secret_id: str) -> AccountSecret:
-        secret = account_secret_repository.get(
-            session, account_id=principal.account_id, secret_id=secret_id
+        return account_secret_repository.require(
+            session, account_id=principal.account_id, row_id=secret_id
         )
-        if secret is None:
-            raise NotFound("secret", secret_id)
-        return secret
 
     def list(self, session: Session, principal: Principal, *, params: PageParams) -> Page:
         return paginate(
@@ -98,9 +95,7 @@ class AccountSecretService:
             key=AccountSecret.id,
             params=params,
             sortable=SORTABLE,
-            cursor_exists=lambda cursor: account_secret_repository.exists(
-                session, account_id=principal.account_id, secret_id=cursor
-            ),
+            cursor_exists=account_secret_repository.cursor_check(session, principal.account_id),
         )
 
     def update(
@@ -136,7 +131,7 @@ class AccountSecretService:
 
     def delete(self, session: Session, principal: Principal, secret_id: str) -> None:
         if not account_secret_repository.delete(
-            session, account_id=principal.account_id, secret_id=secret_id
+            session, account_id=principal.account_id, row_id=secret_id
         ):
             raise NotFound("secret", secret_id)
         session.flush()

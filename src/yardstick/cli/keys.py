@@ -32,11 +32,11 @@ AccountOption = Annotated[str, typer.Option("--account", help="The account the k
 def _sessions() -> "SessionFactory":
     """Sessions on the existing, migrated database (exit 1 if there is none)."""
     from yardstick.cli.database import open_database, reachable
-    from yardstick.config import get_settings
+    from yardstick.cli.settings import load_settings
     from yardstick.db.migrate import is_migrated, migrate
     from yardstick.db.session import SessionFactory
 
-    settings = get_settings()
+    settings = load_settings()
     engine = open_database(settings)
 
     def upgrade() -> None:

@@ -52,11 +52,11 @@ def serve(
 
     from yardstick.bootstrap import bootstrap
     from yardstick.cli.database import reachable
-    from yardstick.config import get_settings
+    from yardstick.cli.settings import load_settings
     from yardstick.db.engine import create_db_engine
     from yardstick.main import create_app
 
-    settings = get_settings()
+    settings = load_settings()
     # May create the database (a SQLite file): serving a new installation starts here.
     created = reachable(
         settings, lambda: bootstrap(settings, create_db_engine(settings.database_url))
@@ -85,11 +85,11 @@ def worker() -> None:
 
     from yardstick.bootstrap import bootstrap
     from yardstick.cli.database import open_database, reachable
-    from yardstick.config import get_settings
+    from yardstick.cli.settings import load_settings
     from yardstick.db.session import SessionFactory
     from yardstick.execution.worker import run_worker
 
-    settings = get_settings()
+    settings = load_settings()
     # Never creates the database: a worker pointed at the wrong place must not start on an
     # empty one of its own.
     engine = open_database(settings)
@@ -102,12 +102,12 @@ def worker() -> None:
 def migrate() -> None:
     """Apply database migrations (creating the database if it is a SQLite file not there yet)."""
     from yardstick.cli.database import reachable
-    from yardstick.config import get_settings
+    from yardstick.cli.settings import load_settings
     from yardstick.db.engine import create_db_engine
     from yardstick.db.migrate import migrate as run_migrations
     from yardstick.execution.engine import migrate_engine
 
-    settings = get_settings()
+    settings = load_settings()
 
     def work() -> None:
         run_migrations(create_db_engine(settings.database_url))

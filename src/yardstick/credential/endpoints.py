@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.credential.schemas import (
     CredentialCreate,
+    CredentialList,
     CredentialOut,
     CredentialSecretOut,
     CredentialUpdate,
@@ -20,7 +21,7 @@ from yardstick.credential.service import credential_service
 from yardstick.db.session import ReadSessionDep, WriteSessionDep
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
-from yardstick.kit.responses import JSONBody, deleted
+from yardstick.kit.responses import DeletedOut, JSONBody, deleted
 from yardstick.models import Credential
 from yardstick.secret_box import SecretBox, secret_box
 
@@ -59,7 +60,7 @@ def create_credential(
     return JSONBody(credential_json(credential))
 
 
-@router.get("")
+@router.get("", response_model=CredentialList)
 def list_credentials(
     principal: PrincipalDep,
     session: ReadSessionDep,
@@ -116,7 +117,7 @@ def update_credential(
     return JSONBody(credential_json(credential))
 
 
-@router.delete("/{credential_id}", responses=_NOT_FOUND)
+@router.delete("/{credential_id}", response_model=DeletedOut, responses=_NOT_FOUND)
 def delete_credential(
     credential_id: str, principal: PrincipalDep, session: WriteSessionDep
 ) -> JSONBody:

@@ -4,7 +4,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
-from yardstick.kit.responses import format_ts, identity_json
+from yardstick.kit.pagination import ListOut
+from yardstick.kit.responses import Identity, format_ts, identity_json
 from yardstick.models import Credential
 
 
@@ -61,7 +62,11 @@ class CredentialOut(BaseModel):
     updated_at: str
     created_by_user_id: str
     created_by_identity_type: str
-    created_by: dict[str, str]
+    created_by: Identity
+
+
+class CredentialList(ListOut[CredentialOut]):
+    pass
 
 
 class CredentialSecretOut(BaseModel):

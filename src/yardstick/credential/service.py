@@ -85,12 +85,9 @@ class CredentialService:
         return credential
 
     def get(self, session: Session, principal: Principal, credential_id: str) -> Credential:
-        credential = credential_repository.get(
-            session, account_id=principal.account_id, credential_id=credential_id
+        return credential_repository.require(
+            session, account_id=principal.account_id, row_id=credential_id
         )
-        if credential is None:
-            raise NotFound("credential", credential_id)
-        return credential
 
     def get_by_name(self, session: Session, principal: Principal, name: str) -> Credential:
         credential = credential_repository.get_by_name(
@@ -109,9 +106,7 @@ class CredentialService:
             key=Credential.id,
             params=params,
             sortable=SORTABLE,
-            cursor_exists=lambda cursor: credential_repository.exists(
-                session, account_id=principal.account_id, credential_id=cursor
-            ),
+            cursor_exists=credential_repository.cursor_check(session, principal.account_id),
         )
 
     def update(
@@ -152,7 +147,7 @@ class CredentialService:
 
     def delete(self, session: Session, principal: Principal, credential_id: str) -> None:
         if not credential_repository.delete(
-            session, account_id=principal.account_id, credential_id=credential_id
+            session, account_id=principal.account_id, row_id=credential_id
         ):
             raise NotFound("credential", credential_id)
         session.flush()

@@ -3,13 +3,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from yardstick.auth.dependencies import PrincipalDep
-from yardstick.dataset.schemas import DatasetCreate, DatasetOut, DatasetUpdate, dataset_json
+from yardstick.dataset.schemas import (
+    DatasetCreate,
+    DatasetList,
+    DatasetOut,
+    DatasetUpdate,
+    dataset_json,
+)
 from yardstick.dataset.service import dataset_service
 from yardstick.db.session import ReadSessionDep, WriteSessionDep
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
 from yardstick.kit.query import tags_filter
-from yardstick.kit.responses import JSONBody, deleted
+from yardstick.kit.responses import DeletedOut, JSONBody, deleted
 
 router = APIRouter(prefix="/v5/datasets", tags=["datasets"], route_class=OrjsonRoute)
 
@@ -46,7 +52,7 @@ def update_dataset(
     return JSONBody(dataset_json(dataset))
 
 
-@router.get("")
+@router.get("", response_model=DatasetList)
 def list_datasets(
     principal: PrincipalDep,
     session: ReadSessionDep,
@@ -62,7 +68,7 @@ def list_datasets(
     return JSONBody(page.envelope([dataset_json(row[0]) for row in page.rows]))
 
 
-@router.delete("/{dataset_id}")
+@router.delete("/{dataset_id}", response_model=DeletedOut)
 def delete_dataset(dataset_id: str, principal: PrincipalDep, session: WriteSessionDep) -> JSONBody:
     """Archive a dataset."""
     dataset_service.archive(session, principal, dataset_id)

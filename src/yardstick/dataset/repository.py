@@ -5,18 +5,11 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from yardstick.kit.filters import name_tags_archived
+from yardstick.kit.repository import AccountRepository
 from yardstick.models import Dataset
 
 
-class DatasetRepository:
-    def get(
-        self, session: Session, *, account_id: str, dataset_id: str, include_archived: bool = False
-    ) -> Dataset | None:
-        stmt = select(Dataset).where(Dataset.id == dataset_id, Dataset.account_id == account_id)
-        if not include_archived:
-            stmt = stmt.where(Dataset.archived_at.is_(None))
-        return session.scalar(stmt)
-
+class DatasetRepository(AccountRepository[Dataset]):
     def list_stmt(
         self,
         session: Session,
@@ -34,10 +27,6 @@ class DatasetRepository:
             include_archived=include_archived,
             dialect=session.get_bind().dialect.name,
         )
-
-    def exists(self, session: Session, *, account_id: str, dataset_id: str) -> bool:
-        stmt = select(Dataset.id).where(Dataset.id == dataset_id, Dataset.account_id == account_id)
-        return session.scalar(stmt) is not None
 
     def lock(self, session: Session, *, account_id: str, dataset_id: str) -> None:
         """Hold the dataset's row lock until commit, before bumping its version (PostgreSQL only:
@@ -74,4 +63,4 @@ class DatasetRepository:
         return session.execute(stmt).scalar_one_or_none()
 
 
-dataset_repository = DatasetRepository()
+dataset_repository = DatasetRepository(Dataset, "dataset")

@@ -2,7 +2,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from yardstick.kit.responses import format_ts, identity_json
+from yardstick.kit.pagination import ListOut
+from yardstick.kit.responses import Identity, format_ts, identity_json
 from yardstick.kit.schemas import FileMap, Name, Rows, Tags
 from yardstick.models import Dataset
 
@@ -36,8 +37,12 @@ class DatasetOut(BaseModel):
     current_version_num: int
     created_at: str
     created_by_user_id: str
-    created_by: dict[str, str]
+    created_by: Identity
     archived_at: str | None
+
+
+class DatasetList(ListOut[DatasetOut]):
+    pass
 
 
 def dataset_json(dataset: Dataset) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from yardstick.dataset.repository import dataset_repository
 from yardstick.dataset.schemas import DatasetCreate, DatasetUpdate
 from yardstick.dataset_item.repository import ItemRow, dataset_item_repository
 from yardstick.db.types import utcnow
-from yardstick.errors import Conflict, NotFound
+from yardstick.errors import Conflict
 from yardstick.file.refs import check_file_maps
 from yardstick.kit.pagination import Page, PageParams, paginate
 from yardstick.kit.patch import apply_update, restore, wants_restore
@@ -62,15 +62,12 @@ class DatasetService:
         *,
         include_archived: bool = False,
     ) -> Dataset:
-        dataset = dataset_repository.get(
+        return dataset_repository.require(
             session,
             account_id=principal.account_id,
-            dataset_id=dataset_id,
+            row_id=dataset_id,
             include_archived=include_archived,
         )
-        if dataset is None:
-            raise NotFound("dataset", dataset_id)
-        return dataset
 
     def list(
         self,
@@ -95,9 +92,7 @@ class DatasetService:
             key=Dataset.id,
             params=params,
             sortable=SORTABLE,
-            cursor_exists=lambda cursor: dataset_repository.exists(
-                session, account_id=principal.account_id, dataset_id=cursor
-            ),
+            cursor_exists=dataset_repository.cursor_check(session, principal.account_id),
         )
 
     def update(

@@ -6,6 +6,8 @@ from starlette.concurrency import run_in_threadpool
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.dataset_item.schemas import (
     DatasetItemBatchCreate,
+    DatasetItemBatchOut,
+    DatasetItemList,
     DatasetItemOut,
     DatasetItemUpdate,
     item_json,
@@ -14,7 +16,7 @@ from yardstick.dataset_item.service import dataset_item_service
 from yardstick.db.session import ReadSessionDep, WriteSessionDep
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import RowOrder
-from yardstick.kit.responses import JSONBody, deleted
+from yardstick.kit.responses import DeletedOut, JSONBody, deleted
 
 router = APIRouter(prefix="/v5/dataset-items", tags=["dataset items"], route_class=OrjsonRoute)
 
@@ -22,7 +24,7 @@ Version = Annotated[int | None, Query(ge=1, description="Dataset version; absent
 IncludeArchived = Annotated[bool, Query(description="Include deleted items")]
 
 
-@router.post("/batch")
+@router.post("/batch", response_model=DatasetItemBatchOut)
 def batch_create_dataset_items(
     body: DatasetItemBatchCreate, principal: PrincipalDep, session: WriteSessionDep
 ) -> JSONBody:
@@ -59,7 +61,7 @@ def update_dataset_item(
     return JSONBody(item_json(item))
 
 
-@router.get("")
+@router.get("", response_model=DatasetItemList)
 async def list_dataset_items(
     request: Request,
     principal: PrincipalDep,
@@ -88,7 +90,7 @@ async def list_dataset_items(
     return await run_in_threadpool(render)
 
 
-@router.delete("/{dataset_item_id}")
+@router.delete("/{dataset_item_id}", response_model=DeletedOut)
 def delete_dataset_item(
     dataset_item_id: str, principal: PrincipalDep, session: WriteSessionDep
 ) -> JSONBody:

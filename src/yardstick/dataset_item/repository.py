@@ -8,7 +8,17 @@ from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 import orjson
-from sqlalchemy import ColumnElement, Select, Table, exists, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    case,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
@@ -114,6 +124,15 @@ def encode(data: Any, loc: list[str | int]) -> tuple[str, str]:
 
 def at_version(version: int) -> ColumnElement[bool]:
     return (V.version_from <= version) & or_(V.version_to.is_(None), V.version_to > version)
+
+
+def listed_row_first(version: int | None) -> list[ColumnElement[Any]]:
+    """An order of one item's rows whose first is the one a list of `version` shows: the current
+    row (its newest), or the row at `version`, else (the item is not in it) the current one."""
+    newest_first = V.version_from.desc()
+    if version is None:
+        return [newest_first]
+    return [case((at_version(version), 0), else_=1), newest_first]
 
 
 class DatasetItemRepository:

@@ -1,10 +1,11 @@
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, Field
 
 from yardstick.dataset_item.repository import ItemRow
-from yardstick.kit.responses import format_ts, identity_json
+from yardstick.kit.pagination import ListOut
+from yardstick.kit.responses import Identity, format_ts, identity_json
 from yardstick.kit.schemas import FileMap, Row, Rows
 
 
@@ -32,9 +33,20 @@ class DatasetItemOut(BaseModel):
     created_at: str
     updated_at: str
     created_by_user_id: str
-    created_by: dict[str, str]
+    created_by: Identity
     archived_at: str | None
     files: dict[str, str]
+
+
+class DatasetItemList(ListOut[DatasetItemOut]):
+    pass
+
+
+class DatasetItemBatchOut(BaseModel):
+    """The new items, in input order."""
+
+    object: Literal["list"]
+    items: list[DatasetItemOut]
 
 
 def item_json(item: ItemRow) -> dict[str, Any]:

@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 from yardstick.auth.service import Principal
 from yardstick.dataset.repository import dataset_repository
 from yardstick.dataset.service import dataset_service
-from yardstick.dataset_item.repository import ItemRow, dataset_item_repository, encode
+from yardstick.dataset_item.repository import (
+    ItemRow,
+    dataset_item_repository,
+    encode,
+    listed_row_first,
+)
 from yardstick.db.types import utcnow
 from yardstick.errors import Conflict, NotFound, Unprocessable
 from yardstick.file.refs import check_file_ids, check_file_maps
@@ -90,6 +95,7 @@ class DatasetItemService:
             key=DatasetItemVersion.item_id,
             params=params,
             sortable={"updated_at": DatasetItemVersion.updated_at},
+            cursor_row_order=listed_row_first(version),
             total=total,
             cursor_exists=lambda cursor: dataset_item_repository.exists(
                 session, account_id=principal.account_id, item_id=cursor

@@ -7,7 +7,10 @@ from yardstick.auth.dependencies import PrincipalDep
 from yardstick.db.session import ReadSessionDep, WriteSessionDep
 from yardstick.evaluation.progress import progress_of
 from yardstick.evaluation.schemas import (
+    ArchivedEvaluationOut,
     EvaluationCreate,
+    EvaluationDryRunOut,
+    EvaluationList,
     EvaluationOut,
     EvaluationUpdate,
     evaluation_json,
@@ -41,7 +44,7 @@ def _render(
 render_evaluations = _render
 
 
-@router.post("", response_model=EvaluationOut)
+@router.post("", response_model=EvaluationOut | EvaluationDryRunOut)
 def create_evaluation(
     body: EvaluationCreate, principal: PrincipalDep, session: WriteSessionDep
 ) -> JSONBody:
@@ -84,7 +87,7 @@ def update_evaluation(
     return JSONBody(_render(session, [evaluation], with_tasks="tasks" in views)[0])
 
 
-@router.get("")
+@router.get("", response_model=EvaluationList)
 def list_evaluations(
     principal: PrincipalDep,
     session: ReadSessionDep,
@@ -102,7 +105,7 @@ def list_evaluations(
     return JSONBody(page.envelope(_render(session, evaluations, with_tasks="tasks" in views)))
 
 
-@router.delete("/{evaluation_id}", response_model=EvaluationOut)
+@router.delete("/{evaluation_id}", response_model=ArchivedEvaluationOut)
 def archive_evaluation(
     evaluation_id: str, principal: PrincipalDep, session: WriteSessionDep
 ) -> JSONBody:

@@ -99,9 +99,7 @@ class EvaluationFilterService:
             key=Evaluation.id,
             params=params,
             sortable=SORTABLE,
-            cursor_exists=lambda cursor: evaluation_repository.exists(
-                session, account_id=principal.account_id, evaluation_id=cursor
-            ),
+            cursor_exists=evaluation_repository.cursor_check(session, principal.account_id),
         )
 
 

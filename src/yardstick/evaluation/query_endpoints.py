@@ -13,6 +13,7 @@ from yardstick.db.session import ReadSessionDep
 from yardstick.evaluation.endpoints import render_evaluations
 from yardstick.evaluation.filter import FilterBody, evaluation_filter_service
 from yardstick.evaluation.schema_view import evaluation_schema_service, schema_json
+from yardstick.evaluation.schemas import EvaluationList, EvaluationSchemaOut, EvaluationSummaryOut
 from yardstick.evaluation.summary import evaluation_summary_service, summary_json
 from yardstick.evaluation.taxonomy import evaluation_taxonomy_service
 from yardstick.kit.body import OrjsonRoute
@@ -29,7 +30,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/filter")
+@router.post("/filter", response_model=EvaluationList)
 def filter_evaluations(
     body: FilterBody,
     principal: PrincipalDep,
@@ -48,7 +49,7 @@ def filter_evaluations(
     )
 
 
-@router.get("/{evaluation_id}/summary", responses=NOT_FOUND)
+@router.get("/{evaluation_id}/summary", response_model=EvaluationSummaryOut, responses=NOT_FOUND)
 def get_evaluation_summary(
     evaluation_id: str,
     principal: PrincipalDep,
@@ -63,7 +64,7 @@ def get_evaluation_summary(
     return JSONBody(summary_json(summary))
 
 
-@router.get("/{evaluation_id}/schema", responses=NOT_FOUND)
+@router.get("/{evaluation_id}/schema", response_model=EvaluationSchemaOut, responses=NOT_FOUND)
 def get_evaluation_schema(
     evaluation_id: str,
     principal: PrincipalDep,
@@ -77,7 +78,11 @@ def get_evaluation_schema(
     return JSONBody(schema_json(schema))
 
 
-@router.get("/{evaluation_id}/taxonomy", responses=NOT_FOUND)
+@router.get(
+    "/{evaluation_id}/taxonomy",
+    response_model=dict[str, Any],
+    responses={404: {"description": "No such evaluation here, or it has no taxonomy"}},
+)
 def get_evaluation_taxonomy(
     evaluation_id: str,
     principal: PrincipalDep,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from yardstick.dataset_item.repository import at_version
 from yardstick.kit.bulk import bulk_insert
 from yardstick.kit.filters import name_tags_archived
+from yardstick.kit.repository import AccountRepository
 from yardstick.models import (
     Dataset,
     DatasetItemVersion,
@@ -28,28 +29,7 @@ ITEM_COLUMNS = (
 )
 
 
-class EvaluationRepository:
-    def get(
-        self,
-        session: Session,
-        *,
-        account_id: str,
-        evaluation_id: str,
-        include_archived: bool = False,
-    ) -> Evaluation | None:
-        stmt = select(Evaluation).where(
-            Evaluation.id == evaluation_id, Evaluation.account_id == account_id
-        )
-        if not include_archived:
-            stmt = stmt.where(Evaluation.archived_at.is_(None))
-        return session.scalar(stmt)
-
-    def exists(self, session: Session, *, account_id: str, evaluation_id: str) -> bool:
-        stmt = select(Evaluation.id).where(
-            Evaluation.id == evaluation_id, Evaluation.account_id == account_id
-        )
-        return session.scalar(stmt) is not None
-
+class EvaluationRepository(AccountRepository[Evaluation]):
     def list_stmt(
         self,
         session: Session,
@@ -140,4 +120,4 @@ class EvaluationRepository:
         bulk_insert(session, EvaluationItem.__table__, ITEM_COLUMNS, rows)  # type: ignore[arg-type]
 
 
-evaluation_repository = EvaluationRepository()
+evaluation_repository = EvaluationRepository(Evaluation, "evaluation")

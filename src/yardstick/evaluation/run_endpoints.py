@@ -9,7 +9,7 @@ from yardstick.auth.dependencies import PrincipalDep
 from yardstick.db.session import WriteSessionDep
 from yardstick.evaluation.endpoints import render_evaluations
 from yardstick.evaluation.run_control import run_control_service
-from yardstick.evaluation.schemas import Budget
+from yardstick.evaluation.schemas import Budget, EvaluationOut
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.responses import JSONBody
 from yardstick.task.spec import TaskIn
@@ -38,7 +38,7 @@ def _answer(session: WriteSessionDep, evaluation: Any) -> JSONBody:
     return JSONBody(render_evaluations(session, [evaluation], with_tasks=True)[0])
 
 
-@router.post("/{evaluation_id}/tasks")
+@router.post("/{evaluation_id}/tasks", response_model=EvaluationOut)
 def add_task(
     evaluation_id: str, body: TaskAdd, principal: PrincipalDep, session: WriteSessionDep
 ) -> JSONBody:
@@ -49,7 +49,7 @@ def add_task(
     return _answer(session, evaluation)
 
 
-@router.patch("/{evaluation_id}/tasks/{alias}")
+@router.patch("/{evaluation_id}/tasks/{alias}", response_model=EvaluationOut)
 def update_task(
     evaluation_id: str,
     alias: str,
@@ -69,7 +69,7 @@ def update_task(
     return _answer(session, evaluation)
 
 
-@router.post("/{evaluation_id}/retry")
+@router.post("/{evaluation_id}/retry", response_model=EvaluationOut)
 def retry_evaluation(
     evaluation_id: str,
     principal: PrincipalDep,
@@ -87,7 +87,7 @@ def retry_evaluation(
     return _answer(session, evaluation)
 
 
-@router.post("/{evaluation_id}/cancel")
+@router.post("/{evaluation_id}/cancel", response_model=EvaluationOut)
 def cancel_evaluation(
     evaluation_id: str, principal: PrincipalDep, session: WriteSessionDep
 ) -> JSONBody:

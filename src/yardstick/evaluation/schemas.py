@@ -1,9 +1,10 @@
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from yardstick.dataset.schemas import DatasetOut, dataset_json
-from yardstick.kit.responses import format_ts, identity_json
+from yardstick.kit.pagination import ListOut
+from yardstick.kit.responses import Identity, format_ts, identity_json
 from yardstick.kit.schemas import FileMap, Name, Row, Tags
 from yardstick.models import Dataset, Evaluation
 from yardstick.task.spec import TaskIn
@@ -67,6 +68,41 @@ class EvaluationUpdate(BaseModel):
     restore: bool | None = None
 
 
+class FailedItem(BaseModel):
+    item_id: str
+    error: str | None = Field(description="The item's first error message")
+    error_type: str | None
+
+
+class ItemProgress(BaseModel):
+    total: int
+    successful: int = Field(description="Items whose every task completed (or was skipped)")
+    failed: int = Field(description="Items with a task error")
+    pending: int
+    failed_items: list[FailedItem] = Field(description="The first failed items, in row order")
+
+
+class WorkflowProgress(BaseModel):
+    total: int = Field(description="1 when the evaluation has a run (tasks that call out), else 0")
+    completed: int
+    failed: int
+    pending: int
+
+
+class EvaluationProgress(BaseModel):
+    items: ItemProgress
+    workflows: WorkflowProgress
+
+
+class EvaluationUsage(BaseModel):
+    """Tokens and cost of the evaluation's cells so far (cells of unpriced models cost 0)."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    cost_usd: float
+
+
 class EvaluationOut(BaseModel):
     object: str = "evaluation"
     id: str
@@ -76,13 +112,136 @@ class EvaluationOut(BaseModel):
     status: str
     status_reason: str | None
     datasets: list[DatasetOut]
-    tasks: list[dict[str, Any]] | None = None
+    tasks: list[dict[str, Any]] | None = Field(
+        default=None, description="Present with `views=tasks` (and on create and run changes)"
+    )
     created_at: str
     created_by_user_id: str
-    created_by: dict[str, str]
+    created_by: Identity
     archived_at: str | None
     metadata: dict[str, Any]
-    max_cost_usd: float | None = None
+    max_cost_usd: float | None = Field(description="The run's budget in USD (null: none)")
+    progress: EvaluationProgress
+    error_count: int = Field(description="Errored cells")
+    usage: EvaluationUsage
+
+
+class ArchivedEvaluationOut(EvaluationOut):
+    """The archived evaluation (what the 0.7.0 client reads) plus `deleted` (what a29 reads)."""
+
+    deleted: Literal[True]
+
+
+class EvaluationList(ListOut[EvaluationOut]):
+    pass
+
+
+class PriceOut(BaseModel):
+    input_per_million: float
+    output_per_million: float
+
+
+class TaskEstimateOut(BaseModel):
+    alias: str
+    task_type: str
+    model: str
+    model_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None = Field(description="null when the model has no price")
+    price: PriceOut | None
+
+
+class EvaluationDryRunOut(BaseModel):
+    """What `dry_run: true` answers: the estimated calls, tokens and cost of the run."""
+
+    object: Literal["evaluation.dry_run"]
+    dry_run: Literal[True]
+    items: int
+    model_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float = Field(description="The priced tasks' cost")
+    unpriced_aliases: list[str] = Field(description="Tasks whose calls are not in `cost_usd`")
+    tasks: list[TaskEstimateOut]
+
+
+class DistributionOut(BaseModel):
+    count: int
+    mean: float
+    std: float | None
+    min: float
+    p50: float
+    p90: float
+    max: float
+    ci95: list[float] | None = Field(description="The mean's 95% confidence interval, [low, high]")
+
+
+class CategoryOut(BaseModel):
+    value: str | bool
+    count: int
+    share: float
+
+
+class OtherCategoriesOut(BaseModel):
+    count: int
+    share: float
+
+
+class CategoriesOut(BaseModel):
+    count: int
+    distinct: int
+    values: list[CategoryOut] = Field(description="The most frequent values, most first")
+    other: OtherCategoriesOut = Field(description="The cells whose value is not in `values`")
+
+
+class LatencyOut(BaseModel):
+    count: int
+    p50: float
+    p90: float
+    p99: float
+
+
+class SummaryUsageOut(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    cost_usd: float | None = Field(description="null when no cell had a priced model")
+
+
+class AliasSummaryOut(BaseModel):
+    task_type: str | None
+    cells: dict[str, int] = Field(description="Cells by status")
+    errors: dict[str, int] = Field(description="Errored cells by error type")
+    numeric: DistributionOut | None
+    categorical: CategoriesOut | None
+    latency_ms: LatencyOut | None
+    usage: SummaryUsageOut
+
+
+class EvaluationSummaryOut(BaseModel):
+    object: Literal["evaluation_summary"]
+    evaluation_id: str
+    items: int
+    aliases: dict[str, AliasSummaryOut] = Field(description="Per task alias")
+    usage: SummaryUsageOut
+
+
+class FieldSchemaOut(BaseModel):
+    object: Literal["field_schema"]
+    field_name: str
+    data_type: str
+    source: Literal["data", "task_result_cache"]
+    item_count: int
+
+
+class EvaluationSchemaOut(BaseModel):
+    object: Literal["evaluation_schema"]
+    evaluation_id: str
+    fields: list[FieldSchemaOut]
+    total_items: int
+    is_sampled: bool
+    sample_size: int | None
 
 
 def evaluation_json(

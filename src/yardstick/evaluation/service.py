@@ -18,7 +18,7 @@ from yardstick.auth.service import Principal
 from yardstick.dataset.schemas import DatasetCreate
 from yardstick.dataset.service import dataset_service
 from yardstick.db.types import utcnow
-from yardstick.errors import Conflict, NotFound, Unprocessable
+from yardstick.errors import Conflict, Unprocessable
 from yardstick.evaluation.estimate import estimate
 from yardstick.evaluation.prefill import prefilled_cells
 from yardstick.evaluation.repository import evaluation_repository
@@ -165,15 +165,12 @@ class EvaluationService:
         *,
         include_archived: bool = False,
     ) -> Evaluation:
-        evaluation = evaluation_repository.get(
+        return evaluation_repository.require(
             session,
             account_id=principal.account_id,
-            evaluation_id=evaluation_id,
+            row_id=evaluation_id,
             include_archived=include_archived,
         )
-        if evaluation is None:
-            raise NotFound("evaluation", evaluation_id)
-        return evaluation
 
     def list(
         self,
@@ -198,9 +195,7 @@ class EvaluationService:
             key=Evaluation.id,
             params=params,
             sortable=SORTABLE,
-            cursor_exists=lambda cursor: evaluation_repository.exists(
-                session, account_id=principal.account_id, evaluation_id=cursor
-            ),
+            cursor_exists=evaluation_repository.cursor_check(session, principal.account_id),
         )
 
     def datasets_of(
@@ -343,7 +338,7 @@ class EvaluationService:
             return question_repository.exists(
                 session,
                 account_id=principal.account_id,
-                question_id=question_id,
+                row_id=question_id,
                 include_archived=False,
             )
 

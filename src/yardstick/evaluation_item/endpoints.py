@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.db.session import ReadSessionDep
 from yardstick.evaluation_item.repository import CompletionStatus, ItemRow
-from yardstick.evaluation_item.schemas import EvaluationItemOut, item_json
+from yardstick.evaluation_item.schemas import EvaluationItemList, EvaluationItemOut, item_json
 from yardstick.evaluation_item.service import evaluation_item_service
 from yardstick.kit.pagination import RowOrder
 from yardstick.kit.responses import JSONBody
@@ -29,7 +29,7 @@ def get_evaluation_item(
     return JSONBody(item_json(item, cells))
 
 
-@router.get("")
+@router.get("", response_model=EvaluationItemList)
 def list_evaluation_items(
     principal: PrincipalDep,
     session: ReadSessionDep,

@@ -1,26 +1,39 @@
 from typing import Any
 
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from yardstick.evaluation_item.repository import Cell, ItemRow
-from yardstick.kit.responses import format_ts, identity_json
+from yardstick.kit.pagination import ListOut
+from yardstick.kit.responses import Identity, format_ts, identity_json
+
+
+class TaskErrorOut(BaseModel):
+    type: str
+    message: str
 
 
 class EvaluationItemOut(BaseModel):
     object: str = "evaluation.item"
     id: str
     evaluation_id: str
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(description="The row, with each task's result under its alias")
     dataset_item_id: str | None
     dataset_item_version_num: int | None
-    task_errors: dict[str, dict[str, str]]
-    task_result_statuses: dict[str, str]
+    task_errors: dict[str, TaskErrorOut] = Field(description="Per alias whose cell errored")
+    task_result_statuses: dict[str, str] = Field(description="Per task alias: its cell's status")
+    task_metadata: dict[str, dict[str, Any]] = Field(
+        description="Per alias with a cell: its model usage, finish reason, latency_ms, attempts"
+    )
     created_at: str
     created_by_user_id: str
-    created_by: dict[str, str]
+    created_by: Identity
     archived_at: str | None
     files: dict[str, str]
+
+
+class EvaluationItemList(ListOut[EvaluationItemOut]):
+    pass
 
 
 # Cell statuses whose value is the task's result.

@@ -16,7 +16,7 @@ from yardstick.db.retry import retrying
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.models import Evaluation, TaskResult
-from yardstick.models.task_result import TIMED
+from yardstick.models.task_result import TIMED, CellRow
 from yardstick.ops.logs import log_event
 from yardstick.ops.metrics import cells_committed
 from yardstick.task.spec import is_executable
@@ -69,7 +69,7 @@ def done_cells(
     }
 
 
-def upsert_cells(session: Session, rows: list[dict[str, Any]]) -> None:
+def upsert_cells(session: Session, rows: list[CellRow]) -> None:
     """Idempotent on (item, alias): a replayed or retried cell overwrites, never duplicates."""
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     stmt = insert(TaskResult)
@@ -234,7 +234,7 @@ class CellWriter:
         self._evaluation_id = evaluation_id
         self._run_number = run
         self._interval = interval
-        self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._pending: list[tuple[CellRow, asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
         self._closing = False
         self._flusher: asyncio.Task[None] | None = None
@@ -259,7 +259,7 @@ class CellWriter:
         self._wakeup.set()
         await self._flusher
 
-    def add(self, row: dict[str, Any]) -> "asyncio.Future[None]":
+    def add(self, row: CellRow) -> "asyncio.Future[None]":
         """Queue a finished cell; the returned future resolves once it is committed."""
         committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((row, committed))
@@ -294,7 +294,7 @@ class CellWriter:
             if self._closing and not self._pending:
                 return
 
-    def _write(self, batch: list[dict[str, Any]]) -> bool:
+    def _write(self, batch: list[CellRow]) -> bool:
         """Commit `batch`; returns whether the run must stop (then nothing was written)."""
         if not batch:
             # Nothing finished lately: still look, once per interval, whether to stop.
@@ -360,7 +360,7 @@ def cell_row(
     completion_tokens: int | None = None,
     cost_usd: float | None = None,
     attempts: int = 1,
-) -> dict[str, Any]:
+) -> CellRow:
     return {
         "item_id": item_id,
         "alias": alias,

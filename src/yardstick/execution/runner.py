@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from yardstick.execution.engine import RUN_CHUNK, step, workflow
 from yardstick.execution.fail_fast import STOPPED, FailFast, signature
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.models import Evaluation, EvaluationItem
+from yardstick.models.task_result import CellRow
 from yardstick.ops.logs import log_event
 from yardstick.ops.runs import run_finished
 from yardstick.provider import ModelRoute, ProviderError, Providers, get_providers, wants_registered
@@ -29,7 +30,7 @@ from yardstick.task import run_condition
 from yardstick.task.context import ExecContext, ItemView, TaskFailure
 from yardstick.task.locator import LocatorError, UpstreamError, resolve_config
 from yardstick.task.registry import REGISTRY
-from yardstick.task.spec import is_executable
+from yardstick.task.spec import Task, is_executable
 
 log = logging.getLogger(__name__)
 _sessions: SessionFactory | None = None
@@ -39,11 +40,12 @@ _sessions: SessionFactory | None = None
 _gates: dict[str, asyncio.Semaphore] = {}
 _fail_fast: FailFast | None = None
 _drain = Drain()  # the running worker's (see `bind`)
+# The error type of a cell whose task raised something no task should (see `_run_cell`).
+INTERNAL_ERROR = "InternalError"
+MAX_INTERNAL_MESSAGE = 1000
 
 
-def _gate(
-    ctx: ExecContext, task: dict[str, Any]
-) -> asyncio.Semaphore | contextlib.nullcontext[None]:
+def _gate(ctx: ExecContext, task: Task) -> asyncio.Semaphore | contextlib.nullcontext[None]:
     route = ctx.routes.get(REGISTRY[task["task_type"]].model_for(task["configuration"]) or "")
     if not isinstance(route, ModelRoute):
         return contextlib.nullcontext()
@@ -78,7 +80,7 @@ def _failures() -> FailFast:
 class Plan:
     evaluation_id: str
     run: int
-    tasks: list[dict[str, Any]]
+    tasks: list[Task]
     items: list[tuple[str, str]]
     done: dict[tuple[str, str], DoneCell]
     ctx: ExecContext
@@ -143,7 +145,7 @@ def _load_plan(
                 and question_id not in ctx.questions
             ):
                 question = question_repository.get(
-                    session, account_id=evaluation.account_id, question_id=question_id
+                    session, account_id=evaluation.account_id, row_id=question_id
                 )
                 if question is not None:  # else the cell says QuestionNotFound
                     ctx.questions[question_id] = {
@@ -156,7 +158,7 @@ def _load_plan(
             evaluation_id=evaluation_id,
             run=run,
             task_stops=dict(evaluation.task_stops or {}),
-            tasks=evaluation.tasks,
+            tasks=cast(list[Task], evaluation.tasks),  # validated at create (task.spec)
             items=items,
             done=done,
             ctx=ctx,
@@ -226,7 +228,7 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
 
 
 async def _count_for_fail_fast(
-    plan: Plan, alias: str, cell: dict[str, Any], failure: tuple[str, str] | None
+    plan: Plan, alias: str, cell: CellRow, failure: tuple[str, str] | None
 ) -> None:
     key = (plan.evaluation_id, plan.run, alias)
     reason = _failures().observe(key, failure, ok=cell["status"] == "completed")
@@ -248,7 +250,7 @@ def _stop_task(evaluation_id: str, run: int, alias: str, reason: str) -> None:
         cells.stop_task(session, evaluation_id, run, alias, reason)
 
 
-def _should_run(task: dict[str, Any], row: dict[str, Any]) -> bool:
+def _should_run(task: Task, row: dict[str, Any]) -> bool:
     """A conditional task's `run_condition` on this item, evaluated before any model call.
 
     Checked again first (it is small): evaluating assumes a well-formed tree, and a condition
@@ -261,7 +263,7 @@ def _should_run(task: dict[str, Any], row: dict[str, Any]) -> bool:
     return run_condition.holds(condition, row)
 
 
-def _unrun_cell(plan: Plan, item_id: str, alias: str, **fields: Any) -> dict[str, Any]:
+def _unrun_cell(plan: Plan, item_id: str, alias: str, **fields: Any) -> CellRow:
     """A cell decided without running its task: no attempt was made."""
     return cell_row(
         evaluation_id=plan.evaluation_id,
@@ -276,15 +278,15 @@ def _unrun_cell(plan: Plan, item_id: str, alias: str, **fields: Any) -> dict[str
 async def _run_cell(
     plan: Plan,
     item_id: str,
-    task: dict[str, Any],
+    task: Task,
     row: dict[str, Any],
     inputs: tuple[str, ...],
     failed: set[str],
-) -> tuple[dict[str, Any], tuple[str, str] | None]:
+) -> tuple[CellRow, tuple[str, str] | None]:
     """One task on one item, as the cell row to store (errors become errored cells), and the
     error when it is one that every item would hit alike (see fail_fast.signature)."""
     started = utcnow()
-    common = {
+    common: dict[str, Any] = {
         "evaluation_id": plan.evaluation_id,
         "item_id": item_id,
         "alias": task["alias"],
@@ -310,6 +312,24 @@ async def _run_cell(
             cost_usd=_cost(plan.ctx, task, exc.prompt_tokens, exc.completion_tokens),
         )
         return cell, signature(exc)
+    except Exception as exc:
+        # A bug of ours met on this item (task code meeting data it did not expect): the
+        # cell's error, logged with its traceback, never the whole run's. ShuttingDown and
+        # CancelledError are BaseExceptions and pass on, as the drain needs.
+        log.exception(
+            "task %r failed unexpectedly on item %s of evaluation %s",
+            task["alias"],
+            item_id,
+            plan.evaluation_id,
+        )
+        message = f"unexpected error in the task: {type(exc).__name__}: {exc}"
+        cell = cell_row(
+            **common,
+            status="errored",
+            error_type=INTERNAL_ERROR,
+            error_message=message[:MAX_INTERNAL_MESSAGE],
+        )
+        return cell, None
     cell = cell_row(
         **common,
         status="completed",
@@ -325,7 +345,7 @@ async def _run_cell(
 
 
 def _cost(
-    ctx: ExecContext, task: dict[str, Any], prompt_tokens: int | None, completion_tokens: int | None
+    ctx: ExecContext, task: Task, prompt_tokens: int | None, completion_tokens: int | None
 ) -> float | None:
     """The cell's model calls in USD, at its model's price; None when unpriced or no call."""
     if prompt_tokens is None and completion_tokens is None:

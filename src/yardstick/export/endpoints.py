@@ -31,7 +31,6 @@ def export_evaluation_items(
     body: ExportRequest, principal: PrincipalDep, session: ReadSessionDep, request: Request
 ) -> StreamingResponse:
     """Export every item of an evaluation as a JSON, JSONL or CSV file, inline in `content`."""
-    export_service.check_method(body.export_method)
     export = export_service.export(
         session,
         principal,
@@ -40,13 +39,26 @@ def export_evaluation_items(
         file_format=body.export_format,
         include_archived=body.include_archived,
     )
+    export_service.check_method(body.export_method)  # after the 404: nothing is read yet
     return StreamingResponse(inline(export.filename, export.chunks), media_type="application/json")
+
+
+# What the download's `format` answers with (yardstick.export.formats.MEDIA_TYPES).
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+_DOWNLOAD = {
+    "description": "The file, as an attachment",
+    "content": {
+        "application/x-ndjson": _FILE,
+        "text/csv": _FILE,
+        "application/vnd.apache.parquet": _FILE,
+    },
+}
 
 
 @stream_router.get(
     "/{evaluation_id}/export",
     response_class=StreamingResponse,
-    responses={**_NOT_FOUND, 200: {"description": "The file, as an attachment"}},
+    responses={**_NOT_FOUND, 200: _DOWNLOAD},
 )
 def download_evaluation(
     evaluation_id: str,

@@ -7,13 +7,14 @@ from fastapi.responses import FileResponse
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.config import Settings
 from yardstick.db.session import ReadSessionDep, WriteSessionDep
-from yardstick.file.schemas import FileOut, FileUpdate, file_json
+from yardstick.file.schemas import FileList, FileOut, FileUpdate, file_json
 from yardstick.file.service import file_service
 from yardstick.file.storage import BlobStore
 from yardstick.file.upload import ReceivedFile, receive_file
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
-from yardstick.kit.responses import JSONBody, deleted
+from yardstick.kit.responses import DeletedOut, JSONBody, deleted
+from yardstick.kit.security_headers import FILE_HEADERS
 
 router = APIRouter(prefix="/v5/files", tags=["files"], route_class=OrjsonRoute)
 
@@ -83,7 +84,16 @@ def get_file(file_id: str, principal: PrincipalDep, session: ReadSessionDep) -> 
     return JSONBody(file_json(file_service.get(session, principal, file_id)))
 
 
-@router.get("/{file_id}/content", response_class=FileResponse)
+@router.get(
+    "/{file_id}/content",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "The file's bytes, with the mime type it was uploaded with",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
 def get_file_content(
     file_id: str, principal: PrincipalDep, session: ReadSessionDep, store: BlobStoreDep
 ) -> FileResponse:
@@ -94,6 +104,7 @@ def get_file_content(
         media_type=file.mime_type,
         filename=file.filename,
         content_disposition_type="attachment",
+        headers=FILE_HEADERS,
     )
 
 
@@ -105,7 +116,7 @@ def update_file(
     return JSONBody(file_json(file_service.update(session, principal, file_id, body=body)))
 
 
-@router.get("")
+@router.get("", response_model=FileList)
 def list_files(
     principal: PrincipalDep,
     session: ReadSessionDep,
@@ -119,7 +130,7 @@ def list_files(
     return JSONBody(page.envelope([file_json(row[0]) for row in page.rows]))
 
 
-@router.delete("/{file_id}")
+@router.delete("/{file_id}", response_model=DeletedOut)
 def delete_file(
     file_id: str, principal: PrincipalDep, session: WriteSessionDep, store: BlobStoreDep
 ) -> JSONBody:

@@ -2,7 +2,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from yardstick.kit.responses import format_ts, identity_json
+from yardstick.kit.pagination import ListOut
+from yardstick.kit.responses import Identity, format_ts, identity_json
 from yardstick.models import File
 
 
@@ -22,7 +23,11 @@ class FileOut(BaseModel):
     tags: dict[str, Any]
     created_at: str
     created_by_user_id: str
-    created_by: dict[str, str]
+    created_by: Identity
+
+
+class FileList(ListOut[FileOut]):
+    pass
 
 
 def file_json(file: File) -> dict[str, Any]:

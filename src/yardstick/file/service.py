@@ -43,10 +43,7 @@ class FileService:
         return file
 
     def get(self, session: Session, principal: Principal, file_id: str) -> File:
-        file = file_repository.get(session, account_id=principal.account_id, file_id=file_id)
-        if file is None:
-            raise NotFound("file", file_id)
-        return file
+        return file_repository.require(session, account_id=principal.account_id, row_id=file_id)
 
     def content(
         self, session: Session, principal: Principal, file_id: str, *, store: BlobStore
@@ -66,9 +63,7 @@ class FileService:
             key=File.id,
             params=params,
             sortable={"filename": File.filename, "name": File.filename, "size": File.size},
-            cursor_exists=lambda cursor: file_repository.exists(
-                session, account_id=principal.account_id, file_id=cursor
-            ),
+            cursor_exists=file_repository.cursor_check(session, principal.account_id),
         )
 
     def update(
@@ -83,7 +78,7 @@ class FileService:
     def delete(
         self, session: Session, principal: Principal, file_id: str, *, store: BlobStore
     ) -> None:
-        if not file_repository.delete(session, account_id=principal.account_id, file_id=file_id):
+        if not file_repository.delete(session, account_id=principal.account_id, row_id=file_id):
             raise NotFound("file", file_id)
         session.flush()
         store.remove(file_id)

@@ -7,10 +7,14 @@ from fastapi.responses import StreamingResponse
 
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.db.session import SessionFactory
+from yardstick.errors import ErrorBody
 from yardstick.inference.schemas import (
     ChatCompletionCreate,
+    ChatCompletionOut,
     CompletionCreate,
+    CompletionOut,
     InferenceCreate,
+    InferenceOut,
     ModelDefinitionList,
 )
 from yardstick.inference.service import inference_service
@@ -32,10 +36,23 @@ router = APIRouter(prefix="/v5", tags=["inference"], route_class=OrjsonRoute, li
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown model, or its vendor is not configured"},
+    # Not FastAPI's own 422 body alone: an upstream's 422 is passed on with its message as text.
+    422: {
+        "description": "A field of the body is invalid, or the upstream says so",
+        "model": ErrorBody,
+    },
     502: {"description": "The upstream failed on every attempt (x-should-retry: false)"},
     503: {"description": "The upstream rate-limited every attempt (x-should-retry: false)"},
 }
 _SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+_STREAMED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The completion; with `stream: true`, server-sent events, each `data:` "
+        "one chunk of it as JSON (an `{error}` object if the upstream fails mid-stream)",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    },
+    **_ERRORS,
+}
 
 
 def _sessions(request: Request) -> SessionFactory:
@@ -46,7 +63,7 @@ def _sessions(request: Request) -> SessionFactory:
 Sessions = Annotated[SessionFactory, Depends(_sessions)]
 
 
-@router.post("/chat/completions", responses=_ERRORS)
+@router.post("/chat/completions", response_model=ChatCompletionOut, responses=_STREAMED)
 async def create_chat_completion(
     body: ChatCompletionCreate,
     principal: PrincipalDep,
@@ -94,7 +111,7 @@ async def list_chat_completion_models(
     return JSONBody(page)
 
 
-@router.post("/completions", responses=_ERRORS)
+@router.post("/completions", response_model=CompletionOut, responses=_STREAMED)
 async def create_completion(
     body: CompletionCreate, principal: PrincipalDep, sessions: Sessions
 ) -> Any:
@@ -110,7 +127,7 @@ async def create_completion(
     )
 
 
-@router.post("/inference", responses=_ERRORS)
+@router.post("/inference", response_model=InferenceOut, responses=_ERRORS)
 async def create_inference(
     body: InferenceCreate, principal: PrincipalDep, sessions: Sessions
 ) -> JSONBody:

@@ -45,12 +45,41 @@ class InferenceCreate(BaseModel):
     inference_configuration: InferenceConfiguration | None = None
 
 
+class _Upstream(BaseModel):
+    """The upstream model's answer, passed on as it came (OpenAI's shape), with `object` ensured.
+
+    Only the common keys are described: any other key the upstream sends is passed on too.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = None
+    created: int | None = None
+    model: str | None = None
+    choices: list[dict[str, Any]]
+    usage: dict[str, Any] | None = None
+
+
+class ChatCompletionOut(_Upstream):
+    object: str = Field(description="`chat.completion`")
+
+
+class CompletionOut(_Upstream):
+    object: str = Field(description="`text_completion`")
+
+
+class InferenceOut(BaseModel):
+    response: Any = Field(description="The upstream's answer (a chat or text completion)")
+    object: Literal["generic_inference"]
+
+
 class ModelDefinition(BaseModel):
     model_config = ConfigDict(protected_namespaces=())
 
     model_name: str
     model_type: Literal["generic", "completion", "chat_completion"]
     model_vendor: str
+    model_availability: Literal["available", "unavailable"]
 
 
 class ModelDefinitionList(BaseModel):

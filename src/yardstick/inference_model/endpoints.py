@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Request
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.db.session import ReadSessionDep, WriteSessionDep
 from yardstick.inference_model.schemas import (
+    InferenceModelList,
     InferenceModelOut,
     ModelCreate,
     ModelUpdate,
@@ -13,7 +14,7 @@ from yardstick.inference_model.schemas import (
 from yardstick.inference_model.service import inference_model_service
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
-from yardstick.kit.responses import JSONBody, deleted
+from yardstick.kit.responses import DeletedOut, JSONBody, deleted
 from yardstick.kit.schemas import Vendor
 
 router = APIRouter(prefix="/v5/models", tags=["models"], route_class=OrjsonRoute)
@@ -56,7 +57,7 @@ def update_model(
     return JSONBody(model_json(model))
 
 
-@router.get("")
+@router.get("", response_model=InferenceModelList)
 def list_models(
     principal: PrincipalDep,
     session: ReadSessionDep,
@@ -71,7 +72,7 @@ def list_models(
     return JSONBody(page.envelope([model_json(row[0]) for row in page.rows]))
 
 
-@router.delete("/{model_id}")
+@router.delete("/{model_id}", response_model=DeletedOut)
 def delete_model(model_id: str, principal: PrincipalDep, session: WriteSessionDep) -> JSONBody:
     """Delete a registered model for good."""
     inference_model_service.delete(session, principal, model_id)

@@ -1,24 +1,17 @@
 from datetime import datetime
 
-from sqlalchemy import Select, delete, exists, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from yardstick.kit.filters import name_contains
+from yardstick.kit.repository import AccountRepository
 from yardstick.models import InferenceModel
 
 M = InferenceModel
 
 
-class InferenceModelRepository:
-    def get(
-        self, session: Session, *, account_id: str, model_id: str, for_update: bool = False
-    ) -> InferenceModel | None:
-        stmt = select(M).where(M.id == model_id, M.account_id == account_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return session.scalar(stmt)
-
+class InferenceModelRepository(AccountRepository[InferenceModel]):
     def get_by_name(
         self, session: Session, *, account_id: str, vendor: str, name: str, for_update: bool = False
     ) -> InferenceModel | None:
@@ -41,10 +34,6 @@ class InferenceModelRepository:
         if name:
             stmt = stmt.where(name_contains(M.name, name))
         return stmt
-
-    def exists(self, session: Session, *, account_id: str, model_id: str) -> bool:
-        stmt = select(exists().where(M.id == model_id, M.account_id == account_id))
-        return bool(session.scalar(stmt))
 
     def swap_names(
         self, session: Session, first: InferenceModel, second: InferenceModel, *, now: datetime
@@ -69,12 +58,5 @@ class InferenceModelRepository:
             set_committed_value(model, "name", name)
             set_committed_value(model, "updated_at", now)
 
-    def delete(self, session: Session, *, account_id: str, model_id: str) -> bool:
-        result = session.execute(
-            delete(M).where(M.id == model_id, M.account_id == account_id),
-            execution_options={"synchronize_session": False},
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
 
-
-inference_model_repository = InferenceModelRepository()
+inference_model_repository = InferenceModelRepository(InferenceModel, "model")

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from yardstick.kit.responses import format_ts, identity_json
+from yardstick.kit.pagination import ListOut
+from yardstick.kit.responses import Identity, format_ts, identity_json
 from yardstick.kit.schemas import Name, Vendor
 from yardstick.models import InferenceModel
 
@@ -153,11 +154,16 @@ class InferenceModelOut(_Body):
     model_metadata: dict[str, Any]
     vendor_configuration: dict[str, Any]
     status: Literal["failed", "ready", "deploying", "deployment_timeout"]
+    status_reason: str | None
     model_availability: Literal["unknown", "available", "unavailable"]
     created_at: str
     created_by_user_id: str
     created_by_identity_type: Literal["user", "service_account"]
-    created_by: dict[str, str]
+    created_by: Identity
+
+
+class InferenceModelList(ListOut[InferenceModelOut]):
+    pass
 
 
 def model_json(model: InferenceModel) -> dict[str, Any]:

@@ -52,7 +52,8 @@ class ModelDeploying(Conflict):
 
 class ModelNameTaken(Conflict):
     def __init__(self, vendor: str, name: str, hint: str) -> None:
-        super().__init__(f"a {vendor} model named {name!r} already exists; {hint}")
+        # Worded so no article precedes the vendor ("a openai", "a llmengine").
+        super().__init__(f"a model named {name!r} already exists for vendor {vendor}; {hint}")
 
 
 def _vendor_of(body: ModelCreate) -> str:
@@ -118,7 +119,7 @@ def _check_patch_vendor(model: InferenceModel, patch: dict[str, Any]) -> None:
     if wrong:
         raise Unprocessable(
             ["body", "vendor_configuration", wrong[0]],
-            f"not part of a {model.model_vendor} configuration; "
+            f"not part of the configuration of {model.model_vendor} models; "
             f"vendor_configuration must match the model's vendor ({model.model_vendor})",
         )
 
@@ -139,7 +140,7 @@ class InferenceModelService:
             if model_type != VENDORS[vendor].model_type:
                 raise Unprocessable(
                     ["body", "model_type"],
-                    f"a {vendor} model is of type {VENDORS[vendor].model_type}, not {model_type}",
+                    f"{vendor} models are of type {VENDORS[vendor].model_type}, not {model_type}",
                 )
             configuration = _configuration(vendor, body.vendor_configuration or {})
         now = utcnow()
@@ -174,12 +175,9 @@ class InferenceModelService:
     def get(
         self, session: Session, principal: Principal, model_id: str, *, for_update: bool = False
     ) -> InferenceModel:
-        model = inference_model_repository.get(
-            session, account_id=principal.account_id, model_id=model_id, for_update=for_update
+        return inference_model_repository.require(
+            session, account_id=principal.account_id, row_id=model_id, for_update=for_update
         )
-        if model is None:
-            raise NotFound("model", model_id)
-        return model
 
     def list(
         self,
@@ -199,9 +197,7 @@ class InferenceModelService:
             key=InferenceModel.id,
             params=params,
             sortable={"name": InferenceModel.name, "updated_at": InferenceModel.updated_at},
-            cursor_exists=lambda cursor: inference_model_repository.exists(
-                session, account_id=principal.account_id, model_id=cursor
-            ),
+            cursor_exists=inference_model_repository.cursor_check(session, principal.account_id),
         )
 
     def update(
@@ -246,7 +242,7 @@ class InferenceModelService:
     def delete(self, session: Session, principal: Principal, model_id: str) -> None:
         self._check_ready(self.get(session, principal, model_id, for_update=True))
         if not inference_model_repository.delete(
-            session, account_id=principal.account_id, model_id=model_id
+            session, account_id=principal.account_id, row_id=model_id
         ):
             raise NotFound("model", model_id)
 

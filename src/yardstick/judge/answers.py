@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from jsonschema.validators import validator_for
 from referencing.exceptions import Unresolvable
+
+from yardstick.kit import bounded_schema
 
 
 class InvalidAnswer(ValueError):
@@ -258,8 +259,7 @@ class FormAnswer(AnswerSpec):
 
     def __init__(self, form_schema: dict[str, Any]) -> None:
         self.form_schema = form_schema
-        cls = validator_for(form_schema)
-        self._validator = cls(form_schema, format_checker=cls.FORMAT_CHECKER)
+        self._validator = bounded_schema.validator(form_schema)
 
     def describe(self) -> str:
         return f"a JSON object valid against this JSON Schema:\n{_show(self.form_schema)}"
@@ -274,7 +274,8 @@ class FormAnswer(AnswerSpec):
             errors = sorted(
                 self._validator.iter_errors(value), key=lambda e: list(map(str, e.path))
             )
-        except Unresolvable as exc:
+        except (Unresolvable, bounded_schema.UnboundedPattern) as exc:
+            # An unbounded pattern here is a schema saved before patterns were checked.
             raise UnusableSpec(f"the question's form_schema cannot be used: {exc}") from exc
         if errors:
             shown = "; ".join(

@@ -13,14 +13,17 @@ the direction of travel, which is how the official client's auto-pager reads it.
 still an id, as the client sends it: the page condition becomes the row-value comparison
 `(column, id) > (column of the cursor row, cursor)`, with the cursor row's value read by a
 scalar subquery, so deep pages stay one index range scan. An unknown `sort_by` falls back to
-creation order rather than failing, as SGP does.
+creation order rather than failing, as SGP does. Where one key has several rows (a dataset item
+keeps one per version), `cursor_row_order` ranks them so that the subquery reads the row the list
+shows, not whichever comes first.
 """
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Depends, Query
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -64,6 +67,19 @@ NewestFirst = Annotated[PageParams, Depends(_page_params("desc"))]
 RowOrder = Annotated[PageParams, Depends(_page_params("asc"))]
 
 
+T = TypeVar("T")
+
+
+class ListOut(BaseModel, Generic[T]):
+    """A page of a list (`Page.envelope`); each list names its own subclass, e.g. `DatasetList`."""
+
+    object: Literal["list"]
+    items: list[T]
+    has_more: bool
+    total: int
+    limit: int
+
+
 @dataclass(frozen=True)
 class Page:
     rows: Sequence[Any]
@@ -90,9 +106,13 @@ def paginate(
     cursor_exists: Callable[[str], bool],
     total: int | None = None,
     sortable: Mapping[str, SQLColumnExpression[Any]] | None = None,
+    cursor_row_order: Sequence[ColumnElement[Any]] = (),
 ) -> Page:
     """Run one page of `stmt` (already filtered to what the caller may see), ordered by `key`,
-    or by `sortable[params.sort_by]` then `key`. Sortable columns must be NOT NULL."""
+    or by `sortable[params.sort_by]` then `key`. Sortable columns must be NOT NULL.
+
+    `key` must name one row of its table unless `cursor_row_order` is given: then the cursor's
+    sort value is read from the first of its rows in that order."""
     for cursor in (params.starting_after, params.ending_before):
         if cursor is not None and not cursor_exists(cursor):
             raise BadRequest(f"unknown cursor {cursor!r}: no such item in this list")
@@ -108,7 +128,9 @@ def paginate(
     page_stmt = stmt
     for cursor, after in ((params.starting_after, True), (params.ending_before, False)):
         if cursor is not None:
-            page_stmt = page_stmt.where(_beyond(column, key, cursor, forward=after == ascending))
+            page_stmt = page_stmt.where(
+                _beyond(column, key, cursor, cursor_row_order, forward=after == ascending)
+            )
     scan_ascending = ascending != backwards
     order = [key] if column is None else [column, key]
     page_stmt = page_stmt.order_by(
@@ -127,13 +149,17 @@ def _beyond(
     column: SQLColumnExpression[Any] | None,
     key: SQLColumnExpression[str],
     cursor: str,
+    cursor_row_order: Sequence[ColumnElement[Any]],
     *,
     forward: bool,
 ) -> ColumnElement[bool]:
     """Rows after (`forward`) or before the cursor row in (column, key) order, or key order."""
     if column is None:
         return key > cursor if forward else key < cursor
-    anchor = select(column).where(key == cursor).scalar_subquery()
+    cursor_row = select(column).where(key == cursor)
+    if cursor_row_order:
+        cursor_row = cursor_row.order_by(*cursor_row_order).limit(1)
+    anchor = cursor_row.scalar_subquery()
     if forward:
         return or_(column > anchor, and_(column == anchor, key > cursor))
     return or_(column < anchor, and_(column == anchor, key < cursor))

@@ -1,11 +1,17 @@
-"""JSON rendering: orjson, RFC 3339 UTC timestamps with `Z`."""
+"""JSON rendering: orjson, RFC 3339 UTC timestamps with `Z`; the models of the shared shapes.
+
+Routes build their bodies as dicts (orjson renders them far faster than a model would), and
+name the Pydantic model of the shape as their `response_model`, which is what `/openapi.json`
+publishes; tests/openapi checks every route's bodies against it, both ways.
+"""
 
 from datetime import datetime, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 
 def format_ts(value: datetime | None) -> str | None:
@@ -29,6 +35,22 @@ class JSONBody(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+class DeletedOut(BaseModel):
+    """What deleting (or archiving) a resource answers."""
+
+    id: str
+    deleted: Literal[True]
+    object: str
+
+
+class Identity(BaseModel):
+    """Who created an entity (`created_by`)."""
+
+    id: str
+    type: Literal["user", "service_account"]
+    object: Literal["identity"]
 
 
 def deleted(resource_id: str, object_name: str) -> JSONBody:

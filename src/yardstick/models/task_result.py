@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import JSON, Computed, Float, ForeignKey, Index, String, Text, column, or_
 from sqlalchemy.orm import Mapped, mapped_column
@@ -96,3 +96,24 @@ TIMED = or_(
     TaskResult.completion_tokens.isnot(None),
     TaskResult.cost_usd.isnot(None),
 )
+
+
+class CellRow(TypedDict):
+    """One cell as the engine writes it (an upsert of `task_results`): typed, and still a plain
+    dict, so a batch goes to the driver as it is."""
+
+    item_id: str
+    alias: str
+    evaluation_id: str
+    status: str
+    value: Any
+    error_type: str | None
+    error_message: str | None
+    details: dict[str, Any] | None
+    latency_ms: float | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    cost_usd: float | None
+    attempts: int
+    started_at: datetime
+    finished_at: datetime

@@ -40,6 +40,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from yardstick.models.task_result import CellRow
+
 REGISTRY = CollectorRegistry()
 # CPU seconds, resident memory and open files of the process: free, and what one looks at first.
 ProcessCollector(registry=REGISTRY)
@@ -128,7 +130,7 @@ class HttpMetrics:
         children[1].observe(seconds)
 
 
-def cells_committed(rows: Iterable[dict[str, Any]]) -> None:
+def cells_committed(rows: Iterable[CellRow]) -> None:
     """Count a committed batch of cell rows: one increment per status present."""
     counts: dict[str, int] = {}
     for row in rows:

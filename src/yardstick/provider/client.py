@@ -16,6 +16,7 @@ first event: after that a failure is raised to the consumer, who has already see
 """
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing, asynccontextmanager
@@ -104,7 +105,9 @@ class VendorClient:
             yield
 
     def _name(self) -> str:
-        return f"{self.config.name} ({self.config.base_url})"
+        # Never the endpoint: these messages reach every tenant (task errors, 502 bodies) and
+        # the log, and a base URL can hold credentials, an internal host and a path.
+        return f"vendor {self.config.name!r}"
 
     def _status_failure(self, status: int, headers: Any, raw: bytes, attempt: int) -> _Failure:
         message = f"{self.config.name} returned {status}: {upstream_message(raw)}"
@@ -126,7 +129,7 @@ class VendorClient:
         if isinstance(exc, TimeoutError):
             message = f"{self._name()} did not answer within {timeout:g} s"
             return _Failure(Timeout(message, attempts=attempt), True)
-        message = f"cannot reach {self._name()}: {type(exc).__name__}: {exc}"
+        message = f"cannot reach {self._name()}: {type(exc).__name__}{_reason(exc)}"
         return _Failure(ConnectionFailed(message, attempts=attempt), True)
 
     async def _pause(self, failure: _Failure, attempt: int, max_attempts: int) -> None:
@@ -327,3 +330,11 @@ class VendorClient:
 def _auth(api_key: str | None) -> dict[str, str] | None:
     """Per-call headers that override the session's `authorization` (a caller's own key)."""
     return {"authorization": f"Bearer {api_key}"} if api_key else None
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong on the wire, without the address aiohttp and asyncio put in their
+    messages: the operating system's wording of the error number."""
+    os_error = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    number = getattr(os_error, "errno", None)
+    return f" ({os.strerror(number)})" if isinstance(number, int) else ""

@@ -8,7 +8,13 @@ from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
 from yardstick.kit.query import split_comma_list
 from yardstick.kit.responses import JSONBody
-from yardstick.question.schemas import QuestionCreate, QuestionOut, QuestionUpdate, question_json
+from yardstick.question.schemas import (
+    QuestionCreate,
+    QuestionList,
+    QuestionOut,
+    QuestionUpdate,
+    question_json,
+)
 from yardstick.question.service import question_service
 
 router = APIRouter(prefix="/v5/questions", tags=["questions"], route_class=OrjsonRoute)
@@ -46,7 +52,7 @@ def get_question(question_id: str, principal: PrincipalDep, session: ReadSession
     return JSONBody(question_json(question_service.get(session, principal, question_id)))
 
 
-@router.get("")
+@router.get("", response_model=QuestionList)
 def list_questions(
     principal: PrincipalDep,
     session: ReadSessionDep,

@@ -3,7 +3,6 @@
 from typing import Annotated, Any, Literal
 
 from jsonschema import SchemaError
-from jsonschema.validators import validator_for
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -17,7 +16,9 @@ from pydantic import (
     field_validator,
 )
 
-from yardstick.kit.responses import format_ts, identity_json
+from yardstick.kit import bounded_schema
+from yardstick.kit.pagination import ListOut
+from yardstick.kit.responses import Identity, format_ts, identity_json
 from yardstick.kit.schemas import Name
 from yardstick.models import Question
 
@@ -117,12 +118,15 @@ class FormConfiguration(_Configuration):
     @classmethod
     def _valid_schema(cls, schema: dict[str, Any]) -> dict[str, Any]:
         try:
-            validator_for(schema).check_schema(schema)
+            bounded_schema.check_schema(schema)
         except SchemaError as exc:
             where = "/".join(str(part) for part in exc.path)
             raise ValueError(
                 f"not a valid JSON Schema{f' at {where}' if where else ''}: {exc.message}"
             ) from exc
+        except bounded_schema.UnboundedPattern as exc:
+            where = "/".join(str(part) for part in exc.path)
+            raise ValueError(f"at {where}: {exc}") from exc
         return schema
 
 
@@ -172,8 +176,12 @@ class QuestionOut(BaseModel):
     conditions: Conditions | None
     created_at: str
     created_by_user_id: str
-    created_by: dict[str, str]
+    created_by: Identity
     archived_at: str | None
+
+
+class QuestionList(ListOut[QuestionOut]):
+    pass
 
 
 def question_json(question: Question) -> dict[str, Any]:

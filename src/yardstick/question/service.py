@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
 from yardstick.db.types import utcnow
-from yardstick.errors import AppError, Conflict, NotFound, Unprocessable
+from yardstick.errors import AppError, Conflict, Unprocessable
 from yardstick.kit.pagination import Page, PageParams, paginate
 from yardstick.models import Question
 from yardstick.question.repository import question_repository
@@ -97,12 +97,9 @@ class QuestionService:
 
     def get(self, session: Session, principal: Principal, question_id: str) -> Question:
         """The question, archived or not; another account's is as unknown as a missing one."""
-        question = question_repository.get(
-            session, account_id=principal.account_id, question_id=question_id
+        return question_repository.require(
+            session, account_id=principal.account_id, row_id=question_id
         )
-        if question is None:
-            raise NotFound("question", question_id)
-        return question
 
     def list(
         self,
@@ -120,9 +117,7 @@ class QuestionService:
             ),
             key=Question.id,
             params=params,
-            cursor_exists=lambda cursor: question_repository.exists(
-                session, account_id=principal.account_id, question_id=cursor
-            ),
+            cursor_exists=question_repository.cursor_check(session, principal.account_id),
             sortable=SORTABLE,
         )
 

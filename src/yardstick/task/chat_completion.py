@@ -3,13 +3,20 @@ from typing import Any
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
 from yardstick.task.locator import is_locator
 from yardstick.task.registry import TaskType, register
+from yardstick.task.run_condition import check_run_condition
 from yardstick.task.validation import Loc, ValidationContext, check, check_model, fail
+
+# Configuration keys that are Yardstick's, not the chat call's: never sent to the model.
+_NOT_SENT = frozenset({"model", "run_condition"})
 
 
 @register
 class ChatCompletion(TaskType):
     name = "chat_completion"
     default_alias = "chat_completion"
+    # Not in SGP's schema, where it would be sent to the model as a request field (and refused
+    # there on every item): a condition on a model call means "call only where it holds".
+    conditional = True
 
     def validate(self, config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> None:
         check_model(config, loc, ctx)
@@ -44,9 +51,10 @@ class ChatCompletion(TaskType):
         tool_choice = config.get("tool_choice")
         if tool_choice is not None and not isinstance(tool_choice, str | dict):
             fail([*loc, "tool_choice"], "must be a string or an object")
+        check_run_condition(config, loc)
 
     async def execute(self, config: dict[str, Any], ctx: ExecContext) -> TaskOutput:
-        body = {key: value for key, value in config.items() if key != "model"}
+        body = {key: value for key, value in config.items() if key not in _NOT_SENT}
         response, output = await ctx.chat(config["model"], body)
         try:
             choice = response["choices"][0]

@@ -1,35 +1,68 @@
 from typing import Any
 
+from yardstick.errors import Unprocessable
 from yardstick.provider import ProviderError
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
 from yardstick.task.registry import TaskType, register
-from yardstick.task.validation import Loc, ValidationContext, check, check_model
+from yardstick.task.run_condition import check_run_condition
+from yardstick.task.validation import Loc, ValidationContext, check, check_model, fail
+
+
+def _limits(settings: dict[str, Any], loc: Loc) -> dict[str, Any]:
+    """The provider call's limits an `inference_configuration` sets, by the rules of
+    `POST /v5/inference`: a 422 at the bad field."""
+    limits: dict[str, Any] = {}
+    retries = check(settings, "num_retries", int, loc)
+    if retries is not None:
+        if retries < 0:
+            fail([*loc, "num_retries"], "must be 0 or more")
+        limits["max_attempts"] = retries + 1
+    timeout = check(settings, "timeout_seconds", int, loc)
+    if timeout is not None:
+        if timeout <= 0:
+            fail([*loc, "timeout_seconds"], "must be more than 0")
+        limits["timeout"] = float(timeout)
+    return limits
+
+
+def _object(config: dict[str, Any], key: str) -> dict[str, Any]:
+    value = config.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TaskFailure(
+            "InvalidConfiguration", f"`{key}` must resolve to an object, got {type(value).__name__}"
+        )
+    return value
 
 
 @register
 class Inference(TaskType):
     name = "inference"
     default_alias = "inference"
+    # As chat_completion (SGP's schema has none): the condition decides whether to call at all.
+    conditional = True
 
     def validate(self, config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> None:
         check_model(config, loc, ctx)
         check(config, "args", dict, loc, locator_ok=True)
         settings = check(config, "inference_configuration", dict, loc, locator_ok=True)
         if isinstance(settings, dict):
-            inner = [*loc, "inference_configuration"]
-            check(settings, "num_retries", int, inner)
-            check(settings, "timeout_seconds", int, inner)
+            _limits(settings, [*loc, "inference_configuration"])
+        check_run_condition(config, loc)
 
     async def execute(self, config: dict[str, Any], ctx: ExecContext) -> TaskOutput:
-        args = config.get("args") or {}
-        if not isinstance(args, dict):
-            raise TaskFailure("InvalidConfiguration", "`args` must resolve to an object")
-        settings = config.get("inference_configuration") or {}
-        limits: dict[str, Any] = {}
-        if isinstance(settings.get("timeout_seconds"), int):
-            limits["timeout"] = float(settings["timeout_seconds"])
-        if isinstance(settings.get("num_retries"), int):
-            limits["max_attempts"] = settings["num_retries"] + 1
+        # Either may be a locator: only now is it known what it is on this item, so what
+        # `validate` checks of a literal is checked here too.
+        args = _object(config, "args")
+        try:
+            limits = _limits(
+                _object(config, "inference_configuration"), ["inference_configuration"]
+            )
+        except Unprocessable as exc:
+            (error,) = exc.detail
+            where = ".".join(map(str, error["loc"]))
+            raise TaskFailure("InvalidConfiguration", f"`{where}` {error['msg']}") from exc
         try:
             result = await ctx.providers.inference(ctx.route(config["model"]), args, **limits)
         except ProviderError as exc:

@@ -67,7 +67,12 @@ def infer_task_type(config: dict[str, Any]) -> str | None:
         return "contributor_evaluation.question"
     if {"question_id", "prompt", "model"} <= config.keys():
         return "auto_evaluation.question"
-    if "model" in config and config.keys() <= {"model", "args", "inference_configuration"}:
+    if "model" in config and config.keys() <= {
+        "model",
+        "args",
+        "inference_configuration",
+        "run_condition",
+    }:
         return "inference"
     if "function_source" in config:
         return "custom_function"

@@ -1,15 +1,23 @@
 """Normalise the `tasks` of an evaluation create: resolve type and alias, validate, reject clashes."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
 import yardstick.task.types  # noqa: F401  (registers every task type)
 from yardstick.task.registry import REGISTRY, infer_task_type
 from yardstick.task.validation import ValidationContext, fail
+
+
+class Task(TypedDict):
+    """A validated task as stored in `evaluations.tasks` and run by the engine."""
+
+    task_type: str
+    alias: str
+    configuration: dict[str, Any]
 
 
 class TaskIn(BaseModel):
@@ -96,8 +104,16 @@ def validate_configuration(
     ctx: ValidationContext,
 ) -> None:
     """A 422 naming the field when `configuration` is not a valid one of `task_type`."""
-    REGISTRY[task_type].validate(configuration, loc, replace(ctx, columns=frozenset(columns)))
+    kind = REGISTRY[task_type]
+    if configuration.get("run_condition") is not None and not kind.conditional:
+        # Stored but never evaluated, it would run the task on every item: say so instead.
+        takers = ", ".join(name for name, other in REGISTRY.items() if other.conditional)
+        fail(
+            [*loc, "run_condition"],
+            f"{task_type} tasks take no run_condition; the task types that do: {takers}",
+        )
+    kind.validate(configuration, loc, replace(ctx, columns=frozenset(columns)))
 
 
-def is_executable(task: dict[str, Any]) -> bool:
+def is_executable(task: Mapping[str, Any]) -> bool:
     return REGISTRY[task["task_type"]].executable

@@ -15,6 +15,7 @@ from tests.fixtures.server import Server
         lambda c: c.agent_configs.list(),
         lambda c: c.build.retrieve("b1"),
         lambda c: c.deploy.list(),
+        lambda c: c.files.import_from_cloud(files=[]),
     ],
 )
 def test_unsupported_resources_are_final_501s(client: SGPClient, call: object) -> None:

@@ -1,0 +1,79 @@
+"""Authentication before anything else: the request's key is checked from its headers alone.
+
+A pure ASGI middleware, outside the body limit and every route: a `/v5` request without a
+valid key and account is answered 401 or 403 before a byte of its body is read, whatever its
+size or validity (a 200 MB body with no key costs the server nothing), and before routing (an
+unknown path says nothing to a stranger). The Principal it resolves rides in the request's
+state, where the auth dependency (`yardstick.auth.dependencies`) picks it up.
+
+It also applies each key's rate limit, when `YARDSTICK_RATE_LIMIT_PER_SECOND` sets one.
+"""
+
+import math
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from yardstick.auth.dependencies import authenticate
+from yardstick.auth.rate_limit import RateLimiter
+from yardstick.config import Settings
+from yardstick.db.session import SessionFactory
+from yardstick.errors import AppError
+
+PREFIX = "/v5"
+STATE_KEY = "principal"
+
+
+class AuthGate:
+    def __init__(self, app: ASGIApp, *, sessions: SessionFactory, settings: Settings) -> None:
+        self.app = app
+        self.sessions = sessions
+        self.limiter = (
+            RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+            if settings.rate_limit_per_second > 0
+            else None
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or not (path == PREFIX or path.startswith(PREFIX + "/")):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        try:
+            principal = await authenticate(
+                self.sessions, headers.get("x-api-key"), headers.get("x-selected-account-id")
+            )
+        except AppError as exc:
+            await _reply(send, exc.status_code, {"detail": exc.detail}, dict(exc.headers))
+            return
+        if self.limiter is not None:
+            wait = self.limiter.take(principal.user_id)
+            if wait > 0:
+                await _reply(
+                    send,
+                    429,
+                    {
+                        "detail": f"this API key's rate limit ({self.limiter.rate:g} requests a "
+                        "second) is exceeded; retry after the time in `retry-after`"
+                    },
+                    {"retry-after": str(math.ceil(wait)), "x-should-retry": "true"},
+                )
+                return
+        scope.setdefault("state", {})[STATE_KEY] = principal
+        await self.app(scope, receive, send)
+
+
+async def _reply(send: Send, status: int, body: object, headers: dict[str, str]) -> None:
+    """Answer without reading the request's body. The connection is then closed: the unread
+    body must not be taken for the next request."""
+    content = orjson.dumps(body)
+    raw = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(content)).encode()),
+        (b"connection", b"close"),
+        *((name.encode(), value.encode()) for name, value in headers.items()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": content})
