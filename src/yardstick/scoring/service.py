@@ -16,7 +16,8 @@ imports a scorer module, and loads its data or model, on the first batch that ne
 A `ThreadPoolExecutor` can be chosen (`executor="thread"`) to compare: it shares the GIL with the
 event loop, so it scores on one core at most (see bench/metrics.py). When the embedding model is
 a provider's (`remote`), cosine_similarity cells are batched the same way but embedded on the
-loop through the provider layer, which is I/O.
+loop through the provider layer, which is I/O. Which embedder runs is decided once, from the
+settings (`choice`).
 
 Failure modes: a cell the library cannot score comes back as a `Failure` and is raised as
 `ScoringError` for that cell only. A scorer process that dies (killed, out of memory) breaks the
@@ -40,7 +41,7 @@ from multiprocessing import get_context
 
 from yardstick.config import Settings, get_settings
 from yardstick.provider import ProviderError, Providers, get_providers
-from yardstick.scoring import remote, worker
+from yardstick.scoring import choice, remote, worker
 from yardstick.scoring.errors import Failure, ScoringError
 from yardstick.scoring.metrics import ScoringOptions
 from yardstick.scoring.worker import Outcome
@@ -189,6 +190,7 @@ class ScorerService:
     async def _embed_remotely(self, batch: list[_Request]) -> None:
         try:
             providers = self._providers or get_providers()
+            assert self.options.embedding_model is not None  # embedding_endpoint says so
             route = providers.route(self.options.embedding_model)
             pairs = [(r.candidate, r.reference) for r in batch]
             outcomes = await remote.cosine_batch(providers, route, pairs)
@@ -240,14 +242,36 @@ class ScorerService:
             await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
 
 
-def options_from(settings: Settings, workers: int, vendors: set[str]) -> ScoringOptions:
+def options_from(settings: Settings, workers: int, providers: Providers) -> ScoringOptions:
+    embedder = choice.choose(
+        settings.embedding_model, providers.embedding_model, set(providers.vendors)
+    )
     return ScoringOptions(
         wordnet_dir=str(settings.wordnet_dir) if settings.wordnet_dir else None,
-        embedding_model=settings.embedding_model,
+        embedding_model=embedder.model,
         # Every process runs torch on its share of the cores, so together they use them all once.
         torch_threads=max(1, available_cpus() // workers),
-        embedding_endpoint=remote.is_endpoint(settings.embedding_model, vendors),
+        embedding_endpoint=embedder.endpoint,
+        embedding_chosen_by=embedder.chosen_by,
     )
+
+
+def cosine_problem() -> str | None:
+    """Why cosine_similarity cannot score on this server (no embedder, the extra missing for a
+    local model, an endpoint's vendor not configured), or None; an evaluation create refuses a
+    cosine_similarity task with it."""
+    providers = get_providers()
+    options = options_from(get_settings(), 1, providers)
+    model = options.embedding_model
+    if model is None:
+        return choice.NO_EMBEDDER
+    if not options.embedding_endpoint:
+        return choice.local_problem(model)
+    try:
+        providers.check(model)
+    except ProviderError as exc:
+        return f"cosine_similarity's embedding model {model!r} ({options.embedding_chosen_by}): {exc.message}"
+    return None
 
 
 def _take(queue: "deque[_Request]", count: int) -> list[_Request]:
@@ -266,7 +290,7 @@ def get_scorer() -> ScorerService:
     if service is None:
         settings = get_settings()
         workers = settings.scoring_workers or available_cpus()
-        options = options_from(settings, workers, set(get_providers().vendors))
+        options = options_from(settings, workers, get_providers())
         service = _services[loop] = ScorerService(options, workers=workers)
     return service
 

@@ -85,8 +85,13 @@ def score_pairs(metric: str, pairs: list[Pair]) -> list[Outcome]:
     if metric == "cosine_similarity":
         from yardstick.scoring import embedding
 
+        model = _options.embedding_model
+        if model is None:  # no embedder here (a task is refused at create; see scoring.choice)
+            from yardstick.scoring.choice import NO_EMBEDDER
+
+            return [Failure("MetricUnavailable", NO_EMBEDDER)] * len(pairs)
         try:
-            return list(embedding.score_many(pairs, _options.embedding_model))
+            return list(embedding.score_many(pairs, model))
         except ResourceMissing as exc:
             return [Failure("MetricUnavailable", str(exc))] * len(pairs)
         except Exception as exc:

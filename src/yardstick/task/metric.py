@@ -3,7 +3,7 @@
 import time
 from typing import Any
 
-from yardstick.scoring import ScoringError, details, get_scorer
+from yardstick.scoring import ScoringError, cosine_problem, details, get_scorer
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
 from yardstick.task.registry import METRIC_TYPES, TaskType, register
 from yardstick.task.validation import Loc, ValidationContext, check_str, fail
@@ -23,6 +23,12 @@ class Metric(TaskType):
             )
         check_str(config, "candidate", loc, required=True)
         check_str(config, "reference", loc, required=True)
+        if metric_type == "cosine_similarity":
+            # No embedder here (the embeddings extra not installed and no endpoint configured),
+            # or a configured one that cannot work: say what to install or set, before any cell.
+            problem = cosine_problem()
+            if problem is not None:
+                fail([*loc, "type"], problem)
 
     def alias_for(self, config: dict[str, Any]) -> str:
         return str(config["type"])  # a metric's results column is named after the metric
