@@ -1,6 +1,7 @@
 """Errors that carry their HTTP status, and the handlers that render them as `{"detail": ...}`."""
 
 import logging
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from yardstick.db.retry import is_transient
 
@@ -64,6 +66,13 @@ class Conflict(AppError):
     headers: Mapping[str, str] = {"x-should-retry": "false"}
 
 
+class Busy(AppError):
+    """A conflict with a request still being carried out: the client should retry shortly."""
+
+    status_code = 409
+    headers: Mapping[str, str] = {"x-should-retry": "true", "retry-after": "1"}
+
+
 class Unprocessable(AppError):
     """A semantic validation error, rendered like FastAPI's own 422s so one shape names the field."""
 
@@ -88,11 +97,26 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
-def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
+        headers["allow"] = ", ".join(_allowed_methods(request))
     return JSONResponse(
-        {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers or None
+        {"detail": exc.detail}, status_code=exc.status_code, headers=headers or None
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. Starlette's own `Allow` names only the
+    first route that matched the path, and a path's methods are often split over several."""
+    allowed = []
+    for method in ("DELETE", "GET", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def _database_error(request: Request, exc: Exception) -> JSONResponse:
@@ -106,13 +130,31 @@ def _database_error(request: Request, exc: Exception) -> JSONResponse:
             status_code=503,
             headers={"retry-after": "1", "x-should-retry": "true"},
         )
-    log.error("database error during %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"detail": "internal server error"}, status_code=500)
+    return _internal_error(request, exc)
+
+
+def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """Any error we did not foresee: the response says only that, with an id to quote; the
+    log line with the same id has the details (the exception and its traceback)."""
+    request_id = uuid.uuid4().hex[:16]
+    log.error(
+        "internal error %s during %s %s",
+        request_id,
+        request.method,
+        request.url.path,
+        exc_info=exc,
+    )
+    return JSONResponse(
+        {"detail": f"internal error (request id {request_id})"},
+        status_code=500,
+        headers={"x-request-id": request_id},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(sa_exc.DBAPIError, _database_error)
     app.add_exception_handler(sa_exc.TimeoutError, _database_error)
+    app.add_exception_handler(Exception, _internal_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

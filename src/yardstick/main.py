@@ -16,7 +16,9 @@ from yardstick.db.session import SessionFactory
 from yardstick.errors import install_error_handlers
 from yardstick.execution.worker import Worker
 from yardstick.kit.body import BodyLimitMiddleware
+from yardstick.kit.idempotency import IdempotentCreates
 from yardstick.kit.openapi import install_openapi
+from yardstick.kit.request_guard import RequestGuard
 from yardstick.kit.security_headers import SecurityHeaders
 from yardstick.ops.metrics import HttpMetrics
 from yardstick.ops.process import instrument
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     instrument(settings, app.state.sessions.engine)
     app.state.schema_head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     install_error_handlers(app)
+    # Inside the body limit and the auth gate: it reads the principal the gate resolved.
+    app.add_middleware(IdempotentCreates, sessions=app.state.sessions)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     # Inside StripTrailingSlash, which copies the scope: it reads the route from its own.
     app.add_middleware(HttpMetrics)
     app.add_middleware(StripTrailingSlash)
+    app.add_middleware(RequestGuard)  # before auth and routing: no NUL reaches the database
     app.add_middleware(SecurityHeaders)  # outermost of ours: 4xx errors and 413s included
     for router in ROUTERS:
         app.include_router(router)

@@ -5,10 +5,11 @@ write session takes the write lock at `BEGIN`.
 """
 
 from collections.abc import Iterator
-from typing import Annotated, NewType
+from typing import Annotated, NewType, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from yardstick.db.engine import WRITE_OPTION
@@ -42,14 +43,35 @@ def get_read_session(request: Request) -> Iterator[ReadSession]:
         yield ReadSession(session)
 
 
+class CommitHook(Protocol):
+    """Work a middleware adds to the request's write transaction (see `COMMIT_HOOKS`)."""
+
+    def before_commit(self, session: Session) -> None: ...
+
+    def on_integrity_error(self, error: Exception) -> None:
+        """Raise the error to answer instead, if the failed commit was this hook's doing."""
+
+
+# The request state's list of CommitHooks (yardstick.kit.idempotency adds one).
+COMMIT_HOOKS = "commit_hooks"
+
+
 def get_write_session(request: Request) -> Iterator[WriteSession]:
+    hooks: list[CommitHook] = getattr(request.state, COMMIT_HOOKS, [])
     with _factory(request).write() as session:
         try:
             yield WriteSession(session)
+            for hook in hooks:
+                hook.before_commit(session)
         except BaseException:
             session.rollback()
             raise
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError as error:
+            for hook in hooks:
+                hook.on_integrity_error(error)
+            raise
 
 
 # scope="function": commit (and release the connection) before the response is sent, so a client

@@ -122,14 +122,37 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ZEROS = b"0" * 19
 
 
+def _check_no_nul(body: bytes, parsed: Any) -> None:
+    """BodyProblem at the first string or key holding U+0000: PostgreSQL cannot store one in
+    text or JSON, so it is refused on every database alike. Only a body that spells the
+    escape is walked."""
+    if b"\\u0000" not in body:
+        return
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(parsed, ())]
+    while stack:
+        node, path = stack.pop()
+        if type(node) is str and "\x00" in node:
+            raise BodyProblem(list(path), "the NUL character (\\u0000) is not allowed in text")
+        if type(node) is dict:
+            for key, child in reversed(node.items()):
+                if "\x00" in key:
+                    raise BodyProblem(
+                        [*path, key], "the NUL character (\\u0000) is not allowed in a key"
+                    )
+                stack.append((child, (*path, key)))
+        elif type(node) is list:
+            stack.extend((node[i], (*path, i)) for i in reversed(range(len(node))))
+
+
 def parse_json(body: bytes) -> Any:
     if _ZEROS in body.translate(_DIGITS_AS_ZERO) and _LONG_DIGITS.search(body):
         parsed = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
         _check_integers(parsed)
         _check_writable(body, parsed, by_stdlib=True)
-        return parsed
-    parsed = orjson.loads(body)
-    _check_writable(body, parsed, by_stdlib=False)
+    else:
+        parsed = orjson.loads(body)
+        _check_writable(body, parsed, by_stdlib=False)
+    _check_no_nul(body, parsed)
     return parsed
 
 

@@ -11,6 +11,7 @@ from yardstick.models.engine_worker import EngineWorker
 from yardstick.models.evaluation import Evaluation, EvaluationDataset
 from yardstick.models.evaluation_item import EvaluationItem
 from yardstick.models.file import File
+from yardstick.models.idempotency_key import IdempotencyKey
 from yardstick.models.inference_model import InferenceModel
 from yardstick.models.question import Question
 from yardstick.models.task_result import TaskResult
@@ -28,6 +29,7 @@ __all__ = [
     "EvaluationDataset",
     "EvaluationItem",
     "File",
+    "IdempotencyKey",
     "InferenceModel",
     "Question",
     "TaskResult",

@@ -11,6 +11,9 @@ import yardstick.task.types  # noqa: F401  (registers every task type)
 from yardstick.task.registry import REGISTRY, infer_task_type
 from yardstick.task.validation import ValidationContext, fail
 
+# What a cell's key column holds (task_results.alias).
+MAX_ALIAS_LENGTH = 256
+
 
 class Task(TypedDict):
     """A validated task as stored in `evaluations.tasks` and run by the engine."""
@@ -84,6 +87,8 @@ def normalize_task(
             [*loc, "alias"],
             "alias must be a non-empty name without dots, slashes or surrounding spaces",
         )
+    if len(alias) > MAX_ALIAS_LENGTH:
+        fail([*loc, "alias"], f"alias must be at most {MAX_ALIAS_LENGTH} characters")
     if alias in earlier:
         position = list(earlier).index(alias)
         fail(

@@ -1,0 +1,162 @@
+"""Creates sent again with the same Idempotency-Key: the first response, and nothing created."""
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from scale_gp_beta import SGPClient
+from sqlalchemy import create_engine, text
+
+from tests.fixtures.server import Server
+
+
+def fresh_key() -> dict[str, str]:
+    return {"Idempotency-Key": uuid.uuid4().hex}
+
+
+def count_named(client: SGPClient, name: str) -> int:
+    return sum(1 for dataset in client.datasets.list(name=name) if dataset.name == name)
+
+
+def sql(server: Server, statement: str, **params: object) -> None:
+    engine = create_engine(server.database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(statement), params)
+    finally:
+        engine.dispose()
+
+
+def test_the_official_client_retries_a_create_safely(client: SGPClient) -> None:
+    name = f"idem-{uuid.uuid4().hex}"
+    headers = fresh_key()
+    first = client.datasets.create(name=name, data=[{"i": 0}], extra_headers=headers)
+    again = client.datasets.with_raw_response.create(
+        name=name, data=[{"i": 0}], extra_headers=headers
+    )
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.parse().id == first.id
+    assert count_named(client, name) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v5/evaluations", {"name": "e", "data": [{"x": 1}]}),
+        ("/v5/questions", {"name": "q", "prompt": "p", "configuration": {"choices": ["a"]}}),
+        (
+            "/v5/models",
+            {
+                "name": f"m-{uuid.uuid4().hex}",
+                "vendor_configuration": {"model": "x"},
+                "model_vendor": "llmengine",
+            },
+        ),
+    ],
+)
+def test_every_create_answers_a_repeat_with_its_first_response(
+    http: httpx.Client, path: str, body: dict[str, object]
+) -> None:
+    headers = fresh_key()
+    first = http.post(path, json=body, headers=headers)
+    assert first.status_code == 200, first.text
+    again = http.post(path, json=body, headers=headers)
+    assert again.status_code == 200 and again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert http.get(f"{path}/{first.json()['id']}").status_code == 200
+
+
+def test_a_file_upload_is_not_stored_twice(client: SGPClient) -> None:
+    headers = fresh_key()
+    first = client.files.create(file=("a.txt", b"hello"), extra_headers=headers)
+    again = client.files.create(file=("a.txt", b"hello"), extra_headers=headers)
+    assert again.id == first.id
+    assert sum(1 for f in client.files.list() if f.id == first.id) == 1
+
+
+def test_the_same_key_with_another_body_is_a_422(http: httpx.Client) -> None:
+    headers = fresh_key()
+    assert http.post(
+        "/v5/datasets", json={"name": "a", "data": [{"i": 0}]}, headers=headers
+    ).is_success
+    other = http.post("/v5/datasets", json={"name": "b", "data": [{"i": 0}]}, headers=headers)
+    assert other.status_code == 422
+    assert other.json()["detail"][0]["loc"] == ["header", "idempotency-key"]
+    elsewhere = http.post("/v5/evaluations", json={"name": "a", "data": [{}]}, headers=headers)
+    assert elsewhere.status_code == 422  # another path is another request
+
+
+def test_keys_belong_to_an_account(client: SGPClient, other_client: SGPClient) -> None:
+    headers = fresh_key()
+    name = f"shared-{uuid.uuid4().hex}"
+    mine = client.datasets.create(name=name, data=[{"i": 0}], extra_headers=headers)
+    theirs = other_client.datasets.create(name=name, data=[{"i": 0}], extra_headers=headers)
+    assert mine.id != theirs.id
+
+
+def test_racing_repeats_create_once(client: SGPClient, server: Server) -> None:
+    headers = fresh_key()
+    name = f"race-{uuid.uuid4().hex}"
+    racer = SGPClient(
+        api_key=client.api_key,
+        account_id=client.account_id,
+        base_url=server.base_url,
+        max_retries=10,
+    )
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(
+            pool.map(
+                lambda _: (
+                    racer.datasets.create(name=name, data=[{"i": 1}], extra_headers=headers).id
+                ),
+                range(8),
+            )
+        )
+    assert len(ids) == 1
+    assert count_named(client, name) == 1
+
+
+def age(server: Server, key: str, minutes: int) -> None:
+    """Make the key's row `minutes` older."""
+    if server.backend == "postgresql":
+        moved = f"created_at - INTERVAL '{minutes} minutes'"
+    else:
+        moved = f"datetime(created_at, '-{minutes} minutes')"
+    sql(server, f"UPDATE idempotency_keys SET created_at = {moved} WHERE key = :k", k=key)
+
+
+def test_a_lost_response_is_never_made_again(http: httpx.Client, server: Server) -> None:
+    headers = fresh_key()
+    body = {"name": f"lost-{uuid.uuid4().hex}", "data": [{"i": 0}]}
+    assert http.post("/v5/datasets", json=body, headers=headers).is_success
+    # What a process killed between its commit and its response leaves behind.
+    key = headers["Idempotency-Key"]
+    sql(server, "UPDATE idempotency_keys SET status_code = NULL, body = NULL WHERE key = :k", k=key)
+    meanwhile = http.post("/v5/datasets", json=body, headers=headers)
+    assert meanwhile.status_code == 409  # for 30 s: the first one's answer may be on its way
+    assert meanwhile.headers["x-should-retry"] == "true"
+    age(server, key, 1)
+    again = http.post("/v5/datasets", json=body, headers=headers)
+    assert again.status_code == 409
+    assert again.headers["x-should-retry"] == "false"
+    assert "was carried out" in again.json()["detail"]
+
+
+def test_a_key_is_forgotten_after_a_day(http: httpx.Client, server: Server) -> None:
+    headers = fresh_key()
+    body = {"name": f"old-{uuid.uuid4().hex}", "data": [{"i": 0}]}
+    first = http.post("/v5/datasets", json=body, headers=headers).json()
+    age(server, headers["Idempotency-Key"], 25 * 60)
+    later = http.post("/v5/datasets", json=body, headers=headers)
+    assert later.status_code == 200 and later.json()["id"] != first["id"]
+    assert "idempotent-replayed" not in later.headers
+
+
+def test_a_bad_key_is_a_422(http: httpx.Client) -> None:
+    for key in ("", "k" * 256):
+        answer = http.post(
+            "/v5/datasets", json={"name": "x", "data": [{"i": 0}]}, headers={"Idempotency-Key": key}
+        )
+        assert answer.status_code == 422, key
+        assert answer.json()["detail"][0]["loc"] == ["header", "idempotency-key"]
