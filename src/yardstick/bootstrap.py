@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from yardstick.auth.service import auth_service, generate_key
+from yardstick.auth.service import auth_service, generate_key, key_hasher
 from yardstick.config import Settings
 from yardstick.db.migrate import migrate
 from yardstick.db.session import SessionFactory
@@ -25,15 +25,18 @@ def bootstrap(settings: Settings, engine: Engine) -> CreatedKey | None:
     migrate(engine)
     migrate_engine(settings)
     check_workflow_table(engine)
+    hasher = key_hasher(settings)
     with SessionFactory(engine).write() as session, session.begin():
         if settings.init_account_id and settings.init_api_key:
             auth_service.ensure_key(
-                session, account_id=settings.init_account_id, key=settings.init_api_key
+                session, hasher, account_id=settings.init_account_id, key=settings.init_api_key
             )
             return None
         if auth_service.has_any_key(session):
             return None
         auth_service.ensure_account(session, account_id=DEFAULT_ACCOUNT_ID)
         key = generate_key()
-        auth_service.add_key(session, account_id=DEFAULT_ACCOUNT_ID, key=key, name="default")
+        auth_service.add_key(
+            session, hasher, account_id=DEFAULT_ACCOUNT_ID, key=key, name="default"
+        )
         return CreatedKey(DEFAULT_ACCOUNT_ID, key)

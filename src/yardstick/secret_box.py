@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import secrets
 import stat
@@ -53,6 +55,12 @@ class SecretBox:
         if len(key) != KEY_BYTES:
             raise MasterKeyError(f"the master key must be {KEY_BYTES} bytes, not {len(key)}")
         self._aead = AESGCM(key)
+        self._key = key
+
+    def derive(self, purpose: str) -> bytes:
+        """A key of its own for `purpose` (HMAC-SHA256 of the purpose under the master key),
+        so the master key itself serves only to seal."""
+        return hmac.new(self._key, f"yardstick:{purpose}".encode(), hashlib.sha256).digest()
 
     def seal(self, plaintext: str, *, kind: str, account_id: str, object_id: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
@@ -147,11 +155,16 @@ def _create_key_file(path: Path) -> None:
         temporary.unlink()
 
 
-def master_key(secret: str | None, key_file: Path) -> bytes:
+def master_key(secret: str | None, key_file: Path, *, create: bool = True) -> bytes:
     """The master key: `secret` (YARDSTICK_SECRET_KEY) when set, else the key file, which is
-    created when missing."""
+    created when missing (unless `create` is false: then a missing file is a MasterKeyError)."""
     if secret is not None:
         return decode_key(secret, ENV_NAME)
+    if not key_file.exists() and not create:
+        raise MasterKeyError(
+            f"there is no key file {str(key_file)!r}: run this where the server's data directory "
+            f"is (YARDSTICK_DATA_DIR), or set {ENV_NAME} as the server has it"
+        )
     if not key_file.exists():
         try:
             _create_key_file(key_file)
@@ -163,13 +176,14 @@ def master_key(secret: str | None, key_file: Path) -> bytes:
     return _read_key_file(key_file)
 
 
-def secret_box(settings: Settings) -> SecretBox:
-    """The process's SecretBox for these settings; the key is read (or made) once."""
+def secret_box(settings: Settings, *, create: bool = True) -> SecretBox:
+    """The process's SecretBox for these settings; the key is read (or made) once. A command
+    that is not the server passes `create=False`: a key of its own would fit nothing."""
     secret = settings.secret_key.get_secret_value() if settings.secret_key is not None else None
-    return _box(secret, key_file_path(settings).resolve())
+    return _box(secret, key_file_path(settings).resolve(), create)
 
 
 @lru_cache(maxsize=4)
-def _box(secret: str | None, key_file: Path) -> SecretBox:
+def _box(secret: str | None, key_file: Path, create: bool) -> SecretBox:
     # Keyed by where the key comes from, since `Settings` is not hashable.
-    return SecretBox(master_key(secret, key_file))
+    return SecretBox(master_key(secret, key_file, create=create))

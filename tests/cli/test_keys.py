@@ -10,7 +10,7 @@ from datetime import datetime
 import httpx
 from sqlalchemy import create_engine, text
 
-from tests.fixtures.server import ACCOUNT_B, Server
+from tests.fixtures.server import ACCOUNT_B, Server, server_hasher
 from yardstick.auth.service import auth_service, generate_key
 from yardstick.db.engine import create_db_engine
 from yardstick.db.session import SessionFactory
@@ -53,7 +53,9 @@ def new_key(server: Server, name: str | None = None) -> tuple[str, str]:
     engine = create_db_engine(server.database_url)
     try:
         with SessionFactory(engine).write() as session, session.begin():
-            auth_service.add_key(session, account_id=ACCOUNT_B, key=key, name=name)
+            auth_service.add_key(
+                session, server_hasher(server.data_dir), account_id=ACCOUNT_B, key=key, name=name
+            )
     finally:
         engine.dispose()
     return name, key

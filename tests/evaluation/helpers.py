@@ -132,5 +132,5 @@ def evaluation_ids(client: SGPClient, tag: str, **params: Any) -> list[str]:
 def fresh_client(server: Server) -> SGPClient:
     """The official client on a new, empty account: for assertions over a whole account."""
     account = f"acct-{uuid.uuid4().hex[:10]}"
-    server.keys[account] = add_account(server.database_url, account)
+    server.keys[account] = add_account(server.database_url, account, server.data_dir)
     return make_client(server, account)

@@ -18,7 +18,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
-from yardstick.auth.service import Principal, auth_service
+from yardstick.auth.service import KeyHasher, Principal, auth_service, key_hasher
 from yardstick.auth.usage import usage
 from yardstick.db.session import SessionFactory
 from yardstick.errors import Forbidden, Unauthorized
@@ -49,14 +49,14 @@ def _cached_key(key: str) -> tuple[str, str] | None:
     return None
 
 
-def _resolve_key(sessions: SessionFactory, key: str) -> tuple[str, str] | None:
+def _resolve_key(sessions: SessionFactory, hasher: KeyHasher, key: str) -> tuple[str, str] | None:
     token = hashlib.sha256(key.encode()).hexdigest()
     hit = _cache.get(token)
     now = time.monotonic()
     if hit is not None and hit[0] > now:
         return hit[1], hit[2]
     with sessions.read() as session:
-        api_key = auth_service.verify(session, key=key)
+        api_key = auth_service.verify(session, hasher, key=key)
         if api_key is None:
             _cache.pop(token, None)  # a key revoked since it was cached
             return None
@@ -65,14 +65,19 @@ def _resolve_key(sessions: SessionFactory, key: str) -> tuple[str, str] | None:
 
 
 async def authenticate(
-    sessions: SessionFactory, x_api_key: str | None, x_selected_account_id: str | None
+    sessions: SessionFactory,
+    hasher: KeyHasher,
+    x_api_key: str | None,
+    x_selected_account_id: str | None,
 ) -> Principal:
     """The Principal of the two headers, or Unauthorized (401) / Forbidden (403)."""
     if not x_api_key:
         raise Unauthorized("missing x-api-key header")
     # Async so a cached key costs no trip through the thread pool; only a cache miss, which
     # queries the database, goes there.
-    resolved = _cached_key(x_api_key) or await run_in_threadpool(_resolve_key, sessions, x_api_key)
+    resolved = _cached_key(x_api_key) or await run_in_threadpool(
+        _resolve_key, sessions, hasher, x_api_key
+    )
     if resolved is None:
         raise Unauthorized("invalid API key")
     account_id, key_id = resolved
@@ -94,7 +99,12 @@ async def get_principal(
     principal = getattr(request.state, "principal", None)
     if isinstance(principal, Principal):
         return principal
-    return await authenticate(request.app.state.sessions, x_api_key, x_selected_account_id)
+    return await authenticate(
+        request.app.state.sessions,
+        key_hasher(request.app.state.settings),
+        x_api_key,
+        x_selected_account_id,
+    )
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yardstick.auth.dependencies import authenticate
 from yardstick.auth.rate_limit import RateLimiter
+from yardstick.auth.service import key_hasher
 from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
 from yardstick.errors import AppError
@@ -29,6 +30,7 @@ class AuthGate:
     def __init__(self, app: ASGIApp, *, sessions: SessionFactory, settings: Settings) -> None:
         self.app = app
         self.sessions = sessions
+        self.hasher = key_hasher(settings)
         self.limiter = (
             RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
             if settings.rate_limit_per_second > 0
@@ -43,7 +45,10 @@ class AuthGate:
         headers = Headers(scope=scope)
         try:
             principal = await authenticate(
-                self.sessions, headers.get("x-api-key"), headers.get("x-selected-account-id")
+                self.sessions,
+                self.hasher,
+                headers.get("x-api-key"),
+                headers.get("x-selected-account-id"),
             )
         except AppError as exc:
             await _reply(send, exc.status_code, {"detail": exc.detail}, dict(exc.headers))

@@ -86,12 +86,20 @@ def create_key(
     name: Annotated[str, typer.Option("--name", help="A label for the key")] = "",
 ) -> None:
     """Create an API key for an account and print it (it is not shown again)."""
-    from yardstick.auth.service import auth_service, generate_key
+    from yardstick.auth.service import auth_service, generate_key, key_hasher
+    from yardstick.cli.settings import load_settings
+    from yardstick.secret_box import MasterKeyError
 
     key = generate_key()
-    with _sessions().write() as session, session.begin():
+    sessions = _sessions()
+    try:
+        # The server's own secret: a key hashed with another would never be accepted.
+        hasher = key_hasher(load_settings(), create=False)
+    except MasterKeyError as exc:
+        raise _fail(str(exc)) from exc
+    with sessions.write() as session, session.begin():
         _require_account(session, account)
-        auth_service.add_key(session, account_id=account, key=key, name=name)
+        auth_service.add_key(session, hasher, account_id=account, key=key, name=name)
     print(key)
 
 

@@ -43,7 +43,9 @@ def client_for(server: Server, account_id: str) -> SGPClient:
 def fresh_client(engine_server: Server) -> Iterator[SGPClient]:
     """The 0.7.0 client as a new account of its own on the engine server."""
     account_id = f"acct-cred-{uuid.uuid4().hex[:10]}"
-    engine_server.keys[account_id] = add_account(engine_server.database_url, account_id)
+    engine_server.keys[account_id] = add_account(
+        engine_server.database_url, account_id, engine_server.data_dir
+    )
     client = client_for(engine_server, account_id)
     yield client
     client.close()
