@@ -55,9 +55,9 @@ class OutOfRange(BodyProblem):
 
 
 # How deep a body's JSON may nest. orjson, which writes every stored value and every response,
-# stops at 254 levels, and a response wraps a stored value in a few more (a list page puts it
-# 3 below the top): the rest is headroom.
-MAX_DEPTH = 200
+# stops at 254 levels, and a response wraps a stored value in a few more (a list page puts a
+# field's value 3 below the top, where the body had it 1 below): the rest is headroom.
+MAX_DEPTH = 250
 _WRITER_DEPTH = 254
 
 
@@ -79,11 +79,19 @@ def _check_writable(body: bytes, parsed: Any, *, by_stdlib: bool) -> None:
     except orjson.JSONEncodeError as exc:
         if "Recursion limit" in str(exc):
             raise BodyProblem(
-                _first_too_deep(parsed), f"JSON nested deeper than {MAX_DEPTH} levels"
+                _field_of(_first_too_deep(parsed)), f"JSON nested deeper than {MAX_DEPTH} levels"
             ) from None
         raise BodyProblem(
             [], "a string holds a lone surrogate (\\ud800-\\udfff without its pair): not Unicode"
         ) from None
+
+
+def _field_of(path: list[str | int]) -> list[str | int]:
+    """Where to point for a value too deep: its top-level field, and its row when the field
+    is a list (`["data", 3]`); the full path would be hundreds of steps long."""
+    if len(path) > 1 and isinstance(path[1], int):
+        return path[:2]
+    return path[:1]
 
 
 def _first_too_deep(value: Any) -> list[str | int]:
