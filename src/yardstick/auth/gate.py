@@ -11,7 +11,6 @@ It also applies each key's rate limit, when `YARDSTICK_RATE_LIMIT_PER_SECOND` se
 
 import math
 
-import orjson
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -21,6 +20,7 @@ from yardstick.auth.service import key_hasher
 from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
 from yardstick.errors import AppError
+from yardstick.kit.raw_response import send_json
 
 PREFIX = "/v5"
 STATE_KEY = "principal"
@@ -73,12 +73,4 @@ class AuthGate:
 async def _reply(send: Send, status: int, body: object, headers: dict[str, str]) -> None:
     """Answer without reading the request's body. The connection is then closed: the unread
     body must not be taken for the next request."""
-    content = orjson.dumps(body)
-    raw = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(content)).encode()),
-        (b"connection", b"close"),
-        *((name.encode(), value.encode()) for name, value in headers.items()),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": content})
+    await send_json(send, status, body, {"connection": "close", **headers})

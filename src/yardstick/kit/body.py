@@ -16,6 +16,8 @@ from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from yardstick.kit.raw_response import send_json
+
 # orjson turns integers outside 64 bits into floats, silently. A body with a run of 19+ digits
 # (which is where that starts) is parsed by the standard library instead, which keeps them exact;
 # such a body is then refused with a 422 naming where the number is, rather than changed or let
@@ -236,15 +238,4 @@ class BodyLimitMiddleware:
                 await self._reject(send, max_bytes)
 
     async def _reject(self, send: Send, max_bytes: int) -> None:
-        body = orjson.dumps({"detail": f"request body is larger than {max_bytes} bytes"})
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_json(send, 413, {"detail": f"request body is larger than {max_bytes} bytes"})

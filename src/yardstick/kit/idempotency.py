@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from yardstick.db.session import COMMIT_HOOKS, SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.errors import Busy
+from yardstick.kit.raw_response import send_json
 from yardstick.models import IdempotencyKey
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ class IdempotentCreates:
             await self.app(scope, receive, send)
             return
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
-            await _send(
+            await send_json(
                 send,
                 *_problem(
                     422,
@@ -192,7 +193,7 @@ class IdempotentCreates:
                 digest.update(message.get("body", b""))
                 if not message.get("more_body", False):
                     break
-            await _send(send, *_replay(found, digest.hexdigest()))
+            await send_json(send, *_replay(found, digest.hexdigest()))
             return
         request_claim = Claim(principal.account_id, key, digest)
         scope.setdefault("state", {}).setdefault(COMMIT_HOOKS, []).append(request_claim)
@@ -287,12 +288,3 @@ def _replay(found: IdempotencyKey, request_hash: str) -> tuple[int, bytes, dict[
     if found.content_type:
         headers["content-type"] = found.content_type
     return found.status_code, found.body, headers
-
-
-async def _send(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
-    raw = [(b"content-length", str(len(body)).encode())]
-    if "content-type" not in headers:
-        raw.append((b"content-type", b"application/json"))
-    raw += [(name.encode(), value.encode()) for name, value in headers.items()]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": body})

@@ -5,8 +5,9 @@ fail inside the database there (a 500) and be looked up as usual on SQLite. Refu
 is the same 422 on both. (Bodies are checked as they are parsed: yardstick.kit.body.)
 """
 
-import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from yardstick.kit.raw_response import send_json
 
 _MESSAGE = "the NUL character (%00) is not allowed"
 
@@ -25,19 +26,7 @@ class RequestGuard:
                 if b"%00" in query or b"\x00" in query:
                     where = "query"
             if where is not None:
-                body = orjson.dumps(
-                    {"detail": [{"loc": [where], "msg": _MESSAGE, "type": "value_error"}]}
-                )
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 422,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+                problem = {"loc": [where], "msg": _MESSAGE, "type": "value_error"}
+                await send_json(send, 422, {"detail": [problem]})
                 return
         await self.app(scope, receive, send)
