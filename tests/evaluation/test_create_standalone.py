@@ -46,7 +46,10 @@ def test_rows_become_items_in_input_order(client: SGPClient) -> None:
     data: list[dict[str, object]] = [
         {"input": "b", "n": 2},
         {"input": "a", "nested": {"z": [1, None, True, 2.5]}},
-        {"input": "c", "text": "é ✓ \u0000"},
+        {
+            "input": "c",
+            "text": "é ✓ \u2028 \U0001f600",
+        },  # NUL is refused: tests/kit/test_bad_input.py
     ]
 
     evaluation = client.evaluations.create(name=unique(), data=data)
