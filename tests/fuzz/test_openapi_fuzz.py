@@ -18,7 +18,7 @@ from schemathesis.checks import response_schema_conformance
 from tests.conftest import BACKENDS, require_backend
 from tests.fixtures.server import ACCOUNT_A, Server, run_server
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 10
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -150,8 +150,10 @@ def test_importing_and_building_the_app_never_imports_torch() -> None:
 
 
 def test_cosine_similarity_runs_through_the_providers_files_endpoint(
-    light_servers: dict[str, Server], fake_model_server: FakeModels
+    light_servers: dict[str, Server], fake_models: FakeModels
 ) -> None:
+    # `fake_models`: the shared fake server, reset (an earlier module may have left it
+    # requiring another key).
     from tests.conftest import make_client
 
     client = make_client(light_servers["endpoint"])
@@ -176,7 +178,7 @@ def test_cosine_similarity_runs_through_the_providers_files_endpoint(
             "endpoint": "POST /embeddings",
         }
         assert recorded["versions"]["numpy"]
-    embedded = [r for r in fake_model_server.requests() if r["path"] == "/v1/embeddings"]
+    embedded = [r for r in fake_models.requests() if r["path"] == "/v1/embeddings"]
     assert embedded and {r["body"]["model"] for r in embedded} == {"letters"}
 
 
