@@ -124,11 +124,21 @@ def _database_error(request: Request, exc: Exception) -> JSONResponse:
     own: the request's transaction rolled back, so sending it again is safe. Any other
     database error is a bug of ours: a 500, logged."""
     if is_transient(exc):
-        log.warning("database unavailable during %s %s: %s", request.method, request.url.path, exc)
+        request_id = uuid.uuid4().hex[:16]
+        log.warning(
+            "database unavailable %s during %s %s: %s",
+            request_id,
+            request.method,
+            request.url.path,
+            exc,
+        )
         return JSONResponse(
-            {"detail": "the database is unavailable for a moment; retry the request"},
+            {
+                "detail": "the database is unavailable for a moment; retry the request "
+                f"(request id {request_id})"
+            },
             status_code=503,
-            headers={"retry-after": "1", "x-should-retry": "true"},
+            headers={"retry-after": "1", "x-should-retry": "true", "x-request-id": request_id},
         )
     return _internal_error(request, exc)
 

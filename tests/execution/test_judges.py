@@ -722,8 +722,10 @@ def test_a_catastrophic_pattern_in_a_form_cannot_stall_the_server(
         samples.append(time.monotonic() - started)
         time.sleep(0.01)
     # Idle, /health takes ~2 ms; a backtracking match of this answer would hold the loop for
-    # days. The bound leaves room for a loaded CI machine (the other suite runs beside this one).
-    assert samples and max(samples) < 1.0, samples
+    # days. Typical answers must stay within 100 ms; the slowest may take longer on a loaded CI
+    # machine (other suites run beside this one), never as long as a blocked loop would.
+    samples.sort()
+    assert samples and samples[len(samples) // 2] < 0.1 and samples[-1] < 1.0, samples
     done = wait_until_done(engine_client, evaluation.id)
     assert done.status == "completed"
     (item,) = items_of(engine_client, evaluation.id)

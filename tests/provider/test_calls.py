@@ -170,11 +170,17 @@ def test_errors_never_show_the_vendors_endpoint(fake_models: FakeModels) -> None
     # tenant (task errors, 502 bodies) or the log, which quote these messages.
     secret_url = f"http://svc:hunter2@127.0.0.1:{free_port()}/internal/v1"
     unreachable = failure(Providers(settings(openai_base_url=secret_url)), max_attempts=1)
-    assert unreachable.message.startswith("cannot reach vendor 'openai': ClientConnectorError")
+    # They name the vendor and the model instead.
+    assert unreachable.message.startswith(
+        "cannot reach vendor 'openai' (model 'fake-chat'): ClientConnectorError"
+    )
     fake_models.control(hang_next=1)
     slow = failure(fake_providers(fake_models), timeout=0.3, max_attempts=1)
-    assert slow.message == "vendor 'openai' did not answer within 0.3 s"
-    for error in (unreachable, slow):
+    assert slow.message == "vendor 'openai' (model 'fake-chat') did not answer within 0.3 s"
+    fake_models.control(fail_next=[{"status": 400, "message": "bad messages"}])
+    rejected = failure(fake_providers(fake_models), max_attempts=1)
+    assert rejected.message == "vendor 'openai' (model 'fake-chat') returned 400: bad messages"
+    for error in (unreachable, slow, rejected):
         for leak in ("hunter2", "127.0.0.1", "/internal", "svc", "http"):
             assert leak not in error.message, (leak, error.message)
 

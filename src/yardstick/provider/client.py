@@ -104,13 +104,18 @@ class VendorClient:
                 await self.limiter.acquire()
             yield
 
-    def _name(self) -> str:
-        # Never the endpoint: these messages reach every tenant (task errors, 502 bodies) and
-        # the log, and a base URL can hold credentials, an internal host and a path.
-        return f"vendor {self.config.name!r}"
+    def _name(self, body: dict[str, Any] | None = None) -> str:
+        """Who failed, for error messages: the vendor and the model asked for. Never the
+        endpoint: these messages reach every tenant (task errors, 502 bodies) and the log, and a
+        base URL can hold credentials, an internal host and a path."""
+        model = body.get("model") if body else None
+        vendor = f"vendor {self.config.name!r}"
+        return f"{vendor} (model {model!r})" if isinstance(model, str) else vendor
 
-    def _status_failure(self, status: int, headers: Any, raw: bytes, attempt: int) -> _Failure:
-        message = f"{self.config.name} returned {status}: {upstream_message(raw)}"
+    def _status_failure(
+        self, who: str, status: int, headers: Any, raw: bytes, attempt: int
+    ) -> _Failure:
+        message = f"{who} returned {status}: {upstream_message(raw)}"
         delay = retry_after_seconds(headers)
         retryable = status in RETRYABLE_STATUSES or status >= 500
         # An upstream that says whether to retry (OpenAI, or another Yardstick) knows best.
@@ -125,11 +130,13 @@ class VendorClient:
             error = UpstreamRejected(message, status_code=status, attempts=attempt)
         return _Failure(error, retryable, delay)
 
-    def _transport_failure(self, exc: BaseException, attempt: int, timeout: float) -> _Failure:
+    def _transport_failure(
+        self, who: str, exc: BaseException, attempt: int, timeout: float
+    ) -> _Failure:
         if isinstance(exc, TimeoutError):
-            message = f"{self._name()} did not answer within {timeout:g} s"
+            message = f"{who} did not answer within {timeout:g} s"
             return _Failure(Timeout(message, attempts=attempt), True)
-        message = f"cannot reach {self._name()}: {type(exc).__name__}{_reason(exc)}"
+        message = f"cannot reach {who}: {type(exc).__name__}{_reason(exc)}"
         return _Failure(ConnectionFailed(message, attempts=attempt), True)
 
     async def _pause(self, failure: _Failure, attempt: int, max_attempts: int) -> None:
@@ -173,6 +180,7 @@ class VendorClient:
         payload = orjson.dumps(body)
         headers = _auth(api_key)
         url = self.config.url(path)
+        who = self._name(body)
         client_timeout = aiohttp.ClientTimeout(total=timeout)
         attempt = 0
         while True:
@@ -186,20 +194,20 @@ class VendorClient:
                         raw = await resp.read()
                         latency_ms = (time.perf_counter() - started) * 1000
                         if resp.status < 300:
-                            return CallResult(self._parse(raw, attempt), latency_ms, attempt)
-                        failure = self._status_failure(resp.status, resp.headers, raw, attempt)
+                            return CallResult(self._parse(who, raw, attempt), latency_ms, attempt)
+                        failure = self._status_failure(who, resp.status, resp.headers, raw, attempt)
             except (TimeoutError, aiohttp.ClientError) as exc:
-                failure = self._transport_failure(exc, attempt, timeout)
+                failure = self._transport_failure(who, exc, attempt, timeout)
             await self._pause(failure, attempt, max_attempts)
 
-    def _parse(self, raw: bytes, attempt: int) -> dict[str, Any]:
+    def _parse(self, who: str, raw: bytes, attempt: int) -> dict[str, Any]:
         try:
             parsed = orjson.loads(raw)
         except orjson.JSONDecodeError:
             parsed = None
         if not isinstance(parsed, dict):
             raise UpstreamError(
-                f"{self._name()} answered with something other than a JSON object: {raw[:200]!r}",
+                f"{who} answered with something other than a JSON object: {raw[:200]!r}",
                 attempts=attempt,
             )
         return parsed
@@ -241,6 +249,7 @@ class VendorClient:
         payload = orjson.dumps(body)
         headers = _auth(api_key)
         url = self.config.url(path)
+        who = self._name(body)
         # A stream may run for long: bound the connect and each wait for data, not the total.
         client_timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
         attempt = 0
@@ -254,17 +263,17 @@ class VendorClient:
                     ) as resp,
                 ):
                     if resp.status < 300:
-                        async for event in self._events(resp, attempt, timeout):
+                        async for event in self._events(who, resp, attempt, timeout):
                             yield event
                         return
                     raw = await resp.read()
-                    failure = self._status_failure(resp.status, resp.headers, raw, attempt)
+                    failure = self._status_failure(who, resp.status, resp.headers, raw, attempt)
             except (TimeoutError, aiohttp.ClientError) as exc:
-                failure = self._transport_failure(exc, attempt, timeout)
+                failure = self._transport_failure(who, exc, attempt, timeout)
             await self._pause(failure, attempt, max_attempts)
 
     async def _events(
-        self, resp: aiohttp.ClientResponse, attempt: int, timeout: float
+        self, who: str, resp: aiohttp.ClientResponse, attempt: int, timeout: float
     ) -> AsyncIterator[dict[str, Any]]:
         # Once the status is 200 the stream is under way: failures are final (see module doc).
         # Lines are split here rather than by `readline`, which refuses lines over 128 KiB.
@@ -275,20 +284,22 @@ class VendorClient:
                 buffer += chunk
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
-                    for event in self._line(line, data, attempt):
+                    for event in self._line(who, line, data, attempt):
                         if event is None:
                             return
                         yield event
-            for event in self._line(buffer, data, attempt):
+            for event in self._line(who, buffer, data, attempt):
                 if event is not None:
                     yield event
-            for event in self._line(b"", data, attempt):
+            for event in self._line(who, b"", data, attempt):
                 if event is not None:
                     yield event
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise self._transport_failure(exc, attempt, timeout).error from exc
+            raise self._transport_failure(who, exc, attempt, timeout).error from exc
 
-    def _line(self, line: bytes, data: list[bytes], attempt: int) -> list[dict[str, Any] | None]:
+    def _line(
+        self, who: str, line: bytes, data: list[bytes], attempt: int
+    ) -> list[dict[str, Any] | None]:
         """Feed one SSE line; a blank line ends an event (None stands for `[DONE]`)."""
         line = line.rstrip(b"\r")
         if line.startswith(b"data:"):
@@ -298,20 +309,21 @@ class VendorClient:
             return []
         payload = b"\n".join(data)
         data.clear()
-        return [self._event(payload, attempt)]
+        return [self._event(who, payload, attempt)]
 
-    def _event(self, data: bytes, attempt: int) -> dict[str, Any] | None:
+    def _event(self, who: str, data: bytes, attempt: int) -> dict[str, Any] | None:
         if data == b"[DONE]":
             return None
-        event = self._parse(data, attempt)
+        event = self._parse(who, data, attempt)
         if "error" in event and "choices" not in event:
             raise UpstreamError(
-                f"{self.config.name} failed mid-stream: {upstream_message(data)}", attempts=attempt
+                f"{who} failed mid-stream: {upstream_message(data)}", attempts=attempt
             )
         return event
 
     async def get_json(self, path: str, *, timeout: float) -> dict[str, Any]:
         """One GET, not retried (used for listings, which tolerate failures)."""
+        who = self._name()
         try:
             async with (
                 self._slot(),
@@ -321,10 +333,10 @@ class VendorClient:
             ):
                 raw = await resp.read()
                 if resp.status >= 300:
-                    raise self._status_failure(resp.status, resp.headers, raw, 1).error
-                return self._parse(raw, 1)
+                    raise self._status_failure(who, resp.status, resp.headers, raw, 1).error
+                return self._parse(who, raw, 1)
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise self._transport_failure(exc, 1, timeout).error from exc
+            raise self._transport_failure(who, exc, 1, timeout).error from exc
 
 
 def _auth(api_key: str | None) -> dict[str, str] | None:
