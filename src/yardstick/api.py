@@ -11,6 +11,7 @@ from yardstick.dataset_item.endpoints import router as dataset_item_router
 from yardstick.evaluation.endpoints import router as evaluation_router
 from yardstick.evaluation.query_endpoints import router as evaluation_query_router
 from yardstick.evaluation.run_endpoints import router as run_control_router
+from yardstick.evaluation_group.endpoints import router as evaluation_group_router
 from yardstick.evaluation_item.endpoints import router as evaluation_item_router
 from yardstick.export.endpoints import sgp_router as export_router
 from yardstick.export.endpoints import stream_router as download_router
@@ -38,5 +39,6 @@ ROUTERS: list[APIRouter] = [
     inference_router,
     credential_router,
     account_secret_router,
+    evaluation_group_router,
     unsupported.router,
 ]

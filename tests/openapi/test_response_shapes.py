@@ -128,6 +128,7 @@ def test_every_route_answers_with_its_documented_shape(
         _inference(api, fake_model_server)
         _credentials(api)
         _secrets(api)
+        _evaluation_groups(api)
         _errors(api, shape_server)
     finally:
         api.http.close()
@@ -436,6 +437,34 @@ def _secrets(api: Api) -> None:
     api.get(f"/v5/sgp/secrets/{created['id']}")
     api.patch(f"/v5/sgp/secrets/{created['id']}", json={"value": "w", "description": None})
     api.delete(f"/v5/sgp/secrets/{created['id']}")
+
+
+def _evaluation_groups(api: Api) -> None:
+    first = api.post("/v5/evaluations", json={"name": "grouped", "data": [{"input": "a"}]})
+    second = api.post("/v5/evaluations", json={"name": "grouped too", "data": [{"x": 1}]})
+    group = api.post(
+        "/v5/evaluation-groups",
+        json={
+            "name": "shapes",
+            "evaluation_ids": [first["id"], second["id"]],
+            "description": "every shape",
+            "tags": ["t"],
+            "metadata": {"team": "evals"},
+            "row_identifiers": {first["id"]: "input"},
+        },
+    )
+    path = f"/v5/evaluation-groups/{group['id']}"
+    api.get(path, params={"views": "row_identifiers"})
+    api.get("/v5/evaluation-groups", params={"views": "members,row_identifiers", "tags": "t"})
+    api.patch(path, json={"metadata": {"round": 2}, "row_identifiers": {}})
+    api.call("PATCH", path, json={}, status=400)
+    api.call("PUT", path, json={"name": "replaced", "evaluation_ids": [second["id"]]})
+    api.call("PUT", path, json={"evaluation_ids": ["no-such-evaluation"]}, status=400)
+    api.get(f"{path}/schema")
+    api.delete(path)
+    api.get(path, params={"include_deleted": True})
+    api.call("DELETE", path, status=409)
+    api.call("GET", f"{path}/schema", status=404)
 
 
 def _errors(api: Api, server: Server) -> None:

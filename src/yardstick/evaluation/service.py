@@ -23,6 +23,7 @@ from yardstick.evaluation.estimate import estimate
 from yardstick.evaluation.prefill import prefilled_cells
 from yardstick.evaluation.repository import evaluation_repository
 from yardstick.evaluation.schemas import EvaluationCreate, EvaluationUpdate
+from yardstick.evaluation_group.repository import evaluation_group_repository
 from yardstick.execution.enqueue import enqueue_run
 from yardstick.file.refs import check_file_maps
 from yardstick.ids import new_id, new_ids
@@ -235,6 +236,9 @@ class EvaluationService:
                 evaluation.status = "failed"
                 evaluation.status_reason = "archived while running"
                 run_cancelled(session, evaluation, key_id=principal.user_id)
+            evaluation_group_repository.end_memberships(
+                session, evaluation_id=evaluation.id, at=evaluation.archived_at
+            )
             session.flush()
         return evaluation
 

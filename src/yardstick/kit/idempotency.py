@@ -51,6 +51,7 @@ CREATE_PATHS = frozenset(
         "/v5/datasets",
         "/v5/dataset-items/batch",
         "/v5/evaluations",
+        "/v5/evaluation-groups",
         "/v5/files",
         "/v5/models",
         "/v5/questions",

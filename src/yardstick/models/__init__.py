@@ -9,6 +9,11 @@ from yardstick.models.dataset import Dataset
 from yardstick.models.dataset_item import DatasetItemVersion
 from yardstick.models.engine_worker import EngineWorker
 from yardstick.models.evaluation import Evaluation, EvaluationDataset
+from yardstick.models.evaluation_group import (
+    EvaluationGroup,
+    EvaluationGroupMember,
+    EvaluationGroupRowIdentifier,
+)
 from yardstick.models.evaluation_item import EvaluationItem
 from yardstick.models.file import File
 from yardstick.models.idempotency_key import IdempotencyKey
@@ -27,6 +32,9 @@ __all__ = [
     "EngineWorker",
     "Evaluation",
     "EvaluationDataset",
+    "EvaluationGroup",
+    "EvaluationGroupMember",
+    "EvaluationGroupRowIdentifier",
     "EvaluationItem",
     "File",
     "IdempotencyKey",
