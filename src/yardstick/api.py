@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from yardstick import health, unsupported
 from yardstick.account_secret.endpoints import router as account_secret_router
+from yardstick.compare.endpoints import router as comparison_router
 from yardstick.credential.endpoints import router as credential_router
 from yardstick.custom_function.endpoints import router as custom_function_router
 from yardstick.dataset.endpoints import router as dataset_router
@@ -39,6 +40,7 @@ ROUTERS: list[APIRouter] = [
     inference_router,
     credential_router,
     account_secret_router,
+    comparison_router,
     evaluation_group_router,
     unsupported.router,
 ]

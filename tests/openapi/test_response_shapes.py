@@ -129,6 +129,7 @@ def test_every_route_answers_with_its_documented_shape(
         _credentials(api)
         _secrets(api)
         _evaluation_groups(api)
+        _comparisons(api)
         _errors(api, shape_server)
     finally:
         api.http.close()
@@ -465,6 +466,38 @@ def _evaluation_groups(api: Api) -> None:
     api.get(path, params={"include_deleted": True})
     api.call("DELETE", path, status=409)
     api.call("GET", f"{path}/schema", status=404)
+
+
+def _comparisons(api: Api) -> None:
+    rows = [
+        {"input": f"q{i}", "expected": f"q{i} a", "answer": f"q{i} {'a' if i % 2 else 'b'}"}
+        for i in range(6)
+    ]
+    task = {
+        "task_type": "metric",
+        "alias": "f1",
+        "configuration": {"type": "f1", "candidate": "item.answer", "reference": "item.expected"},
+    }
+    ids = []
+    for data in (rows, [{**row, "answer": row["expected"]} for row in rows]):
+        created = api.post(
+            "/v5/evaluations", json={"name": "compared", "data": data, "tasks": [task]}
+        )
+        api.wait_until_done(created["id"])
+        ids.append(created["id"])
+    pair = {"baseline_evaluation_id": ids[0], "candidate_evaluation_id": ids[1], "pair_by": "input"}
+    api.post("/v5/comparisons", json=pair)
+    group = api.post(
+        "/v5/evaluation-groups",
+        json={
+            "name": "compared",
+            "evaluation_ids": ids,
+            "row_identifiers": dict.fromkeys(ids, "input"),
+        },
+    )
+    api.post("/v5/comparisons", json={"evaluation_group_id": group["id"]})
+    api.call("POST", "/v5/comparisons", json={**pair, "alpha": 0.9}, status=422)
+    api.call("POST", "/v5/comparisons", json={**pair, "baseline_evaluation_id": "x"}, status=404)
 
 
 def _errors(api: Api, server: Server) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from yardstick.cli.compare import compare
 from yardstick.cli.datasets import datasets
 from yardstick.cli.evaluations import evaluations
 from yardstick.cli.export import export_evaluation
@@ -26,6 +27,7 @@ app.add_typer(keys, name="keys")
 evaluations.command("export")(export_evaluation)
 app.add_typer(evaluations, name="evaluations")
 app.add_typer(datasets, name="datasets")
+app.command("compare")(compare)
 console = Console()
 
 

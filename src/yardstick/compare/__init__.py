@@ -1,0 +1,1 @@
+"""Comparing two evaluation runs item by item."""

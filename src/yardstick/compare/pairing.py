@@ -1,0 +1,150 @@
+"""Which item of one evaluation is the same row as which item of the other.
+
+A paired test is only as good as its pairs. In order of preference, items pair:
+- by `dataset_item_id`, when both evaluations were built from one dataset (whatever versions:
+  a dataset item keeps its id across versions);
+- by a data column the caller names (`pair_by`), or the one an evaluation group's row
+  identifiers name for each member;
+- else by the content of the row: a hash of its JSON with sorted keys, so two uploads of the
+  same rows pair whatever their key order or whitespace.
+A key that occurs k times on one side and j times on the other makes min(k, j) pairs, in item
+order; everything left over is counted as unpaired, never dropped silently.
+"""
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yardstick.errors import Unprocessable
+from yardstick.models import EvaluationDataset, EvaluationItem
+
+BY_DATASET_ITEM = "dataset_item_id"
+BY_CONTENT = "content_hash"
+
+
+@dataclass(frozen=True)
+class Pairing:
+    by: str
+    baseline_items: list[str]  # aligned: baseline_items[i] pairs with candidate_items[i]
+    candidate_items: list[str]
+    baseline_only: int
+    candidate_only: int
+
+
+@dataclass(frozen=True)
+class _Side:
+    evaluation_id: str
+    column: str | None  # a group member's own row identifier
+
+
+def pair(
+    session: Session,
+    baseline_id: str,
+    candidate_id: str,
+    *,
+    pair_by: str | None,
+    row_identifiers: dict[str, str] | None = None,
+) -> Pairing:
+    identifiers = row_identifiers or {}
+    if pair_by == BY_DATASET_ITEM or (
+        pair_by is None and _same_dataset(session, baseline_id, candidate_id)
+    ):
+        return _pair_by_dataset_item(session, baseline_id, candidate_id)
+    baseline = _Side(baseline_id, pair_by or identifiers.get(baseline_id))
+    candidate = _Side(candidate_id, pair_by or identifiers.get(candidate_id))
+    if baseline.column is None and candidate.column is None:
+        return _match(BY_CONTENT, _keys(session, baseline), _keys(session, candidate))
+    if baseline.column is None or candidate.column is None:
+        raise Unprocessable(
+            ["body", "pair_by"],
+            "row identifiers name a column for only one of the two evaluations; give pair_by",
+        )
+    by = f"column:{baseline.column}"
+    if candidate.column != baseline.column:
+        by = f"column:{baseline.column}={candidate.column}"
+    return _match(by, _keys(session, baseline), _keys(session, candidate))
+
+
+def _same_dataset(session: Session, baseline_id: str, candidate_id: str) -> bool:
+    datasets = select(EvaluationDataset.dataset_id).where
+    shared = set(session.scalars(datasets(EvaluationDataset.evaluation_id == baseline_id)))
+    return bool(
+        shared & set(session.scalars(datasets(EvaluationDataset.evaluation_id == candidate_id)))
+    )
+
+
+def _pair_by_dataset_item(session: Session, baseline_id: str, candidate_id: str) -> Pairing:
+    def keys(evaluation_id: str) -> list[tuple[str, str | None]]:
+        rows = session.execute(
+            select(EvaluationItem.id, EvaluationItem.dataset_item_id)
+            .where(EvaluationItem.evaluation_id == evaluation_id)
+            .order_by(EvaluationItem.id)
+        )
+        found: list[tuple[str, str | None]] = list(rows.tuples())
+        if all(key is None for _, key in found):
+            raise Unprocessable(
+                ["body", "pair_by"],
+                f"evaluation {evaluation_id} has no dataset items to pair by; pair by a data "
+                "column instead",
+            )
+        return found
+
+    return _match(BY_DATASET_ITEM, keys(baseline_id), keys(candidate_id))
+
+
+def _keys(session: Session, side: _Side) -> list[tuple[str, str | None]]:
+    """(item id, pairing key) of every item, in item order; None for a row without the column."""
+    rows = session.execute(
+        select(EvaluationItem.id, EvaluationItem.data)
+        .where(EvaluationItem.evaluation_id == side.evaluation_id)
+        .order_by(EvaluationItem.id)
+    )
+    keys: list[tuple[str, str | None]] = []
+    for item_id, data in rows:
+        row = orjson.loads(data)
+        if side.column is None:
+            content = orjson.dumps(row, option=orjson.OPT_SORT_KEYS)
+            keys.append((item_id, hashlib.blake2b(content, digest_size=16).hexdigest()))
+        elif isinstance(row, dict) and row.get(side.column) is not None:
+            keys.append(
+                (item_id, orjson.dumps(row[side.column], option=orjson.OPT_SORT_KEYS).decode())
+            )
+        else:
+            keys.append((item_id, None))
+    if side.column is not None and all(key is None for _, key in keys):
+        raise Unprocessable(
+            ["body", "pair_by"],
+            f"no item of evaluation {side.evaluation_id} has the column {side.column!r}",
+        )
+    return keys
+
+
+def _match(
+    by: str,
+    baseline: Sequence[tuple[str, str | None]],
+    candidate: Sequence[tuple[str, str | None]],
+) -> Pairing:
+    waiting: defaultdict[str, list[str]] = defaultdict(list)
+    for item_id, key in reversed(candidate):
+        if key is not None:
+            waiting[key].append(item_id)  # reversed, so pop() hands them out in item order
+    baseline_items: list[str] = []
+    candidate_items: list[str] = []
+    for item_id, key in baseline:
+        partners = waiting.get(key) if key is not None else None
+        if partners:
+            baseline_items.append(item_id)
+            candidate_items.append(partners.pop())
+    paired = len(baseline_items)
+    return Pairing(
+        by=by,
+        baseline_items=baseline_items,
+        candidate_items=candidate_items,
+        baseline_only=len(baseline) - paired,
+        candidate_only=len(candidate) - paired,
+    )

@@ -1,0 +1,443 @@
+"""`POST /v5/comparisons`: is the candidate better than the baseline, alias by alias, and where is
+it worse?
+
+Pairs come from compare/pairing.py, aligned values from compare/cells.py, the tests from
+compare/statistics.py; this module decides what each alias is (binary, numeric, categorical),
+what may make the two runs incomparable (the warnings), and assembles the answer. An errored
+cell is missing data on its side: the pair leaves that alias's test and is counted in
+`errored`, never read as a fail or a zero.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yardstick.auth.service import Principal
+from yardstick.compare import statistics
+from yardstick.compare.cells import AliasCells, FloatArray, booleans, load, result_aliases
+from yardstick.compare.pairing import Pairing, pair
+from yardstick.compare.schemas import ComparisonRequest, Kind
+from yardstick.errors import Unprocessable
+from yardstick.evaluation.service import evaluation_service
+from yardstick.evaluation_group.repository import evaluation_group_repository
+from yardstick.models import Evaluation, EvaluationDataset, TaskResult
+
+# The bootstrap's seed: the same comparison gives the same interval every time.
+SEED = 0
+
+
+@dataclass(frozen=True)
+class _Values:
+    """One alias ready for its test: aligned values with a result on both sides."""
+
+    kind: Kind
+    baseline: FloatArray
+    candidate: FloatArray
+    item_ids: list[str]  # the candidate's items, for the most changed lists
+    labels: list[str] | None  # categorical: code -> value
+
+
+class ComparisonService:
+    def compare(
+        self, session: Session, principal: Principal, request: ComparisonRequest
+    ) -> dict[str, Any]:
+        if request.evaluation_group_id is not None:
+            return self._compare_group(session, principal, request, request.evaluation_group_id)
+        assert request.baseline_evaluation_id and request.candidate_evaluation_id  # validated
+        return self._compare_two(
+            session,
+            principal,
+            request,
+            request.baseline_evaluation_id,
+            request.candidate_evaluation_id,
+            row_identifiers=None,
+        )
+
+    def _compare_group(
+        self, session: Session, principal: Principal, request: ComparisonRequest, group_id: str
+    ) -> dict[str, Any]:
+        group = evaluation_group_repository.require(
+            session, account_id=principal.account_id, row_id=group_id
+        )
+        members = evaluation_group_repository.live_member_evaluations(session, group.id)
+        if len(members) < 2:
+            raise Unprocessable(
+                ["body", "evaluation_group_id"],
+                f"the group has {len(members)} live member(s); a comparison needs two",
+            )
+        identifiers = {
+            row.evaluation_id: row.column_name
+            for row in evaluation_group_repository.row_identifiers_of(session, [group])[group.id]
+        }
+        baseline, *candidates = members
+        comparisons = [
+            self._compare_two(
+                session, principal, request, baseline, candidate, row_identifiers=identifiers
+            )
+            for candidate in candidates
+        ]
+        return {
+            "object": "comparison_list",
+            "evaluation_group_id": group.id,
+            "comparisons": comparisons,
+        }
+
+    def _compare_two(
+        self,
+        session: Session,
+        principal: Principal,
+        request: ComparisonRequest,
+        baseline_id: str,
+        candidate_id: str,
+        *,
+        row_identifiers: dict[str, str] | None,
+    ) -> dict[str, Any]:
+        if baseline_id == candidate_id:
+            raise Unprocessable(
+                ["body", "candidate_evaluation_id"],
+                "the candidate is the baseline: compare an evaluation with another one",
+            )
+        baseline = evaluation_service.get(session, principal, baseline_id, include_archived=True)
+        candidate = evaluation_service.get(session, principal, candidate_id, include_archived=True)
+        aliases = _aliases(session, request, baseline, candidate)
+        pairing = pair(
+            session,
+            baseline.id,
+            candidate.id,
+            pair_by=request.pair_by,
+            row_identifiers=row_identifiers,
+        )
+        if not pairing.baseline_items:
+            raise Unprocessable(
+                ["body", "pair_by"] if request.pair_by else ["body"],
+                f"no item of the baseline pairs with an item of the candidate (paired by "
+                f"{pairing.by}): {pairing.baseline_only} baseline and "
+                f"{pairing.candidate_only} candidate items are unpaired",
+            )
+        cells = load(
+            session,
+            aliases,
+            baseline_id=baseline.id,
+            candidate_id=candidate.id,
+            baseline_items=pairing.baseline_items,
+            candidate_items=pairing.candidate_items,
+        )
+        warnings = _warnings(session, baseline, candidate, aliases, pairing, cells)
+        tested: list[tuple[str, _Values, statistics.PairedResult]] = []
+        empty: list[str] = []
+        for alias in aliases:
+            values = _values(cells[alias], pairing.candidate_items)
+            if values is None:
+                empty.append(alias)
+                continue
+            result = statistics.compare(
+                values.baseline,
+                values.candidate,
+                kind=values.kind,
+                higher_is_better=request.higher_is_better.get(alias, True),
+                alpha=request.alpha,
+                seed=SEED,
+                labels=values.labels,
+            )
+            tested.append((alias, values, result))
+        finished = statistics.adjust([result for _, _, result in tested])
+        metrics = {
+            alias: _metric_json(alias, values, result, cells[alias])
+            for (alias, values, _), result in zip(tested, finished, strict=True)
+        }
+        for alias in empty:
+            warnings.append(
+                _warning("no_data", f"{alias!r} has no pair with a comparable result on both sides")
+            )
+            metrics[alias] = _empty_metric_json(
+                alias, cells[alias], request.higher_is_better.get(alias, True)
+            )
+        return {
+            "object": "comparison",
+            "baseline_evaluation_id": baseline.id,
+            "candidate_evaluation_id": candidate.id,
+            "alpha": request.alpha,
+            "pairing": {
+                "by": pairing.by,
+                "pairs": len(pairing.baseline_items),
+                "baseline_only": pairing.baseline_only,
+                "candidate_only": pairing.candidate_only,
+            },
+            "warnings": warnings,
+            "metrics": [metrics[alias] for alias in aliases],
+        }
+
+
+def _aliases(
+    session: Session, request: ComparisonRequest, baseline: Evaluation, candidate: Evaluation
+) -> list[str]:
+    in_baseline = result_aliases(session, baseline.id)
+    in_candidate = result_aliases(session, candidate.id)
+    if request.aliases is not None:
+        for index, alias in enumerate(request.aliases):
+            for side, found in (("baseline", in_baseline), ("candidate", in_candidate)):
+                if alias not in found:
+                    raise Unprocessable(
+                        ["body", "aliases", index], f"the {side} has no results for {alias!r}"
+                    )
+        aliases = list(dict.fromkeys(request.aliases))
+    else:
+        aliases = sorted(in_baseline & in_candidate)
+        if not aliases:
+            raise Unprocessable(
+                ["body"],
+                "the two evaluations share no alias with results "
+                f"(baseline: {sorted(in_baseline)}, candidate: {sorted(in_candidate)})",
+            )
+    for alias in request.higher_is_better:
+        if alias not in aliases:
+            raise Unprocessable(
+                ["body", "higher_is_better", alias], f"{alias!r} is not one of the compared aliases"
+            )
+    return aliases
+
+
+def _values(cells: AliasCells, item_ids: Sequence[str]) -> _Values | None:
+    """The alias's kind and its values where both sides have one; None when no pair has.
+
+    Numbers make a numeric metric, or a binary one when all are 0 or 1; booleans a binary one;
+    short strings a categorical one. Where a side holds numbers, its labels are ignored.
+    """
+    base, cand = cells.baseline, cells.candidate
+    if np.isfinite(base.numbers).any() or np.isfinite(cand.numbers).any():
+        kind: Kind = "numeric"
+        b, c = base.numbers, cand.numbers
+    else:
+        b_bool, c_bool = booleans(base.labels), booleans(cand.labels)
+        if b_bool is not None and c_bool is not None:
+            kind, b, c = "binary", b_bool, c_bool
+        else:
+            return _categorical(cells, item_ids)
+    both = np.isfinite(b) & np.isfinite(c)
+    if not both.any():
+        return None
+    b, c = b[both], c[both]
+    if kind == "numeric" and np.isin(b, (0.0, 1.0)).all() and np.isin(c, (0.0, 1.0)).all():
+        kind = "binary"
+    ids = [item_ids[int(index)] for index in np.flatnonzero(both)]
+    return _Values(kind, b, c, ids, None)
+
+
+def _categorical(cells: AliasCells, item_ids: Sequence[str]) -> _Values | None:
+    codes: dict[str, int] = {}
+    b: list[float] = []
+    c: list[float] = []
+    ids: list[str] = []
+    for index, (left, right) in enumerate(
+        zip(cells.baseline.labels, cells.candidate.labels, strict=True)
+    ):
+        if left is None or right is None:
+            continue
+        b.append(codes.setdefault(left, len(codes)))
+        c.append(codes.setdefault(right, len(codes)))
+        ids.append(item_ids[index])
+    if not ids:
+        return None
+    labels = [_label_text(label) for label in codes]
+    return _Values("categorical", np.array(b), np.array(c), ids, labels)
+
+
+def _label_text(label: str) -> str:
+    """A label is the value's JSON text: a string shows as itself, a boolean as true/false."""
+    value = orjson.loads(label)
+    return value if isinstance(value, str) else label
+
+
+def _metric_json(
+    alias: str, values: _Values, result: statistics.PairedResult, cells: AliasCells
+) -> dict[str, Any]:
+    changes = (
+        statistics.top_changes(
+            values.item_ids,
+            values.baseline,
+            values.candidate,
+            higher_is_better=result.higher_is_better,
+        )
+        if result.kind != "categorical"
+        else statistics.TopChanges((), ())
+    )
+    categories = None
+    if result.kind == "categorical":
+        categories = [
+            {
+                "value": category.label,
+                "baseline_share": category.baseline_count / result.n,
+                "candidate_share": category.candidate_count / result.n,
+                "gained": category.gained,
+                "lost": category.lost,
+                "p_value": category.p_value,
+            }
+            for category in result.categories
+        ]
+    return {
+        "alias": alias,
+        "kind": result.kind,
+        "higher_is_better": result.higher_is_better,
+        "n": result.n,
+        "baseline_mean": result.baseline_mean,
+        "candidate_mean": result.candidate_mean,
+        "delta": result.delta,
+        "ci_low": result.ci_low,
+        "ci_high": result.ci_high,
+        "ci_method": result.ci_method,
+        "test": result.test,
+        "p_value": result.p_value,
+        "p_adjusted": result.p_adjusted,
+        "mde": result.mde,
+        "verdict": result.verdict,
+        "improved": result.improved or 0,
+        "regressed": result.regressed or 0,
+        "unchanged": result.unchanged,
+        "errored": {"baseline": cells.baseline.errored, "candidate": cells.candidate.errored},
+        "most_regressed": list(changes.regressed),
+        "most_improved": list(changes.improved),
+        "categories": categories,
+    }
+
+
+def _empty_metric_json(alias: str, cells: AliasCells, higher_is_better: bool) -> dict[str, Any]:
+    return {
+        "alias": alias,
+        "kind": "numeric",
+        "higher_is_better": higher_is_better,
+        "n": 0,
+        **dict.fromkeys(
+            (
+                "baseline_mean",
+                "candidate_mean",
+                "delta",
+                "ci_low",
+                "ci_high",
+                "ci_method",
+                "test",
+                "p_value",
+                "p_adjusted",
+                "mde",
+            )
+        ),
+        "verdict": "no_significant_difference",
+        "improved": 0,
+        "regressed": 0,
+        "unchanged": 0,
+        "errored": {"baseline": cells.baseline.errored, "candidate": cells.candidate.errored},
+        "most_regressed": [],
+        "most_improved": [],
+        "categories": None,
+    }
+
+
+# Comparability guards -----------------------------------------------------------------------------
+
+
+def _warning(type_: str, message: str) -> dict[str, str]:
+    return {"type": type_, "message": message}
+
+
+def _warnings(
+    session: Session,
+    baseline: Evaluation,
+    candidate: Evaluation,
+    aliases: Sequence[str],
+    pairing: Pairing,
+    cells: dict[str, AliasCells],
+) -> list[dict[str, str]]:
+    warnings: list[dict[str, str]] = []
+    versions = [_dataset_versions(session, e.id) for e in (baseline, candidate)]
+    if versions[0] != versions[1]:
+        warnings.append(
+            _warning(
+                "different_dataset_versions",
+                f"the baseline ran on {_versions_text(versions[0])}, the candidate on "
+                f"{_versions_text(versions[1])}",
+            )
+        )
+    tasks = [{task["alias"]: task for task in e.tasks} for e in (baseline, candidate)]
+    for alias in aliases:
+        left, right = tasks[0].get(alias), tasks[1].get(alias)
+        if left is not None and right is not None and left != right:
+            warnings.append(
+                _warning(
+                    "different_task_configuration",
+                    f"{alias!r} is configured differently: {_difference(left, right)}",
+                )
+            )
+        scorers = [_scorer_versions(session, e.id, alias) for e in (baseline, candidate)]
+        if scorers[0] and scorers[1] and scorers[0] != scorers[1]:
+            warnings.append(
+                _warning(
+                    "different_scorer_versions",
+                    f"{alias!r} was scored with {scorers[0]} in the baseline and {scorers[1]} "
+                    "in the candidate",
+                )
+            )
+    if pairing.baseline_only or pairing.candidate_only:
+        warnings.append(
+            _warning(
+                "unpaired_items",
+                f"{pairing.baseline_only} baseline and {pairing.candidate_only} candidate items "
+                f"have no partner (paired by {pairing.by}) and are left out",
+            )
+        )
+    for alias in aliases:
+        errored = cells[alias].baseline.errored, cells[alias].candidate.errored
+        if any(errored):
+            warnings.append(
+                _warning(
+                    "errored_cells",
+                    f"{alias!r} has {errored[0]} errored cells in the baseline and {errored[1]} "
+                    "in the candidate among the paired items: those pairs are left out of its "
+                    "test (an error is missing data, not a fail)",
+                )
+            )
+    return warnings
+
+
+def _dataset_versions(session: Session, evaluation_id: str) -> dict[str, int]:
+    stmt = select(EvaluationDataset.dataset_id, EvaluationDataset.dataset_version_num).where(
+        EvaluationDataset.evaluation_id == evaluation_id
+    )
+    return dict(session.execute(stmt).tuples().all())
+
+
+def _versions_text(versions: dict[str, int]) -> str:
+    if not versions:
+        return "rows given inline"
+    return ", ".join(f"dataset {dataset} version {number}" for dataset, number in versions.items())
+
+
+def _difference(left: dict[str, Any], right: dict[str, Any]) -> str:
+    """The top-level configuration keys that differ, e.g. `model, prompt`."""
+    if left.get("task_type") != right.get("task_type"):
+        return f"task type {left.get('task_type')!r} vs {right.get('task_type')!r}"
+    a, b = left.get("configuration") or {}, right.get("configuration") or {}
+    keys = sorted(key for key in a.keys() | b.keys() if a.get(key) != b.get(key))
+    return "different " + ", ".join(keys)
+
+
+def _scorer_versions(session: Session, evaluation_id: str, alias: str) -> dict[str, Any] | None:
+    """The scorer library versions one completed cell of the alias records (metric tasks)."""
+    stmt = (
+        select(TaskResult.details)
+        .where(
+            TaskResult.evaluation_id == evaluation_id,
+            TaskResult.alias == alias,
+            TaskResult.status == "completed",
+        )
+        .limit(1)
+    )
+    details = session.scalar(stmt)
+    versions = details.get("versions") if isinstance(details, dict) else None
+    return versions if isinstance(versions, dict) else None
+
+
+comparison_service = ComparisonService()
