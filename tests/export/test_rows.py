@@ -19,6 +19,8 @@ ItemText = tuple[str, str, str | None, int | None, str, str | None]
 CellText = tuple[str, str, str, str | None, str | None, str | None, str | None, float | None, int]
 
 CREATED = "2026-11-30 12:00:00.123456"
+# Every row is the second repeat of its row (`repeats`), so those two columns are checked too.
+REPEAT, ROW_ITEM_ID = 1, "it-0"
 TASKS = [{"alias": "answer"}, {"alias": "score"}]
 
 
@@ -34,6 +36,8 @@ def expected(tasks: list[dict[str, Any]], item: ItemText, cells: list[CellText])
         None,
         tasks,
         None if item[5] is None else orjson.loads(item[5]),
+        REPEAT,
+        ROW_ITEM_ID,
     )
     parsed = [
         Cell(
@@ -55,7 +59,7 @@ def page_row(tasks: list[dict[str, Any]], item: ItemText, cells: list[CellText])
     """The item's columns, then each task's cell (None where it has none), the value's text
     only where the status has one."""
     by_alias = {c[1]: c for c in cells}
-    row: list[Any] = list(item)
+    row: list[Any] = [*item, REPEAT, ROW_ITEM_ID]
     for task in tasks:
         c = by_alias.get(task["alias"])
         if c is None:

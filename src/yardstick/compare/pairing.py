@@ -9,6 +9,8 @@ A paired test is only as good as its pairs. In order of preference, items pair:
   same rows pair whatever their key order or whitespace.
 A key that occurs k times on one side and j times on the other makes min(k, j) pairs, in item
 order; everything left over is counted as unpaired, never dropped silently.
+A row run several times (`repeats`) pairs once, as its first item; compare/cells.py gathers
+its other repeats onto the same pair.
 """
 
 import hashlib
@@ -82,7 +84,7 @@ def _pair_by_dataset_item(session: Session, baseline_id: str, candidate_id: str)
     def keys(evaluation_id: str) -> list[tuple[str, str | None]]:
         rows = session.execute(
             select(EvaluationItem.id, EvaluationItem.dataset_item_id)
-            .where(EvaluationItem.evaluation_id == evaluation_id)
+            .where(EvaluationItem.evaluation_id == evaluation_id, EvaluationItem.repeat == 0)
             .order_by(EvaluationItem.id)
         )
         found: list[tuple[str, str | None]] = list(rows.tuples())
@@ -101,7 +103,7 @@ def _keys(session: Session, side: _Side) -> list[tuple[str, str | None]]:
     """(item id, pairing key) of every item, in item order; None for a row without the column."""
     rows = session.execute(
         select(EvaluationItem.id, EvaluationItem.data)
-        .where(EvaluationItem.evaluation_id == side.evaluation_id)
+        .where(EvaluationItem.evaluation_id == side.evaluation_id, EvaluationItem.repeat == 0)
         .order_by(EvaluationItem.id)
     )
     keys: list[tuple[str, str | None]] = []

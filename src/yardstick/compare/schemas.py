@@ -79,6 +79,14 @@ class CategoryTestOut(BaseModel):
     p_value: float
 
 
+class ConsistencyOut(BaseModel):
+    repeats: int
+    rows: int
+    changed_share: float | None
+    pass_all: float | None
+    pass_rate: float | None
+
+
 class MetricComparisonOut(BaseModel):
     alias: str
     kind: Kind
@@ -101,7 +109,15 @@ class MetricComparisonOut(BaseModel):
     errored: dict[str, int] = Field(description="Errored cells of paired items, per side")
     most_regressed: list[str] = Field(description="Candidate item ids, largest change first")
     most_improved: list[str]
+    flaky_in_baseline: list[str] = Field(
+        default_factory=list,
+        description="Of most_regressed: rows whose repeats already disagreed in the baseline",
+    )
     categories: list[CategoryTestOut] | None = None
+    consistency: dict[str, ConsistencyOut | None] | None = Field(
+        default=None,
+        description="With repeats: per side (`baseline`, `candidate`), how consistent the alias was",
+    )
 
 
 class ComparisonOut(BaseModel):

@@ -9,7 +9,7 @@ cell is missing data on its side: the pair leaves that alias's test and is count
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
 from yardstick.compare import statistics
-from yardstick.compare.cells import AliasCells, FloatArray, booleans, load, result_aliases
+from yardstick.compare.cells import AliasCells, FloatArray, load, result_aliases
 from yardstick.compare.pairing import Pairing, pair
 from yardstick.compare.schemas import ComparisonRequest, Kind
 from yardstick.errors import Unprocessable
+from yardstick.evaluation.consistency import Consistency, consistency
 from yardstick.evaluation.service import evaluation_service
 from yardstick.evaluation_group.repository import evaluation_group_repository
 from yardstick.models import Evaluation, EvaluationDataset, TaskResult
@@ -40,6 +41,7 @@ class _Values:
     candidate: FloatArray
     item_ids: list[str]  # the candidate's items, for the most changed lists
     labels: list[str] | None  # categorical: code -> value
+    flaky_in_baseline: frozenset[str]  # of item_ids: rows whose baseline repeats disagreed
 
 
 class ComparisonService:
@@ -146,8 +148,10 @@ class ComparisonService:
             )
             tested.append((alias, values, result))
         finished = statistics.adjust([result for _, _, result in tested])
+        repeated = [consistency(session, e) for e in (baseline, candidate)]
+        steadiness = {alias: _consistency_json(alias, *repeated) for alias in aliases}
         metrics = {
-            alias: _metric_json(alias, values, result, cells[alias])
+            alias: _metric_json(alias, values, result, cells[alias], steadiness[alias])
             for (alias, values, _), result in zip(tested, finished, strict=True)
         }
         for alias in empty:
@@ -155,7 +159,7 @@ class ComparisonService:
                 _warning("no_data", f"{alias!r} has no pair with a comparable result on both sides")
             )
             metrics[alias] = _empty_metric_json(
-                alias, cells[alias], request.higher_is_better.get(alias, True)
+                alias, cells[alias], request.higher_is_better.get(alias, True), steadiness[alias]
             )
         return {
             "object": "comparison",
@@ -206,26 +210,27 @@ def _values(cells: AliasCells, item_ids: Sequence[str]) -> _Values | None:
     """The alias's kind and its values where both sides have one; None when no pair has.
 
     Numbers make a numeric metric, or a binary one when all are 0 or 1; booleans a binary one;
-    short strings a categorical one. Where a side holds numbers, its labels are ignored.
+    short strings a categorical one. Where a side holds numbers, its labels are ignored. With
+    repeats, a row's value is the mean of its repeats (the share of passes for booleans), so a
+    binary alias run several times is compared as numeric.
     """
     base, cand = cells.baseline, cells.candidate
-    if np.isfinite(base.numbers).any() or np.isfinite(cand.numbers).any():
-        kind: Kind = "numeric"
-        b, c = base.numbers, cand.numbers
-    else:
-        b_bool, c_bool = booleans(base.labels), booleans(cand.labels)
-        if b_bool is not None and c_bool is not None:
-            kind, b, c = "binary", b_bool, c_bool
-        else:
+    b, c = base.numbers(), cand.numbers()
+    kind: Kind = "numeric"
+    if not (np.isfinite(b).any() or np.isfinite(c).any()):
+        b_bool, c_bool = base.booleans(), cand.booleans()
+        if b_bool is None or c_bool is None:
             return _categorical(cells, item_ids)
+        b, c = b_bool, c_bool
     both = np.isfinite(b) & np.isfinite(c)
     if not both.any():
         return None
+    flaky = base.flaky()[both]
     b, c = b[both], c[both]
-    if kind == "numeric" and np.isin(b, (0.0, 1.0)).all() and np.isin(c, (0.0, 1.0)).all():
+    if np.isin(b, (0.0, 1.0)).all() and np.isin(c, (0.0, 1.0)).all():
         kind = "binary"
     ids = [item_ids[int(index)] for index in np.flatnonzero(both)]
-    return _Values(kind, b, c, ids, None)
+    return _Values(kind, b, c, ids, None, frozenset(i for i, f in zip(ids, flaky) if f))
 
 
 def _categorical(cells: AliasCells, item_ids: Sequence[str]) -> _Values | None:
@@ -233,18 +238,22 @@ def _categorical(cells: AliasCells, item_ids: Sequence[str]) -> _Values | None:
     b: list[float] = []
     c: list[float] = []
     ids: list[str] = []
+    flaky_rows = cells.baseline.flaky()
+    flaky: set[str] = set()
     for index, (left, right) in enumerate(
-        zip(cells.baseline.labels, cells.candidate.labels, strict=True)
+        zip(cells.baseline.labels(), cells.candidate.labels(), strict=True)
     ):
         if left is None or right is None:
             continue
         b.append(codes.setdefault(left, len(codes)))
         c.append(codes.setdefault(right, len(codes)))
         ids.append(item_ids[index])
+        if flaky_rows[index]:
+            flaky.add(item_ids[index])
     if not ids:
         return None
     labels = [_label_text(label) for label in codes]
-    return _Values("categorical", np.array(b), np.array(c), ids, labels)
+    return _Values("categorical", np.array(b), np.array(c), ids, labels, frozenset(flaky))
 
 
 def _label_text(label: str) -> str:
@@ -254,7 +263,11 @@ def _label_text(label: str) -> str:
 
 
 def _metric_json(
-    alias: str, values: _Values, result: statistics.PairedResult, cells: AliasCells
+    alias: str,
+    values: _Values,
+    result: statistics.PairedResult,
+    cells: AliasCells,
+    consistency: dict[str, Any] | None,
 ) -> dict[str, Any]:
     changes = (
         statistics.top_changes(
@@ -301,11 +314,17 @@ def _metric_json(
         "errored": {"baseline": cells.baseline.errored, "candidate": cells.candidate.errored},
         "most_regressed": list(changes.regressed),
         "most_improved": list(changes.improved),
+        # Regressions of rows that already gave different answers in the baseline's repeats:
+        # read these as noise first.
+        "flaky_in_baseline": [i for i in changes.regressed if i in values.flaky_in_baseline],
         "categories": categories,
+        "consistency": consistency,
     }
 
 
-def _empty_metric_json(alias: str, cells: AliasCells, higher_is_better: bool) -> dict[str, Any]:
+def _empty_metric_json(
+    alias: str, cells: AliasCells, higher_is_better: bool, consistency: dict[str, Any] | None
+) -> dict[str, Any]:
     return {
         "alias": alias,
         "kind": "numeric",
@@ -332,7 +351,21 @@ def _empty_metric_json(alias: str, cells: AliasCells, higher_is_better: bool) ->
         "errored": {"baseline": cells.baseline.errored, "candidate": cells.candidate.errored},
         "most_regressed": [],
         "most_improved": [],
+        "flaky_in_baseline": [],
         "categories": None,
+        "consistency": consistency,
+    }
+
+
+def _consistency_json(
+    alias: str, baseline: dict[str, Consistency], candidate: dict[str, Consistency]
+) -> dict[str, Any] | None:
+    """Per side, how consistent the alias was over its repeats; null when neither repeated."""
+    if alias not in baseline and alias not in candidate:
+        return None
+    return {
+        side: None if found is None else asdict(found)
+        for side, found in (("baseline", baseline.get(alias)), ("candidate", candidate.get(alias)))
     }
 
 

@@ -26,6 +26,8 @@ ITEM_COLUMNS = (
     "dataset_item_version_num",
     "files",
     "created_at",
+    "repeat",
+    "row_item_id",
 )
 
 

@@ -10,6 +10,7 @@ from yardstick.models import Dataset, Evaluation
 from yardstick.task.spec import TaskIn
 
 # Yardstick's spending limit in USD: the run stops, as a cancel does, once its cells cost this.
+MAX_REPEATS = 20
 Budget = Annotated[
     float | None,
     Field(
@@ -51,6 +52,13 @@ class EvaluationCreate(BaseModel):
         default=None, description="The taxonomy document of the contributor tasks, kept verbatim"
     )
     max_cost_usd: Budget = None
+    repeats: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_REPEATS,
+        description="Yardstick: run every row this many times (k items per row), to measure "
+        "how consistent the results are (summary `consistency`; comparisons use each row's mean)",
+    )
     dry_run: bool = Field(
         default=False,
         description="Create nothing: answer how many model calls, tokens and USD the run would take",
@@ -120,6 +128,7 @@ class EvaluationOut(BaseModel):
     created_by: Identity
     archived_at: str | None
     metadata: dict[str, Any]
+    repeats: int = Field(description="Yardstick: how many times each row runs")
     max_cost_usd: float | None = Field(description="The run's budget in USD (null: none)")
     progress: EvaluationProgress
     error_count: int = Field(description="Errored cells")
@@ -209,6 +218,16 @@ class SummaryUsageOut(BaseModel):
     cost_usd: float | None = Field(description="null when no cell had a priced model")
 
 
+class ConsistencyOut(BaseModel):
+    """With `repeats` > 1: over the rows with a result in every repeat."""
+
+    repeats: int
+    rows: int
+    changed_share: float | None = Field(description="Rows whose result differed between repeats")
+    pass_all: float | None = Field(description="Binary aliases: rows passing every repeat")
+    pass_rate: float | None = Field(description="Binary aliases: passing cells of those rows")
+
+
 class AliasSummaryOut(BaseModel):
     task_type: str | None
     cells: dict[str, int] = Field(description="Cells by status")
@@ -217,6 +236,7 @@ class AliasSummaryOut(BaseModel):
     categorical: CategoriesOut | None
     latency_ms: LatencyOut | None
     usage: SummaryUsageOut
+    consistency: ConsistencyOut | None = Field(description="With `repeats` > 1, else null")
 
 
 class EvaluationSummaryOut(BaseModel):
@@ -268,6 +288,8 @@ def evaluation_json(
         "metadata": evaluation.metadata_ or {},
         # Yardstick's spending limit (null: none); what was spent is `usage.cost_usd`.
         "max_cost_usd": evaluation.max_cost_usd,
+        # Yardstick: how many times each row runs (`item_count` counts every repeat).
+        "repeats": evaluation.repeats,
     }
     if with_tasks:
         body["tasks"] = evaluation.tasks

@@ -51,6 +51,27 @@ class InputRow:
 SORTABLE = {"updated_at": Evaluation.updated_at, "name": Evaluation.name}
 
 
+@dataclass(frozen=True)
+class _Item:
+    item_id: str
+    row: InputRow
+    repeat: int
+    row_item_id: str | None
+
+
+def _items(rows: builtins.list[InputRow], repeats: int) -> builtins.list[_Item]:
+    """Each row's `repeats` items, adjacent and in row order (ids increase, so items list a row's
+    repeats together); with one repeat, items as before: no row id."""
+    ids = iter(new_ids(len(rows) * repeats))
+    items: builtins.list[_Item] = []
+    for row in rows:
+        first = next(ids)
+        row_item_id = first if repeats > 1 else None
+        items.append(_Item(first, row, 0, row_item_id))
+        items.extend(_Item(next(ids), row, repeat, row_item_id) for repeat in range(1, repeats))
+    return items
+
+
 class EvaluationService:
     def create(
         self, session: Session, principal: Principal, *, body: EvaluationCreate
@@ -69,7 +90,8 @@ class EvaluationService:
             tags=body.tags,
             status="running" if running else "completed",
             tasks=tasks,
-            item_count=len(rows),
+            item_count=len(rows) * body.repeats,
+            repeats=body.repeats,
             metadata_=body.metadata or {},
             taxonomy=body.taxonomy_params,
             skip_prefilled_rows=body.skip_prefilled_rows,
@@ -87,28 +109,31 @@ class EvaluationService:
                 dataset_id=source.id,
                 version=source.current_version_num,
             )
-        item_ids = new_ids(len(rows))
+        items = _items(rows, body.repeats)
+        item_ids = [item.item_id for item in items]
         evaluation_repository.insert_items(
             session,
             [
                 (
-                    item_id,
+                    item.item_id,
                     principal.account_id,
                     evaluation_id,
-                    row.data,
-                    row.dataset_item_id,
-                    row.dataset_item_version_num,
-                    row.files,
+                    item.row.data,
+                    item.row.dataset_item_id,
+                    item.row.dataset_item_version_num,
+                    item.row.files,
                     now,
+                    item.repeat,
+                    item.row_item_id,
                 )
-                for item_id, row in zip(item_ids, rows, strict=True)
+                for item in items
             ],
         )
         prefilled_cells(
             session,
             evaluation_id=evaluation_id,
             tasks=tasks,
-            items=[(item_id, row.data) for item_id, row in zip(item_ids, rows, strict=True)],
+            items=[(item.item_id, item.row.data) for item in items],
             now=now,
         )
         if running:
@@ -121,7 +146,8 @@ class EvaluationService:
     ) -> dict[str, Any]:
         """What creating the evaluation would call and cost (see estimate.py); writes nothing."""
         rows, tasks, _ = self._validated(session, principal, body)
-        return estimate(session, principal, tasks=tasks, rows=[row.data for row in rows])
+        texts = [row.data for row in rows for _ in range(body.repeats)]
+        return estimate(session, principal, tasks=tasks, rows=texts)
 
     def _validated(
         self, session: Session, principal: Principal, body: EvaluationCreate

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from yardstick import stats
 from yardstick.auth.service import Principal
 from yardstick.evaluation import summary_queries as q
+from yardstick.evaluation.consistency import Consistency, consistency
 from yardstick.evaluation.service import evaluation_service
 from yardstick.models import Evaluation
 
@@ -85,6 +86,7 @@ class AliasSummary:
     numeric: Distribution | None = None
     categorical: Categories | None = None
     latency_ms: Latency | None = None
+    consistency: Consistency | None = None  # with `repeats` > 1 (see consistency.py)
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,9 @@ class EvaluationSummaryService:
                 summary.numeric = _distribution(values.numbers[alias])
             if alias in values.tallies:
                 summary.categorical = _categories(values.tallies[alias])
+        for alias, found in consistency(session, evaluation).items():
+            if alias in by_alias:
+                by_alias[alias].consistency = found
         return EvaluationSummary(evaluation.id, evaluation.item_count, list(by_alias.values()))
 
 
@@ -294,6 +299,15 @@ def _alias_json(summary: AliasSummary) -> dict[str, Any]:
         "latency_ms": None
         if latency is None
         else {"count": latency.count, "p50": latency.p50, "p90": latency.p90, "p99": latency.p99},
+        "consistency": None
+        if summary.consistency is None
+        else {
+            "repeats": summary.consistency.repeats,
+            "rows": summary.consistency.rows,
+            "changed_share": summary.consistency.changed_share,
+            "pass_all": summary.consistency.pass_all,
+            "pass_rate": summary.consistency.pass_rate,
+        },
         "usage": {
             "prompt_tokens": summary.prompt_tokens,
             "completion_tokens": summary.completion_tokens,

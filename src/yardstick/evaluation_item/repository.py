@@ -25,6 +25,8 @@ class ItemRow(NamedTuple):
     archived_at: datetime | None
     tasks: list[dict[str, Any]]
     files: dict[str, str] | None
+    repeat: int
+    row_item_id: str | None
 
 
 class Cell(NamedTuple):
@@ -50,6 +52,8 @@ _COLUMNS = (
     Evaluation.archived_at,
     Evaluation.tasks,
     I.files,
+    I.repeat,
+    I.row_item_id,
 )
 
 

@@ -30,6 +30,10 @@ class EvaluationItemOut(BaseModel):
     created_by: Identity
     archived_at: str | None
     files: dict[str, str]
+    repeat: int = Field(description="Yardstick: which run of its row this item is, from 0")
+    row_item_id: str | None = Field(
+        description="Yardstick: the id of its row's first item when the row runs several times"
+    )
 
 
 class EvaluationItemList(ListOut[EvaluationItemOut]):
@@ -86,4 +90,7 @@ def item_json(item: ItemRow, cells: list[Cell]) -> dict[str, Any]:
         "created_by": identity_json(item.created_by_user_id),
         "archived_at": format_ts(item.archived_at),
         "files": item.files or {},
+        # Yardstick, for `repeats`: which run of the row this is, and the row's first item.
+        "repeat": item.repeat,
+        "row_item_id": item.row_item_id,
     }

@@ -41,7 +41,9 @@ DATASET_ITEM_ID: Final = 2
 VERSION: Final = 3
 CREATED_AT: Final = 4  # stored text
 FILES: Final = 5  # stored JSON text
-ITEM_WIDTH: Final = 6
+REPEAT: Final = 6
+ROW_ITEM_ID: Final = 7
+ITEM_WIDTH: Final = 8
 # An alias's columns, all None where the item has no cell for it: status, result (the value's
 # JSON text where the status has one, else "null"), error type, error message, details (stored
 # JSON text), latency ms, attempts.
@@ -59,6 +61,8 @@ _ITEM_COLUMNS: tuple[Any, ...] = (
     I.dataset_item_version_num,
     cast(I.created_at, Text),
     cast(I.files, Text),
+    I.repeat,
+    I.row_item_id,
 )
 
 

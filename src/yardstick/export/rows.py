@@ -36,6 +36,8 @@ from yardstick.export.repository import (
     FILES,
     ITEM_ID,
     ITEM_WIDTH,
+    REPEAT,
+    ROW_ITEM_ID,
     VERSION,
     Row,
 )
@@ -155,7 +157,8 @@ class Source:
                 f',"task_result_statuses":{{{statuses}}}'
                 f',"task_metadata":{{{metadata[1:]}}}'
                 f',"created_at":{_created_at(row[CREATED_AT])}{self._tail}'
-                f"{'{}' if files is None or files in ('null', '{}') else _object(files)}}}"
+                f"{'{}' if files is None or files in ('null', '{}') else _object(files)}"
+                f',"repeat":{int(row[REPEAT])},"row_item_id":{_json(row[ROW_ITEM_ID])}}}'
             )
         except _Fallback:
             return _json(self._parsed(row))
@@ -172,6 +175,8 @@ class Source:
             self.archived_at,
             self.tasks,
             _loads(row[FILES]),
+            row[REPEAT],
+            row[ROW_ITEM_ID],
         )
         cells: list[Cell] = []
         for alias, (_, _, _, at, _) in zip(self.aliases, self._cells):

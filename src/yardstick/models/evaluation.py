@@ -30,6 +30,8 @@ class Evaluation(IdMixin, TimestampMixin, Base):
     run_number: Mapped[int] = mapped_column(default=1)
     # Spending limit in USD (Yardstick's `max_cost_usd`): the run stops once its cells cost this.
     max_cost_usd: Mapped[float | None]
+    # How many times each row runs (migration 0014_repeats): k items per row.
+    repeats: Mapped[int] = mapped_column(default=1, server_default="1")
     # Tasks fail fast stopped in the current run, alias → why (yardstick.execution.fail_fast).
     task_stops: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_by_user_id: Mapped[str] = mapped_column(String(64))

@@ -23,6 +23,10 @@ class EvaluationItem(IdMixin, Base):
     dataset_item_version_num: Mapped[int | None]
     # {column: file id} attached to the row (0.7.0 `files`), copied from the dataset item.
     files: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # With `repeats: k`, a row is k items, repeats 0 to k-1; `row_item_id` is the id of its
+    # repeat 0 (set on all k, so a row's items group by it), null when the row runs once.
+    repeat: Mapped[int] = mapped_column(default=0, server_default="0")
+    row_item_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime]
 
     __table_args__ = (
