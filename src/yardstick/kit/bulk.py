@@ -29,9 +29,11 @@ def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
             return None
         if isinstance(value, dict | list):  # JSON values: unhashable, and rarely repeated
             return process(value)
-        if value not in seen:
-            seen[value] = process(value)
-        return seen[value]
+        # Keyed by type too: True == 1 == 1.0 in Python, but they are stored differently.
+        key = (type(value), value)
+        if key not in seen:
+            seen[key] = process(value)
+        return seen[key]
 
     return apply
 
