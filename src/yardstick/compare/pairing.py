@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from yardstick.compare.json_columns import json_columns
 from yardstick.errors import Unprocessable
 from yardstick.models import EvaluationDataset, EvaluationItem
 
@@ -82,12 +83,13 @@ def _same_dataset(session: Session, baseline_id: str, candidate_id: str) -> bool
 
 def _pair_by_dataset_item(session: Session, baseline_id: str, candidate_id: str) -> Pairing:
     def keys(evaluation_id: str) -> list[tuple[str, str | None]]:
-        rows = session.execute(
-            select(EvaluationItem.id, EvaluationItem.dataset_item_id)
-            .where(EvaluationItem.evaluation_id == evaluation_id, EvaluationItem.repeat == 0)
-            .order_by(EvaluationItem.id)
+        item = EvaluationItem
+        ids, dataset_items = json_columns(
+            session.connection(),
+            [item.id, item.dataset_item_id],
+            and_(item.evaluation_id == evaluation_id, item.repeat == 0),
         )
-        found: list[tuple[str, str | None]] = list(rows.tuples())
+        found = sorted(zip(ids, dataset_items, strict=True))  # in item order
         if all(key is None for _, key in found):
             raise Unprocessable(
                 ["body", "pair_by"],
@@ -101,7 +103,7 @@ def _pair_by_dataset_item(session: Session, baseline_id: str, candidate_id: str)
 
 def _keys(session: Session, side: _Side) -> list[tuple[str, str | None]]:
     """(item id, pairing key) of every item, in item order; None for a row without the column."""
-    rows = session.execute(
+    rows = session.connection().execute(
         select(EvaluationItem.id, EvaluationItem.data)
         .where(EvaluationItem.evaluation_id == side.evaluation_id, EvaluationItem.repeat == 0)
         .order_by(EvaluationItem.id)
@@ -131,17 +133,33 @@ def _match(
     baseline: Sequence[tuple[str, str | None]],
     candidate: Sequence[tuple[str, str | None]],
 ) -> Pairing:
-    waiting: defaultdict[str, list[str]] = defaultdict(list)
-    for item_id, key in reversed(candidate):
-        if key is not None:
-            waiting[key].append(item_id)  # reversed, so pop() hands them out in item order
+    # Keys are usually unique on a side (dataset items, ids): then one dict lookup per row.
+    # Reversed, so with duplicate keys the first candidate item of a key wins, in item order.
+    unique = {key: item_id for item_id, key in reversed(candidate) if key is not None}
+    waiting: dict[str, str | list[str]] = dict(unique)
+    if len(unique) < sum(key is not None for _, key in candidate):
+        lists: defaultdict[str, list[str]] = defaultdict(list)
+        for item_id, key in reversed(candidate):
+            if key is not None:
+                lists[key].append(item_id)  # reversed, so pop() hands them out in item order
+        waiting = dict(lists)
     baseline_items: list[str] = []
     candidate_items: list[str] = []
     for item_id, key in baseline:
-        partners = waiting.get(key) if key is not None else None
-        if partners:
-            baseline_items.append(item_id)
-            candidate_items.append(partners.pop())
+        if key is None:
+            continue
+        partner = waiting.get(key)
+        if isinstance(partner, list):
+            if not partner:
+                continue
+            partner_id = partner.pop()
+        elif partner is None:
+            continue
+        else:
+            partner_id = partner
+            del waiting[key]  # each candidate item pairs once
+        baseline_items.append(item_id)
+        candidate_items.append(partner_id)
     paired = len(baseline_items)
     return Pairing(
         by=by,

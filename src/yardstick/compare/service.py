@@ -124,8 +124,8 @@ class ComparisonService:
         cells = load(
             session,
             aliases,
-            baseline_id=baseline.id,
-            candidate_id=candidate.id,
+            baseline=baseline,
+            candidate=candidate,
             baseline_items=pairing.baseline_items,
             candidate_items=pairing.candidate_items,
         )

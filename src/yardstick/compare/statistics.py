@@ -232,11 +232,10 @@ def top_changes(
     """
     if not len(item_ids) == baseline.size == candidate.size:
         raise ValueError("item_ids, baseline and candidate must have one length")
-    ids = np.asarray(item_ids, dtype=np.str_)
     gains = candidate - baseline if higher_is_better else baseline - candidate
     return TopChanges(
-        improved=_largest(ids, gains, limit),
-        regressed=_largest(ids, -gains, limit),
+        improved=_largest(item_ids, gains, limit),
+        regressed=_largest(item_ids, -gains, limit),
     )
 
 
@@ -431,8 +430,15 @@ def _verdict(result: PairedResult, p_adjusted: float) -> Verdict:
     return "improved" if (result.delta > 0) == result.higher_is_better else "regressed"
 
 
-def _largest(ids: npt.NDArray[np.str_], sizes: FloatArray, limit: int) -> tuple[str, ...]:
-    """The ids of the `limit` largest positive sizes, largest first, ties by ascending id."""
+def _largest(item_ids: Sequence[str], sizes: FloatArray, limit: int) -> tuple[str, ...]:
+    """The ids of the `limit` largest positive sizes, largest first, ties by ascending id.
+
+    Only the sizes at or above the limit-th largest are sorted (ties at the cut included), so
+    a large comparison never turns all its ids into an array to pick 50.
+    """
     chosen = np.flatnonzero(sizes > 0)
-    order = np.lexsort((ids[chosen], -sizes[chosen]))[:limit]
-    return tuple(ids[chosen[order]].tolist())
+    if chosen.size > limit:
+        cut = np.partition(sizes[chosen], chosen.size - limit)[chosen.size - limit]
+        chosen = chosen[sizes[chosen] >= cut]
+    ranked = sorted(chosen.tolist(), key=lambda index: (-sizes[index], item_ids[index]))
+    return tuple(item_ids[index] for index in ranked[:limit])

@@ -76,7 +76,7 @@ class LabelTally:
 def status_counts(session: Session, evaluation_id: str) -> list[StatusCount]:
     """Cells per (alias, status), and per error type for errored ones."""
     out: list[StatusCount] = []
-    for alias, status in _groups(session, evaluation_id):
+    for alias, status in status_groups(session, evaluation_id):
         where = _in_alias(evaluation_id, alias), T.status == status
         if status == "errored":
             stmt = select(T.error_type, func.count()).where(*where).group_by(T.error_type)
@@ -167,7 +167,7 @@ def _in_alias(evaluation_id: str, alias: str) -> ColumnElement[bool]:
     return and_(T.evaluation_id == evaluation_id, T.alias == alias)
 
 
-def _groups(session: Session, evaluation_id: str) -> list[tuple[str, str]]:
+def status_groups(session: Session, evaluation_id: str) -> list[tuple[str, str]]:
     """The (alias, status) pairs that have cells, in index order, one seek each: the next pair
     is the next status of this alias, else the first status of the next alias."""
     pair = (
