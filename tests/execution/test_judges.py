@@ -687,6 +687,7 @@ def test_later_tasks_read_a_prefilled_contributor_answer(
 # Tenant regexes ----------------------------------------------------------------------------------
 
 REDOS = "^(a+)+$"  # exponential on a backtracking regex engine
+REDOS_ROWS = 20
 
 
 def test_a_catastrophic_pattern_in_a_form_cannot_stall_the_server(
@@ -706,10 +707,11 @@ def test_a_catastrophic_pattern_in_a_form_cannot_stall_the_server(
     )
     # 40 `a`s and a `!`: days of backtracking for Python's `re`, per ask, on the event loop.
     evil = '{"answer": {"code": "' + "a" * 40 + '!"}}'
-    fake_models.control(replies_for={"Q-redos": [evil] * 3})
+    # 20 rows (each asked up to 3 times), so the check runs long enough to sample /health often.
+    fake_models.control(replies_for={"Q-redos": [evil] * 3 * REDOS_ROWS})
     evaluation = engine_client.evaluations.create(
         name="redos",
-        data=[{"input": "x"}],
+        data=[{"input": f"x{i}"} for i in range(REDOS_ROWS)],
         tasks=[question_task("code", PLAIN, question.id, "{{item.input}}")],
     )
     # The server answers at once all along, while the judge's answers are being checked.
@@ -728,10 +730,12 @@ def test_a_catastrophic_pattern_in_a_form_cannot_stall_the_server(
     assert samples and samples[len(samples) // 2] < 0.1 and samples[-1] < 1.0, samples
     done = wait_until_done(engine_client, evaluation.id)
     assert done.status == "completed"
-    (item,) = items_of(engine_client, evaluation.id)
-    error = extra(item, "task_errors")["code"]
-    assert error["type"] == "InvalidJudgeAnswer"
-    assert f"does not match '{REDOS}'" in error["message"]
+    items = items_of(engine_client, evaluation.id)
+    assert len(items) == REDOS_ROWS
+    for item in items:
+        error = extra(item, "task_errors")["code"]
+        assert error["type"] == "InvalidJudgeAnswer"
+        assert f"does not match '{REDOS}'" in error["message"]
 
 
 def test_a_pattern_that_cannot_run_in_linear_time_is_refused_at_create(
