@@ -9,27 +9,13 @@ import httpx
 import pytest
 from scale_gp_beta import SGPClient
 
-from tests.conftest import BACKENDS, make_client, require_backend
-from tests.execution.conftest import engine_env
+from tests.conftest import make_client
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import ACCOUNT_A, Server, run_server
+from tests.fixtures.server import ACCOUNT_A, Server
 
 ROWS = 6
 EXPECTED = "the cat sat on the mat"
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def engine_server(
-    request: pytest.FixtureRequest,
-    fake_model_server: FakeModels,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Server]:
-    backend: str = request.param
-    require_backend(backend)
-    yield from run_server(
-        backend, tmp_path_factory.mktemp(f"repeats-{backend}"), **engine_env(fake_model_server)
-    )
 
 
 @pytest.fixture
