@@ -163,10 +163,18 @@ def test_a_better_candidate_improves_and_the_figures_match_scipy(
     expected_p = stats.wilcoxon(differences[differences != 0], zero_method="wilcox").pvalue
     assert score["p_value"] == pytest.approx(expected_p)
     assert score["verdict"] == "improved" and score["mde"] > 0
+    # Its paired differences binned, symmetric around zero, every pair counted once.
+    edges, counts = score["histogram"]["edges"], score["histogram"]["counts"]
+    reach = np.abs(differences).max()
+    assert edges[0] == pytest.approx(-reach) and edges[-1] == pytest.approx(reach)
+    assert sum(counts) == N and len(edges) == len(counts) + 1
+    expected_counts, _ = np.histogram(differences, bins=np.array(edges))
+    assert counts == expected_counts.tolist()
 
     # The categorical one: every fourth answer became "ugly".
     review = metric(body, "review")
     assert review["kind"] == "categorical" and review["verdict"] == "changed"
+    assert review["histogram"] is None and exact["histogram"] is None
     ugly = next(c for c in review["categories"] if c["value"] == "ugly")
     assert (ugly["gained"], ugly["lost"], ugly["baseline_share"]) == (10, 0, 0.0)
 

@@ -414,3 +414,32 @@ def test_number_formats() -> None:
     assert number(0.123456) == "0.1235" and number(-0.5, signed=True) == "-0.5"
     assert number(2.0, signed=True) == "+2"
     assert p_value(None) == "—" and p_value(0.00001) == "< 0.0001" and p_value(0.5) == "0.5000"
+
+
+def test_a_histogram_of_paired_differences_for_numeric_aliases() -> None:
+    edges = [-0.3, -0.1, 0.1, 0.3]
+    latency = metric(
+        "latency_ms",
+        higher_is_better=False,
+        histogram={"edges": edges, "counts": [5, 30, 5]},
+    )
+    root = parse(render_report(comparison([REGRESSED, latency, CATEGORICAL])))
+    sections = {s.get("data-alias"): s for s in root.findall(".//section[@class='metric']")}
+    svg = sections["latency_ms"].find("svg[@class='histogram']")
+    assert svg is not None
+    bars = svg.findall("rect")
+    heights = [float(bar.get("height", "nan")) for bar in bars]
+    assert heights[1] == max(heights) and heights[0] == pytest.approx(heights[1] / 6)
+    # Lower is better: the bins below zero are the improvements.
+    assert [bar.get("fill") for bar in bars] == [
+        VERDICT_COLOURS["improved"],
+        UNCHANGED_COLOUR,
+        VERDICT_COLOURS["regressed"],
+    ]
+    assert "30 pairs with a difference in [-0.1, 0.1]" in "".join(bars[1].itertext())
+    # Categorical aliases draw each value's share per side instead; binary ones have the bar.
+    shares = sections["review"].find("svg[@class='shares']")
+    assert shares is not None
+    widths = [float(r.get("width", "nan")) for r in shares.findall("rect")]
+    assert widths[0] / widths[1] == pytest.approx(80 / 55)
+    assert sections["accuracy"].find("svg[@class='histogram']") is None

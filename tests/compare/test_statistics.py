@@ -15,7 +15,6 @@ from yardstick.compare.statistics import (
     adjust,
     compare,
     holm,
-    infer_kind,
     top_changes,
 )
 
@@ -140,6 +139,29 @@ def test_wilcoxon_ties_with_many_pairs_match_scipy() -> None:
     differences = candidate - baseline
     expected = scipy_stats.wilcoxon(differences, zero_method="wilcox").pvalue
     assert compare(baseline, candidate, kind="numeric").p_value == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 5, 12, 13, 14, 25, 49, 50, 51, 64, 300])
+@pytest.mark.parametrize("ties", [False, True])
+def test_signed_rank_test_matches_scipy_at_every_size(m: int, ties: bool) -> None:
+    """Our null distributions (enumerated, counted, normal) against scipy.stats.wilcoxon's choice,
+    on both sides of each switch-over, with and without tied magnitudes."""
+    rng = np.random.default_rng(m * 2 + ties)
+    for _ in range(5):
+        magnitudes = rng.integers(1, max(2, m // 3), m) if ties else rng.permutation(m) + 1.0
+        differences = magnitudes * rng.choice([-1.0, 1.0], m, p=[0.35, 0.65])
+        expected = scipy_stats.wilcoxon(differences).pvalue
+        result = compare(np.zeros(m), differences.astype(np.float64), kind="numeric")
+        assert result.p_value == pytest.approx(expected, rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 30, 31, 200, 5000])
+def test_mcnemar_matches_scipy_binomtest_at_every_split(n: int) -> None:
+    for gained in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+        baseline, candidate = pairs((1, 0, n - gained), (0, 1, gained), (1, 1, 3))
+        result = compare(baseline, candidate, kind="binary")
+        expected = scipy_stats.binomtest(gained, n, 0.5).pvalue
+        assert result.p_value == pytest.approx(expected, rel=1e-9, abs=1e-300)
 
 
 def test_all_equal_pairs() -> None:
@@ -448,31 +470,6 @@ def test_top_changes_with_few_changes() -> None:
 
 
 # --- kind inference ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("values", "kind"),
-    [
-        ([True, False, True], "binary"),
-        ([0, 1, 1.0, 0.0], "binary"),
-        ([True, 0, 1], "binary"),
-        ([1, 1], "binary"),
-        ([0, 0.5, 1], "numeric"),
-        ([2, 3], "numeric"),
-        ([True, 2], "numeric"),
-        ([np.float64(0.25)], "numeric"),
-        (["yes", "no"], "categorical"),
-        (["0", "1"], "categorical"),
-    ],
-)
-def test_infer_kind(values: list[object], kind: str) -> None:
-    assert infer_kind(values) == kind
-
-
-@pytest.mark.parametrize("values", [[], ["a", 1], [None], [{"x": 1}]])
-def test_infer_kind_refuses(values: list[object]) -> None:
-    with pytest.raises(ValueError):
-        infer_kind(values)
 
 
 # --- input checks --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ labels the most common one, and a row whose repeats disagree is marked flaky.
 """
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
@@ -31,32 +31,51 @@ BoolArray = npt.NDArray[np.bool_]
 # Statuses whose value is a result: computed by a task, or given with the row.
 RESULT_STATUSES = ("completed", "prefilled")
 _BOOLEANS = frozenset({"true", "false"})
+_OTHER, _RESULT, _ERRORED = 0, 1, 2
+
+
+class Labels:
+    """The distinct labels of one alias, both sides sharing the codes: code i is `names[i]`."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {}
+
+    def encode(self, labels: Iterable[str]) -> IntArray:
+        codes = self._codes
+        new = np.fromiter((codes.setdefault(label, len(codes)) for label in labels), dtype=np.intp)
+        return new
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._codes)
 
 
 @dataclass
 class SideValues:
-    """One alias on one side, position i being pair i. Cells arrive in chunks of arrays
-    (`add_numbers`) or as labels; the per-row arrays are computed once from them."""
+    """One alias on one side, position i being pair i. Cells arrive in chunks of arrays, numbers
+    (`add_numbers`) or label codes (`add_labels`); the per-row arrays are computed from them."""
 
     pairs: int
+    labels: Labels
     errored: int = 0
     _number_at: list[IntArray] = field(default_factory=list)
     _number: list[FloatArray] = field(default_factory=list)
-    _label_at: list[int] = field(default_factory=list)
-    _label: list[str] = field(default_factory=list)
+    _label_at: list[IntArray] = field(default_factory=list)
+    _label: list[IntArray] = field(default_factory=list)
 
     def add_numbers(self, at: IntArray, numbers: FloatArray) -> None:
         self._number_at.append(at)
         self._number.append(numbers)
 
-    def add_label(self, index: int, label: str) -> None:
-        self._label_at.append(index)
-        self._label.append(label)
+    def add_labels(self, at: IntArray, codes: IntArray) -> None:
+        self._label_at.append(at)
+        self._label.append(codes)
 
     def _numbers(self) -> tuple[IntArray, FloatArray]:
-        if not self._number_at:
-            return np.zeros(0, dtype=np.intp), np.zeros(0)
-        return np.concatenate(self._number_at), np.concatenate(self._number)
+        return _joined(self._number_at), np.concatenate([np.zeros(0), *self._number])
+
+    def _codes(self) -> tuple[IntArray, IntArray]:
+        return _joined(self._label_at), _joined(self._label)
 
     def numbers(self) -> FloatArray:
         """Each row's mean number, NaN where it has none."""
@@ -70,47 +89,50 @@ class SideValues:
     def booleans(self) -> FloatArray | None:
         """Each row's share of true answers (1.0/0.0 with one repeat), NaN where it has none;
         None unless every label is a boolean."""
-        if not _BOOLEANS.issuperset(self._label):
+        at, codes = self._codes()
+        names = self.labels.names
+        if not _BOOLEANS.issuperset(names[code] for code in np.unique(codes).tolist()):
             return None
-        at = np.asarray(self._label_at, dtype=np.intp)
-        trues = np.asarray([label == "true" for label in self._label], dtype=np.float64)
+        trues = codes == names.index("true") if "true" in names else np.zeros(codes.size, bool)
         with np.errstate(invalid="ignore", divide="ignore"):
-            shares: FloatArray = np.bincount(at, weights=trues, minlength=self.pairs) / np.bincount(
-                at, minlength=self.pairs
-            )
+            shares: FloatArray = np.bincount(
+                at, weights=trues.astype(np.float64), minlength=self.pairs
+            ) / np.bincount(at, minlength=self.pairs)
         return shares
 
-    def labels(self) -> list[str | None]:
-        """Each row's label, the most common of its repeats (the first among equals)."""
-        out: list[str | None] = [None] * self.pairs
-        votes: dict[int, Counter[str]] = {}
-        for index, label in zip(self._label_at, self._label, strict=True):
-            if out[index] is None:
-                out[index] = label
-            else:
-                votes.setdefault(index, Counter()).update((label,))
-        for index, extra in votes.items():
-            first = out[index]
-            assert first is not None
-            extra[first] += 1
-            out[index] = max(extra, key=lambda value: (extra[value], value == first))
+    def label_codes(self) -> IntArray:
+        """Each row's label code, -1 where it has none; with repeats, the most common label of
+        the row (the first one among equals)."""
+        at, codes = self._codes()
+        out = np.full(self.pairs, -1, dtype=np.intp)
+        if np.unique(at).size == at.size:  # one label per row: no vote to hold
+            out[at] = codes
+            return out
+        votes: dict[int, Counter[int]] = {}
+        for index, code in zip(at.tolist(), codes.tolist(), strict=True):
+            if out[index] < 0:
+                out[index] = code
+            votes.setdefault(index, Counter()).update((code,))
+        for index, counted in votes.items():
+            first = int(out[index])
+            out[index] = max(counted, key=lambda value: (counted[value], value == first))
         return out
 
     def flaky(self) -> BoolArray:
         """Rows whose repeats did not all give the same result."""
         flaky = np.zeros(self.pairs, dtype=bool)
-        at, values = self._numbers()
-        if at.size:
-            low = np.full(self.pairs, np.inf)
-            high = np.full(self.pairs, -np.inf)
-            np.minimum.at(low, at, values)
-            np.maximum.at(high, at, values)
-            flaky |= np.isfinite(low) & (low != high)
-        seen: dict[int, str] = {}
-        for index, label in zip(self._label_at, self._label, strict=True):
-            if seen.setdefault(index, label) != label:
-                flaky[index] = True
+        for at, values in (self._numbers(), self._codes()):
+            if at.size:
+                low = np.full(self.pairs, np.inf)
+                high = np.full(self.pairs, -np.inf)
+                np.minimum.at(low, at, values)
+                np.maximum.at(high, at, values)
+                flaky |= np.isfinite(low) & (low != high)
         return flaky
+
+
+def _joined(chunks: list[IntArray]) -> IntArray:
+    return np.concatenate([np.zeros(0, dtype=np.intp), *chunks])
 
 
 @dataclass
@@ -135,7 +157,10 @@ def load(
     candidate_items: Sequence[str],
 ) -> dict[str, AliasCells]:
     pairs = len(baseline_items)
-    cells = {alias: AliasCells(SideValues(pairs), SideValues(pairs)) for alias in aliases}
+    cells = {}
+    for alias in aliases:
+        labels = Labels()
+        cells[alias] = AliasCells(SideValues(pairs, labels), SideValues(pairs, labels))
     _fill(session, baseline, aliases, baseline_items, {a: c.baseline for a, c in cells.items()})
     _fill(session, candidate, aliases, candidate_items, {a: c.candidate for a, c in cells.items()})
     return cells
@@ -175,24 +200,32 @@ def _fill(
         side = sides[alias]
         ids, statuses, numbers, labels = _columns(connection, evaluation.id, alias)
         at = np.fromiter(map(position.get, ids, repeat(-1)), dtype=np.intp, count=len(ids))
-        status = np.asarray(statuses, dtype=object)
+        del ids
+        status = np.array(statuses, dtype=np.int8)
         paired = at >= 0
-        side.errored += int((paired & (status == "errored")).sum())
-        usable = paired & ((status == "completed") | (status == "prefilled"))
+        side.errored += int((paired & (status == _ERRORED)).sum())
+        usable = paired & (status == _RESULT)
         values = np.array(numbers, dtype=np.float64)  # null (no number) becomes NaN
         has_number = usable & ~np.isnan(values)
         side.add_numbers(at[has_number], values[has_number])
-        for row in np.flatnonzero(usable & ~has_number).tolist():
-            label = labels[row]
-            if label is not None:
-                side.add_label(int(at[row]), label)
+        has_label = np.fromiter((label is not None for label in labels), bool, len(labels))
+        where = np.flatnonzero(usable & ~has_number & has_label).tolist()
+        side.add_labels(
+            at[where],
+            side.labels.encode([label for row in where if (label := labels[row]) is not None]),
+        )
 
 
 def _columns(
     connection: Connection, evaluation_id: str, alias: str
-) -> tuple[list[str], list[str], list[float | None], list[str | None]]:
-    """The alias's cells, column by column: item ids, statuses, numbers, labels."""
+) -> tuple[list[str], list[int], list[float | None], list[str | None]]:
+    """The alias's cells, column by column: item ids, status codes (`_RESULT`, `_ERRORED` or
+    `_OTHER`: small ints cost no memory per cell, unlike a million status strings), numbers and
+    labels."""
     t = TaskResult
+    status = case(
+        (t.status.in_(RESULT_STATUSES), _RESULT), (t.status == "errored", _ERRORED), else_=_OTHER
+    )
     number: Any = t.value_number  # PostgreSQL: float8's text is exact (shortest round-trip)
     if connection.dialect.name == "sqlite":
         # The stored JSON text of the number, not the REAL column, which SQLite's JSON functions
@@ -200,7 +233,7 @@ def _columns(
         number = case((t.value_number.isnot(None), func.json(t.value)))
     ids, statuses, numbers, labels = json_columns(
         connection,
-        [t.item_id, t.status, number, t.value_label],
+        [t.item_id, status, number, t.value_label],
         and_(t.evaluation_id == evaluation_id, t.alias == alias),
     )
     return ids, statuses, numbers, labels

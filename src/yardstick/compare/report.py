@@ -50,6 +50,9 @@ _LABEL_CHARS = 34
 # The paired-changes bar.
 _BAR_WIDTH = 480
 _BAR_HEIGHT = 18
+# Histograms: the plot area, and the axis labels' band below it.
+_HISTOGRAM_HEIGHT = 90
+_AXIS_HEIGHT = 16
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
@@ -351,6 +354,7 @@ def _metric_section(metric: MetricComparisonOut) -> str:
         f'<table class="statistics">\n{table}\n</table>',
         "<h3>Paired changes</h3>",
         _changes_bar(metric),
+        _histogram(metric),
         _categories(metric),
         _errored(metric),
         _items("Most regressed items (candidate ids)", metric.most_regressed),
@@ -405,6 +409,115 @@ def _changes_bar(metric: MetricComparisonOut) -> str:
         aria_label=legend,
     )
     return f'{svg}\n<p class="note">{legend}</p>'
+
+
+def _histogram(metric: MetricComparisonOut) -> str:
+    """Numeric metrics: how the paired differences spread, bins below zero red and above it green
+    when higher is better (the reverse when lower is), the middle bin (no change) grey.
+    Categorical metrics: each value's share on each side, side by side."""
+    if metric.histogram is not None:
+        return _difference_histogram(metric)
+    if metric.categories:
+        return _share_bars(metric)
+    return ""
+
+
+def _difference_histogram(metric: MetricComparisonOut) -> str:
+    assert metric.histogram is not None
+    edges, counts = metric.histogram.edges, metric.histogram.counts
+    tallest = max(counts, default=0) or 1
+    width = _BAR_WIDTH / len(counts)
+    good, bad = VERDICT_COLOURS["improved"], VERDICT_COLOURS["regressed"]
+    if not metric.higher_is_better:
+        good, bad = bad, good
+    bars = []
+    for index, count in enumerate(counts):
+        low, high = edges[index], edges[index + 1]
+        colour = UNCHANGED_COLOUR if low <= 0 <= high else good if low > 0 else bad
+        height = _HISTOGRAM_HEIGHT * count / tallest
+        title = (
+            f"<title>{count:,} pairs with a difference in [{number(low)}, {number(high)}]</title>"
+        )
+        bars.append(
+            _tag(
+                "rect",
+                title,
+                x=index * width,
+                y=_HISTOGRAM_HEIGHT - height,
+                width=max(width - 1, 1),
+                height=height,
+                fill=colour,
+            )
+        )
+    axis = "".join(
+        _tag(
+            "text",
+            _text(number(value, signed=True)),
+            x=x,
+            y=_HISTOGRAM_HEIGHT + 12,
+            text_anchor=anchor,
+            class_="small",
+        )
+        for value, x, anchor in (
+            (edges[0], 0, "start"),
+            (0.0, _BAR_WIDTH / 2, "middle"),
+            (edges[-1], _BAR_WIDTH, "end"),
+        )
+    )
+    legend = (
+        f"Paired differences (candidate − baseline) of {metric.n:,} pairs, in {len(counts)} bins"
+    )
+    return "<h3>Distribution of paired differences</h3>\n" + _svg(
+        "histogram", "\n".join(bars) + axis, _HISTOGRAM_HEIGHT + _AXIS_HEIGHT, legend
+    )
+
+
+def _share_bars(metric: MetricComparisonOut) -> str:
+    assert metric.categories is not None
+    rows = len(metric.categories)
+    row = 2 * _BAR_HEIGHT + 8
+    half = _BAR_WIDTH / 2
+    bars = []
+    for index, category in enumerate(metric.categories):
+        top = index * row
+        bars.append(_tag("text", _text(_short(category.value)), x=0, y=top + _BAR_HEIGHT + 4))
+        for offset, (side, share, colour) in enumerate(
+            (
+                ("baseline", category.baseline_share, UNCHANGED_COLOUR),
+                ("candidate", category.candidate_share, MUTED),
+            )
+        ):
+            title = f"<title>{_text(category.value)}: {share:.1%} of the {side}</title>"
+            bars.append(
+                _tag(
+                    "rect",
+                    title,
+                    class_=side,
+                    x=half,
+                    y=top + offset * _BAR_HEIGHT,
+                    width=half * share,
+                    height=_BAR_HEIGHT - 2,
+                    fill=colour,
+                )
+            )
+    legend = "Share of pairs per value: baseline (light) above candidate (dark)"
+    return "<h3>Values, baseline and candidate</h3>\n" + _svg(
+        "shares", "".join(bars), rows * row, legend
+    )
+
+
+def _svg(class_: str, content: str, height: float, legend: str) -> str:
+    svg = _tag(
+        "svg",
+        f"\n{content}\n",
+        class_=class_,
+        width=_BAR_WIDTH,
+        height=height,
+        viewBox=f"0 0 {_BAR_WIDTH} {height}",
+        role="img",
+        aria_label=legend,
+    )
+    return f'{svg}\n<p class="note">{_text(legend)}.</p>'
 
 
 def _categories(metric: MetricComparisonOut) -> str:

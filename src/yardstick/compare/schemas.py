@@ -87,6 +87,11 @@ class ConsistencyOut(BaseModel):
     pass_rate: float | None
 
 
+class HistogramOut(BaseModel):
+    edges: list[float] = Field(description="Bin edges, one more than counts; bins are [a, b)")
+    counts: list[int] = Field(description="Pairs per bin; the last bin includes its right edge")
+
+
 class MetricComparisonOut(BaseModel):
     alias: str
     kind: Kind
@@ -114,6 +119,10 @@ class MetricComparisonOut(BaseModel):
         description="Of most_regressed: rows whose repeats already disagreed in the baseline",
     )
     categories: list[CategoryTestOut] | None = None
+    histogram: HistogramOut | None = Field(
+        default=None,
+        description="Numeric metrics: the paired differences (candidate − baseline), binned",
+    )
     consistency: dict[str, ConsistencyOut | None] | None = Field(
         default=None,
         description="With repeats: per side (`baseline`, `candidate`), how consistent the alias was",

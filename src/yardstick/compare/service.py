@@ -234,26 +234,29 @@ def _values(cells: AliasCells, item_ids: Sequence[str]) -> _Values | None:
 
 
 def _categorical(cells: AliasCells, item_ids: Sequence[str]) -> _Values | None:
-    codes: dict[str, int] = {}
-    b: list[float] = []
-    c: list[float] = []
-    ids: list[str] = []
-    flaky_rows = cells.baseline.flaky()
-    flaky: set[str] = set()
-    for index, (left, right) in enumerate(
-        zip(cells.baseline.labels(), cells.candidate.labels(), strict=True)
-    ):
-        if left is None or right is None:
-            continue
-        b.append(codes.setdefault(left, len(codes)))
-        c.append(codes.setdefault(right, len(codes)))
-        ids.append(item_ids[index])
-        if flaky_rows[index]:
-            flaky.add(item_ids[index])
-    if not ids:
+    b, c = cells.baseline.label_codes(), cells.candidate.label_codes()
+    both = (b >= 0) & (c >= 0)
+    if not both.any():
         return None
-    labels = [_label_text(label) for label in codes]
-    return _Values("categorical", np.array(b), np.array(c), ids, labels, frozenset(flaky))
+    rows = np.flatnonzero(both)
+    b, c = b[rows], c[rows]
+    # Codes renumbered by first appearance along the pairs, baseline before candidate, so the
+    # categories come out in the same order whatever order the database read the cells in.
+    present, first = np.unique(np.column_stack([b, c]).ravel(), return_index=True)
+    order = present[np.argsort(first)]
+    renumber = np.zeros(len(cells.baseline.labels.names), dtype=np.intp)
+    renumber[order] = np.arange(order.size)
+    names = cells.baseline.labels.names
+    flaky_rows = cells.baseline.flaky()[rows]
+    ids = [item_ids[index] for index in rows.tolist()]
+    return _Values(
+        "categorical",
+        renumber[b].astype(np.float64),
+        renumber[c].astype(np.float64),
+        ids,
+        [_label_text(names[code]) for code in order.tolist()],
+        frozenset(item for item, flaky in zip(ids, flaky_rows.tolist()) if flaky),
+    )
 
 
 def _label_text(label: str) -> str:
@@ -292,6 +295,10 @@ def _metric_json(
             }
             for category in result.categories
         ]
+    histogram = None
+    if result.kind == "numeric":
+        edges, counts = statistics.histogram(values.candidate - values.baseline)
+        histogram = {"edges": edges, "counts": counts}
     return {
         "alias": alias,
         "kind": result.kind,
@@ -318,6 +325,7 @@ def _metric_json(
         # read these as noise first.
         "flaky_in_baseline": [i for i in changes.regressed if i in values.flaky_in_baseline],
         "categories": categories,
+        "histogram": histogram,
         "consistency": consistency,
     }
 
@@ -353,6 +361,7 @@ def _empty_metric_json(
         "most_improved": [],
         "flaky_in_baseline": [],
         "categories": None,
+        "histogram": None,
         "consistency": consistency,
     }
 

@@ -22,19 +22,21 @@ draws each difference, and those counts are drawn one of three ways, the exact o
   machine, 2 s for one metric at n = 100,000; this takes about 0.1 s.
 `ci_method` names the stratified approximation when it ran.
 
-Importing this module loads numpy and scipy.stats, which takes a second or two. Import it where
-a comparison runs, not at server start.
+The tests' null distributions come from scipy.special, not scipy.stats: importing scipy.stats
+costs a server ~45 MB and a second for three functions (the binomial test, the signed-rank test
+and midranks), written out below and checked against scipy.stats in the tests. Importing this
+module still loads numpy and scipy.special: import it where a comparison runs, not at server
+start.
 """
 
 import math
-import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
+from scipy import special
 
 FloatArray = npt.NDArray[np.float64]
 Kind = Literal["binary", "numeric", "categorical"]
@@ -43,6 +45,7 @@ Verdict = Literal["improved", "regressed", "changed", "no_significant_difference
 RESAMPLES = 2000
 POWER = 0.8
 TOP_CHANGES = 50
+HISTOGRAM_BINS = 21  # odd: the middle bin holds the unchanged pairs
 
 # How the bootstrap draws its resamples: see the module docstring.
 _EXACT_MAX_VALUES = 256
@@ -51,10 +54,11 @@ _CHUNK_DRAWS = 2**20  # 8 MB of indices at a time
 _TAIL = 32
 _QUANTILE_CUTS = 64
 _WIDTH_CUTS = 64
-# Up to this many changed pairs with tied magnitudes, scipy's wilcoxon runs a permutation test
-# that calls the statistic once per sign pattern: seconds for a single test. `_enumerated_p`
-# computes the same p-value vectorised.
+# The signed-rank test's null distribution, as scipy.stats.wilcoxon picks it: enumerated over
+# every sign pattern up to 13 changed pairs with tied magnitudes, exact (counted) up to 50 pairs
+# without ties, the normal approximation with the tie correction otherwise.
 _ENUMERATE_MAX = 13
+_EXACT_MAX = 50
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -239,22 +243,6 @@ def top_changes(
     )
 
 
-def infer_kind(values: Iterable[object]) -> Kind:
-    """A metric's kind from its values, missing ones left out.
-
-    Booleans, or numbers that are all 0 or 1, make a binary metric; other numbers a numeric one;
-    strings a categorical one.
-    """
-    seen = list(values)
-    if not seen:
-        raise ValueError("no values to infer a kind from")
-    if all(isinstance(value, str) for value in seen):
-        return "categorical"
-    if all(isinstance(value, numbers.Real) for value in seen):
-        return "binary" if all(value in (0, 1) for value in seen) else "numeric"
-    raise ValueError("values must be all strings or all numbers (booleans count as numbers)")
-
-
 def _compare_categories(
     baseline: FloatArray,
     candidate: FloatArray,
@@ -304,38 +292,86 @@ def _compare_categories(
     )
 
 
+def histogram(
+    differences: FloatArray, *, bins: int = HISTOGRAM_BINS
+) -> tuple[list[float], list[int]]:
+    """The paired differences in `bins` equal bins over a range symmetric around 0, so an
+    unchanged pair falls in the middle bin and both sides of zero are drawn to one scale."""
+    reach = float(np.abs(differences).max()) if differences.size else 0.0
+    edges = np.linspace(-reach, reach, bins + 1) if reach > 0 else np.array([-0.5, 0.5])
+    counts, _ = np.histogram(differences, bins=edges)
+    return edges.tolist(), counts.tolist()
+
+
 def _mcnemar(*, lost: int, gained: int) -> float:
-    """Exact McNemar: the two-sided binomial test of the discordant pairs against a fair coin."""
-    if lost + gained == 0:
+    """Exact McNemar: the two-sided binomial test of the discordant pairs against a fair coin.
+
+    With p = 1/2 the distribution is symmetric, so both tails together are twice the smaller.
+    """
+    n = lost + gained
+    if n == 0:
         return 1.0
-    return float(stats.binomtest(gained, lost + gained, 0.5).pvalue)
+    return float(min(1.0, 2 * special.bdtr(min(lost, gained), n, 0.5)))
 
 
 def _wilcoxon(differences: FloatArray) -> float:
     # Unchanged pairs are dropped (zero_method "wilcox", not "zsplit"), as McNemar drops the
     # concordant ones: they say nothing about direction, so binary and numeric metrics are tested
-    # on the same footing. Dropping them before calling scipy also lets it use its exact null
-    # distribution for up to 50 changed pairs without ties, which zeros would rule out.
+    # on the same footing. Dropping them also allows the exact null distribution for up to 50
+    # changed pairs without ties, which zeros would rule out.
     changed = differences[differences != 0]
-    if changed.size == 0:
+    m = changed.size
+    if m == 0:
         return 1.0
-    if changed.size <= _ENUMERATE_MAX and np.unique(np.abs(changed)).size < changed.size:
-        return _enumerated_p(changed)
-    return float(stats.wilcoxon(changed).pvalue)
+    ranks, tie_sizes = _midranks(np.abs(changed))
+    positive = float(ranks[changed > 0].sum())
+    if tie_sizes.size:
+        if m <= _ENUMERATE_MAX:
+            return _enumerated_p(ranks, positive)
+    elif m <= _EXACT_MAX:
+        return _exact_p(m, positive)
+    mean = m * (m + 1) / 4
+    variance = m * (m + 1) * (2 * m + 1) / 24 - float((tie_sizes**3 - tie_sizes).sum()) / 48
+    z = (positive - mean) / math.sqrt(variance)
+    return float(min(1.0, 2 * special.ndtr(-abs(z))))
 
 
-def _enumerated_p(changed: FloatArray) -> float:
+def _midranks(values: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Ranks from 1, ties sharing their mean rank; and the size of each group of ties (> 1)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    starts = np.flatnonzero(first)
+    sizes = np.diff(starts, append=values.size)
+    ranks = np.empty(values.size)
+    ranks[order] = np.repeat(starts + (sizes + 1) / 2, sizes)
+    return ranks, sizes[sizes > 1].astype(np.float64)
+
+
+def _enumerated_p(ranks: FloatArray, positive: float) -> float:
     """The two-sided signed-rank p-value over all 2^m sign patterns, with midranks for ties.
 
     Midranks are multiples of 1/2, so the sums compare exactly.
     """
-    ranks = stats.rankdata(np.abs(changed))
-    m = changed.size
+    m = ranks.size
     signs = (np.arange(2**m)[:, np.newaxis] >> np.arange(m)) & 1
     positive_sums = signs @ ranks
-    observed = ranks[changed > 0].sum()
-    tail = min(np.mean(positive_sums <= observed), np.mean(positive_sums >= observed))
-    return float(min(1.0, 2 * tail))
+    tail = min(float(np.mean(positive_sums <= positive)), float(np.mean(positive_sums >= positive)))
+    return min(1.0, 2 * tail)
+
+
+def _exact_p(m: int, positive: float) -> float:
+    """The two-sided signed-rank p-value without ties: the sum of positive ranks 1..m counted
+    over all 2^m sign patterns, one rank at a time."""
+    counts = np.zeros(m * (m + 1) // 2 + 1)
+    counts[0] = 1.0
+    for rank in range(1, m + 1):
+        counts[rank:] = counts[rank:] + counts[:-rank].copy()
+    cumulative = np.cumsum(counts) / 2.0**m
+    observed = int(positive)
+    low = cumulative[observed]
+    high = 1.0 - (cumulative[observed - 1] if observed > 0 else 0.0)
+    return float(min(1.0, 2 * min(low, high)))
 
 
 def _bootstrap(
