@@ -1,5 +1,6 @@
 """cosine_similarity against sentence-transformers called directly, one text at a time."""
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -53,5 +54,13 @@ def test_a_hub_model_not_in_the_cache_is_not_downloaded(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("HF_HOME", str(tmp_path))  # an empty cache
+    connections: list[object] = []
+
+    def connect(self: socket.socket, address: object) -> None:
+        connections.append(address)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
     with pytest.raises(ResourceMissing, match="could not be loaded"):
         embedding.score_many([("a", "b")], "sentence-transformers/no-such-model-here")
+    assert connections == []  # not even an attempt to reach the hub

@@ -88,7 +88,10 @@ def _load(source: ModelSource) -> Any:
     transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     try:
-        return SentenceTransformer(source.path, device="cpu")
+        # local_files_only as well as HF_HUB_OFFLINE: sentence-transformers 6 still asks the
+        # hub for a model missing from the cache under the variable alone (a minute of retries
+        # offline, a download online).
+        return SentenceTransformer(source.path, device="cpu", local_files_only=True)
     except OSError as exc:  # not in the local cache, or not a model directory
         message = f"embedding model {source.spec!r} could not be loaded: {exc}"
         raise ResourceMissing(message) from exc
