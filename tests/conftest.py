@@ -8,6 +8,7 @@ The suite runs twice, once per official client version (`./dev test`): everythin
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +18,30 @@ from scale_gp_beta import SGPClient
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, postgres_admin_url, run_server
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def _share_ssl_contexts() -> None:
+    """Every httpx client (the official clients' too) builds an SSL context when made, loading
+    certifi's CA bundle: ~50 ms, for servers that all speak plain HTTP here. Tests make a few
+    clients each, thousands in a run, so they share one context per set of arguments instead
+    (an SSLContext is safe to share between connections)."""
+    import httpx._transports.default as transports
+
+    build = getattr(transports, "create_ssl_context")  # noqa: B009 (not re-exported)
+    made: dict[tuple[object, ...], Any] = {}
+
+    def shared(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+        if not (isinstance(verify, bool) and cert is None):
+            return build(verify=verify, cert=cert, trust_env=trust_env)
+        key = (verify, trust_env)
+        if key not in made:
+            made[key] = build(verify=verify, cert=cert, trust_env=trust_env)
+        return made[key]
+
+    setattr(transports, "create_ssl_context", shared)  # noqa: B010 (not re-exported)
+
+
+_share_ssl_contexts()
 SGP07 = scale_gp_beta.__version__.startswith("0.7")
 # Each run collects only the tests written for its client.
 collect_ignore = [] if SGP07 else ["sgp07"]

@@ -264,8 +264,13 @@ def start_run(client: SGPClient, items: int) -> str:
     return evaluation.id
 
 
-def finish_after_restart(server: Server, evaluation_id: str, items: int) -> None:
-    """Start the server again: its chunks come back from DBOS, and the run ends, each cell once."""
+def finish_after_restart(
+    server: Server, fake_models: FakeModels, evaluation_id: str, items: int
+) -> None:
+    """Start the server again: its chunks come back from DBOS, and the run ends, each cell once.
+
+    The model answers at once now: the latency mattered only while the stop was under way."""
+    fake_models.control(latency_ms=0)
     launch(server, "restarted.log")
     client = make_client(server, max_retries=5)
     done = wait_until_done(client, evaluation_id, timeout=180)
@@ -299,7 +304,7 @@ def test_sigterm_lets_the_calls_in_flight_finish_and_commit(
     assert stored_before < stored_after == stats["total"] < items
     assert status_in_database(stoppable, evaluation_id) == "running"
 
-    finish_after_restart(stoppable, evaluation_id, items)
+    finish_after_restart(stoppable, fake_models, evaluation_id, items)
     assert fake_models.stats()["total"] == items  # no call made twice
 
 
@@ -323,5 +328,5 @@ def test_calls_still_running_at_the_end_of_the_grace_period_are_abandoned(
     assert stored_cells(stoppable, evaluation_id) == (0, 0)
     assert status_in_database(stoppable, evaluation_id) == "running"
 
-    finish_after_restart(stoppable, evaluation_id, items)
+    finish_after_restart(stoppable, fake_models, evaluation_id, items)
     assert fake_models.stats()["total"] == items + CONCURRENCY  # only the abandoned calls again
