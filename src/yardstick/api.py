@@ -21,6 +21,9 @@ from yardstick.inference.endpoints import router as inference_router
 from yardstick.inference_model.endpoints import router as inference_model_router
 from yardstick.ops.endpoints import router as metrics_router
 from yardstick.question.endpoints import router as question_router
+from yardstick.span.endpoints import router as span_router
+from yardstick.span.otlp_endpoints import router as otlp_router
+from yardstick.span_assessment.endpoints import router as span_assessment_router
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -42,5 +45,8 @@ ROUTERS: list[APIRouter] = [
     account_secret_router,
     comparison_router,
     evaluation_group_router,
+    span_router,
+    span_assessment_router,
+    otlp_router,  # POST /v1/traces: OpenTelemetry's, not SGP's
     unsupported.router,
 ]

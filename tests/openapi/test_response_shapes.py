@@ -19,6 +19,7 @@ import pytest
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, run_server
 from tests.openapi.shapes import Shapes
+from tests.span.otlp_requests import export_request, make_span, to_json
 
 MODEL = "openai/fake-chat"
 V5_SCHEMES = [{"ApiKey": [], "AccountId": []}]
@@ -104,7 +105,7 @@ def test_openapi_declares_the_two_auth_headers(spec: dict[str, Any]) -> None:
     for template, operations in spec["paths"].items():
         for method, operation in operations.items():
             where = f"{method.upper()} {template}"
-            if template.startswith("/v5/"):
+            if template.startswith(("/v5/", "/v1/")):
                 # Both headers, in one requirement: each on its own would mean either will do.
                 assert operation.get("security") == V5_SCHEMES, where
                 assert {"401", "403", "default"} <= set(operation["responses"]), where
@@ -130,6 +131,8 @@ def test_every_route_answers_with_its_documented_shape(
         _secrets(api)
         _evaluation_groups(api)
         _comparisons(api)
+        _spans(api)
+        _traces(api)
         _errors(api, shape_server)
     finally:
         api.http.close()
@@ -498,6 +501,52 @@ def _comparisons(api: Api) -> None:
     api.post("/v5/comparisons", json={"evaluation_group_id": group["id"]})
     api.call("POST", "/v5/comparisons", json={**pair, "alpha": 0.9}, status=422)
     api.call("POST", "/v5/comparisons", json={**pair, "baseline_evaluation_id": "x"}, status=404)
+
+
+def _traces(api: Api) -> None:
+    """OTLP/HTTP ingest: protobuf, JSON, and a content type it refuses."""
+    request = export_request(make_span("shapes"))
+    protobuf = {"content-type": "application/x-protobuf"}
+    api.call("POST", "/v1/traces", content=request.SerializeToString(), headers=protobuf)
+    json_body = {"content-type": "application/json"}
+    api.call("POST", "/v1/traces", content=to_json(request), headers=json_body)
+    plain = {"content-type": "text/plain"}
+    api.call("POST", "/v1/traces", content=b"x", headers=plain, status=415)
+
+
+def _spans(api: Api) -> None:
+    trace = "9b6a1c0e-3a57-4a53-9d8e-3f1f4c1b2a10"
+    root = {
+        "id": "shape-root",
+        "trace_id": trace,
+        "name": "root",
+        "start_timestamp": "2026-03-01T12:00:00Z",
+        "input": {"question": "?"},
+        "metadata": {"env": "prod"},
+        "obs_trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+        "obs_span_id": "00f067aa0ba902b7",
+    }
+    api.post("/v5/spans", json=root)
+    child = {**root, "id": "shape-child", "parent_id": "shape-root", "expected": {"a": 1}}
+    api.post("/v5/spans/batch", json={"items": [child]})
+    done = {**child, "end_timestamp": "2026-03-01T12:00:01Z", "output": {"usage": {}}}
+    api.call("PUT", "/v5/spans/batch", json={"items": [done]})
+    api.patch("/v5/spans/shape-root", json={"end_timestamp": "2026-03-01T12:00:02Z"})
+    api.get("/v5/spans/shape-root")
+    api.post("/v5/spans/search", json={"search_texts": ["question"], "trace_ids": [trace]})
+    api.post("/v5/spans/search", params={"limit": 1, "starting_after": "shape-root"})
+    api.call("POST", "/v5/spans/batch", json={"items": [done]}, status=409)
+    api.call("POST", "/v5/spans/search", json={"statuses": ["DONE"]}, status=422)
+    api.call("GET", "/v5/spans/no-such-span", status=404)
+
+    path = "/v5/span-assessments"
+    rating = api.post(path, json={"assessment_type": "rating", "rating": 4, "trace_id": trace})
+    api.get(path, params={"trace_id": trace})
+    api.get(f"{path}/{rating['assessment_id']}")
+    api.patch(f"{path}/{rating['assessment_id']}", json={"rating": 5, "comment": "good"})
+    api.delete(f"{path}/{rating['assessment_id']}")
+    api.call("GET", path, status=400)
+    api.call("POST", path, json={"assessment_type": "rating", "trace_id": trace}, status=422)
 
 
 def _errors(api: Api, server: Server) -> None:

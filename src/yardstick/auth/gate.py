@@ -1,8 +1,9 @@
 """Authentication before anything else: the request's key is checked from its headers alone.
 
-A pure ASGI middleware, outside the body limit and every route: a `/v5` request without a
-valid key and account is answered 401 or 403 before a byte of its body is read, whatever its
-size or validity (a 200 MB body with no key costs the server nothing), and before routing (an
+A pure ASGI middleware, outside the body limit and every route: a `/v5` request (or a `/v1`
+one: OpenTelemetry's `POST /v1/traces`, yardstick.span.otlp_endpoints) without a valid key
+and account is answered 401 or 403 before a byte of its body is read, whatever its size or
+validity (a 200 MB body with no key costs the server nothing), and before routing (an
 unknown path says nothing to a stranger). The Principal it resolves rides in the request's
 state, where the auth dependency (`yardstick.auth.dependencies`) picks it up.
 
@@ -22,7 +23,8 @@ from yardstick.db.session import SessionFactory
 from yardstick.errors import AppError
 from yardstick.kit.raw_response import send_json
 
-PREFIX = "/v5"
+PREFIXES = ("/v5", "/v1")
+_UNDER = tuple(prefix + "/" for prefix in PREFIXES)
 STATE_KEY = "principal"
 
 
@@ -39,7 +41,7 @@ class AuthGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or not (path == PREFIX or path.startswith(PREFIX + "/")):
+        if scope["type"] != "http" or not (path in PREFIXES or path.startswith(_UNDER)):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

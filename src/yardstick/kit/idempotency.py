@@ -57,6 +57,9 @@ CREATE_PATHS = frozenset(
         "/v5/questions",
         "/v5/credentials",
         "/v5/sgp/secrets",
+        "/v5/spans",
+        "/v5/spans/batch",
+        "/v5/span-assessments",
     }
 )
 

@@ -19,6 +19,8 @@ from yardstick.models.file import File
 from yardstick.models.idempotency_key import IdempotencyKey
 from yardstick.models.inference_model import InferenceModel
 from yardstick.models.question import Question
+from yardstick.models.span import Span, SpanMetadataValue
+from yardstick.models.span_assessment import SpanAssessment
 from yardstick.models.task_result import TaskResult
 
 __all__ = [
@@ -40,5 +42,8 @@ __all__ = [
     "IdempotencyKey",
     "InferenceModel",
     "Question",
+    "Span",
+    "SpanAssessment",
+    "SpanMetadataValue",
     "TaskResult",
 ]

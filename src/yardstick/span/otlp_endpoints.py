@@ -1,0 +1,125 @@
+"""`POST /v1/traces`: OpenTelemetry's OTLP/HTTP trace export, each span a Yardstick span.
+
+Authenticated by the auth gate like `/v5` (same two headers, which exporters send through
+`OTEL_EXPORTER_OTLP_TRACES_HEADERS`). The body is read and decoded (yardstick.span.otlp)
+before the write session opens, so SQLite's write lock is never held while a request
+uploads or parses. A request's spans are upserted in one transaction: all of them, or none.
+"""
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from sqlalchemy.orm import Session
+
+from yardstick.auth.dependencies import PrincipalDep
+from yardstick.auth.service import Principal
+from yardstick.config import Settings
+from yardstick.db.session import WriteSessionDep
+from yardstick.span import otlp
+from yardstick.span.records import SpanWrite
+from yardstick.span.rules import MAX_BATCH, Locate
+from yardstick.span.service import span_service
+
+router = APIRouter(tags=["traces"])
+
+
+@dataclass(slots=True)
+class _Received:
+    encoding: otlp.Encoding
+    body: bytes
+
+
+@dataclass(slots=True)
+class Export:
+    encoding: otlp.Encoding
+    request: ExportTraceServiceRequest
+    spans: list[SpanWrite]
+
+
+async def _receive(request: Request) -> _Received:
+    # The content type first: a body we could not read is refused before it is received.
+    encoding = otlp.encoding_of(request.headers.get("content-type"))
+    return _Received(encoding, await request.body())
+
+
+def _decode(request: Request, received: Annotated[_Received, Depends(_receive)]) -> Export:
+    # Sync, so FastAPI runs it in its thread pool: parsing thousands of spans is CPU work the
+    # event loop must not wait on.
+    settings: Settings = request.app.state.settings
+    message = otlp.decode(
+        received.body,
+        received.encoding,
+        request.headers.get("content-encoding"),
+        max_bytes=settings.max_body_bytes,
+    )
+    return Export(received.encoding, message, otlp.span_writes(message))
+
+
+ExportDep = Annotated[Export, Depends(_decode)]
+
+_OTLP_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "An OTLP `ExportTraceServiceRequest`, optionally with "
+        "`Content-Encoding: gzip` or `deflate`",
+        "content": {
+            "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "OTLP/JSON: ids in hexadecimal, as the OTLP spec has them",
+                    "properties": {"resourceSpans": {"type": "array", "items": {"type": "object"}}},
+                }
+            },
+        },
+    }
+}
+_OTLP_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Every span was stored: an empty `ExportTraceServiceResponse`, in the "
+        "request's encoding",
+        "content": {
+            "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+            "application/json": {
+                "schema": {"type": "object", "properties": {}, "additionalProperties": False}
+            },
+        },
+    },
+    400: {"description": "The body is not a valid OTLP export request; nothing was stored"},
+    413: {"description": "The body, or what it inflates to, is too large"},
+    415: {"description": "Neither protobuf nor JSON, or an unsupported content encoding"},
+}
+
+
+def _store(session: Session, principal: Principal, export: Export) -> None:
+    """Every span of the export, in writes of at most the service's MAX_BATCH (a collector
+    may send thousands at once) within the request's one transaction: all or nothing still."""
+    for start in range(0, len(export.spans), MAX_BATCH):
+        chunk = export.spans[start : start + MAX_BATCH]
+        locate = _locate(export.request, start)
+        span_service.write(session, principal, chunk, upsert=True, locate=locate)
+
+
+def _locate(request: ExportTraceServiceRequest, start: int) -> Locate:
+    """Errors of the span service name the span by its place in the OTLP request."""
+
+    def locate(index: int, field: str) -> list[str | int]:
+        return otlp.span_loc(request, start + index, field)
+
+    return locate
+
+
+@router.post(
+    "/v1/traces",
+    response_class=Response,
+    responses=_OTLP_RESPONSES,
+    openapi_extra=_OTLP_BODY,
+)
+def export_traces(export: ExportDep, principal: PrincipalDep, session: WriteSessionDep) -> Response:
+    """Store OpenTelemetry spans (OTLP/HTTP, protobuf or JSON) as spans, upserted by id."""
+    _store(session, principal, export)
+    return Response(
+        otlp.response_body(export.encoding), media_type=otlp.MEDIA_TYPES[export.encoding]
+    )

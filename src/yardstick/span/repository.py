@@ -1,0 +1,239 @@
+"""The SQL of span writes and of reads by id.
+
+A write is a few lookups by id, one executemany for the spans and one for their metadata index
+rows, all as plain driver statements (yardstick.span.driver). Everything takes a `Connection`,
+so the engine's own transaction (`write_run_spans`) and a request's session write by the same
+code.
+
+An upsert is `INSERT … ON CONFLICT (account_id, id) DO UPDATE`, which also keeps the rule that
+a completed span is never replaced by an in-progress one, should two writers race on one id.
+On SQLite each write also updates the FTS5 index (yardstick.span.text_index); PostgreSQL's
+GIN index follows by itself.
+"""
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, SQLColumnExpression, select
+from sqlalchemy.orm import aliased
+
+from yardstick.models import Span
+from yardstick.span import text_index
+from yardstick.span.driver import CHUNK, mark, select_in, timestamp_param
+from yardstick.span.rules import Node
+from yardstick.span.stored import PreparedSpan, StoredSpan
+
+# StoredSpan's fields, in order, as columns: reads build StoredSpans from these rows.
+STORED_COLUMNS: tuple[SQLColumnExpression[Any], ...] = (
+    Span.account_id,
+    Span.id,
+    Span.trace_id,
+    Span.parent_id,
+    Span.group_id,
+    Span.name,
+    Span.application_interaction_id,
+    Span.application_variant_id,
+    Span.start_timestamp,
+    Span.end_timestamp,
+    Span.input,
+    Span.output,
+    Span.expected,
+    Span.metadata_,
+    Span.status,
+    Span.type,
+    Span.input_tokens,
+    Span.output_tokens,
+    Span.obs_trace_id,
+    Span.obs_span_id,
+    Span.created_by_user_id,
+)
+# The columns a write sets: StoredSpan's fields in order, then what the write adds.
+_WRITTEN = (
+    "account_id",
+    "id",
+    "trace_id",
+    "parent_id",
+    "group_id",
+    "name",
+    "application_interaction_id",
+    "application_variant_id",
+    "start_timestamp",
+    "end_timestamp",
+    "input",
+    "output",
+    "expected",
+    "metadata",
+    "status",
+    "type",
+    "input_tokens",
+    "output_tokens",
+    "obs_trace_id",
+    "obs_span_id",
+    "created_by_user_id",
+    "duration_us",
+    "created_at",
+    "updated_at",
+)
+# What replacing a span leaves as it was.
+_KEPT = frozenset({"account_id", "id", "created_by_user_id", "created_at"})
+
+
+@cache
+def _write_sql(placeholder: str, upsert: bool) -> str:
+    marks = ", ".join([placeholder] * len(_WRITTEN))
+    sql = f"INSERT INTO spans ({', '.join(_WRITTEN)}) VALUES ({marks})"
+    if not upsert:
+        return sql
+    assignments = ", ".join(f"{name} = excluded.{name}" for name in _WRITTEN if name not in _KEPT)
+    return (
+        f"{sql} ON CONFLICT (account_id, id) DO UPDATE SET {assignments} "
+        # A completed span stays completed (see the module's docstring).
+        "WHERE spans.end_timestamp IS NULL OR excluded.end_timestamp IS NOT NULL"
+    )
+
+
+def _rows(spans: Sequence[PreparedSpan], now: datetime, connection: Connection) -> list[Any]:
+    at = timestamp_param(connection)
+    written_at = at(now)
+    return [
+        (
+            span.account_id,
+            span.id,
+            span.trace_id,
+            span.parent_id,
+            span.group_id,
+            span.name,
+            span.application_interaction_id,
+            span.application_variant_id,
+            at(span.start_timestamp),
+            at(span.end_timestamp),
+            span.input,
+            span.output,
+            span.expected,
+            span.metadata,
+            span.status,
+            span.type,
+            span.input_tokens,
+            span.output_tokens,
+            span.obs_trace_id,
+            span.obs_span_id,
+            span.created_by_user_id,
+            span.duration_us,
+            written_at,
+            written_at,
+        )
+        for span in (prepared.span for prepared in spans)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What a write needs to know of a stored span."""
+
+    node: Node
+    completed: bool
+    created_by_user_id: str
+
+
+class SpanRepository:
+    def write(
+        self,
+        connection: Connection,
+        spans: Sequence[PreparedSpan],
+        *,
+        upsert: bool,
+        now: datetime,
+        replaced: Collection[str],
+    ) -> None:
+        """Store `spans` and their metadata index rows; `replaced` are the ids already stored
+        (their index rows are dropped first). Insert-only writes raise IntegrityError on an
+        id that is already stored."""
+        if not spans:
+            return
+        account_id = spans[0].span.account_id
+        sqlite = connection.dialect.name == "sqlite"
+        before = text_index.indexed(connection, account_id, replaced) if sqlite else {}
+        placeholder, at = mark(connection), timestamp_param(connection)
+        connection.exec_driver_sql(_write_sql(placeholder, upsert), _rows(spans, now, connection))
+        seqs = {span_id: indexed.seq for span_id, indexed in before.items()}
+        unknown = [p.span.id for p in spans if p.span.id not in seqs]
+        sql = "SELECT id, seq FROM spans WHERE account_id = {m} AND id IN"
+        seqs.update(dict(select_in(connection, sql, account_id, unknown)))
+        if sqlite:
+            text_index.update(connection, [p.span for p in spans], before, seqs)
+        stale = [seqs[span_id] for span_id in replaced if span_id in seqs]
+        for start in range(0, len(stale), CHUNK):
+            chunk = stale[start : start + CHUNK]
+            connection.exec_driver_sql(
+                "DELETE FROM span_metadata_values WHERE span_seq IN "
+                f"({', '.join([placeholder] * len(chunk))})",
+                tuple(chunk),
+            )
+        entries = [
+            (account_id, key, value, at(p.span.start_timestamp), p.span.id, seqs[p.span.id])
+            for p in spans
+            for key, value in p.metadata_entries
+        ]
+        if entries:
+            marks = ", ".join([placeholder] * 6)
+            connection.exec_driver_sql(
+                "INSERT INTO span_metadata_values "
+                f"(account_id, key, value, start_timestamp, span_id, span_seq) VALUES ({marks})",
+                entries,
+            )
+
+    def nodes(
+        self, connection: Connection, account_id: str, ids: Collection[str]
+    ) -> dict[str, Known]:
+        """The stored spans among `ids`."""
+        rows = select_in(
+            connection,
+            "SELECT id, trace_id, parent_id, end_timestamp IS NOT NULL, created_by_user_id "
+            "FROM spans WHERE account_id = {m} AND id IN",
+            account_id,
+            ids,
+        )
+        return {row[0]: Known(Node(row[0], row[1], row[2]), bool(row[3]), row[4]) for row in rows}
+
+    def children(self, connection: Connection, account_id: str, ids: Collection[str]) -> list[Node]:
+        """The stored spans whose parent is one of `ids`."""
+        rows = select_in(
+            connection,
+            "SELECT id, trace_id, parent_id FROM spans WHERE account_id = {m} AND parent_id IN",
+            account_id,
+            ids,
+        )
+        return [Node(*row) for row in rows]
+
+    def ancestors(
+        self, connection: Connection, account_id: str, ids: Collection[str]
+    ) -> dict[str, str | None]:
+        """Id → parent of the stored spans among `ids` and all their stored ancestors."""
+        up = (
+            select(Span.id, Span.parent_id)
+            .where(Span.account_id == account_id, Span.id.in_(list(ids)))
+            .cte("up", recursive=True)
+        )
+        above = aliased(Span)
+        up = up.union(
+            select(above.id, above.parent_id).where(
+                above.account_id == account_id, above.id == up.c.parent_id
+            )
+        )
+        return {row[0]: row[1] for row in connection.execute(select(up.c.id, up.c.parent_id))}
+
+    def get_many(
+        self, connection: Connection, account_id: str, ids: Collection[str]
+    ) -> dict[str, StoredSpan]:
+        if not ids:
+            return {}
+        rows = connection.execute(
+            select(*STORED_COLUMNS).where(Span.account_id == account_id, Span.id.in_(list(ids)))
+        )
+        return {row[1]: StoredSpan(*row) for row in rows}
+
+
+span_repository = SpanRepository()

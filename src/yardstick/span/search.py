@@ -1,0 +1,300 @@
+"""`POST /v5/spans/search`: filters to SQL, and a plan that stays fast over millions of spans.
+
+Pages are keyset pages on (start_timestamp, id), newest first by default; the cursor is a span
+id (what the official clients send: the last item's), whose position is read first.
+
+Where a search starts reading decides its speed (yardstick.span.search_plan): an id filter's
+index, the metadata index in order, the rows of a rare text, or the account's time index read
+newest first until the page is full. The conditions are the same on both dialects; only how
+SQLite is steered to its start differs.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    literal,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import Session
+
+from yardstick.errors import BadRequest, Unprocessable
+from yardstick.kit.pagination import PageParams
+from yardstick.models import Span, SpanAssessment, SpanMetadataValue
+from yardstick.span import metadata_index, search_plan, search_text, text_index
+from yardstick.span.repository import STORED_COLUMNS
+from yardstick.span.schemas import MAX_FILTER_IDS, SpanSearch
+from yardstick.span.stored import StoredSpan
+
+# The metadata keys the agentex filters read, in both spellings.
+_AGENTEX_KEYS = {
+    "agentex_agent_ids": ("agentex_agent_id", "agentex_agent_ids"),
+    "agentex_agent_names": ("agentex_agent_name", "agentex_agent_names"),
+    "acp_types": ("acp_type", "acp_types"),
+}
+M = SpanMetadataValue
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataFilter:
+    """`metadata[key]` is one of `values`, for one of `keys` (already encoded)."""
+
+    keys: tuple[str, ...]
+    values: tuple[str, ...]
+
+    @property
+    def single(self) -> bool:
+        """One key and one value: its rows of the metadata index are in search order."""
+        return len(self.keys) == 1 and len(self.values) == 1
+
+
+@dataclass
+class Query:
+    """A search's conditions, sorted by what they can do for the plan."""
+
+    account_id: str
+    dialect: str
+    plain: list[ColumnElement[bool]] = field(default_factory=list)
+    narrow: bool = False  # an id filter: its index is the start
+    metadata: list[MetadataFilter] = field(default_factory=list)
+    terms: search_text.Terms = field(default_factory=lambda: search_text.Terms((), ()))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    spans: list[StoredSpan]
+    has_more: bool
+
+
+def _ids(*lists: Sequence[str] | None, single: str | None = None) -> list[str]:
+    values = [value for values in lists for value in values or ()]
+    return [*values, single] if single is not None else values
+
+
+def _count_ids(body: SpanSearch) -> int:
+    lists = (
+        body.trace_ids,
+        body.span_ids,
+        body.parent_ids,
+        body.excluded_trace_ids,
+        body.excluded_span_ids,
+    )
+    pairs = len(body.spans or ()) + len(body.excluded_spans or ())
+    singles = (body.trace_id is not None) + (body.span_id is not None)
+    return sum(len(values or ()) for values in lists) + 2 * pairs + singles
+
+
+def _metadata_filters(body: SpanSearch) -> list[MetadataFilter]:
+    filters = []
+    for key, wanted in (body.extra_metadata or {}).items():
+        values = metadata_index.filter_values(key, wanted, ["body", "extra_metadata"])
+        filters.append(MetadataFilter((metadata_index.encode_key(key),), tuple(values)))
+    for name, keys in _AGENTEX_KEYS.items():
+        wanted = getattr(body, name)
+        if wanted:
+            values = metadata_index.filter_values(name, wanted, ["body"])
+            filters.append(MetadataFilter(keys, tuple(values)))
+    return filters
+
+
+def _build(
+    body: SpanSearch,
+    account_id: str,
+    dialect: str,
+    from_ts: datetime | None,
+    to_ts: datetime | None,
+) -> Query:
+    if _count_ids(body) > MAX_FILTER_IDS:
+        raise Unprocessable(
+            ["body"],
+            f"at most {MAX_FILTER_IDS} ids in trace_ids, span_ids, parent_ids, "
+            "excluded_trace_ids and excluded_span_ids together (a spans pair counts 2)",
+        )
+    query = Query(account_id, dialect, metadata=_metadata_filters(body))
+    raw_terms = [*(body.search_texts or ()), *([body.search_text] if body.search_text else [])]
+    field_name = "search_texts" if body.search_texts else "search_text"
+    query.terms = search_text.parse_terms(raw_terms, field_name)
+
+    plain = query.plain
+    if trace_ids := _ids(body.trace_ids, single=body.trace_id):
+        plain.append(Span.trace_id.in_(trace_ids))
+    if span_ids := _ids(body.span_ids, single=body.span_id):
+        plain.append(Span.id.in_(span_ids))
+    if body.spans:
+        plain.append(
+            tuple_(Span.trace_id, Span.id).in_([(p.trace_id, p.span_id) for p in body.spans])
+        )
+    if body.parent_ids:
+        plain.append(Span.parent_id.in_(body.parent_ids))
+    if body.group_id is not None:
+        plain.append(Span.group_id == body.group_id)
+    query.narrow = bool(plain)
+    if body.excluded_trace_ids:
+        plain.append(Span.trace_id.not_in(body.excluded_trace_ids))
+    if body.excluded_spans:  # they replace excluded_span_ids
+        pairs = [(p.trace_id, p.span_id) for p in body.excluded_spans]
+        plain.append(tuple_(Span.trace_id, Span.id).not_in(pairs))
+    elif body.excluded_span_ids:
+        plain.append(Span.id.not_in(body.excluded_span_ids))
+    for values, column in (
+        (body.names, Span.name),
+        (body.statuses, Span.status),
+        (body.types, Span.type),
+        (body.application_variant_ids, Span.application_variant_id),
+        (body.obs_trace_ids, Span.obs_trace_id),
+        (body.obs_span_ids, Span.obs_span_id),
+    ):
+        if values:
+            plain.append(column.in_(list(values)))
+    if body.parents_only:
+        plain.append(Span.parent_id.is_(None))
+    if body.min_duration_ms is not None:
+        plain.append(Span.duration_us >= body.min_duration_ms * 1000)
+    if body.max_duration_ms is not None:
+        plain.append(Span.duration_us <= body.max_duration_ms * 1000)
+    if from_ts is not None:
+        plain.append(Span.start_timestamp >= from_ts)
+    if to_ts is not None:
+        plain.append(Span.start_timestamp <= to_ts)
+    if body.assessment_types:
+        plain.append(
+            exists().where(
+                SpanAssessment.account_id == account_id,
+                SpanAssessment.span_id == Span.id,
+                SpanAssessment.assessment_type.in_(body.assessment_types),
+            )
+        )
+    return query
+
+
+def _metadata_rows(account_id: str, wanted: MetadataFilter) -> Select[Any]:
+    """The rows (`spans.seq`) of the spans a metadata filter matches."""
+    return select(M.span_seq).where(
+        M.account_id == account_id, M.key.in_(wanted.keys), M.value.in_(wanted.values)
+    )
+
+
+def _metadata_check(wanted: MetadataFilter) -> ColumnElement[bool]:
+    """The metadata filter, span by span: one lookup in the index of the span's rows."""
+    return exists().where(
+        M.span_seq == Span.seq, M.key.in_(wanted.keys), M.value.in_(wanted.values)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A search as SQL: its conditions, and the columns it is ordered and paged by (the
+    metadata index's own, when it starts there)."""
+
+    conditions: list[ColumnElement[bool]]
+    order: tuple[Any, Any]
+    joined: bool  # reads through the metadata index: `span_metadata_values JOIN spans`
+
+
+def _plan(session: Session, query: Query) -> Plan:
+    account_id, sqlite = query.account_id, query.dialect == "sqlite"
+    start: search_plan.Start | None = None
+    if not query.narrow:
+        fts = None if query.terms.traces else text_index.query(query.terms.texts)
+        in_order = next((i for i, wanted in enumerate(query.metadata) if wanted.single), None)
+        start = search_plan.choose(
+            session,
+            sqlite=sqlite,
+            in_order=in_order,
+            probes=[
+                None if wanted.single else _metadata_rows(account_id, wanted)
+                for wanted in query.metadata
+            ],
+            text=text_index.candidates(account_id, fts) if sqlite and fts is not None else None,
+        )
+
+    conditions = list(query.plain)
+    order: tuple[Any, Any] = (Span.start_timestamp, Span.id)
+    joined = isinstance(start, search_plan.InOrder)
+    if isinstance(start, search_plan.InOrder):
+        first = query.metadata[start.option]
+        conditions += [
+            M.account_id == account_id,
+            M.key == first.keys[0],
+            M.value == first.values[0],
+        ]
+        order = (M.start_timestamp, M.span_id)
+    elif isinstance(start, search_plan.Rows):
+        # The rows come from `start`: no index of the account's may look cheaper to SQLite.
+        conditions += [(Span.account_id + "") == account_id, start.condition()]
+    else:
+        conditions.append(Span.account_id == account_id)
+    if sqlite and (query.narrow or isinstance(start, search_plan.Rows)):
+        order = (search_plan.hidden_order(order[0]), search_plan.hidden_order(order[1]))
+
+    for index, wanted in enumerate(query.metadata):
+        if start is not None and start.option == index:
+            continue  # the start is this filter's rows already
+        if sqlite:
+            conditions.append(_metadata_check(wanted))
+        else:
+            conditions.append(Span.seq.in_(_metadata_rows(account_id, wanted)))
+    if query.terms:
+        conditions.append(search_text.condition(query.dialect, query.terms))
+    return Plan(conditions, order, joined)
+
+
+def _cursor(session: Session, account_id: str, span_id: str) -> tuple[datetime, str]:
+    found = session.execute(
+        select(Span.start_timestamp, Span.id).where(
+            Span.account_id == account_id, Span.id == span_id
+        )
+    ).first()
+    if found is None:
+        raise BadRequest(f"unknown cursor {span_id!r}: no such span in this account")
+    return found[0], found[1]
+
+
+def search(
+    session: Session,
+    account_id: str,
+    body: SpanSearch,
+    *,
+    params: PageParams,
+    from_ts: datetime | None,
+    to_ts: datetime | None,
+) -> SearchPage:
+    if from_ts is not None and to_ts is not None and from_ts > to_ts:
+        raise Unprocessable(["query", "from_ts"], "from_ts is after to_ts")
+    dialect = session.get_bind().dialect.name
+    plan = _plan(session, _build(body, account_id, dialect, from_ts, to_ts))
+
+    ascending = params.sort_order == "asc"
+    backwards = params.ending_before is not None
+    conditions = plan.conditions
+    key = (
+        tuple_(M.start_timestamp, M.span_id)
+        if plan.joined
+        else tuple_(Span.start_timestamp, Span.id)
+    )
+    for cursor, after in ((params.starting_after, True), (params.ending_before, False)):
+        if cursor is not None:
+            at, span_id = _cursor(session, account_id, cursor)
+            position = tuple_(literal(at, Span.start_timestamp.type), literal(span_id))
+            conditions.append(key > position if after == ascending else key < position)
+    scan_ascending = ascending != backwards
+    stmt = select(*STORED_COLUMNS)
+    if plan.joined:
+        stmt = stmt.select_from(M).join(Span, Span.seq == M.span_seq)
+    stmt = (
+        stmt.where(and_(*conditions))
+        .order_by(*(column.asc() if scan_ascending else column.desc() for column in plan.order))
+        .limit(params.limit + 1)
+    )
+    rows = session.execute(stmt).all()
+    spans = [StoredSpan(*row) for row in rows[: params.limit]]
+    if backwards:
+        spans.reverse()
+    return SearchPage(spans, has_more=len(rows) > params.limit)

@@ -1,0 +1,100 @@
+"""Where a span search starts reading: the choice that decides its speed over millions of spans.
+
+The page is the newest spans that pass every filter. There are three ways to find them:
+
+- **An id filter's index** (traces, spans, pairs, parents, group): its few rows, then sorted.
+- **The metadata index in order**: a filter of one metadata key on one value reads that
+  value's rows of `span_metadata_values` newest first (its primary key is in search order) and
+  joins each span, checking the other filters, until the page is full. Fast however rare or
+  common the value. Used on both dialects; PostgreSQL plans the join by itself.
+- **The account's time index**, newest first, every filter checked per span: right when many
+  spans pass, ruinous when few do.
+
+PostgreSQL's planner picks between id filters, text and the time index from its statistics.
+SQLite keeps none here and takes `account_id = ?` for selective, preferring the time index;
+so for SQLite, with an id filter the order is hidden from the time index (`hidden_order`);
+and otherwise the text filter and metadata filters of several values are probed: the one
+matching fewest spans, if fewer than DRIVE_LIMIT, has its rows read by row id and sorted. A
+rare text (fewer than TEXT_OVER_METADATA matches) is read that way even when a metadata
+filter could start in order, since the page might take long to fill from the metadata side.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, CompoundSelect, Select, false, literal_column
+from sqlalchemy.orm import Session
+
+from yardstick.models import Span
+
+# A filter matching fewer spans than this is read whole, then sorted: at ~25 µs a span
+# (a row lookup, the text check, the sort), well under the cost of the time index's scan for
+# anything rarer than a few in a thousand.
+DRIVE_LIMIT = 5000
+TEXT_OVER_METADATA = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """Start from these rows (`spans.seq`): the matches of the filter `option`."""
+
+    seqs: Sequence[int]
+    option: int
+
+    def condition(self) -> ColumnElement[bool]:
+        if not self.seqs:
+            return false()
+        # Our own rows' integer keys, written into the statement: no parameters to expand.
+        keys = ",".join(map(str, self.seqs))
+        return Span.seq.op("IN", is_comparison=True)(literal_column(f"({keys})"))
+
+
+@dataclass(frozen=True, slots=True)
+class InOrder:
+    """Start from the metadata index, in order, for the metadata filter `option`."""
+
+    option: int
+
+
+Start = Rows | InOrder
+
+
+def _rows(session: Session, rows: Select[Any] | CompoundSelect[Any], limit: int) -> list[int]:
+    return list(session.scalars(rows.limit(limit)))
+
+
+def choose(
+    session: Session,
+    *,
+    sqlite: bool,
+    in_order: int | None,
+    probes: Sequence[Select[Any] | CompoundSelect[Any] | None],
+    text: Select[Any] | CompoundSelect[Any] | None,
+) -> Start | None:
+    """The start of a search without id filters: `in_order` is the metadata filter that can
+    start in order, if one can; `probes` the rows of each metadata filter that cannot (None
+    for one that can); `text` the rows that may hold the text terms (SQLite's candidates)."""
+    if in_order is not None:
+        if sqlite and text is not None:
+            rare = _rows(session, text, TEXT_OVER_METADATA)
+            if len(rare) < TEXT_OVER_METADATA:
+                return Rows(rare, len(probes))
+        return InOrder(in_order)
+    if not sqlite:
+        return None
+    best: Rows | None = None
+    for index, rows in enumerate([*probes, text]):
+        if rows is None:
+            continue
+        seqs = _rows(session, rows, DRIVE_LIMIT)
+        if len(seqs) < DRIVE_LIMIT and (best is None or len(seqs) < len(best.seqs)):
+            best = Rows(seqs, index)
+    return best
+
+
+def hidden_order(column: Any) -> ColumnElement[Any]:
+    """`column` as an ORDER BY term no index provides (`x || ''` sorts as `x` does: the
+    timestamps and ids are text to SQLite)."""
+    expression: ColumnElement[Any] = column.op("||")(literal_column("''"))
+    return expression

@@ -1,0 +1,230 @@
+"""Spans: every writer's one way in, and the reads.
+
+Writers: the SGP span routes, OTLP ingest and the engine's traces of runs. The first two call
+`span_service.write` with the request's session; it checks the rules (`yardstick.span.rules`)
+against the batch and what is stored, then writes everything or nothing. The engine writes
+its own trusted spans inside its own transaction with `write_run_spans`: the same
+preparation (redaction, token counts, metadata index), none of the request-level checks.
+
+A write reads once what is stored of the batch's ids and parents, once the stored children of
+the batch's spans, and (rarely: only when a cycle could run through stored spans) their stored
+ancestors; then one executemany writes the spans and one their metadata index rows.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
+import orjson
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from yardstick.auth.service import Principal
+from yardstick.db.types import utcnow
+from yardstick.errors import Busy, Conflict, NotFound
+from yardstick.kit.pagination import PageParams
+from yardstick.span.records import SpanStatus, SpanType, SpanWrite
+from yardstick.span.repository import Known, span_repository
+from yardstick.span.rules import (
+    Locate,
+    Node,
+    batch_loc,
+    check_cycles,
+    check_each,
+    check_traces,
+    named,
+    needs_ancestors,
+    single_loc,
+    winners,
+)
+from yardstick.span.schemas import SpanSearch, SpanUpdate
+from yardstick.span.search import SearchPage, search
+from yardstick.span.stored import PreparedSpan, StoredSpan, prepare, token_counts
+
+# Who `created_by` names on spans written by the engine or without a principal.
+SYSTEM_USER_ID = "yardstick"
+
+
+def _writer(writer: Principal | str) -> tuple[str, str]:
+    """(account id, user id) of a Principal, or of a bare account id (the system's user)."""
+    if isinstance(writer, Principal):
+        return writer.account_id, writer.user_id
+    return writer, SYSTEM_USER_ID
+
+
+class SpanService:
+    def write(
+        self,
+        session: Session,
+        writer: Principal | str,
+        spans: Sequence[SpanWrite],
+        *,
+        upsert: bool,
+        locate: Locate = batch_loc,
+    ) -> list[StoredSpan]:
+        """Store `spans` (insert-only, or insert-or-replace by id) and return them as stored,
+        one per id, in the order the ids first appear. All or nothing: a 422 or a 409 from the
+        rules writes nothing. `locate` says how errors name an item (`items[3].parent_id`)."""
+        account_id, user_id = _writer(writer)
+        check_each(spans, locate)
+        kept = winners(spans, upsert=upsert, locate=locate)
+        connection = session.connection()
+        parents = {
+            parent
+            for i in kept.values()
+            if (parent := spans[i].parent_id) is not None and parent not in kept
+        }
+        stored = span_repository.nodes(connection, account_id, kept.keys() | parents)
+
+        final: dict[str, tuple[int, Node]] = {}
+        to_write: list[int] = []
+        unchanged: list[str] = []
+        for span_id, index in kept.items():
+            span = spans[index]
+            known = stored.get(span_id)
+            if known is not None:
+                where = named(locate(index, "id"))
+                if not upsert:
+                    raise Conflict(f"{where}: span {span_id!r} already exists")
+                if known.node.trace_id != span.trace_id:
+                    raise Conflict(
+                        f"{where}: span {span_id!r} is in trace {known.node.trace_id!r}; "
+                        f"it cannot move to trace {span.trace_id!r}"
+                    )
+                if known.completed and span.end_timestamp is None:
+                    final[span_id] = (index, known.node)  # a completed span stays completed
+                    unchanged.append(span_id)
+                    continue
+            final[span_id] = (index, Node(span_id, span.trace_id, span.parent_id))
+            to_write.append(index)
+
+        children = span_repository.children(connection, account_id, final.keys())
+        check_traces(final, {key: known.node for key, known in stored.items()}, children, locate)
+        stored_parents: dict[str, str | None] = {}
+        if needs_ancestors(final, children):
+            frontier = {
+                node.parent_id
+                for _, node in final.values()
+                if node.parent_id is not None and node.parent_id not in final
+            }
+            stored_parents = span_repository.ancestors(connection, account_id, frontier)
+        check_cycles(final, stored_parents, locate)
+
+        prepared = [self._prepared(spans[i], account_id, user_id, stored) for i in to_write]
+        try:
+            span_repository.write(
+                connection,
+                prepared,
+                upsert=upsert,
+                now=utcnow(),
+                replaced=[p.span.id for p in prepared if p.span.id in stored],
+            )
+        except IntegrityError:
+            # Only a concurrent writer of the same ids gets here (PostgreSQL: SQLite's writers
+            # take turns). Insert-only, the ids are taken now, as the rules would have said;
+            # an upsert sent again applies the rules to what that writer stored.
+            message = "a span of this batch was written by another request meanwhile"
+            if upsert:
+                raise Busy(f"{message}; send the batch again") from None
+            raise Conflict(message) from None
+        written = {p.span.id: p.span for p in prepared}
+        written.update(span_repository.get_many(connection, account_id, unchanged))
+        return [written[span_id] for span_id in kept]
+
+    @staticmethod
+    def _prepared(
+        span: SpanWrite, account_id: str, user_id: str, stored: dict[str, Known]
+    ) -> PreparedSpan:
+        known = stored.get(span.id)
+        # Replacing a span keeps who created it.
+        creator = known.created_by_user_id if known is not None else user_id
+        return prepare(span, account_id=account_id, user_id=creator)
+
+    def get(self, session: Session, principal: Principal, span_id: str) -> StoredSpan:
+        found = span_repository.get_many(session.connection(), principal.account_id, [span_id])
+        if span_id not in found:
+            raise NotFound("span", span_id)
+        return found[span_id]
+
+    def search(
+        self,
+        session: Session,
+        principal: Principal,
+        body: SpanSearch,
+        *,
+        params: PageParams,
+        from_ts: datetime | None,
+        to_ts: datetime | None,
+    ) -> SearchPage:
+        return search(
+            session, principal.account_id, body, params=params, from_ts=from_ts, to_ts=to_ts
+        )
+
+    def update(
+        self,
+        session: Session,
+        principal: Principal,
+        span_id: str,
+        *,
+        changes: SpanUpdate,
+    ) -> StoredSpan:
+        """Replace the fields given (`None`: leave as is) and store the span again, under the
+        same rules as any write; a new `output` brings its token counts, if it reports any."""
+        stored = self.get(session, principal, span_id)
+        input_tokens, output_tokens = stored.input_tokens, stored.output_tokens
+        if changes.output is not None:
+            reported_in, reported_out = token_counts(changes.output)
+            input_tokens = reported_in if reported_in is not None else input_tokens
+            output_tokens = reported_out if reported_out is not None else output_tokens
+        write = SpanWrite(
+            id=stored.id,
+            trace_id=stored.trace_id,
+            name=changes.name if changes.name is not None else stored.name,
+            start_timestamp=stored.start_timestamp,
+            end_timestamp=changes.end_timestamp or stored.end_timestamp,
+            parent_id=stored.parent_id,
+            group_id=stored.group_id,
+            application_interaction_id=stored.application_interaction_id,
+            application_variant_id=stored.application_variant_id,
+            input=orjson.loads(stored.input),
+            output=changes.output if changes.output is not None else orjson.loads(stored.output),
+            expected=None if stored.expected is None else orjson.loads(stored.expected),
+            metadata=(
+                changes.metadata if changes.metadata is not None else orjson.loads(stored.metadata)
+            ),
+            status=changes.status or cast(SpanStatus, stored.status),
+            type=cast(SpanType, stored.type),
+            obs_trace_id=stored.obs_trace_id,
+            obs_span_id=stored.obs_span_id,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+        )
+        return self.write(session, principal, [write], upsert=True, locate=single_loc)[0]
+
+
+span_service = SpanService()
+
+
+def write_run_spans(
+    connection: Connection,
+    account_id: str,
+    spans: Sequence[SpanWrite],
+    *,
+    created_by_user_id: str = SYSTEM_USER_ID,
+) -> None:
+    """Store the engine's spans of a run in the caller's transaction: insert-or-replace by id
+    (a retried chunk writes the same ids again), a completed span kept over an in-progress
+    one. Trusted input: no checks of lengths, times, parents or cycles."""
+    kept = winners(spans, upsert=True, locate=batch_loc)
+    prepared = [
+        prepare(spans[index], account_id=account_id, user_id=created_by_user_id)
+        for index in kept.values()
+    ]
+    span_repository.write(
+        connection,
+        prepared,
+        upsert=True,
+        now=utcnow(),
+        replaced=[p.span.id for p in prepared],
+    )

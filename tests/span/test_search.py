@@ -1,0 +1,294 @@
+"""`POST /v5/spans/search` over HTTP: every filter, the text search, and paging.
+
+Each test writes spans in a group (or traces) of its own and searches within it."""
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.span.factories import (
+    ASSESSMENTS,
+    SEARCH,
+    at,
+    error,
+    ids,
+    locs,
+    ok,
+    put,
+    search,
+    span,
+    unique,
+)
+
+
+def grouped(group: str, count: int, **fields: Any) -> list[dict[str, Any]]:
+    """`count` spans of one new trace in `group`, one second apart."""
+    trace = str(uuid.uuid4())
+    return [
+        span(trace, group_id=group, start_timestamp=at(i), end_timestamp=at(i + 0.5), **fields)
+        for i in range(count)
+    ]
+
+
+def test_filters_of_columns(http: httpx.Client) -> None:
+    group = unique("g")
+    root = span(str(uuid.uuid4()), group_id=group, name="root", type="TRACER")
+    trace = root["trace_id"]
+    child = span(
+        trace,
+        group_id=group,
+        parent_id=root["id"],
+        name="llm",
+        type="COMPLETION",
+        status="ERROR",
+        application_variant_id="variant-1",
+        obs_trace_id="0af7651916cd43dd8448eb211c80319c",
+        obs_span_id="b7ad6b7169203331",
+        start_timestamp=at(5),
+        end_timestamp=at(6),
+    )
+    other = span(str(uuid.uuid4()), group_id=group, name="other", start_timestamp=at(10))
+    put(http, root, child, other)
+    scoped = {"group_id": group}
+
+    def found(**body: Any) -> set[str]:
+        return set(ids(http, {**scoped, **body}))
+
+    r, c, o = root["id"], child["id"], other["id"]
+    assert found() == {r, c, o}
+    assert found(trace_ids=[trace]) == {r, c}
+    assert found(span_ids=[c, o]) == {c, o}
+    assert found(parent_ids=[r]) == {c}
+    assert found(parents_only=True) == {r, o}
+    assert found(excluded_trace_ids=[trace]) == {o}
+    assert found(excluded_span_ids=[r]) == {c, o}
+    assert found(names=["llm", "other"]) == {c, o}
+    assert found(statuses=["ERROR"]) == {c}
+    assert found(types=["TRACER"]) == {r}
+    assert found(application_variant_ids=["variant-1"]) == {c}
+    assert found(obs_trace_ids=["0af7651916cd43dd8448eb211c80319c"]) == {c}
+    assert found(obs_span_ids=["b7ad6b7169203331"]) == {c}
+    assert found(spans=[{"trace_id": trace, "span_id": c}, {"trace_id": trace, "span_id": o}]) == {
+        c
+    }
+    assert found(spans=[{"trace_id": trace, "span_id": c}], span_ids=[r]) == set()
+    pairs = [{"trace_id": trace, "span_id": r}]
+    # excluded_spans replaces excluded_span_ids
+    assert found(excluded_spans=pairs, excluded_span_ids=[c]) == {c, o}
+    # scale-gp-beta 0.1.0a29's singular forms
+    assert found(trace_id=trace) == {r, c}
+    assert found(span_id=o) == {o}
+    assert ids(http, {"group_id": unique("nobody")}) == []
+
+
+def test_time_window_and_durations(http: httpx.Client) -> None:
+    group = unique("g")
+    trace = str(uuid.uuid4())
+    quick = span(trace, group_id=group, start_timestamp=at(0), end_timestamp=at(0.25))
+    exact = span(trace, group_id=group, start_timestamp=at(10), end_timestamp=at(11.5))
+    slow = span(trace, group_id=group, start_timestamp=at(20), end_timestamp=at(25))
+    running = span(trace, group_id=group, start_timestamp=at(30), end_timestamp=None)
+    put(http, quick, exact, slow, running)
+    scoped = {"group_id": group}
+
+    def found(body: dict[str, Any], **params: Any) -> set[str]:
+        return set(ids(http, {**scoped, **body}, **params))
+
+    assert found({}, from_ts=at(10), to_ts=at(20)) == {exact["id"], slow["id"]}  # inclusive
+    assert found({}, from_ts=at(21)) == {running["id"]}
+    assert found({}, to_ts=at(0)) == {quick["id"]}
+    assert found({"min_duration_ms": 1500}) == {exact["id"], slow["id"]}  # completed only
+    assert found({"max_duration_ms": 1500}) == {quick["id"], exact["id"]}
+    assert found({"min_duration_ms": 250, "max_duration_ms": 250}) == {quick["id"]}
+    response = http.post(SEARCH, json=scoped, params={"from_ts": at(5), "to_ts": at(1)})
+    assert locs(response) == [["query", "from_ts"]]
+    assert locs(http.post(SEARCH, json=scoped, params={"from_ts": "soon"})) == [
+        ["query", "from_ts"]
+    ]
+
+
+def test_metadata_filters(http: httpx.Client) -> None:
+    group = unique("g")
+    trace = str(uuid.uuid4())
+
+    def tagged(metadata: dict[str, Any]) -> dict[str, Any]:
+        return span(trace, group_id=group, metadata=metadata)
+
+    prod = tagged({"env": "prod", "n": 1, "tags": ["a", "b"], "ok": True, "gone": None})
+    staging = tagged({"env": "staging", "n": 1.5, "tags": ["c"], "ok": False, "nested": {"x": 1}})
+    text_one = tagged({"env": "prod", "n": "1", "long": "L" * 300})
+    agent = tagged({"agentex_agent_id": "ag-1", "agentex_agent_name": "helper", "acp_type": "sync"})
+    plural = tagged({"agentex_agent_ids": ["ag-2", "ag-3"], "acp_types": "async"})
+    put(http, prod, staging, text_one, agent, plural)
+
+    def found(**body: Any) -> set[str]:
+        return set(ids(http, {"group_id": group, **body}))
+
+    assert found(extra_metadata={"env": "prod"}) == {prod["id"], text_one["id"]}
+    assert found(extra_metadata={"env": ["staging", "qa"]}) == {staging["id"]}
+    assert found(extra_metadata={"env": "prod", "n": 1}) == {prod["id"]}  # keys ANDed
+    assert found(extra_metadata={"n": 1.0}) == {prod["id"]}  # 1 and 1.0 are one number
+    assert found(extra_metadata={"n": "1"}) == {text_one["id"]}  # not the string "1"
+    assert found(extra_metadata={"tags": "b"}) == {prod["id"]}  # an element of a stored array
+    assert found(extra_metadata={"tags": ["c", "z"]}) == {staging["id"]}
+    assert found(extra_metadata={"ok": False}) == {staging["id"]}
+    assert found(extra_metadata={"gone": None}) == {prod["id"]}
+    assert found(extra_metadata={"long": "L" * 300}) == {text_one["id"]}
+    assert found(extra_metadata={"long": "L" * 299}) == set()
+    assert found(extra_metadata={"missing": "x"}) == set()
+    assert found(agentex_agent_ids=["ag-1", "ag-3"]) == {agent["id"], plural["id"]}
+    assert found(agentex_agent_names=["helper"]) == {agent["id"]}
+    assert found(acp_types=["sync", "async"]) == {agent["id"], plural["id"]}
+    bad = http.post(SEARCH, json={"extra_metadata": {"nested": {"x": 1}}})
+    assert locs(bad) == [["body", "extra_metadata", "nested"]]
+
+
+def test_text_search(http: httpx.Client) -> None:
+    group, word = unique("g"), uuid.uuid4().hex[:10]
+    trace = str(uuid.uuid4())
+    in_input = span(trace, group_id=group, input={"q": f"Tell me about {word.upper()} please"})
+    in_output = span(trace, group_id=group, output={"a": f"{word} and quokkas"})
+    in_name = span(trace, group_id=group, name=f"call-{word}")
+    in_metadata = span(trace, group_id=group, metadata={"note": f"x{word}x"})
+    running = span(trace, group_id=group, end_timestamp=None, input={"q": f"{word} still"})
+    wildcard = span(trace, group_id=group, input={"q": f"{word} is 100% a_b"})
+    other_trace = str(uuid.uuid4())
+    put(
+        http,
+        in_input,
+        in_output,
+        in_name,
+        in_metadata,
+        running,
+        wildcard,
+        span(other_trace, group_id=group),
+    )
+
+    def found(*terms: str, **body: Any) -> set[str]:
+        return set(ids(http, {"group_id": group, "search_texts": list(terms), **body}))
+
+    everyone = [in_input, in_output, in_name, in_metadata, running, wildcard]
+    assert found(word) == {s["id"] for s in everyone}  # substring, any case, any field
+    assert found(word, "quokka") == {in_output["id"]}  # terms ANDed
+    assert found(f'"{word} and quokkas"') == {in_output["id"]}  # a phrase
+    assert found(f"{word} and quokkas") == {in_output["id"]}
+    assert found(f'"{word} quokkas"') == set()
+    assert found("100%") == {wildcard["id"]}  # LIKE's wildcards are plain characters
+    assert found("a_b") == {wildcard["id"]}
+    assert found("0%") == {wildcard["id"]}
+    assert found(word, "zz") == set()  # 2 characters: decided without the index
+    # A UUID-shaped term finds its trace's spans, added to the text matches.
+    assert found(other_trace) == set(ids(http, {"trace_ids": [other_trace]}))
+    # scale-gp-beta 0.1.0a29's single search_text
+    assert set(ids(http, {"group_id": group, "search_text": "quokkas"})) == {in_output["id"]}
+
+    assert locs(http.post(SEARCH, json={"search_texts": ["ok", "x"]})) == [
+        ["body", "search_texts", 1]
+    ]
+    assert locs(http.post(SEARCH, json={"search_texts": ['" a "']})) == [
+        ["body", "search_texts", 0]
+    ]
+    assert locs(http.post(SEARCH, json={"search_texts": ["term"] * 11})) == [
+        ["body", "search_texts"]
+    ]
+    assert locs(http.post(SEARCH, json={"search_text": "x"})) == [["body", "search_text"]]
+
+
+def test_spans_completed_later_are_found_by_their_new_text(http: httpx.Client) -> None:
+    group, before, after = unique("g"), unique("before"), unique("after")
+    started = span(str(uuid.uuid4()), group_id=group, end_timestamp=None, output={"a": before})
+    put(http, started)
+    assert ids(http, {"group_id": group, "search_texts": [before]}) == [started["id"]]
+    put(http, {**started, "end_timestamp": at(2), "output": {"a": after}})
+    assert ids(http, {"group_id": group, "search_texts": [before]}) == []
+    assert ids(http, {"group_id": group, "search_texts": [after]}) == [started["id"]]
+    put(http, {**started, "end_timestamp": at(3), "output": {"a": before}})
+    assert ids(http, {"group_id": group, "search_texts": [after]}) == []
+    assert ids(http, {"search_texts": [before]}) == [started["id"]]  # without the group
+
+
+def test_assessment_types_filter(http: httpx.Client) -> None:
+    group = unique("g")
+    spans = grouped(group, 3)
+    put(http, *spans)
+    for item, kind, content in (
+        (spans[0], "rating", {"rating": 5}),
+        (spans[1], "comment", {"comment": "fine"}),
+    ):
+        body = {"assessment_type": kind, "trace_id": item["trace_id"], "span_id": item["id"]}
+        ok(http.post(ASSESSMENTS, json={**body, **content}))
+
+    def found(*kinds: str) -> set[str]:
+        return set(ids(http, {"group_id": group, "assessment_types": list(kinds)}))
+
+    assert found("rating") == {spans[0]["id"]}
+    assert found("rating", "comment") == {spans[0]["id"], spans[1]["id"]}
+    assert found("overwrite") == set()
+    assert locs(http.post(SEARCH, json={"assessment_types": ["like"]})) == [
+        ["body", "assessment_types", 0]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"statuses": ["DONE"]}, ["body", "statuses", 0]),
+        ({"types": ["LLM"]}, ["body", "types", 0]),
+        ({"trace_ids": "one"}, ["body", "trace_ids"]),
+        ({"parents_only": "maybe"}, ["body", "parents_only"]),
+        ({"min_duration_ms": -1}, ["body", "min_duration_ms"]),
+        ({"obs_trace_ids": ["XYZ"]}, ["body", "obs_trace_ids", 0]),
+        ({"spans": [{"span_id": "a"}]}, ["body", "spans", 0, "trace_id"]),
+        ({"trace_ids": ["t"] * 5000, "span_ids": ["s"] * 4000}, None),
+        ({"trace_ids": ["t"] * 6000, "spans": [{"trace_id": "t", "span_id": "s"}] * 2001}, []),
+    ],
+)
+def test_bad_searches_are_422s(
+    http: httpx.Client, body: dict[str, Any], loc: list[str | int] | None
+) -> None:
+    response = http.post(SEARCH, json=body)
+    if loc is None:
+        assert response.status_code == 200  # 9000 ids: within the limit
+    elif not loc:
+        assert locs(response) == [["body"]]  # 10002 ids, pairs counting 2
+    else:
+        assert locs(response) == [loc]
+
+
+def test_paging_visits_every_span_once(http: httpx.Client) -> None:
+    group = unique("g")
+    spans = grouped(group, 60)
+    # Ties on start_timestamp are ordered by id.
+    spans += [span(spans[0]["trace_id"], group_id=group, start_timestamp=at(7)) for _ in range(5)]
+    put(http, *spans)
+    newest_first = [
+        s["id"] for s in sorted(spans, key=lambda s: (s["start_timestamp"], s["id"]), reverse=True)
+    ]
+
+    seen: list[str] = []
+    cursor: dict[str, str] = {}
+    while True:
+        page = search(http, {"group_id": group}, limit=7, **cursor)
+        assert page["object"] == "list" and page["limit"] == 7
+        seen += [item["id"] for item in page["items"]]
+        if not page["has_more"]:
+            break
+        cursor = {"starting_after": page["items"][-1]["id"]}
+    assert seen == newest_first
+
+    oldest_first = ids(http, {"group_id": group}, limit=100, sort_order="asc")
+    assert oldest_first == newest_first[::-1]
+    back = search(http, {"group_id": group}, limit=10, ending_before=newest_first[20])
+    assert [item["id"] for item in back["items"]] == newest_first[10:20] and back["has_more"]
+    assert ids(http, {"group_id": group}, sort_by="no_such_column", limit=3) == newest_first[:3]
+    assert "unknown cursor" in error(
+        http.post(SEARCH, json={}, params={"starting_after": "no"}), 400
+    )
+
+
+def test_search_without_a_body_lists_the_newest(http: httpx.Client) -> None:
+    (newest,) = put(http, span(str(uuid.uuid4()), start_timestamp="2099-01-01T00:00:00Z"))
+    page = ok(http.post(SEARCH, params={"limit": 1}))
+    assert [item["id"] for item in page["items"]] == [newest["id"]]
