@@ -1,5 +1,8 @@
 """`engine`: evaluations of one chat_completion task, from create to `completed`.
 
+Every embedded run is made twice, with the run's traces off and on (YARDSTICK_TRACE_RUNS), and
+the slowdown that recording the spans costs is printed per size.
+
 A fake OpenAI-compatible model server with 50 ms latency runs in its own process. For each run a
 fresh database and server, warmed up by one 20-item run: 2,000 and 10,000 items at model concurrency 32 and 256, on the
 database under test. Printed per run: wall time (create request to `completed` observed by
@@ -30,6 +33,7 @@ WORKER_LATENCIES = (0.05, 0.5)
 TARGET_FLOOR_SHARE_AT_32 = 0.80
 TARGET_CELLS_PER_S_AT_256 = 1_500
 TARGET_TWO_WORKER_SPEEDUP = 1.7
+TARGET_TRACE_SLOWDOWN = 0.10
 
 
 @dataclass
@@ -92,11 +96,12 @@ def run_evaluation(
     return seconds
 
 
-def engine_env(fake: FakeModels, concurrency: int) -> dict[str, str]:
+def engine_env(fake: FakeModels, concurrency: int, *, traces: bool = True) -> dict[str, str]:
     return {
         "OPENAI_BASE_URL": fake.base_url,
         "OPENAI_API_KEY": "bench",
         "YARDSTICK_MODEL_CONCURRENCY": str(concurrency),
+        "YARDSTICK_TRACE_RUNS": "true" if traces else "false",
     }
 
 
@@ -124,15 +129,19 @@ def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
 
 
 def embedded_runs(backend: Backend, fake: FakeModels, other: OtherLoad) -> list[Run]:
+    """Each size twice, traces of the run off then on (YARDSTICK_TRACE_RUNS)."""
     runs = []
     for items, concurrency in RUNS:
-        database = backend.new_database(f"engine{items}c{concurrency}")
-        with Server(database, backend.tmp, env=engine_env(fake, concurrency)) as server:
-            warm_up(server, fake)
-            cpu = server.cpu_seconds()
-            with other.measure(server.cpu_seconds):
-                seconds = run_evaluation(server, fake, items)
-            runs.append(Run("serve", items, concurrency, seconds, server.cpu_seconds() - cpu))
+        for traces in (False, True):
+            label = "serve, traced" if traces else "serve, untraced"
+            database = backend.new_database(f"engine{items}c{concurrency}{'t' if traces else 'u'}")
+            env = engine_env(fake, concurrency, traces=traces)
+            with Server(database, backend.tmp, env=env) as server:
+                warm_up(server, fake)
+                cpu = server.cpu_seconds()
+                with other.measure(server.cpu_seconds):
+                    seconds = run_evaluation(server, fake, items)
+                runs.append(Run(label, items, concurrency, seconds, server.cpu_seconds() - cpu))
     return runs
 
 
@@ -233,6 +242,13 @@ def run(backend: Backend) -> None:
             rows,
         )
     )
+    for off, on in zip(runs[::2], runs[1::2], strict=True):
+        print(
+            f"traces at {on.items:,} items, concurrency {on.concurrency}: wall "
+            f"{on.seconds / off.seconds - 1:+.0%}, server CPU per cell "
+            f"{on.server_cpu_s / off.server_cpu_s - 1:+.0%} (target: wall <= +"
+            f"{TARGET_TRACE_SLOWDOWN:.0%})"
+        )
     for one, two in zip(workers[::2], workers[1::2], strict=True):
         print(
             f"two workers vs one at {WORKER_RUN[1]}, {one.latency_s * 1000:.0f} ms latency: "

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     # LLM judges (see yardstick.judge): how many times a judge whose reply is not a valid answer
     # is asked again, with a correction, before the cell fails with InvalidJudgeAnswer.
     judge_max_reasks: int = Field(default=2, ge=0, le=10)
+    # Traces (yardstick.span): whether runs record their cells and model calls as spans, and
+    # how many days spans are kept (None: forever; a sweep deletes older ones in batches).
+    trace_runs: bool = True
+    span_retention_days: float | None = Field(default=None, gt=0)
+    span_sweep_seconds: float = Field(default=300.0, gt=0)
     # Metric tasks (see yardstick.scoring): scorer processes (0 = one per CPU), the sentence
     # embedding model of cosine_similarity (a provider's `vendor/name`, a model directory, or an
     # installed package that ships one; unset, the providers file's [embeddings] model, else the

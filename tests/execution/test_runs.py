@@ -1,9 +1,13 @@
 """A run through the official client: results, chaining, templates and per-cell errors."""
 
+from typing import Any
+
+import httpx
 from scale_gp_beta import SGPClient
 
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
+from tests.fixtures.server import ACCOUNT_A, Server
 
 
 def test_results_land_under_their_alias_and_chain(
@@ -211,3 +215,81 @@ def test_a_run_condition_on_a_model_call_is_honoured_and_never_sent(
     calls = fake_models.requests()
     assert len(calls) == 2
     assert all("run_condition" not in call["body"] for call in calls)
+
+
+def _spans(server: Server, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every span a search finds, page after page."""
+    headers = {"x-api-key": server.keys[ACCOUNT_A], "x-selected-account-id": ACCOUNT_A}
+    found: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 100}
+    with httpx.Client(base_url=server.base_url, headers=headers, timeout=30) as http:
+        while True:
+            page = http.post("/v5/spans/search", params=params, json=body)
+            assert page.status_code == 200, page.text
+            found += page.json()["items"]
+            if not page.json()["has_more"]:
+                return found
+            params["starting_after"] = found[-1]["id"]
+
+
+def test_every_model_call_of_a_run_is_a_span_of_its_items_trace(
+    engine_server: Server, engine_client: SGPClient, fake_models: FakeModels
+) -> None:
+    rows = [{"input": f"question {i}", "expected": f"echo: question {i}"} for i in range(3)]
+    fake_models.control(fail_next=[{"status": 400, "message": "no such thing"}])
+    evaluation = engine_client.evaluations.create(
+        name="traced",
+        data=rows,
+        tasks=[
+            chat_task("answer"),
+            chat_task("followup", "Was {{ item.answer }} right?"),
+            {
+                "task_type": "metric",
+                "alias": "bleu",
+                "configuration": {
+                    "type": "bleu",
+                    "candidate": "item.answer",
+                    "reference": "item.expected",
+                },
+            },
+        ],
+    )
+    done = wait_until_done(engine_client, evaluation.id)
+    assert done.status == "completed"
+    items = items_of(engine_client, evaluation.id)
+    spans = _spans(engine_server, {"extra_metadata": {"evaluation_id": evaluation.id}})
+    calls = [span for span in spans if span["parent_id"] is not None]
+    roots = {span["trace_id"]: span for span in spans if span["parent_id"] is None}
+    # One trace per item; a span per model call (the metric calls none; the followup of the
+    # item whose answer failed is never asked); nothing else.
+    assert set(roots) == {item.id for item in items}
+    assert len(calls) == fake_models.stats()["total"] == 5
+    errored = [span for span in calls if span["status"] == "ERROR"]
+    assert len(errored) == 1 and errored[0]["output"]["error"]["type"] == "UpstreamRejected"
+    assert "no such thing" in errored[0]["output"]["error"]["message"]
+    for item in items:
+        metadata = extra(item, "task_metadata")
+        assert metadata["answer"]["trace_id"] == item.id
+        assert "trace_id" not in metadata.get("bleu", {})
+        root = roots[item.id]
+        assert root["type"] == "TRACER" and root["metadata"]["evaluation_id"] == evaluation.id
+        mine = sorted(
+            (span for span in calls if span["trace_id"] == item.id), key=lambda s: s["name"]
+        )
+        answer = mine[0]
+        names = ["answer: openai /chat/completions", "followup: openai /chat/completions"]
+        assert [span["name"] for span in mine] == names[: 1 if answer in errored else 2]
+        assert all(span["parent_id"] == root["id"] for span in mine)
+        assert answer["input"]["messages"][0]["content"] == item.data["input"]
+        if answer["status"] == "SUCCESS":
+            content = answer["output"]["choices"][0]["message"]["content"]
+            assert content == item.data["answer"]
+            assert answer["input_tokens"] == answer["output"]["usage"]["prompt_tokens"] > 0
+            assert answer["output_tokens"] == answer["output"]["usage"]["completion_tokens"]
+        assert answer["type"] == "COMPLETION" and answer["metadata"]["alias"] == "answer"
+        assert answer["metadata"]["call"]["attempts"] == 1
+        assert answer["start_timestamp"] <= answer["end_timestamp"]
+        assert root["start_timestamp"] <= answer["start_timestamp"]
+    # The trace is found from the item, by its id.
+    traced = _spans(engine_server, {"trace_ids": [items[0].id]})
+    assert len(traced) == 1 + sum(span["trace_id"] == items[0].id for span in calls)

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Self
@@ -19,6 +20,8 @@ from yardstick.models import Evaluation, TaskResult
 from yardstick.models.task_result import TIMED, CellRow
 from yardstick.ops.logs import log_event
 from yardstick.ops.metrics import cells_committed
+from yardstick.span.records import SpanWrite
+from yardstick.span.service import write_run_spans
 from yardstick.task.spec import is_executable
 
 log = logging.getLogger(__name__)
@@ -228,13 +231,20 @@ class CellWriter:
     """
 
     def __init__(
-        self, sessions: SessionFactory, evaluation_id: str, run: int, *, interval: float = 0.5
+        self,
+        sessions: SessionFactory,
+        evaluation_id: str,
+        run: int,
+        *,
+        account_id: str,
+        interval: float = 0.5,
     ) -> None:
         self._sessions = sessions
         self._evaluation_id = evaluation_id
+        self._account_id = account_id
         self._run_number = run
         self._interval = interval
-        self._pending: list[tuple[CellRow, asyncio.Future[None]]] = []
+        self._pending: list[tuple[CellRow, Sequence[SpanWrite], asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
         self._closing = False
         self._flusher: asyncio.Task[None] | None = None
@@ -259,10 +269,11 @@ class CellWriter:
         self._wakeup.set()
         await self._flusher
 
-    def add(self, row: CellRow) -> "asyncio.Future[None]":
-        """Queue a finished cell; the returned future resolves once it is committed."""
+    def add(self, row: CellRow, spans: Sequence[SpanWrite] = ()) -> "asyncio.Future[None]":
+        """Queue a finished cell and the spans of its trace (committed together); the returned
+        future resolves once they are committed."""
         committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((row, committed))
+        self._pending.append((row, spans, committed))
         self._wakeup.set()
         return committed
 
@@ -275,18 +286,19 @@ class CellWriter:
             self._wakeup.clear()
             batch, self._pending = self._pending, []
             try:
-                rows = [row for row, _ in batch]
-                if await retrying(f"committing {len(rows)} cells", self._write, rows):
+                rows = [row for row, _, _ in batch]
+                spans = [span for _, cell_spans, _ in batch for span in cell_spans]
+                if await retrying(f"committing {len(rows)} cells", self._write, rows, spans):
                     self._stopped = True
                     _STOPPED_RUNS[(self._evaluation_id, self._run_number)] = None
                     while len(_STOPPED_RUNS) > _MAX_STOPPED_RUNS:
                         del _STOPPED_RUNS[next(iter(_STOPPED_RUNS))]
             except Exception as exc:
-                for _, committed in batch:
+                for _, _, committed in batch:
                     if not committed.done():
                         committed.set_exception(exc)
                 raise
-            for _, committed in batch:
+            for _, _, committed in batch:
                 # Done already when its item was cancelled while waiting (a shutdown past its
                 # grace period): the cell is committed all the same.
                 if not committed.done():
@@ -294,8 +306,9 @@ class CellWriter:
             if self._closing and not self._pending:
                 return
 
-    def _write(self, batch: list[CellRow]) -> bool:
-        """Commit `batch`; returns whether the run must stop (then nothing was written)."""
+    def _write(self, batch: list[CellRow], spans: list[SpanWrite]) -> bool:
+        """Commit `batch` and its spans; returns whether the run must stop (then nothing was
+        written)."""
         if not batch:
             # Nothing finished lately: still look, once per interval, whether to stop.
             if time.monotonic() - self._checked_at < self._interval:
@@ -312,6 +325,8 @@ class CellWriter:
             if state.stopped:
                 return True
             upsert_cells(session, batch)
+            if spans:
+                write_run_spans(session.connection(), self._account_id, spans)
         cells_committed(batch)  # after the commit: a batch rolled back is retried, not counted
         self.task_stops = state.task_stops
         if state.max_cost_usd is not None and any(row["cost_usd"] for row in batch):

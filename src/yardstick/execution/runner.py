@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, cast
 
 import orjson
@@ -26,6 +27,9 @@ from yardstick.ops.logs import log_event
 from yardstick.ops.runs import run_finished
 from yardstick.provider import ModelRoute, ProviderError, Providers, get_providers, wants_registered
 from yardstick.question.repository import question_repository
+from yardstick.span import run_traces
+from yardstick.span.calls import recording
+from yardstick.span.records import SpanWrite
 from yardstick.task import run_condition
 from yardstick.task.context import ExecContext, ItemView, TaskFailure
 from yardstick.task.locator import LocatorError, UpstreamError, resolve_config
@@ -85,6 +89,7 @@ class Plan:
     done: dict[tuple[str, str], DoneCell]
     ctx: ExecContext
     executable_tasks: int = field(default=0)
+    trace: bool = True  # record the cells and their model calls as spans (span.run_traces)
     # Tasks fail fast stopped when the chunk started, alias → why.
     task_stops: dict[str, str] = field(default_factory=dict)
 
@@ -163,6 +168,7 @@ def _load_plan(
             done=done,
             ctx=ctx,
             executable_tasks=sum(1 for task in evaluation.tasks if is_executable(task)),
+            trace=get_settings().trace_runs,
         )
 
 
@@ -172,6 +178,7 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
         row = {}
     inputs = tuple(row)
     failed: set[str] = set()
+    item_started: datetime | None = None  # of this chunk's first run cell of the item
     for task in plan.tasks:
         alias = task["alias"]
         done = plan.done.get((item_id, alias))
@@ -217,10 +224,23 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
                 cell = _unrun_cell(
                     plan, item_id, alias, status="errored", error_type=STOPPED, error_message=reason
                 )
+                spans: list[SpanWrite] = []
             else:
-                cell, failure = await _run_cell(plan, item_id, task, row, inputs, failed)
+                item_started = item_started or utcnow()
+                cell, failure, spans = await _run_cell(plan, item_id, task, row, inputs, failed)
                 await _count_for_fail_fast(plan, alias, cell, failure)
-            await writer.add(cell)
+                if spans:
+                    # The item's root span goes with each of its cells that made calls,
+                    # spanning them so far.
+                    root = run_traces.root_span(
+                        evaluation_id=plan.evaluation_id,
+                        item_id=item_id,
+                        run=plan.run,
+                        started_at=item_started,
+                        ended_at=cell["finished_at"] or utcnow(),
+                    )
+                    spans.append(root)
+            await writer.add(cell, spans)
         if cell["status"] == "completed":
             row[alias] = cell["value"]
         else:
@@ -276,6 +296,33 @@ def _unrun_cell(plan: Plan, item_id: str, alias: str, **fields: Any) -> CellRow:
 
 
 async def _run_cell(
+    plan: Plan,
+    item_id: str,
+    task: Task,
+    row: dict[str, Any],
+    inputs: tuple[str, ...],
+    failed: set[str],
+) -> tuple[CellRow, tuple[str, str] | None, list[SpanWrite]]:
+    """`_execute_cell`, and when the run is traced a span per model call the cell made; the
+    cell's `task_metadata` then names its trace (the item's id)."""
+    if not plan.trace:
+        return (*await _execute_cell(plan, item_id, task, row, inputs, failed), [])
+    with recording() as log:
+        cell, failure = await _execute_cell(plan, item_id, task, row, inputs, failed)
+    if not log.calls:
+        return cell, failure, []
+    spans = run_traces.cell_spans(
+        evaluation_id=plan.evaluation_id,
+        item_id=item_id,
+        alias=task["alias"],
+        run=plan.run,
+        calls=log.calls,
+    )
+    cell["details"] = {**(cell["details"] or {}), "trace_id": item_id}
+    return cell, failure, spans
+
+
+async def _execute_cell(
     plan: Plan,
     item_id: str,
     task: Task,
@@ -379,7 +426,7 @@ async def run_chunk_cells(
     )
     if plan is None:
         return False
-    async with CellWriter(_db(), evaluation_id, run) as writer:
+    async with CellWriter(_db(), evaluation_id, run, account_id=plan.ctx.account_id) as writer:
         await drain.items(
             asyncio.gather(
                 *(_run_item(plan, item_id, data, writer) for item_id, data in plan.items)

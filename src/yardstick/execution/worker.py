@@ -25,6 +25,7 @@ from yardstick.ops.process import instrument
 from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
 from yardstick.scoring import close_scorer
+from yardstick.span.retention import retention_loop
 
 # How long engine.destroy waits past the grace period: the chunks `Drain.settle` abandoned at its
 # end still commit the cells they had finished, then end.
@@ -36,6 +37,7 @@ class Worker:
         self.settings = settings
         self.sessions = sessions
         self._heartbeat: asyncio.Task[None] | None = None
+        self._retention: asyncio.Task[None] | None = None
         self._drain = Drain()
 
     async def start(self) -> None:
@@ -45,6 +47,7 @@ class Worker:
         runner.bind(self.sessions, self._drain)
         await engine.launch(self.settings)
         self._heartbeat = asyncio.create_task(heartbeat_loop(self.settings, self.sessions))
+        self._retention = asyncio.create_task(retention_loop(self.settings, self.sessions))
 
     async def stop(self) -> None:
         """Drain (at most `shutdown_grace_seconds`), then stop DBOS and the process pools."""
@@ -58,7 +61,7 @@ class Worker:
         try:
             await self._drain.settle(grace)
             # Beating until now: no other worker takes over chunks that are still draining.
-            await self._stop_heartbeat()
+            await self._stop_loops()
             await destroyed
         finally:
             # DBOS made its thread pool this loop's default executor, and destroy shut it
@@ -68,11 +71,12 @@ class Worker:
             await close_scorer()  # after DBOS: no chunk is left to ask for a score
             await close_sandbox()  # likewise for custom functions
 
-    async def _stop_heartbeat(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
+    async def _stop_loops(self) -> None:
+        for task in (self._heartbeat, self._retention):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 async def run_worker(settings: Settings, sessions: SessionFactory) -> None:

@@ -37,6 +37,7 @@ from yardstick.provider.errors import (
     UpstreamRejected,
 )
 from yardstick.provider.limits import TokenBucket, backoff_seconds, retry_after_seconds
+from yardstick.span.calls import CallTimer
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
 # Long enough to keep a connection across the gaps of a busy run, shorter than most servers'.
@@ -157,15 +158,32 @@ class VendorClient:
         api_key: str | None = None,
     ) -> CallResult:
         """POST with retries; `api_key` replaces the vendor's key for this one call. Counted
-        once (not per attempt) in `yardstick_model_calls_total`, by how it ended."""
+        once (not per attempt) in `yardstick_model_calls_total`, by how it ended, and recorded
+        for the trace of the run cell making it, if any (`span.calls`)."""
+        timer = CallTimer()
         try:
             result = await self._post_json(
                 path, body, timeout=timeout, max_attempts=max_attempts, api_key=api_key
             )
         except ProviderError as exc:
             model_call(self.config.name, exc.type)
+            timer.record(
+                vendor=self.config.name,
+                path=path,
+                request=body,
+                attempts=exc.attempts,
+                error=(exc.type, exc.message),
+            )
             raise
         model_call(self.config.name, "ok")
+        timer.record(
+            vendor=self.config.name,
+            path=path,
+            request=body,
+            attempts=result.attempts,
+            latency_ms=result.latency_ms,
+            response=result.response,
+        )
         return result
 
     async def _post_json(

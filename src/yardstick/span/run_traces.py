@@ -1,0 +1,89 @@
+"""The trace of a run: one per evaluation item, with a span per model call its cells made.
+
+Trace id = the evaluation item's id, so an item's spans are found from the item
+(`task_metadata[alias].trace_id`) and an item from a span. Each model call of a cell
+(`span.calls`: a chat completion, an inference, each ask and re-ask of a judge) is a span under
+the item's root span, with the request, the response or the error, the timing and the usage
+(token counts come from `output.usage`); its name starts with the cell's alias. Metadata holds
+the two keys a search filters on, `evaluation_id` and `alias`, and under `call` (not indexed,
+so cheaper to write) the run, vendor, model, attempts and latency. Spans are written with their
+cell, in the same commit (execution/cells.py): a cell never lacks its calls' spans, nor a span
+its cell. Cells that call no model (metrics on the CPU, custom functions) add no span.
+
+The root span's id is derived from the item's id; it is written again with each of the item's
+cells that made calls, spanning the item's cells so far in that chunk (a run resumed after a
+crash rewrites it).
+"""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from yardstick.span.calls import CallRecord
+from yardstick.span.records import SpanType, SpanWrite
+
+_ROOT_NAMESPACE = uuid.UUID("6f1c1b1e-7a53-4a4e-9a39-3c1d3b7e2f10")
+_CALL_TYPES: dict[str, SpanType] = {"/chat/completions": "COMPLETION", "/completions": "COMPLETION"}
+
+
+def root_span_id(item_id: str) -> str:
+    return str(uuid.uuid5(_ROOT_NAMESPACE, item_id))
+
+
+def cell_spans(
+    *,
+    evaluation_id: str,
+    item_id: str,
+    alias: str,
+    run: int,
+    calls: Sequence[CallRecord],
+) -> list[SpanWrite]:
+    """A span per model call of the cell, under the item's root span."""
+    return [_call_span(call, evaluation_id, item_id, alias, run) for call in calls]
+
+
+def _call_span(
+    call: CallRecord, evaluation_id: str, item_id: str, alias: str, run: int
+) -> SpanWrite:
+    output: dict[str, Any] = call.response if call.response is not None else {}
+    if call.error_type is not None:
+        output = {"error": {"type": call.error_type, "message": call.error_message}}
+    return SpanWrite(
+        id=str(uuid.uuid4()),
+        trace_id=item_id,
+        parent_id=root_span_id(item_id),
+        name=f"{alias}: {call.vendor} {call.path}",
+        start_timestamp=call.started_at,
+        end_timestamp=call.ended_at,
+        input=call.request,
+        output=output,
+        # Two keys to filter on; the rest in one object, which the metadata index skips.
+        metadata={
+            "evaluation_id": evaluation_id,
+            "alias": alias,
+            "call": {
+                "run": run,
+                "vendor": call.vendor,
+                "model": call.request.get("model"),
+                "attempts": call.attempts,
+                "latency_ms": call.latency_ms,
+            },
+        },
+        status="ERROR" if call.error_type is not None else "SUCCESS",
+        type=_CALL_TYPES.get(call.path, "CUSTOM"),
+    )
+
+
+def root_span(
+    *, evaluation_id: str, item_id: str, run: int, started_at: datetime, ended_at: datetime
+) -> SpanWrite:
+    return SpanWrite(
+        id=root_span_id(item_id),
+        trace_id=item_id,
+        name="evaluation item",
+        start_timestamp=started_at,
+        end_timestamp=ended_at,
+        metadata={"evaluation_id": evaluation_id, "run": run},
+        type="TRACER",
+    )
