@@ -16,7 +16,7 @@ from tests.execution.conftest import engine_env
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, Server, run_server
-from yardstick.db.engine import create_db_engine
+from yardstick.db.engine import WRITE_OPTION, create_db_engine
 from yardstick.models import Span, SpanMetadataValue
 from yardstick.span import retention
 from yardstick.span.records import SpanWrite
@@ -112,6 +112,9 @@ def test_a_sweep_deletes_in_bounded_batches(sweeping_server: Server) -> None:
     the old spans and their index rows go. "Old" is hours here, so the server's own sweep (a
     day) leaves these alone."""
     engine = create_db_engine(sweeping_server.database_url)
+    # Write transactions as the server's (BEGIN IMMEDIATE on SQLite): the server writes to the
+    # same file, and a deferred transaction that reads first cannot wait for it.
+    writer = engine.execution_options(**{WRITE_OPTION: True})
     account = "sweep-batches"
     cutoff = datetime.now(UTC) - timedelta(hours=1)
     old = cutoff - timedelta(hours=1)
@@ -129,7 +132,7 @@ def test_a_sweep_deletes_in_bounded_batches(sweeping_server: Server) -> None:
         for i in range(2600)
     ]
     try:
-        with engine.begin() as connection:
+        with writer.begin() as connection:
             connection.execute(
                 text("INSERT INTO accounts (id, created_at) VALUES (:id, :now)"),
                 {"id": account, "now": datetime.now(UTC).replace(tzinfo=None)},
@@ -137,7 +140,7 @@ def test_a_sweep_deletes_in_bounded_batches(sweeping_server: Server) -> None:
             write_run_spans(connection, account, spans)
         counts = []
         while True:
-            with engine.begin() as connection:
+            with writer.begin() as connection:
                 counts.append(retention.sweep_batch(connection, account, cutoff))
             if counts[-1] < retention.BATCH:
                 break
