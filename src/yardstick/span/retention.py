@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, select
 from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
 from yardstick.models import Account, Span, SpanAssessment
+from yardstick.span import text_index
 from yardstick.span.search_text import document_text
 
 log = logging.getLogger(__name__)
@@ -43,16 +44,14 @@ def sweep_batch(connection: Connection, account_id: str, cutoff: datetime) -> in
     if not rows:
         return 0
     if connection.dialect.name == "sqlite":
-        documents = [
-            (seq, document_text(name, input_, output, metadata))
-            for seq, _, completed, name, input_, output, metadata in rows
-            if completed
-        ]
-        if documents:
-            connection.exec_driver_sql(
-                "INSERT INTO spans_fts (spans_fts, rowid, document) VALUES ('delete', ?, ?)",
-                documents,
-            )
+        text_index.remove(
+            connection,
+            [
+                (seq, document_text(name, input_, output, metadata))
+                for seq, _, completed, name, input_, output, metadata in rows
+                if completed
+            ],
+        )
     ids = [row[1] for row in rows]
     connection.execute(
         delete(SpanAssessment).where(

@@ -77,16 +77,23 @@ def update(
             removed.append((old.seq, old_document))
         if new is not None:
             added[span.id] = new
-    if removed:
-        connection.exec_driver_sql(
-            "INSERT INTO spans_fts (spans_fts, rowid, document) VALUES ('delete', ?, ?)", removed
-        )
+    remove(connection, removed)
     if not added:
         return
     connection.exec_driver_sql(
         "INSERT INTO spans_fts (rowid, document) VALUES (?, ?)",
         [(seqs[span_id], document) for span_id, document in added.items()],
     )
+
+
+def remove(connection: Connection, documents: Sequence[tuple[int, str]]) -> None:
+    """Take (row, document) entries out of the index. A contentless FTS5 table deletes by the
+    document it indexed, so the caller must give it exactly."""
+    if documents:
+        connection.exec_driver_sql(
+            "INSERT INTO spans_fts (spans_fts, rowid, document) VALUES ('delete', ?, ?)",
+            list(documents),
+        )
 
 
 def query(texts: tuple[str, ...]) -> str | None:
