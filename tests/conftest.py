@@ -67,8 +67,9 @@ def server(
     yield from run_server(backend, tmp)
 
 
-# The fake model server's fixtures, for every test folder that talks to models.
-pytest_plugins = ["tests.fixtures.fake_model_server"]
+# The fake model server's fixtures, for every test folder that talks to models, and the engine's
+# server that runs evaluations against it.
+pytest_plugins = ["tests.fixtures.fake_model_server", "tests.fixtures.engine_server"]
 
 
 def make_client(server: Server, account: str = ACCOUNT_A, **kwargs: object) -> SGPClient:

@@ -9,11 +9,8 @@ import pytest
 
 from tests.conftest import make_client
 from tests.evaluation.test_summary import http_for, run_evaluation
-from tests.execution.conftest import engine_server
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import Server
-
-__all__ = ["engine_server"]
 
 
 @pytest.fixture(scope="module")

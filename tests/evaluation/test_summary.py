@@ -18,12 +18,9 @@ from scale_gp_beta import SGPClient
 
 from tests.cli.helpers import cli_env
 from tests.conftest import make_client
-from tests.execution.conftest import engine_server
 from tests.execution.helpers import chat_task, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server
-
-__all__ = ["engine_server"]
 
 ROWS: list[dict[str, Any]] = [
     {"input": "a b", "expected": "a b", "label": "yes"},

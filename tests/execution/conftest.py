@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from scale_gp_beta import SGPClient
 
-from tests.conftest import BACKENDS, make_client, require_backend
+from tests.conftest import make_client, require_backend
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import Server, run_server
 
@@ -23,19 +23,6 @@ def engine_env(fake: FakeModels, **extra: str) -> dict[str, str]:
         "YARDSTICK_CHUNK_SIZE": "25",
         **extra,
     }
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def engine_server(
-    request: pytest.FixtureRequest,
-    fake_model_server: FakeModels,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Server]:
-    backend: str = request.param
-    require_backend(backend)
-    yield from run_server(
-        backend, tmp_path_factory.mktemp(f"engine-{backend}"), **engine_env(fake_model_server)
-    )
 
 
 @pytest.fixture

@@ -1,43 +1,23 @@
 """LLM judges through the official client: guided decoding and question judges, end to end.
 
-The server's providers file adds two vendors on the fake model server: `vllm` (guided_decoding =
-"vllm") and `plain` (no constrained decoding); `openai` keeps its default, structured outputs.
+The engine server's providers file (tests/fixtures/engine_server.py) adds two vendors on the
+fake model server: `vllm` (guided_decoding = "vllm") and `plain` (no constrained decoding);
+`openai` keeps its default, structured outputs.
 """
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from scale_gp_beta import SGPClient, UnprocessableEntityError
 
-from tests.conftest import BACKENDS, require_backend
-from tests.execution.conftest import engine_env
 from tests.execution.helpers import MODEL, chat_task, extra, items_of, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import Server, run_server
+from tests.fixtures.server import Server
 
 VLLM, PLAIN = "vllm/fake-chat", "plain/fake-chat"
 CHOICES = ["pass", "fail"]
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def engine_server(
-    request: pytest.FixtureRequest,
-    fake_model_server: FakeModels,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Server]:
-    backend: str = request.param
-    require_backend(backend)
-    tmp = tmp_path_factory.mktemp(f"judges-{backend}")
-    providers = tmp / "providers.toml"
-    providers.write_text(
-        f'[vendors.vllm]\nbase_url = "{fake_model_server.base_url}"\nguided_decoding = "vllm"\n'
-        f'[vendors.plain]\nbase_url = "{fake_model_server.base_url}"\n'
-    )
-    env = engine_env(fake_model_server, YARDSTICK_PROVIDERS_FILE=str(providers))
-    yield from run_server(backend, tmp, **env)
 
 
 def guided_task(alias: str, model: str, prompt: str, **config: Any) -> dict[str, Any]:

@@ -10,11 +10,10 @@ import httpx
 import pytest
 from scale_gp_beta import SGPClient
 
-from tests.conftest import BACKENDS, make_client, require_backend
-from tests.execution.conftest import engine_env
+from tests.conftest import make_client
 from tests.execution.helpers import MODEL, chat_task, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import ACCOUNT_A, Server, run_server
+from tests.fixtures.server import ACCOUNT_A, Server
 
 # Row 0 exercises CSV quoting and nesting; row 1 non-ASCII and an empty list; row 2 has no
 # `input`, so its `answer` cell errors (and `raw`, which reads `answer`, errors upstream).
@@ -47,17 +46,10 @@ class Finished:
     file_id: str
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def export_server(
-    request: pytest.FixtureRequest,
-    fake_model_server: FakeModels,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Server]:
-    backend: str = request.param
-    require_backend(backend)
-    yield from run_server(
-        backend, tmp_path_factory.mktemp(f"export-{backend}"), **engine_env(fake_model_server)
-    )
+@pytest.fixture(scope="session")
+def export_server(engine_server: Server) -> Server:
+    """The engine's server: the exports read runs it made."""
+    return engine_server
 
 
 @pytest.fixture(scope="session")

@@ -85,8 +85,8 @@ def _load(source: ModelSource) -> Any:
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(_threads)
-    transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
     try:
         # local_files_only as well as HF_HUB_OFFLINE: sentence-transformers 6 still asks the
         # hub for a model missing from the cache under the variable alone (a minute of retries
