@@ -11,15 +11,15 @@ labels the most common one, and a row whose repeats disagree is marked flaky.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, case, func, literal, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from yardstick.compare.json_columns import json_columns
 from yardstick.evaluation.summary_queries import status_groups
@@ -28,6 +28,7 @@ from yardstick.models import Evaluation, EvaluationItem, TaskResult
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
+Int8Array = npt.NDArray[np.int8]
 # Statuses whose value is a result: computed by a task, or given with the row.
 RESULT_STATUSES = ("completed", "prefilled")
 _BOOLEANS = frozenset({"true", "false"})
@@ -40,10 +41,11 @@ class Labels:
     def __init__(self) -> None:
         self._codes: dict[str, int] = {}
 
-    def encode(self, labels: Iterable[str]) -> IntArray:
+    def encode(self, labels: Sequence[str]) -> IntArray:
         codes = self._codes
-        new = np.fromiter((codes.setdefault(label, len(codes)) for label in labels), dtype=np.intp)
-        return new
+        for label in dict.fromkeys(labels):  # the distinct ones, in order of first appearance
+            codes.setdefault(label, len(codes))
+        return np.fromiter(map(codes.__getitem__, labels), dtype=np.intp, count=len(labels))
 
     @property
     def names(self) -> list[str]:
@@ -193,47 +195,104 @@ def _fill(
 ) -> None:
     """Each alias's cells as a few arrays: the database aggregates its columns into JSON arrays
     (one row per alias), which orjson parses in C. Row by row, a million cells cost seconds in
-    the driver and SQLAlchemy; this way the Python work per cell is a dictionary lookup."""
+    the driver and SQLAlchemy; this way the Python work per cell is a dictionary lookup.
+
+    Building and parsing the JSON is most of the cost, so a column is read only when it can
+    hold something (statuses when the alias has cells that are not results, numbers and labels
+    when it has any), and the positions of an alias whose cells come in the same order as the
+    previous alias's are reused."""
     connection = session.connection()
     position = _positions(connection, evaluation, rows)
+    statuses: dict[str, set[str]] = {}
+    for alias, group in status_groups(session, evaluation.id):
+        statuses.setdefault(alias, set()).add(group)
+    last_ids: list[str] = []
+    last_at = np.zeros(0, dtype=np.intp)
     for alias in aliases:
         side = sides[alias]
-        ids, statuses, numbers, labels = _columns(connection, evaluation.id, alias)
-        at = np.fromiter(map(position.get, ids, repeat(-1)), dtype=np.intp, count=len(ids))
-        del ids
-        status = np.array(statuses, dtype=np.int8)
+        read = _Read(
+            statuses=not statuses.get(alias, set()).issubset(RESULT_STATUSES),
+            numbers=_any(connection, evaluation.id, alias, TaskResult.value_number),
+            labels=_any(connection, evaluation.id, alias, TaskResult.value_label),
+        )
+        ids, status, values, labels = _columns(connection, evaluation.id, alias, read)
+        if ids == last_ids:
+            at = last_at
+        else:
+            at = np.fromiter(map(position.get, ids, repeat(-1)), dtype=np.intp, count=len(ids))
+            last_ids, last_at = ids, at
         paired = at >= 0
         side.errored += int((paired & (status == _ERRORED)).sum())
         usable = paired & (status == _RESULT)
-        values = np.array(numbers, dtype=np.float64)  # null (no number) becomes NaN
         has_number = usable & ~np.isnan(values)
         side.add_numbers(at[has_number], values[has_number])
-        has_label = np.fromiter((label is not None for label in labels), bool, len(labels))
-        where = np.flatnonzero(usable & ~has_number & has_label).tolist()
-        side.add_labels(
-            at[where],
-            side.labels.encode([label for row in where if (label := labels[row]) is not None]),
-        )
+        if labels is not None:
+            has_label = np.fromiter((label is not None for label in labels), bool, len(labels))
+            where = np.flatnonzero(usable & ~has_number & has_label).tolist()
+            side.add_labels(
+                at[where],
+                side.labels.encode([label for row in where if (label := labels[row]) is not None]),
+            )
+
+
+@dataclass(frozen=True)
+class _Read:
+    """Which of an alias's columns to read beyond the item ids."""
+
+    statuses: bool
+    numbers: bool
+    labels: bool
+
+
+def _any(
+    connection: Connection, evaluation_id: str, alias: str, column: InstrumentedAttribute[Any]
+) -> bool:
+    """Whether any cell of the alias has a value in `column`: one seek in its partial summary
+    index (value_number or value_label IS NOT NULL)."""
+    t = TaskResult
+    stmt = (
+        select(literal(1))
+        .where(t.evaluation_id == evaluation_id, t.alias == alias, column.isnot(None))
+        .limit(1)
+    )
+    return connection.execute(stmt).first() is not None
 
 
 def _columns(
-    connection: Connection, evaluation_id: str, alias: str
-) -> tuple[list[str], list[int], list[float | None], list[str | None]]:
+    connection: Connection, evaluation_id: str, alias: str, read: _Read
+) -> tuple[list[str], Int8Array, FloatArray, list[str | None] | None]:
     """The alias's cells, column by column: item ids, status codes (`_RESULT`, `_ERRORED` or
-    `_OTHER`: small ints cost no memory per cell, unlike a million status strings), numbers and
-    labels."""
+    `_OTHER`: small ints cost no memory per cell, unlike a million status strings), numbers
+    (NaN where none) and labels (None when `read` skips them). A column `read` skips is filled
+    in: every status a result, every number NaN."""
     t = TaskResult
-    status = case(
-        (t.status.in_(RESULT_STATUSES), _RESULT), (t.status == "errored", _ERRORED), else_=_OTHER
+    columns: list[Any] = [t.item_id]
+    if read.statuses:
+        columns.append(
+            case(
+                (t.status.in_(RESULT_STATUSES), _RESULT),
+                (t.status == "errored", _ERRORED),
+                else_=_OTHER,
+            )
+        )
+    if read.numbers:
+        number: Any = t.value_number  # PostgreSQL: float8's text is exact (shortest round-trip)
+        if connection.dialect.name == "sqlite":
+            # The stored JSON text of the number, not the REAL column, which SQLite's JSON
+            # functions round to 15 digits.
+            number = case((t.value_number.isnot(None), func.json(t.value)))
+        columns.append(number)
+    if read.labels:
+        columns.append(t.value_label)
+    arrays = iter(
+        json_columns(connection, columns, and_(t.evaluation_id == evaluation_id, t.alias == alias))
     )
-    number: Any = t.value_number  # PostgreSQL: float8's text is exact (shortest round-trip)
-    if connection.dialect.name == "sqlite":
-        # The stored JSON text of the number, not the REAL column, which SQLite's JSON functions
-        # round to 15 digits.
-        number = case((t.value_number.isnot(None), func.json(t.value)))
-    ids, statuses, numbers, labels = json_columns(
-        connection,
-        [t.item_id, status, number, t.value_label],
-        and_(t.evaluation_id == evaluation_id, t.alias == alias),
+    ids: list[str] = next(arrays)
+    size = len(ids)
+    status = (
+        np.array(next(arrays), dtype=np.int8) if read.statuses else np.full(size, _RESULT, np.int8)
     )
-    return ids, statuses, numbers, labels
+    # null (no number) becomes NaN
+    numbers = np.array(next(arrays), dtype=np.float64) if read.numbers else np.full(size, np.nan)
+    labels: list[str | None] | None = next(arrays) if read.labels else None
+    return ids, status, numbers, labels
