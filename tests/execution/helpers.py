@@ -1,8 +1,11 @@
 import time
 from typing import Any
 
+import httpx
 from scale_gp_beta import SGPClient
 from scale_gp_beta.types import Evaluation, EvaluationItem
+
+from tests.fixtures.server import ACCOUNT_A, Server
 
 MODEL = "openai/fake-chat"
 
@@ -35,3 +38,18 @@ def items_of(client: SGPClient, evaluation_id: str) -> list[EvaluationItem]:
 
 def extra(model: Any, name: str) -> Any:
     return (model.model_extra or {})[name]
+
+
+def search_spans(server: Server, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every span a search finds, page after page."""
+    headers = {"x-api-key": server.keys[ACCOUNT_A], "x-selected-account-id": ACCOUNT_A}
+    found: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 100}
+    with httpx.Client(base_url=server.base_url, headers=headers, timeout=30) as http:
+        while True:
+            page = http.post("/v5/spans/search", params=params, json=body)
+            assert page.status_code == 200, page.text
+            found += page.json()["items"]
+            if not page.json()["has_more"]:
+                return found
+            params["starting_after"] = found[-1]["id"]

@@ -1,13 +1,10 @@
 """A run through the official client: results, chaining, templates and per-cell errors."""
 
-from typing import Any
-
-import httpx
 from scale_gp_beta import SGPClient
 
-from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
+from tests.execution.helpers import chat_task, extra, items_of, search_spans, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import ACCOUNT_A, Server
+from tests.fixtures.server import Server
 
 
 def test_results_land_under_their_alias_and_chain(
@@ -217,21 +214,6 @@ def test_a_run_condition_on_a_model_call_is_honoured_and_never_sent(
     assert all("run_condition" not in call["body"] for call in calls)
 
 
-def _spans(server: Server, body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every span a search finds, page after page."""
-    headers = {"x-api-key": server.keys[ACCOUNT_A], "x-selected-account-id": ACCOUNT_A}
-    found: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"limit": 100}
-    with httpx.Client(base_url=server.base_url, headers=headers, timeout=30) as http:
-        while True:
-            page = http.post("/v5/spans/search", params=params, json=body)
-            assert page.status_code == 200, page.text
-            found += page.json()["items"]
-            if not page.json()["has_more"]:
-                return found
-            params["starting_after"] = found[-1]["id"]
-
-
 def test_every_model_call_of_a_run_is_a_span_of_its_items_trace(
     engine_server: Server, engine_client: SGPClient, fake_models: FakeModels
 ) -> None:
@@ -257,7 +239,7 @@ def test_every_model_call_of_a_run_is_a_span_of_its_items_trace(
     done = wait_until_done(engine_client, evaluation.id)
     assert done.status == "completed"
     items = items_of(engine_client, evaluation.id)
-    spans = _spans(engine_server, {"extra_metadata": {"evaluation_id": evaluation.id}})
+    spans = search_spans(engine_server, {"extra_metadata": {"evaluation_id": evaluation.id}})
     calls = [span for span in spans if span["parent_id"] is not None]
     roots = {span["trace_id"]: span for span in spans if span["parent_id"] is None}
     # One trace per item; a span per model call (the metric calls none; the followup of the
@@ -291,5 +273,5 @@ def test_every_model_call_of_a_run_is_a_span_of_its_items_trace(
         assert answer["start_timestamp"] <= answer["end_timestamp"]
         assert root["start_timestamp"] <= answer["start_timestamp"]
     # The trace is found from the item, by its id.
-    traced = _spans(engine_server, {"trace_ids": [items[0].id]})
+    traced = search_spans(engine_server, {"trace_ids": [items[0].id]})
     assert len(traced) == 1 + sum(span["trace_id"] == items[0].id for span in calls)

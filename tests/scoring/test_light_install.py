@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.execution.helpers import extra, items_of, wait_until_done
+from tests.execution.helpers import extra, items_of, search_spans, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels, letter_counts
 from tests.fixtures.server import ACCOUNT_A, Server, run_server
 from yardstick.config import Settings
@@ -180,6 +180,20 @@ def test_cosine_similarity_runs_through_the_providers_files_endpoint(
         assert recorded["versions"]["numpy"]
     embedded = [r for r in fake_models.requests() if r["path"] == "/v1/embeddings"]
     assert embedded and {r["body"]["model"] for r in embedded} == {"letters"}
+    # A batch embeds many cells' texts in one call; each cell's trace shows that call holding
+    # only its own texts (a batch may mix runs of other accounts) and no vectors.
+    sent = {text for request in embedded for text in request["body"]["input"]}
+    for item in items_of(client, evaluation.id):
+        own = {item.data["a"], item.data["b"]}  # type: ignore[index]
+        spans = search_spans(light_servers["endpoint"], {"trace_ids": [item.id]})
+        (call,) = [span for span in spans if span["name"].endswith("/embeddings")]
+        assert call["name"] == "cosine_similarity: fake /embeddings"
+        assert call["input"]["model"] == "letters"
+        assert set(call["input"]["input"]) == own
+        assert call["input"]["batch"]["texts"] >= len(own)
+        assert call["output"] == {"model": "letters", "vectors": len(own)}
+        assert call["metadata"]["evaluation_id"] == evaluation.id
+    assert len(sent) == len({text for row in ROWS for text in row.values()})
 
 
 def test_without_an_embedder_cosine_similarity_is_refused_at_create(

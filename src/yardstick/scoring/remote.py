@@ -11,10 +11,12 @@ fails every cell of its batch with the provider's error type.
 """
 
 import asyncio
+import dataclasses
 
 from yardstick.provider import ModelRoute, ProviderError, Providers
 from yardstick.provider.config import VENDORS
 from yardstick.scoring.errors import Failure
+from yardstick.span.calls import CallRecord
 
 TEXTS_PER_REQUEST = 256
 
@@ -43,3 +45,27 @@ async def cosine_batch(
     unit = vectors / norms
     row = {text: index for index, text in enumerate(texts)}
     return [float(unit[row[c]] @ unit[row[r]]) for c, r in pairs]
+
+
+def cell_calls(calls: list[CallRecord], candidate: str, reference: str) -> list[CallRecord]:
+    """The batch's embeddings calls as one cell's trace shows them: those that carried its
+    texts, holding only those texts and none of the vectors. A batch mixes cells of any run and
+    account, so nothing of the other cells' texts may reach this cell's trace."""
+    own = (candidate, reference)
+    out = []
+    for call in calls:
+        sent = call.request.get("input")
+        carried = set(sent) if isinstance(sent, list) else set()
+        texts = [text for text in dict.fromkeys(own) if text in carried]
+        if not texts:
+            continue
+        request = {
+            "model": call.request.get("model"),
+            "input": texts,
+            "batch": {"texts": len(carried)},
+        }
+        response = None
+        if call.response is not None:
+            response = {"model": call.response.get("model"), "vectors": len(texts)}
+        out.append(dataclasses.replace(call, request=request, response=response))
+    return out

@@ -45,6 +45,8 @@ from yardstick.scoring import choice, remote, worker
 from yardstick.scoring.errors import Failure, ScoringError
 from yardstick.scoring.metrics import ScoringOptions
 from yardstick.scoring.worker import Outcome
+from yardstick.span.calls import CallLog, recording
+from yardstick.span.calls import current as current_calls
 
 MAX_BATCH = 256
 CLOSED = "the scorer service shut down before this cell was scored"
@@ -63,6 +65,7 @@ class _Request:
     candidate: str
     reference: str
     future: "asyncio.Future[float]"
+    calls: CallLog | None  # the cell's, when a run's cell asks: its trace gets the calls made
 
 
 class ScorerService:
@@ -101,7 +104,7 @@ class ScorerService:
         future: asyncio.Future[float] = loop.create_future()
         remote_cell = metric == "cosine_similarity" and self.options.embedding_endpoint
         queue = self._remote_queue if remote_cell else self._queue
-        queue.append(_Request(metric, candidate, reference, future))
+        queue.append(_Request(metric, candidate, reference, future, current_calls()))
         if not self._dispatch_scheduled:
             self._dispatch_scheduled = True
             loop.call_soon(self._dispatch)
@@ -193,7 +196,19 @@ class ScorerService:
             assert self.options.embedding_model is not None  # embedding_endpoint says so
             route = providers.route(self.options.embedding_model)
             pairs = [(r.candidate, r.reference) for r in batch]
-            outcomes = await remote.cosine_batch(providers, route, pairs)
+            # The batch's own log, not the cell's whose context this task copied; each cell's
+            # trace then gets the calls that carried its texts.
+            with recording() as shared:
+                try:
+                    outcomes = await remote.cosine_batch(providers, route, pairs)
+                finally:
+                    for request in batch:
+                        if request.calls is not None:
+                            request.calls.calls.extend(
+                                remote.cell_calls(
+                                    shared.calls, request.candidate, request.reference
+                                )
+                            )
         except ProviderError as exc:
             self._fail(batch, exc.type, exc.message)
             return

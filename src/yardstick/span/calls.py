@@ -51,6 +51,11 @@ def recording() -> Iterator[CallLog]:
         _current.reset(token)
 
 
+def current() -> CallLog | None:
+    """The log of the cell this code runs for, if any: for work done elsewhere on its behalf."""
+    return _current.get()
+
+
 class CallTimer:
     """Started before a call's first attempt; `record` files the call in the current log, if
     any. The wall clock is read once, the rest is measured on the monotonic clock."""
