@@ -11,11 +11,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.conftest import BACKENDS, make_client, require_backend
-from tests.execution.conftest import engine_env
+from tests.conftest import BACKENDS, make_client
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
+from tests.fixtures.engine_server import start_engine_server
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import ACCOUNT_A, Server, run_server
+from tests.fixtures.server import ACCOUNT_A, Server
 from yardstick.db.engine import WRITE_OPTION, create_db_engine
 from yardstick.models import Span, SpanMetadataValue
 from yardstick.span import retention
@@ -30,14 +30,14 @@ def sweeping_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Server]:
     backend: str = request.param
-    require_backend(backend)
-    env = engine_env(
+    yield from start_engine_server(
+        backend,
+        tmp_path_factory.mktemp(f"sweep-{backend}"),
         fake_model_server,
         YARDSTICK_TRACE_RUNS="false",
         YARDSTICK_SPAN_RETENTION_DAYS="1",
         YARDSTICK_SPAN_SWEEP_SECONDS="0.3",
     )
-    yield from run_server(backend, tmp_path_factory.mktemp(f"sweep-{backend}"), **env)
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from collections.abc import Iterator
 import pytest
 from scale_gp_beta import SGPClient
 
-from tests.conftest import BACKENDS, make_client, require_backend
-from tests.execution.conftest import engine_env
+from tests.conftest import BACKENDS, make_client
+from tests.fixtures.engine_server import start_engine_server
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import Server, free_port, run_server
+from tests.fixtures.server import Server, free_port
 
 # USD per million tokens: large, so the fake server's few words cost visible amounts.
 INPUT_PRICE = 1000.0
@@ -44,12 +44,12 @@ def priced_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Server]:
     backend: str = request.param
-    require_backend(backend)
     tmp = tmp_path_factory.mktemp(f"priced-{backend}")
     path = tmp / "providers.toml"
     path.write_text(providers_file(fake_model_server, free_port()))
-    env = engine_env(fake_model_server, YARDSTICK_PROVIDERS_FILE=str(path))
-    yield from run_server(backend, tmp, **env)
+    yield from start_engine_server(
+        backend, tmp, fake_model_server, YARDSTICK_PROVIDERS_FILE=str(path)
+    )
 
 
 @pytest.fixture
