@@ -1,4 +1,5 @@
-"""Engine tests: a real server (API + engine) per backend, pointed at the fake model server."""
+"""Engine tests: the official client on the shared engine server (tests/fixtures/engine_server.py),
+and servers of their own for the tests that kill them."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -7,22 +8,9 @@ import pytest
 from scale_gp_beta import SGPClient
 
 from tests.conftest import make_client, require_backend
+from tests.fixtures.engine_server import engine_env
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import Server, run_server
-
-CONCURRENCY = 8
-
-
-def engine_env(fake: FakeModels, **extra: str) -> dict[str, str]:
-    return {
-        "OPENAI_BASE_URL": fake.base_url,
-        "OPENAI_API_KEY": "test-key",
-        "YARDSTICK_MODEL_CONCURRENCY": str(CONCURRENCY),
-        "YARDSTICK_MODEL_TIMEOUT_SECONDS": "2",
-        "YARDSTICK_MODEL_MAX_ATTEMPTS": "3",
-        "YARDSTICK_CHUNK_SIZE": "25",
-        **extra,
-    }
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from scale_gp_beta import SGPClient
 from sqlalchemy import create_engine, text
 
 from tests.conftest import make_client
-from tests.execution.conftest import engine_env
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
+from tests.fixtures.engine_server import engine_env
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.private_postgres import PrivatePostgres, private_postgres
 from tests.fixtures.server import (

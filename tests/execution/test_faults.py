@@ -4,8 +4,8 @@ import time
 
 from scale_gp_beta import SGPClient
 
-from tests.execution.conftest import CONCURRENCY
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
+from tests.fixtures.engine_server import CONCURRENCY
 from tests.fixtures.fake_model_server import FakeModels
 
 

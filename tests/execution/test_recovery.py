@@ -11,9 +11,9 @@ from scale_gp_beta import SGPClient
 from sqlalchemy import create_engine, text
 
 from tests.conftest import BACKENDS, make_client
-from tests.execution.conftest import CONCURRENCY
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.execution.processes import kill_hard, start_worker, stop
+from tests.fixtures.engine_server import CONCURRENCY
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import Server, start_server
 

@@ -13,10 +13,10 @@ from scale_gp_beta import SGPClient
 from sqlalchemy import create_engine, text
 
 from tests.conftest import BACKENDS, make_client
-from tests.execution.conftest import CONCURRENCY
 from tests.execution.helpers import chat_task, items_of, wait_until_done
 from tests.execution.processes import kill_hard
 from tests.execution.test_recovery import COMMIT_SLACK
+from tests.fixtures.engine_server import CONCURRENCY
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, Server, start_server
 

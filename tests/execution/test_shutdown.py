@@ -21,8 +21,8 @@ from scale_gp_beta import SGPClient
 from sqlalchemy import create_engine, text
 
 from tests.conftest import BACKENDS, make_client, require_backend
-from tests.execution.conftest import CONCURRENCY, engine_env
 from tests.execution.helpers import chat_task, extra, wait_until_done
+from tests.fixtures.engine_server import CONCURRENCY, engine_env
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import (
     ACCOUNT_A,

@@ -1,4 +1,4 @@
-"""Export tests: one server with the engine per backend, and one finished evaluation on it whose
+"""Export tests: the shared engine server per backend, and one finished evaluation on it whose
 results came from real runs against the fake model server (completed cells, object results,
 errored cells), with a file attached to a row."""
 
@@ -47,18 +47,12 @@ class Finished:
 
 
 @pytest.fixture(scope="session")
-def export_server(engine_server: Server) -> Server:
-    """The engine's server: the exports read runs it made."""
-    return engine_server
-
-
-@pytest.fixture(scope="session")
-def finished(export_server: Server, fake_model_server: FakeModels) -> Finished:
+def finished(engine_server: Server, fake_model_server: FakeModels) -> Finished:
     """A completed run of two chat tasks over ROWS, one row with a file attached."""
     fake_model_server.reset()
-    client = make_client(export_server)
+    client = make_client(engine_server)
     file_id = client.files.create(file=("doc.txt", b"hello", "text/plain")).id
-    with raw_http(export_server) as http:
+    with raw_http(engine_server) as http:
         response = http.post(
             "/v5/evaluations",
             json={
@@ -70,7 +64,7 @@ def finished(export_server: Server, fake_model_server: FakeModels) -> Finished:
         )
     evaluation_id: str = response.raise_for_status().json()["id"]
     assert wait_until_done(client, evaluation_id).status == "completed"
-    return Finished(export_server, evaluation_id, file_id)
+    return Finished(engine_server, evaluation_id, file_id)
 
 
 def raw_http(server: Server) -> httpx.Client:
@@ -79,11 +73,11 @@ def raw_http(server: Server) -> httpx.Client:
 
 
 @pytest.fixture
-def export_http(export_server: Server) -> Iterator[httpx.Client]:
-    with raw_http(export_server) as http:
+def export_http(engine_server: Server) -> Iterator[httpx.Client]:
+    with raw_http(engine_server) as http:
         yield http
 
 
 @pytest.fixture
-def export_client(export_server: Server) -> SGPClient:
-    return make_client(export_server)
+def export_client(engine_server: Server) -> SGPClient:
+    return make_client(engine_server)

@@ -144,9 +144,17 @@ class AliasCells:
 
 
 def result_aliases(session: Session, evaluation_id: str) -> set[str]:
-    """The aliases with at least one result: one index seek per (alias, status) group."""
-    groups = status_groups(session, evaluation_id)
-    return {alias for alias, status in groups if status in RESULT_STATUSES}
+    """The aliases with at least one result."""
+    statuses = alias_statuses(session, evaluation_id)
+    return {alias for alias, found in statuses.items() if not found.isdisjoint(RESULT_STATUSES)}
+
+
+def alias_statuses(session: Session, evaluation_id: str) -> dict[str, set[str]]:
+    """The statuses each alias's cells have: one index seek per (alias, status) group."""
+    statuses: dict[str, set[str]] = {}
+    for alias, status in status_groups(session, evaluation_id):
+        statuses.setdefault(alias, set()).add(status)
+    return statuses
 
 
 def load(
@@ -203,9 +211,7 @@ def _fill(
     previous alias's are reused."""
     connection = session.connection()
     position = _positions(connection, evaluation, rows)
-    statuses: dict[str, set[str]] = {}
-    for alias, group in status_groups(session, evaluation.id):
-        statuses.setdefault(alias, set()).add(group)
+    statuses = alias_statuses(session, evaluation.id)
     last_ids: list[str] = []
     last_at = np.zeros(0, dtype=np.intp)
     for alias in aliases:

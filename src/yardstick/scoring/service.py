@@ -68,6 +68,15 @@ class _Request:
     calls: CallLog | None  # the cell's, when a run's cell asks: its trace gets the calls made
 
 
+def _share_calls(batch: list[_Request], shared: CallLog) -> None:
+    """Hand each cell of the batch, for its trace, the calls that carried its texts."""
+    for request in batch:
+        if request.calls is not None:
+            request.calls.calls.extend(
+                remote.cell_calls(shared.calls, request.candidate, request.reference)
+            )
+
+
 class ScorerService:
     def __init__(
         self,
@@ -202,13 +211,7 @@ class ScorerService:
                 try:
                     outcomes = await remote.cosine_batch(providers, route, pairs)
                 finally:
-                    for request in batch:
-                        if request.calls is not None:
-                            request.calls.calls.extend(
-                                remote.cell_calls(
-                                    shared.calls, request.candidate, request.reference
-                                )
-                            )
+                    _share_calls(batch, shared)
         except ProviderError as exc:
             self._fail(batch, exc.type, exc.message)
             return

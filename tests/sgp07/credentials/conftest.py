@@ -13,7 +13,9 @@ from scale_gp_beta import SGPClient
 
 from tests.fixtures.server import Server, add_account
 
-SERVER_KEY = "test-key"  # the engine server's OPENAI_API_KEY (tests.execution.conftest.engine_env)
+SERVER_KEY = (
+    "test-key"  # the engine server's OPENAI_API_KEY (tests.fixtures.engine_server.engine_env)
+)
 
 
 def secret_key(prefix: str = "YS_TEST") -> str:
