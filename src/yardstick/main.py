@@ -24,6 +24,7 @@ from yardstick.ops.metrics import HttpMetrics
 from yardstick.ops.process import instrument
 from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
+from yardstick.web.mount import install_web
 
 
 class StripTrailingSlash:
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         summary="Self-hostable LLM evaluation platform, wire-compatible with the SGP v5 API",
         version="0.1.0",
         redirect_slashes=False,
+        docs_url=None,  # served by the UI from vendored files, so it works offline (web/mount.py)
     )
     app.state.settings = settings
     app.state.sessions = SessionFactory(create_db_engine(settings.database_url))
@@ -87,5 +89,6 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     app.add_middleware(SecurityHeaders)  # outermost of ours: 4xx errors and 413s included
     for router in ROUTERS:
         app.include_router(router)
+    install_web(app)  # after the API's routes: the UI never shadows one
     install_openapi(app)
     return app

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from sqlalchemy import (
+    ColumnElement,
     Dialect,
     Select,
     String,
@@ -81,13 +82,16 @@ def _cell_columns(cell: Any) -> list[Any]:
     ]
 
 
-def page_statement(aliases: Sequence[str]) -> Select[Any]:
+def page_statement(
+    aliases: Sequence[str], where: Sequence[ColumnElement[bool]] = ()
+) -> Select[Any]:
     """The items after `:after` of `:evaluation_id`, at most `:limit`, in id order, each with
-    the cells of `aliases` (columns as listed above)."""
+    the cells of `aliases` (columns as listed above); only those that meet every condition of
+    `where` (conditions on `EvaluationItem`, such as the web UI's filters), when given."""
     after = bindparam("after", type_=String)
     stmt: Select[Any] = (
         select(*_ITEM_COLUMNS)
-        .where(I.evaluation_id == bindparam("evaluation_id"), I.id > after)
+        .where(I.evaluation_id == bindparam("evaluation_id"), I.id > after, *where)
         .order_by(I.id)
         .limit(bindparam("limit"))
     )
@@ -118,12 +122,22 @@ class PageQuery:
     and compiled by SQLAlchemy for the dialect, so it is the same on both.
     """
 
-    def __init__(self, dialect: Dialect, aliases: Sequence[str]) -> None:
-        compiled = page_statement(aliases).compile(dialect=dialect)
+    def __init__(
+        self,
+        dialect: Dialect,
+        aliases: Sequence[str],
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> None:
+        # Expanded: an IN list in `where` becomes its plain parameters here, since the statement
+        # runs on the DB-API cursor, not through SQLAlchemy. Expanding needs a value for every
+        # parameter: these stand in for the page's own (`rows`).
+        stmt = page_statement(aliases, where).params(evaluation_id="", after="", limit=0)
+        compiled = stmt.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
-        self._sql = compiled.string
-        self._params: dict[str, Any] = dict(compiled.params)
-        self._order = list(compiled.positiontup or ()) if compiled.positional else None
+        expanded = compiled.construct_expanded_state()
+        self._sql = expanded.statement
+        self._params: dict[str, Any] = dict(expanded.parameters)
+        self._order = list(expanded.positiontup or ()) if compiled.positional else None
 
     def rows(
         self, session: Session, *, evaluation_id: str, after: str, limit: int

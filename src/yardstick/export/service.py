@@ -1,6 +1,7 @@
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
@@ -42,9 +43,11 @@ class ExportService:
         sessions: SessionFactory,
         file_format: FileFormat,
         include_archived: bool,
+        where: Sequence[ColumnElement[bool]] = (),
     ) -> Export:
         """Check the evaluation now (404 before any byte is sent); read its items later, page by
-        page, as the response is sent."""
+        page, as the response is sent. `where`: only the items meeting these conditions (on
+        `EvaluationItem`; the web UI exports what its filters select)."""
         evaluation = evaluation_service.get(
             session, principal, evaluation_id, include_archived=include_archived
         )
@@ -56,7 +59,7 @@ class ExportService:
         )
 
         def lines() -> Iterator[list[str]]:
-            return self.lines(sessions, source)
+            return self.lines(sessions, source, where=where)
 
         return Export(
             filename=f"evaluation-{evaluation.id}.{file_format}",
@@ -73,7 +76,11 @@ class ExportService:
 
     @staticmethod
     def lines(
-        sessions: SessionFactory, source: Source, *, page_size: int = PAGE_SIZE
+        sessions: SessionFactory,
+        source: Source,
+        *,
+        page_size: int = PAGE_SIZE,
+        where: Sequence[ColumnElement[bool]] = (),
     ) -> Iterator[list[str]]:
         """The evaluation's items as JSON text, each as GET renders it, in keyset pages.
 
@@ -81,7 +88,7 @@ class ExportService:
         a download (on SQLite that would hold back WAL checkpoints), and a page's rows are gone
         before the next is read.
         """
-        query = PageQuery(sessions.engine.dialect, source.aliases)
+        query = PageQuery(sessions.engine.dialect, source.aliases, where)
         after = ""  # every id sorts after it
         while True:
             lines: list[str] = []

@@ -1,0 +1,1 @@
+"""The evaluation pages: the list, one evaluation with its results, one item."""

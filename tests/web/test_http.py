@@ -1,0 +1,142 @@
+"""The UI over plain HTTP: sign-in rules, CSRF, the 4xx pages and isolation between accounts."""
+
+import re
+
+import httpx
+import pytest
+
+from tests.fixtures.server import ACCOUNT_B
+from tests.web.conftest import Seeded, csrf_of, web_client
+
+
+def _text(response: httpx.Response) -> str:
+    """The page's text without its tags, on one line."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
+
+
+def test_pages_need_a_session(seeded: Seeded) -> None:
+    with httpx.Client(base_url=seeded.server.base_url, follow_redirects=False) as anonymous:
+        assert anonymous.get("/").headers["location"] == "/login"
+        page = anonymous.get(f"/evaluations/{seeded.evaluation_id}", params={"sort": "f1"})
+        assert page.status_code == 303
+        assert (
+            page.headers["location"]
+            == f"/login?next=/evaluations/{seeded.evaluation_id}%3Fsort%3Df1"
+        )
+        swap = anonymous.get("/evaluations", headers={"hx-request": "true"})
+        assert swap.status_code == 204 and swap.headers["hx-redirect"].startswith("/login")
+        export = anonymous.get(f"/evaluations/{seeded.evaluation_id}/export")
+        assert export.status_code == 303
+        # A forged or tampered cookie is no session.
+        anonymous.cookies.set("yardstick_session", "AAAA" + "x" * 80)
+        assert anonymous.get("/evaluations").status_code == 303
+    with web_client(seeded.server) as signed_in:
+        good = signed_in.cookies["yardstick_session"]
+        signed_in.cookies.set(
+            "yardstick_session", good[:-4] + ("AAAA" if good[-4:] != "AAAA" else "BBBB")
+        )
+        assert signed_in.get("/evaluations").status_code == 303
+
+
+def test_forms_refuse_a_missing_or_wrong_csrf_token(seeded: Seeded) -> None:
+    server = seeded.server
+    with httpx.Client(base_url=server.base_url, follow_redirects=False) as client:
+        form = client.get("/login")
+        body = {"account_id": "acct-a", "api_key": server.keys["acct-a"]}
+        assert client.post("/login", data=body).status_code == 403
+        assert client.post("/login", data={**body, "csrf_token": "0" * 64}).status_code == 403
+        assert (
+            client.post("/login", data={**body, "csrf_token": csrf_of(form.text)}).status_code
+            == 303
+        )
+    with web_client(server) as signed_in:
+        page = signed_in.get("/evaluations")
+        assert signed_in.post("/logout").status_code == 403
+        refused = signed_in.post("/logout", data={"csrf_token": "wrong"})
+        assert refused.status_code == 403 and "CSRF" in refused.text
+        assert signed_in.get("/evaluations").status_code == 200  # still signed in
+        out = signed_in.post("/logout", data={"csrf_token": csrf_of(page.text)})
+        assert out.status_code == 303 and out.headers["location"] == "/login"
+        assert signed_in.get("/evaluations").status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "names"),
+    [
+        ({"limit": "abc"}, 422, "limit"),
+        ({"limit": "0"}, 422, "limit"),
+        ({"order": "sideways"}, 422, "order"),
+        ({"sort": "nope"}, 422, "sort"),
+        ({"task_status": "answer"}, 422, "task_status"),
+        ({"task_status": "answer:lost"}, 422, "task_status"),
+        ({"task_status": "nope:errored"}, 422, "task_status"),
+        ({"error_type": "nope:Timeout"}, 422, "error_type"),
+        ({"score_alias": "f1", "score_min": "high"}, 422, "score_min"),
+        ({"score_min": "0.5"}, 422, "score_alias"),
+        ({"score_alias": "f1", "score_min": "1", "score_max": "0"}, 422, "score_min"),
+        ({"after": "not-a-cursor"}, 422, "after"),
+        ({"sort": "f1", "after": "WyJpIixudWxsLCJhc2MiLG51bGwsIngiXQ"}, 422, "after"),
+    ],
+)
+def test_bad_parameters_are_pages_naming_them(
+    seeded: Seeded, query: dict[str, str], status: int, names: str
+) -> None:
+    with web_client(seeded.server) as client:
+        response = client.get(f"/evaluations/{seeded.evaluation_id}", params=query)
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"].startswith("text/html")
+        assert f"{names} :" in _text(response)
+
+
+def test_unknown_ids_and_paths_are_404_pages(seeded: Seeded) -> None:
+    evaluation = seeded.evaluation_id
+    with web_client(seeded.server) as client:
+        assert client.get("/evaluations", params={"after": "nope"}).status_code == 422
+        for path in (
+            "/evaluations/nope",
+            f"/evaluations/{evaluation}/items/nope",
+            # An item of another evaluation of the same account is not this one's.
+            f"/evaluations/{seeded.other_evaluation_id}/items/{seeded.item_ids[0]}",
+            f"/evaluations/{evaluation}/no/such/page",
+            "/evaluations/nope/export",
+        ):
+            response = client.get(path)
+            assert response.status_code == 404, path
+            assert "Not found" in response.text and response.headers["content-type"].startswith(
+                "text/html"
+            )
+
+
+def test_another_accounts_data_is_invisible(seeded: Seeded) -> None:
+    evaluation, item = seeded.evaluation_id, seeded.item_ids[0]
+    with web_client(seeded.server, ACCOUNT_B) as b:
+        listing = b.get("/evaluations", params={"limit": 200})
+        assert seeded.name not in listing.text and "account b&#39;s secret" in listing.text
+        assert b.get("/evaluations", params={"tag": seeded.tag}).text.count("<tr>") == 0
+        for path in (
+            f"/evaluations/{evaluation}",
+            f"/evaluations/{evaluation}/cards",
+            f"/evaluations/{evaluation}/progress",
+            f"/evaluations/{evaluation}/export?format=jsonl",
+            f"/evaluations/{evaluation}/items/{item}",
+        ):
+            response = b.get(path)
+            assert response.status_code == 404, path
+            assert seeded.name not in response.text
+    with web_client(seeded.server) as a:
+        assert a.get(f"/evaluations/{seeded.other_evaluation_id}").status_code == 404
+        assert a.get(f"/evaluations/{evaluation}").status_code == 200
+
+
+def test_docs_and_static_files_need_no_internet(seeded: Seeded) -> None:
+    with httpx.Client(base_url=seeded.server.base_url) as client:
+        docs = client.get("/docs")
+        assert docs.status_code == 200
+        assets = re.findall(r"""(?:src|href)=["'](/static/[^"']+)""", docs.text)
+        assert len(assets) >= 3 and all("//" not in a for a in assets)
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset
+        login = client.get("/login")
+        for asset in re.findall(r"""(?:src|href)="(/static/[^"]+)""", login.text):
+            assert client.get(asset).status_code == 200, asset
+        assert "http" not in " ".join(re.findall(r'(?:src|href)="([^"]+)"', login.text))
