@@ -26,6 +26,7 @@ from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
 from yardstick.scoring import close_scorer
 from yardstick.span.retention import retention_loop
+from yardstick.span.text_index import text_index_loop
 
 # How long engine.destroy waits past the grace period: the chunks `Drain.settle` abandoned at its
 # end still commit the cells they had finished, then end.
@@ -38,6 +39,7 @@ class Worker:
         self.sessions = sessions
         self._heartbeat: asyncio.Task[None] | None = None
         self._retention: asyncio.Task[None] | None = None
+        self._text_index: asyncio.Task[None] | None = None
         self._drain = Drain()
 
     async def start(self) -> None:
@@ -48,6 +50,7 @@ class Worker:
         await engine.launch(self.settings)
         self._heartbeat = asyncio.create_task(heartbeat_loop(self.settings, self.sessions))
         self._retention = asyncio.create_task(retention_loop(self.settings, self.sessions))
+        self._text_index = asyncio.create_task(text_index_loop(self.sessions))
 
     async def stop(self) -> None:
         """Drain (at most `shutdown_grace_seconds`), then stop DBOS and the process pools."""
@@ -72,7 +75,7 @@ class Worker:
             await close_sandbox()  # likewise for custom functions
 
     async def _stop_loops(self) -> None:
-        for task in (self._heartbeat, self._retention):
+        for task in (self._heartbeat, self._retention, self._text_index):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -3,8 +3,8 @@
 Age is the span's `start_timestamp`. The sweep deletes, per account, at most `BATCH` spans per
 transaction (oldest first, through the (account, start) index), so it never holds SQLite's write
 lock or PostgreSQL's row locks for long, and then yields to other writers before the next batch.
-With each span go its metadata index rows (a cascade), its SQLite full-text entries (FTS5
-deletes need the indexed document, so it is read back first) and its assessments.
+With each span go its metadata index rows (a cascade), its SQLite full-text entry or place in
+the text index's queue (yardstick.span.text_index.forget) and its assessments.
 """
 
 import asyncio
@@ -17,7 +17,6 @@ from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
 from yardstick.models import Account, Span, SpanAssessment
 from yardstick.span import text_index
-from yardstick.span.search_text import document_text
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -28,15 +27,7 @@ PAUSE_SECONDS = 0.05
 def sweep_batch(connection: Connection, account_id: str, cutoff: datetime) -> int:
     """Delete up to BATCH of the account's spans that started before `cutoff`; how many."""
     rows = connection.execute(
-        select(
-            Span.seq,
-            Span.id,
-            Span.end_timestamp.is_not(None),
-            Span.name,
-            Span.input,
-            Span.output,
-            Span.metadata_,
-        )
+        select(Span.seq, Span.id)
         .where(Span.account_id == account_id, Span.start_timestamp < cutoff)
         .order_by(Span.start_timestamp)
         .limit(BATCH)
@@ -44,14 +35,7 @@ def sweep_batch(connection: Connection, account_id: str, cutoff: datetime) -> in
     if not rows:
         return 0
     if connection.dialect.name == "sqlite":
-        text_index.remove(
-            connection,
-            [
-                (seq, document_text(name, input_, output, metadata))
-                for seq, _, completed, name, input_, output, metadata in rows
-                if completed
-            ],
-        )
+        text_index.forget(connection, [row[0] for row in rows])
     ids = [row[1] for row in rows]
     connection.execute(
         delete(SpanAssessment).where(

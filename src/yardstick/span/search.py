@@ -231,6 +231,8 @@ def _plan(session: Session, query: Query) -> Plan:
         conditions += [(Span.account_id + "") == account_id, start.condition()]
     else:
         conditions.append(Span.account_id == account_id)
+        if isinstance(start, search_plan.Among):
+            conditions.append(start.condition())
     if sqlite and (query.narrow or isinstance(start, search_plan.Rows)):
         order = (search_plan.hidden_order(order[0]), search_plan.hidden_order(order[1]))
 

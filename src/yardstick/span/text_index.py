@@ -1,54 +1,80 @@
-"""SQLite's FTS5 index of span text (`spans_fts`): kept in step by every write, and what a text
+"""SQLite's FTS5 index of span text (`spans_fts`), filled behind the writes, and what a text
 search asks of it. PostgreSQL's GIN index follows its table by itself and needs none of this.
 
 What is indexed: the document (yardstick.span.search_text) of every *completed* span, under the
-span's row (`seq`), as trigrams. In-progress spans are left out: the tracing library writes
-each span twice, at its start and at its end, and indexing the first write would mean
-indexing, removing and indexing again. A search reads the account's in-progress spans
-directly instead (the partial index `ix_spans_in_progress`); there are few of them.
+span's row (`seq`), as trigrams. A write does not index: it puts the rows whose document is new
+in the queue `span_text_queue`, and `drain` (the worker's `text_index_loop`) indexes them later,
+thousands to a transaction. Indexing with the write cost ~150 µs a span (and most of the
+commit's page writes) against ~60 µs for the span's own row: it was the largest part of a write.
 
-The index only narrows: `LIKE` over the document decides every match. An entry left behind
-(a span deleted by hand) can cost a candidate, never a wrong answer; an entry missing would
-lose a match, so every write that completes a span, or changes a completed span's text,
-updates the index in its own transaction.
+A search stays exact meanwhile: its candidates are the index's matches, the queued rows and the
+account's in-progress spans (which are never indexed: the tracing library writes each span at
+its start and again at its end), and `LIKE` over the document decides every match. So a span
+is found by its text from the moment it is committed, whether or not it is indexed yet.
+
+An entry left behind (a span deleted by hand) can cost a candidate, never a wrong answer; an
+entry missing would lose a match, and cannot happen: a row leaves the queue only in the
+transaction that indexes it. A contentless FTS5 table deletes an entry by the document it
+indexed, so a write that changes an indexed span's document removes the old entry itself
+(it still has it); a span still in the queue has no entry to remove.
 
 The application writes the index, not triggers: a trigger runs one FTS5 insert per row, which
 measured ~2.5 times the cost of the same rows in one executemany.
 """
 
+import asyncio
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import CompoundSelect, Connection, literal_column, select, table, union_all
 
+from yardstick.db.session import SessionFactory
 from yardstick.models import Span
-from yardstick.span.driver import select_in
+from yardstick.span.driver import CHUNK, mark, select_in
 from yardstick.span.search_text import document_text
 from yardstick.span.stored import StoredSpan
 
+log = logging.getLogger(__name__)
 _FTS = table("spans_fts", literal_column("rowid"))
+_QUEUE = table("span_text_queue", literal_column("seq"))
+# Rows indexed per transaction: big enough that FTS5 writes few segments, small enough that
+# the write lock is held for tens of milliseconds.
+DRAIN_BATCH = 2000
+# How often an idle loop looks at the queue (one indexed read), and the pause between two
+# batches of a backlog, so other writers get the database in between.
+IDLE_SECONDS = 1.0
+PAUSE_SECONDS = 0.01
 
 
 @dataclass(frozen=True, slots=True)
 class Indexed:
-    """What the index holds of a stored span: its row, and its document if it is indexed."""
+    """What the index holds of a stored span: its row, and its document if one is indexed."""
 
     seq: int
     document: str | None
 
 
 def indexed(connection: Connection, account_id: str, ids: Collection[str]) -> dict[str, Indexed]:
-    """What the index holds of the stored spans among `ids` (read before they are replaced)."""
+    """What the index holds of the stored spans among `ids` (read before they are replaced).
+    Only an indexed span's text is read: a queued or in-progress one has no entry."""
+    in_index = (
+        "end_timestamp IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM span_text_queue q WHERE q.seq = spans.seq)"
+    )
+    text = ", ".join(
+        f"CASE WHEN {in_index} THEN {column} END"
+        for column in ("name", "input", "output", "metadata")
+    )
     rows = select_in(
         connection,
-        "SELECT id, seq, end_timestamp IS NOT NULL, name, input, output, metadata FROM spans "
-        "WHERE account_id = {m} AND id IN",
+        f"SELECT id, seq, {text} FROM spans WHERE account_id = {{m}} AND id IN",
         account_id,
         ids,
     )
     out: dict[str, Indexed] = {}
-    for span_id, seq, completed, name, input_, output, metadata in rows:
-        document = document_text(name, input_, output, metadata) if completed else None
+    for span_id, seq, name, input_, output, metadata in rows:
+        document = None if name is None else document_text(name, input_, output, metadata)
         out[span_id] = Indexed(seq, document)
     return out
 
@@ -59,31 +85,23 @@ def update(
     before: dict[str, Indexed],
     seqs: dict[str, int],
 ) -> None:
-    """Bring the index in step with `spans`, just written; `before` is `indexed` of them, and
-    `seqs` their rows."""
+    """Queue the rows of `spans` (just written) whose document the index lacks; `before` is
+    `indexed` of them, and `seqs` their rows. An indexed document that changed is removed."""
     removed: list[tuple[int, str]] = []
-    added: dict[str, str] = {}
+    queued: list[tuple[int]] = []
     for span in spans:
         old = before.get(span.id)
-        new = (
-            document_text(span.name, span.input, span.output, span.metadata)
-            if span.completed
-            else None
-        )
-        old_document = old.document if old is not None else None
-        if new == old_document:
-            continue
-        if old is not None and old_document is not None:
-            removed.append((old.seq, old_document))
-        if new is not None:
-            added[span.id] = new
+        if old is not None and old.document is not None:
+            if span.completed and old.document == document_text(
+                span.name, span.input, span.output, span.metadata
+            ):
+                continue
+            removed.append((old.seq, old.document))
+        if span.completed:
+            queued.append((seqs[span.id],))
     remove(connection, removed)
-    if not added:
-        return
-    connection.exec_driver_sql(
-        "INSERT INTO spans_fts (rowid, document) VALUES (?, ?)",
-        [(seqs[span_id], document) for span_id, document in added.items()],
-    )
+    if queued:
+        connection.exec_driver_sql("INSERT OR IGNORE INTO span_text_queue (seq) VALUES (?)", queued)
 
 
 def remove(connection: Connection, documents: Sequence[tuple[int, str]]) -> None:
@@ -94,6 +112,71 @@ def remove(connection: Connection, documents: Sequence[tuple[int, str]]) -> None
             "INSERT INTO spans_fts (spans_fts, rowid, document) VALUES ('delete', ?, ?)",
             list(documents),
         )
+
+
+def forget(connection: Connection, seqs: Sequence[int]) -> None:
+    """Take rows about to be deleted out of the index: their entries, or their places in the
+    queue."""
+    placeholder = mark(connection)
+    for start in range(0, len(seqs), CHUNK):
+        chunk = seqs[start : start + CHUNK]
+        marks = ", ".join([placeholder] * len(chunk))
+        rows = connection.exec_driver_sql(
+            "SELECT seq, name, input, output, metadata FROM spans WHERE end_timestamp IS NOT NULL "
+            f"AND seq IN ({marks}) AND seq NOT IN (SELECT seq FROM span_text_queue)",
+            tuple(chunk),
+        ).all()
+        remove(connection, [(row[0], document_text(*row[1:])) for row in rows])
+        connection.exec_driver_sql(
+            f"DELETE FROM span_text_queue WHERE seq IN ({marks})", tuple(chunk)
+        )
+
+
+def drain(connection: Connection, limit: int = DRAIN_BATCH) -> int:
+    """Index up to `limit` queued rows, oldest first, and take them out of the queue; how many
+    were taken. A queued row whose span is gone, or not completed, is only taken out."""
+    rows = connection.exec_driver_sql(
+        "SELECT q.seq, s.end_timestamp IS NOT NULL, s.name, s.input, s.output, s.metadata "
+        "FROM span_text_queue q LEFT JOIN spans s ON s.seq = q.seq ORDER BY q.seq LIMIT ?",
+        (limit,),
+    ).all()
+    if not rows:
+        return 0
+    documents = [(row[0], document_text(*row[2:])) for row in rows if row[1]]
+    if documents:
+        connection.exec_driver_sql(
+            "INSERT INTO spans_fts (rowid, document) VALUES (?, ?)", documents
+        )
+    connection.exec_driver_sql("DELETE FROM span_text_queue WHERE seq <= ?", (rows[-1][0],))
+    return len(rows)
+
+
+def _drain_once(sessions: SessionFactory) -> int:
+    with sessions.write() as session, session.begin():
+        return drain(session.connection())
+
+
+def _queued(sessions: SessionFactory) -> bool:
+    with sessions.read() as session:
+        return (
+            session.connection().exec_driver_sql("SELECT 1 FROM span_text_queue LIMIT 1").first()
+            is not None
+        )
+
+
+async def text_index_loop(sessions: SessionFactory) -> None:
+    """Index the queue as it fills (SQLite only): a batch at a time while there is a backlog,
+    a look every IDLE_SECONDS otherwise."""
+    if sessions.engine.dialect.name != "sqlite":
+        return
+    while True:
+        try:
+            if await asyncio.to_thread(_queued, sessions):
+                while await asyncio.to_thread(_drain_once, sessions) == DRAIN_BATCH:
+                    await asyncio.sleep(PAUSE_SECONDS)
+        except Exception:  # a database hiccup must not end the indexing for good
+            log.exception("span text indexing failed; retrying")
+        await asyncio.sleep(IDLE_SECONDS)
 
 
 def query(texts: tuple[str, ...]) -> str | None:
@@ -112,10 +195,11 @@ def query(texts: tuple[str, ...]) -> str | None:
 
 
 def candidates(account_id: str, fts_query: str) -> CompoundSelect[tuple[int]]:
-    """The rows (`spans.seq`) that may hold the terms: the index's matches and every
-    in-progress span of the account."""
+    """The rows (`spans.seq`) that may hold the terms: the index's matches, the queued rows
+    and every in-progress span of the account."""
     matches = select(_FTS.c.rowid).where(literal_column("spans_fts").op("MATCH")(fts_query))
+    queued = select(_QUEUE.c.seq)
     in_progress = select(Span.seq).where(
         Span.account_id == account_id, Span.end_timestamp.is_(None)
     )
-    return union_all(matches, in_progress)
+    return union_all(matches, queued, in_progress)

@@ -1,0 +1,224 @@
+"""SQLite's text index filled behind the writes (yardstick.span.text_index), on the database
+itself: a span is found by its text whether it is still queued or already indexed, a changed
+document replaces its entry (or its queued row) without harm to the FTS5 table, and deleting
+spans takes them out of both."""
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from yardstick.auth.service import auth_service
+from yardstick.db.engine import create_db_engine
+from yardstick.db.migrate import migrate
+from yardstick.db.session import SessionFactory
+from yardstick.kit.pagination import PageParams
+from yardstick.span import retention, search_plan, text_index
+from yardstick.span.records import SpanWrite
+from yardstick.span.schemas import SpanSearch
+from yardstick.span.search import search
+from yardstick.span.service import write_run_spans
+
+ACCOUNT = "text-index"
+START = datetime(2026, 11, 1, tzinfo=UTC)
+PAGE = PageParams(limit=100, starting_after=None, ending_before=None, sort_order="desc")
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[SessionFactory]:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'spans.db'}")
+    migrate(engine)
+    factory = SessionFactory(engine)
+    with factory.write() as session, session.begin():
+        auth_service.create_account(session, account_id=ACCOUNT)
+    yield factory
+    engine.dispose()
+
+
+def _span(i: int, text: str, *, done: bool = True) -> SpanWrite:
+    start = START + timedelta(seconds=i)
+    return SpanWrite(
+        id=f"span-{i}",
+        trace_id="trace",
+        name="call",
+        start_timestamp=start,
+        end_timestamp=start + timedelta(milliseconds=5) if done else None,
+        input={"question": text},
+    )
+
+
+def write(sessions: SessionFactory, *spans: SpanWrite) -> None:
+    with sessions.write() as session, session.begin():
+        write_run_spans(session.connection(), ACCOUNT, spans)
+
+
+def found(sessions: SessionFactory, *terms: str) -> list[str]:
+    with sessions.read() as session:
+        page = search(
+            session,
+            ACCOUNT,
+            SpanSearch(search_texts=list(terms)),
+            params=PAGE,
+            from_ts=None,
+            to_ts=None,
+        )
+    return sorted(span.id for span in page.spans)
+
+
+def scalar(sessions: SessionFactory, sql: str, *params: Any) -> Any:
+    with sessions.read() as session:
+        return session.connection().exec_driver_sql(sql, params).scalar()
+
+
+def queued(sessions: SessionFactory) -> int:
+    return int(scalar(sessions, "SELECT count(*) FROM span_text_queue"))
+
+
+def matches(sessions: SessionFactory, term: str) -> int:
+    """Entries of the FTS5 table itself that hold the term's trigrams."""
+    fts_query = text_index.query((term,))
+    return int(
+        scalar(sessions, "SELECT count(*) FROM spans_fts WHERE spans_fts MATCH ?", fts_query)
+    )
+
+
+def drain_all(sessions: SessionFactory, limit: int = text_index.DRAIN_BATCH) -> list[int]:
+    taken = []
+    while True:
+        with sessions.write() as session, session.begin():
+            taken.append(text_index.drain(session.connection(), limit))
+        if taken[-1] < limit:
+            return taken
+
+
+def check_integrity(sessions: SessionFactory) -> None:
+    with sessions.write() as session, session.begin():
+        session.connection().exec_driver_sql(
+            "INSERT INTO spans_fts (spans_fts) VALUES ('integrity-check')"
+        )
+
+
+def test_spans_are_found_queued_and_indexed(sessions: SessionFactory) -> None:
+    write(sessions, *(_span(i, f"quokka number {i}") for i in range(5)))
+    write(sessions, _span(5, "quokka running", done=False))
+    # Written, not indexed: the completed spans wait in the queue, the running one is not there.
+    assert (queued(sessions), matches(sessions, "quokka")) == (5, 0)
+    everyone = sorted(f"span-{i}" for i in range(6))
+    assert found(sessions, "quokka") == everyone
+    assert found(sessions, "number 3") == ["span-3"]
+
+    assert drain_all(sessions, limit=2) == [2, 2, 1]
+    assert (queued(sessions), matches(sessions, "quokka")) == (0, 5)
+    assert found(sessions, "quokka") == everyone
+    assert found(sessions, "number 3") == ["span-3"]
+    check_integrity(sessions)
+
+
+def test_a_changed_document_replaces_its_entry(sessions: SessionFactory) -> None:
+    write(sessions, _span(0, "wombat first"), _span(1, "wombat steady"))
+    drain_all(sessions)
+    # Indexed span 0 changes its text: its entry goes at once, the new text waits in the queue.
+    write(sessions, _span(0, "numbat second"), _span(1, "wombat steady"))
+    assert (queued(sessions), matches(sessions, "wombat"), matches(sessions, "numbat")) == (1, 1, 0)
+    assert found(sessions, "wombat") == ["span-1"]
+    assert found(sessions, "numbat") == ["span-0"]
+    # Still queued and changed again: there is no entry to remove, and one row stays queued.
+    write(sessions, _span(0, "dingo third"))
+    assert queued(sessions) == 1
+    assert found(sessions, "numbat") == []
+    assert found(sessions, "dingo") == ["span-0"]
+    drain_all(sessions)
+    assert (matches(sessions, "dingo"), matches(sessions, "numbat")) == (1, 0)
+    assert found(sessions, "dingo") == ["span-0"]
+    check_integrity(sessions)
+
+
+def test_a_span_completed_later_is_queued_then(sessions: SessionFactory) -> None:
+    write(sessions, _span(0, "echidna waiting", done=False))
+    drain_all(sessions)
+    assert (queued(sessions), matches(sessions, "echidna")) == (0, 0)
+    assert found(sessions, "echidna") == ["span-0"]  # read as an in-progress span
+    write(sessions, _span(0, "echidna arrived"))
+    assert queued(sessions) == 1
+    drain_all(sessions)
+    assert matches(sessions, "echidna") == 1
+    assert found(sessions, "arrived") == ["span-0"]
+    assert found(sessions, "waiting") == []
+
+
+def test_deleted_spans_leave_the_index_and_the_queue(sessions: SessionFactory) -> None:
+    write(sessions, *(_span(i, f"platypus {i}") for i in range(4)))
+    drain_all(sessions)
+    write(sessions, _span(4, "platypus queued"), _span(5, "platypus kept"))
+    with sessions.write() as session, session.begin():
+        # Spans 0..4 started before this cutoff: four indexed, one queued.
+        deleted = retention.sweep_batch(
+            session.connection(), ACCOUNT, START + timedelta(seconds=4.5)
+        )
+    assert deleted == 5
+    assert (queued(sessions), matches(sessions, "platypus")) == (1, 0)
+    assert found(sessions, "platypus") == ["span-5"]
+    check_integrity(sessions)
+
+
+def test_the_loop_indexes_the_queue(sessions: SessionFactory) -> None:
+    write(sessions, *(_span(i, f"bilby {i}") for i in range(3)))
+
+    async def until_indexed() -> None:
+        loop = asyncio.create_task(text_index.text_index_loop(sessions))
+        try:
+            for _ in range(100):
+                if queued(sessions) == 0:
+                    return
+                await asyncio.sleep(0.05)
+            raise AssertionError("the loop never indexed the queue")
+        finally:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+
+    asyncio.run(until_indexed())
+    assert matches(sessions, "bilby") == 3
+    assert found(sessions, "bilby") == ["span-0", "span-1", "span-2"]
+
+
+@pytest.mark.parametrize(
+    ("drive_limit", "filter_limit", "start"),
+    [(1000, 2000, "Rows"), (3, 1000, "Among"), (3, 5, None)],
+)
+def test_every_start_of_a_text_search_gives_the_same_page(
+    sessions: SessionFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    drive_limit: int,
+    filter_limit: int,
+    start: str | None,
+) -> None:
+    """20 spans hold the term, 20 do not, some queued and one running: read by their rows, by
+    a walk that checks the candidates first, and by a plain walk, the page is the same."""
+    write(sessions, *(_span(i, "kiwi" if i % 2 else "emu") for i in range(20)))
+    drain_all(sessions)
+    write(sessions, *(_span(i, "kiwi" if i % 2 else "emu") for i in range(20, 39)))
+    write(sessions, _span(39, "kiwi", done=False))
+    monkeypatch.setattr(search_plan, "DRIVE_LIMIT", drive_limit)
+    monkeypatch.setattr(search_plan, "FILTER_LIMIT", filter_limit)
+    chosen: list[object] = []
+    choose = search_plan.choose
+    monkeypatch.setattr(
+        search_plan, "choose", lambda *a, **k: chosen.append(choose(*a, **k)) or chosen[-1]
+    )
+    with sessions.read() as session:
+        page = search(
+            session,
+            ACCOUNT,
+            SpanSearch(search_texts=["kiwi"]),
+            params=PageParams(limit=7, starting_after=None, ending_before=None, sort_order="desc"),
+            from_ts=None,
+            to_ts=None,
+        )
+    assert [type(plan).__name__ if plan else None for plan in chosen] == [start]
+    assert [span.id for span in page.spans] == [f"span-{i}" for i in (39, 37, 35, 33, 31, 29, 27)]
+    assert page.has_more
