@@ -13,6 +13,7 @@ from scipy import stats
 
 from tests.dataset.factories import unique
 from tests.execution.helpers import items_of, wait_until_done
+from yardstick.compare.service import free_text
 
 # 40 rows: `exact` scores 1 where the answer is the reference and 0 where it shares no word;
 # `score` is f1 of a partial answer; `review` is a prefilled categorical answer.
@@ -349,3 +350,64 @@ def test_bad_requests_are_refused_naming_the_field(
     assert "share no alias" in str(
         refused(422, {"baseline_evaluation_id": elsewhere, "candidate_evaluation_id": no_alias})
     )
+
+
+@pytest.mark.parametrize(
+    ("distinct", "pairs", "free"),
+    [(12, 12, True), (6, 12, False), (7, 12, True), (5, 4, False), (6, 4, True), (20, 1000, False)]
+    + [(21, 1000, True), (3, 3, False)],
+)
+def test_which_categorical_aliases_are_free_text(distinct: int, pairs: int, free: bool) -> None:
+    assert free_text(distinct, pairs) is free
+
+
+def test_a_free_text_alias_is_not_tested_and_leaves_the_others_as_they_were(
+    client: SGPClient, http: httpx.Client
+) -> None:
+    """A short answer that differs on every row (a chat answer, a note) would be one test per
+    value, each weakening the Holm adjustment of the metrics that matter."""
+    note_question = client.questions.create(
+        name=unique("q"), prompt="Notes?", question_type="free_text"
+    ).id
+    rng = random.Random(11)
+    task_list = [
+        tasks("unused")[1],  # `score`: f1 of a partial answer
+        {
+            "task_type": "contributor_evaluation.question",
+            "alias": "note",
+            "configuration": {
+                "question_id": note_question,
+                "layout": {"children": [{"data": "item.expected"}]},
+                "prefill_from": "remark",
+            },
+        },
+    ]
+
+    def data(low: int, high: int, side: str) -> list[Any]:
+        out = rows([True] * N, [rng.randint(low, high) for _ in range(N)], ["good"] * N)
+        return [{**row, "remark": f"{side} note {i}"} for i, row in enumerate(out)]
+
+    baseline = run(client, data(0, 6, "before"), task_list)
+    candidate = run(client, data(3, 10, "after"), task_list)
+    both = compare(
+        http, baseline_evaluation_id=baseline, candidate_evaluation_id=candidate, pair_by="id"
+    )
+    assert both.status_code == 200, both.text
+    body = both.json()
+    note = metric(body, "note")
+    assert (note["kind"], note["n"], note["verdict"]) == (
+        "categorical",
+        0,
+        "no_significant_difference",
+    )
+    assert note["p_value"] is None and note["categories"] is None
+    assert [w["type"] for w in body["warnings"] if "'note'" in w["message"]] == ["free_text"]
+    alone = compare(
+        http,
+        baseline_evaluation_id=baseline,
+        candidate_evaluation_id=candidate,
+        pair_by="id",
+        aliases=["score"],
+    ).json()
+    assert metric(body, "score") == metric(alone, "score")
+    assert metric(body, "score")["verdict"] == "improved"

@@ -15,6 +15,7 @@ WarningType = Literal[
     "unpaired_items",
     "errored_cells",
     "no_data",
+    "free_text",
 ]
 
 

@@ -30,6 +30,16 @@ from yardstick.models import Evaluation, EvaluationDataset, TaskResult
 
 # The bootstrap's seed: the same comparison gives the same interval every time.
 SEED = 0
+# A categorical alias with more distinct values than this among its pairs is free text (a chat
+# answer, say), and is not tested: one test per value would be meaningless, and would weaken the
+# Holm adjustment of every other alias of the comparison. The limit is the smaller of
+# MAX_CATEGORIES and half the pairs, but never under MIN_CATEGORIES.
+MAX_CATEGORIES = 20
+MIN_CATEGORIES = 5
+
+
+def free_text(distinct: int, pairs: int) -> bool:
+    return distinct > min(MAX_CATEGORIES, max(MIN_CATEGORIES, pairs // 2))
 
 
 @dataclass(frozen=True)
@@ -131,11 +141,23 @@ class ComparisonService:
         )
         warnings = _warnings(session, baseline, candidate, aliases, pairing, cells)
         tested: list[tuple[str, _Values, statistics.PairedResult]] = []
-        empty: list[str] = []
+        empty: list[str] = []  # no pair with a result on both sides
+        untested: list[str] = []  # free text
         for alias in aliases:
             values = _values(cells[alias], pairing.candidate_items)
             if values is None:
                 empty.append(alias)
+                continue
+            if values.labels is not None and free_text(len(values.labels), len(values.item_ids)):
+                untested.append(alias)
+                warnings.append(
+                    _warning(
+                        "free_text",
+                        f"{alias!r} has {len(values.labels)} distinct values over "
+                        f"{len(values.item_ids)} pairs: read as free text and not tested "
+                        "(compare a metric of it instead)",
+                    )
+                )
                 continue
             result = statistics.compare(
                 values.baseline,
@@ -158,8 +180,13 @@ class ComparisonService:
             warnings.append(
                 _warning("no_data", f"{alias!r} has no pair with a comparable result on both sides")
             )
+        for alias in empty + untested:
             metrics[alias] = _empty_metric_json(
-                alias, cells[alias], request.higher_is_better.get(alias, True), steadiness[alias]
+                alias,
+                "categorical" if alias in untested else "numeric",
+                cells[alias],
+                request.higher_is_better.get(alias, True),
+                steadiness[alias],
             )
         return {
             "object": "comparison",
@@ -331,11 +358,16 @@ def _metric_json(
 
 
 def _empty_metric_json(
-    alias: str, cells: AliasCells, higher_is_better: bool, consistency: dict[str, Any] | None
+    alias: str,
+    kind: Kind,
+    cells: AliasCells,
+    higher_is_better: bool,
+    consistency: dict[str, Any] | None,
 ) -> dict[str, Any]:
+    """An alias that was not tested: no data, or free text."""
     return {
         "alias": alias,
-        "kind": "numeric",
+        "kind": kind,
         "higher_is_better": higher_is_better,
         "n": 0,
         **dict.fromkeys(
