@@ -12,6 +12,7 @@ from yardstick.dataset_item.endpoints import router as dataset_item_router
 from yardstick.evaluation.endpoints import router as evaluation_router
 from yardstick.evaluation.query_endpoints import router as evaluation_query_router
 from yardstick.evaluation.run_endpoints import router as run_control_router
+from yardstick.evaluation_dashboard.endpoints import router as evaluation_dashboard_router
 from yardstick.evaluation_group.endpoints import router as evaluation_group_router
 from yardstick.evaluation_item.endpoints import router as evaluation_item_router
 from yardstick.export.endpoints import sgp_router as export_router
@@ -45,6 +46,7 @@ ROUTERS: list[APIRouter] = [
     account_secret_router,
     comparison_router,
     evaluation_group_router,
+    evaluation_dashboard_router,
     span_router,
     span_assessment_router,
     otlp_router,  # POST /v1/traces: OpenTelemetry's, not SGP's

@@ -16,6 +16,7 @@ import httpx
 import orjson
 import pytest
 
+from tests.evaluation_dashboard.shapes import exercise_dashboards
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, run_server
 from tests.openapi.shapes import Shapes
@@ -130,6 +131,7 @@ def test_every_route_answers_with_its_documented_shape(
         _credentials(api)
         _secrets(api)
         _evaluation_groups(api)
+        exercise_dashboards(api)
         _comparisons(api)
         _spans(api)
         _traces(api)

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
+from yardstick.evaluation_dashboard.freshness import results_changed
 from yardstick.kit.bulk import bulk_insert
 from yardstick.models import TaskResult
 
@@ -59,3 +60,5 @@ def prefilled_cells(
             if value is not None:
                 rows.append((item_id, alias, evaluation_id, "prefilled", value, 0, now, now))
     bulk_insert(session, TaskResult.__table__, _COLUMNS, rows)  # type: ignore[arg-type]
+    if rows:
+        results_changed(session, [evaluation_id])

@@ -26,6 +26,7 @@ from yardstick.errors import Conflict, NotFound, Unprocessable
 from yardstick.evaluation.prefill import prefilled_cells
 from yardstick.evaluation.repository import evaluation_repository
 from yardstick.evaluation.service import evaluation_service
+from yardstick.evaluation_dashboard.freshness import results_changed
 from yardstick.execution.enqueue import enqueue_run
 from yardstick.models import Evaluation, EvaluationItem, TaskResult
 from yardstick.ops.runs import run_cancelled
@@ -145,6 +146,7 @@ class RunControlService:
                 )
                 .execution_options(synchronize_session=False)
             )
+        results_changed(session, [evaluation_id])
         self._start_run(session, evaluation)
         return evaluation
 
@@ -238,6 +240,7 @@ class RunControlService:
             .where(TaskResult.evaluation_id == evaluation.id, TaskResult.alias.in_(stale))
             .execution_options(synchronize_session=False)
         )
+        results_changed(session, [evaluation.id])
         prefilled_cells(
             session,
             evaluation_id=evaluation.id,

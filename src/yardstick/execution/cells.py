@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from yardstick.db.retry import retrying
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
+from yardstick.evaluation_dashboard.freshness import results_changed
 from yardstick.models import Evaluation, TaskResult
 from yardstick.models.task_result import TIMED, CellRow
 from yardstick.ops.logs import log_event
@@ -80,6 +81,7 @@ def upsert_cells(session: Session, rows: list[CellRow]) -> None:
         index_elements=["item_id", "alias"], set_={c: stmt.excluded[c] for c in _UPSERT_COLUMNS}
     )
     session.execute(stmt, rows)
+    results_changed(session, {row["evaluation_id"] for row in rows})
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,18 @@ from yardstick.models.dataset import Dataset
 from yardstick.models.dataset_item import DatasetItemVersion
 from yardstick.models.engine_worker import EngineWorker
 from yardstick.models.evaluation import Evaluation, EvaluationDataset
+from yardstick.models.evaluation_dashboard import (
+    EvaluationDashboard,
+    EvaluationDashboardWidget,
+    EvaluationDashboardWidgetResult,
+)
 from yardstick.models.evaluation_group import (
     EvaluationGroup,
     EvaluationGroupMember,
     EvaluationGroupRowIdentifier,
 )
 from yardstick.models.evaluation_item import EvaluationItem
+from yardstick.models.evaluation_result_version import EvaluationResultVersion
 from yardstick.models.file import File
 from yardstick.models.idempotency_key import IdempotencyKey
 from yardstick.models.inference_model import InferenceModel
@@ -33,11 +39,15 @@ __all__ = [
     "DatasetItemVersion",
     "EngineWorker",
     "Evaluation",
+    "EvaluationDashboard",
+    "EvaluationDashboardWidget",
+    "EvaluationDashboardWidgetResult",
     "EvaluationDataset",
     "EvaluationGroup",
     "EvaluationGroupMember",
     "EvaluationGroupRowIdentifier",
     "EvaluationItem",
+    "EvaluationResultVersion",
     "File",
     "IdempotencyKey",
     "InferenceModel",

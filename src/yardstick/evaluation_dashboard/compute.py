@@ -1,0 +1,263 @@
+"""Computing a widget's query on a dashboard's target, and whether a stored result is current.
+
+The target is an evaluation or an evaluation group (its live members). Column names are checked
+against the schema of the target's evaluations (yardstick.evaluation.schema_view) and their task
+aliases; a schema depends only on the items, which never change, and the cells, whose version
+(freshness.py) is part of the cache key, so schemas are kept in-process per (evaluation,
+version) rather than walked again for every widget.
+"""
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import literal, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from yardstick.auth.service import Principal
+from yardstick.db.retry import is_transient
+from yardstick.db.types import utcnow
+from yardstick.evaluation.schema_view import evaluation_schema_service
+from yardstick.evaluation_dashboard import freshness
+from yardstick.evaluation_dashboard.compiler import (
+    Catalog,
+    Compiler,
+    QueryError,
+    Resolved,
+    Rows,
+    Scope,
+)
+from yardstick.evaluation_dashboard.query import MetricQuery, Query, SeriesQuery
+from yardstick.evaluation_group.repository import evaluation_group_repository
+from yardstick.models import Evaluation
+
+# Widget types without a computed result.
+TEXT_TYPES = frozenset({"markdown", "heading"})
+SCHEMA_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Target:
+    evaluation_id: str | None
+    evaluation_group_id: str | None
+
+    @property
+    def id(self) -> str:
+        target = self.evaluation_id or self.evaluation_group_id
+        assert target is not None
+        return target
+
+
+@dataclass(frozen=True)
+class Computation:
+    """A computed result, or why there is none, and what it was computed from."""
+
+    status: str  # completed | failed
+    result: dict[str, Any] | None
+    error_message: str | None
+    computed_at: datetime
+    query_hash: str
+    marker: str
+
+
+def query_model(widget_type: str, query: dict[str, Any]) -> Query:
+    """The stored (wire) query read as the model its widget type takes."""
+    model: type[Query] = MetricQuery if widget_type == "metric" else SeriesQuery
+    return model.model_validate(query)
+
+
+def query_hash(widget_type: str, query: dict[str, Any] | None) -> str:
+    kind = "metric" if widget_type == "metric" else "series"
+    text = orjson.dumps({"kind": kind, "query": query}, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(text).hexdigest()
+
+
+def members(session: Session, target: Target) -> list[str]:
+    """The evaluations whose items are the target's rows."""
+    if target.evaluation_id is not None:
+        return [target.evaluation_id]
+    assert target.evaluation_group_id is not None
+    return evaluation_group_repository.live_member_evaluations(
+        session, target.evaluation_group_id, include_archived=False
+    )
+
+
+def current_marker(session: Session, target: Target) -> tuple[list[str], dict[str, int], str]:
+    """The target's evaluations, their results versions and the marker they make; for a group
+    the members are part of it."""
+    evaluation_ids = members(session, target)
+    versions = freshness.versions(session, evaluation_ids)
+    prefix = "" if target.evaluation_id is not None else "group:"
+    return evaluation_ids, versions, prefix + freshness.marker(versions)
+
+
+class _SchemaCache:
+    """(data fields, task fields, sampled) per (evaluation, results version), LRU."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[str, int], tuple[set[str], set[str], bool]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, session: Session, principal: Principal, evaluation_id: str, version: int
+    ) -> tuple[set[str], set[str], bool]:
+        key = (evaluation_id, version)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        schema = evaluation_schema_service.get(
+            session, principal, evaluation_id, include_archived=True
+        )
+        entry = (
+            {f.field_name for f in schema.fields if f.source == "data"},
+            {f.field_name for f in schema.fields if f.source == "task_result_cache"},
+            schema.is_sampled,
+        )
+        with self._lock:
+            self._entries[key] = entry
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return entry
+
+
+_schemas = _SchemaCache(SCHEMA_CACHE_SIZE)
+
+
+class Computer:
+    """Computes widgets for one target within one read session (the catalog is built once)."""
+
+    def __init__(self, session: Session, principal: Principal, target: Target) -> None:
+        self.session = session
+        self.principal = principal
+        self.target = target
+        self.dialect = session.get_bind().dialect.name
+        self.evaluation_ids, self.versions, self.marker = current_marker(session, target)
+        self._catalog: Catalog | None = None
+
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            data: set[str] = set()
+            task: set[str] = set()
+            sampled = False
+            for evaluation_id in self.evaluation_ids:
+                d, t, s = _schemas.get(
+                    self.session, self.principal, evaluation_id, self.versions[evaluation_id]
+                )
+                data |= d
+                task |= t
+                sampled = sampled or s
+            aliases: set[str] = set()
+            if self.evaluation_ids:
+                tasks = self.session.scalars(
+                    select(Evaluation.tasks).where(Evaluation.id.in_(self.evaluation_ids))
+                )
+                aliases = {task["alias"] for found in tasks for task in found or []}
+            self._catalog = Catalog(data, task, aliases, sampled, self._probe)
+        return self._catalog
+
+    def _probe(self, column: Resolved) -> bool:
+        rows = Rows(self.dialect, self.evaluation_ids, None)
+        col = rows.col(column)
+        source, scope = rows.from_and_where()
+        stmt = select(literal(1)).select_from(source).where(scope, col.json.isnot(None)).limit(1)
+        return self.session.execute(stmt).first() is not None
+
+    def scope(self, query: Query, loc: list[str | int]) -> Scope:
+        """The evaluations a query reads: the target's, narrowed by `evaluation_ids` and
+        `latest_only` (the most recently created of them)."""
+        chosen = list(self.evaluation_ids)
+        is_group = self.target.evaluation_group_id is not None
+        if query.evaluation_ids:
+            allowed = set(chosen)
+            for index, evaluation_id in enumerate(query.evaluation_ids):
+                if evaluation_id not in allowed:
+                    what = (
+                        "a live member of the dashboard's group"
+                        if is_group
+                        else ("the dashboard's evaluation")
+                    )
+                    raise QueryError(
+                        [*loc, "evaluation_ids", index], f"{evaluation_id!r} is not {what}"
+                    )
+            chosen = list(dict.fromkeys(query.evaluation_ids))
+        if query.latest_only and len(chosen) > 1:
+            newest = self.session.execute(
+                select(Evaluation.id)
+                .where(Evaluation.id.in_(chosen))
+                .order_by(Evaluation.created_at.desc(), Evaluation.id.desc())
+                .limit(1)
+            ).scalar_one()
+            chosen = [newest]
+        if not chosen:
+            raise QueryError(loc, "the dashboard's group has no live member evaluation")
+        return Scope(chosen, is_group)
+
+    def compute(
+        self, widget_type: str, query: dict[str, Any], *, strict: bool = False
+    ) -> Computation:
+        """The widget's result, or a failed computation naming what is wrong; with `strict`,
+        a query the target cannot answer raises its QueryError (a 422) instead."""
+        digest = query_hash(widget_type, query)
+        try:
+            result = self.run(widget_type, query)
+        except QueryError as exc:
+            if strict:
+                raise
+            return self._done("failed", None, exc.describe(), digest)
+        except DBAPIError as exc:
+            if is_transient(exc):
+                raise
+            first_line = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            return self._done(
+                "failed", None, f"the database could not compute it: {first_line}", digest
+            )
+        return self._done("completed", result, None, digest)
+
+    def run(self, widget_type: str, query: dict[str, Any]) -> dict[str, Any]:
+        """The result; a QueryError (422-shaped, located under `body.query`) when the query
+        cannot be computed on this target."""
+        loc: list[str | int] = ["body", "query"]
+        try:
+            model = query_model(widget_type, query)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise QueryError([*loc, *first["loc"]], first["msg"]) from None
+        compiled = Compiler(self.catalog(), self.scope(model, loc), self.dialect).compile(
+            model, loc
+        )
+        # In a savepoint: a statement the database refuses must not end the session's
+        # transaction (PostgreSQL aborts it), whose other widgets are still to compute.
+        with self.session.begin_nested():
+            stmt = compiled.stmt
+            if compiled.counted is not None:
+                count, counted = compiled.counted
+                stmt = counted(int(self.session.execute(count).scalar_one()))
+            rows = self.session.execute(stmt).all()
+        return compiled.result(rows)
+
+    def _done(
+        self, status: str, result: dict[str, Any] | None, error: str | None, digest: str
+    ) -> Computation:
+        return Computation(status, result, error, utcnow(), digest, self.marker)
+
+
+def is_current(
+    stored_hash: str,
+    stored_marker: str,
+    widget_type: str,
+    query: dict[str, Any] | None,
+    marker: str,
+) -> bool:
+    return stored_hash == query_hash(widget_type, query) and stored_marker == marker
+
+
+def computable(widget_type: str, query: dict[str, Any] | None) -> bool:
+    return widget_type not in TEXT_TYPES and query is not None

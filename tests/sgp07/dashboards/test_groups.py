@@ -1,0 +1,96 @@
+"""Dashboards of an evaluation group: the rows are the union of the live members' items."""
+
+import pytest
+from scale_gp_beta import SGPClient
+
+from tests.sgp07.dashboards.factories import (
+    STATS,
+    agg,
+    col,
+    evaluation,
+    metric,
+    numbers,
+    rows,
+    series,
+)
+from tests.sgp07.helpers import unique
+
+FIRST, SECOND = rows(12), rows(9, offset=100.0)
+
+
+def test_a_group_dashboard_reads_every_member(client: SGPClient) -> None:
+    first = evaluation(client, FIRST)
+    second = evaluation(client, SECOND)
+    group = client.evaluation_groups.create(evaluation_ids=[first, second], name=unique("g"))
+    board = client.evaluation_dashboards.create(name=unique("d"), evaluation_group_id=group.id)
+    both = FIRST + SECOND
+
+    assert metric(client, board.id, agg("COUNT", "*")) == 21
+    got = metric(client, board.id, agg("AVG", "x"))
+    assert got == pytest.approx(STATS["AVG"](numbers(both, "x")), rel=1e-12)
+    # A subset of the members, and the most recent one only.
+    assert metric(client, board.id, agg("COUNT", "*"), evaluation_ids=[first]) == 12
+    assert metric(client, board.id, agg("COUNT", "*"), latest_only=True) == 9
+    # Per-aggregation subsets, side by side.
+    data = series(
+        client,
+        board.id,
+        select=[
+            agg("AVG", "score", "first", evaluation_ids=[first]),
+            agg("AVG", "score", "second", evaluation_ids=[second]),
+        ],
+    )
+    assert data[0]["first"] == pytest.approx(STATS["AVG"](numbers(FIRST, "s")), rel=1e-12)
+    assert data[0]["second"] == pytest.approx(STATS["AVG"](numbers(SECOND, "s")), rel=1e-12)
+    # Grouped by member: the rows' evaluation.
+    by_member = series(
+        client,
+        board.id,
+        select=[col("evaluation_id"), agg("COUNT", "*", "n")],
+        groupBy=["evaluation_id"],
+    )
+    assert sorted((r["evaluation_id"], r["n"]) for r in by_member) == sorted(
+        [(first, 12), (second, 9)]
+    )
+
+
+def test_ids_outside_the_group_and_latest_only_with_subsets_fail(client: SGPClient) -> None:
+    first = evaluation(client, FIRST)
+    outsider = evaluation(client, SECOND)
+    group = client.evaluation_groups.create(evaluation_ids=[first], name=unique("g"))
+    board = client.evaluation_dashboards.create(name=unique("d"), evaluation_group_id=group.id)
+
+    widget = client.evaluation_dashboards.widgets.create(
+        board.id,
+        title="outside",
+        type="metric",
+        query={"select": [agg("COUNT", "*")], "evaluation_ids": [outsider]},  # type: ignore[list-item]
+    )
+    assert widget.result is not None and widget.result.computation_status == "failed"
+    assert "query.evaluation_ids.0" in (widget.result.error_message or "")
+    assert "not a live member" in (widget.result.error_message or "")
+
+
+def test_a_member_removed_changes_the_result(client: SGPClient) -> None:
+    first = evaluation(client, FIRST)
+    second = evaluation(client, SECOND)
+    group = client.evaluation_groups.create(evaluation_ids=[first, second], name=unique("g"))
+    board = client.evaluation_dashboards.create(name=unique("d"), evaluation_group_id=group.id)
+    widget = client.evaluation_dashboards.widgets.create(
+        board.id,
+        title="n",
+        type="metric",
+        query={"select": [agg("COUNT", "*")]},  # type: ignore[list-item]
+    )
+    assert widget.result is not None and widget.result.computed_result == {
+        "type": "metric",
+        "data": 21,
+    }
+
+    client.evaluation_groups.replace(group.id, evaluation_ids=[first])
+
+    again = client.evaluation_dashboards.retrieve(board.id, views=["widget_results"])
+    assert again.widget_results is not None
+    (result,) = again.widget_results
+    assert result.computed_result == {"type": "metric", "data": 12}
+    assert (result.evaluation_group_id, result.evaluation_id) == (group.id, None)
