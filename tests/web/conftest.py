@@ -227,3 +227,265 @@ def page(context: BrowserContext, seeded: Seeded) -> Page:
     opened = context.new_page()
     sign_in(opened, seeded.server)
     return opened
+
+
+# The comparison, dataset and dashboard pages ----------------------------------------------------
+
+COMPARED_ROWS = 12
+REGRESSED = (1, 4, 7)  # rows whose candidate answer loses words of the reference
+IMPROVED = (2,)  # a row whose baseline answer missed words the candidate has
+UNSAFE = "<b>bold</b> & <script>alert(1)</script>"  # must reach the page escaped, never as markup
+
+
+@dataclass(frozen=True)
+class Compared:
+    """Two evaluations of one dataset (a chat `answer` echoing `output`, an `f1` of it against
+    `expected`), and the dataset changed after them: version 1 (the evaluations'), then one item
+    added, one changed and one removed (version 4)."""
+
+    server: Server
+    dataset_id: str
+    dataset_name: str
+    baseline_id: str
+    candidate_id: str
+    added_id: str
+    changed_id: str
+    removed_id: str
+
+
+def _dataset_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "input": f"question {i}",
+            "expected": f"the answer to question {i} is {i} apples",
+            "category": "math" if i % 2 else "words",
+            "day": f"2026-11-{1 + i % 4:02d}T00:00:00+00:00",
+            "n": i,
+        }
+        for i in range(COMPARED_ROWS)
+    ]
+
+
+def _evaluation_of(http: httpx.Client, name: str, dataset_id: str, outputs: dict[str, str]) -> str:
+    return _create(
+        http,
+        {
+            "name": name,
+            "dataset_id": dataset_id,
+            "data": [
+                {"dataset_item_id": item_id, "output": text} for item_id, text in outputs.items()
+            ],
+            "tasks": [
+                {
+                    "task_type": "chat_completion",
+                    "alias": "answer",
+                    "configuration": {
+                        "model": "openai/fake-chat",
+                        "messages": [{"role": "user", "content": "item.output"}],
+                    },
+                },
+                {
+                    "task_type": "metric",
+                    "alias": "f1",
+                    "configuration": {
+                        "type": "f1",
+                        "candidate": "item.answer",
+                        "reference": "item.expected",
+                    },
+                },
+            ],
+        },
+    )
+
+
+@pytest.fixture(scope="session")
+def compared(engine_server: Server) -> Compared:
+    rows = _dataset_rows()
+    name = f"web dataset {uuid.uuid4().hex[:6]}"
+    with api(engine_server) as http:
+        created = http.post("/v5/datasets", json={"name": name, "data": rows})
+        assert created.status_code == 200, created.text
+        dataset_id = created.json()["id"]
+        listed = http.get(
+            "/v5/dataset-items", params={"dataset_id": dataset_id, "limit": 100}
+        ).json()["items"]
+        ids = [item["id"] for item in listed]
+        assert len(ids) == COMPARED_ROWS
+        baseline = {item_id: rows[i]["expected"] for i, item_id in enumerate(ids)}
+        candidate = dict(baseline)
+        for i in REGRESSED:
+            candidate[ids[i]] = f"the answer is {i} pears"
+        for i in IMPROVED:
+            baseline[ids[i]] = f"answer {i}"
+        baseline[ids[3]] = "the old answer"
+        candidate[ids[3]] = f"{UNSAFE} {rows[3]['expected']}"
+        baseline_id = _evaluation_of(http, f"baseline {name}", dataset_id, baseline)
+        candidate_id = _evaluation_of(http, f"candidate {name}", dataset_id, candidate)
+        wait_until_done(http, baseline_id)
+        wait_until_done(http, candidate_id)
+        # Versions 2-4: one item added, one changed (a field changed, one added), one removed.
+        added = http.post(
+            "/v5/dataset-items/batch",
+            json={"dataset_id": dataset_id, "data": [{"input": "a new question", "n": 99}]},
+        )
+        assert added.status_code == 200, added.text
+        changed = http.patch(
+            f"/v5/dataset-items/{ids[0]}",
+            json={
+                "data": {**rows[0], "expected": "the answer to question 0 is none", "note": UNSAFE}
+            },
+        )
+        assert changed.status_code == 200, changed.text
+        assert http.delete(f"/v5/dataset-items/{ids[1]}").status_code == 200
+    return Compared(
+        engine_server,
+        dataset_id,
+        name,
+        baseline_id,
+        candidate_id,
+        added.json()["items"][0]["id"],
+        ids[0],
+        ids[1],
+    )
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    server: Server
+    dashboard_id: str
+    name: str
+    evaluation_id: str
+    widgets: dict[str, str]  # widget type -> id
+    other_dashboard_id: str  # account B's
+
+
+def _widget(http: httpx.Client, dashboard_id: str, body: dict[str, Any]) -> str:
+    response = http.post(f"/v5/evaluation-dashboards/{dashboard_id}/widgets", json=body)
+    assert response.status_code == 200, response.text
+    widget_id: str = response.json()["id"]
+    return widget_id
+
+
+def _column(name: str) -> dict[str, Any]:
+    return {"expression": {"type": "COLUMN", "column": name}}
+
+
+def _aggregate(function: str, column: str, alias: str) -> dict[str, Any]:
+    return {
+        "expression": {"type": "AGGREGATION", "function": function, "column": column},
+        "alias": alias,
+    }
+
+
+@pytest.fixture(scope="session")
+def dashboard(compared: Compared, seeded: Seeded) -> Dashboard:
+    """A dashboard of the comparison's candidate with one widget of every type."""
+    name = f"web board {uuid.uuid4().hex[:6]}"
+    evaluation_id = compared.candidate_id
+    with api(compared.server) as http:
+        board = http.post(
+            "/v5/evaluation-dashboards", json={"name": name, "evaluation_id": evaluation_id}
+        )
+        assert board.status_code == 200, board.text
+        board_id = board.json()["id"]
+        by_category = {
+            "select": [_column("category"), _aggregate("AVG", "f1", "mean_f1")],
+            "groupBy": ["category"],
+            "orderBy": [{"column": "category", "direction": "ASC"}],
+        }
+        widgets = {
+            "heading": _widget(http, board_id, {"title": "Quality", "type": "heading"}),
+            "markdown": _widget(
+                http,
+                board_id,
+                {
+                    "title": "Notes",
+                    "type": "markdown",
+                    "config": {"content": f"**Read me** first.\n\n{UNSAFE}\n\n- one\n- two"},
+                },
+            ),
+            "metric": _widget(
+                http,
+                board_id,
+                {
+                    "title": "rows",
+                    "type": "metric",
+                    "query": {"select": [_aggregate("COUNT", "*", "rows")]},
+                },
+            ),
+            "bar": _widget(
+                http,
+                board_id,
+                {
+                    "title": "f1 by category",
+                    "type": "bar",
+                    "config": {"x_column": "category"},
+                    "query": by_category,
+                },
+            ),
+            "donut": _widget(
+                http,
+                board_id,
+                {
+                    "title": "items by category",
+                    "type": "donut",
+                    "config": {"x_column": "category"},
+                    "query": {
+                        "select": [_column("category"), _aggregate("COUNT", "*", "items")],
+                        "groupBy": ["category"],
+                    },
+                },
+            ),
+            "histogram": _widget(
+                http,
+                board_id,
+                {
+                    "title": "f1 spread",
+                    "type": "histogram",
+                    "config": {"x_column": "f1"},
+                    "query": {"select": [_column("f1")]},
+                },
+            ),
+            "scatter": _widget(
+                http,
+                board_id,
+                {
+                    "title": "f1 by n",
+                    "type": "scatter",
+                    "config": {"x_column": "n"},
+                    "query": {"select": [_column("n"), _column("f1"), _column("input")]},
+                },
+            ),
+            "timeseries": _widget(
+                http,
+                board_id,
+                {
+                    "title": "f1 by day",
+                    "type": "timeseries",
+                    "config": {"x_column": "day"},
+                    "query": {
+                        "select": [_column("day"), _aggregate("AVG", "f1", "mean_f1")],
+                        "groupBy": ["day"],
+                    },
+                },
+            ),
+            "table": _widget(
+                http,
+                board_id,
+                {
+                    "title": "every answer",
+                    "type": "table",
+                    "query": {
+                        "select": [_column("input"), _column("answer"), _column("f1")],
+                        "orderBy": [{"column": "n", "direction": "ASC"}],
+                    },
+                },
+            ),
+        }
+    with api(compared.server, ACCOUNT_B) as http:
+        other = http.post(
+            "/v5/evaluation-dashboards",
+            json={"name": "account b's board", "evaluation_id": seeded.other_evaluation_id},
+        )
+        assert other.status_code == 200, other.text
+    return Dashboard(compared.server, board_id, name, evaluation_id, widgets, other.json()["id"])

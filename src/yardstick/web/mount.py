@@ -6,6 +6,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from yardstick.web import endpoints
+from yardstick.web.compare import endpoints as compare_pages
+from yardstick.web.dashboard import endpoints as dashboard_pages
+from yardstick.web.dataset import endpoints as dataset_pages
 from yardstick.web.evaluation import endpoints as evaluation_pages
 
 STATIC = "/static"
@@ -16,6 +19,9 @@ def install_web(app: FastAPI) -> None:
     come after every page there, and nothing of it may shadow an API path (none starts with
     `/v5` or `/v1`, which stay the auth gate's)."""
     app.include_router(evaluation_pages.router)
+    app.include_router(compare_pages.router)
+    app.include_router(dataset_pages.router)
+    app.include_router(dashboard_pages.router)
     app.include_router(endpoints.router)
     app.mount(STATIC, StaticFiles(packages=[("yardstick.web", "static")]), name="static")
 

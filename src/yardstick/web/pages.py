@@ -105,7 +105,7 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def _problems(exc: Exception) -> list[tuple[str, str]]:
+def problems(exc: Exception) -> list[tuple[str, str]]:
     """(parameter, message) pairs of a validation error, for the error page."""
     errors: list[Any]
     if isinstance(exc, RequestValidationError):
@@ -126,8 +126,8 @@ _TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 422: "Invalid
 
 
 def error_page(request: Request, status_code: int, detail: Any, exc: Exception) -> HTMLResponse:
-    problems = _problems(exc)
-    message = "" if problems else str(detail)
+    named = problems(exc)
+    message = "" if named else str(detail)
     return render(
         request,
         "error.html",
@@ -135,7 +135,7 @@ def error_page(request: Request, status_code: int, detail: Any, exc: Exception) 
             "status_code": status_code,
             "title": _TITLES.get(status_code, "Error"),
             "message": message,
-            "problems": problems,
+            "problems": named,
         },
         status_code=status_code,
     )

@@ -1,0 +1,1 @@
+"""The comparison page: `/compare?baseline=A&candidate=B`."""

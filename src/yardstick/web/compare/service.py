@@ -1,0 +1,317 @@
+"""What the comparison page shows, from the API's comparison service.
+
+The statistics are `yardstick.compare.service.comparison_service`'s, exactly as
+`POST /v5/comparisons` answers them (verdicts, deltas, intervals, flip counts and each alias's
+most regressed and most improved items, largest change first). This module adds what a page
+needs around them:
+
+- the pairs of the listed items (`yardstick.compare.pairing.pair`, the service's own pairing),
+  so each changed candidate item is shown beside its baseline item;
+- a small in-process cache of finished comparisons: a comparison reads every cell of both
+  evaluations (about 3 s at 1,000,000 cells), and paging the items table or switching the alias
+  must not pay that again. An entry is used only while neither evaluation is running and both
+  are unchanged (status, run number, update time, tasks), as the evaluation list's totals are;
+- the items table: a page of one alias's most regressed (or improved) items, each with both
+  sides' values and both sides' output (a free-text alias, by default the first one) with a
+  word-level diff.
+
+The table lists what the comparison lists: up to `statistics.TOP_CHANGES` (50) items each way
+per alias, largest change first, paged on the server.
+"""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from yardstick.auth.service import Principal
+from yardstick.compare.pairing import pair
+from yardstick.compare.schemas import ComparisonRequest
+from yardstick.errors import AppError, Unprocessable
+from yardstick.evaluation.service import evaluation_service
+from yardstick.evaluation.summary import FREE_TEXT_TASKS
+from yardstick.evaluation_item.repository import Cell, evaluation_item_repository
+from yardstick.kit.pagination import PageParams
+from yardstick.models import Evaluation
+from yardstick.web.compare.forest import forest_plot
+from yardstick.web.diff import WordDiff, as_text, word_diff
+from yardstick.web.evaluation.repository import evaluation_page_repository
+from yardstick.web.evaluation.service import CellView, clip
+
+Changes = Literal["regressed", "improved"]
+PAGE_ROWS = 10
+RECENT = 50  # evaluations offered by the form
+INPUTS_SHOWN = 3  # input fields shown per row
+CACHE_SIZE = 16
+MAX_ID = 64  # as the API's ComparisonRequest
+
+# The request's fields, as this page's parameters.
+_PARAMETERS = {"baseline_evaluation_id": "baseline", "candidate_evaluation_id": "candidate"}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    comparison: dict[str, Any]
+    partners: dict[str, str]  # candidate item id -> baseline item id, for the listed items
+
+
+_CACHE: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _fingerprint(evaluation: Evaluation) -> tuple[Any, ...]:
+    return (
+        evaluation.id,
+        evaluation.status,
+        evaluation.run_number,
+        evaluation.updated_at,
+        len(evaluation.tasks),
+    )
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    candidate_id: str
+    baseline_id: str | None
+    inputs: list[tuple[str, CellView]]
+    baseline_value: CellView
+    candidate_value: CellView
+    output: WordDiff | None
+    flaky: bool
+
+
+@dataclass(frozen=True)
+class ChangeTable:
+    alias: str
+    changes: Changes
+    output: str | None  # the alias whose texts are diffed
+    rows: list[ChangeRow]
+    listed: int  # items the comparison lists this way for the alias
+    counted: int  # the alias's flip count this way
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class ComparisonPage:
+    baseline: Evaluation
+    candidate: Evaluation
+    comparison: dict[str, Any]
+    forest: Markup
+    table: ChangeTable | None
+    outputs: list[str]  # aliases both evaluations have, for the output selector
+    directed: list[str]  # aliases whose items change in a direction (binary, numeric)
+
+
+def _value_view(cell: Cell | None) -> CellView:
+    if cell is None:
+        return CellView("pending", None, "st-pending")
+    if cell.status == "errored":
+        return clip(f"{cell.error_type or 'Error'}: {cell.error_message or ''}", "st-errored")
+    if cell.status == "skipped":
+        return CellView("skipped", None, "st-skipped")
+    return clip(cell.value)
+
+
+def _value(cell: Cell | None) -> Any:
+    return cell.value if cell is not None and cell.status in ("completed", "prefilled") else None
+
+
+class ComparePageService:
+    def recent(self, session: Session, principal: Principal) -> list[Evaluation]:
+        """The newest evaluations, for the form's choices."""
+        page = evaluation_service.list(
+            session,
+            principal,
+            params=PageParams(RECENT, None, None, "desc"),
+            name=None,
+            tags=[],
+            include_archived=False,
+        )
+        return [row[0] for row in page.rows]
+
+    @staticmethod
+    def check_ids(baseline: str, candidate: str) -> None:
+        """422s naming the parameter: missing, too long, or the same evaluation twice."""
+        for name, value in (("baseline", baseline), ("candidate", candidate)):
+            if not value:
+                raise Unprocessable(["query", name], "required: the id of an evaluation")
+            if len(value) > MAX_ID:
+                raise Unprocessable(["query", name], f"not an evaluation id (over {MAX_ID} chars)")
+        if baseline == candidate:
+            raise Unprocessable(
+                ["query", "candidate"],
+                "the candidate is the baseline: compare an evaluation with another one",
+            )
+
+    def page(
+        self,
+        session: Session,
+        principal: Principal,
+        *,
+        baseline_id: str,
+        candidate_id: str,
+        alias: str,
+        changes: Changes,
+        output: str,
+        page: int,
+    ) -> ComparisonPage:
+        self.check_ids(baseline_id, candidate_id)
+        # Read first, so an unknown or another account's id is the 404 page before any work.
+        baseline = evaluation_service.get(session, principal, baseline_id, include_archived=True)
+        candidate = evaluation_service.get(session, principal, candidate_id, include_archived=True)
+        entry = self._comparison(session, principal, baseline, candidate)
+        metrics: list[dict[str, Any]] = entry.comparison["metrics"]
+        directed = [m["alias"] for m in metrics if m["kind"] != "categorical" and m["n"]]
+        outputs = self._outputs(baseline, candidate)
+        if alias and alias not in {m["alias"] for m in metrics}:
+            raise Unprocessable(["query", "alias"], f"{alias!r} is not one of the compared aliases")
+        if output and output not in outputs:
+            raise Unprocessable(
+                ["query", "output"], f"{output!r} is not a task of both evaluations"
+            )
+        chosen = alias or self._default_alias(metrics, directed, changes)
+        table = None
+        if chosen is not None:
+            metric = next(m for m in metrics if m["alias"] == chosen)
+            text_alias = output or self._default_output(baseline, outputs) or chosen
+            table = self._table(session, entry, metric, changes, text_alias, page)
+        return ComparisonPage(
+            baseline,
+            candidate,
+            entry.comparison,
+            forest_plot(metrics),
+            table,
+            outputs,
+            directed,
+        )
+
+    # The comparison, cached -------------------------------------------------------------------
+
+    def _comparison(
+        self, session: Session, principal: Principal, baseline: Evaluation, candidate: Evaluation
+    ) -> _Entry:
+        key = (principal.account_id, _fingerprint(baseline), _fingerprint(candidate))
+        cacheable = "running" not in (baseline.status, candidate.status)
+        with _LOCK:
+            hit = _CACHE.get(key) if cacheable else None
+            if hit is not None:
+                _CACHE.move_to_end(key)
+                return hit
+        # Imported here, as the API's endpoint does: scipy.stats takes seconds to import.
+        from yardstick.compare.service import comparison_service
+
+        request = ComparisonRequest(
+            baseline_evaluation_id=baseline.id, candidate_evaluation_id=candidate.id
+        )
+        try:
+            comparison = comparison_service.compare(session, principal, request)
+        except Unprocessable as exc:
+            raise _as_page_error(exc) from exc
+        listed = {
+            item_id
+            for metric in comparison["metrics"]
+            for item_id in (*metric["most_regressed"], *metric["most_improved"])
+        }
+        partners: dict[str, str] = {}
+        if listed:
+            pairing = pair(session, baseline.id, candidate.id, pair_by=None)
+            partners = {
+                c: b
+                for b, c in zip(pairing.baseline_items, pairing.candidate_items, strict=True)
+                if c in listed
+            }
+        entry = _Entry(comparison, partners)
+        if cacheable:
+            with _LOCK:
+                _CACHE[key] = entry
+                while len(_CACHE) > CACHE_SIZE:
+                    _CACHE.popitem(last=False)
+        return entry
+
+    # The items table ----------------------------------------------------------------------
+
+    @staticmethod
+    def _outputs(baseline: Evaluation, candidate: Evaluation) -> list[str]:
+        theirs = {task["alias"] for task in candidate.tasks}
+        return [task["alias"] for task in baseline.tasks if task["alias"] in theirs]
+
+    @staticmethod
+    def _default_output(baseline: Evaluation, outputs: list[str]) -> str | None:
+        """The first free-text task both have (a model's answer), else None."""
+        for task in baseline.tasks:
+            if task["alias"] in outputs and task.get("task_type") in FREE_TEXT_TASKS:
+                return str(task["alias"])
+        return None
+
+    @staticmethod
+    def _default_alias(
+        metrics: list[dict[str, Any]], directed: list[str], changes: Changes
+    ) -> str | None:
+        """The first alias with items changed this way, else the first that has a direction."""
+        key = "most_regressed" if changes == "regressed" else "most_improved"
+        for metric in metrics:
+            if metric[key]:
+                return str(metric["alias"])
+        return directed[0] if directed else (metrics[0]["alias"] if metrics else None)
+
+    def _table(
+        self,
+        session: Session,
+        entry: _Entry,
+        metric: dict[str, Any],
+        changes: Changes,
+        output: str,
+        page: int,
+    ) -> ChangeTable:
+        listed: list[str] = metric["most_regressed" if changes == "regressed" else "most_improved"]
+        pages = max(1, -(-len(listed) // PAGE_ROWS))
+        if page > pages:
+            raise Unprocessable(["query", "page"], f"there are {pages} page(s)")
+        shown = listed[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
+        partners = [entry.partners.get(c) for c in shown]
+        ids = shown + [b for b in partners if b is not None]
+        items = evaluation_page_repository.items(session, ids)
+        cells = evaluation_item_repository.cells_of(session, ids)
+        flaky = set(metric.get("flaky_in_baseline") or [])
+        alias = metric["alias"]
+        rows = []
+        for candidate_id, baseline_id in zip(shown, partners, strict=True):
+            mine = {c.alias: c for c in cells.get(candidate_id, [])}
+            theirs = {c.alias: c for c in cells.get(baseline_id, [])} if baseline_id else {}
+            data = orjson.loads(items[candidate_id][0]) if candidate_id in items else {}
+            inputs = data if isinstance(data, dict) else {"data": data}
+            rows.append(
+                ChangeRow(
+                    candidate_id=candidate_id,
+                    baseline_id=baseline_id,
+                    inputs=[(k, clip(v)) for k, v in list(inputs.items())[:INPUTS_SHOWN]],
+                    baseline_value=_value_view(theirs.get(alias)),
+                    candidate_value=_value_view(mine.get(alias)),
+                    output=word_diff(
+                        as_text(_value(theirs.get(output))), as_text(_value(mine.get(output)))
+                    ),
+                    flaky=candidate_id in flaky,
+                )
+            )
+        counted = int(metric["regressed" if changes == "regressed" else "improved"])
+        return ChangeTable(alias, changes, output, rows, len(listed), counted, page, pages)
+
+
+def _as_page_error(exc: Unprocessable) -> AppError:
+    """The comparison service's 422 with its body fields named as this page's parameters."""
+    problems = []
+    for problem in exc.detail if isinstance(exc.detail, list) else []:
+        loc = [str(part) for part in problem.get("loc", [])]
+        field = next((_PARAMETERS[p] for p in loc if p in _PARAMETERS), "candidate")
+        problems.append({**problem, "loc": ["query", field]})
+    error = Unprocessable(["query", "candidate"], "")
+    error.detail = problems or exc.detail
+    return error
+
+
+compare_page_service = ComparePageService()

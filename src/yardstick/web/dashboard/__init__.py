@@ -1,0 +1,1 @@
+"""The dashboard pages: `/dashboards` (the list) and `/dashboards/{id}` (every widget drawn)."""

@@ -1,0 +1,32 @@
+"""Markdown widgets' text as safe HTML.
+
+markdown-it-py (CommonMark; installed with `rich`, which the core depends on) with raw HTML off:
+any tag in the text is escaped and shown as text, never parsed. Its link check refuses
+`javascript:`, `vbscript:`, `file:` and `data:` URLs (the link stays text). Images are off: the
+pages' Content-Security-Policy would refuse another site's image anyway. Links open with
+`rel="nofollow noopener noreferrer"`.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup
+
+MAX_CHARS = 50_000
+
+_MD = MarkdownIt("commonmark", {"html": False}).disable("image")
+
+
+def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    tokens[idx].attrSet("rel", "nofollow noopener noreferrer")
+    rendered: str = self.renderToken(tokens, idx, options, env)
+    return rendered
+
+
+_MD.add_render_rule("link_open", _link_open)
+
+
+def render_markdown(text: str) -> Markup:
+    return Markup(_MD.render(text[:MAX_CHARS]))  # escaped by markdown-it: HTML is off

@@ -1,0 +1,122 @@
+"""The dataset pages: the list, a version's items paged on the server, the diff of two versions
+(in the browser through its selects, and over plain HTTP), their 4xx pages and isolation."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.fixtures.server import ACCOUNT_B
+from tests.web.conftest import COMPARED_ROWS, Compared, web_client
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_list_and_versions_page_on_the_server(compared: Compared) -> None:
+    with web_client(compared.server) as client:
+        listing = client.get("/datasets", params={"name": compared.dataset_name})
+        assert listing.status_code == 200
+        assert listing.text.count("<tr data-dataset=") == 1
+        assert (
+            client.get("/datasets", params={"name": "no such dataset"}).text.count("data-dataset=")
+            == 0
+        )
+
+        base = f"/datasets/{compared.dataset_id}"
+        current = client.get(base)
+        assert current.status_code == 200
+        # Version 4: 12 items, one added, one removed.
+        assert current.text.count("<tr data-item=") == COMPARED_ROWS
+        assert compared.removed_id not in current.text and compared.added_id in current.text
+        assert f"baseline {compared.dataset_name}" in current.text  # the evaluations built from it
+        first = client.get(base, params={"version": 1})
+        assert first.text.count("<tr data-item=") == COMPARED_ROWS
+        assert compared.removed_id in first.text and compared.added_id not in first.text
+
+        # Keyset pages: five at a time, every item once.
+        seen: list[str] = []
+        params: dict[str, str | int] = {"version": 1, "limit": 5}
+        while True:
+            page = client.get(base, params=params)
+            seen += re.findall(r'<tr data-item="([^"]+)"', page.text)
+            found = re.search(r'rel="next" href="[^"]*after=([^"&]+)', page.text)
+            if found is None:
+                break
+            params["after"] = found.group(1)
+        assert len(seen) == len(set(seen)) == COMPARED_ROWS
+
+
+def test_diff_of_two_versions(compared: Compared) -> None:
+    base = f"/datasets/{compared.dataset_id}"
+    with web_client(compared.server) as client:
+        redirect = client.get(base, params={"from": 1, "to": 4})
+        assert redirect.status_code == 303 and redirect.headers["location"] == f"{base}?diff=1..4"
+        diff = client.get(base, params={"diff": "1..4"})
+        assert diff.status_code == 200
+        kinds = dict(re.findall(r'<tr data-item="([^"]+)" data-kind="(\w+)"', diff.text))
+        assert kinds == {
+            compared.added_id: "added",
+            compared.changed_id: "changed",
+            compared.removed_id: "removed",
+        }
+        # The changed item's fields: `expected` changed word by word, `note` added, escaped.
+        assert "<del>none</del>" not in diff.text and "<ins>none</ins>" in diff.text
+        assert "&lt;script&gt;" in diff.text and "<script>alert" not in diff.text
+        only = client.get(base, params={"diff": "1..4", "kind": "removed"})
+        assert re.findall(r'<tr data-item="[^"]+" data-kind="(\w+)"', only.text) == ["removed"]
+        # One version apart: only the item added in version 2.
+        step = client.get(base, params={"diff": "1..2"})
+        assert set(re.findall(r'<tr data-item="([^"]+)"', step.text)) == {compared.added_id}
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ({"diff": "1-2"}, "diff"),
+        ({"diff": "2..1"}, "diff"),
+        ({"diff": "1..99"}, "diff"),
+        ({"version": "99"}, "version"),
+        ({"version": "zero"}, "version"),
+        ({"kind": "moved", "diff": "1..2"}, "kind"),
+        ({"after": "nope"}, "after"),
+        ({"limit": "0"}, "limit"),
+    ],
+)
+def test_bad_parameters_name_themselves(
+    compared: Compared, query: dict[str, str], name: str
+) -> None:
+    with web_client(compared.server) as client:
+        response = client.get(f"/datasets/{compared.dataset_id}", params=query)
+        assert response.status_code == 422, response.text
+        assert f"{name} :" in _text(response.text)
+
+
+def test_another_accounts_dataset_is_a_404(compared: Compared) -> None:
+    with web_client(compared.server, ACCOUNT_B) as b:
+        assert compared.dataset_name not in b.get("/datasets", params={"limit": 200}).text
+        for path in (
+            f"/datasets/{compared.dataset_id}",
+            f"/datasets/{compared.dataset_id}?diff=1..4",
+            "/datasets/nope",
+            f"/datasets/{compared.dataset_id}/no/such/page",
+        ):
+            response = b.get(path)
+            assert response.status_code == 404, path
+            assert compared.dataset_name not in response.text
+
+
+def test_diff_chosen_with_the_selects(page: Page, compared: Compared) -> None:
+    page.get_by_role("link", name="Datasets").click()
+    page.get_by_role("link", name=compared.dataset_name).click()
+    page.select_option("select[name=from]", "1")
+    page.select_option("select[name=to]", "4")
+    page.get_by_role("button", name="Diff").click()
+    expect(page).to_have_url(re.compile(r"diff=1\.\.4$"))
+    expect(page.locator("table.diff-table tbody tr[data-kind=added]")).to_have_count(1)
+    changed = page.locator(f'tr[data-item="{compared.changed_id}"]')
+    expect(changed.locator("td.diff-new ins").first).to_be_visible()
+    page.locator(".diff-counts a", has_text="removed").click()
+    expect(page).to_have_url(re.compile(r"kind=removed"))
+    expect(page.locator("table.diff-table tbody tr")).to_have_count(1)
