@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from yardstick.evaluation_dashboard.freshness import results_changed
+from yardstick.evaluation.results_version import results_changed
 from yardstick.kit.bulk import bulk_insert
 from yardstick.models import TaskResult
 

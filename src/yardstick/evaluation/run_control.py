@@ -25,8 +25,8 @@ from yardstick.db.types import utcnow
 from yardstick.errors import Conflict, NotFound, Unprocessable
 from yardstick.evaluation.prefill import prefilled_cells
 from yardstick.evaluation.repository import evaluation_repository
+from yardstick.evaluation.results_version import results_changed
 from yardstick.evaluation.service import evaluation_service
-from yardstick.evaluation_dashboard.freshness import results_changed
 from yardstick.execution.enqueue import enqueue_run
 from yardstick.models import Evaluation, EvaluationItem, TaskResult
 from yardstick.ops.runs import run_cancelled

@@ -3,8 +3,14 @@
 The target is an evaluation or an evaluation group (its live members). Column names are checked
 against the schema of the target's evaluations (yardstick.evaluation.schema_view) and their task
 aliases; a schema depends only on the items, which never change, and the cells, whose version
-(freshness.py) is part of the cache key, so schemas are kept in-process per (evaluation,
-version) rather than walked again for every widget.
+(yardstick.evaluation.results_version) is part of the cache key, so schemas are kept in-process
+per (evaluation, version) rather than walked again for every widget.
+
+A stored result is current while its query and its target's marker are: the results versions
+of the target's evaluations (for a group, of its live members, so a member added, removed or
+archived changes it too). The versions are read before the rows are: a write committed between
+the two lands in the result and makes it look older than it is (one needless recomputation),
+never the reverse.
 """
 
 import hashlib
@@ -23,8 +29,8 @@ from sqlalchemy.orm import Session
 from yardstick.auth.service import Principal
 from yardstick.db.retry import is_transient
 from yardstick.db.types import utcnow
+from yardstick.evaluation import results_version
 from yardstick.evaluation.schema_view import evaluation_schema_service
-from yardstick.evaluation_dashboard import freshness
 from yardstick.evaluation_dashboard.compiler import (
     Catalog,
     Compiler,
@@ -92,9 +98,11 @@ def current_marker(session: Session, target: Target) -> tuple[list[str], dict[st
     """The target's evaluations, their results versions and the marker they make; for a group
     the members are part of it."""
     evaluation_ids = members(session, target)
-    versions = freshness.versions(session, evaluation_ids)
+    versions = results_version.versions(session, evaluation_ids)
     prefix = "" if target.evaluation_id is not None else "group:"
-    return evaluation_ids, versions, prefix + freshness.marker(versions)
+    # `id:version` by id: equal markers, same rows.
+    marker = ",".join(f"{e}:{v}" for e, v in sorted(versions.items()))
+    return evaluation_ids, versions, prefix + marker
 
 
 class _SchemaCache:

@@ -7,7 +7,7 @@
   copied as it is, so the new dashboard shares the template's widgets. A widget changed on a
   dashboard while other dashboards show it is copied first (copy-on-write).
 - Results are computed synchronously, in the request, and stored per (widget, target): see
-  compute.py for the query and freshness.py for when a stored result is stale. Computing
+  compute.py for the query and for when a stored result is stale. Computing
   reads through a read session, before anything is written: on SQLite a write transaction holds
   the database's one write lock, which a long computation must not keep from the engine.
 - An archived dashboard is a 404 to every write (as SGP answers) and to reads without

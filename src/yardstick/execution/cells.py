@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from yardstick.db.retry import retrying
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
-from yardstick.evaluation_dashboard.freshness import results_changed
+from yardstick.evaluation.results_version import results_changed
 from yardstick.models import Evaluation, TaskResult
 from yardstick.models.task_result import TIMED, CellRow
 from yardstick.ops.logs import log_event

@@ -59,7 +59,7 @@ class EvaluationDashboardWidgetResult(IdMixin, TimestampMixin, Base):
 
     A widget shown by dashboards of different targets has one row per target. The row records
     what it was computed from: `query_hash` (the widget's query) and `data_marker` (the target's
-    results version, yardstick.evaluation_dashboard.freshness); it is reused while both still
+    results version, yardstick.evaluation.results_version); it is reused while both still
     match and computed again otherwise.
     """
 

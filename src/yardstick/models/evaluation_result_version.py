@@ -6,7 +6,7 @@ from yardstick.models.base import Base
 
 class EvaluationResultVersion(Base):
     """How many times an evaluation's cells were written or deleted: the change marker that
-    dashboard results are cached against (yardstick.evaluation_dashboard.freshness).
+    dashboard results are cached against (yardstick.evaluation.results_version).
 
     Every transaction that writes or deletes cells adds 1 to one of SLOTS rows of its
     evaluation, picked at random; the evaluation's version is the sum. Several rows rather

@@ -1,16 +1,10 @@
-"""When a cached widget result is stale: the results versions of evaluations.
+"""An evaluation's results version: how many times its cells were written or deleted.
 
-A widget's result depends on its query and on the rows it reads: the target's items, which
-never change once the evaluation is created, and their cells (`task_results`), which the
-engine writes, and runs deletes (a task changed, a retry). Every transaction that writes or
-deletes cells calls `results_changed`, which adds 1 to the evaluation's results version
-(models/evaluation_result_version.py); a result records the version it was computed from
-(`marker`) and is computed again once the version moved on.
-
-The version is read before the rows are: a write committed between the two lands in the
-result and makes it look older than it is (one needless recomputation), never the reverse.
-For a group the marker also names the live members, so a member added, removed or archived
-changes it too.
+Every transaction that writes or deletes cells (the engine's group commits, prefilled cells, a
+retry, a task changed) calls `results_changed`, which adds 1 to one of the evaluation's SLOTS
+rows (models/evaluation_result_version.py); the version is their sum. What is derived from the
+cells and kept (dashboard widgets' results, yardstick.evaluation_dashboard.compute) records
+the version it was computed from, and is computed again once the version moved on.
 """
 
 import random
@@ -54,8 +48,3 @@ def versions(session: Session, evaluation_ids: Sequence[str]) -> dict[str, int]:
     )
     found = {evaluation_id: int(total) for evaluation_id, total in session.execute(stmt)}
     return {evaluation_id: found.get(evaluation_id, 0) for evaluation_id in evaluation_ids}
-
-
-def marker(evaluation_versions: dict[str, int]) -> str:
-    """Versions as one string, `id:version` by id: equal markers, same rows."""
-    return ",".join(f"{e}:{v}" for e, v in sorted(evaluation_versions.items()))
