@@ -5,6 +5,7 @@ import httpx
 from scale_gp_beta import SGPClient
 from scale_gp_beta.types import Evaluation, EvaluationItem
 
+from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, Server
 
 MODEL = "openai/fake-chat"
@@ -53,3 +54,12 @@ def search_spans(server: Server, body: dict[str, Any]) -> list[dict[str, Any]]:
             if not page.json()["has_more"]:
                 return found
             params["starting_after"] = found[-1]["id"]
+
+
+def wait_for_calls_in_flight(fake: FakeModels) -> None:
+    """Until the model server holds calls: on a loaded machine the engine can be between two
+    batches of calls at the moment progress is seen."""
+    deadline = time.monotonic() + 10
+    while fake.stats()["in_flight"] == 0:
+        assert time.monotonic() < deadline, "no model call in flight"
+        time.sleep(0.01)

@@ -11,7 +11,13 @@ from scale_gp_beta import SGPClient
 from sqlalchemy import create_engine, text
 
 from tests.conftest import BACKENDS, make_client
-from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
+from tests.execution.helpers import (
+    chat_task,
+    extra,
+    items_of,
+    wait_for_calls_in_flight,
+    wait_until_done,
+)
 from tests.execution.processes import kill_hard, start_worker, stop
 from tests.fixtures.engine_server import CONCURRENCY
 from tests.fixtures.fake_model_server import FakeModels
@@ -78,7 +84,7 @@ def test_kill_9_of_the_only_process_then_restart(
     wait_for_progress(client, evaluation_id, successful=50)
 
     assert crash_server.process is not None
-    assert fake_models.stats()["in_flight"] > 0  # the kill lands mid-call
+    wait_for_calls_in_flight(fake_models)  # the kill lands mid-call
     kill_hard(crash_server.process)
     start_server(crash_server, port=crash_server.port)
 

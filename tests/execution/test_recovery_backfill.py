@@ -13,7 +13,7 @@ from scale_gp_beta import SGPClient
 from sqlalchemy import create_engine, text
 
 from tests.conftest import BACKENDS, make_client
-from tests.execution.helpers import chat_task, items_of, wait_until_done
+from tests.execution.helpers import chat_task, items_of, wait_for_calls_in_flight, wait_until_done
 from tests.execution.processes import kill_hard
 from tests.execution.test_recovery import COMMIT_SLACK
 from tests.fixtures.engine_server import CONCURRENCY
@@ -52,7 +52,7 @@ def post(server: Server, path: str, body: object = None) -> httpx.Response:
 
 def crash_and_restart(server: Server, fake: FakeModels) -> None:
     assert server.process is not None
-    assert fake.stats()["in_flight"] > 0  # the kill lands mid-call
+    wait_for_calls_in_flight(fake)  # the kill lands mid-call
     kill_hard(server.process)
     start_server(server, port=server.port)
 
