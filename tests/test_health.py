@@ -10,6 +10,6 @@ def test_health_needs_no_auth(server: Server) -> None:
 
 
 def test_openapi_and_docs_are_served(server: Server) -> None:
-    spec = httpx.get(f"{server.base_url}/openapi.json").json()
+    spec = httpx.get(f"{server.base_url}/openapi.json", timeout=60).json()
     assert "/v5/datasets" in spec["paths"]
     assert httpx.get(f"{server.base_url}/docs").status_code == 200

@@ -52,7 +52,7 @@ def shape_server(
 
 @pytest.fixture(scope="module")
 def spec(shape_server: Server) -> dict[str, Any]:
-    response = httpx.get(f"{shape_server.base_url}/openapi.json")
+    response = httpx.get(f"{shape_server.base_url}/openapi.json", timeout=60)
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
     return body

@@ -359,7 +359,7 @@ def test_each_account_stores_its_own_copy_of_the_same_otel_span(
 
 
 def test_answers_match_the_published_description(server: Server, http: httpx.Client) -> None:
-    shapes = Shapes(httpx.get(f"{server.base_url}/openapi.json").json())
+    shapes = Shapes(httpx.get(f"{server.base_url}/openapi.json", timeout=60).json())
     request = export_request(make_span())
     answers = [
         http.post("/v1/traces", content=request.SerializeToString(), headers=PROTOBUF),
