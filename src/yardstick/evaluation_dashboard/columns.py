@@ -49,7 +49,7 @@ class Col:
 
 def sqlite_path(path: Sequence[str]) -> str:
     # Keys are quoted, so dots, brackets and spaces in them are literal. SQLite's paths have no
-    # way to quote a `"`; compiler.py refuses such keys before they get here.
+    # way to quote a `"`; catalog.py refuses such keys before they get here.
     return "$" + "".join(f'."{key}"' for key in path)
 
 

@@ -31,7 +31,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -51,13 +51,17 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import FromClause
 
 from yardstick.db.json_sql import NUMBER_PATTERN
-from yardstick.errors import Unprocessable
+from yardstick.evaluation_dashboard.catalog import (
+    Catalog,
+    Loc,
+    QueryError,
+    Resolved,
+    Scope,
+)
 from yardstick.evaluation_dashboard.columns import (
     Col,
-    constant_string,
     postgresql_col,
     sqlite_col,
 )
@@ -71,118 +75,11 @@ from yardstick.evaluation_dashboard.query import (
     Query,
     SeriesQuery,
 )
-from yardstick.models import EvaluationItem, TaskResult
+from yardstick.evaluation_dashboard.rows import Rows
 
-Loc = list[str | int]
 # Aggregations over the column's numbers.
 NUMERIC = frozenset({"SUM", "AVG", "MIN", "MAX", "STDDEV", "VARIANCE", "PERCENTILE"})
 ROWS = frozenset({"*", "_"})  # COUNT(*) / COUNT(_): rows, not values
-# The virtual column of each row's evaluation (useful on group dashboards).
-EVALUATION_ID = "evaluation_id"
-
-
-class QueryError(Unprocessable):
-    """A query that cannot be computed on this target, naming the field at fault."""
-
-    def __init__(self, loc: Loc, msg: str) -> None:
-        super().__init__(loc, msg)
-        self.loc = loc
-        self.msg = msg
-
-    def describe(self) -> str:
-        where = ".".join(str(part) for part in self.loc[1:])  # without the leading "body"
-        return f"{where}: {self.msg}"
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """A column of the rows: `source` data (path into the item) or task_result_cache (path
-    into the cell of `alias`), or the row's evaluation id."""
-
-    source: str
-    path: tuple[str, ...]
-    alias: str | None = None
-
-    @property
-    def key(self) -> tuple[str, str | None, tuple[str, ...]]:
-        return (self.source, self.alias, self.path)
-
-
-@dataclass
-class Catalog:
-    """What the columns of a target can be: its evaluations' schema fields and task aliases.
-
-    `probe` answers whether any row holds a data path, for names missing from a sampled
-    schema (a field the sample happened to miss is still a field)."""
-
-    data_fields: set[str]
-    task_fields: set[str]
-    aliases: set[str]
-    sampled: bool
-    probe: Callable[[Resolved], bool]
-    _resolved: dict[tuple[str, str | None], Resolved | None] = field(default_factory=dict)
-
-    def resolve(self, name: str, source: str | None, loc: Loc) -> Resolved:
-        """The column `name` means: an input field first, then a task's result; a name the
-        schema lacks is looked for in the rows only when the schema was sampled, and only
-        after the schema's own fields and the task aliases (a probe reads every item)."""
-        key = (name, source)
-        if key not in self._resolved:
-            self._resolved[key] = self._resolve(name, source)
-        found = self._resolved[key]
-        if found is None:
-            where = f" in source {source!r}" if source else ""
-            raise QueryError(
-                loc, f"unknown column {name!r}{where}: not a field of the target's items"
-            )
-        return self._checked(found, loc)
-
-    def _resolve(self, name: str, source: str | None) -> Resolved | None:
-        if name == EVALUATION_ID and source is None:
-            return Resolved("evaluation", ())
-        data = Resolved("data", tuple(name.split("."))) if source in (None, "data") else None
-        cell = None
-        if source in (None, "task_result_cache"):
-            alias = max(
-                (a for a in self.aliases if name == a or name.startswith(a + ".")),
-                key=len,
-                default=None,
-            )
-            if alias is not None:
-                rest = name[len(alias) + 1 :]
-                cell = Resolved("task_result_cache", tuple(rest.split(".")) if rest else (), alias)
-        if data is not None and _known(name, self.data_fields):
-            return data
-        if cell is not None and (not cell.path or _known(name, self.task_fields)):
-            return cell
-        if self.sampled:
-            for candidate in (data, cell):
-                if candidate is not None and _quotable(candidate.path) and self.probe(candidate):
-                    return candidate
-        return None
-
-    @staticmethod
-    def _checked(column: Resolved, loc: Loc) -> Resolved:
-        if not _quotable(column.path):
-            raise QueryError(loc, "column names holding a double quote are not supported")
-        return column
-
-
-def _known(name: str, fields: set[str]) -> bool:
-    """A field of the schema, or an object holding fields (a prefix of one)."""
-    return name in fields or any(f.startswith(name + ".") for f in fields)
-
-
-def _quotable(path: Sequence[str]) -> bool:
-    return not any('"' in key for key in path)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The evaluations whose items are the rows, and what the query may name of them."""
-
-    evaluation_ids: list[str]
-    is_group: bool
 
 
 @dataclass
@@ -224,82 +121,6 @@ def _value(kind: str, raw: Any) -> Any:
     if kind == "STDDEV":
         number = math.sqrt(max(number, 0.0))
     return number if math.isfinite(number) else None
-
-
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Rows:
-    """The FROM of a query and the columns it reads, joining one cell table per alias."""
-
-    dialect: str
-    scope: list[str]
-    cells_only: str | None  # the alias whose cells are the rows (the fast path), or None
-    # With cells_only: the query reads only the cells' numbers, so cells without one can be
-    # left out, and the partial index of (evaluation, alias, value_number) covers the query.
-    numbers_only: bool = False
-    items: FromClause = field(init=False)
-    cells: dict[str, FromClause] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.items = EvaluationItem.__table__.alias("i")
-
-    def cell(self, alias: str) -> FromClause:
-        if alias not in self.cells:
-            self.cells[alias] = TaskResult.__table__.alias(f"t{len(self.cells)}")
-        return self.cells[alias]
-
-    def col(self, column: Resolved) -> Col:
-        if column.source == "evaluation":
-            owner = (
-                self.cell(self.cells_only).c.evaluation_id
-                if self.cells_only
-                else self.items.c.evaluation_id
-            )
-            return constant_string(owner)
-        if column.source == "data":
-            return self._col(self.items.c.data, column.path, is_json=False)
-        assert column.alias is not None
-        cells = self.cell(column.alias)
-        number = cells.c.value_number if not column.path else None
-        return self._col(cells.c.value, column.path, is_json=True, number=number)
-
-    def _col(
-        self,
-        document: Any,
-        path: Sequence[str],
-        *,
-        is_json: bool,
-        number: ColumnElement[Any] | None = None,
-    ) -> Col:
-        if self.dialect == "postgresql":
-            return postgresql_col(document, path, is_json=is_json, number=number)
-        return sqlite_col(document, path, number=number)
-
-    def row_id(self) -> ColumnElement[Any]:
-        if self.cells_only:
-            return self.cell(self.cells_only).c.item_id
-        return self.items.c.id
-
-    def from_and_where(self) -> tuple[FromClause, ColumnElement[bool]]:
-        def in_scope(column: Any) -> ColumnElement[bool]:
-            if len(self.scope) == 1:
-                return column == self.scope[0]  # type: ignore[no-any-return]
-            return column.in_(self.scope)  # type: ignore[no-any-return]
-
-        if self.cells_only:
-            cells = self.cell(self.cells_only)
-            where = and_(in_scope(cells.c.evaluation_id), cells.c.alias == self.cells_only)
-            if self.numbers_only:
-                where = and_(where, cells.c.value_number.isnot(None))
-            return cells, where
-        joined: FromClause = self.items
-        for alias, cells in self.cells.items():
-            joined = joined.outerjoin(
-                cells, and_(cells.c.item_id == self.items.c.id, cells.c.alias == alias)
-            )
-        return joined, in_scope(self.items.c.evaluation_id)
 
 
 class Compiler:

@@ -31,15 +31,10 @@ from yardstick.db.retry import is_transient
 from yardstick.db.types import utcnow
 from yardstick.evaluation import results_version
 from yardstick.evaluation.schema_view import evaluation_schema_service
-from yardstick.evaluation_dashboard.compiler import (
-    Catalog,
-    Compiler,
-    QueryError,
-    Resolved,
-    Rows,
-    Scope,
-)
+from yardstick.evaluation_dashboard.catalog import Catalog, QueryError, Resolved, Scope
+from yardstick.evaluation_dashboard.compiler import Compiler
 from yardstick.evaluation_dashboard.query import MetricQuery, Query, SeriesQuery
+from yardstick.evaluation_dashboard.rows import Rows
 from yardstick.evaluation_group.repository import evaluation_group_repository
 from yardstick.models import Evaluation
 

@@ -31,13 +31,8 @@ from yardstick.auth.service import Principal
 from yardstick.db.types import utcnow
 from yardstick.errors import AppError, BadRequest, NotFound, Unprocessable
 from yardstick.evaluation.service import evaluation_service
-from yardstick.evaluation_dashboard.compiler import (
-    EVALUATION_ID,
-    Catalog,
-    Compiler,
-    Resolved,
-    Scope,
-)
+from yardstick.evaluation_dashboard.catalog import EVALUATION_ID, Catalog, Resolved, Scope
+from yardstick.evaluation_dashboard.compiler import Compiler
 from yardstick.evaluation_dashboard.compute import (
     Computation,
     Computer,
