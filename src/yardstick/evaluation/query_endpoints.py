@@ -14,7 +14,7 @@ from yardstick.evaluation.endpoints import render_evaluations
 from yardstick.evaluation.filter import FilterBody, evaluation_filter_service
 from yardstick.evaluation.schema_view import evaluation_schema_service, schema_json
 from yardstick.evaluation.schemas import EvaluationList, EvaluationSchemaOut, EvaluationSummaryOut
-from yardstick.evaluation.summary import evaluation_summary_service, summary_json
+from yardstick.evaluation.summary import evaluation_summary_service
 from yardstick.evaluation.taxonomy import evaluation_taxonomy_service
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
@@ -58,10 +58,11 @@ def get_evaluation_summary(
 ) -> JSONBody:
     """Per task alias: cells by status, errors by type, numeric and categorical results,
     latency percentiles, tokens and cost."""
-    summary = evaluation_summary_service.get(
-        session, principal, evaluation_id, include_archived=include_archived
+    return JSONBody(
+        evaluation_summary_service.get(
+            session, principal, evaluation_id, include_archived=include_archived
+        )
     )
-    return JSONBody(summary_json(summary))
 
 
 @router.get("/{evaluation_id}/schema", response_model=EvaluationSchemaOut, responses=NOT_FOUND)

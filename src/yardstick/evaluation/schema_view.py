@@ -43,22 +43,32 @@ _TYPES = {
     "object": "object",
 }
 
-# The items analysed: all, or every `step`-th in row order (ids only, then their data).
+# The items analysed (ids, then their data): all of them, or every `step`-th in row order. The
+# k-th are reached by skipping `step - 1` entries of the (evaluation_id, id) index from the last
+# one taken, so sampling 1,000,000 items costs one pass over the index, not numbering the rows
+# (a window function took ~2 s there).
+_ALL = """
+sample_ids(id) AS (SELECT id FROM evaluation_items WHERE evaluation_id = :evaluation_id),"""
+_EVERY_KTH = """
+sample_ids(id, n) AS (
+    SELECT (
+        SELECT id FROM evaluation_items WHERE evaluation_id = :evaluation_id ORDER BY id LIMIT 1
+    ), 1
+    UNION ALL
+    SELECT (
+        SELECT i.id FROM evaluation_items i
+        WHERE i.evaluation_id = :evaluation_id AND i.id > s.id
+        ORDER BY i.id LIMIT 1 OFFSET :skip
+    ), s.n + 1
+    FROM sample_ids s WHERE s.id IS NOT NULL AND s.n < :size
+),"""
 _SAMPLE = """
-sample_ids AS (
-    SELECT id FROM (
-        SELECT id, row_number() OVER (ORDER BY id) AS rn
-        FROM evaluation_items WHERE evaluation_id = :evaluation_id
-    ) numbered
-    WHERE (rn - 1) % :step = 0
-    LIMIT :size
-),
 sample AS (
     SELECT i.id, i.data FROM evaluation_items i JOIN sample_ids s ON s.id = i.id
 )"""
 
 _SQLITE = f"""
-WITH RECURSIVE {_SAMPLE},
+WITH RECURSIVE {{ids}}{_SAMPLE},
 walk(item_id, source, path, value, type, depth) AS (
     SELECT s.id, 'data', j.key, j.value, j.type, 1 FROM sample s, json_each(s.data) j
     UNION ALL
@@ -82,7 +92,7 @@ def _object(value: str) -> str:
 
 
 _POSTGRESQL = f"""
-WITH RECURSIVE {_SAMPLE},
+WITH RECURSIVE {{ids}}{_SAMPLE},
 roots(item_id, source, path, value) AS (
     SELECT s.id, 'data', j.key, j.value
     FROM sample s CROSS JOIN LATERAL jsonb_each({_object("CAST(s.data AS jsonb)")}) j
@@ -132,13 +142,11 @@ class EvaluationSchemaService:
         sampled = total > SAMPLE_ABOVE
         step = total // SAMPLE_SIZE if sampled else 1
         sql = _POSTGRESQL if session.get_bind().dialect.name == "postgresql" else _SQLITE
+        ids, params = (
+            (_EVERY_KTH, {"skip": step - 1, "size": SAMPLE_SIZE}) if sampled else (_ALL, {})
+        )
         rows = session.execute(
-            text(sql),
-            {
-                "evaluation_id": evaluation.id,
-                "step": step,
-                "size": SAMPLE_SIZE if sampled else total,
-            },
+            text(sql.replace("{ids}", ids)), {"evaluation_id": evaluation.id, **params}
         ).all()
         return EvaluationSchema(
             evaluation_id=evaluation.id,

@@ -28,6 +28,7 @@ from yardstick import stats
 from yardstick.auth.service import Principal
 from yardstick.evaluation import summary_queries as q
 from yardstick.evaluation.consistency import Consistency, consistency
+from yardstick.evaluation.kept import Kept, kept
 from yardstick.evaluation.service import evaluation_service
 from yardstick.models import Evaluation
 
@@ -99,11 +100,22 @@ class EvaluationSummary:
 class EvaluationSummaryService:
     def get(
         self, session: Session, principal: Principal, evaluation_id: str, *, include_archived: bool
-    ) -> EvaluationSummary:
+    ) -> dict[str, Any]:
+        """The summary's JSON: kept while the evaluation's cells are unchanged (kept.py)."""
         evaluation = evaluation_service.get(
             session, principal, evaluation_id, include_archived=include_archived
         )
-        return self.summarize(session, evaluation)
+        return self.document(session, evaluation).value  # type: ignore[no-any-return]
+
+    def document(self, session: Session, evaluation: Evaluation, *, stale_ok: bool = False) -> Kept:
+        """`summary_json` of the evaluation, kept (a stale one only with `stale_ok`)."""
+        return kept(
+            session,
+            evaluation,
+            "summary",
+            lambda: summary_json(self.summarize(session, evaluation)),
+            stale_ok=stale_ok,
+        )
 
     def summarize(self, session: Session, evaluation: Evaluation) -> EvaluationSummary:
         """The summary of an evaluation already authorised.
@@ -261,6 +273,38 @@ def _usage_json(aliases: list[AliasSummary]) -> dict[str, Any]:
         "total_tokens": prompt + completion,
         "cost_usd": sum(costs) if costs else None,
     }
+
+
+def alias_from_json(alias: str, found: dict[str, Any]) -> AliasSummary:
+    """An alias of `summary_json` read back (for pages that show a kept summary)."""
+    numeric = found["numeric"]
+    categorical = found["categorical"]
+    latency = found["latency_ms"]
+    usage = found["usage"]
+    return AliasSummary(
+        alias=alias,
+        task_type=found["task_type"],
+        cells=found["cells"],
+        errors=found["errors"],
+        prompt_tokens=usage["prompt_tokens"],
+        completion_tokens=usage["completion_tokens"],
+        cost_usd=usage["cost_usd"],
+        numeric=None
+        if numeric is None
+        else Distribution(
+            **{**numeric, "ci95": None if numeric["ci95"] is None else tuple(numeric["ci95"])}
+        ),
+        categorical=None
+        if categorical is None
+        else Categories(
+            count=categorical["count"],
+            distinct=categorical["distinct"],
+            values=[Category(**value) for value in categorical["values"]],
+            other=categorical["other"]["count"],
+        ),
+        latency_ms=None if latency is None else Latency(**latency),
+        consistency=None if found["consistency"] is None else Consistency(**found["consistency"]),
+    )
 
 
 def _alias_json(summary: AliasSummary) -> dict[str, Any]:

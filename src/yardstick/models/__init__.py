@@ -20,6 +20,7 @@ from yardstick.models.evaluation_group import (
     EvaluationGroupRowIdentifier,
 )
 from yardstick.models.evaluation_item import EvaluationItem
+from yardstick.models.evaluation_kept_result import EvaluationKeptResult
 from yardstick.models.evaluation_result_version import EvaluationResultVersion
 from yardstick.models.file import File
 from yardstick.models.idempotency_key import IdempotencyKey
@@ -47,6 +48,7 @@ __all__ = [
     "EvaluationGroupMember",
     "EvaluationGroupRowIdentifier",
     "EvaluationItem",
+    "EvaluationKeptResult",
     "EvaluationResultVersion",
     "File",
     "IdempotencyKey",

@@ -70,11 +70,15 @@ class TaskResult(Base):
             sqlite_where=_TIMED_SQL,
             postgresql_where=_TIMED_SQL,
         ),
+        # Numbers and labels end with the item id: equal values (a 0/1 metric, a judge's three
+        # labels) then come in item order, so the results table sorted by an alias pages by
+        # (value, item id) straight off the index (migration 0018).
         Index(
             "ix_task_results_summary_numbers",
             "evaluation_id",
             "alias",
             "value_number",
+            "item_id",
             sqlite_where=column("value_number").isnot(None),
             postgresql_where=column("value_number").isnot(None),
         ),
@@ -83,6 +87,7 @@ class TaskResult(Base):
             "evaluation_id",
             "alias",
             "value_label",
+            "item_id",
             sqlite_where=column("value_label").isnot(None),
             postgresql_where=column("value_label").isnot(None),
         ),

@@ -99,9 +99,9 @@ def _load(source: ModelSource) -> Any:
 
 def score_many(pairs: list[tuple[str, str]], spec: str) -> list[float]:
     """Cosine of each (candidate, reference); every distinct text is embedded once."""
+    model = _model(spec)  # first: a missing model fails before seconds of importing torch
     from sentence_transformers import util
 
-    model = _model(spec)
     texts = list(dict.fromkeys(text for pair in pairs for text in pair))
     with _lock:  # one batch at a time per process (torch already uses this process's cores)
         vectors = model.encode(

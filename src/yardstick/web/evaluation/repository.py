@@ -14,20 +14,19 @@ the same at 1,000,000 items as at 100:
 - histogram bins: one grouped pass over the alias's numbers index; the numbers' ends: one seek
   each;
 - totals (cells by status, tokens, cost) of a page of evaluations: the (evaluation_id, status)
-  index and the summary timing index, grouped by evaluation. Finished evaluations' totals are
-  kept in-process until the evaluation changes, so a list of finished runs costs one lookup each.
+  index and the summary timing index, grouped by evaluation; kept in the database until the
+  evaluation's cells change (evaluation/kept.py), so a list of finished runs costs one read.
 """
 
-import threading
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Integer, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from yardstick.evaluation.kept import kept_many
 from yardstick.models import Evaluation, EvaluationItem, TaskResult
 from yardstick.models.task_result import TIMED
 
@@ -66,18 +65,6 @@ class Totals:
     @property
     def finished(self) -> int:
         return sum(n for status, n in self.cells.items() if status != "pending")
-
-
-# Finished evaluations' totals, by id, with what would change if a run changed them.
-_TOTALS_CACHE: dict[str, tuple[tuple[Any, ...], float, Totals]] = {}
-_TOTALS_LOCK = threading.Lock()
-_CACHE_SIZE = 2000
-RUNNING_TTL_SECONDS = 1.0
-FINISHED_TTL_SECONDS = 600.0
-
-
-def _fingerprint(evaluation: Evaluation) -> tuple[Any, ...]:
-    return (evaluation.status, evaluation.run_number, evaluation.updated_at, len(evaluation.tasks))
 
 
 class EvaluationPageRepository:
@@ -232,30 +219,24 @@ class EvaluationPageRepository:
 
     # Totals -------------------------------------------------------------------------------
 
-    def totals(self, session: Session, evaluations: Sequence[Evaluation]) -> dict[str, Totals]:
-        now = time.monotonic()
-        out: dict[str, Totals] = {}
-        with _TOTALS_LOCK:
-            for evaluation in evaluations:
-                hit = _TOTALS_CACHE.get(evaluation.id)
-                if hit is not None and hit[0] == _fingerprint(evaluation) and hit[1] > now:
-                    out[evaluation.id] = hit[2]
-        missing = [e for e in evaluations if e.id not in out]
-        fresh = self._count(session, [e.id for e in missing])
-        with _TOTALS_LOCK:
-            for evaluation in missing:
-                ttl = (
-                    RUNNING_TTL_SECONDS if evaluation.status == "running" else FINISHED_TTL_SECONDS
-                )
-                _TOTALS_CACHE.pop(evaluation.id, None)
-                _TOTALS_CACHE[evaluation.id] = (
-                    _fingerprint(evaluation),
-                    now + ttl,
-                    fresh[evaluation.id],
-                )
-            while len(_TOTALS_CACHE) > _CACHE_SIZE:
-                del _TOTALS_CACHE[next(iter(_TOTALS_CACHE))]
-        return {**out, **fresh}
+    def totals(
+        self, session: Session, evaluations: Sequence[Evaluation]
+    ) -> tuple[dict[str, Totals], datetime | None]:
+        """Each evaluation's totals, kept until its cells change (evaluation/kept.py; a running
+        evaluation's may be a few seconds old), and the oldest stale one's time, if any."""
+        found = kept_many(
+            session,
+            evaluations,
+            "totals",
+            lambda missing: {
+                evaluation_id: asdict(totals)
+                for evaluation_id, totals in self._count(session, [e.id for e in missing]).items()
+            },
+            stale_ok=True,
+        )
+        stale = [k.computed_at for k in found.values() if not k.current]
+        totals = {evaluation_id: Totals(**k.value) for evaluation_id, k in found.items()}
+        return totals, min(stale) if stale else None
 
     @staticmethod
     def _count(session: Session, ids: list[str]) -> dict[str, Totals]:

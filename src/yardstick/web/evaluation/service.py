@@ -6,6 +6,7 @@ Principal, so another account's ids are NotFound (a 404 page) exactly as for the
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -15,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
 from yardstick.errors import BadRequest, NotFound, Unprocessable
+from yardstick.evaluation.kept import kept
 from yardstick.evaluation.service import evaluation_service
-from yardstick.evaluation.summary import AliasSummary, evaluation_summary_service
+from yardstick.evaluation.summary import AliasSummary, alias_from_json, evaluation_summary_service
 from yardstick.evaluation_item.repository import Cell, ItemRow, evaluation_item_repository
 from yardstick.evaluation_item.service import evaluation_item_service
 from yardstick.kit.pagination import PageParams
@@ -72,6 +74,7 @@ class EvaluationRow:
     evaluation: Evaluation
     totals: Totals
     progress: tuple[int, int] | None  # (cells done, cells to do) while running
+    as_of: datetime | None = None  # when the totals were computed, if not from the latest cells
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,12 @@ class Table:
 class Card:
     summary: AliasSummary
     chart: Markup | None
+
+
+@dataclass(frozen=True)
+class Cards:
+    cards: list[Card]
+    as_of: datetime | None  # when the figures were computed, if not from the latest cells
 
 
 @dataclass
@@ -187,7 +196,7 @@ class EvaluationPageService:
         except BadRequest as exc:  # an unknown cursor: say which parameter holds it
             raise Unprocessable(["query", "after"], str(exc.detail)) from exc
         evaluations: list[Evaluation] = [row[0] for row in page.rows]
-        totals = evaluation_page_repository.totals(session, evaluations)
+        totals, _ = evaluation_page_repository.totals(session, evaluations)
         rows = [EvaluationRow(e, totals[e.id], progress(e, totals[e.id])) for e in evaluations]
         last = evaluations[-1].id if evaluations and page.has_more else None
         return EvaluationList(rows, page.has_more, page.total, last)
@@ -196,8 +205,9 @@ class EvaluationPageService:
         return evaluation_service.get(session, principal, evaluation_id)
 
     def header(self, session: Session, evaluation: Evaluation) -> EvaluationRow:
-        totals = evaluation_page_repository.totals(session, [evaluation])[evaluation.id]
-        return EvaluationRow(evaluation, totals, progress(evaluation, totals))
+        found, as_of = evaluation_page_repository.totals(session, [evaluation])
+        totals = found[evaluation.id]
+        return EvaluationRow(evaluation, totals, progress(evaluation, totals), as_of)
 
     @staticmethod
     def aliases(evaluation: Evaluation) -> list[str]:
@@ -308,30 +318,46 @@ class EvaluationPageService:
         following = Cursor("v" if phase == "v" else "m", last_value, last_id)
         return [item_id for _, item_id, _ in pages], following.encode(query.sort, query.order)
 
-    def cards(self, session: Session, evaluation: Evaluation) -> list[Card]:
-        summary = evaluation_summary_service.summarize(session, evaluation)
+    def cards(self, session: Session, evaluation: Evaluation) -> Cards:
+        """Per alias: the summary, with a histogram of numbers or the shares of labels. Both
+        are kept (evaluation/kept.py); while the evaluation runs they may be seconds old."""
+        document = evaluation_summary_service.document(session, evaluation, stale_ok=True)
+        histograms = kept(
+            session,
+            evaluation,
+            "histograms",
+            lambda: self._histograms(session, evaluation),
+            stale_ok=True,
+        )
         cards = []
-        for alias in summary.aliases:
+        for alias, found in document.value["aliases"].items():
+            summary = alias_from_json(alias, found)
             chart: Markup | None = None
-            if alias.numeric is not None:
-                counts = evaluation_page_repository.histogram(
-                    session,
-                    evaluation.id,
-                    alias.alias,
-                    alias.numeric.min,
-                    alias.numeric.max,
-                    HISTOGRAM_BINS,
-                )
-                chart = charts.histogram(
-                    counts, alias.numeric.min, alias.numeric.max, label=alias.alias
-                )
-            elif alias.categorical is not None and alias.categorical.values:
-                shown = alias.categorical.values[:SHARES_SHOWN]
+            histogram = histograms.value.get(alias)
+            if histogram is not None:
+                low, high, counts = histogram
+                chart = charts.histogram(counts, low, high, label=alias)
+            elif summary.categorical is not None and summary.categorical.values:
+                shown = summary.categorical.values[:SHARES_SHOWN]
                 chart = charts.shares(
-                    [(_text(c.value), c.count, c.share) for c in shown], label=alias.alias
+                    [(_text(c.value), c.count, c.share) for c in shown], label=alias
                 )
-            cards.append(Card(alias, chart))
-        return cards
+            cards.append(Card(summary, chart))
+        stale = [k.computed_at for k in (document, histograms) if not k.current]
+        return Cards(cards, min(stale) if stale else None)
+
+    @staticmethod
+    def _histograms(session: Session, evaluation: Evaluation) -> dict[str, Any]:
+        """(low, high, counts in HISTOGRAM_BINS bins) of each alias with numbers."""
+        repo = evaluation_page_repository
+        out: dict[str, Any] = {}
+        for alias in EvaluationPageService.aliases(evaluation):
+            ends = repo.number_range(session, evaluation.id, alias)
+            if ends is not None:
+                low, high = ends
+                counts = repo.histogram(session, evaluation.id, alias, low, high, HISTOGRAM_BINS)
+                out[alias] = (low, high, counts)
+        return out
 
     def item(
         self, session: Session, principal: Principal, evaluation_id: str, item_id: str

@@ -1,0 +1,157 @@
+"""Figures derived from an evaluation's cells, kept in the database until the cells change.
+
+A summary of a 1,000,000-item evaluation reads millions of index entries (a second or more);
+its histograms and totals as many again. Kept, a finished evaluation's figures cost one
+primary-key read per page view, in every process of a deployment, after a restart too.
+
+A kept figure is current while the evaluation's *fingerprint* is unchanged: its results
+version (bumped by every transaction that writes or deletes cells), item count, status, run
+number and tasks. The fingerprint is read in the same snapshot as the figure is computed from,
+so a write committed during the computation leaves the row behind, and the next read computes
+again.
+
+While an evaluation runs its version moves on with every group commit, so a current figure
+would be computed on every view. A caller that can show a slightly older figure (the web
+pages, which say "as of") passes `stale_ok`: then a figure that took at least STALE_FROM_MS to
+compute is shown for up to STALE_FACTOR times its cost before it is computed again, which
+bounds the share of a core that a watched run's pages spend on it. The API's summary never
+takes a stale figure.
+"""
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from yardstick.db.engine import WRITE_OPTION
+from yardstick.evaluation import results_version
+from yardstick.models import Evaluation, EvaluationKeptResult
+
+K = EvaluationKeptResult
+STALE_FROM_MS = 100.0  # cheaper figures are always computed afresh
+STALE_FACTOR = 10.0
+
+
+@dataclass(frozen=True)
+class Kept:
+    value: Any  # the figure as JSON values
+    computed_at: datetime
+    current: bool  # False: computed from an earlier state of a running evaluation
+
+
+def fingerprints(session: Session, evaluations: Sequence[Evaluation]) -> dict[str, str]:
+    versions = results_version.versions(session, [e.id for e in evaluations])
+    out = {}
+    for evaluation in evaluations:
+        tasks = hashlib.blake2b(
+            orjson.dumps(evaluation.tasks, option=orjson.OPT_SORT_KEYS), digest_size=8
+        ).hexdigest()
+        out[evaluation.id] = (
+            f"{versions[evaluation.id]}/{evaluation.item_count}/{evaluation.status}/"
+            f"{evaluation.run_number}/{tasks}"
+        )
+    return out
+
+
+def kept(
+    session: Session,
+    evaluation: Evaluation,
+    kind: str,
+    compute: Callable[[], Any],
+    *,
+    stale_ok: bool = False,
+) -> Kept:
+    """The evaluation's `kind` figure: kept if current (or usable stale), else computed by
+    `compute` (in `session`'s snapshot) and kept."""
+    found = kept_many(
+        session,
+        [evaluation],
+        kind,
+        lambda missing: {e.id: compute() for e in missing},
+        stale_ok=stale_ok,
+    )
+    return found[evaluation.id]
+
+
+def kept_many(
+    session: Session,
+    evaluations: Sequence[Evaluation],
+    kind: str,
+    compute: Callable[[list[Evaluation]], dict[str, Any]],
+    *,
+    stale_ok: bool = False,
+) -> dict[str, Kept]:
+    """`kept` for several evaluations: one read of their rows, one `compute` of the missing."""
+    if not evaluations:
+        return {}
+    marks = fingerprints(session, evaluations)
+    rows = {
+        row.evaluation_id: row
+        for row in session.scalars(
+            select(K).where(K.evaluation_id.in_(list(marks)), K.kind == kind)
+        )
+    }
+    now = datetime.now(UTC)
+    out: dict[str, Kept] = {}
+    missing: list[Evaluation] = []
+    for evaluation in evaluations:
+        row = rows.get(evaluation.id)
+        if row is not None and row.fingerprint == marks[evaluation.id]:
+            out[evaluation.id] = Kept(orjson.loads(row.payload), row.computed_at, True)
+        elif row is not None and stale_ok and _still_usable(evaluation, row, now):
+            out[evaluation.id] = Kept(orjson.loads(row.payload), row.computed_at, False)
+        else:
+            missing.append(evaluation)
+    if not missing:
+        return out
+    started = time.perf_counter()
+    computed = compute(missing)
+    cost_ms = (time.perf_counter() - started) * 1000 / len(missing)
+    stored = [
+        {
+            "evaluation_id": evaluation.id,
+            "kind": kind,
+            "fingerprint": marks[evaluation.id],
+            "payload": orjson.dumps(computed[evaluation.id]),
+            "computed_at": now,
+            "compute_ms": cost_ms,
+        }
+        for evaluation in missing
+    ]
+    _store(session, stored)
+    for evaluation in missing:
+        out[evaluation.id] = Kept(computed[evaluation.id], now, True)
+    return out
+
+
+def _still_usable(evaluation: Evaluation, row: EvaluationKeptResult, now: datetime) -> bool:
+    if evaluation.status != "running" or row.compute_ms < STALE_FROM_MS:
+        return False
+    return now - row.computed_at < timedelta(milliseconds=row.compute_ms * STALE_FACTOR)
+
+
+def _store(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Upsert the rows in a write transaction of their own (the caller's session reads)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    insert = sqlite_insert if engine.dialect.name == "sqlite" else pg_insert
+    stmt = insert(K).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[K.evaluation_id, K.kind],
+        set_={
+            "fingerprint": stmt.excluded.fingerprint,
+            "payload": stmt.excluded.payload,
+            "computed_at": stmt.excluded.computed_at,
+            "compute_ms": stmt.excluded.compute_ms,
+        },
+    )
+    with Session(engine.execution_options(**{WRITE_OPTION: True})) as writer, writer.begin():
+        writer.execute(stmt)
