@@ -22,6 +22,7 @@ from yardstick.inference.endpoints import router as inference_router
 from yardstick.inference_model.endpoints import router as inference_model_router
 from yardstick.ops.endpoints import router as metrics_router
 from yardstick.question.endpoints import router as question_router
+from yardstick.rubric.endpoints import router as rubric_router
 from yardstick.span.endpoints import router as span_router
 from yardstick.span.otlp_endpoints import router as otlp_router
 from yardstick.span_assessment.endpoints import router as span_assessment_router
@@ -47,6 +48,7 @@ ROUTERS: list[APIRouter] = [
     comparison_router,
     evaluation_group_router,
     evaluation_dashboard_router,
+    rubric_router,
     span_router,
     span_assessment_router,
     otlp_router,  # POST /v1/traces: OpenTelemetry's, not SGP's

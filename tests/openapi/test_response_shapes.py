@@ -20,6 +20,7 @@ from tests.evaluation_dashboard.shapes import exercise_dashboards
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, run_server
 from tests.openapi.shapes import Shapes
+from tests.rubric.shapes import exercise_rubrics
 from tests.span.otlp_requests import export_request, make_span, to_json
 
 MODEL = "openai/fake-chat"
@@ -132,6 +133,7 @@ def test_every_route_answers_with_its_documented_shape(
         _secrets(api)
         _evaluation_groups(api)
         exercise_dashboards(api)
+        exercise_rubrics(api)
         _comparisons(api)
         _spans(api)
         _traces(api)

@@ -1,12 +1,14 @@
 """Create-time validation of the 0.7 task shapes, called directly: agent, the three guided-decoding
 shapes, agentex_output, contributor options, chat_completion's widened fields, type inference."""
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 import yardstick.task.types  # noqa: F401  (registers every task type)
 from yardstick.errors import Unprocessable
+from yardstick.rubric.snapshot import CriterionSnapshot, RubricRefusal, RubricSnapshot, snapshot_of
 from yardstick.task.registry import REGISTRY, infer_task_type
 from yardstick.task.validation import ValidationContext
 
@@ -61,6 +63,7 @@ SCHEMA: dict[str, Any] = {"type": "object", "properties": {"ok": {"type": "boole
         {**AGENT, "output_values": ["good", "bad"]},
         {**AGENT, "output_type": "text", "output_values": [1, 2]},
         {**AGENT, "output_type": "float", "output_values": [0, 0.5, 1]},
+        {**AGENT, "rubric_id": "r", "rubric_version": 3, "output_type": "float"},
         {
             **AGENT,
             "temperature": 0,
@@ -92,8 +95,13 @@ def test_good_agent_configurations(config: dict[str, Any]) -> None:
         ({**AGENT, "output_type": "integer", "output_values": [1, True]}, ["output_values", 1]),
         ({**AGENT, "output_type": "boolean", "output_values": [True, 1]}, ["output_values", 1]),
         ({**AGENT, "output_values": ["a", "b", "a"]}, ["output_values", 2]),
-        ({**AGENT, "rubric_id": "rubric-1"}, ["rubric_id"]),
-        ({**AGENT, "rubric_version": 2}, ["rubric_version"]),
+        ({**AGENT, "rubric_id": ""}, ["rubric_id"]),
+        ({**AGENT, "rubric_id": 5}, ["rubric_id"]),
+        ({**AGENT, "rubric_version": 2}, ["rubric_version"]),  # no rubric_id
+        ({**AGENT, "rubric_id": "r", "rubric_version": 0}, ["rubric_version"]),
+        ({**AGENT, "rubric_id": "r", "rubric_version": "2"}, ["rubric_version"]),
+        ({**AGENT, "rubric_id": "r", "output_type": "boolean"}, ["output_type"]),
+        ({**AGENT, "rubric_id": "r", "output_values": [0, 1]}, ["output_values"]),
         ({**AGENT, "designated_to": "IFAgent"}, ["designated_to"]),
         ({**AGENT, "designated_to": {"agent_name": "IFAgent"}}, ["designated_to", "config"]),
         (
@@ -132,9 +140,59 @@ def test_bad_agent_configurations_name_the_field(config: dict[str, Any], loc: li
         assert loc_of("auto_evaluation.guided_decoding", config) == loc
 
 
-def test_a_rubric_is_refused_as_not_available_yet() -> None:
-    message = message_of("auto_evaluation.agent", {**AGENT, "rubric_id": "r", "rubric_version": 1})
-    assert "rubrics are not available in Yardstick yet" in message
+PINNED = RubricSnapshot(
+    "r", 2, (CriterionSnapshot("c1", 3, "Cites a source", {"hint": "a link"}, 2.0),)
+)
+
+
+def _rubric(rubric_id: str, version: int | None) -> RubricSnapshot | RubricRefusal:
+    if rubric_id != "r":
+        return RubricRefusal("rubric_id", f"rubric {rubric_id!r} not found")
+    if version not in (None, 2):
+        return RubricRefusal("rubric_version", f"no version {version}")
+    return PINNED
+
+
+def pin(task_type: str, config: dict[str, Any]) -> dict[str, Any]:
+    return REGISTRY[task_type].pin(config, LOC, replace(CTX, rubric=_rubric))
+
+
+@pytest.mark.parametrize("task_type", ["auto_evaluation.agent", "auto_evaluation.guided_decoding"])
+def test_an_agents_rubric_is_pinned_with_its_criteria(task_type: str) -> None:
+    pinned = pin(task_type, {**AGENT, "rubric_id": "r"})
+    assert pinned == {
+        **AGENT,
+        "rubric_id": "r",
+        "rubric_version": 2,
+        "rubric_criteria": [
+            {
+                "id": "c1",
+                "version": 3,
+                "title": "Cites a source",
+                "annotations": {"hint": "a link"},
+                "weight": 2.0,
+            }
+        ],
+    }
+    assert snapshot_of(pinned) == PINNED
+    # What a client sends as `rubric_criteria` is the server's to set: replaced, or dropped.
+    assert pin(task_type, {**pinned, "rubric_criteria": [{"id": "forged"}]}) == pinned
+    assert pin(task_type, {**AGENT, "rubric_criteria": []}) == AGENT
+
+
+def test_a_rubric_that_cannot_be_used_is_a_422_at_its_field() -> None:
+    with pytest.raises(Unprocessable) as unknown:
+        pin("auto_evaluation.agent", {**AGENT, "rubric_id": "other"})
+    assert unknown.value.detail[0]["loc"] == [*LOC, "rubric_id"]
+    with pytest.raises(Unprocessable) as version:
+        pin("auto_evaluation.agent", {**AGENT, "rubric_id": "r", "rubric_version": 1})
+    assert version.value.detail[0]["loc"] == [*LOC, "rubric_version"]
+    # Without a lookup (the custom-function dry run's context), no rubric can be used.
+    with pytest.raises(Unprocessable):
+        REGISTRY["auto_evaluation.agent"].pin({**AGENT, "rubric_id": "r"}, LOC, CTX)
+    # Other task types store their configuration as given.
+    choices = {"model": MODEL, "prompt": "p", "choices": ["a"]}
+    assert pin("auto_evaluation.guided_decoding", choices) is choices
 
 
 def test_the_agents_model_is_the_designated_one_else_the_top_level_one() -> None:

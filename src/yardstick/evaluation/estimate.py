@@ -21,6 +21,7 @@ from yardstick.auth.service import Principal
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.provider import ProviderError, get_providers, wants_registered
 from yardstick.provider.prices import Price
+from yardstick.rubric.snapshot import RUBRIC_CRITERIA
 from yardstick.task.locator import NEVER_RESOLVED, LocatorError, UpstreamError, resolve
 from yardstick.task.registry import REGISTRY
 from yardstick.task.spec import is_executable
@@ -138,6 +139,9 @@ def estimate(
                 continue  # the cell errors before any call
             if task["task_type"] == "auto_evaluation.agent":
                 chars += len(text)  # an agent is shown the item's fields by name
+            criteria = task["configuration"].get(RUBRIC_CRITERIA)
+            if criteria:  # an agent's pinned rubric, shown in full (never resolved)
+                chars += len(orjson.dumps(criteria))
             found.model_calls += 1
             found.prompt_tokens += -(-chars // CHARS_PER_TOKEN) + (
                 JUDGE_PROMPT_TOKENS if task["task_type"] in JUDGES else 0

@@ -92,7 +92,7 @@ class RunControlService:
             raise NotFound("task", alias)
         earlier = [t["alias"] for t in tasks[:position]]
         input_keys = self._input_keys(session, evaluation_id)
-        validate_configuration(
+        configuration = validate_configuration(
             tasks[position]["task_type"],
             configuration,
             ["body", "configuration"],

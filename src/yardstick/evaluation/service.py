@@ -34,6 +34,8 @@ from yardstick.models import Dataset, Evaluation
 from yardstick.ops.runs import run_cancelled
 from yardstick.provider import ProviderError, get_providers, wants_registered
 from yardstick.question.repository import question_repository
+from yardstick.rubric.service import rubric_service
+from yardstick.rubric.snapshot import RubricRefusal, RubricSnapshot
 from yardstick.task.spec import is_executable, normalize_tasks
 from yardstick.task.validation import ValidationContext
 
@@ -384,7 +386,12 @@ class EvaluationService:
                 return exc.message
             return None
 
-        return ValidationContext(question_exists=question_exists, model_problem=model_problem)
+        def rubric(rubric_id: str, version: int | None) -> RubricSnapshot | RubricRefusal:
+            return rubric_service.snapshot(session, principal, rubric_id, version)
+
+        return ValidationContext(
+            question_exists=question_exists, model_problem=model_problem, rubric=rubric
+        )
 
 
 evaluation_service = EvaluationService()

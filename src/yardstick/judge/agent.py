@@ -5,7 +5,8 @@ how to answer (`output_rules`), and shown the item's fields; its answer is typed
 The reply is a verdict (`{"rationale", "answer"}`, see `decoding`), checked and re-asked like a
 question judge's; the rationale is kept in the cell's details. `agent_name` adds a one-sentence
 focus to the system prompt for the specialised agents; the default (`APEAgent`) and `BaseAgent`
-add none.
+add none. With a rubric, the answer is a score per criterion and the value their weighted mean
+(see `rubric`).
 """
 
 import math
@@ -19,6 +20,8 @@ from yardstick.judge.answers import AnswerSpec, InvalidAnswer
 from yardstick.judge.decoding import DecodingMode
 from yardstick.judge.loop import ask_until_valid, decoding_mode
 from yardstick.judge.prompts import JUDGE_SYSTEM, answer_format
+from yardstick.judge.rubric import RubricAnswer, rubric_section, weighted_score
+from yardstick.rubric.snapshot import RubricSnapshot
 from yardstick.task.context import ExecContext, TaskOutput
 
 OutputType = Literal["text", "integer", "float", "boolean"]
@@ -170,14 +173,16 @@ def agent_messages(
     agent_name: str,
     spec: AnswerSpec,
     mode: DecodingMode,
+    rubric: RubricSnapshot | None = None,
 ) -> list[dict[str, Any]]:
     system = JUDGE_SYSTEM
     if agent_name in FOCUS:
         system = f"{system} {FOCUS[agent_name]}"
     rules = "\n".join(f"- {rule}" for rule in output_rules)
+    criteria = f"{rubric_section(rubric)}\n\n" if rubric is not None else ""
     fields = "\n\n".join(f"### {field}\n{_render(value)}" for field, value in data.items())
     user = (
-        f"# Evaluation: {name}\n\n{definition}\n\n## Output rules\n{rules}\n\n"
+        f"# Evaluation: {name}\n\n{definition}\n\n## Output rules\n{rules}\n\n{criteria}"
         f"## Data\n{fields or '(no fields)'}\n\n"
         "Put your reasoning, and anything else the output rules ask you to list, in the "
         "rationale.\n"
@@ -198,10 +203,14 @@ async def run_agent(
     output_values: Sequence[Any] | None,
     agent_name: str,
     temperature: float | None,
+    rubric: RubricSnapshot | None = None,
 ) -> TaskOutput:
-    """The typed answer as the value; the rationale, agent and answer type in the details."""
+    """The typed answer as the value (with a rubric, the weighted score); the rationale, agent
+    and answer type (and the rubric's scores) in the details."""
     mode = decoding_mode(ctx, model)
-    spec = AgentAnswer(output_type, output_values)
+    spec: AnswerSpec = (
+        RubricAnswer(rubric) if rubric is not None else AgentAnswer(output_type, output_values)
+    )
     messages = agent_messages(
         name=name,
         definition=definition,
@@ -210,6 +219,7 @@ async def run_agent(
         agent_name=agent_name,
         spec=spec,
         mode=mode,
+        rubric=rubric,
     )
     parsed, output = await ask_until_valid(
         ctx,
@@ -219,8 +229,17 @@ async def run_agent(
         "verdict",
         mode=mode,
         inference_args={"temperature": temperature} if temperature is not None else None,
-        details={"agent_name": agent_name, "output_type": output_type, "data_fields": list(data)},
+        details={
+            "agent_name": agent_name,
+            # A rubric's answer is its weighted score, whatever type the caller named.
+            "output_type": "float" if rubric is not None else output_type,
+            "data_fields": list(data),
+        },
     )
     assert output.details is not None
     output.details["rationale"] = parsed.rationale
+    if rubric is not None:
+        output.value, scores = weighted_score(rubric, parsed.value)
+        output.details["rubric"] = {"id": rubric.rubric_id, "version": rubric.version}
+        output.details["criteria_scores"] = scores
     return output

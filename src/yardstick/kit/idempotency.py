@@ -55,6 +55,7 @@ CREATE_PATHS = frozenset(
         "/v5/files",
         "/v5/models",
         "/v5/questions",
+        "/v5/rubrics",
         "/v5/credentials",
         "/v5/sgp/secrets",
         "/v5/spans",

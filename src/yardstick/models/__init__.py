@@ -26,6 +26,7 @@ from yardstick.models.file import File
 from yardstick.models.idempotency_key import IdempotencyKey
 from yardstick.models.inference_model import InferenceModel
 from yardstick.models.question import Question
+from yardstick.models.rubric import Rubric, RubricCriterionVersion, RubricVersion
 from yardstick.models.span import Span, SpanMetadataValue
 from yardstick.models.span_assessment import SpanAssessment
 from yardstick.models.task_result import TaskResult
@@ -54,6 +55,9 @@ __all__ = [
     "IdempotencyKey",
     "InferenceModel",
     "Question",
+    "Rubric",
+    "RubricCriterionVersion",
+    "RubricVersion",
     "Span",
     "SpanAssessment",
     "SpanMetadataValue",

@@ -7,8 +7,14 @@ input field when absent), `output_type` (inferred when absent, see `infer_output
 `model` and `temperature` (used when `designated_to.config` has none), `run_condition`.
 
 The `auto_evaluation.guided_decoding` configuration with `output_rules` is this task too.
-Rubrics (`rubric_id`, `rubric_version`) do not exist in Yardstick yet, so asking for one is a
-422 rather than a judge that silently ignores it.
+
+With a `rubric_id` (a live rubric of the account) the judge scores each of the rubric's
+criteria from 0 to 1 and the cell's value is their weighted mean (yardstick.judge.rubric), so
+`output_type` can only be `float` and `output_values` do not apply. The criteria are pinned
+when the task is created or changed (`pin`): `rubric_version` is set to the version used (the
+latest when absent) and `rubric_criteria` to the criteria themselves at that version
+(yardstick.rubric.snapshot), so every later run, retries included, scores against the same
+criteria even after the rubric changes.
 """
 
 from typing import Any
@@ -22,16 +28,14 @@ from yardstick.judge.agent import (
     run_agent,
 )
 from yardstick.judge.answers import InvalidAnswer
+from yardstick.rubric.snapshot import RUBRIC_CRITERIA, BadSnapshot, RubricRefusal, snapshot_of
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
 from yardstick.task.locator import LOCATOR, lookup
 from yardstick.task.registry import TaskType, register
 from yardstick.task.run_condition import check_run_condition, locator_for
 from yardstick.task.validation import Loc, ValidationContext, check, check_str, fail
 
-NO_RUBRICS = (
-    "rubrics are not available in Yardstick yet, so an agent task cannot use one; "
-    "remove it (put the criteria in `definition` and `output_rules` instead)"
-)
+WITH_RUBRIC = "with a rubric the answer is the weighted score of its criteria, a number"
 
 
 def _designated_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -117,6 +121,37 @@ def _check_model(config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> No
         fail(where, problem)
 
 
+def _check_rubric(config: dict[str, Any], loc: Loc) -> None:
+    rubric_id = check_str(config, "rubric_id", loc)
+    version = check(config, "rubric_version", int, loc)
+    if rubric_id is None:
+        if version is not None:
+            fail([*loc, "rubric_version"], "a rubric_version needs a rubric_id")
+        return
+    if not rubric_id:
+        fail([*loc, "rubric_id"], "must not be empty")
+    if version is not None and version < 1:
+        fail([*loc, "rubric_version"], "must be at least 1")
+    if config.get("output_type") not in (None, "float"):
+        fail([*loc, "output_type"], f"{WITH_RUBRIC}: leave output_type out or make it 'float'")
+    if config.get("output_values") is not None:
+        fail([*loc, "output_values"], f"{WITH_RUBRIC}: leave output_values out")
+
+
+def pin_agent(config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> dict[str, Any]:
+    """The configuration with its rubric's criteria pinned (see the module's docstring).
+
+    `rubric_criteria` is the server's: whatever a client sends there is replaced."""
+    stored = {key: value for key, value in config.items() if key != RUBRIC_CRITERIA}
+    rubric_id = config.get("rubric_id")
+    if rubric_id is None:
+        return stored
+    found = ctx.rubric(rubric_id, config.get("rubric_version"))
+    if isinstance(found, RubricRefusal):
+        fail([*loc, found.field], found.message)
+    return {**stored, "rubric_version": found.version, RUBRIC_CRITERIA: found.criteria_json()}
+
+
 def validate_agent(config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> None:
     check_str(config, "name", loc, required=True)
     check_str(config, "definition", loc, required=True)
@@ -124,11 +159,8 @@ def validate_agent(config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> 
     for index, field in enumerate(_check_strings(config, "data_fields", loc, required=False)):
         if LOCATOR.match(locator_for(field)) is None:
             fail([*loc, "data_fields", index], "must be a field name or a path like 'a.b.0'")
+    _check_rubric(config, loc)
     _check_output(config, loc, rules)
-    if config.get("rubric_id") is not None:
-        fail([*loc, "rubric_id"], NO_RUBRICS)
-    if config.get("rubric_version") is not None:
-        fail([*loc, "rubric_version"], NO_RUBRICS)
     _check_designated(config, loc)
     _check_temperature(config, loc)
     _check_model(config, loc, ctx)
@@ -157,6 +189,10 @@ async def execute_agent(config: dict[str, Any], ctx: ExecContext) -> TaskOutput:
     temperature = _designated_config(config).get("temperature", config.get("temperature"))
     model = agent_model(config)
     assert model is not None  # validated at create
+    try:
+        rubric = snapshot_of(config)
+    except BadSnapshot as exc:
+        raise TaskFailure("InvalidConfiguration", str(exc)) from exc
     return await run_agent(
         ctx,
         model=model,
@@ -164,10 +200,15 @@ async def execute_agent(config: dict[str, Any], ctx: ExecContext) -> TaskOutput:
         definition=_text(config, "definition"),
         output_rules=rules,
         data=data,
-        output_type=config.get("output_type") or infer_output_type(rules, values),
+        output_type=(
+            "float"
+            if rubric is not None
+            else config.get("output_type") or infer_output_type(rules, values)
+        ),
         output_values=values,
         agent_name=agent_name or DEFAULT_AGENT,
         temperature=temperature,
+        rubric=rubric,
     )
 
 
@@ -179,6 +220,9 @@ class AutoEvaluationAgent(TaskType):
 
     def validate(self, config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> None:
         validate_agent(config, loc, ctx)
+
+    def pin(self, config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> dict[str, Any]:
+        return pin_agent(config, loc, ctx)
 
     def model_for(self, config: dict[str, Any]) -> str | None:
         return agent_model(config)

@@ -47,6 +47,11 @@ class GuidedDecoding(TaskType):
         else:
             self._validate_choices(config, loc, ctx)
 
+    def pin(self, config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> dict[str, Any]:
+        if shape_of(config) == "output_rules":
+            return agent.pin_agent(config, loc, ctx)
+        return config
+
     def model_for(self, config: dict[str, Any]) -> str | None:
         if shape_of(config) == "output_rules":
             return agent.agent_model(config)

@@ -33,7 +33,8 @@ class UpstreamError(Exception):
 
 # Top-level configuration keys that are names, not data: never resolved.
 # A `run_condition` reads the item itself, when the runner evaluates it; an agent's
-# `data_fields` and `output_values` are names and allowed answers, not item paths.
+# `data_fields` and `output_values` are names and allowed answers, not item paths; an agent's
+# pinned `rubric_criteria` are text for the judge, shown as written.
 NEVER_RESOLVED = frozenset(
     {
         "model",
@@ -49,6 +50,7 @@ NEVER_RESOLVED = frozenset(
         "output_values",
         "rubric_id",
         "rubric_version",
+        "rubric_criteria",
         "agentex_agent_id",
         "prefill_from",
         # A custom function binds its arguments itself (yardstick.task.custom_function).

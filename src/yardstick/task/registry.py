@@ -1,6 +1,7 @@
 """The task-type registry: name → TaskType, and inference of `task_type` from a config's shape.
 
-A task type validates its configuration at create time and executes on one item at run time.
+A task type validates its configuration at create time (and pins what it names, see `pin`) and
+executes on one item at run time.
 `executable` is False for types that never run on their own (human annotation).
 """
 
@@ -21,6 +22,12 @@ class TaskType:
 
     def validate(self, config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> None:
         raise NotImplementedError
+
+    def pin(self, config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> dict[str, Any]:
+        """The configuration as stored, after `validate`: with what it names in the account
+        fixed where every run must see the same thing (an agent's rubric criteria). A 422
+        naming the field when what it names cannot be used."""
+        return config
 
     def alias_for(self, config: dict[str, Any]) -> str:
         return self.default_alias

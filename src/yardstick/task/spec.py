@@ -73,7 +73,7 @@ def normalize_task(
     if kind is None:
         fail([*loc, "task_type"], f"unknown task_type {task_type!r}; one of {', '.join(REGISTRY)}")
     assert kind is not None
-    validate_configuration(
+    configuration = validate_configuration(
         task_type,
         task.configuration,
         [*loc, "configuration"],
@@ -97,7 +97,7 @@ def normalize_task(
         )
     if alias in input_keys:
         fail([*loc, "alias"], f"alias {alias!r} would shadow the input field of the same name")
-    return {"task_type": task_type, "alias": alias, "configuration": task.configuration}
+    return {"task_type": task_type, "alias": alias, "configuration": configuration}
 
 
 def validate_configuration(
@@ -107,8 +107,9 @@ def validate_configuration(
     *,
     columns: AbstractSet[str],
     ctx: ValidationContext,
-) -> None:
-    """A 422 naming the field when `configuration` is not a valid one of `task_type`."""
+) -> dict[str, Any]:
+    """The configuration to store (see TaskType.pin), or a 422 naming the field when it is not
+    a valid one of `task_type`."""
     kind = REGISTRY[task_type]
     if configuration.get("run_condition") is not None and not kind.conditional:
         # Stored but never evaluated, it would run the task on every item: say so instead.
@@ -117,7 +118,9 @@ def validate_configuration(
             [*loc, "run_condition"],
             f"{task_type} tasks take no run_condition; the task types that do: {takers}",
         )
-    kind.validate(configuration, loc, replace(ctx, columns=frozenset(columns)))
+    ctx = replace(ctx, columns=frozenset(columns))
+    kind.validate(configuration, loc, ctx)
+    return kind.pin(configuration, loc, ctx)
 
 
 def is_executable(task: Mapping[str, Any]) -> bool:

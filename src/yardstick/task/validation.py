@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from yardstick.errors import Unprocessable
+from yardstick.rubric.snapshot import RubricRefusal, RubricSnapshot
 from yardstick.task.locator import is_locator
 
 Loc = list[str | int]
@@ -19,6 +20,10 @@ _TYPE_NAMES: dict[type, str] = {
 }
 
 
+def _no_rubrics(rubric_id: str, version: int | None) -> RubricSnapshot | RubricRefusal:
+    return RubricRefusal("rubric_id", "rubrics cannot be used here")
+
+
 @dataclass(frozen=True)
 class ValidationContext:
     """What a task may need to know about the rest of the account while it is validated."""
@@ -29,6 +34,9 @@ class ValidationContext:
     # The fields an item may have when the task runs: the rows' input keys and the aliases of
     # the tasks before it. None where that is not known.
     columns: frozenset[str] | None = None
+    # The criteria a task naming (rubric id, rubric version or None for the latest) would pin,
+    # or why it cannot use that rubric.
+    rubric: Callable[[str, int | None], RubricSnapshot | RubricRefusal] = _no_rubrics
 
 
 def fail(loc: Loc, msg: str) -> NoReturn:

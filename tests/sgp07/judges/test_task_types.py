@@ -279,7 +279,7 @@ def test_agent_tasks_judge_the_named_fields(
     assert task.configuration.data_fields == ["prompt", "response"]
 
 
-def test_an_agent_task_with_a_rubric_is_refused(engine_client: SGPClient) -> None:
+def test_an_agent_task_with_an_unknown_rubric_is_refused(engine_client: SGPClient) -> None:
     with pytest.raises(UnprocessableEntityError) as caught:
         create(
             engine_client,
@@ -298,7 +298,7 @@ def test_an_agent_task_with_a_rubric_is_refused(engine_client: SGPClient) -> Non
             ],
         )
     assert error_locs(caught.value) == [["body", "tasks", 0, "configuration", "rubric_id"]]
-    assert "rubrics are not available" in str(caught.value.body)
+    assert "rubric 'rubric-1' not found" in str(caught.value.body)
 
 
 def test_a_bad_run_condition_is_refused_at_its_field(engine_client: SGPClient) -> None:
