@@ -119,11 +119,15 @@ class EvaluationPageRepository:
         if where:
             stmt = stmt.join(I, I.id == S.item_id).where(*where)
         if after is not None:
+            # The bound on the value alone is what starts the index range at the cursor: with
+            # only the OR, both planners read the alias's range from its start and filter, so
+            # page N cost N pages (at item 80,000 of 100,000: 200 ms on PostgreSQL and 50 ms on
+            # SQLite, against 1 and 5 ms with the bound).
             last_value, last_id = after
             if descending:
-                beyond = or_(value < last_value, and_(value == last_value, S.item_id < last_id))
+                beyond = and_(value <= last_value, or_(value < last_value, S.item_id < last_id))
             else:
-                beyond = or_(value > last_value, and_(value == last_value, S.item_id > last_id))
+                beyond = and_(value >= last_value, or_(value > last_value, S.item_id > last_id))
             stmt = stmt.where(beyond)
         order = (value.desc(), S.item_id.desc()) if descending else (value.asc(), S.item_id.asc())
         rows = session.execute(stmt.order_by(*order).limit(limit))
