@@ -8,6 +8,10 @@ fails (errors to filter by). Account B gets an evaluation of its own, for the is
 The browser is Debian's `chromium`, driven by Playwright (`playwright install` is never run:
 it downloads from a site CI cannot reach). One browser for the session; each test gets a fresh
 context (its own cookies), which costs milliseconds.
+
+Tests that load a page save a full-page screenshot of it, `<backend>-<page>.png`, in one folder
+for CI to keep: `test-artifacts/screenshots/` at the repository's root, or the `screenshots/`
+folder of YARDSTICK_TEST_ARTIFACTS when it is set.
 """
 
 import os
@@ -18,6 +22,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,6 +33,10 @@ from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server
 
 CHROMIUM = os.environ.get("YARDSTICK_TEST_CHROMIUM") or shutil.which("chromium") or ""
+ARTIFACTS = Path(
+    os.environ.get("YARDSTICK_TEST_ARTIFACTS") or Path(__file__).parents[2] / "test-artifacts"
+)
+SCREENSHOTS = ARTIFACTS / "screenshots"
 ROWS = 60
 FAILING = 3  # items whose chat call fails
 
@@ -219,6 +228,14 @@ def sign_in(page: Page, server: Server, account: str = ACCOUNT_A) -> None:
     page.fill("input[name=api_key]", server.keys[account])
     page.click("button[type=submit]")
     page.wait_for_url(f"{server.base_url}/evaluations")
+
+
+def screenshot(page: Page, server: Server, name: str) -> None:
+    """Save what `page` shows, whole, as `<backend>-<name>.png` in the screenshots folder."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(
+        path=SCREENSHOTS / f"{server.backend}-{name}.png", full_page=True, animations="disabled"
+    )
 
 
 @pytest.fixture

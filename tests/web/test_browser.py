@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.fixtures.fake_model_server import FakeModels
-from tests.web.conftest import ROWS, Seeded, api, sign_in
+from tests.web.conftest import ROWS, Seeded, api, screenshot, sign_in
 
 
 def test_sign_in_refuses_a_wrong_key_and_signs_out(context: BrowserContext, seeded: Seeded) -> None:
@@ -20,6 +20,7 @@ def test_sign_in_refuses_a_wrong_key_and_signs_out(context: BrowserContext, seed
     page = context.new_page()
     page.goto(f"{base}/")
     page.wait_for_url(f"{base}/login")
+    screenshot(page, seeded.server, "login")
     page.fill("input[name=account_id]", "acct-a")
     page.fill("input[name=api_key]", "not-the-key")
     with page.expect_response(f"{base}/login") as answer:
@@ -47,6 +48,7 @@ def test_list_searches_by_name_and_tag(page: Page, seeded: Seeded) -> None:
     expect(row).to_contain_text(str(ROWS))
     # Errored cells: three failed chat calls, and the f1 and judge cells that needed them.
     expect(row.locator(".bad")).to_have_text("9")
+    screenshot(page, seeded.server, "evaluations")
 
     page.fill("input[name=tag]", seeded.tag)
     page.get_by_role("button", name="Search").click()
@@ -64,6 +66,7 @@ def test_filters_and_sort_live_in_the_url_and_survive_a_reload(page: Page, seede
     expect(page.locator('.card[data-alias="verdict"] svg')).to_contain_text("right")
     expect(page.locator('.card[data-alias="answer"]')).to_contain_text("errored 3")
     expect(page.locator("table.results tbody tr")).to_have_count(50)
+    screenshot(page, seeded.server, "evaluation")
 
     page.select_option("select[name=task_status]", "answer:errored")
     page.get_by_role("button", name="Apply").click()
@@ -136,6 +139,7 @@ def test_item_page_shows_cells_judge_rationale_and_trace(page: Page, seeded: See
     verdict = page.locator('section.cell[data-alias="verdict"]')
     expect(verdict.locator(".rationale")).to_have_text("fake rationale")
     expect(verdict.locator("details.span")).to_have_count(1)  # the judge's one ask
+    screenshot(page, seeded.server, "item")
 
 
 def test_progress_updates_live_while_running(

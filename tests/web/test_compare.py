@@ -8,7 +8,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.fixtures.server import ACCOUNT_B
-from tests.web.conftest import IMPROVED, REGRESSED, UNSAFE, Compared, Seeded, web_client
+from tests.web.conftest import (
+    IMPROVED,
+    REGRESSED,
+    UNSAFE,
+    Compared,
+    Seeded,
+    screenshot,
+    web_client,
+)
 
 
 def _text(html: str) -> str:
@@ -43,6 +51,7 @@ def test_compare_page_shows_verdicts_forest_plot_and_changed_items(
     expect(first.locator("td.diff-old del").first).to_be_visible()
     expect(first.locator("td.diff-new ins").first).to_be_visible()
     expect(first.locator("td.diff-new")).to_contain_text("pears")
+    screenshot(page, compared.server, "compare")
 
     page.select_option("select[name=changes]", "improved")
     page.get_by_role("button", name="Show").click()

@@ -7,7 +7,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.fixtures.server import ACCOUNT_B
-from tests.web.conftest import COMPARED_ROWS, Dashboard, Seeded, api, web_client
+from tests.web.conftest import COMPARED_ROWS, Dashboard, Seeded, api, screenshot, web_client
 
 
 def test_every_widget_is_drawn(page: Page, dashboard: Dashboard) -> None:
@@ -42,10 +42,12 @@ def test_every_widget_is_drawn(page: Page, dashboard: Dashboard) -> None:
     expect(table).to_have_count(COMPARED_ROWS)
     expect(table.first).to_contain_text("question 0")
     assert not page.locator("p.error").count()
+    screenshot(page, dashboard.server, "dashboard")
 
     page.get_by_role("link", name="Dashboards").first.click()
     page.wait_for_url(f"{base}/dashboards")
     expect(page.locator(f'tr[data-dashboard="{dashboard.dashboard_id}"]')).to_be_visible()
+    screenshot(page, dashboard.server, "dashboards")
 
 
 def test_table_widgets_page_on_the_server(dashboard: Dashboard, seeded: Seeded) -> None:

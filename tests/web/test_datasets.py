@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.fixtures.server import ACCOUNT_B
-from tests.web.conftest import COMPARED_ROWS, Compared, web_client
+from tests.web.conftest import COMPARED_ROWS, Compared, screenshot, web_client
 
 
 def _text(html: str) -> str:
@@ -109,7 +109,11 @@ def test_another_accounts_dataset_is_a_404(compared: Compared) -> None:
 
 def test_diff_chosen_with_the_selects(page: Page, compared: Compared) -> None:
     page.get_by_role("link", name="Datasets").click()
+    expect(page.locator(f'tr[data-dataset="{compared.dataset_id}"]')).to_be_visible()
+    screenshot(page, compared.server, "datasets")
     page.get_by_role("link", name=compared.dataset_name).click()
+    expect(page.locator("#items table.results tbody tr")).to_have_count(COMPARED_ROWS)
+    screenshot(page, compared.server, "dataset")
     page.select_option("select[name=from]", "1")
     page.select_option("select[name=to]", "4")
     page.get_by_role("button", name="Diff").click()
@@ -117,6 +121,7 @@ def test_diff_chosen_with_the_selects(page: Page, compared: Compared) -> None:
     expect(page.locator("table.diff-table tbody tr[data-kind=added]")).to_have_count(1)
     changed = page.locator(f'tr[data-item="{compared.changed_id}"]')
     expect(changed.locator("td.diff-new ins").first).to_be_visible()
+    screenshot(page, compared.server, "dataset-diff")
     page.locator(".diff-counts a", has_text="removed").click()
     expect(page).to_have_url(re.compile(r"kind=removed"))
     expect(page.locator("table.diff-table tbody tr")).to_have_count(1)

