@@ -93,13 +93,13 @@ def test_the_three_ways_of_drawing_give_the_same_interval(monkeypatch: pytest.Mo
         return found.ci95, method.draws
 
     exact, how = interval()
-    assert how.startswith("exact")
+    assert how.startswith("drawn exactly")
     monkeypatch.setattr(bootstrap, "EXACT_MAX_ROWS", 0)
     by_index, how = interval()
-    assert how == "by index"
+    assert how == "drawn by index"
     monkeypatch.setattr(bootstrap, "INDEX_MAX_DRAWS", 0)
     normal, how = interval()
-    assert how.startswith("normal")
+    assert how.startswith("drawn as a normal")
     assert exact is not None and by_index is not None and normal is not None
     # Monte Carlo error of a 2.5 % quantile over 1,000 resamples: a few thousandths here.
     assert by_index == pytest.approx(exact, abs=0.006)

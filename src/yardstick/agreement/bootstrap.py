@@ -92,7 +92,7 @@ def estimate(
     weights = counts.astype(np.float64)
     point = weights @ features
     drawn: FloatArray | None = None
-    draws = "none: fewer than 2 items"
+    draws = "not drawn: fewer than 2 items"
     if units >= 2:
         drawn, draws = resampled_sums(features, counts, resamples, seed)
     out = []
@@ -135,11 +135,14 @@ def resampled_sums(
         # multinomial needs probabilities that sum to at most 1: the last one absorbs rounding.
         p = counts / units
         drawn = rng.multinomial(units, p, size=resamples).astype(np.float64)
-        return drawn @ features, f"exact: multinomial over {rows} distinct items"
+        return (
+            drawn @ features,
+            f"drawn exactly (a multinomial over {rows} distinct value patterns)",
+        )
     if units * resamples <= INDEX_MAX_DRAWS:
-        return _by_index(features, counts, resamples, rng), "by index"
+        return _by_index(features, counts, resamples, rng), "drawn by index"
     return _normal(features, counts, resamples, rng), (
-        "normal approximation of the resampled sums (exact mean and covariance)"
+        "drawn as a normal approximation of the resampled sums (exact mean and covariance)"
     )
 
 
