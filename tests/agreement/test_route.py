@@ -128,8 +128,12 @@ def test_a_judge_against_prefilled_human_labels(
     assert warnings["one_sided"].startswith("0 items have a result from 'review' only and 1 ")
     assert body["ci_method"].startswith("percentile bootstrap over items, 1000 resamples, seed 0")
 
-    # Seeded: the same request, the same answer.
+    # Seeded: the same request, the same answer; the official client's generic call, as the
+    # reference shows it, gets it too.
     assert agreement(http, evaluation.id, human="review", judge="verdict").json() == body
+    params = {"human": "review", "judge": "verdict"}
+    path = f"/v5/evaluations/{evaluation.id}/agreement"
+    assert client.get(path, options={"params": params}, cast_to=object) == body
 
 
 def test_a_rating_judge_and_a_metric_against_prefilled_human_numbers(
