@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from yardstick import health, unsupported
 from yardstick.account_secret.endpoints import router as account_secret_router
+from yardstick.agreement.endpoints import router as agreement_router
 from yardstick.compare.endpoints import router as comparison_router
 from yardstick.credential.endpoints import router as credential_router
 from yardstick.custom_function.endpoints import router as custom_function_router
@@ -34,6 +35,7 @@ ROUTERS: list[APIRouter] = [
     dataset_item_router,
     custom_function_router,  # before evaluation_router: `/tasks/dry-run` is not an evaluation id
     evaluation_query_router,  # filter, summary, schema, taxonomy
+    agreement_router,  # GET /v5/evaluations/{id}/agreement
     evaluation_router,
     run_control_router,
     download_router,

@@ -259,6 +259,11 @@ def _evaluations(api: Api, dataset_id: str) -> None:
     assert summary["aliases"]["length"]["numeric"] is not None
     assert summary["aliases"]["verdict"]["categorical"] is not None
     assert summary["aliases"]["answer"]["errors"]
+    # A number (length) against a label (the judge's "yes"): compared as labels, with a warning.
+    agreement = f"/v5/evaluations/{evaluation_id}/agreement"
+    found = api.get(agreement, params={"human": "length", "judge": "verdict"})
+    assert found["n"] == 2 and found["warnings"]
+    api.call("GET", agreement, params={"human": "nope", "judge": "verdict"}, status=422)
     api.get(f"/v5/evaluations/{evaluation_id}/schema")
     api.get(f"/v5/evaluations/{evaluation_id}/taxonomy")
 

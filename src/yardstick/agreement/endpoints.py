@@ -1,0 +1,47 @@
+"""`GET /v5/evaluations/{id}/agreement`: a judge alias against a human alias (Yardstick's own).
+
+A read: nothing is stored, and the bootstrap is seeded, so the same request answers the same.
+Synchronous, so FastAPI runs it on a worker thread and the arithmetic never holds the loop.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from yardstick.agreement.schemas import AgreementOut
+from yardstick.auth.dependencies import PrincipalDep
+from yardstick.db.session import ReadSessionDep
+from yardstick.kit.body import OrjsonRoute
+from yardstick.kit.responses import JSONBody
+
+router = APIRouter(prefix="/v5/evaluations", tags=["evaluations"], route_class=OrjsonRoute)
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such evaluation in this account"},
+}
+
+
+@router.get("/{evaluation_id}/agreement", response_model=AgreementOut, responses=_ERRORS)
+def get_agreement(
+    evaluation_id: str,
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    human: Annotated[str, Query(min_length=1, max_length=256, description="The reference alias")],
+    judge: Annotated[str, Query(min_length=1, max_length=256, description="The alias to check")],
+    include_archived: Annotated[bool, Query(description="Include archived evaluations")] = False,
+) -> JSONBody:
+    """How well the `judge` alias agrees with the `human` alias over the items where both have
+    a result: Cohen's kappa or Krippendorff's alpha by the values' kind, accuracy, the
+    confusion matrix, with 95 % bootstrap intervals, and the items where they disagree."""
+    # Imported here: numpy's arithmetic is for this route, not every start of the server.
+    from yardstick.agreement.service import agreement_json, agreement_service
+
+    found = agreement_service.get(
+        session,
+        principal,
+        evaluation_id,
+        human=human,
+        judge=judge,
+        include_archived=include_archived,
+    )
+    return JSONBody(agreement_json(found))
