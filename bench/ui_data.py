@@ -11,6 +11,7 @@ create), and one over each of two small evaluations, so `/dashboards` lists seve
 """
 
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -187,11 +188,25 @@ def _dashboard(api: httpx.Client, name: str, evaluation_id: str, widgets: list[A
     return dashboard_id
 
 
+class _Clock:
+    """Prints how long each step of the set-up took."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+
+    def step(self, what: str) -> None:
+        now = time.perf_counter()
+        print(f"  {what}: {now - self.last:.1f} s", flush=True)
+        self.last = now
+
+
 def fill(server: Server, kind: str) -> Fixture:
     now = datetime.now(UTC)
+    clock = _Clock()
     db = Database(server.database_url, kind)
     try:
         small = _small_runs(db, now - timedelta(hours=1))[:2]
+        clock.step(f"{SMALL_RUNS} small evaluations")
         dataset_id, evaluation_id, candidate_id = new_ids(3)
         dataset_items, items, copies = new_ids(ITEMS), new_ids(ITEMS), new_ids(COPY_ITEMS)
         dataset_name = "bench ui questions"
@@ -204,6 +219,7 @@ def fill(server: Server, kind: str) -> Fixture:
             data=row_text,
             created_at=stamp(now),
         )
+        clock.step(f"the dataset's {ITEMS:,} items")
         big_name = "big run gpt-4o-mini"
         for run_id, run_items, count, name, seed in (
             (evaluation_id, items, ITEMS, big_name, 7),
@@ -224,16 +240,20 @@ def fill(server: Server, kind: str) -> Fixture:
                     dataset_item=dataset_items.__getitem__,
                 ),
             )
+            clock.step(f"{name!r}: {count:,} items, {3 * count:,} cells")
         db.analyze()
         deep_sorted = _deep_sorted(db, evaluation_id, ITEMS)
+        clock.step("the sort cursors' rows" + (", VACUUM ANALYZE" if kind == "postgresql" else ""))
     finally:
         db.close()
     with httpx.Client(base_url=server.base_url, headers=server.headers, timeout=600) as api:
         version = _change_dataset(api, dataset_id, dataset_items)
+        clock.step(f"the dataset's versions 2 to {version} (API)")
         dashboard_name = "bench ui board"
         dashboard_id = _dashboard(api, dashboard_name, evaluation_id, WIDGETS)
         for n, small_id in enumerate(small):
             _dashboard(api, f"nightly board {n}", small_id, WIDGETS[2:3])
+        clock.step("3 dashboards, their widgets computed (API)")
     return Fixture(
         items=ITEMS,
         copy_items=COPY_ITEMS,
