@@ -254,9 +254,11 @@ def check_cursors(client: Client, fixture: Fixture) -> None:
 
 
 def measure(client: Client, pages: Sequence[Url]) -> None:
+    started = time.perf_counter()
     for url in pages:  # the first, cold request of each, in order
         took, _, _ = client.time(url)
         url.first_ms = took * 1000
+    print(f"first requests: {time.perf_counter() - started:.0f} s", flush=True)
     for _ in range(RUNS):
         for url in pages:
             took, cpu, _ = client.time(url)
