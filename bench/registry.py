@@ -11,7 +11,17 @@ Benchmark = Callable[[Backend], None]
 BENCHMARKS: dict[str, Benchmark] = {}
 
 # Plumbing modules, not benchmarks; every other module in the package is one.
-_PLUMBING = {"__main__", "backend", "load_workload", "machine", "registry", "report", "server"}
+_PLUMBING = {
+    "__main__",
+    "backend",
+    "big_evaluation",
+    "load_workload",
+    "machine",
+    "registry",
+    "report",
+    "server",
+    "ui_data",
+}
 
 
 def benchmark(name: str) -> Callable[[Benchmark], Benchmark]:

@@ -2,7 +2,7 @@
 
 Set-up (not timed): a server on a fresh database creates its account and schema; then the
 evaluation, its 1,000,000 items and 3,000,000 cells are inserted straight into that database
-(the engine would take hours to make them): `answer` (a chat completion: unique text, latency,
+(the engine would take hours to make them; `bench/big_evaluation.py`): `answer` (a chat completion: unique text, latency,
 tokens, cost, details; 1 % errored), `score` (a metric: a float; errored where the answer is)
 and `verdict` (a judge: one of three labels, latency, tokens).
 
@@ -18,217 +18,32 @@ Timed, on the client, RUNS times each, median reported:
 """
 
 import os
-import random
-import sqlite3
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import httpx
-import orjson
-import psycopg
 
-from bench.backend import Backend, conninfo, sqlite_path
+from bench import big_evaluation
+from bench.backend import Backend
+from bench.big_evaluation import CELL_SQL, ITEM_SQL, NOW, Database, Run
 from bench.machine import OtherLoad
 from bench.registry import benchmark
 from bench.report import table
 from bench.server import ACCOUNT, Server
 
 ITEMS = 1_000_000
-BATCH = 10_000
 RUNS = 5
 TARGET_S = 2.0
 WRITE_CELLS = 100_000
 SUMMARY_INDEXES = ("counts", "timing", "numbers", "labels")
 EVALUATION_ID = "bench-summary-0000-0000-000000000000"
-TASKS = [
-    {"alias": "answer", "task_type": "chat_completion", "configuration": {}},
-    {"alias": "score", "task_type": "metric", "configuration": {}},
-    {"alias": "verdict", "task_type": "auto_evaluation.guided_decoding", "configuration": {}},
-]
-DETAILS = orjson.dumps(
-    {"model": "openai/gpt-4o-mini", "finish_reason": "stop", "usage": {"prompt_tokens": 31}}
-).decode()
-NOW = "2026-11-30 12:00:00.000000"
-
-ITEM_SQL = (
-    "INSERT INTO evaluation_items (id, account_id, evaluation_id, data, created_at) "
-    "VALUES (?, ?, ?, ?, ?)"
-)
-CELL_SQL = (
-    "INSERT INTO task_results (item_id, alias, evaluation_id, status, value, error_type, "
-    "error_message, details, latency_ms, prompt_tokens, completion_tokens, cost_usd, attempts) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-
-def item_id(i: int) -> str:
-    return f"bench-item-{i:010d}"
-
-
-def batches(
-    items: int, start: int = 0
-) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
-    """(items, cells) rows, BATCH items at a time; the same pseudo-random figures every run."""
-    rnd = random.Random(7)
-    for first in range(start, start + items, BATCH):
-        item_rows, cell_rows = [], []
-        for i in range(first, min(first + BATCH, start + items)):
-            iid = item_id(i)
-            item_rows.append(
-                (
-                    iid,
-                    ACCOUNT,
-                    EVALUATION_ID,
-                    orjson.dumps({"input": f"question {i}", "expected": "x"}).decode(),
-                    NOW,
-                )
-            )
-            if rnd.random() < 0.01:
-                cell_rows.append(
-                    (
-                        iid,
-                        "answer",
-                        EVALUATION_ID,
-                        "errored",
-                        None,
-                        "RateLimitError",
-                        "429 from the vendor",
-                        None,
-                        rnd.expovariate(1 / 900),
-                        None,
-                        None,
-                        None,
-                        3,
-                    )
-                )
-                cell_rows.append(
-                    (
-                        iid,
-                        "score",
-                        EVALUATION_ID,
-                        "errored",
-                        None,
-                        "ItemLocatorError",
-                        "item.answer is null",
-                        None,
-                        0.1,
-                        None,
-                        None,
-                        None,
-                        1,
-                    )
-                )
-            else:
-                answer = orjson.dumps(
-                    f"echo: the answer to question {i} is {rnd.random():.6f}"
-                ).decode()
-                cell_rows.append(
-                    (
-                        iid,
-                        "answer",
-                        EVALUATION_ID,
-                        "completed",
-                        answer,
-                        None,
-                        None,
-                        DETAILS,
-                        rnd.expovariate(1 / 800),
-                        rnd.randint(10, 50),
-                        rnd.randint(5, 200),
-                        rnd.random() / 1000,
-                        1,
-                    )
-                )
-                cell_rows.append(
-                    (
-                        iid,
-                        "score",
-                        EVALUATION_ID,
-                        "completed",
-                        orjson.dumps(rnd.random()).decode(),
-                        None,
-                        None,
-                        None,
-                        rnd.random(),
-                        None,
-                        None,
-                        None,
-                        1,
-                    )
-                )
-            verdict = orjson.dumps(rnd.choice(("good", "bad", "unsure"))).decode()
-            cell_rows.append(
-                (
-                    iid,
-                    "verdict",
-                    EVALUATION_ID,
-                    "completed",
-                    verdict,
-                    None,
-                    None,
-                    DETAILS,
-                    rnd.expovariate(1 / 500),
-                    40,
-                    1,
-                    rnd.random() / 10000,
-                    1,
-                )
-            )
-        yield item_rows, cell_rows
-
-
-class Database:
-    """Raw DB-API access to a benchmark database, the same calls for both dialects."""
-
-    def __init__(self, database_url: str, kind: str) -> None:
-        self.kind = kind
-        if kind == "sqlite":
-            self.conn: Any = sqlite3.connect(sqlite_path(database_url), isolation_level=None)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")  # as the server's engine sets it
-            self.conn.execute("PRAGMA busy_timeout=30000")
-        else:
-            self.conn = psycopg.connect(conninfo(database_url), autocommit=True)
-
-    def sql(self, statement: str) -> str:
-        return statement if self.kind == "sqlite" else statement.replace("?", "%s")
-
-    def insert(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
-        """All `rows` in one transaction."""
-        if self.kind == "sqlite":
-            self.conn.execute("BEGIN")
-            self.conn.executemany(statement, rows)
-            self.conn.execute("COMMIT")
-        else:
-            with self.conn.transaction(), self.conn.cursor() as cursor:
-                cursor.executemany(self.sql(statement), rows)
-
-    def scalar(self, statement: str, *params: Any) -> Any:
-        return self.conn.execute(self.sql(statement), params).fetchone()[0]
-
-    def close(self) -> None:
-        self.conn.close()
+RUN = Run(EVALUATION_ID, ITEMS, name="bench summary")
 
 
 def load(db: Database) -> None:
-    tasks = orjson.dumps(TASKS).decode()
-    db.insert(
-        db.sql(
-            "INSERT INTO evaluations (id, account_id, name, tags, status, tasks, item_count, "
-            "created_by_user_id, created_at, updated_at, metadata, skip_prefilled_rows) "
-            "VALUES (?, ?, 'bench summary', '[]', 'completed', ?, ?, 'bench', ?, ?, '{}', ?)"
-        ),
-        [(EVALUATION_ID, ACCOUNT, tasks, ITEMS, NOW, NOW, False)],
-    )
-    for item_rows, cell_rows in batches(ITEMS):
-        db.insert(db.sql(ITEM_SQL), item_rows)
-        db.insert(db.sql(CELL_SQL), cell_rows)
-    if db.kind == "postgresql":
-        db.conn.execute("VACUUM ANALYZE evaluation_items")  # index-only scans need the map
-        db.conn.execute("VACUUM ANALYZE task_results")
-    # No ANALYZE on SQLite: a server never runs it, so the plans measured are the ones it gets.
+    big_evaluation.load(db, RUN)
+    db.analyze()
 
 
 def timed(fn: Callable[[], object]) -> list[float]:
@@ -257,8 +72,8 @@ def write_rate(backend: Backend, *, with_indexes: bool) -> float:
                 ),
                 [(EVALUATION_ID, ACCOUNT, NOW, NOW, False)],
             )
-            rows = [row for items, cells in batches(WRITE_CELLS // 3) for row in cells]
-            items = [row for items, cells in batches(WRITE_CELLS // 3) for row in items]
+            rows = [row for items, cells in RUN.batches(WRITE_CELLS // 3) for row in cells]
+            items = [row for items, cells in RUN.batches(WRITE_CELLS // 3) for row in items]
             db.insert(db.sql(ITEM_SQL), items)
             started = time.perf_counter()
             for start in range(0, len(rows), 1_000):
