@@ -6,11 +6,10 @@ the same at 1,000,000 items as at 100:
 - the results table in row order: the (evaluation_id, id) index of items, after the cursor's
   id, with each filter a correlated EXISTS on the cells' primary key (item_id, alias), as the
   item list API filters;
-- sorted by an alias: that alias's range of the summary index of numbers (or labels), keyset on
-  (value, item id). The index ends at the value, so each run of equal values is sorted by item
-  id (SQLite's "temp b-tree for the right part", PostgreSQL's incremental sort): a page costs
-  the length of the run it lands in, not the evaluation. Then the items without a value, in
-  row order;
+- sorted by an alias: that alias's range of the summary index of numbers (or labels), which
+  ends with the item id, from the cursor's (value, item id) on (a row-value comparison, which
+  both databases seek to), so a page costs the same at any depth, in a long run of equal values
+  too. Then the items without a value, in row order;
 - histogram bins: one grouped pass over the alias's numbers index; the numbers' ends: one seek
   each;
 - totals (cells by status, tokens, cost) of a page of evaluations: the (evaluation_id, status)
