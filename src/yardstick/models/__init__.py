@@ -2,6 +2,7 @@
 
 from yardstick.models.account import Account
 from yardstick.models.account_secret import AccountSecret
+from yardstick.models.annotation_task import AnnotationAnswer, AnnotationTask
 from yardstick.models.api_key import ApiKey
 from yardstick.models.base import Base
 from yardstick.models.credential import Credential
@@ -34,6 +35,8 @@ from yardstick.models.task_result import TaskResult
 __all__ = [
     "Account",
     "AccountSecret",
+    "AnnotationAnswer",
+    "AnnotationTask",
     "ApiKey",
     "Base",
     "Credential",
