@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
@@ -44,6 +45,7 @@ _sessions: SessionFactory | None = None
 _gates: dict[str, asyncio.Semaphore] = {}
 _fail_fast: FailFast | None = None
 _drain = Drain()  # the running worker's (see `bind`)
+_on_finished: Callable[[str], None] | None = None
 # The error type of a cell whose task raised something no task should (see `_run_cell`).
 INTERNAL_ERROR = "InternalError"
 MAX_INTERNAL_MESSAGE = 1000
@@ -61,11 +63,13 @@ def _gate(ctx: ExecContext, task: Task) -> asyncio.Semaphore | contextlib.nullco
     return gate
 
 
-def bind(sessions: SessionFactory, drain: Drain) -> None:
-    """Give the workflows of this process their database and the worker's drain (called at
-    worker start)."""
-    global _sessions, _drain
-    _sessions, _drain = sessions, drain
+def bind(
+    sessions: SessionFactory, drain: Drain, on_finished: Callable[[str], None] | None = None
+) -> None:
+    """Give the workflows of this process their database, the worker's drain, and what to call
+    (with the evaluation id) when a run of this process completes (called at worker start)."""
+    global _sessions, _drain, _on_finished
+    _sessions, _drain, _on_finished = sessions, drain, on_finished
 
 
 def _db() -> SessionFactory:
@@ -459,6 +463,8 @@ async def finish(evaluation_id: str, run: int) -> bool:
     done = await retrying("completing a run", _complete_if_done, evaluation_id, run)
     if done:  # committed, and by this chunk only: one `run.finished` line per run
         await retrying("logging a run's end", run_finished, _db(), evaluation_id, run)
+        if _on_finished is not None:
+            _on_finished(evaluation_id)
     return done
 
 

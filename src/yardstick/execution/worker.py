@@ -27,6 +27,7 @@ from yardstick.sandbox.pool import close_sandbox
 from yardstick.scoring import close_scorer
 from yardstick.span.retention import retention_loop
 from yardstick.span.text_index import text_index_loop
+from yardstick.web.evaluation.warm import Warmer
 
 # How long engine.destroy waits past the grace period: the chunks `Drain.settle` abandoned at its
 # end still commit the cells they had finished, then end.
@@ -41,12 +42,13 @@ class Worker:
         self._retention: asyncio.Task[None] | None = None
         self._text_index: asyncio.Task[None] | None = None
         self._drain = Drain()
+        self._warmer = Warmer(sessions)
 
     async def start(self) -> None:
         # Model calls of the runs find the accounts' own vendor keys (and a bad master key
         # stops the process here, before any chunk runs).
         install_vendor_keys(self.settings, self.sessions)
-        runner.bind(self.sessions, self._drain)
+        runner.bind(self.sessions, self._drain, self._warmer.run_finished)
         await engine.launch(self.settings)
         self._heartbeat = asyncio.create_task(heartbeat_loop(self.settings, self.sessions))
         self._retention = asyncio.create_task(retention_loop(self.settings, self.sessions))
@@ -71,6 +73,7 @@ class Worker:
             # down: without a new one, every later asyncio.to_thread (the pools' shutdown
             # below, the lifespan's) fails with "cannot schedule new futures after shutdown".
             asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor())
+            self._warmer.close()
             await close_scorer()  # after DBOS: no chunk is left to ask for a score
             await close_sandbox()  # likewise for custom functions
 
