@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 from scale_gp_beta import NotFoundError, SGPClient, UnprocessableEntityError
+from sqlalchemy import create_engine, delete, select
 
 from tests.dataset.factories import error_locs, items_of, make_dataset, rows, version_of
+from tests.fixtures.server import Server
+from yardstick.models import DatasetVersionCount
 
 
 def snapshot(client: SGPClient, dataset_id: str, **params: Any) -> list[dict[str, object]]:
@@ -56,6 +59,44 @@ def test_listing_a_version_returns_the_items_as_they_were(
         assert snapshot(client, dataset_id, version=version) == expected, version
         page = client.dataset_items.list(dataset_id=dataset_id, version=version)
         assert page.to_dict()["total"] == len(expected)
+
+
+def test_a_version_without_its_recorded_count_is_counted_once(
+    server: Server,
+    client: SGPClient,
+    history: tuple[str, dict[int, list[dict[str, object]]]],
+) -> None:
+    """Versions written before counts were recorded (simulated: the rows deleted) are counted
+    on first listing, and the count is recorded then."""
+    dataset_id, seen = history
+    engine = create_engine(server.database_url)
+    try:
+        with engine.begin() as connection:
+            recorded = dict(
+                connection.execute(
+                    select(DatasetVersionCount.version, DatasetVersionCount.item_count).where(
+                        DatasetVersionCount.dataset_id == dataset_id
+                    )
+                ).all()
+            )
+            assert recorded == {version: len(items) for version, items in seen.items()}
+            connection.execute(
+                delete(DatasetVersionCount).where(DatasetVersionCount.dataset_id == dataset_id)
+            )
+        for version, expected in seen.items():
+            page = client.dataset_items.list(dataset_id=dataset_id, version=version)
+            assert page.to_dict()["total"] == len(expected), version
+        with engine.connect() as connection:
+            again = dict(
+                connection.execute(
+                    select(DatasetVersionCount.version, DatasetVersionCount.item_count).where(
+                        DatasetVersionCount.dataset_id == dataset_id
+                    )
+                ).all()
+            )
+        assert again == recorded
+    finally:
+        engine.dispose()
 
 
 def test_retrieving_a_version_returns_the_item_as_it_was(

@@ -1,12 +1,15 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Engine, Select, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from yardstick.db.engine import WRITE_OPTION
 from yardstick.kit.filters import name_tags_archived
 from yardstick.kit.repository import AccountRepository
-from yardstick.models import Dataset
+from yardstick.models import Dataset, DatasetVersionCount
 
 
 class DatasetRepository(AccountRepository[Dataset]):
@@ -57,10 +60,44 @@ class DatasetRepository(AccountRepository[Dataset]):
                 item_count=Dataset.item_count + item_delta,
                 updated_at=now,
             )
-            .returning(Dataset.current_version_num)
+            .returning(Dataset.current_version_num, Dataset.item_count)
             .execution_options(synchronize_session=False)
         )
-        return session.execute(stmt).scalar_one_or_none()
+        found = session.execute(stmt).one_or_none()
+        if found is None:
+            return None
+        version, item_count = found
+        self.count_version(session, dataset_id=dataset_id, version=version, item_count=item_count)
+        return int(version)
+
+    @staticmethod
+    def count_version(session: Session, *, dataset_id: str, version: int, item_count: int) -> None:
+        """Record how many live items a version holds (it never changes: see the model)."""
+        session.add(
+            DatasetVersionCount(dataset_id=dataset_id, version=version, item_count=item_count)
+        )
+
+    @staticmethod
+    def remember_count(session: Session, *, dataset_id: str, version: int, item_count: int) -> None:
+        """`count_version` from a read: in a write transaction of its own, and a no-op when a
+        concurrent reader recorded the same count first."""
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        insert = sqlite_insert if engine.dialect.name == "sqlite" else pg_insert
+        stmt = insert(DatasetVersionCount).values(
+            dataset_id=dataset_id, version=version, item_count=item_count
+        )
+        with Session(engine.execution_options(**{WRITE_OPTION: True})) as writer, writer.begin():
+            writer.execute(stmt.on_conflict_do_nothing())
+
+    @staticmethod
+    def version_count(session: Session, *, dataset_id: str, version: int) -> int | None:
+        return session.scalar(
+            select(DatasetVersionCount.item_count).where(
+                DatasetVersionCount.dataset_id == dataset_id,
+                DatasetVersionCount.version == version,
+            )
+        )
 
 
 dataset_repository = DatasetRepository(Dataset, "dataset")

@@ -42,6 +42,9 @@ class DatasetService:
         )
         session.add(dataset)
         session.flush()
+        dataset_repository.count_version(
+            session, dataset_id=dataset.id, version=1, item_count=len(body.data)
+        )
         items = dataset_item_repository.insert_new(
             session,
             principal,

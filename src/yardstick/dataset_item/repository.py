@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     case,
     exists,
+    func,
     insert,
     or_,
     select,
@@ -234,6 +235,14 @@ class DatasetItemRepository:
         if not include_archived:
             stmt = stmt.where(V.archived_at.is_(None))
         return stmt
+
+    @staticmethod
+    def count_at(session: Session, *, dataset_id: str, version: int) -> int:
+        """The dataset's live items at `version` (a pass over its history rows)."""
+        stmt = select(func.count()).where(
+            V.dataset_id == dataset_id, at_version(version), V.archived_at.is_(None)
+        )
+        return int(session.scalar(stmt) or 0)
 
     def live_data(
         self,

@@ -79,6 +79,8 @@ class DatasetItemService:
             )
             if version is not None:
                 self._check_version(version, dataset.current_version_num)
+                if not include_archived:
+                    total = self._version_count(session, dataset_id, version)
             elif not include_archived:
                 total = dataset.item_count
         elif version is not None:
@@ -235,6 +237,19 @@ class DatasetItemService:
         if version is None:
             raise NotFound("dataset", dataset_id)
         return version
+
+    @staticmethod
+    def _version_count(session: Session, dataset_id: str, version: int) -> int:
+        """The live items of a version: recorded with the version, or (for a version written
+        before counts were) counted once and recorded in a write of its own."""
+        found = dataset_repository.version_count(session, dataset_id=dataset_id, version=version)
+        if found is not None:
+            return found
+        counted = dataset_item_repository.count_at(session, dataset_id=dataset_id, version=version)
+        dataset_repository.remember_count(
+            session, dataset_id=dataset_id, version=version, item_count=counted
+        )
+        return counted
 
     @staticmethod
     def _check_version(version: int, current: int) -> None:

@@ -8,6 +8,7 @@ from yardstick.models.base import Base
 from yardstick.models.credential import Credential
 from yardstick.models.dataset import Dataset
 from yardstick.models.dataset_item import DatasetItemVersion
+from yardstick.models.dataset_version_count import DatasetVersionCount
 from yardstick.models.engine_worker import EngineWorker
 from yardstick.models.evaluation import Evaluation, EvaluationDataset
 from yardstick.models.evaluation_dashboard import (
@@ -42,6 +43,7 @@ __all__ = [
     "Credential",
     "Dataset",
     "DatasetItemVersion",
+    "DatasetVersionCount",
     "EngineWorker",
     "Evaluation",
     "EvaluationDashboard",
