@@ -5,78 +5,22 @@ alias). Checked by hand and against the reference libraries; then the answers th
 count (an audit's, a task sent back for a redo, a reviewer's earlier answer), the reviewers'
 figures beside a judge's, and the requests that name only one of the two aliases."""
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
 import httpx
 import krippendorff as reference
 import pytest
 from sklearn.metrics import cohen_kappa_score
-from sqlalchemy import Engine, insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
-from tests.agreement.helpers import MISSING, agreement, evaluation_with_cells, http_for
-from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server
-from yardstick.models import AnnotationAnswer, AnnotationTask
+from tests.agreement.helpers import (
+    MISSING,
+    Given,
+    agreement,
+    evaluation_with_cells,
+    http_for,
+    write_answers,
+)
+from tests.fixtures.server import ACCOUNT_B, Server
 
-START = datetime(2026, 12, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Given:
-    item: int
-    alias: str
-    reviewer: str
-    value: Any
-    slot: int
-    minute: int = 0  # when it was answered: a later answer replaces a reviewer's earlier one
-    task_type: str = "CONTRIBUTOR_ANNOTATION"
-    status: str = "COMPLETED"
-
-
-def write_answers(
-    database: Engine, evaluation_id: str, item_ids: list[str], given: list[Given]
-) -> None:
-    tasks, answers = [], []
-    for n, g in enumerate(given):
-        at = START + timedelta(minutes=g.minute)
-        task_id = f"{evaluation_id[:24]}-{n:011d}"
-        tasks.append(
-            {
-                "id": task_id,
-                "account_id": ACCOUNT_A,
-                "evaluation_id": evaluation_id,
-                "evaluation_item_id": item_ids[g.item],
-                "queue_id": f"queue-{g.alias}",
-                "task_type": g.task_type,
-                "slot": g.slot,
-                "status": g.status,
-                "position": g.item,
-                "completed_by": g.reviewer,
-                "completed_at": at,
-                "updated_at": at,
-            }
-        )
-        answers.append(
-            {
-                "task_id": task_id,
-                "alias": g.alias,
-                "evaluation_id": evaluation_id,
-                "evaluation_item_id": item_ids[g.item],
-                "reviewer": g.reviewer,
-                "value": g.value,
-                "created_at": at,
-            }
-        )
-    with Session(database) as session, session.begin():
-        session.execute(insert(AnnotationTask), tasks)
-        session.execute(insert(AnnotationAnswer), answers)
-
-
-# Three reviewers label items 0-3; item 4 has one answer, and so has item 5 once the audit's
-# answer and the one sent back for a redo are left out. On item 0 ann changed her mind (a
-# second slot, later): "good" stands.
 TRIO = ["ann", "bob", "cy"]
 
 

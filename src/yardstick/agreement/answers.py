@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yardstick.models import AnnotationAnswer, AnnotationTask
+from yardstick.models import AnnotationAnswer, AnnotationTask, Evaluation
 
+CONTRIBUTOR_TASK = "contributor_evaluation.question"
 COUNTED_TASK_TYPE = "CONTRIBUTOR_ANNOTATION"
 COUNTED_STATUS = "COMPLETED"
 
@@ -40,6 +41,11 @@ class AliasAnswers:
 
     items: list[ItemAnswers] = field(default_factory=list)
     replaced: int = 0  # earlier answers of a reviewer who answered the item again
+
+
+def contributor_aliases(evaluation: Evaluation) -> list[str]:
+    """The aliases reviewers answer: the evaluation's contributor tasks, in task order."""
+    return [task["alias"] for task in evaluation.tasks if task["task_type"] == CONTRIBUTOR_TASK]
 
 
 def read(session: Session, evaluation_id: str, aliases: list[str]) -> dict[str, AliasAnswers]:

@@ -35,6 +35,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from yardstick.agreement import answers, cells, coefficients, krippendorff
+from yardstick.agreement.answers import contributor_aliases
 from yardstick.agreement.bootstrap import (
     RESAMPLES,
     SEED,
@@ -64,8 +65,6 @@ from yardstick.auth.service import Principal
 from yardstick.errors import Unprocessable
 from yardstick.evaluation.service import evaluation_service
 from yardstick.models import Evaluation
-
-CONTRIBUTOR_TASK = "contributor_evaluation.question"
 
 
 @dataclass(frozen=True)
@@ -111,10 +110,6 @@ class ReviewerAgreements:
     evaluation_id: str
     items: int
     reviewers: dict[str, ReviewerAgreement]  # every contributor alias, in task order
-
-
-def contributor_aliases(evaluation: Evaluation) -> list[str]:
-    return [task["alias"] for task in evaluation.tasks if task["task_type"] == CONTRIBUTOR_TASK]
 
 
 class AgreementService:
