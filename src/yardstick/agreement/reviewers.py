@@ -78,12 +78,14 @@ class ReviewerAgreement:
     warnings: list[AgreementWarning] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Item:
-    item_id: str
-    answers: list[Answer]  # comparable ones, by reviewer id
-    numbers: list[float | None]
-    labels: list[str | None]
+@dataclass
+class _Compared:
+    """The items with two or more comparable answers, and those answers, item after item."""
+
+    item_ids: list[str] = field(default_factory=list)
+    answers: list[list[Answer]] = field(default_factory=list)  # per item, by reviewer id
+    numbers: list[float | None] = field(default_factory=list)  # per answer
+    labels: list[str | None] = field(default_factory=list)  # per answer
 
 
 def agreement(alias: str, found: AliasAnswers, *, repeats: int = 1) -> ReviewerAgreement:
@@ -92,12 +94,21 @@ def agreement(alias: str, found: AliasAnswers, *, repeats: int = 1) -> ReviewerA
         answers=sum(len(item.answers) for item in found.items),
         answered_items=len(found.items),
     )
-    compared: list[_Item] = []
+    compared = _Compared()
     dropped = single = 0
+    # A few distinct values answered many times: each scalar is classified once.
+    memo: dict[tuple[type, Any], tuple[float | None, str | None]] = {}
     for item in found.items:
         kept, numbers, labels = [], [], []
         for answer in item.answers:
-            number, label = classify(answer.value)
+            value = answer.value
+            if isinstance(value, list | dict):
+                number, label = classify(value)
+            else:
+                key = (type(value), value)
+                if key not in memo:
+                    memo[key] = classify(value)
+                number, label = memo[key]
             if number is None and label is None:
                 dropped += 1
                 continue
@@ -105,7 +116,10 @@ def agreement(alias: str, found: AliasAnswers, *, repeats: int = 1) -> ReviewerA
             numbers.append(number)
             labels.append(label)
         if len(kept) >= 2:
-            compared.append(_Item(item.item_id, kept, numbers, labels))
+            compared.item_ids.append(item.item_id)
+            compared.answers.append(kept)
+            compared.numbers += numbers
+            compared.labels += labels
         elif kept:
             single += 1
     if found.replaced:
@@ -125,7 +139,7 @@ def agreement(alias: str, found: AliasAnswers, *, repeats: int = 1) -> ReviewerA
                 "left out",
             )
         )
-    if single and compared:
+    if single and compared.item_ids:
         out.warnings.append(
             AgreementWarning(
                 "single_answers",
@@ -134,7 +148,7 @@ def agreement(alias: str, found: AliasAnswers, *, repeats: int = 1) -> ReviewerA
         )
     if repeats > 1:
         out.warnings.append(repeats_warning(repeats))
-    if not compared:
+    if not compared.item_ids:
         out.warnings.append(AgreementWarning("no_data", _no_data(alias, found, single)))
         return out
     _compare(out, compared)
@@ -153,17 +167,20 @@ def _no_data(alias: str, found: AliasAnswers, single: int) -> str:
     return "no item has comparable answers from two reviewers (numbers or short labels)"
 
 
-def _compare(out: ReviewerAgreement, compared: list[_Item]) -> None:
-    numbers = sum(v is not None for item in compared for v in item.numbers)
-    labels = sum(v is not None for item in compared for v in item.labels)
-    sizes = [len(item.answers) for item in compared]
-    reviewers = {answer.reviewer for item in compared for answer in item.answers}
-    out.n, out.reviewers = len(compared), len(reviewers)
-    out.answers_per_item = (min(sizes), max(sizes))
+def _compare(out: ReviewerAgreement, compared: _Compared) -> None:
+    numbers = sum(v is not None for v in compared.numbers)
+    labels = sum(v is not None for v in compared.labels)
+    sizes = np.array([len(answers) for answers in compared.answers])
+    reviewers = {answer.reviewer for answers in compared.answers for answer in answers}
+    out.n, out.reviewers = int(sizes.size), len(reviewers)
+    out.answers_per_item = (int(sizes.min()), int(sizes.max()))
     # Two reviewers who each answered every compared item: answers are sorted by reviewer, so
     # column 0 is always the one reviewer and column 1 the other, as Cohen's kappa needs.
     two = len(reviewers) == 2
-    data = np.full((len(compared), max(sizes)), np.nan)
+    # (items, most answers) with NaN for no answer; answer j of item i at (i, j).
+    data = np.full((sizes.size, int(sizes.max())), np.nan)
+    rows = np.repeat(np.arange(sizes.size), sizes)
+    columns = np.arange(rows.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     if numbers and labels:
         out.warnings.append(
             AgreementWarning(
@@ -174,20 +191,16 @@ def _compare(out: ReviewerAgreement, compared: list[_Item]) -> None:
         )
     if labels:
         texts = [
-            [
-                label if label is not None else number_label(_sure(number))
-                for number, label in zip(item.numbers, item.labels, strict=True)
-            ]
-            for item in compared
+            label if label is not None else number_label(_sure(number))
+            for number, label in zip(compared.numbers, compared.labels, strict=True)
         ]
-        values = sorted({t for row in texts for t in row}, key=lambda t: order(orjson.loads(t)))
+        values = sorted(set(texts), key=lambda t: order(orjson.loads(t)))
         code = {text: index for index, text in enumerate(values)}
-        for i, row in enumerate(texts):
-            data[i, : len(row)] = [code[t] for t in row]
-        _categorical(out, data, len(values), two=two, fixed=min(sizes) == max(sizes))
+        data[rows, columns] = np.fromiter(map(code.__getitem__, texts), np.float64, len(texts))
+        fixed = bool(sizes.min() == sizes.max())  # the same number of answers on every item
+        _categorical(out, data, len(values), two=two, fixed=fixed)
     else:
-        for i, item in enumerate(compared):
-            data[i, : len(item.numbers)] = item.numbers
+        data[rows, columns] = np.array(compared.numbers, dtype=np.float64)
         _numeric(out, data, two=two)
     low, high = np.nanmin(data, axis=1), np.nanmax(data, axis=1)
     differ = np.flatnonzero(low != high)
@@ -196,7 +209,7 @@ def _compare(out: ReviewerAgreement, compared: list[_Item]) -> None:
         differ = differ[np.argsort(-(high - low)[differ], kind="stable")]
     out.disagreements_total = int(differ.size)
     out.disagreements = [
-        ReviewerDisagreement(compared[i].item_id, compared[i].answers)
+        ReviewerDisagreement(compared.item_ids[i], compared.answers[i])
         for i in differ[:DISAGREEMENTS_SHOWN].tolist()
     ]
 
