@@ -3,7 +3,6 @@ dataset column against an LLM judge (scripted per row on the fake model server) 
 Every figure is checked against a hand count or a reference library, on the values the items
 themselves report."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,7 +12,7 @@ import pytest
 from scale_gp_beta import SGPClient
 from sklearn.metrics import cohen_kappa_score
 
-from tests.agreement.helpers import agreement, contributor_task, http_for
+from tests.agreement.helpers import agreement, contributor_task
 from tests.conftest import make_client
 from tests.execution.helpers import MODEL, items_of, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
@@ -33,12 +32,6 @@ EXPECTED = "a b c d"
 @pytest.fixture
 def client(engine_server: Server) -> SGPClient:
     return make_client(engine_server)
-
-
-@pytest.fixture
-def http(engine_server: Server) -> Iterator[httpx.Client]:
-    with http_for(engine_server) as c:
-        yield c
 
 
 def question(client: SGPClient, kind: str, configuration: dict[str, Any]) -> str:
@@ -134,6 +127,14 @@ def test_a_judge_against_prefilled_human_labels(
     params = {"human": "review", "judge": "verdict"}
     path = f"/v5/evaluations/{evaluation.id}/agreement"
     assert client.get(path, options={"params": params}, cast_to=object) == body
+
+    # `review` is a contributor alias, so its reviewers come along: prefilled answers are no
+    # reviewer's, so there is nothing to compare. A judge as the human has no reviewers.
+    (reviewers,) = body["reviewers"].values()
+    assert (reviewers["alias"], reviewers["n"]) == ("review", 0)
+    assert [w["type"] for w in reviewers["warnings"]] == ["no_data"]
+    swapped = agreement(http, evaluation.id, human="verdict", judge="review").json()
+    assert swapped["reviewers"] == {} and swapped["n"] == 10
 
 
 def test_a_rating_judge_and_a_metric_against_prefilled_human_numbers(

@@ -3,79 +3,14 @@ a finished run or a later import would leave them, the results version bumped as
 booleans, a number against a string, values that cannot be compared, an alias with no
 result; then every way a request can be wrong."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine, insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
-from tests.agreement.helpers import agreement, contributor_task, http_for
+from tests.agreement.helpers import MISSING, agreement, evaluation_with_cells, http_for
 from tests.fixtures.server import ACCOUNT_B, Server
-from yardstick.evaluation.results_version import results_changed
-from yardstick.models import TaskResult
-
-MISSING = object()
-
-
-@pytest.fixture
-def http(engine_server: Server) -> Iterator[httpx.Client]:
-    with http_for(engine_server) as c:
-        yield c
-
-
-@pytest.fixture
-def database(engine_server: Server) -> Iterator[Engine]:
-    engine = create_engine(engine_server.database_url)
-    yield engine
-    engine.dispose()
-
-
-def evaluation_with_cells(
-    http: httpx.Client, database: Engine, cells: dict[str, list[Any]]
-) -> tuple[str, list[str]]:
-    """An evaluation whose aliases are unanswered questions (nothing runs), then
-    `cells[alias][i]` stored as item i's completed result (none where MISSING)."""
-    question_id = http.post(
-        "/v5/questions",
-        json={
-            "name": "agreement edge",
-            "prompt": "Judge it",
-            "question_type": "free_text",
-            "configuration": {},
-        },
-    ).json()["id"]
-    size = max(len(column) for column in cells.values())
-    response = http.post(
-        "/v5/evaluations",
-        json={
-            "name": "agreement edge cases",
-            "data": [{"input": f"e{i}"} for i in range(size)],
-            "tasks": [contributor_task(alias, question_id, None) for alias in cells],
-        },
-    )
-    assert response.status_code == 200, response.text
-    evaluation_id: str = response.json()["id"]
-    page = http.get("/v5/evaluation-items", params={"evaluation_id": evaluation_id}).json()
-    item_ids = [item["id"] for item in page["items"]]
-    rows = [
-        {
-            "item_id": item_ids[i],
-            "alias": alias,
-            "evaluation_id": evaluation_id,
-            "status": "completed",
-            "value": value,
-            "attempts": 1,
-        }
-        for alias, column in cells.items()
-        for i, value in enumerate(column)
-        if value is not MISSING
-    ]
-    with Session(database) as session, session.begin():
-        session.execute(insert(TaskResult), rows)
-        results_changed(session, [evaluation_id])
-    return evaluation_id, item_ids
 
 
 def test_booleans_a_number_against_a_string_and_values_that_cannot_be_compared(

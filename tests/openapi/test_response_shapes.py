@@ -16,12 +16,14 @@ import httpx
 import orjson
 import pytest
 
+from tests.agreement.helpers import Given, contributor_task, write_answers
 from tests.evaluation_dashboard.shapes import exercise_dashboards
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, run_server
 from tests.openapi.shapes import Shapes
 from tests.rubric.shapes import exercise_rubrics
 from tests.span.otlp_requests import export_request, make_span, to_json
+from yardstick.db.engine import create_db_engine
 
 MODEL = "openai/fake-chat"
 V5_SCHEMES = [{"ApiKey": [], "AccountId": []}]
@@ -183,6 +185,36 @@ def _datasets(api: Api) -> str:
     return dataset_id
 
 
+def _reviewer_agreement(api: Api) -> None:
+    """Reviewers' answers (written as annotation tasks leave them) to a label and a rating."""
+    question = api.post(
+        "/v5/questions",
+        json={"name": "free", "prompt": "Any remark?", "question_type": "free_text"},
+    )
+    tasks = [contributor_task(alias, question["id"], None) for alias in ("label", "stars")]
+    created = api.post(
+        "/v5/evaluations",
+        json={"name": "reviewed", "data": [{"n": i} for i in range(3)], "tasks": tasks},
+    )
+    items = api.get("/v5/evaluation-items", params={"evaluation_id": created["id"]})["items"]
+    # Ann's answers; Bob says "yes" and 2 throughout.
+    answers = {"label": (["yes", "no", ["a", "b"]], "yes"), "stars": ([1, 2, 3], 2)}
+    given = [
+        Given(i, alias, reviewer, value if reviewer == "ann" else bob, slot)
+        for alias, (column, bob) in answers.items()
+        for slot, reviewer in enumerate(["ann", "bob"])
+        for i, value in enumerate(column)
+    ]
+    database = create_db_engine(api.server.database_url)
+    try:
+        write_answers(database, created["id"], [item["id"] for item in items], given)
+    finally:
+        database.dispose()
+    found = api.get(f"/v5/evaluations/{created['id']}/agreement")
+    assert found["object"] == "evaluation_reviewer_agreement"
+    assert found["reviewers"]["label"]["n"] == 3 and found["reviewers"]["stars"]["n"] == 3
+
+
 def _evaluations(api: Api, dataset_id: str) -> None:
     question = api.post(
         "/v5/questions",
@@ -264,6 +296,7 @@ def _evaluations(api: Api, dataset_id: str) -> None:
     found = api.get(agreement, params={"human": "length", "judge": "verdict"})
     assert found["n"] == 2 and found["warnings"]
     api.call("GET", agreement, params={"human": "nope", "judge": "verdict"}, status=422)
+    _reviewer_agreement(api)
     api.get(f"/v5/evaluations/{evaluation_id}/schema")
     api.get(f"/v5/evaluations/{evaluation_id}/taxonomy")
 

@@ -19,12 +19,14 @@ resample): the tests check each against scikit-learn and against published worke
 - Fleiss' kappa (Fleiss 1971), m raters per item, each item rated by the same number m:
   (P - Pe) / (1 - Pe), P the mean share of agreeing rater pairs per item, Pe the sum of the
   squared category shares. Undefined when every rating is one category.
-- Accuracy (percentage agreement): the share of items whose two values are equal.
+- Accuracy (percentage agreement): the share of items whose two values are equal; `share`
+  the same for any per-item test (every reviewer of an item giving one answer).
 """
 
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from yardstick.agreement.bootstrap import (
     RESAMPLES,
@@ -47,7 +49,12 @@ ONE_CATEGORY = (
 
 def accuracy(a: FloatArray, b: FloatArray) -> Statistic:
     """The share of units whose two values are equal (exactly)."""
-    features = np.column_stack([(a == b).astype(np.float64), np.ones(a.size)])
+    return share(a == b)
+
+
+def share(hits: npt.NDArray[np.bool_]) -> Statistic:
+    """The share of units where `hits` holds (two values equal, every reviewer agreeing)."""
+    features = np.column_stack([hits.astype(np.float64), np.ones(hits.size)])
     return Statistic(
         features, value=lambda s: _divide(s[..., 0], s[..., 1]), undefined=_never, min_units=1
     )

@@ -1,6 +1,11 @@
-"""`GET /v5/evaluations/{id}/agreement`: the response (Yardstick's own route), for OpenAPI."""
+"""`GET /v5/evaluations/{id}/agreement`: the responses (Yardstick's own route), for OpenAPI.
 
-from typing import Any, Literal
+Two shapes, told apart by `object`: `evaluation_agreement` (a judge against a human, asked
+with `human` and `judge`) and `evaluation_reviewer_agreement` (the reviewers of every
+contributor alias, asked with neither).
+"""
+
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -13,6 +18,8 @@ WarningType = Literal[
     "mixed_kinds",
     "many_values",
     "repeats",
+    "single_answers",
+    "replaced_answers",
 ]
 
 
@@ -49,6 +56,50 @@ class AgreementWarningOut(BaseModel):
     message: str
 
 
+class AnswerOut(BaseModel):
+    reviewer: str = Field(description="The reviewer's user id")
+    value: Any = Field(description="The answer as given")
+
+
+class ReviewerDisagreementOut(BaseModel):
+    item_id: str
+    answers: list[AnswerOut] = Field(description="The compared answers, by reviewer id")
+
+
+class ReviewerDisagreementsOut(BaseModel):
+    total: int = Field(description="Compared items whose reviewers did not all answer alike")
+    items: list[ReviewerDisagreementOut] = Field(
+        description="The first 100: in row order, or for numbers widest spread first"
+    )
+
+
+class AnswersPerItemOut(BaseModel):
+    min: int
+    max: int
+
+
+class ReviewerAgreementOut(BaseModel):
+    alias: str
+    kind: Kind | None = Field(description="Null when no item has two comparable answers")
+    answers: int = Field(description="Answers counted: one per reviewer and item")
+    answered_items: int = Field(description="Items with at least one answer")
+    n: int = Field(description="Items compared: two or more comparable answers")
+    reviewers: int = Field(description="Distinct reviewers of the compared items")
+    answers_per_item: AnswersPerItemOut | None
+    primary: str | None = Field(description="The key of the headline coefficient")
+    unanimous: EstimateOut | None = Field(
+        description="Share of compared items whose reviewers all gave the same answer"
+    )
+    coefficients: dict[str, EstimateOut] | None = Field(
+        description="categorical: cohen_kappa, fleiss_kappa, krippendorff_alpha_nominal; "
+        "numeric: krippendorff_alpha_interval, and on a rating scale "
+        "krippendorff_alpha_ordinal and cohen_kappa_quadratic"
+    )
+    disagreements: ReviewerDisagreementsOut
+    ci_method: str | None
+    warnings: list[AgreementWarningOut]
+
+
 class AgreementOut(BaseModel):
     object: Literal["evaluation_agreement"]
     evaluation_id: str
@@ -72,3 +123,18 @@ class AgreementOut(BaseModel):
     disagreements: DisagreementsOut
     ci_method: str | None
     warnings: list[AgreementWarningOut]
+    reviewers: dict[str, ReviewerAgreementOut] = Field(
+        description="The human alias's reviewers when it is a contributor alias, else empty"
+    )
+
+
+class ReviewerAgreementsOut(BaseModel):
+    object: Literal["evaluation_reviewer_agreement"]
+    evaluation_id: str
+    items: int = Field(description="The evaluation's items")
+    reviewers: dict[str, ReviewerAgreementOut] = Field(
+        description="Every contributor alias, in task order"
+    )
+
+
+AnyAgreementOut = Annotated[AgreementOut | ReviewerAgreementsOut, Field(discriminator="object")]

@@ -1,7 +1,11 @@
-"""`GET /v5/evaluations/{id}/agreement`: how well does a judge agree with a human?
+"""`GET /v5/evaluations/{id}/agreement`: do the reviewers agree, and does a judge agree with them?
 
-Two aliases of one evaluation are compared over the items where both have a result (completed,
-or prefilled with the row: see evaluation/prefill.py), read by agreement/cells.py. What is
+Without `human` and `judge`, per contributor alias, agreement between the reviewers who
+answered it (agreement/reviewers.py, on answers.py's read of `annotation_answers`).
+
+With both, two aliases of one evaluation are compared over the items where both have a result
+(completed, or prefilled with the row: see evaluation/prefill.py), read by agreement/cells.py;
+a contributor alias's result is the one its reviewers' answers were aggregated to. What is
 compared depends on the values:
 - labels (short strings, booleans) on both sides: categorical. Cohen's kappa (unweighted), the
   headline figure, and Krippendorff's alpha (nominal), accuracy, the confusion matrix;
@@ -13,12 +17,13 @@ compared depends on the values:
 - a number on one side and a label on the other, on some items: categorical over every value's
   JSON text (3 and "3", or 1 and true, then disagree, which the confusion matrix shows), with a
   warning.
-Objects, arrays and strings over 100 characters are not compared (counted in a warning).
+Objects, arrays and strings over 100 characters are not compared (counted in a warning). When
+the human alias is a contributor alias, its reviewers' agreement comes with the comparison: how
+far people agree among themselves is the most a judge can be expected to agree with them.
 
 Every figure's interval is a percentile bootstrap over the compared items, all figures on the
 same seeded resamples (agreement/bootstrap.py), so the same request answers the same. A figure
-the data do not define is null with a reason, never NaN. Per-reviewer answers (several people
-per item) are not recorded yet: the human side is one alias, one value per item.
+the data do not define is null with a reason, never NaN.
 """
 
 from collections.abc import Callable
@@ -29,7 +34,8 @@ import numpy as np
 import orjson
 from sqlalchemy.orm import Session
 
-from yardstick.agreement import cells, coefficients, krippendorff
+from yardstick.agreement import answers, cells, coefficients, krippendorff
+from yardstick.agreement.answers import contributor_aliases
 from yardstick.agreement.bootstrap import (
     RESAMPLES,
     SEED,
@@ -40,23 +46,25 @@ from yardstick.agreement.bootstrap import (
     distinct_rows,
     estimate,
 )
-from yardstick.agreement.schemas import Kind, WarningType
+from yardstick.agreement.reviewers import ReviewerAgreement, reviewer_json
+from yardstick.agreement.reviewers import agreement as reviewer_agreement
+from yardstick.agreement.schemas import Kind
+from yardstick.agreement.values import (
+    DISAGREEMENTS_SHOWN,
+    MAX_LABELS,
+    AgreementWarning,
+    estimate_json,
+    is_rating,
+    items,
+    method_text,
+    number_label,
+    order,
+    repeats_warning,
+)
 from yardstick.auth.service import Principal
 from yardstick.errors import Unprocessable
 from yardstick.evaluation.service import evaluation_service
 from yardstick.models import Evaluation
-
-DISAGREEMENTS_SHOWN = 100
-# More distinct labels than this are free text: only accuracy is computed (see _categorical).
-MAX_LABELS = 50
-RATING_MAX_SPAN = 10
-_TYPE_ORDER = {bool: 0, int: 1, float: 1, str: 2}
-
-
-@dataclass(frozen=True)
-class AgreementWarning:
-    type: WarningType
-    message: str
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,15 @@ class Agreement:
     disagreements_total: int = 0
     method: Method | None = None
     warnings: list[AgreementWarning] = field(default_factory=list)
+    # The human alias's reviewers, when it is a contributor alias: {alias: agreement}.
+    reviewers: dict[str, ReviewerAgreement] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReviewerAgreements:
+    evaluation_id: str
+    items: int
+    reviewers: dict[str, ReviewerAgreement]  # every contributor alias, in task order
 
 
 class AgreementService:
@@ -110,6 +127,34 @@ class AgreementService:
             session, principal, evaluation_id, include_archived=include_archived
         )
         _check_aliases(evaluation, human, judge)
+        out = self.compare(session, evaluation, human=human, judge=judge)
+        if human in contributor_aliases(evaluation):
+            out.reviewers = self.reviewers_of(session, evaluation, [human])
+        return out
+
+    def reviewers(
+        self, session: Session, principal: Principal, evaluation_id: str, *, include_archived: bool
+    ) -> ReviewerAgreements:
+        evaluation = evaluation_service.get(
+            session, principal, evaluation_id, include_archived=include_archived
+        )
+        found = self.reviewers_of(session, evaluation, contributor_aliases(evaluation))
+        return ReviewerAgreements(evaluation.id, evaluation.item_count, found)
+
+    def reviewers_of(
+        self, session: Session, evaluation: Evaluation, aliases: list[str]
+    ) -> dict[str, ReviewerAgreement]:
+        """Agreement between the reviewers of each of these (contributor) aliases."""
+        found = answers.read(session, evaluation.id, aliases)
+        return {
+            alias: reviewer_agreement(alias, found[alias], repeats=evaluation.repeats)
+            for alias in aliases
+        }
+
+    def compare(
+        self, session: Session, evaluation: Evaluation, *, human: str, judge: str
+    ) -> Agreement:
+        """`judge` against `human`, two aliases of the evaluation (checked by the caller)."""
         found = cells.counts(session, evaluation.id, [human, judge])
         pairs = cells.paired(session, evaluation.id, human, judge)
         out = Agreement(
@@ -122,13 +167,7 @@ class AgreementService:
         )
         out.warnings += _coverage_warnings(out, found, len(pairs.item_ids))
         if evaluation.repeats > 1:
-            out.warnings.append(
-                AgreementWarning(
-                    "repeats",
-                    f"each row ran {evaluation.repeats} times and each repeat counts as an "
-                    "item: the intervals take them as independent, so they are too narrow",
-                )
-            )
+            out.warnings.append(repeats_warning(evaluation.repeats))
         _compare(out, pairs)
         return out
 
@@ -155,7 +194,7 @@ def _coverage_warnings(
             warnings.append(
                 AgreementWarning(
                     "errored_cells",
-                    f"{alias!r} errored on {_items(found[alias].errored)}: they are left out",
+                    f"{alias!r} errored on {items(found[alias].errored)}: they are left out",
                 )
             )
     human_only, judge_only = out.human_results - both, out.judge_results - both
@@ -164,9 +203,9 @@ def _coverage_warnings(
         warnings.append(
             AgreementWarning(
                 "one_sided",
-                f"{_items(human_only)} have a result from {out.human!r} only and "
+                f"{items(human_only)} have a result from {out.human!r} only and "
                 f"{judge_only} from {out.judge!r} only (the other pending, errored or skipped): "
-                f"only the {_items(both)} with both are compared",
+                f"only the {items(both)} with both are compared",
             )
         )
     return warnings
@@ -187,7 +226,7 @@ def _compare(out: Agreement, pairs: cells.Pairs) -> None:
         out.warnings.append(
             AgreementWarning(
                 "not_comparable",
-                f"{_items(int((~comparable).sum()))} with a result from both hold an object, "
+                f"{items(int((~comparable).sum()))} with a result from both hold an object, "
                 "an array or a string over 100 characters: not compared",
             )
         )
@@ -198,7 +237,7 @@ def _compare(out: Agreement, pairs: cells.Pairs) -> None:
         out.warnings.append(
             AgreementWarning(
                 "mixed_kinds",
-                f"{_items(int(mixed.sum()))} with a number on one side and a label on the "
+                f"{items(int(mixed.sum()))} with a number on one side and a label on the "
                 'other: every value is compared as a label (its JSON text), so 3 and "3", '
                 "or 1 and true, disagree",
             )
@@ -222,7 +261,7 @@ def _no_data(out: Agreement, size: int) -> str:
 def _categorical(out: Agreement, pairs: cells.Pairs, at: IntArray) -> None:
     human = [_label(pairs.human, i) for i in at.tolist()]
     judge = [_label(pairs.judge, i) for i in at.tolist()]
-    texts = sorted(set(human) | set(judge), key=lambda text: _order(orjson.loads(text)))
+    texts = sorted(set(human) | set(judge), key=lambda text: order(orjson.loads(text)))
     code = {text: index for index, text in enumerate(texts)}
     a = np.fromiter(map(code.__getitem__, human), np.intp, len(human))
     b = np.fromiter(map(code.__getitem__, judge), np.intp, len(judge))
@@ -276,9 +315,8 @@ def _numeric(out: Agreement, pairs: cells.Pairs, at: IntArray) -> None:
         coefficients.mean_difference(first, second, absolute=True),
     ]
     low = float(min(human.min(), judge.min()))
-    span = float(max(human.max(), judge.max())) - low
-    rating = bool((rows == np.round(rows)).all()) and span <= RATING_MAX_SPAN
-    k = int(span) + 1
+    rating = is_rating(rows)
+    k = int(float(max(human.max(), judge.max())) - low) + 1 if rating else 0
     if rating:
         statistics.append(
             coefficients.cohen_kappa(
@@ -336,29 +374,7 @@ def _label(side: cells.Side, index: int) -> str:
         return label
     number = side.numbers[index]
     assert number is not None  # comparable
-    # Integral floats as integers, within the range where floats hold every integer exactly.
-    if float(number).is_integer() and abs(number) < 2**53:
-        number = int(number)
-    return orjson.dumps(number).decode()
-
-
-def _items(count: int) -> str:
-    return f"{count} item" if count == 1 else f"{count} items"
-
-
-def _order(value: Any) -> tuple[int, Any]:
-    """Labels sort booleans first, then numbers, then strings, each in its natural order."""
-    return _TYPE_ORDER[type(value)], value
-
-
-def estimate_json(found: Estimate | None) -> dict[str, Any] | None:
-    if found is None:
-        return None
-    return {
-        "value": found.value,
-        "ci95": None if found.ci95 is None else list(found.ci95),
-        "reason": found.reason,
-    }
+    return number_label(number)
 
 
 def agreement_json(found: Agreement) -> dict[str, Any]:
@@ -367,7 +383,6 @@ def agreement_json(found: Agreement) -> dict[str, Any]:
             return None
         return {name: estimate_json(value) for name, value in named.items()}
 
-    method = found.method
     return {
         "object": "evaluation_agreement",
         "evaluation_id": found.evaluation_id,
@@ -392,11 +407,18 @@ def agreement_json(found: Agreement) -> dict[str, Any]:
                 for d in found.disagreements
             ],
         },
-        "ci_method": None
-        if method is None
-        else f"percentile bootstrap over items, {method.resamples} resamples, seed "
-        f"{method.seed}, {method.draws}",
+        "ci_method": method_text(found.method),
         "warnings": [{"type": w.type, "message": w.message} for w in found.warnings],
+        "reviewers": {alias: reviewer_json(r) for alias, r in found.reviewers.items()},
+    }
+
+
+def reviewer_agreements_json(found: ReviewerAgreements) -> dict[str, Any]:
+    return {
+        "object": "evaluation_reviewer_agreement",
+        "evaluation_id": found.evaluation_id,
+        "items": found.items,
+        "reviewers": {alias: reviewer_json(r) for alias, r in found.reviewers.items()},
     }
 
 

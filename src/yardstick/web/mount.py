@@ -6,6 +6,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from yardstick.web import endpoints
+from yardstick.web.agreement import endpoints as agreement_pages
 from yardstick.web.compare import endpoints as compare_pages
 from yardstick.web.dashboard import endpoints as dashboard_pages
 from yardstick.web.dataset import endpoints as dataset_pages
@@ -19,6 +20,7 @@ def install_web(app: FastAPI) -> None:
     come after every page there, and nothing of it may shadow an API path (none starts with
     `/v5` or `/v1`, which stay the auth gate's)."""
     app.include_router(evaluation_pages.router)
+    app.include_router(agreement_pages.router)
     app.include_router(compare_pages.router)
     app.include_router(dataset_pages.router)
     app.include_router(dashboard_pages.router)

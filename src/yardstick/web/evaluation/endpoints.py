@@ -1,9 +1,10 @@
 """The evaluation pages: `/evaluations`, `/evaluations/{id}` (with its fragments and export)
 and `/evaluations/{id}/items/{item_id}`.
 
-The evaluation page is one document, with two parts that htmx loads on their own: the summary
-cards (`/cards`, after the page, since a summary of a large run takes longest) and the header's
-progress (`/progress`, polled every few seconds while the run is running; it stops polling
+The evaluation page is one document, with parts that htmx loads on their own: the summary
+cards (`/cards`, after the page, since a summary of a large run takes longest), the agreement
+cards of an evaluation with contributor tasks (`/agreement/cards`, web/agreement/) and the
+header's progress (`/progress`, polled every few seconds while the run is running; it stops polling
 itself once the run is not). Filters, sort and paging swap only the results table
 (`hx-select`), and push the new URL, so the address bar always holds the whole state.
 """
@@ -13,6 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from yardstick.agreement.answers import contributor_aliases
 from yardstick.db.session import ReadSessionDep, SessionFactory
 from yardstick.export.formats import content_disposition
 from yardstick.export.service import export_service
@@ -91,6 +93,7 @@ def evaluation_page(
     if is_htmx(request) and request.headers.get("hx-target") == "results":
         return render(request, "evaluations/_results.html", context)
     context["header"] = pages.header(session, evaluation)
+    context["contributors"] = contributor_aliases(evaluation)  # the agreement cards' aliases
     return render(request, "evaluations/detail.html", context)
 
 
