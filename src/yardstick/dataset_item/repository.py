@@ -124,7 +124,11 @@ def encode(data: Any, loc: list[str | int]) -> tuple[str, str]:
 
 
 def at_version(version: int) -> ColumnElement[bool]:
-    return (V.version_from <= version) & or_(V.version_to.is_(None), V.version_to > version)
+    # `version_from + 0`: the bound must not lead SQLite to the (dataset_id, version_from) index,
+    # which serves diffs (rows opened after a version). For a list it would read every row of
+    # the version and sort them (1 s at 1,000,000 items) where the history index gives them in
+    # item order (0.2 ms a page).
+    return ((V.version_from + 0) <= version) & or_(V.version_to.is_(None), V.version_to > version)
 
 
 def listed_row_first(version: int | None) -> list[ColumnElement[Any]]:

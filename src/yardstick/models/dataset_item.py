@@ -54,4 +54,7 @@ class DatasetItemVersion(Base):
             postgresql_where=text("version_to IS NULL"),
         ),
         Index("ix_dataset_item_versions_history", "dataset_id", "item_id", "version_from"),
+        # The rows a version opened: a diff of versions A..B reads only those opened after A
+        # (1,150 of a 1,000,000-item dataset's rows, not all of them; migration 0022).
+        Index("ix_dataset_item_versions_opened", "dataset_id", "version_from"),
     )

