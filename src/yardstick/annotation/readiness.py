@@ -51,7 +51,9 @@ def promote(
             select(Evaluation.id, Evaluation.tasks).where(
                 Evaluation.id.in_({evaluation_id for evaluation_id, _, _ in waiting})
             )
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
     for evaluation_id, queue, task_type in waiting:
         if task_type == ANNOTATION:

@@ -1,0 +1,113 @@
+"""NOT_READY until every result a queue's layout shows is in, then PENDING: a model's answer
+(run by the engine), or another queue's human answer."""
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.agreement.helpers import http_for
+from tests.annotation.factories import (
+    Reviewer,
+    claim,
+    contributor,
+    evaluation,
+    ok,
+    open_reviewers,
+    question,
+    queue,
+    submit,
+    tasks_of,
+)
+from tests.execution.helpers import chat_task
+from tests.fixtures.fake_model_server import FakeModels
+from tests.fixtures.server import Server
+
+SHOWS_ANSWER = {"children": [{"data": "item.input"}, {"data": "item.answer", "label": "Answer"}]}
+
+
+def test_a_layout_that_shows_another_queues_answer_waits_for_it(
+    http: httpx.Client, reviewers: list[Reviewer]
+) -> None:
+    first_queue, second_queue = queue(), queue()
+    verdict = question(http, "categorical", {"choices": ["yes", "no"]})
+    shows_first = {"children": [{"data": "item.input"}, {"data": "item.first"}]}
+    created = evaluation(
+        http,
+        [{"input": "a"}, {"input": "b"}],
+        [
+            contributor("first", verdict, queue_id=first_queue),
+            contributor("second", verdict, queue_id=second_queue, layout=shows_first),
+        ],
+    )
+    waiting = tasks_of(http, evaluation_id=created["id"], queue_id=second_queue)
+    assert {t["status"] for t in waiting} == {"NOT_READY"}
+    alice, bob = reviewers[0], reviewers[1]
+    assert claim(bob.http, second_queue) is None  # nothing ready: an empty queue, not a 404
+    assert ok(
+        alice.http.post(
+            f"/v5/annotation-tasks/{waiting[0]['id']}/submit", json={"answers": {"second": "yes"}}
+        ),
+        409,
+    )["detail"].endswith("not in yet")
+
+    task = claim(alice.http, first_queue)
+    assert task is not None
+    ok(submit(alice.http, task["id"], {"first": "no"}))
+    # The first item's answer is in: its task in the second queue is ready, the other is not.
+    statuses = {
+        t["evaluation_item_id"]: t["status"]
+        for t in tasks_of(http, evaluation_id=created["id"], queue_id=second_queue)
+    }
+    assert statuses == {
+        task["evaluation_item_id"]: "PENDING",
+        waiting[1]["evaluation_item_id"]: "NOT_READY",
+    }
+    ready = claim(bob.http, second_queue)
+    assert ready is not None and ready["evaluation_item_id"] == task["evaluation_item_id"]
+    view = ok(bob.http.get(f"/v5/annotation-tasks/{ready['id']}"))
+    assert [c["value"] for c in view["item"]["layout"]["children"]] == ["a", "no"]
+
+
+@pytest.fixture
+def engine_http(engine_server: Server) -> Iterator[httpx.Client]:
+    with http_for(engine_server) as client:
+        yield client
+
+
+@pytest.fixture
+def engine_reviewers(engine_server: Server) -> Iterator[list[Reviewer]]:
+    yield from open_reviewers(engine_server, 1)
+
+
+def test_a_layout_that_shows_a_model_answer_waits_for_the_run(
+    engine_http: httpx.Client, engine_reviewers: list[Reviewer], fake_models: FakeModels
+) -> None:
+    named = queue()
+    verdict = question(engine_http, "categorical", {"choices": ["right", "wrong"]})
+    fake_models.control(latency_ms=600)
+    try:
+        created = evaluation(
+            engine_http,
+            [{"input": "one"}, {"input": "two"}],
+            [
+                chat_task("answer"),
+                contributor("check", verdict, queue_id=named, layout=SHOWS_ANSWER),
+            ],
+        )
+        assert created["status"] == "running"
+        assert {t["status"] for t in tasks_of(engine_http, evaluation_id=created["id"])} == {
+            "NOT_READY"
+        }
+        deadline = time.monotonic() + 60
+        while ok(engine_http.get(f"/v5/evaluations/{created['id']}"))["status"] == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        fake_models.control(latency_ms=0)
+    assert {t["status"] for t in tasks_of(engine_http, evaluation_id=created["id"])} == {"PENDING"}
+    task = claim(engine_reviewers[0].http, named)
+    assert task is not None
+    view = ok(engine_reviewers[0].http.get(f"/v5/annotation-tasks/{task['id']}"))
+    assert view["item"]["layout"]["children"][1]["value"] == "echo: one"
