@@ -17,19 +17,22 @@ class AnnotationTaskRepository(AccountRepository[AnnotationTask]):
     def lock_items(
         self, session: Session, *, account_id: str, item_ids: Sequence[str]
     ) -> list[AnnotationTask]:
-        """Every task of these items, locked (PostgreSQL) in id order and read afresh.
+        """Every task of these items, locked (PostgreSQL) in (item, id) order and read afresh.
 
         A submit and a batch update take the tasks of the items they change this way, so two
         reviewers finishing an item's last two slots at once are serialised, and the second
-        sees the first's COMPLETED and writes the item's result."""
+        sees the first's COMPLETED and writes the item's result. One order for every locker
+        means no deadlock; leading with the item keeps the planner on the slot index."""
+        # By item alone (ids are unique across accounts; the account is checked below): with
+        # the account in the WHERE clause too, SQLite may walk the account's whole queue index.
         stmt = (
             select(T)
-            .where(T.account_id == account_id, T.evaluation_item_id.in_(list(item_ids)))
-            .order_by(T.id)
+            .where(T.evaluation_item_id.in_(list(item_ids)))
+            .order_by(T.evaluation_item_id, T.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-        return list(session.scalars(stmt))
+        return [task for task in session.scalars(stmt) if task.account_id == account_id]
 
     def many(
         self, session: Session, *, account_id: str, ids: Sequence[str]
@@ -62,14 +65,11 @@ class AnnotationTaskRepository(AccountRepository[AnnotationTask]):
     def history(
         self, session: Session, *, account_id: str, user_id: str, queue_id: str, limit: int
     ) -> list[AnnotationTask]:
-        """The tasks of the queue the user holds, held or answered, most recently changed first."""
+        """The tasks of the queue assigned to the user (held, or answered: a done task keeps
+        its reviewer), most recently changed first."""
         stmt = (
             select(T)
-            .where(
-                T.account_id == account_id,
-                T.queue_id == queue_id,
-                (T.assigned_to == user_id) | (T.completed_by == user_id),
-            )
+            .where(T.assigned_to == user_id, T.queue_id == queue_id, T.account_id == account_id)
             .order_by(T.updated_at.desc(), T.id.desc())
             .limit(limit)
         )

@@ -172,8 +172,8 @@ class AnnotationService:
         *,
         limit: int = HISTORY_LIMIT,
     ) -> builtins.list[AnnotationTask]:
-        """The caller's own tasks in the queue (held, once held, or answered), most recently
-        changed first."""
+        """The caller's own tasks in the queue (held, or answered), most recently changed
+        first."""
         return repository.history(
             session,
             account_id=principal.account_id,
