@@ -16,6 +16,7 @@ import httpx
 import orjson
 import pytest
 
+from tests.annotation.shapes import exercise_annotation
 from tests.evaluation_dashboard.shapes import exercise_dashboards
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, run_server
@@ -134,6 +135,7 @@ def test_every_route_answers_with_its_documented_shape(
         _evaluation_groups(api)
         exercise_dashboards(api)
         exercise_rubrics(api)
+        exercise_annotation(api)
         _comparisons(api)
         _spans(api)
         _traces(api)
