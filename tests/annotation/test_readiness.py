@@ -81,16 +81,25 @@ def engine_reviewers(engine_server: Server) -> Iterator[list[Reviewer]]:
     yield from open_reviewers(engine_server, 1)
 
 
+def _wait(http: httpx.Client, evaluation_id: str) -> None:
+    deadline = time.monotonic() + 60
+    while ok(http.get(f"/v5/evaluations/{evaluation_id}"))["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
 def test_a_layout_that_shows_a_model_answer_waits_for_the_run(
     engine_http: httpx.Client, engine_reviewers: list[Reviewer], fake_models: FakeModels
 ) -> None:
     named = queue()
     verdict = question(engine_http, "categorical", {"choices": ["right", "wrong"]})
-    fake_models.control(latency_ms=600)
+    # The second row's model call fails (an errored cell is a result too: its item is ready).
+    refusal = {"status": 400, "message": "the fake model refuses"}
+    fake_models.control(latency_ms=600, replies_for={"<<b>>": [refusal] * 3})
     try:
         created = evaluation(
             engine_http,
-            [{"input": "one"}, {"input": "two"}],
+            [{"input": "<<a>>"}, {"input": "<<b>>"}],
             [
                 chat_task("answer"),
                 contributor("check", verdict, queue_id=named, layout=SHOWS_ANSWER),
@@ -100,14 +109,26 @@ def test_a_layout_that_shows_a_model_answer_waits_for_the_run(
         assert {t["status"] for t in tasks_of(engine_http, evaluation_id=created["id"])} == {
             "NOT_READY"
         }
-        deadline = time.monotonic() + 60
-        while ok(engine_http.get(f"/v5/evaluations/{created['id']}"))["status"] == "running":
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        _wait(engine_http, created["id"])
     finally:
-        fake_models.control(latency_ms=0)
+        fake_models.reset()  # no latency, and the rest of the script dropped
     assert {t["status"] for t in tasks_of(engine_http, evaluation_id=created["id"])} == {"PENDING"}
-    task = claim(engine_reviewers[0].http, named)
-    assert task is not None
-    view = ok(engine_reviewers[0].http.get(f"/v5/annotation-tasks/{task['id']}"))
-    assert view["item"]["layout"]["children"][1]["value"] == "echo: one"
+    reviewer = engine_reviewers[0]
+    shown = []
+    while (task := claim(reviewer.http, named)) is not None:
+        view = ok(reviewer.http.get(f"/v5/annotation-tasks/{task['id']}"))
+        shown.append(view["item"]["layout"]["children"][1])
+        ok(submit(reviewer.http, task["id"], {"check": "right"}))
+    assert shown[0]["value"] == "echo: <<a>>"
+    assert shown[1]["value"] is None and "failed" in shown[1]["error"]
+
+    # A retry computes the failed model cell again, and keeps the people's answers.
+    ok(engine_http.post(f"/v5/evaluations/{created['id']}/retry", json={"aliases": ["answer"]}))
+    _wait(engine_http, created["id"])
+    items = ok(engine_http.get("/v5/evaluation-items", params={"evaluation_id": created["id"]}))
+    assert [item["data"]["answer"] for item in items["items"]] == ["echo: <<a>>", "echo: <<b>>"]
+    assert [item["data"]["check"] for item in items["items"]] == ["right", "right"]
+    # Changing the model task the reviewers read would compute it again under them.
+    changed = {"configuration": chat_task("answer", "item.input")["configuration"]}
+    refused = engine_http.patch(f"/v5/evaluations/{created['id']}/tasks/answer", json=changed)
+    assert refused.status_code == 409, refused.text
