@@ -20,7 +20,11 @@ from tests.annotation.factories import (
     submit,
     tasks_of,
 )
-from tests.fixtures.server import Server
+from tests.fixtures.server import ACCOUNT_A, Server
+from yardstick.annotation.service import annotation_service
+from yardstick.auth.service import Principal
+from yardstick.db.engine import create_db_engine
+from yardstick.db.session import SessionFactory
 
 ROWS = [{"input": f"row {i}"} for i in range(3)]
 
@@ -124,3 +128,25 @@ def test_an_expired_lock_frees_the_task(
     assert taken is not None and (taken["id"], taken["assigned_to"]) == (held["id"], bob.user_id)
     assert submit(alice.http, held["id"], {"ok": "yes"}).status_code == 409
     assert ok(submit(bob.http, held["id"], {"ok": "no"}))["completed_by"] == bob.user_id
+
+
+def test_history_is_the_callers_own_tasks_most_recent_first(
+    http: httpx.Client, server: Server, reviewers: list[Reviewer]
+) -> None:
+    eid, named = _queue(http, ROWS)
+    alice, bob = reviewers[0], reviewers[1]
+    done = claim(alice.http, named)
+    assert done is not None
+    ok(submit(alice.http, done["id"], {"ok": "yes"}, flagged_for_review=True))
+    held = claim(alice.http, named)
+    assert held is not None and claim(bob.http, named) is not None
+    listed = tasks_of(http, evaluation_id=eid, assigned_to=alice.user_id)
+    assert [t["id"] for t in listed] == [done["id"], held["id"]]
+    assert listed[0]["flagged_for_review"] is True
+    engine = create_db_engine(server.database_url)
+    try:
+        with SessionFactory(engine).write() as session:
+            mine = annotation_service.history(session, Principal(ACCOUNT_A, alice.user_id), named)
+            assert [task.id for task in mine] == [held["id"], done["id"]]
+    finally:
+        engine.dispose()
