@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.annotation.factories import (
     TASKS,
@@ -90,9 +91,11 @@ def test_a_person_answers_an_item_once_however_many_reviewers_it_needs(
     assert len(tasks_of(http, evaluation_id=eid, status="pending")) == 4
 
 
+@pytest.mark.parametrize("people", [2, 3])
 def test_concurrent_claims_never_hand_out_one_task_twice(
-    http: httpx.Client, reviewers: list[Reviewer]
+    http: httpx.Client, reviewers: list[Reviewer], people: int
 ) -> None:
+    reviewers = reviewers[:people]
     eid, named = _queue(http, [{"input": f"row {i}"} for i in range(4)], reviewers=2)
 
     def work(reviewer: Reviewer) -> list[dict[str, Any]]:
@@ -150,3 +153,18 @@ def test_history_is_the_callers_own_tasks_most_recent_first(
             assert [task.id for task in mine] == [held["id"], done["id"]]
     finally:
         engine.dispose()
+
+
+def test_an_archived_evaluations_tasks_are_not_handed_out(
+    http: httpx.Client, reviewers: list[Reviewer]
+) -> None:
+    eid, named = _queue(http, ROWS[:2])
+    alice = reviewers[0]
+    held = claim(alice.http, named)
+    assert held is not None
+    ok(http.delete(f"/v5/evaluations/{eid}"))
+    refused = submit(alice.http, held["id"], {"ok": "yes"})
+    assert refused.status_code == 409 and "archived" in refused.json()["detail"]
+    assert claim(alice.http, named) is None
+    ok(http.patch(f"/v5/evaluations/{eid}", json={"restore": True}))
+    assert ok(submit(alice.http, held["id"], {"ok": "yes"}))["status"] == "COMPLETED"

@@ -115,7 +115,7 @@ def _settle_items(
 
 
 def _holds_other_slot(
-    task: AnnotationTask, locked: Sequence[AnnotationTask], user_id: str, changing: set[str]
+    task: AnnotationTask, siblings: Sequence[AnnotationTask], user_id: str, changing: set[str]
 ) -> bool:
     """Whether `user_id` has (or gets in this request) another slot of the task's item."""
     if task.task_type != ANNOTATION:
@@ -126,7 +126,7 @@ def _holds_other_slot(
         and other.evaluation_item_id == task.evaluation_item_id
         and other.queue_id == task.queue_id
         and (other.id in changing or other.assigned_to == user_id or other.completed_by == user_id)
-        for other in locked
+        for other in siblings
     )
 
 
@@ -137,13 +137,12 @@ def _by_ids(
     found = repository.many(session, account_id=principal.account_id, ids=body.ids)
     if not found:
         return []
-    locked = repository.lock_items(
-        session,
-        account_id=principal.account_id,
-        item_ids=sorted({task.evaluation_item_id for task in found}),
+    tasks = repository.hold(
+        session, account_id=principal.account_id, task_ids=[task.id for task in found]
     )
-    wanted = {task.id for task in found}
-    tasks = [task for task in locked if task.id in wanted]
+    repository.serialise(session, ((t.evaluation_item_id, t.queue_id) for t in tasks))
+    wanted = {task.id for task in tasks}
+    siblings = repository.items_tasks(session, sorted({t.evaluation_item_id for t in tasks}))
     evaluations = _evaluations(session, (task.evaluation_id for task in tasks))
     for evaluation in evaluations.values():
         _live(evaluation)
@@ -165,7 +164,7 @@ def _by_ids(
                 f"annotation task {task.id!r} is {task.status}: it cannot be reassigned "
                 "(send it back with status PENDING_REDO in the same request to have it redone)"
             )
-        if _holds_other_slot(task, locked, assignee, wanted):
+        if _holds_other_slot(task, siblings, assignee, wanted):
             raise Conflict(
                 f"{assignee!r} already has a slot of item {task.evaluation_item_id!r} in queue "
                 f"{task.queue_id!r} (or would get two here): a person answers an item once"
@@ -196,12 +195,12 @@ def _by_ids(
 
 
 def _audit_rows(
-    a: AuditAssignment, locked: Sequence[AnnotationTask]
+    a: AuditAssignment, siblings: Sequence[AnnotationTask]
 ) -> tuple[dict[tuple[str, int], AnnotationTask], dict[str, int]]:
     """The item's existing audits by (item, level), and each item's place in the queue."""
     audits: dict[tuple[str, int], AnnotationTask] = {}
     positions: dict[str, int] = {}
-    for task in locked:
+    for task in siblings:
         if task.queue_id != a.queue_id or task.evaluation_id != a.evaluation_id:
             continue
         if task.task_type == AUDIT:
@@ -241,8 +240,13 @@ def _by_audit(
                 [*loc, "evaluation_item_ids", index],
                 f"item {item_id!r} is not an item of evaluation {evaluation.id!r}",
             )
-    locked = repository.lock_items(session, account_id=principal.account_id, item_ids=items)
-    audits, positions = _audit_rows(a, locked)
+    repository.serialise(session, ((item_id, a.queue_id) for item_id in items))
+    audits, positions = _audit_rows(a, repository.items_tasks(session, items))
+    repository.hold(
+        session,
+        account_id=principal.account_id,
+        task_ids=[task.id for task in audits.values()],
+    )
     for item_id in items:
         first = audits.get((item_id, 1))
         if levels[2] is not None and levels[1] is None and (first is None or not first.assigned_to):

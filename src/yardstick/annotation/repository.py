@@ -1,6 +1,6 @@
 """The SQL of annotation tasks and answers that the service reads and writes."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, delete, exists, func, select
@@ -14,25 +14,43 @@ AnswerRow = tuple[str, Any, dict[str, Any] | None]  # (alias, value, details)
 
 
 class AnnotationTaskRepository(AccountRepository[AnnotationTask]):
-    def lock_items(
-        self, session: Session, *, account_id: str, item_ids: Sequence[str]
+    def hold(
+        self, session: Session, *, account_id: str, task_ids: Sequence[str]
     ) -> list[AnnotationTask]:
-        """Every task of these items, locked (PostgreSQL) in (item, id) order and read afresh.
+        """These tasks, row-locked (PostgreSQL) in id order and read afresh. A claim skips a
+        locked row, so a task being submitted or changed is never handed out meanwhile; only
+        the tasks changed are locked, so their items' other slots stay claimable."""
+        stmt = (
+            select(T)
+            .where(T.id.in_(list(task_ids)), T.account_id == account_id)
+            .order_by(T.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return list(session.scalars(stmt))
 
-        A submit and a batch update take the tasks of the items they change this way, so two
-        reviewers finishing an item's last two slots at once are serialised, and the second
-        sees the first's COMPLETED and writes the item's result. One order for every locker
-        means no deadlock; leading with the item keeps the planner on the slot index."""
-        # By item alone (ids are unique across accounts; the account is checked below): with
-        # the account in the WHERE clause too, SQLite may walk the account's whole queue index.
+    def serialise(self, session: Session, items: Iterable[tuple[str, str]]) -> None:
+        """Take the (item, queue) pairs' transaction-level advisory locks (PostgreSQL), in one
+        order. Whoever writes an item's results holds its pair's lock, so of two reviewers
+        finishing an item's last two slots at once the second waits, then sees the first's
+        COMPLETED and writes the item's result. SQLite serialises writers anyway."""
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        for item_id, queue_id in sorted(set(items)):
+            key = func.hashtextextended(f"{item_id}/{queue_id}", 0)
+            session.execute(select(func.pg_advisory_xact_lock(key)))
+
+    def items_tasks(self, session: Session, item_ids: Sequence[str]) -> list[AnnotationTask]:
+        """Every task of these items, read afresh (no lock), in (item, id) order: by item
+        alone, since with the account in the WHERE clause too SQLite may walk the account's
+        whole queue index (item ids are unique across accounts)."""
         stmt = (
             select(T)
             .where(T.evaluation_item_id.in_(list(item_ids)))
             .order_by(T.evaluation_item_id, T.id)
-            .with_for_update()
             .execution_options(populate_existing=True)
         )
-        return [task for task in session.scalars(stmt) if task.account_id == account_id]
+        return list(session.scalars(stmt))
 
     def many(
         self, session: Session, *, account_id: str, ids: Sequence[str]
@@ -72,14 +90,6 @@ class AnnotationTaskRepository(AccountRepository[AnnotationTask]):
             .where(T.assigned_to == user_id, T.queue_id == queue_id, T.account_id == account_id)
             .order_by(T.updated_at.desc(), T.id.desc())
             .limit(limit)
-        )
-        return list(session.scalars(stmt))
-
-    def item_tasks(self, session: Session, *, item_id: str, queue_id: str) -> list[AnnotationTask]:
-        stmt = (
-            select(T)
-            .where(T.evaluation_item_id == item_id, T.queue_id == queue_id)
-            .order_by(T.task_type, T.slot)
         )
         return list(session.scalars(stmt))
 

@@ -231,7 +231,7 @@ class AnnotationService:
         """Store the caller's answers to a task they hold and complete it; nothing is stored
         when any check fails."""
         now = utcnow()
-        task, locked = self._held(session, principal, task_id, now)
+        task, siblings = self._held(session, principal, task_id, now)
         evaluation = self._evaluation(session, task)
         questions = self._questions(session, principal, evaluation, task.queue_id)
         checked = check_answers(questions, answers, audit=task.task_type == AUDIT)
@@ -263,7 +263,7 @@ class AnnotationService:
         task.assignment_expires_at = None
         task.updated_at = now
         if task.task_type == AUDIT:
-            self._fix_contradicted(session, task, locked, questions, checked, now)
+            self._fix_contradicted(session, task, siblings, questions, checked, now)
         session.flush()
         settle(
             session,
@@ -318,12 +318,16 @@ class AnnotationService:
     def _held(
         self, session: Session, principal: Principal, task_id: str, now: datetime
     ) -> tuple[AnnotationTask, builtins.list[AnnotationTask]]:
-        """The task the caller holds, with all its item's tasks, locked; 404 / 409 otherwise."""
-        found = repository.require(session, account_id=principal.account_id, row_id=task_id)
-        locked = repository.lock_items(
-            session, account_id=principal.account_id, item_ids=[found.evaluation_item_id]
-        )
-        task = next(t for t in locked if t.id == task_id)
+        """The task the caller holds, locked, with its item's other tasks in the queue read
+        under the item's lock (see the repository's `serialise`); 404 / 409 otherwise."""
+        repository.require(session, account_id=principal.account_id, row_id=task_id)
+        (task,) = repository.hold(session, account_id=principal.account_id, task_ids=[task_id])
+        repository.serialise(session, [(task.evaluation_item_id, task.queue_id)])
+        siblings = [
+            t
+            for t in repository.items_tasks(session, [task.evaluation_item_id])
+            if t.queue_id == task.queue_id
+        ]
         if self._evaluation(session, task).archived_at is not None:
             raise Conflict(f"evaluation {task.evaluation_id!r} is archived: restore it first")
         if task.status in DONE:
@@ -336,16 +340,18 @@ class AnnotationService:
                 f"annotation task {task.id!r} is NOT_READY: the results it shows are not in yet"
             )
         _check_holds(task, principal, now)
-        return task, locked
+        return task, siblings
 
     @staticmethod
     def _reviews(
         session: Session, principal: Principal, task: AnnotationTask
     ) -> builtins.list[Review]:
-        tasks = repository.item_tasks(
-            session, item_id=task.evaluation_item_id, queue_id=task.queue_id
-        )
-        done = [t for t in tasks if t.task_type == ANNOTATION and t.status in DONE]
+        tasks = repository.items_tasks(session, [task.evaluation_item_id])
+        done = [
+            t
+            for t in tasks
+            if t.task_type == ANNOTATION and t.queue_id == task.queue_id and t.status in DONE
+        ]
         answers = repository.answers_of(session, [t.id for t in done])
         return [
             Review(
@@ -361,7 +367,7 @@ class AnnotationService:
     def _fix_contradicted(
         session: Session,
         audit: AnnotationTask,
-        locked: builtins.list[AnnotationTask],
+        siblings: builtins.list[AnnotationTask],
         questions: builtins.list[QueueQuestion],
         checked: builtins.list[Answer],
         now: datetime,
@@ -369,7 +375,7 @@ class AnnotationService:
         """Reviewers' done tasks whose answer the audit changed become FIXED."""
         reviewed = [
             t
-            for t in locked
+            for t in siblings
             if t.task_type == ANNOTATION and t.queue_id == audit.queue_id and t.status in DONE
         ]
         given = repository.answers_of(session, [t.id for t in reviewed])

@@ -72,7 +72,23 @@ def test_ids_mode_assigns_reserves_and_completes(
     assert forced.items[0].status == "COMPLETED"
     with pytest.raises(ConflictError):  # a done task keeps its person
         client.annotation_tasks.batch_update(ids=[first], assigned_to=alice.user_id)
+    with pytest.raises(UnprocessableEntityError):  # a person is an API key of the account
+        client.annotation_tasks.batch_update(ids=[last], assigned_to="nobody")
     assert tasks_of(http, evaluation_id=eid)[0]["assigned_to"] == bob.user_id
+
+
+def test_one_person_never_gets_two_slots_of_an_item(
+    client: SGPClient, http: httpx.Client, reviewers: list[Reviewer]
+) -> None:
+    eid, _ = _setup(http, rows=1, reviewers=2)
+    slot_0, slot_1 = (t["id"] for t in tasks_of(http, evaluation_id=eid))
+    alice = reviewers[0]
+    with pytest.raises(ConflictError):
+        client.annotation_tasks.batch_update(ids=[slot_0, slot_1], assigned_to=alice.user_id)
+    client.annotation_tasks.batch_update(ids=[slot_0], assigned_to=alice.user_id)
+    with pytest.raises(ConflictError):
+        client.annotation_tasks.batch_update(ids=[slot_1], assigned_to=alice.user_id)
+    assert [t["assigned_to"] for t in tasks_of(http, evaluation_id=eid)] == [alice.user_id, None]
 
 
 @pytest.mark.parametrize(
