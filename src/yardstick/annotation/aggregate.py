@@ -95,7 +95,8 @@ def _reviewer_json(given: _Given) -> dict[str, Any]:
 
 
 def _answers(session: Session, item_id: str, queue_id: str) -> dict[str, list[_Given]]:
-    """{alias: answers} of the item's done tasks in the queue, annotations and audits."""
+    """{alias: answers} of the item's done tasks in the queue, annotations and audits, in the
+    order they were submitted."""
     stmt = (
         select(
             AnnotationAnswer.alias,
@@ -113,6 +114,7 @@ def _answers(session: Session, item_id: str, queue_id: str) -> dict[str, list[_G
             AnnotationTask.queue_id == queue_id,
             AnnotationTask.status.in_(DONE),
         )
+        .order_by(AnnotationAnswer.created_at, AnnotationTask.task_type, AnnotationTask.slot)
     )
     out: dict[str, list[_Given]] = {}
     for alias, *given in session.execute(stmt).tuples():
@@ -175,7 +177,8 @@ def settle(
     now: datetime,
 ) -> bool:
     """Write the item's cells for the queue's aliases if its answers are in (see the module's
-    docstring); whether anything was written. The caller holds the item's task rows locked."""
+    docstring); whether anything was written. The caller holds the item's lock for the queue
+    (the repository's `serialise`), so the statuses read here are the last committed."""
     tasks = (
         session.execute(
             select(AnnotationTask.task_type, AnnotationTask.status).where(

@@ -26,7 +26,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from yardstick.annotation.aggregate import settle
-from yardstick.annotation.questions import queue_questions
+from yardstick.annotation.questions import QueueQuestion, queue_questions
 from yardstick.annotation.queues import queue_of
 from yardstick.annotation.readiness import promote
 from yardstick.annotation.repository import annotation_task_repository as repository
@@ -95,15 +95,17 @@ def _settle_items(
     now: datetime,
 ) -> None:
     """Write the results of the (evaluation, item, queue)s whose tasks were just completed."""
+    asked: dict[tuple[str, str], list[QueueQuestion]] = {}
     for evaluation_id, item_id, queue_id in sorted(pairs):
-        evaluation = evaluations[evaluation_id]
-        questions = queue_questions(
-            session,
-            principal,
-            evaluation_id=evaluation_id,
-            tasks=evaluation.tasks,
-            queue_id=queue_id,
-        )
+        questions = asked.get((evaluation_id, queue_id))
+        if questions is None:
+            questions = asked[(evaluation_id, queue_id)] = queue_questions(
+                session,
+                principal,
+                evaluation_id=evaluation_id,
+                tasks=evaluations[evaluation_id].tasks,
+                queue_id=queue_id,
+            )
         settle(
             session,
             evaluation_id=evaluation_id,

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy import Select, delete, exists, func, select, text
 from sqlalchemy.orm import Session
 
 from yardstick.kit.repository import AccountRepository
@@ -36,9 +36,16 @@ class AnnotationTaskRepository(AccountRepository[AnnotationTask]):
         COMPLETED and writes the item's result. SQLite serialises writers anyway."""
         if session.get_bind().dialect.name != "postgresql":
             return
-        for item_id, queue_id in sorted(set(items)):
-            key = func.hashtextextended(f"{item_id}/{queue_id}", 0)
-            session.execute(select(func.pg_advisory_xact_lock(key)))
+        keys = sorted({f"{item_id}/{queue_id}" for item_id, queue_id in items})
+        if keys:
+            # One statement for them all; unnest keeps the array's (sorted) order.
+            session.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
+                    "FROM unnest(CAST(:keys AS text[])) AS k"
+                ),
+                {"keys": keys},
+            )
 
     def items_tasks(self, session: Session, item_ids: Sequence[str]) -> list[AnnotationTask]:
         """Every task of these items, read afresh (no lock), in (item, id) order: by item
