@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from yardstick import health, unsupported
 from yardstick.account_secret.endpoints import router as account_secret_router
 from yardstick.agreement.endpoints import router as agreement_router
+from yardstick.annotation.endpoints import router as annotation_router
 from yardstick.compare.endpoints import router as comparison_router
 from yardstick.credential.endpoints import router as credential_router
 from yardstick.custom_function.endpoints import router as custom_function_router
@@ -53,6 +54,7 @@ ROUTERS: list[APIRouter] = [
     rubric_router,
     span_router,
     span_assessment_router,
+    annotation_router,
     otlp_router,  # POST /v1/traces: OpenTelemetry's, not SGP's
     unsupported.router,
 ]

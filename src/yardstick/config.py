@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # LLM judges (see yardstick.judge): how many times a judge whose reply is not a valid answer
     # is asked again, with a correction, before the cell fails with InvalidJudgeAnswer.
     judge_max_reasks: int = Field(default=2, ge=0, le=10)
+    # Human review (yardstick.annotation): how long a claimed annotation task stays the
+    # claimer's; after that anyone may claim it, so a reviewer who walks away holds nothing.
+    annotation_lock_seconds: float = Field(default=900.0, gt=0)
     # Traces (yardstick.span): whether runs record their cells and model calls as spans, and
     # how many days spans are kept (None: forever; a sweep deletes older ones in batches).
     trace_runs: bool = True

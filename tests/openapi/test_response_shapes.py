@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from tests.agreement.helpers import Given, contributor_task, write_answers
+from tests.annotation.shapes import exercise_annotation
 from tests.evaluation_dashboard.shapes import exercise_dashboards
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, run_server
@@ -136,6 +137,7 @@ def test_every_route_answers_with_its_documented_shape(
         _evaluation_groups(api)
         exercise_dashboards(api)
         exercise_rubrics(api)
+        exercise_annotation(api)
         _comparisons(api)
         _spans(api)
         _traces(api)

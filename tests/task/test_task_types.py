@@ -346,6 +346,35 @@ def test_contributor_options() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("extra", "loc"),
+    [
+        ({"reviewers_per_item": 0}, ["reviewers_per_item"]),
+        ({"reviewers_per_item": 11}, ["reviewers_per_item"]),
+        ({"reviewers_per_item": 2.0}, ["reviewers_per_item"]),
+        ({"reviewers_per_item": True}, ["reviewers_per_item"]),
+        ({"queue_id": " "}, ["queue_id"]),
+        ({"queue_id": "q" * 257}, ["queue_id"]),
+        ({"rubric_version": 2}, ["rubric_version"]),
+        ({"rubric_id": "r", "rubric_version": 0}, ["rubric_version"]),
+        ({"rubric_id": ""}, ["rubric_id"]),
+    ],
+)
+def test_contributor_review_options_are_checked(extra: dict[str, Any], loc: list[Any]) -> None:
+    assert loc_of("contributor_evaluation.question", {**CONTRIBUTOR, **extra}) == loc
+
+
+def test_a_contributor_rubric_is_pinned_as_an_agents_is() -> None:
+    validate("contributor_evaluation.question", {**CONTRIBUTOR, "reviewers_per_item": 10})
+    pinned = pin("contributor_evaluation.question", {**CONTRIBUTOR, "rubric_id": "r"})
+    assert pinned["rubric_version"] == 2
+    assert snapshot_of(pinned) == PINNED
+    with pytest.raises(Unprocessable) as unknown:
+        pin("contributor_evaluation.question", {**CONTRIBUTOR, "rubric_id": "other"})
+    assert unknown.value.detail[0]["loc"] == [*LOC, "rubric_id"]
+    assert pin("contributor_evaluation.question", CONTRIBUTOR) == CONTRIBUTOR
+
+
 # chat_completion ----------------------------------------------------------------------------------
 
 

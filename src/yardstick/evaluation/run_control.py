@@ -20,6 +20,7 @@ import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from yardstick.annotation import queues
 from yardstick.auth.service import Principal
 from yardstick.db.types import utcnow
 from yardstick.errors import Conflict, NotFound, Unprocessable
@@ -70,8 +71,8 @@ class RunControlService:
         loc: list[str | int] = ["body", "task", "configuration"]
         self._check_order(tasks, loc)
         self._check_known(new, input_keys.union(t["alias"] for t in tasks), loc)
-        evaluation.tasks = tasks
-        self._recompute(session, evaluation, stale_aliases(tasks, [new["alias"]]))
+        queues.check_reviewers(tasks, evaluation_id, lambda _: ["body", "task"])
+        self._change_tasks(session, evaluation, tasks, stale_aliases(tasks, [new["alias"]]))
         return evaluation
 
     def update_task(
@@ -104,8 +105,8 @@ class RunControlService:
         self._check_known(
             tasks[position], input_keys.union(t["alias"] for t in tasks), ["body", "configuration"]
         )
-        evaluation.tasks = tasks
-        self._recompute(session, evaluation, stale_aliases(tasks, [alias]))
+        queues.check_reviewers(tasks, evaluation_id, lambda _: ["body"])
+        self._change_tasks(session, evaluation, tasks, stale_aliases(tasks, [alias]))
         return evaluation
 
     def retry(
@@ -137,11 +138,14 @@ class RunControlService:
                 TaskResult.alias == alias,
                 TaskResult.status == "errored",
             )
+            # Only what the engine computes: a contributor task's cells are people's answers
+            # (prefilled or reviewed), which no run can give back.
+            computed = [a for a in stale_aliases(tasks, [alias]) if a in executable]
             session.execute(
                 delete(TaskResult)
                 .where(
                     TaskResult.evaluation_id == evaluation_id,
-                    TaskResult.alias.in_(stale_aliases(tasks, [alias])),
+                    TaskResult.alias.in_(computed),
                     TaskResult.item_id.in_(failed_items.scalar_subquery()),
                 )
                 .execution_options(synchronize_session=False)
@@ -231,6 +235,27 @@ class RunControlService:
             raise Unprocessable(
                 loc, f"reads {unknown[0]!r}, which is neither an input field nor a task alias"
             )
+
+    def _change_tasks(
+        self,
+        session: Session,
+        evaluation: Evaluation,
+        tasks: list[dict[str, Any]],
+        stale: list[str],
+    ) -> None:
+        """Store the evaluation's new tasks and recompute what they made stale. When that
+        touches a contributor task, the annotation queues are made again, which is refused
+        (409) once people have started on them: their answers would be lost or answer another
+        question."""
+        rebuild = any(queues.is_contributor(t) for t in tasks if t["alias"] in stale)
+        now = utcnow()
+        if rebuild:
+            queues.clear(session, evaluation.id, now)
+        evaluation.tasks = tasks
+        self._recompute(session, evaluation, stale)
+        if rebuild:
+            item_ids = evaluation_repository.item_ids(session, evaluation.id)
+            queues.create_tasks(session, evaluation, item_ids, now)
 
     def _recompute(self, session: Session, evaluation: Evaluation, stale: list[str]) -> None:
         """Drop the stale cells, refill prefilled answers, and run what became missing."""

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
+from yardstick.annotation.queues import check_reviewers, create_tasks
 from yardstick.auth.service import Principal
 from yardstick.dataset.schemas import DatasetCreate
 from yardstick.dataset.service import dataset_service
@@ -138,6 +139,7 @@ class EvaluationService:
             items=[(item.item_id, item.row.data) for item in items],
             now=now,
         )
+        create_tasks(session, evaluation, item_ids, now)
         if running:
             enqueue_run(session, evaluation_id=evaluation_id, item_ids=item_ids)
         session.flush()
@@ -184,6 +186,7 @@ class EvaluationService:
         tasks = normalize_tasks(
             body.tasks, input_keys=input_keys, ctx=self.validation_context(session, principal)
         )
+        check_reviewers(tasks, None, lambda index: ["body", "tasks", index])
         return rows, tasks, source
 
     def get(

@@ -1,11 +1,13 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yardstick.db.types import JSONValue
 from yardstick.models.base import Base, IdMixin, TimestampMixin
+
+_ASSIGNED = column("assigned_to").isnot(None)
 
 
 class AnnotationTask(IdMixin, TimestampMixin, Base):
@@ -52,6 +54,14 @@ class AnnotationTask(IdMixin, TimestampMixin, Base):
         # A claim reads a queue's open tasks in order.
         Index("ix_annotation_tasks_queue", "account_id", "queue_id", "status", "position"),
         Index("ix_annotation_tasks_evaluation", "evaluation_id", "status"),
+        # A claim looks for the caller's own task first (migration 0023).
+        Index(
+            "ix_annotation_tasks_assignee",
+            "assigned_to",
+            "queue_id",
+            sqlite_where=_ASSIGNED,
+            postgresql_where=_ASSIGNED,
+        ),
     )
 
 

@@ -366,6 +366,7 @@ def test_contributor_options_are_stored(engine_client: SGPClient) -> None:
             "configuration": {"choices": ["yes", "no"]},
         }
     )
+    rubric = engine_client.rubrics.create(title=unique("review"), criteria=[{"title": "clear"}])
     created = create(
         engine_client,
         [{"input": "a"}],
@@ -377,14 +378,17 @@ def test_contributor_options_are_stored(engine_client: SGPClient) -> None:
                     "question_id": question.id,
                     "layout": {"children": [{"data": "item.input"}]},
                     "required": False,
-                    "rubric_id": "rubric-9",
+                    "rubric_id": rubric.id,
                 },
             }
         ],
     )
     (task,) = engine_client.evaluations.retrieve(created.id, views=["tasks"]).tasks or []
     assert isinstance(task, ContributorEvaluationQuestionTask)
-    assert (task.configuration.required, task.configuration.rubric_id) == (False, "rubric-9")
+    assert (task.configuration.required, task.configuration.rubric_id) == (False, rubric.id)
+    # Reviewers score the rubric's criteria as they were when the task was made.
+    pinned = task.configuration.model_extra or {}
+    assert (pinned["rubric_version"], len(pinned["rubric_criteria"])) == (1, 1)
     with pytest.raises(UnprocessableEntityError) as caught:
         create(
             engine_client,
@@ -401,6 +405,22 @@ def test_contributor_options_are_stored(engine_client: SGPClient) -> None:
             ],
         )
     assert error_locs(caught.value) == [["body", "tasks", 0, "configuration", "required"]]
+    with pytest.raises(UnprocessableEntityError) as unknown:
+        create(
+            engine_client,
+            [{"input": "a"}],
+            [
+                {
+                    "task_type": "contributor_evaluation.question",
+                    "configuration": {
+                        "question_id": question.id,
+                        "layout": {"children": [{"data": "item.input"}]},
+                        "rubric_id": "rubric-9",
+                    },
+                }
+            ],
+        )
+    assert error_locs(unknown.value) == [["body", "tasks", 0, "configuration", "rubric_id"]]
 
 
 def test_chat_completion_takes_a_stop_list_and_a_tool_choice_object(
