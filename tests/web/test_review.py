@@ -285,6 +285,9 @@ def test_review_by_keyboard(review_page: Page, engine_server: Server) -> None:
     empty = page.locator("[data-review-empty]")
     expect(empty).to_contain_text("Nothing left in this queue for you")
     expect(empty).to_contain_text("answered 3 items")
+    expect(empty.get_by_role("link", name="Back to the evaluation")).to_have_attribute(
+        "href", f"/evaluations/{queue.evaluation_id}"
+    )
     assert view(engine_server, skipped["id"])["answers"] == {"verdict": "good"}
     page.keyboard.press("ArrowLeft")  # the last answer, from the empty state too
     _shows_item(page, queue, 1)

@@ -42,6 +42,17 @@ class ReviewPageRepository:
             queues.setdefault(queue, QueueCounts(queue)).by_status[status] = count
         return list(queues.values())
 
+    def an_evaluation_of(self, session: Session, *, account_id: str, queue_id: str) -> str | None:
+        """The evaluation of the queue's first task (one index probe): where a queue with its
+        own id leads back to."""
+        stmt = (
+            select(T.evaluation_id)
+            .where(T.account_id == account_id, T.queue_id == queue_id)
+            .order_by(T.status, T.position)
+            .limit(1)
+        )
+        return session.scalar(stmt)
+
     def evaluations(
         self, session: Session, *, account_id: str, ids: Sequence[str]
     ) -> dict[str, Evaluation]:

@@ -304,17 +304,20 @@ class ReviewPageService:
     def _empty(
         session: Session, principal: Principal, scope: Scope, history: Sequence[AnnotationTask]
     ) -> EmptyPage:
+        account_id = principal.account_id
         counted = review_page_repository.queue_counts(
-            session, account_id=principal.account_id, queue_id=scope.queue_id
+            session, account_id=account_id, queue_id=scope.queue_id
         )
         open_, waiting, _ = _counts(counted[0].by_status if counted else {})
-        evaluation_id = scope.evaluation_id or scope.queue_id
+        evaluation_id = scope.evaluation_id or review_page_repository.an_evaluation_of(
+            session, account_id=account_id, queue_id=scope.queue_id
+        )
         found = review_page_repository.evaluations(
-            session, account_id=principal.account_id, ids=[evaluation_id]
+            session, account_id=account_id, ids=[evaluation_id] if evaluation_id else []
         )
         return EmptyPage(
             scope=scope,
-            evaluation=found.get(evaluation_id),
+            evaluation=found.get(evaluation_id or ""),
             back=scope.url(task_id=history[0].id) if history else None,
             answered=len(history),
             held=open_,
