@@ -11,6 +11,8 @@ from yardstick.web.compare import endpoints as compare_pages
 from yardstick.web.dashboard import endpoints as dashboard_pages
 from yardstick.web.dataset import endpoints as dataset_pages
 from yardstick.web.evaluation import endpoints as evaluation_pages
+from yardstick.web.file import endpoints as file_pages
+from yardstick.web.review import endpoints as review_pages
 
 STATIC = "/static"
 
@@ -24,6 +26,8 @@ def install_web(app: FastAPI) -> None:
     app.include_router(compare_pages.router)
     app.include_router(dataset_pages.router)
     app.include_router(dashboard_pages.router)
+    app.include_router(review_pages.router)
+    app.include_router(file_pages.router)
     app.include_router(endpoints.router)
     app.mount(STATIC, StaticFiles(packages=[("yardstick.web", "static")]), name="static")
 

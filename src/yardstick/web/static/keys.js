@@ -10,14 +10,16 @@
 //   Enter, o   open the selected row's link
 //   n / p      the next / previous page (the pager's a[rel=next] / a[rel=prev])
 //   f          the first page (a[rel=first])
-//   g then e, c, d or b   go to the evaluations, compare, datasets or dashboards page
+//   g then e, c, d, b or r   go to the evaluations, compare, datasets, dashboards or review page
 //
 // Keys typed into a field (input, textarea, select, anything editable) are the field's, and a
-// key held with Ctrl, Meta or Alt is the browser's: both are left alone.
+// key held with Ctrl, Meta or Alt is the browser's: both are left alone. A radio button or a
+// checkbox takes no text, so it keeps no key (the review screen's choices are both, and
+// review.js adds that screen's keys).
 (function () {
   "use strict";
 
-  var GO = { e: "/evaluations", c: "/compare", d: "/datasets", b: "/dashboards" };
+  var GO = { e: "/evaluations", c: "/compare", d: "/datasets", b: "/dashboards", r: "/review" };
   var GO_WINDOW_MS = 1500; // how long a `g` waits for its second key
   // The rows j and k walk: those of the page's tables of results and lists, in page order.
   var ROWS = "main table.results tbody tr, main table.list tbody tr";
@@ -33,7 +35,8 @@
   function isTyping(target) {
     if (!(target instanceof Element)) return false;
     var tag = target.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+    if (tag === "INPUT") return target.type !== "radio" && target.type !== "checkbox";
+    return tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
   }
 
   function help() {

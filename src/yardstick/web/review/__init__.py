@@ -1,0 +1,1 @@
+"""The review screen: `/review`, where people answer an evaluation's contributor questions."""
