@@ -52,9 +52,12 @@ def test_claims_hand_out_the_queue_in_order_and_keep_what_one_holds(
     expires = datetime.fromisoformat(first["assignment_expires_at"])
     claimed = datetime.fromisoformat(first["claimed_at"])
     assert expires - claimed == timedelta(seconds=900)  # YARDSTICK_ANNOTATION_LOCK_SECONDS
-    # Claiming again gives back what one holds; someone else gets the next one.
+    # Claiming again gives back what one holds, its lock renewed and its claim time kept (the
+    # time spent counts from the first claim); someone else gets the next one.
     again = claim(alice.http, named)
     assert again is not None and again["id"] == order[0]
+    assert again["claimed_at"] == first["claimed_at"]
+    assert again["assignment_expires_at"] >= first["assignment_expires_at"]
     second = claim(bob.http, named, evaluation_id=eid)
     assert second is not None and second["id"] == order[1]
     # Skipped: released, and behind everything else in the queue.

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server
@@ -198,6 +198,11 @@ def web_client(server: Server, account: str = ACCOUNT_A) -> Iterator[httpx.Clien
 
 
 # The browser --------------------------------------------------------------------------------------
+
+
+# Assertions wait as long as actions do: under CI's load a page's form post and reload can take
+# longer than Playwright's default 5 s for `expect`.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

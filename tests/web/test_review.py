@@ -338,6 +338,11 @@ def test_two_reviewers_the_queue_list_links_and_files(engine_server: Server) -> 
         assert page.status_code == 200 and "question 0" in page.text
         task_id = re.search(r'data-task="([^"]+)"', page.text)
         assert task_id is not None
+        # The API's view of it: the layout's `item.photo` reads the row's attached file.
+        with api(server) as http:
+            view = http.get(f"/v5/annotation-tasks/{task_id.group(1)}").json()
+        shown = [c for c in view["item"]["layout"]["children"] if c.get("data") == "item.photo"]
+        assert [c["value"] for c in shown] == [queue.file_id], view["item"]["layout"]
         forged = first.post(
             f"/review/tasks/{task_id.group(1)}/submit",
             data={"csrf_token": "wrong", "queue_id": queue.queue_id, "a.verdict": "bad"},

@@ -13,7 +13,8 @@ Within a status, tasks go in queue order (position, then id). `priority` is not 
 nothing in Yardstick sets it (it is always 0). Archived evaluations' tasks are left out.
 
 The claim writes `assigned_to`, `claimed_at` and `assignment_expires_at` (now +
-YARDSTICK_ANNOTATION_LOCK_SECONDS). An expired lock needs no sweeper: step 2's condition treats
+YARDSTICK_ANNOTATION_LOCK_SECONDS); a claim of a task the caller still holds only renews the
+lock. An expired lock needs no sweeper: step 2's condition treats
 it as free.
 
 Cost. Step 1 reads the caller's few tasks through the assignee index. Step 2 reads the free
@@ -36,7 +37,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy import CursorResult, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from yardstick.annotation.schemas import ANNOTATION, OPEN, PENDING, PENDING_REDO
@@ -87,7 +88,19 @@ def _take(
         )
         .values(
             assigned_to=principal.user_id,
-            claimed_at=now,
+            # Claiming again what one holds (a reload of the review screen) keeps the time it
+            # was first claimed, so `duration_seconds` counts from there; the lock is renewed.
+            claimed_at=case(
+                (
+                    and_(
+                        T.assigned_to == principal.user_id,
+                        T.claimed_at.is_not(None),
+                        T.assignment_expires_at > now,
+                    ),
+                    T.claimed_at,
+                ),
+                else_=now,
+            ),
             assignment_expires_at=now + lock,
             updated_at=now,
         )

@@ -152,6 +152,10 @@ class AnnotationService:
         data, files = repository.item(session, task.evaluation_item_id)
         cells = evaluation_item_repository.cells_of(session, [task.evaluation_item_id])
         item, failed = item_values(data, cells.get(task.evaluation_item_id, []))
+        # A file attached to the row under a column the data lacks (an image to judge): the
+        # layout's `item.<column>` shows it, reading its file id.
+        for column, file_id in (files or {}).items():
+            item.setdefault(column, file_id)
         questions = self._questions(session, principal, evaluation, task.queue_id)
         answers = repository.answers_of(session, [task.id])[task.id]
         return TaskView(
