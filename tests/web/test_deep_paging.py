@@ -103,13 +103,17 @@ def large(engine_server: Server, database: Engine) -> Large:
         )
     assert evaluation.status_code == 200, evaluation.text
     evaluation_id: str = evaluation.json()["id"]
-    with Session(database) as session, session.begin():
+    with Session(database) as session:
         found = session.execute(
             select(EvaluationItem.id, EvaluationItem.data)
             .where(EvaluationItem.evaluation_id == evaluation_id)
             .order_by(EvaluationItem.id)
         )
         in_order = [(item_id, orjson.loads(data)["n"]) for item_id, data in found]
+    # The cells in a transaction of their own that writes first: on SQLite, a transaction that
+    # read before it writes fails at once ("database is locked") if the server wrote in between
+    # (a heartbeat), instead of waiting its turn.
+    with Session(database) as session, session.begin():
         now = datetime.now(UTC)
         cells = [
             {

@@ -16,12 +16,14 @@ from collections.abc import Callable
 from importlib.metadata import version
 from typing import Any, ParamSpec, TypeVar
 
+import dbos._queue as dbos_queue
 from dbos import DBOS, DBOSClient, DBOSConfig
 from sqlalchemy import Engine
 from sqlalchemy import inspect as inspect_db
 from sqlalchemy.orm import Session
 
 from yardstick.config import Settings
+from yardstick.execution import wake
 
 APP_NAME = "yardstick"
 # Pinned: DBOS's default version is a hash of the code, and chunks enqueued before an upgrade
@@ -99,6 +101,7 @@ async def launch(settings: Settings) -> None:
     check_dbos(settings)
     DBOS(config=dbos_config(settings))
     DBOS.listen_queues([QUEUE])
+    wake.install()  # before launch starts the queue threads
     DBOS.launch()
     await DBOS.register_queue_async(
         QUEUE, worker_concurrency=settings.worker_concurrency, polling_interval_sec=0.1
@@ -170,6 +173,7 @@ def check_dbos(settings: Settings) -> None:
         (DBOS, "_recover_pending_workflows", {"executor_ids"}),
         (DBOS, "destroy", {"workflow_completion_timeout_sec"}),
         (DBOS, "register_queue_async", {"name", "worker_concurrency", "polling_interval_sec"}),
+        (dbos_queue, "queue_worker_thread", {"stop_event", "dbos", "queue"}),
         (DBOS, "listen_queues", {"queues"}),
         (DBOS, "migrate", {"system_database_url"}),
         (DBOS, "workflow", {"name"}),

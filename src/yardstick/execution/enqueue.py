@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from yardstick.config import get_settings
 from yardstick.execution.engine import chunk_workflow_id, enqueue_chunk
+from yardstick.execution.wake import wake_after_commit
 from yardstick.ops.runs import run_started
 
 
@@ -31,6 +32,7 @@ def enqueue_run(
             workflow_id=chunk_workflow_id(evaluation_id, run, index),
             args=(evaluation_id, first, last, run),
         )
+    wake_after_commit(session)  # a worker of this process takes them at once
     # Every run starts here (create, task added or changed, retry): one place to log it.
     run_started(
         session, evaluation_id=evaluation_id, run=run, items=len(item_ids), chunks=len(bounds)

@@ -20,6 +20,7 @@ from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.execution.engine import requeue_pending
+from yardstick.execution.wake import wake
 from yardstick.models import EngineWorker
 from yardstick.ops.logs import log_event
 
@@ -51,6 +52,8 @@ def take_over(sessions: SessionFactory, worker_ids: list[str]) -> None:
     for worker_id in worker_ids:
         chunks = requeue_pending(worker_id)
         log_event("worker.takeover", logging.WARNING, dead_worker=worker_id, chunks=chunks)
+        if chunks:
+            wake()  # this worker takes them at once, not at its idle poll
     with sessions.write() as session, session.begin():
         session.execute(delete(EngineWorker).where(EngineWorker.worker_id.in_(worker_ids)))
 

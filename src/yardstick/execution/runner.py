@@ -21,6 +21,7 @@ from yardstick.execution.cells import CellWriter, DoneCell, cell_row
 from yardstick.execution.drain import Drain, ShuttingDown
 from yardstick.execution.engine import RUN_CHUNK, step, workflow
 from yardstick.execution.fail_fast import STOPPED, FailFast, signature
+from yardstick.execution.wake import wake
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.models import Evaluation, EvaluationItem
 from yardstick.models.task_result import CellRow
@@ -488,6 +489,9 @@ async def run_chunk(
 ) -> None:
     """One chunk of run `run` (1 for the create's; later ones come from task changes and
     retries). Its workflow id names the run, so each run's chunks are enqueued anew."""
+    # The queue is polled at its busy pace while chunks start and end here (wake.py): the slot
+    # this chunk frees is refilled at once.
+    wake()
     try:
         ran = await execute_chunk(evaluation_id, first_item_id, last_item_id, run)
     # Per-cell errors never get here: this is the run itself breaking. ShuttingDown is no
@@ -496,5 +500,7 @@ async def run_chunk(
         log.exception("chunk of evaluation %s failed", evaluation_id)
         await fail(evaluation_id, run, f"the run could not proceed: {type(exc).__name__}: {exc}")
         return
+    finally:
+        wake()
     if ran:
         await finish(evaluation_id, run)
