@@ -26,7 +26,7 @@ import numpy as np
 import orjson
 
 from yardstick.agreement import coefficients, krippendorff
-from yardstick.agreement.answers import AliasAnswers, Answer
+from yardstick.agreement.answers import AliasAnswers, Answer, ItemAnswers
 from yardstick.agreement.bootstrap import (
     RESAMPLES,
     SEED,
@@ -54,12 +54,6 @@ from yardstick.agreement.values import (
 )
 
 
-@dataclass(frozen=True)
-class ReviewerDisagreement:
-    item_id: str
-    answers: list[Answer]  # the compared answers, by reviewer id
-
-
 @dataclass
 class ReviewerAgreement:
     alias: str
@@ -72,7 +66,8 @@ class ReviewerAgreement:
     primary: str | None = None
     unanimous: Estimate | None = None
     coefficients: dict[str, Estimate] | None = None
-    disagreements: list[ReviewerDisagreement] = field(default_factory=list)
+    # The items whose compared answers differ, with those answers.
+    disagreements: list[ItemAnswers] = field(default_factory=list)
     disagreements_total: int = 0
     method: Method | None = None
     warnings: list[AgreementWarning] = field(default_factory=list)
@@ -209,7 +204,7 @@ def _compare(out: ReviewerAgreement, compared: _Compared) -> None:
         differ = differ[np.argsort(-(high - low)[differ], kind="stable")]
     out.disagreements_total = int(differ.size)
     out.disagreements = [
-        ReviewerDisagreement(compared.item_ids[i], compared.answers[i])
+        ItemAnswers(compared.item_ids[i], compared.answers[i])
         for i in differ[:DISAGREEMENTS_SHOWN].tolist()
     ]
 

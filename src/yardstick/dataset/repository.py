@@ -1,12 +1,10 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine, Select, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from yardstick.db.engine import WRITE_OPTION
+from yardstick.db.session import dialect_insert, write_apart
 from yardstick.kit.filters import name_tags_archived
 from yardstick.kit.repository import AccountRepository
 from yardstick.models import Dataset, DatasetVersionCount
@@ -81,14 +79,10 @@ class DatasetRepository(AccountRepository[Dataset]):
     def remember_count(session: Session, *, dataset_id: str, version: int, item_count: int) -> None:
         """`count_version` from a read: in a write transaction of its own, and a no-op when a
         concurrent reader recorded the same count first."""
-        bind = session.get_bind()
-        engine = bind if isinstance(bind, Engine) else bind.engine
-        insert = sqlite_insert if engine.dialect.name == "sqlite" else pg_insert
-        stmt = insert(DatasetVersionCount).values(
+        stmt = dialect_insert(session)(DatasetVersionCount).values(
             dataset_id=dataset_id, version=version, item_count=item_count
         )
-        with Session(engine.execution_options(**{WRITE_OPTION: True})) as writer, writer.begin():
-            writer.execute(stmt.on_conflict_do_nothing())
+        write_apart(session, stmt.on_conflict_do_nothing())
 
     @staticmethod
     def version_count(session: Session, *, dataset_id: str, version: int) -> int | None:

@@ -5,10 +5,12 @@ write session takes the write lock at `BEGIN`.
 """
 
 from collections.abc import Iterator
-from typing import Annotated, NewType, Protocol
+from typing import Annotated, Any, NewType, Protocol
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Executable
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +33,24 @@ class SessionFactory:
 
     def write(self) -> Session:
         return self._write()
+
+
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+def dialect_insert(session: Session) -> Any:
+    """The `insert` of `session`'s database, which has ON CONFLICT clauses."""
+    return sqlite_insert if _engine(session).dialect.name == "sqlite" else pg_insert
+
+
+def write_apart(session: Session, statement: Executable) -> None:
+    """Run `statement` in a write transaction of its own, beside `session` (which may only
+    read): a figure a read computed, kept for the next."""
+    engine = _engine(session).execution_options(**{WRITE_OPTION: True})
+    with Session(engine) as writer, writer.begin():
+        writer.execute(statement)
 
 
 def _factory(request: Request) -> SessionFactory:

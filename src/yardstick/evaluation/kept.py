@@ -26,12 +26,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yardstick.db.engine import WRITE_OPTION
+from yardstick.db.session import dialect_insert, write_apart
 from yardstick.evaluation import results_version
 from yardstick.models import Evaluation, EvaluationKeptResult
 
@@ -140,10 +138,7 @@ def _still_usable(evaluation: Evaluation, row: EvaluationKeptResult, now: dateti
 
 def _store(session: Session, rows: list[dict[str, Any]]) -> None:
     """Upsert the rows in a write transaction of their own (the caller's session reads)."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    insert = sqlite_insert if engine.dialect.name == "sqlite" else pg_insert
-    stmt = insert(K).values(rows)
+    stmt = dialect_insert(session)(K).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[K.evaluation_id, K.kind],
         set_={
@@ -153,5 +148,4 @@ def _store(session: Session, rows: list[dict[str, Any]]) -> None:
             "compute_ms": stmt.excluded.compute_ms,
         },
     )
-    with Session(engine.execution_options(**{WRITE_OPTION: True})) as writer, writer.begin():
-        writer.execute(stmt)
+    write_apart(session, stmt)
