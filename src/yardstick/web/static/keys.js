@@ -159,6 +159,17 @@
     if (handle(event)) event.preventDefault();
   });
 
+  // When nothing had focus before the help opened, Chromium may leave focus on its Close button
+  // once it closes (Escape): Enter would then press Close and open the help again, instead of
+  // doing what the page does with Enter (the review screen submits).
+  document.addEventListener("close", function (event) {
+    var dialog = help();
+    var focused = document.activeElement;
+    if (event.target === dialog && focused instanceof HTMLElement && dialog.contains(focused)) {
+      focused.blur();
+    }
+  }, true);
+
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element && event.target.closest("[data-keys-toggle]");
     if (target) {
