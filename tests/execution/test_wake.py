@@ -1,9 +1,11 @@
-"""The queue poller's sleep (yardstick.execution.wake): it ends at a wake-up, is lengthened
-while idle, ends when DBOS stops, and wraps DBOS's queue thread once."""
+"""The queue pollers' sleep (yardstick.execution.wake): it ends at a wake-up or a nudge, is
+lengthened while idle, ends soon after DBOS stops however long it is, and wraps DBOS's queue
+threads and their manager once."""
 
 import threading
 import time
 
+import dbos._dbos as dbos_main
 import dbos._queue as dbos_queue
 import pytest
 
@@ -14,6 +16,8 @@ from yardstick.execution import wake
 def idle(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wake, "_last_wake", 0.0)  # no wake-up for ages
     monkeypatch.setattr(wake, "IDLE_POLL_SECONDS", 0.6)
+    monkeypatch.setattr(wake, "MANAGER_IDLE_SECONDS", 0.6)
+    monkeypatch.setattr(wake, "STOP_CHECK_SECONDS", 0.2)
 
 
 def timed_wait(sleep: "wake._Sleep", timeout: float) -> tuple[bool, float]:
@@ -34,17 +38,34 @@ def test_an_idle_poll_waits_longer_and_a_wake_up_ends_it(idle: None) -> None:
     assert not stopped and took < 0.5
 
 
-def test_a_stop_ends_the_sleep(idle: None) -> None:
+def test_a_nudge_ends_an_idle_poll_without_making_it_busy(idle: None) -> None:
+    sleep = wake._Sleep(threading.Event())
+    threading.Timer(0.1, wake.nudge).start()
+    stopped, took = timed_wait(sleep, 0.05)
+    assert not stopped and took < 0.5
+    stopped, took = timed_wait(sleep, 0.05)  # still idle: the long sleep again
+    assert not stopped and took >= 0.55
+
+
+def test_a_stop_ends_a_long_sleep_within_a_slice(
+    idle: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wake, "IDLE_POLL_SECONDS", 30.0)
     stop = threading.Event()
     sleep = wake._Sleep(stop)
-
-    def stop_and_wake() -> None:  # what DBOS.destroy does, then a wake-up
-        stop.set()
-        wake.wake()
-
-    threading.Timer(0.1, stop_and_wake).start()
+    threading.Timer(0.1, stop.set).start()  # what DBOS.destroy does: no wake-up with it
     stopped, took = timed_wait(sleep, 5)
-    assert stopped and took < 2 and sleep.is_set()
+    assert stopped and took < 1 and sleep.is_set()
+
+
+def test_the_manager_lists_again_when_a_queue_is_registered(idle: None) -> None:
+    sleep = wake._ManagerSleep(threading.Event())
+    threading.Timer(0.1, wake.wake).start()  # a chunk's wake-up is not the manager's business
+    stopped, took = timed_wait(sleep, 1.0)
+    assert not stopped and took >= 0.55
+    threading.Timer(0.1, wake.queues_changed).start()
+    stopped, took = timed_wait(sleep, 1.0)
+    assert not stopped and took < 0.5
 
 
 def test_install_wraps_the_queue_thread_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,3 +83,17 @@ def test_install_wraps_the_queue_thread_once(monkeypatch: pytest.MonkeyPatch) ->
     assert isinstance(given, wake._Sleep) and not given.is_set()
     stop.set()
     assert given.is_set()
+
+
+def test_install_wraps_the_queue_manager_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[object] = []
+
+    def original(stop_event: threading.Event, dbos: object) -> None:
+        seen.append(stop_event)
+
+    monkeypatch.setattr(dbos_main, "queue_thread", original)
+    wake.install()
+    wake.install()
+    dbos_main.queue_thread(threading.Event(), None)  # type: ignore[arg-type]
+    (given,) = seen
+    assert isinstance(given, wake._ManagerSleep)

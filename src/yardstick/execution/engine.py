@@ -16,7 +16,9 @@ from collections.abc import Callable
 from importlib.metadata import version
 from typing import Any, ParamSpec, TypeVar
 
+import dbos._dbos as dbos_main
 import dbos._queue as dbos_queue
+import dbos._workflow_commands as dbos_jobs
 from dbos import DBOS, DBOSClient, DBOSConfig
 from sqlalchemy import Engine
 from sqlalchemy import inspect as inspect_db
@@ -33,6 +35,10 @@ QUEUE = "evaluations"
 RUN_CHUNK = "evaluations.run_chunk"
 # The DBOS release the checks below were written against (pyproject pins it).
 DBOS_VERSION = "3.4.0"
+# DBOS's background jobs (delayed workflows, workflow deadlines; Yardstick uses neither) run
+# every second. On SQLite, where they need no lock held between runs, once a minute is enough
+# (on PostgreSQL the interval is the time a held advisory lock sits idle, so it stays).
+BACKGROUND_JOBS_SECONDS_SQLITE = 60.0
 # Columns of DBOS's workflow table that Yardstick reads (ops.engine_state) or whose meaning
 # recovery relies on.
 WORKFLOW_COLUMNS = ("workflow_uuid", "status", "queue_name", "executor_id", "created_at")
@@ -102,10 +108,13 @@ async def launch(settings: Settings) -> None:
     DBOS(config=dbos_config(settings))
     DBOS.listen_queues([QUEUE])
     wake.install()  # before launch starts the queue threads
+    if settings.is_sqlite:
+        dbos_jobs._BACKGROUND_JOBS_INTERVAL_SEC = BACKGROUND_JOBS_SECONDS_SQLITE
     DBOS.launch()
     await DBOS.register_queue_async(
         QUEUE, worker_concurrency=settings.worker_concurrency, polling_interval_sec=0.1
     )
+    wake.queues_changed()  # its thread starts now, not at the manager's next listing
 
 
 def destroy(wait_seconds: int) -> None:
@@ -174,6 +183,7 @@ def check_dbos(settings: Settings) -> None:
         (DBOS, "destroy", {"workflow_completion_timeout_sec"}),
         (DBOS, "register_queue_async", {"name", "worker_concurrency", "polling_interval_sec"}),
         (dbos_queue, "queue_worker_thread", {"stop_event", "dbos", "queue"}),
+        (dbos_main, "queue_thread", {"stop_event", "dbos"}),
         (DBOS, "listen_queues", {"queues"}),
         (DBOS, "migrate", {"system_database_url"}),
         (DBOS, "workflow", {"name"}),
@@ -189,6 +199,8 @@ def check_dbos(settings: Settings) -> None:
         missing = parameters - _parameters(function)
         if missing:
             problems.append(f"{getattr(owner, '__name__', owner)}.{name} lost {sorted(missing)}")
+    if not isinstance(getattr(dbos_jobs, "_BACKGROUND_JOBS_INTERVAL_SEC", None), float):
+        problems.append("dbos._workflow_commands._BACKGROUND_JOBS_INTERVAL_SEC is gone")
     missing_keys = set(dbos_config(settings)) - set(DBOSConfig.__annotations__)
     if missing_keys:
         problems.append(f"DBOSConfig lost {sorted(missing_keys)}")

@@ -1,36 +1,52 @@
-"""The engine's queue poller: awake while there is work, asleep when there is none.
+"""The engine's queue pollers: awake while there is work, asleep when there is none.
 
 DBOS dequeues with a thread per queue that polls the system database every
-`polling_interval_sec` (two queries a poll). At the 0.1 s the engine needs to start a run at
-once, an idle server spent 7.5 % of a core on it, and so did each of the ~15 servers the test
-suite keeps up. Here those threads wait on a wake-up instead of a plain timer:
+`polling_interval_sec` (two queries a poll, ~3 ms of CPU), and a manager thread that lists the
+queues every second to start the threads of new ones. At the 0.1 s the engine needs to start a
+run at once, an idle server spent 7.5 % of a core on that, and so did each of the ~15 servers
+the test suite keeps up. Here those threads wait on a wake-up instead of a plain timer:
 
-- within BUSY_SECONDS of a wake-up they poll at the queue's own interval (0.1 s);
-- otherwise every IDLE_POLL_SECONDS, which is how soon a chunk enqueued by *another* process
-  (a separate `yardstick worker`, or a server enqueuing for a worker elsewhere) is seen;
-- a commit that enqueued chunks in this process, and the start and end of each chunk here,
-  wake them at once, so a run starts without waiting for a poll, and a finished chunk's slot
-  is refilled straight away.
+- within BUSY_SECONDS of a `wake()` a queue thread polls at the queue's own interval (0.1 s);
+  a commit that enqueued chunks in this process, and the start and end of each chunk here,
+  wake them, so a run starts without waiting for a poll and a finished chunk's slot is
+  refilled straight away;
+- `nudge()` makes them poll once, without the busy pace: `wake_watch` calls it when another
+  process may have enqueued (PostgreSQL's NOTIFY, a write to the SQLite file);
+- otherwise they poll every IDLE_POLL_SECONDS, a safety net for a missed signal;
+- the manager lists the queues again at once when a queue is registered (`queues_changed`):
+  the engine's queue is registered after DBOS launches, and the manager's next listing would
+  otherwise come a second later, delaying a fresh server's first run by as much.
 
-DBOS starts its queue threads through the module function `queue_worker_thread`, whose first
-argument is the event that stops them; `install` wraps that function so the thread waits here.
-`check_dbos` (engine.py) checks the function is still there with that signature.
+A stop (DBOS.destroy, which joins these threads for 10 s) is seen within STOP_CHECK_SECONDS
+however long the sleep: the sleeps are cut into slices that check it, at no database cost.
+
+DBOS starts the queue threads through the module function `queue_worker_thread`, and the
+manager is `queue_thread` as imported by `dbos._dbos`; each takes the event that stops it
+first; `install` wraps both so they wait here. `check_dbos` (engine.py) checks both are still
+there with that signature.
 """
 
 import threading
 import time
+from collections.abc import Callable
 
+import dbos._dbos as dbos_main
 import dbos._queue as dbos_queue
 from dbos import DBOS
 from dbos._queue import Queue
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 BUSY_SECONDS = 2.0
-IDLE_POLL_SECONDS = 1.0
+IDLE_POLL_SECONDS = 30.0
+MANAGER_IDLE_SECONDS = 30.0
+STOP_CHECK_SECONDS = 1.0
+# PostgreSQL's channel for "chunks were enqueued": a NOTIFY is sent when its transaction commits.
+CHANNEL = "yardstick_engine"
 
 _condition = threading.Condition()
-_generation = 0
+_generation = 0  # bumped by wake() and nudge(): a queue thread polls once per bump
+_manager_generation = 0  # bumped by queues_changed(): the manager lists the queues again
 _last_wake = 0.0
 
 
@@ -43,15 +59,46 @@ def wake() -> None:
         _condition.notify_all()
 
 
+def nudge() -> None:
+    """Poll once now: another process may have enqueued (a poll that finds work starts a chunk,
+    whose start wakes the pollers for good)."""
+    global _generation
+    with _condition:
+        _generation += 1
+        _condition.notify_all()
+
+
+def queues_changed() -> None:
+    """A queue was registered: the manager lists the queues now, starting its thread."""
+    global _manager_generation
+    with _condition:
+        _manager_generation += 1
+        _condition.notify_all()
+
+
 def wake_after_commit(session: Session) -> None:
-    """Wake the poller once `session`'s transaction commits (its chunks are then visible)."""
+    """Wake this process's pollers once `session`'s transaction commits (its chunks are then
+    visible); on PostgreSQL, other processes' too, through a NOTIFY sent by that commit."""
     event.listen(session, "after_commit", lambda _: wake(), once=True)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {CHANNEL}"))
+
+
+def _wait(stop: threading.Event, timeout: float, changed: Callable[[], bool]) -> bool:
+    """Wait up to `timeout` or until `changed()`, in slices that check `stop`; True if stopped."""
+    deadline = time.monotonic() + timeout
+    with _condition:
+        while not stop.is_set() and not changed():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            _condition.wait(min(left, STOP_CHECK_SECONDS))
+    return stop.is_set()
 
 
 class _Sleep:
-    """What DBOS's queue thread takes for its stop event: `wait` returns on a wake-up or on
-    the timeout (lengthened while idle), saying whether DBOS stopped meanwhile. A stop is
-    seen at the latest one idle poll later: DBOS.destroy joins these threads for 10 s."""
+    """What DBOS's queue thread takes for its stop event: `wait` returns on a wake-up or a
+    nudge, or at the timeout (lengthened while idle), saying whether DBOS stopped meanwhile."""
 
     def __init__(self, stop: threading.Event) -> None:
         self._stop = stop
@@ -62,21 +109,43 @@ class _Sleep:
     def wait(self, timeout: float | None = None) -> bool:
         with _condition:
             idle = time.monotonic() - _last_wake > BUSY_SECONDS
-            if timeout is not None and idle:
-                timeout = max(timeout, IDLE_POLL_SECONDS)
             seen = _generation
-            _condition.wait_for(lambda: _generation != seen or self._stop.is_set(), timeout)
-        return self._stop.is_set()
+        if timeout is None or idle:
+            timeout = max(timeout or 0.0, IDLE_POLL_SECONDS)
+        return _wait(self._stop, timeout, lambda: _generation != seen)
+
+
+class _ManagerSleep(_Sleep):
+    """The same for DBOS's queue manager: it lists the queues when one is registered, and
+    otherwise every MANAGER_IDLE_SECONDS (its own check restarts a queue thread that died)."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        with _condition:
+            seen = _manager_generation
+        return _wait(
+            self._stop,
+            max(timeout or 0.0, MANAGER_IDLE_SECONDS),
+            lambda: _manager_generation != seen,
+        )
 
 
 def install() -> None:
-    """Make DBOS's queue threads (started from now on) sleep here; idempotent."""
+    """Make DBOS's queue threads and their manager (started from now on) sleep here;
+    idempotent."""
     original = dbos_queue.queue_worker_thread
-    if getattr(original, "__wrapped_by_yardstick__", False):
-        return
+    if not getattr(original, "__wrapped_by_yardstick__", False):
 
-    def queue_worker_thread(stop_event: threading.Event, dbos: DBOS, queue: Queue) -> None:
-        original(_Sleep(stop_event), dbos, queue)  # type: ignore[arg-type]
+        def queue_worker_thread(stop_event: threading.Event, dbos: DBOS, queue: Queue) -> None:
+            original(_Sleep(stop_event), dbos, queue)  # type: ignore[arg-type]
 
-    queue_worker_thread.__wrapped_by_yardstick__ = True  # type: ignore[attr-defined]
-    dbos_queue.queue_worker_thread = queue_worker_thread
+        queue_worker_thread.__wrapped_by_yardstick__ = True  # type: ignore[attr-defined]
+        dbos_queue.queue_worker_thread = queue_worker_thread
+
+    manager = dbos_main.queue_thread  # type: ignore[attr-defined]
+    if not getattr(manager, "__wrapped_by_yardstick__", False):
+
+        def queue_thread(stop_event: threading.Event, dbos: DBOS) -> None:
+            manager(_ManagerSleep(stop_event), dbos)  # type: ignore[arg-type]
+
+        queue_thread.__wrapped_by_yardstick__ = True  # type: ignore[attr-defined]
+        dbos_main.queue_thread = queue_thread  # type: ignore[attr-defined]

@@ -20,11 +20,12 @@ from yardstick.db.session import SessionFactory
 from yardstick.execution import engine, runner
 from yardstick.execution.drain import Drain
 from yardstick.execution.recovery import heartbeat_loop
+from yardstick.execution.wake_watch import WakeWatch
 from yardstick.ops.metrics import start_metrics_server
 from yardstick.ops.process import instrument
 from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
-from yardstick.scoring import close_scorer
+from yardstick.scoring import close_scorer, get_scorer
 from yardstick.span.retention import retention_loop
 from yardstick.span.text_index import text_index_loop
 from yardstick.web.evaluation.warm import Warmer
@@ -43,13 +44,17 @@ class Worker:
         self._text_index: asyncio.Task[None] | None = None
         self._drain = Drain()
         self._warmer = Warmer(sessions)
+        self._wake_watch = WakeWatch(settings)
 
     async def start(self) -> None:
         # Model calls of the runs find the accounts' own vendor keys (and a bad master key
         # stops the process here, before any chunk runs).
         install_vendor_keys(self.settings, self.sessions)
+        if self.settings.scoring_prewarm:
+            get_scorer().prewarm()
         runner.bind(self.sessions, self._drain, self._warmer.run_finished)
         await engine.launch(self.settings)
+        self._wake_watch.start()
         self._heartbeat = asyncio.create_task(heartbeat_loop(self.settings, self.sessions))
         self._retention = asyncio.create_task(retention_loop(self.settings, self.sessions))
         self._text_index = asyncio.create_task(text_index_loop(self.sessions))
@@ -74,6 +79,7 @@ class Worker:
             # below, the lifespan's) fails with "cannot schedule new futures after shutdown".
             asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor())
             self._warmer.close()
+            self._wake_watch.stop()
             await close_scorer()  # after DBOS: no chunk is left to ask for a score
             await close_sandbox()  # likewise for custom functions
 

@@ -11,8 +11,10 @@ a thousand are a handful of batches. Scoring is pure-Python CPU work (nltk, roug
 torch, so it never runs on the event loop.
 
 The executor is a `ProcessPoolExecutor` with one process per core (YARDSTICK_SCORING_WORKERS),
-started with `spawn` (the server process has threads) on the first metric cell; each process
-imports a scorer module, and loads its data or model, on the first batch that needs it, once.
+started with `spawn` (the server process has threads) as the engine starts (`prewarm`, which
+also has each process import the common scorers: a fresh server's first metric cell then does
+not wait seconds for them), or else on the first metric cell; each process imports a scorer
+module, and loads its data or model, on the first batch that needs it, once.
 A `ThreadPoolExecutor` can be chosen (`executor="thread"`) to compare: it shares the GIL with the
 event loop, so it scores on one core at most (see bench/metrics.py). When the embedding model is
 a provider's (`remote`), cosine_similarity cells are batched the same way but embedded on the
@@ -118,6 +120,16 @@ class ScorerService:
             self._dispatch_scheduled = True
             loop.call_soon(self._dispatch)
         return await future
+
+    def prewarm(self) -> None:
+        """Start the pool now and have each process import the light scorers (bleu, rouge, f1;
+        not meteor's WordNet nor cosine's model), without waiting for it."""
+        executor = self._pool()
+        for _ in range(self.workers):
+            try:
+                executor.submit(worker.run_batch, PREWARM_BATCH)
+            except (BrokenProcessPool, RuntimeError):  # shut down meanwhile: nothing to warm
+                return
 
     def _pool(self) -> Executor:
         if self._executor is None:
@@ -290,6 +302,10 @@ def cosine_problem() -> str | None:
     except ProviderError as exc:
         return f"cosine_similarity's embedding model {model!r} ({options.embedding_chosen_by}): {exc.message}"
     return None
+
+
+# One cell of each light scorer: scoring it imports its module and builds its tokenizers.
+PREWARM_BATCH = [(metric, "warm up", "warm up") for metric in ("bleu", "rouge1", "f1")]
 
 
 def _take(queue: "deque[_Request]", count: int) -> list[_Request]:

@@ -1,0 +1,56 @@
+"""The scorer processes start with the engine (YARDSTICK_SCORING_PREWARM, on by default) and
+import the light scorers before any metric cell asks: a fresh server's first bleu cell does
+not wait for them."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_client
+from tests.execution.helpers import wait_until_done
+from tests.fixtures.server import Server, run_server
+from tests.ops.helpers import scrape, value
+
+WORKERS = 2
+
+
+@pytest.fixture
+def prewarmed(tmp_path: Path) -> Iterator[Server]:
+    yield from run_server(
+        "sqlite",
+        tmp_path,
+        YARDSTICK_SCORING_PREWARM="true",
+        YARDSTICK_SCORING_WORKERS=str(WORKERS),
+    )
+
+
+def scorer_processes(server: Server) -> float:
+    return value(scrape(server), "yardstick_scorer_pool_size")
+
+
+def test_the_scorer_processes_start_with_the_server(prewarmed: Server) -> None:
+    deadline = time.monotonic() + 60
+    while scorer_processes(prewarmed) < WORKERS:  # and no metric cell has asked for them
+        assert time.monotonic() < deadline, "the scorer processes never started"
+        time.sleep(0.2)
+
+    client = make_client(prewarmed)
+    evaluation = client.evaluations.create(
+        name="first bleu",
+        data=[{"output": "the cat sat on the mat", "expected": "the cat sat on a mat"}],
+        tasks=[
+            {
+                "task_type": "metric",
+                "alias": "bleu",
+                "configuration": {
+                    "type": "bleu",
+                    "candidate": "item.output",
+                    "reference": "item.expected",
+                },
+            }
+        ],
+    )
+    assert wait_until_done(client, evaluation.id).status == "completed"
+    assert scorer_processes(prewarmed) == WORKERS  # the same pool scored it
