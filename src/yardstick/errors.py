@@ -124,23 +124,23 @@ def _database_error(request: Request, exc: Exception) -> JSONResponse:
     own: the request's transaction rolled back, so sending it again is safe. Any other
     database error is a bug of ours: a 500, logged."""
     if is_transient(exc):
-        request_id = uuid.uuid4().hex[:16]
-        log.warning(
-            "database unavailable %s during %s %s: %s",
-            request_id,
-            request.method,
-            request.url.path,
-            exc,
-        )
-        return JSONResponse(
-            {
-                "detail": "the database is unavailable for a moment; retry the request "
-                f"(request id {request_id})"
-            },
-            status_code=503,
-            headers={"retry-after": "1", "x-should-retry": "true", "x-request-id": request_id},
-        )
+        body, headers = database_unavailable(request.method, request.url.path, exc)
+        return JSONResponse(body, status_code=503, headers=headers)
     return _internal_error(request, exc)
+
+
+def database_unavailable(
+    method: str, path: str, exc: BaseException
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The body and headers of that 503 (also sent by the auth gate, which runs before any
+    route), logged with an id to quote."""
+    request_id = uuid.uuid4().hex[:16]
+    log.warning("database unavailable %s during %s %s: %s", request_id, method, path, exc)
+    body = {
+        "detail": "the database is unavailable for a moment; retry the request "
+        f"(request id {request_id})"
+    }
+    return body, {"retry-after": "1", "x-should-retry": "true", "x-request-id": request_id}
 
 
 def _internal_error(request: Request, exc: Exception) -> JSONResponse:

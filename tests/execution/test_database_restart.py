@@ -101,6 +101,14 @@ def test_a_run_survives_a_database_restart(
     assert down.status_code == 503, down.text
     assert down.headers["x-should-retry"] == "true"
     assert down.headers["x-request-id"] in down.json()["detail"]  # to match the log's line
+    # A key the server has not cached is looked up before any route: the same 503, not a 500.
+    uncached = httpx.get(
+        f"{server.base_url}/v5/evaluations/{evaluation_id}",
+        headers={"x-api-key": "a-key-never-seen", "x-selected-account-id": ACCOUNT_A},
+        timeout=30,
+    )
+    assert uncached.status_code == 503, uncached.text
+    assert uncached.headers["x-should-retry"] == "true"
     time.sleep(OUTAGE_SECONDS)
     postgres.start()
 

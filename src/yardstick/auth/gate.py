@@ -20,7 +20,8 @@ from yardstick.auth.rate_limit import RateLimiter
 from yardstick.auth.service import key_hasher
 from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
-from yardstick.errors import AppError
+from yardstick.db.retry import is_transient
+from yardstick.errors import AppError, database_unavailable
 from yardstick.kit.raw_response import send_json
 
 PREFIXES = ("/v5", "/v1")
@@ -54,6 +55,14 @@ class AuthGate:
             )
         except AppError as exc:
             await _reply(send, exc.status_code, {"detail": exc.detail}, dict(exc.headers))
+            return
+        except Exception as exc:
+            # A key not in the cache is looked up in the database, which may be away for a
+            # moment: the same 503 a route answers then (any other error is a 500 as usual).
+            if not is_transient(exc):
+                raise
+            body, headers = database_unavailable(scope["method"], path, exc)
+            await _reply(send, 503, body, headers)
             return
         if self.limiter is not None:
             wait = self.limiter.take(principal.user_id)
