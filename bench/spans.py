@@ -53,7 +53,7 @@ from bench.report import percentile, table
 from bench.server import ACCOUNT, Server
 from yardstick.db.engine import WRITE_OPTION, create_db_engine
 from yardstick.span import text_index
-from yardstick.span.driver import mark
+from yardstick.span.driver import mark, timestamp_param
 from yardstick.span.records import SpanWrite
 from yardstick.span.repository import _rows, _write_sql
 from yardstick.span.search_text import document_text
@@ -295,7 +295,9 @@ def raw_insert(engine: Engine, spans: Sequence[SpanWrite]) -> tuple[float, float
     of their documents alone, BATCH a transaction (what the text index adds)."""
     prepared = [prepare(span, account_id=ACCOUNT, user_id="bench") for span in spans]
     with writing(engine).connect() as conn:
-        rows = _rows(prepared, datetime.now(UTC), conn)
+        at = timestamp_param(conn)
+        starts = [at(p.span.start_timestamp) for p in prepared]
+        rows = _rows(prepared, starts, datetime.now(UTC), conn)
         sql = _write_sql(mark(conn), False)
         conn.rollback()
         started = time.perf_counter()

@@ -52,7 +52,13 @@ def _naive_utc(value: datetime) -> datetime:
 def _sqlite_timestamp(value: datetime | None) -> str | None:
     # What SQLAlchemy's SQLite DATETIME stores of it: always with microseconds, so stored
     # timestamps compare as text in time order.
-    return None if value is None else _naive_utc(value).isoformat(" ", "microseconds")
+    if value is None:
+        return None
+    if value.tzinfo is UTC:
+        # What every prepared span holds: its text without the "+00:00", at half the cost of
+        # making a naive copy first (a span's write converts three of them).
+        return value.isoformat(" ", "microseconds")[:26]
+    return _naive_utc(value).isoformat(" ", "microseconds")
 
 
 def _postgresql_timestamp(value: datetime | None) -> datetime | None:

@@ -52,6 +52,9 @@ def entries(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     """The (key, value) rows of a span's metadata."""
     out: list[tuple[str, str]] = []
     for key, value in metadata.items():
+        if type(value) is str:  # most values: one row, without the array's set and sort
+            out.append((encode_key(key), _bounded("s", value)))
+            continue
         values = value[:MAX_ARRAY_VALUES] if isinstance(value, list) else (value,)
         encoded = {text for text in map(encode_value, values) if text is not None}
         stored_key = encode_key(key)

@@ -95,7 +95,10 @@ def _write_sql(placeholder: str, upsert: bool) -> str:
     )
 
 
-def _rows(spans: Sequence[PreparedSpan], now: datetime, connection: Connection) -> list[Any]:
+def _rows(
+    spans: Sequence[PreparedSpan], starts: Sequence[Any], now: datetime, connection: Connection
+) -> list[Any]:
+    """The spans' rows; `starts` are their start timestamps as the driver takes them."""
     at = timestamp_param(connection)
     written_at = at(now)
     return [
@@ -108,7 +111,7 @@ def _rows(spans: Sequence[PreparedSpan], now: datetime, connection: Connection) 
             span.name,
             span.application_interaction_id,
             span.application_variant_id,
-            at(span.start_timestamp),
+            start,
             at(span.end_timestamp),
             span.input,
             span.output,
@@ -125,7 +128,7 @@ def _rows(spans: Sequence[PreparedSpan], now: datetime, connection: Connection) 
             written_at,
             written_at,
         )
-        for span in (prepared.span for prepared in spans)
+        for span, start in zip((prepared.span for prepared in spans), starts, strict=True)
     ]
 
 
@@ -157,7 +160,9 @@ class SpanRepository:
         sqlite = connection.dialect.name == "sqlite"
         before = text_index.indexed(connection, account_id, replaced) if sqlite else {}
         placeholder, at = mark(connection), timestamp_param(connection)
-        connection.exec_driver_sql(_write_sql(placeholder, upsert), _rows(spans, now, connection))
+        starts = [at(p.span.start_timestamp) for p in spans]  # for the rows and index rows
+        rows = _rows(spans, starts, now, connection)
+        connection.exec_driver_sql(_write_sql(placeholder, upsert), rows)
         seqs = {span_id: indexed.seq for span_id, indexed in before.items()}
         unknown = [p.span.id for p in spans if p.span.id not in seqs]
         sql = "SELECT id, seq FROM spans WHERE account_id = {m} AND id IN"
@@ -173,8 +178,8 @@ class SpanRepository:
                 tuple(chunk),
             )
         entries = [
-            (account_id, key, value, at(p.span.start_timestamp), p.span.id, seqs[p.span.id])
-            for p in spans
+            (account_id, key, value, start, p.span.id, seqs[p.span.id])
+            for p, start in zip(spans, starts, strict=True)
             for key, value in p.metadata_entries
         ]
         if entries:
