@@ -2,6 +2,7 @@
 import the light scorers before any metric cell asks: a fresh server's first bleu cell does
 not wait for them."""
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from tests.conftest import make_client
 from tests.execution.helpers import wait_until_done
 from tests.fixtures.server import Server, run_server
 from tests.ops.helpers import scrape, value
+from yardstick.scoring import ScorerService, close_scorer, get_scorer, prestart_scorer, service
 
 WORKERS = 2
 
@@ -54,3 +56,22 @@ def test_the_scorer_processes_start_with_the_server(prewarmed: Server) -> None:
     )
     assert wait_until_done(client, evaluation.id).status == "completed"
     assert scorer_processes(prewarmed) == WORKERS  # the same pool scored it
+
+
+def test_the_engine_adopts_the_pool_started_before_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YARDSTICK_SCORING_WORKERS", "1")
+    monkeypatch.setattr(service, "_early", None)
+    prestart_scorer()
+    early = service._early
+    assert early is not None and early.live_processes() == 1  # started, before any event loop
+
+    async def score_on_a_loop() -> tuple[ScorerService, float]:
+        scorer = get_scorer()
+        try:
+            return scorer, await scorer.score("f1", "the cat", "the cat")
+        finally:
+            await close_scorer()
+
+    adopted, score = asyncio.run(score_on_a_loop())
+    assert adopted is early and score == 1.0
+    assert service._early is None  # adopted once: another loop gets a service of its own

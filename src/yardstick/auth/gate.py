@@ -19,8 +19,8 @@ from yardstick.auth.dependencies import authenticate
 from yardstick.auth.rate_limit import RateLimiter
 from yardstick.auth.service import key_hasher
 from yardstick.config import Settings
-from yardstick.db.session import SessionFactory
 from yardstick.db.retry import is_transient
+from yardstick.db.session import SessionFactory
 from yardstick.errors import AppError, database_unavailable
 from yardstick.kit.raw_response import send_json
 
@@ -61,8 +61,8 @@ class AuthGate:
             # moment: the same 503 a route answers then (any other error is a 500 as usual).
             if not is_transient(exc):
                 raise
-            body, headers = database_unavailable(scope["method"], path, exc)
-            await _reply(send, 503, body, headers)
+            body, retry = database_unavailable(scope["method"], path, exc)
+            await _reply(send, 503, body, retry)
             return
         if self.limiter is not None:
             wait = self.limiter.take(principal.user_id)

@@ -57,12 +57,15 @@ def serve(
     from yardstick.cli.settings import load_settings
     from yardstick.db.engine import create_db_engine
     from yardstick.main import create_app
+    from yardstick.scoring import prestart_scorer
 
     settings = load_settings()
     # May create the database (a SQLite file): serving a new installation starts here.
     created = reachable(
         settings, lambda: bootstrap(settings, create_db_engine(settings.database_url))
     )
+    if not no_worker and settings.scoring_prewarm:
+        prestart_scorer()  # its processes start up while the app below is imported
     if created is not None:
         console.print("[bold]Created a default account and API key (shown only this once):[/bold]")
         console.print(f"  SGP_ACCOUNT_ID={created.account_id}")
@@ -90,12 +93,15 @@ def worker() -> None:
     from yardstick.cli.settings import load_settings
     from yardstick.db.session import SessionFactory
     from yardstick.execution.worker import run_worker
+    from yardstick.scoring import prestart_scorer
 
     settings = load_settings()
     # Never creates the database: a worker pointed at the wrong place must not start on an
     # empty one of its own.
     engine = open_database(settings)
     reachable(settings, lambda: bootstrap(settings, engine))
+    if settings.scoring_prewarm:
+        prestart_scorer()
     console.print(f"worker {settings.worker_id!r} running; Ctrl-C to stop")
     asyncio.run(run_worker(settings, SessionFactory(engine)))
 

@@ -11,7 +11,13 @@ executor the engine calls), with `choice` (which embedder cosine_similarity uses
 
 from yardstick.scoring.errors import ScoringError
 from yardstick.scoring.metrics import METRICS, ScoringOptions, details
-from yardstick.scoring.service import ScorerService, close_scorer, cosine_problem, get_scorer
+from yardstick.scoring.service import (
+    ScorerService,
+    close_scorer,
+    cosine_problem,
+    get_scorer,
+    prestart_scorer,
+)
 
 __all__ = [
     "METRICS",
@@ -22,4 +28,5 @@ __all__ = [
     "cosine_problem",
     "details",
     "get_scorer",
+    "prestart_scorer",
 ]

@@ -42,7 +42,7 @@ from functools import partial
 from multiprocessing import get_context
 
 from yardstick.config import Settings, get_settings
-from yardstick.provider import ProviderError, Providers, get_providers
+from yardstick.provider import ProviderError, Providers, ProvidersFileError, get_providers
 from yardstick.scoring import choice, remote, worker
 from yardstick.scoring.errors import Failure, ScoringError
 from yardstick.scoring.metrics import ScoringOptions
@@ -123,7 +123,9 @@ class ScorerService:
 
     def prewarm(self) -> None:
         """Start the pool now and have each process import the light scorers (bleu, rouge, f1;
-        not meteor's WordNet nor cosine's model), without waiting for it."""
+        not meteor's WordNet nor cosine's model), without waiting for it; once."""
+        if self._executor is not None:
+            return
         executor = self._pool()
         for _ in range(self.workers):
             try:
@@ -317,15 +319,40 @@ _services: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ScorerService]"
 )
 
 
+_early: ScorerService | None = None
+
+
+def _new_service() -> ScorerService:
+    settings = get_settings()
+    workers = settings.scoring_workers or available_cpus()
+    return ScorerService(options_from(settings, workers, get_providers()), workers=workers)
+
+
+def prestart_scorer() -> None:
+    """Start the scorer processes before the rest of the server starts (`serve` and `worker`
+    call this first): they import their libraries on the other core while the server imports
+    its own, so the pool is warm about when the server answers. The engine's event loop adopts
+    this service (`get_scorer`). A providers file that cannot be read is left for the first
+    metric cell to report, as without the early start."""
+    global _early
+    if _early is not None:
+        return
+    try:
+        _early = _new_service()
+    except ProvidersFileError:
+        return
+    _early.prewarm()
+
+
 def get_scorer() -> ScorerService:
-    """This event loop's scorer service, from the settings (made on first use)."""
+    """This event loop's scorer service: the one started early, else one from the settings
+    (made on first use)."""
+    global _early
     loop = asyncio.get_running_loop()
     service = _services.get(loop)
     if service is None:
-        settings = get_settings()
-        workers = settings.scoring_workers or available_cpus()
-        options = options_from(settings, workers, get_providers())
-        service = _services[loop] = ScorerService(options, workers=workers)
+        service, _early = (_early or _new_service()), None
+        _services[loop] = service
     return service
 
 
