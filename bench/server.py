@@ -1,6 +1,7 @@
 """A real `yardstick serve` subprocess on a free port, stopped (and only it) when done."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +22,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used so far (Linux /proc; 0 where unavailable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
@@ -93,15 +103,16 @@ class Server:
             return
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         out = Path(out_dir) / f"server-{self.pid}.txt"
-        py_spy = Path(sys.executable).parent / "py-spy"
-        if not py_spy.exists():
-            raise RuntimeError(f"--py-spy needs py-spy beside {sys.executable}: pip install py-spy")
+        beside = Path(sys.executable).parent / "py-spy"
+        py_spy = str(beside) if beside.exists() else shutil.which("py-spy")
+        if py_spy is None:
+            raise RuntimeError(f"--py-spy needs py-spy on PATH or beside {sys.executable}")
         # --nonblocking: sampling must not pause the server it measures; it exits with the server.
         # BENCH_PY_SPY_ARGS replaces that, e.g. "--native" (which cannot be nonblocking).
         extra = os.environ.get("BENCH_PY_SPY_ARGS", "--nonblocking").split()
         self.profiler = subprocess.Popen(
             [
-                str(py_spy),
+                py_spy,
                 "record",
                 *extra,
                 "--format",
@@ -130,12 +141,7 @@ class Server:
             self.profiler.wait(timeout=30)  # writes its file once the server is gone
 
     def cpu_seconds(self) -> float:
-        """User + system CPU the server has used so far (Linux /proc; 0 where unavailable)."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.pid)
 
     @property
     def pid(self) -> int:

@@ -1,13 +1,31 @@
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from yardstick.db.session import dialect_insert, write_apart
+from yardstick.kit.driver_query import DriverQuery
 from yardstick.kit.filters import name_tags_archived
 from yardstick.kit.repository import AccountRepository
 from yardstick.models import Dataset, DatasetVersionCount
+
+
+class DatasetState(NamedTuple):
+    """What reads of a dataset's items need of it."""
+
+    current_version: int
+    item_count: int
+    archived: bool
+
+
+# Read on every page and retrieve of its items: through the driver (`kit.driver_query`).
+_STATE = DriverQuery(
+    lambda: select(Dataset.current_version_num, Dataset.item_count, Dataset.archived_at).where(
+        Dataset.id == bindparam("dataset_id"), Dataset.account_id == bindparam("account_id")
+    )
+)
 
 
 class DatasetRepository(AccountRepository[Dataset]):
@@ -83,6 +101,15 @@ class DatasetRepository(AccountRepository[Dataset]):
             dataset_id=dataset_id, version=version, item_count=item_count
         )
         write_apart(session, stmt.on_conflict_do_nothing())
+
+    @staticmethod
+    def state(session: Session, *, account_id: str, dataset_id: str) -> DatasetState | None:
+        """The account's dataset's state, archived or not; None when it has no such dataset."""
+        rows = _STATE.rows(session, {"dataset_id": dataset_id, "account_id": account_id})
+        if not rows:
+            return None
+        version, item_count, archived_at = rows[0]
+        return DatasetState(version, item_count, archived_at is not None)
 
     @staticmethod
     def version_count(session: Session, *, dataset_id: str, version: int) -> int | None:

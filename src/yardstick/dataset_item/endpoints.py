@@ -4,6 +4,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from yardstick.auth.dependencies import PrincipalDep
+from yardstick.dataset_item import pages
 from yardstick.dataset_item.schemas import (
     DatasetItemBatchCreate,
     DatasetItemBatchOut,
@@ -16,7 +17,7 @@ from yardstick.dataset_item.service import dataset_item_service
 from yardstick.db.session import ReadSessionDep, WriteSessionDep
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import RowOrder
-from yardstick.kit.responses import DeletedOut, JSONBody, deleted
+from yardstick.kit.responses import DeletedOut, JSONBody, RawJSON, deleted
 
 router = APIRouter(prefix="/v5/dataset-items", tags=["dataset items"], route_class=OrjsonRoute)
 
@@ -42,12 +43,17 @@ def get_dataset_item(
     session: ReadSessionDep,
     version: Version = None,
     include_archived: IncludeArchived = False,
-) -> JSONBody:
+) -> RawJSON:
     """Retrieve an item, as it is now or as it was at `version`."""
-    item = dataset_item_service.get(
-        session, principal, dataset_item_id, version=version, include_archived=include_archived
+    return RawJSON(
+        pages.retrieve(
+            session,
+            principal,
+            dataset_item_id,
+            version=version,
+            include_archived=include_archived,
+        )
     )
-    return JSONBody(item_json(item))
 
 
 @router.patch("/{dataset_item_id}", response_model=DatasetItemOut)
@@ -69,15 +75,15 @@ async def list_dataset_items(
     dataset_id: str | None = None,
     version: Version = None,
     include_archived: IncludeArchived = False,
-) -> JSONBody:
+) -> RawJSON:
     """List items in row order, of one dataset (optionally at a version) or of all datasets."""
 
     # The hot read path (a client pages through 100k items): the read session is opened here, so
     # the request takes one trip through the thread pool instead of three (the session
     # dependency's enter and exit are one each): -0.4 ms of a ~4.5 ms page, measured.
-    def render() -> JSONBody:
+    def render() -> bytes:
         with request.app.state.sessions.read() as session:
-            page = dataset_item_service.list(
+            return pages.list_page(
                 session,
                 principal,
                 params=params,
@@ -85,9 +91,8 @@ async def list_dataset_items(
                 version=version,
                 include_archived=include_archived,
             )
-            return JSONBody(page.envelope([item_json(row) for row in page.rows]))
 
-    return await run_in_threadpool(render)
+    return RawJSON(await run_in_threadpool(render))
 
 
 @router.delete("/{dataset_item_id}", response_model=DeletedOut)

@@ -9,13 +9,15 @@ from typing import Any, NamedTuple, cast
 
 import orjson
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Select,
     Table,
+    bindparam,
     case,
-    exists,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
@@ -26,6 +28,7 @@ from yardstick.auth.service import Principal
 from yardstick.errors import Unprocessable
 from yardstick.ids import new_ids
 from yardstick.kit.bulk import bulk_insert
+from yardstick.kit.driver_query import DriverQuery
 from yardstick.models import Dataset, DatasetItemVersion
 
 # A declarative class with __tablename__ maps a Table; SQLAlchemy types __table__ as any FromClause.
@@ -123,7 +126,7 @@ def encode(data: Any, loc: list[str | int]) -> tuple[str, str]:
     return text.decode(), hashlib.sha256(canonical).hexdigest()
 
 
-def at_version(version: int) -> ColumnElement[bool]:
+def at_version(version: int | BindParameter[int]) -> ColumnElement[bool]:
     # `version_from + 0`: the bound must not lead SQLite to the (dataset_id, version_from) index,
     # which serves diffs (rows opened after a version). For a list it would read every row of
     # the version and sort them (1 s at 1,000,000 items) where the history index gives them in
@@ -137,7 +140,34 @@ def listed_row_first(version: int | None) -> list[ColumnElement[Any]]:
     newest_first = V.version_from.desc()
     if version is None:
         return [newest_first]
-    return [case((at_version(version), 0), else_=1), newest_first]
+    return [case((at_version(bindparam("version", version)), 0), else_=1), newest_first]
+
+
+# Asked of every page's cursor: through the driver (`kit.driver_query`).
+_EXISTS = DriverQuery(
+    lambda: (
+        select(literal(1))
+        .where(V.item_id == bindparam("item_id"), V.account_id == bindparam("account_id"))
+        .limit(1)
+    )
+)
+
+
+class DriverItemRows:
+    """`current` and `at` of the repository, through the driver: the rows of the API's
+    retrieve, rendered from stored values (`yardstick.dataset_item.pages`)."""
+
+    _current = DriverQuery(lambda: DatasetItemRepository.current_stmt(account_id="", item_id=""))
+    _at = DriverQuery(lambda: DatasetItemRepository.at_stmt(account_id="", item_id="", version=0))
+
+    def current(self, session: Session, *, account_id: str, item_id: str) -> Any:
+        rows = self._current.rows(session, {"account_id": account_id, "item_id": item_id})
+        return rows[0] if rows else None
+
+    def at(self, session: Session, *, account_id: str, item_id: str, version: int) -> Any:
+        values = {"account_id": account_id, "item_id": item_id, "version": version}
+        rows = self._at.rows(session, values)
+        return rows[0] if rows else None
 
 
 class DatasetItemRepository:
@@ -176,19 +206,32 @@ class DatasetItemRepository:
             _insert_many(session, items, principal.account_id)
         return items
 
-    def current(self, session: Session, *, account_id: str, item_id: str) -> ItemRow | None:
-        stmt = select(*_COLUMNS).where(
-            V.item_id == item_id, V.account_id == account_id, V.version_to.is_(None)
+    @staticmethod
+    def current_stmt(*, account_id: str, item_id: str) -> Select[Any]:
+        """An item's current row; the values are the bind parameters `account_id`, `item_id`."""
+        return select(*_COLUMNS).where(
+            V.item_id == bindparam("item_id", item_id),
+            V.account_id == bindparam("account_id", account_id),
+            V.version_to.is_(None),
         )
-        row = session.execute(stmt).first()
+
+    @staticmethod
+    def at_stmt(*, account_id: str, item_id: str, version: int) -> Select[Any]:
+        """An item's row at `version` (bind parameters `account_id`, `item_id`, `version`)."""
+        return select(*_COLUMNS).where(
+            V.item_id == bindparam("item_id", item_id),
+            V.account_id == bindparam("account_id", account_id),
+            at_version(bindparam("version", version)),
+        )
+
+    def current(self, session: Session, *, account_id: str, item_id: str) -> ItemRow | None:
+        row = session.execute(self.current_stmt(account_id=account_id, item_id=item_id)).first()
         return ItemRow(*row) if row else None
 
     def at(
         self, session: Session, *, account_id: str, item_id: str, version: int
     ) -> ItemRow | None:
-        stmt = select(*_COLUMNS).where(
-            V.item_id == item_id, V.account_id == account_id, at_version(version)
-        )
+        stmt = self.at_stmt(account_id=account_id, item_id=item_id, version=version)
         row = session.execute(stmt).first()
         return ItemRow(*row) if row else None
 
@@ -227,15 +270,21 @@ class DatasetItemRepository:
         version: int | None,
         include_archived: bool,
     ) -> Select[Any]:
-        stmt = select(*_COLUMNS).where(V.account_id == account_id)
+        """The rows of a list; each value is a named bind parameter (`account_id`, `dataset_id`,
+        `version`), so the statement's shape depends only on which are given."""
+        account: BindParameter[str] = bindparam("account_id", account_id)
+        stmt = select(*_COLUMNS).where(V.account_id == account)
         if dataset_id is not None:
-            stmt = stmt.where(V.dataset_id == dataset_id)
+            stmt = stmt.where(V.dataset_id == bindparam("dataset_id", dataset_id))
         else:
-            live = select(Dataset.id).where(Dataset.account_id == account_id)
+            live = select(Dataset.id).where(Dataset.account_id == account)
             if not include_archived:
                 live = live.where(Dataset.archived_at.is_(None))
             stmt = stmt.where(V.dataset_id.in_(live))
-        stmt = stmt.where(V.version_to.is_(None) if version is None else at_version(version))
+        if version is None:
+            stmt = stmt.where(V.version_to.is_(None))
+        else:
+            stmt = stmt.where(at_version(bindparam("version", version)))
         if not include_archived:
             stmt = stmt.where(V.archived_at.is_(None))
         return stmt
@@ -274,8 +323,9 @@ class DatasetItemRepository:
         return out
 
     def exists(self, session: Session, *, account_id: str, item_id: str) -> bool:
-        stmt = select(exists().where(V.item_id == item_id, V.account_id == account_id))
-        return bool(session.scalar(stmt))
+        return bool(_EXISTS.rows(session, {"account_id": account_id, "item_id": item_id}))
+
+    raw = DriverItemRows()
 
 
 dataset_item_repository = DatasetItemRepository()

@@ -15,8 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
-from yardstick.dataset.repository import dataset_repository
-from yardstick.dataset.service import dataset_service
+from yardstick.dataset.repository import DatasetState, dataset_repository
 from yardstick.dataset_item.repository import (
     ItemRow,
     dataset_item_repository,
@@ -30,6 +29,9 @@ from yardstick.kit.pagination import Page, PageParams, paginate
 from yardstick.kit.schemas import Row
 from yardstick.models import DatasetItemVersion
 
+# `sort_by` values an item list accepts besides the default (row order).
+SORTABLE = {"updated_at": DatasetItemVersion.updated_at}
+
 
 class DatasetItemService:
     def get(
@@ -40,19 +42,21 @@ class DatasetItemService:
         *,
         version: int | None,
         include_archived: bool = False,
+        raw: bool = False,
     ) -> ItemRow:
-        current = dataset_item_repository.current(
-            session, account_id=principal.account_id, item_id=item_id
-        )
+        """The item now or at `version`; with `raw`, its row as the driver gives it
+        (`yardstick.kit.driver_query`: same fields, stored values)."""
+        rows = dataset_item_repository.raw if raw else dataset_item_repository
+        current = rows.current(session, account_id=principal.account_id, item_id=item_id)
         if current is None:
             raise NotFound("dataset item", item_id)
-        dataset = dataset_service.get(
+        state = self.dataset_state(
             session, principal, current.dataset_id, include_archived=include_archived
         )
         item = current
         if version is not None:
-            self._check_version(version, dataset.current_version_num)
-            found = dataset_item_repository.at(
+            self._check_version(version, state.current_version)
+            found = rows.at(
                 session, account_id=principal.account_id, item_id=item_id, version=version
             )
             if found is None:
@@ -61,6 +65,45 @@ class DatasetItemService:
         if item.archived_at is not None and not include_archived:
             raise NotFound("dataset item", item_id)
         return item
+
+    @staticmethod
+    def dataset_state(
+        session: Session, principal: Principal, dataset_id: str, *, include_archived: bool
+    ) -> DatasetState:
+        """The dataset's version and item count, or NotFound (404) for another account's, a
+        missing one or (unless `include_archived`) an archived one."""
+        found = dataset_repository.state(
+            session, account_id=principal.account_id, dataset_id=dataset_id
+        )
+        if found is None or (found.archived and not include_archived):
+            raise NotFound("dataset", dataset_id)
+        return found
+
+    def list_total(
+        self,
+        session: Session,
+        principal: Principal,
+        *,
+        dataset_id: str | None,
+        version: int | None,
+        include_archived: bool,
+    ) -> int | None:
+        """Check a list's dataset and version; its total where recorded (else None: count)."""
+        if dataset_id is None:
+            if version is not None:
+                raise Unprocessable(["query", "version"], "version requires dataset_id")
+            return None
+        state = self.dataset_state(
+            session, principal, dataset_id, include_archived=include_archived
+        )
+        if include_archived:
+            if version is not None:
+                self._check_version(version, state.current_version)
+            return None
+        if version is None:
+            return state.item_count
+        self._check_version(version, state.current_version)
+        return self._version_count(session, dataset_id, version)
 
     def list(
         self,
@@ -72,19 +115,13 @@ class DatasetItemService:
         version: int | None,
         include_archived: bool,
     ) -> Page:
-        total = None
-        if dataset_id is not None:
-            dataset = dataset_service.get(
-                session, principal, dataset_id, include_archived=include_archived
-            )
-            if version is not None:
-                self._check_version(version, dataset.current_version_num)
-                if not include_archived:
-                    total = self._version_count(session, dataset_id, version)
-            elif not include_archived:
-                total = dataset.item_count
-        elif version is not None:
-            raise Unprocessable(["query", "version"], "version requires dataset_id")
+        total = self.list_total(
+            session,
+            principal,
+            dataset_id=dataset_id,
+            version=version,
+            include_archived=include_archived,
+        )
         stmt = dataset_item_repository.list_stmt(
             account_id=principal.account_id,
             dataset_id=dataset_id,
@@ -96,7 +133,7 @@ class DatasetItemService:
             stmt,
             key=DatasetItemVersion.item_id,
             params=params,
-            sortable={"updated_at": DatasetItemVersion.updated_at},
+            sortable=SORTABLE,
             cursor_row_order=listed_row_first(version),
             total=total,
             cursor_exists=lambda cursor: dataset_item_repository.exists(

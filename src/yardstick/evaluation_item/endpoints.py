@@ -1,14 +1,16 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.db.session import ReadSessionDep
-from yardstick.evaluation_item.repository import CompletionStatus, ItemRow
+from yardstick.evaluation_item import pages
+from yardstick.evaluation_item.repository import CompletionStatus
 from yardstick.evaluation_item.schemas import EvaluationItemList, EvaluationItemOut, item_json
 from yardstick.evaluation_item.service import evaluation_item_service
 from yardstick.kit.pagination import RowOrder
-from yardstick.kit.responses import JSONBody
+from yardstick.kit.responses import JSONBody, RawJSON
 
 router = APIRouter(prefix="/v5/evaluation-items", tags=["evaluation items"])
 
@@ -30,9 +32,9 @@ def get_evaluation_item(
 
 
 @router.get("", response_model=EvaluationItemList)
-def list_evaluation_items(
+async def list_evaluation_items(
+    request: Request,
     principal: PrincipalDep,
-    session: ReadSessionDep,
     params: RowOrder,
     evaluation_id: str | None = None,
     include_archived: IncludeArchived = False,
@@ -49,17 +51,21 @@ def list_evaluation_items(
             description="`<type>` or `<alias>:<type>` (repeatable): an errored cell of that type"
         ),
     ] = None,
-) -> JSONBody:
+) -> RawJSON:
     """List evaluation items in row order, with their task results merged into `data`."""
-    page, cells = evaluation_item_service.list(
-        session,
-        principal,
-        params=params,
-        evaluation_id=evaluation_id,
-        include_archived=include_archived,
-        completion_status=completion_status,
-        task_status=task_status or [],
-        error_type=error_type or [],
-    )
-    rows = [ItemRow(*row) for row in page.rows]
-    return JSONBody(page.envelope([item_json(row, cells[row.id]) for row in rows]))
+
+    # The read session is opened here: one trip through the thread pool, not three.
+    def render() -> bytes:
+        with request.app.state.sessions.read() as session:
+            return pages.list_page(
+                session,
+                principal,
+                params=params,
+                evaluation_id=evaluation_id,
+                include_archived=include_archived,
+                completion_status=completion_status,
+                task_status=task_status or [],
+                error_type=error_type or [],
+            )
+
+    return RawJSON(await run_in_threadpool(render))

@@ -24,7 +24,17 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from yardstick.errors import BadRequest
@@ -113,34 +123,67 @@ def paginate(
 
     `key` must name one row of its table unless `cursor_row_order` is given: then the cursor's
     sort value is read from the first of its rows in that order."""
-    for cursor in (params.starting_after, params.ending_before):
-        if cursor is not None and not cursor_exists(cursor):
-            raise BadRequest(f"unknown cursor {cursor!r}: no such item in this list")
+    check_cursors(params, cursor_exists)
 
     if total is None:
         total = (
             session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         )
 
+    page_stmt = page_query(
+        stmt, key=key, params=params, sortable=sortable, cursor_row_order=cursor_row_order
+    )
+    return cut_page(list(session.execute(page_stmt).all()), params, total)
+
+
+def check_cursors(params: PageParams, cursor_exists: Callable[[str], bool]) -> None:
+    """BadRequest (400) for a cursor that names no row the caller may list."""
+    for cursor in (params.starting_after, params.ending_before):
+        if cursor is not None and not cursor_exists(cursor):
+            raise BadRequest(f"unknown cursor {cursor!r}: no such item in this list")
+
+
+def page_query(
+    stmt: Select[Any],
+    *,
+    key: SQLColumnExpression[str],
+    params: PageParams,
+    sortable: Mapping[str, SQLColumnExpression[Any]] | None = None,
+    cursor_row_order: Sequence[ColumnElement[Any]] = (),
+) -> Select[Any]:
+    """`stmt` narrowed to the page of `params` and ordered, `limit` + 1 rows (the one more
+    tells `has_more`). The cursors and the row count are the bind parameters `starting_after`,
+    `ending_before` and `page_rows`, holding `params`' values: the statement's shape depends
+    on which are given, not on their values (`yardstick.kit.driver_query` reuses it)."""
     ascending = params.sort_order == "asc"
     backwards = params.ending_before is not None
     column = (sortable or {}).get(params.sort_by or "")
-    page_stmt = stmt
-    for cursor, after in ((params.starting_after, True), (params.ending_before, False)):
+    for name, cursor, after in (
+        ("starting_after", params.starting_after, True),
+        ("ending_before", params.ending_before, False),
+    ):
         if cursor is not None:
-            page_stmt = page_stmt.where(
-                _beyond(column, key, cursor, cursor_row_order, forward=after == ascending)
+            stmt = stmt.where(
+                _beyond(
+                    column,
+                    key,
+                    bindparam(name, cursor),
+                    cursor_row_order,
+                    forward=after == ascending,
+                )
             )
     scan_ascending = ascending != backwards
     order = [key] if column is None else [column, key]
-    page_stmt = page_stmt.order_by(
-        *(col.asc() if scan_ascending else col.desc() for col in order)
-    ).limit(params.limit + 1)
+    return stmt.order_by(*(col.asc() if scan_ascending else col.desc() for col in order)).limit(
+        bindparam("page_rows", params.limit + 1)
+    )
 
-    rows = list(session.execute(page_stmt).all())
+
+def cut_page(rows: list[Any], params: PageParams, total: int) -> Page:
+    """The page of `page_query`'s rows: the extra row dropped, in the requested order."""
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
-    if backwards:
+    if params.ending_before is not None:
         rows.reverse()
     return Page(rows=rows, has_more=has_more, total=total, limit=params.limit)
 
@@ -148,7 +191,7 @@ def paginate(
 def _beyond(
     column: SQLColumnExpression[Any] | None,
     key: SQLColumnExpression[str],
-    cursor: str,
+    cursor: BindParameter[str],
     cursor_row_order: Sequence[ColumnElement[Any]],
     *,
     forward: bool,

@@ -37,6 +37,12 @@ class JSONBody(Response):
         return orjson.dumps(content)
 
 
+class RawJSON(Response):
+    """A body rendered to JSON bytes already (the hot read paths render straight from rows)."""
+
+    media_type = "application/json"
+
+
 class DeletedOut(BaseModel):
     """What deleting (or archiving) a resource answers."""
 

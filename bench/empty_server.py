@@ -1,0 +1,77 @@
+"""The machine's HTTP floor: uvicorn, as `yardstick serve` runs it, around an ASGI app that
+answers every request with a fixed 16-byte JSON body and does nothing else.
+
+A page's time is compared with this round trip from the same keep-alive client: what remains
+is the application's (routing, auth, the database, rendering). `/health` is no such floor: it
+is a FastAPI route behind the middleware stack that reads the schema revision from the database.
+
+`python -m bench.empty_server PORT` serves it; `EmptyServer` runs that as a subprocess.
+"""
+
+import subprocess
+import sys
+import time
+from types import TracebackType
+from typing import Self
+
+import httpx
+import uvicorn
+from starlette.types import Receive, Scope, Send
+
+from bench.server import free_port, process_cpu_seconds
+
+BODY = b'{"status":"ok"}\n'
+_START = {
+    "type": "http.response.start",
+    "status": 200,
+    "headers": [(b"content-type", b"application/json"), (b"content-length", b"16")],
+}
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] != "http":
+        return  # lifespan: nothing to start or stop
+    await send(_START)
+    await send({"type": "http.response.body", "body": BODY})
+
+
+class EmptyServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Self:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.empty_server", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base_url, timeout=1).content == BODY:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        self.__exit__(None, None, None)
+        raise RuntimeError("the empty server did not start")
+
+    def cpu_seconds(self) -> float:
+        assert self.process is not None
+        return process_cpu_seconds(self.process.pid)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    # The same server settings as `yardstick serve` (uvloop and httptools when installed).
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
