@@ -4,6 +4,7 @@ threads and their manager once."""
 
 import threading
 import time
+from types import SimpleNamespace
 
 import dbos._dbos as dbos_main
 import dbos._queue as dbos_queue
@@ -47,6 +48,13 @@ def test_a_nudge_ends_an_idle_poll_without_making_it_busy(idle: None) -> None:
     assert not stopped and took >= 0.55
 
 
+def test_dbos_internal_queue_sleeps_through_wake_ups(idle: None) -> None:
+    sleep = wake._Sleep(threading.Event(), engine=False)
+    threading.Timer(0.1, wake.wake).start()
+    stopped, took = timed_wait(sleep, 0.05)
+    assert not stopped and took >= 0.55
+
+
 def test_a_stop_ends_a_long_sleep_within_a_slice(
     idle: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -75,14 +83,16 @@ def test_install_wraps_the_queue_thread_once(monkeypatch: pytest.MonkeyPatch) ->
         seen.append(stop_event)
 
     monkeypatch.setattr(dbos_queue, "queue_worker_thread", original)
-    wake.install()
-    wake.install()
+    wake.install("engine")
+    wake.install("engine")
     stop = threading.Event()
-    dbos_queue.queue_worker_thread(stop, None, None)  # type: ignore[arg-type]
-    (given,) = seen
-    assert isinstance(given, wake._Sleep) and not given.is_set()
+    dbos_queue.queue_worker_thread(stop, None, SimpleNamespace(name="engine"))  # type: ignore[arg-type]
+    dbos_queue.queue_worker_thread(stop, None, SimpleNamespace(name="internal"))  # type: ignore[arg-type]
+    engine, internal = seen
+    assert isinstance(engine, wake._Sleep) and not engine.is_set()
+    assert engine._engine and not internal._engine  # type: ignore[attr-defined]
     stop.set()
-    assert given.is_set()
+    assert engine.is_set()
 
 
 def test_install_wraps_the_queue_manager_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,8 +102,8 @@ def test_install_wraps_the_queue_manager_once(monkeypatch: pytest.MonkeyPatch) -
         seen.append(stop_event)
 
     monkeypatch.setattr(dbos_main, "queue_thread", original)
-    wake.install()
-    wake.install()
+    wake.install("engine")
+    wake.install("engine")
     dbos_main.queue_thread(threading.Event(), None)  # type: ignore[arg-type]
     (given,) = seen
     assert isinstance(given, wake._ManagerSleep)

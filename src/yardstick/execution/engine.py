@@ -107,7 +107,7 @@ async def launch(settings: Settings) -> None:
     check_dbos(settings)
     DBOS(config=dbos_config(settings))
     DBOS.listen_queues([QUEUE])
-    wake.install()  # before launch starts the queue threads
+    wake.install(QUEUE)  # before launch starts the queue threads
     if settings.is_sqlite:
         dbos_jobs._BACKGROUND_JOBS_INTERVAL_SEC = BACKGROUND_JOBS_SECONDS_SQLITE
     DBOS.launch()

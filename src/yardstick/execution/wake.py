@@ -98,10 +98,13 @@ def _wait(stop: threading.Event, timeout: float, changed: Callable[[], bool]) ->
 
 class _Sleep:
     """What DBOS's queue thread takes for its stop event: `wait` returns on a wake-up or a
-    nudge, or at the timeout (lengthened while idle), saying whether DBOS stopped meanwhile."""
+    nudge, or at the timeout (lengthened while idle), saying whether DBOS stopped meanwhile.
+    DBOS's own internal queue (`engine=False`; Yardstick enqueues nothing there) only sleeps
+    the idle poll: the wake-ups are about the engine's chunks."""
 
-    def __init__(self, stop: threading.Event) -> None:
+    def __init__(self, stop: threading.Event, *, engine: bool = True) -> None:
         self._stop = stop
+        self._engine = engine
 
     def is_set(self) -> bool:
         return self._stop.is_set()
@@ -110,8 +113,10 @@ class _Sleep:
         with _condition:
             idle = time.monotonic() - _last_wake > BUSY_SECONDS
             seen = _generation
-        if timeout is None or idle:
+        if timeout is None or idle or not self._engine:
             timeout = max(timeout or 0.0, IDLE_POLL_SECONDS)
+        if not self._engine:
+            return _wait(self._stop, timeout, lambda: False)
         return _wait(self._stop, timeout, lambda: _generation != seen)
 
 
@@ -129,14 +134,15 @@ class _ManagerSleep(_Sleep):
         )
 
 
-def install() -> None:
-    """Make DBOS's queue threads and their manager (started from now on) sleep here;
-    idempotent."""
+def install(engine_queue: str) -> None:
+    """Make DBOS's queue threads and their manager (started from now on) sleep here, the
+    thread of `engine_queue` following the wake-ups; idempotent."""
     original = dbos_queue.queue_worker_thread
     if not getattr(original, "__wrapped_by_yardstick__", False):
 
         def queue_worker_thread(stop_event: threading.Event, dbos: DBOS, queue: Queue) -> None:
-            original(_Sleep(stop_event), dbos, queue)  # type: ignore[arg-type]
+            sleep = _Sleep(stop_event, engine=queue.name == engine_queue)
+            original(sleep, dbos, queue)  # type: ignore[arg-type]
 
         queue_worker_thread.__wrapped_by_yardstick__ = True  # type: ignore[attr-defined]
         dbos_queue.queue_worker_thread = queue_worker_thread
