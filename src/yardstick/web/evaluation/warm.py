@@ -5,12 +5,15 @@ The evaluation page reads its summary, histograms and totals from the kept figur
 ~25 s on a loaded machine, so the worker computes them as soon as the run completes: then the
 first view is a primary-key read. One daemon thread per worker process does it, so warming
 never takes more than one core and never holds up the process's exit (a figure cut short is
-simply not kept); a failure is logged, and the page computes the figure itself.
+simply not kept); a failure is logged, and the page computes the figure itself. It starts
+DELAY_SECONDS after the run completes: a client polling for the end reads the evaluation in
+those first moments, and would wait for the warming's share of the GIL.
 """
 
 import logging
 import queue
 import threading
+import time
 
 from yardstick.db.session import SessionFactory
 from yardstick.models import Evaluation
@@ -19,11 +22,14 @@ from yardstick.web.evaluation.service import evaluation_page_service
 
 log = logging.getLogger(__name__)
 
+DELAY_SECONDS = 0.5
+
 
 class Warmer:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
-        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        # (evaluation id, when to start), or None to stop.
+        self._queue: queue.SimpleQueue[tuple[str, float] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
     def run_finished(self, evaluation_id: str) -> None:
@@ -31,10 +37,12 @@ class Warmer:
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="warm-figures", daemon=True)
             self._thread.start()
-        self._queue.put(evaluation_id)
+        self._queue.put((evaluation_id, time.monotonic() + DELAY_SECONDS))
 
     def _loop(self) -> None:
-        while (evaluation_id := self._queue.get()) is not None:
+        while (queued := self._queue.get()) is not None:
+            evaluation_id, due = queued
+            time.sleep(max(0.0, due - time.monotonic()))
             self._warm(evaluation_id)
 
     def _warm(self, evaluation_id: str) -> None:
