@@ -12,6 +12,8 @@ from typing import Self
 
 import httpx
 
+from bench.machine import process_cpu_seconds
+
 ACCOUNT = "bench"
 # Set by `python -m bench --py-spy DIR`: each server is sampled by py-spy into DIR.
 PY_SPY_ENV = "BENCH_PY_SPY_DIR"
@@ -131,11 +133,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU the server has used so far (Linux /proc; 0 where unavailable)."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.pid)
 
     @property
     def pid(self) -> int:
