@@ -9,7 +9,7 @@ Each figure is printed beside the limit it is held to, measured in the same run:
 - at 32 in flight the run waits on the model, and the limit is the floor `items × latency /
   concurrency`;
 - at 256 in flight the run is CPU-bound, and the limit is the *bare loop* (bench/bare_loop.py,
-  a process of its own): a plain aiohttp loop against the same fake server at the same
+  a process of its own, run right before the workload's Yardstick runs): a plain aiohttp loop against the same fake server at the same
   concurrency that commits each answer to SQLite in group commits before freeing its slot, and
   for `chat+bleu` also scores it with Yardstick's bleu. The least any engine must do.
 
@@ -157,10 +157,16 @@ def bare_run(backend: Backend, fake: FakeModels, other: OtherLoad, workload: str
     return Run("bare loop", workload, ITEMS, BARE_CONCURRENCY, result["seconds"], result["cpu_s"])
 
 
-def embedded_runs(backend: Backend, fake: FakeModels, other: OtherLoad) -> list[Run]:
-    """Each run twice, traces of the run off then on (YARDSTICK_TRACE_RUNS)."""
-    runs = []
+def embedded_runs(
+    backend: Backend, fake: FakeModels, other: OtherLoad
+) -> tuple[list[Run], dict[str, Run]]:
+    """Each run twice, traces of the run off then on (YARDSTICK_TRACE_RUNS); the bare loop of
+    a workload right before its runs at 256, so both meet the same load from other processes.
+    Returns the runs and the bare loops by workload."""
+    runs, bare = [], {}
     for workload, concurrency in RUNS:
+        if concurrency == BARE_CONCURRENCY:
+            bare[workload] = bare_run(backend, fake, other, workload)
         for traces in (False, True):
             label = "serve, traced" if traces else "serve, untraced"
             name = f"engine-{workload.replace('+', '-')}-c{concurrency}{'t' if traces else 'u'}"
@@ -172,7 +178,7 @@ def embedded_runs(backend: Backend, fake: FakeModels, other: OtherLoad) -> list[
                     seconds = run_evaluation(server, fake, workload, ITEMS)
                 cpu_s = tree_cpu_seconds(server.pid) - cpu
             runs.append(Run(label, workload, ITEMS, concurrency, seconds, cpu_s))
-    return runs
+    return runs, bare
 
 
 def start_workers(server: Server, count: int) -> list[subprocess.Popen[bytes]]:
