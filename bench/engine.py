@@ -262,10 +262,7 @@ def run(backend: Backend) -> None:
     other = OtherLoad()
     fake = start_fake_models()
     try:
-        bare = {
-            workload: bare_run(backend, fake, other, workload) for workload in TARGET_BARE_SHARE
-        }
-        runs = embedded_runs(backend, fake, other)
+        runs, bare = embedded_runs(backend, fake, other)
         workers = worker_runs(backend, fake, other) if backend.kind == "postgresql" else []
     finally:
         fake.stop()
