@@ -18,7 +18,8 @@ import httpx
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from bench.server import free_port, process_cpu_seconds
+from bench.machine import process_cpu_seconds
+from bench.server import free_port
 
 BODY = b'{"status":"ok"}\n'
 _START = {

@@ -7,12 +7,10 @@ minute), then its CPU, and that of its child processes
 The machine's own figure beside it: how busy every other process kept the CPUs meanwhile.
 """
 
-import os
 import time
-from pathlib import Path
 
 from bench.backend import Backend
-from bench.machine import OtherLoad
+from bench.machine import OtherLoad, tree_cpu_seconds
 from bench.registry import benchmark
 from bench.report import table
 from bench.server import Server
@@ -20,22 +18,6 @@ from bench.server import Server
 SETTLE_S = 65
 MEASURE_S = 60
 TARGET_SHARE = 0.005
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU of `pid` and its living children (Linux /proc)."""
-    total = 0.0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(child) for child in children.read_text().split()]
-    for each in pids:
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 @benchmark("idle")

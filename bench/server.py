@@ -13,6 +13,8 @@ from typing import Self
 
 import httpx
 
+from bench.machine import process_cpu_seconds
+
 ACCOUNT = "bench"
 # Set by `python -m bench --py-spy DIR`: each server is sampled by py-spy into DIR.
 PY_SPY_ENV = "BENCH_PY_SPY_DIR"
@@ -22,15 +24,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU the process has used so far (Linux /proc; 0 where unavailable)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
@@ -141,6 +134,7 @@ class Server:
             self.profiler.wait(timeout=30)  # writes its file once the server is gone
 
     def cpu_seconds(self) -> float:
+        """User + system CPU the server has used so far (Linux /proc; 0 where unavailable)."""
         return process_cpu_seconds(self.pid)
 
     @property

@@ -10,7 +10,7 @@ the version it was computed from, and is computed again once the version moved o
 import random
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Insert, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -22,19 +22,25 @@ SLOTS = 16
 V = EvaluationResultVersion
 
 
+def _bump(dialect: str) -> Insert:
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    stmt = insert(V).values(evaluation_id=bindparam("evaluation_id"), slot=bindparam("slot"))
+    return stmt.values(version=1).on_conflict_do_update(
+        index_elements=[V.evaluation_id, V.slot], set_={"version": V.version + 1}
+    )
+
+
+# Built once: the engine bumps a version with every group commit, and building the statement
+# (and its cache key) each time cost more than running it.
+_BUMP = {dialect: _bump(dialect) for dialect in ("sqlite", "postgresql")}
+
+
 def results_changed(session: Session, evaluation_ids: Iterable[str]) -> None:
     """Note, in the caller's transaction, that these evaluations' cells changed."""
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    stmt = _BUMP[session.get_bind().dialect.name]
     # In id order: two transactions bumping the same evaluations take their rows in one order.
     for evaluation_id in sorted(set(evaluation_ids)):
-        stmt = insert(V).values(
-            evaluation_id=evaluation_id, slot=random.randrange(SLOTS), version=1
-        )
-        session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[V.evaluation_id, V.slot], set_={"version": V.version + 1}
-            )
-        )
+        session.execute(stmt, {"evaluation_id": evaluation_id, "slot": random.randrange(SLOTS)})
 
 
 def versions(session: Session, evaluation_ids: Sequence[str]) -> dict[str, int]:

@@ -1,28 +1,21 @@
-"""Cell storage for the engine: read what a chunk already finished, upsert what it finishes now."""
+"""Cell storage for the engine: read what a chunk already finished, upsert what it finishes now,
+and the run's state and status changes around them (the writes themselves: `writer`)."""
 
-import asyncio
 import logging
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 
-from sqlalchemy import CursorResult, Result, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import CursorResult, Result, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from yardstick.db.retry import retrying
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.evaluation.results_version import results_changed
+from yardstick.execution.cell_sql import upsert_rows
 from yardstick.models import Evaluation, TaskResult
 from yardstick.models.task_result import TIMED, CellRow
 from yardstick.ops.logs import log_event
-from yardstick.ops.metrics import cells_committed
-from yardstick.span.records import SpanWrite
-from yardstick.span.service import write_run_spans
 from yardstick.task.spec import is_executable
 
 log = logging.getLogger(__name__)
@@ -30,21 +23,6 @@ TERMINAL = ("completed", "errored", "skipped")
 # What a chunk reads back: the terminal cells, and contributor answers prefilled at create
 # (never run, so never terminal, but their values are readable by later tasks).
 READABLE = (*TERMINAL, "prefilled")
-_UPSERT_COLUMNS = (
-    "evaluation_id",
-    "status",
-    "value",
-    "error_type",
-    "error_message",
-    "details",
-    "latency_ms",
-    "prompt_tokens",
-    "completion_tokens",
-    "cost_usd",
-    "attempts",
-    "started_at",
-    "finished_at",
-)
 
 
 @dataclass(frozen=True)
@@ -75,12 +53,11 @@ def done_cells(
 
 def upsert_cells(session: Session, rows: list[CellRow]) -> None:
     """Idempotent on (item, alias): a replayed or retried cell overwrites, never duplicates."""
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    stmt = insert(TaskResult)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["item_id", "alias"], set_={c: stmt.excluded[c] for c in _UPSERT_COLUMNS}
-    )
-    session.execute(stmt, rows)
+    if not rows:
+        return
+    if session.autoflush:  # as `session.execute` would, so pending ORM rows land first
+        session.flush()
+    upsert_rows(session, rows)
     results_changed(session, {row["evaluation_id"] for row in rows})
 
 
@@ -93,22 +70,26 @@ class RunState:
     task_stops: dict[str, str] = field(default_factory=dict)
 
 
+_RUN_STATE = select(
+    Evaluation.archived_at,
+    Evaluation.status,
+    Evaluation.run_number,
+    Evaluation.max_cost_usd,
+    Evaluation.task_stops,
+).where(Evaluation.id == bindparam("evaluation_id"))
+# Built once: every group commit reads it, and building a statement (and its cache key) each
+# time cost more than the query.
+_RUN_STATE_LOCKED = _RUN_STATE.with_for_update(read=True)
+
+
 def run_state(session: Session, evaluation_id: str, run: int, *, lock: bool = False) -> RunState:
     """Whether run `run` of the evaluation must stop: the evaluation was archived, cancelled
     (no longer `running`), superseded by a newer run (a task added or changed, a retry), or is
     gone; and its budget and stopped tasks. With `lock`, the row is held shared until commit
     (PostgreSQL), so a change that supersedes the run waits for this transaction or is seen by
     it: cells of a superseded run are never written after the change deleted the stale ones."""
-    stmt = select(
-        Evaluation.archived_at,
-        Evaluation.status,
-        Evaluation.run_number,
-        Evaluation.max_cost_usd,
-        Evaluation.task_stops,
-    ).where(Evaluation.id == evaluation_id)
-    if lock:
-        stmt = stmt.with_for_update(read=True)
-    row = session.execute(stmt).first()
+    stmt = _RUN_STATE_LOCKED if lock else _RUN_STATE
+    row = session.execute(stmt, {"evaluation_id": evaluation_id}).first()
     if row is None:
         return RunState(stopped=True)
     archived_at, status, run_number, budget, stops = row
@@ -215,150 +196,29 @@ def fail(session: Session, evaluation_id: str, reason: str, *, run: int) -> bool
     return _changed_one(result)
 
 
-# Runs some chunk of this process found stopped (an insertion-ordered set, oldest dropped
-# first: a run stopped long ago has no chunk left to tell).
-_STOPPED_RUNS: dict[tuple[str, int], None] = {}
-_MAX_STOPPED_RUNS = 10_000
-
-
-class CellWriter:
-    """Writes finished cells as soon as they finish, in group commits.
-
-    One flusher task commits whatever has finished since its last commit, so a busy chunk makes
-    batches of many cells while a slow one still commits each cell within milliseconds: after a
-    crash, the only model calls repeated are the ones in flight (and any finishing during that
-    one commit). Each commit first reads whether the run must stop (archived, cancelled or
-    superseded; see `is_stopped`), and so does an idle writer every `interval`: that is how a
-    running chunk learns to stop, and why a stopped run's late results are dropped.
-    """
-
-    def __init__(
-        self,
-        sessions: SessionFactory,
-        evaluation_id: str,
-        run: int,
-        *,
-        account_id: str,
-        interval: float = 0.5,
-    ) -> None:
-        self._sessions = sessions
-        self._evaluation_id = evaluation_id
-        self._account_id = account_id
-        self._run_number = run
-        self._interval = interval
-        self._pending: list[tuple[CellRow, Sequence[SpanWrite], asyncio.Future[None]]] = []
-        self._wakeup = asyncio.Event()
-        self._closing = False
-        self._flusher: asyncio.Task[None] | None = None
-        self._checked_at = 0.0
-        self._stopped = False
-        # Tasks stopped by fail fast (read with every write, so other workers' stops reach us).
-        self.task_stops: dict[str, str] = {}
-
-    @property
-    def stopped(self) -> bool:
-        """Whether the run must stop: seen by this writer, or by another chunk's in this
-        process (so a budget reached or a cancel seen by one chunk stops all at once)."""
-        return self._stopped or (self._evaluation_id, self._run_number) in _STOPPED_RUNS
-
-    async def __aenter__(self) -> Self:
-        self._flusher = asyncio.create_task(self._run())
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._flusher is not None
-        self._closing = True
-        self._wakeup.set()
-        await self._flusher
-
-    def add(self, row: CellRow, spans: Sequence[SpanWrite] = ()) -> "asyncio.Future[None]":
-        """Queue a finished cell and the spans of its trace (committed together); the returned
-        future resolves once they are committed."""
-        committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((row, spans, committed))
-        self._wakeup.set()
-        return committed
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._interval)
-            except TimeoutError:
-                pass
-            self._wakeup.clear()
-            batch, self._pending = self._pending, []
-            try:
-                rows = [row for row, _, _ in batch]
-                spans = [span for _, cell_spans, _ in batch for span in cell_spans]
-                if await retrying(f"committing {len(rows)} cells", self._write, rows, spans):
-                    self._stopped = True
-                    _STOPPED_RUNS[(self._evaluation_id, self._run_number)] = None
-                    while len(_STOPPED_RUNS) > _MAX_STOPPED_RUNS:
-                        del _STOPPED_RUNS[next(iter(_STOPPED_RUNS))]
-            except Exception as exc:
-                for _, _, committed in batch:
-                    if not committed.done():
-                        committed.set_exception(exc)
-                raise
-            for _, _, committed in batch:
-                # Done already when its item was cancelled while waiting (a shutdown past its
-                # grace period): the cell is committed all the same.
-                if not committed.done():
-                    committed.set_result(None)
-            if self._closing and not self._pending:
-                return
-
-    def _write(self, batch: list[CellRow], spans: list[SpanWrite]) -> bool:
-        """Commit `batch` and its spans; returns whether the run must stop (then nothing was
-        written)."""
-        if not batch:
-            # Nothing finished lately: still look, once per interval, whether to stop.
-            if time.monotonic() - self._checked_at < self._interval:
-                return False
-            self._checked_at = time.monotonic()
-            with self._sessions.read() as session:
-                state = run_state(session, self._evaluation_id, self._run_number)
-            self.task_stops = state.task_stops
-            return state.stopped
-        with self._sessions.write() as session, session.begin():
-            # Checked before every write, under the row lock: a cancelled, archived or
-            # superseded run writes nothing more.
-            state = run_state(session, self._evaluation_id, self._run_number, lock=True)
-            if state.stopped:
-                return True
-            upsert_cells(session, batch)
-            if spans:
-                write_run_spans(session.connection(), self._account_id, spans)
-        cells_committed(batch)  # after the commit: a batch rolled back is retried, not counted
-        self.task_stops = state.task_stops
-        if state.max_cost_usd is not None and any(row["cost_usd"] for row in batch):
-            return self._stop_at_budget(state.max_cost_usd)
-        return False
-
-    def _stop_at_budget(self, budget: float) -> bool:
-        """Once the cells cost the budget, the run stops as a cancel does (in its own
-        transaction: an update under the shared lock of the write could deadlock with another
-        chunk's write)."""
-        with self._sessions.write() as session, session.begin():
-            total = spent(session, self._evaluation_id)
-            if total < budget:
-                return False
-            reason = (
-                f"stopped at the budget: the cells cost ${total:.4f}, reaching max_cost_usd "
-                f"${budget:g}"
-            )
-            stopped_here = fail(session, self._evaluation_id, reason, run=self._run_number)
-        if stopped_here:  # once per run, by the chunk whose write crossed the budget
-            log_event(
-                "run.budget_stopped",
-                logging.WARNING,
-                evaluation_id=self._evaluation_id,
-                run=self._run_number,
-                cost_usd=round(total, 6),
-                max_cost_usd=budget,
-                status_reason=reason,
-            )
-        return True
+def stop_at_budget(sessions: SessionFactory, evaluation_id: str, run: int, budget: float) -> bool:
+    """Once the cells cost the budget, stop the run as a cancel does; whether it is stopped.
+    In its own transaction, after the cells' commit: an update under the shared lock of that
+    write could deadlock with another chunk's write."""
+    with sessions.write() as session, session.begin():
+        total = spent(session, evaluation_id)
+        if total < budget:
+            return False
+        reason = (
+            f"stopped at the budget: the cells cost ${total:.4f}, reaching max_cost_usd ${budget:g}"
+        )
+        stopped_here = fail(session, evaluation_id, reason, run=run)
+    if stopped_here:  # once per run, by the chunk whose write crossed the budget
+        log_event(
+            "run.budget_stopped",
+            logging.WARNING,
+            evaluation_id=evaluation_id,
+            run=run,
+            cost_usd=round(total, 6),
+            max_cost_usd=budget,
+            status_reason=reason,
+        )
+    return True
 
 
 def cell_row(

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -17,17 +17,19 @@ from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.errors import Unprocessable
 from yardstick.execution import cells
-from yardstick.execution.cells import CellWriter, DoneCell, cell_row
+from yardstick.execution.cells import DoneCell, cell_row
 from yardstick.execution.drain import Drain, ShuttingDown
 from yardstick.execution.engine import RUN_CHUNK, step, workflow
 from yardstick.execution.fail_fast import STOPPED, FailFast, signature
 from yardstick.execution.wake import wake
+from yardstick.execution.writer import CellWriter
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.models import Evaluation, EvaluationItem
 from yardstick.models.task_result import CellRow
 from yardstick.ops.logs import log_event
 from yardstick.ops.runs import run_finished
 from yardstick.provider import ModelRoute, ProviderError, Providers, get_providers, wants_registered
+from yardstick.provider.prices import Price
 from yardstick.question.repository import question_repository
 from yardstick.span import run_traces
 from yardstick.span.calls import recording
@@ -97,6 +99,8 @@ class Plan:
     trace: bool = True  # record the cells and their model calls as spans (span.run_traces)
     # Tasks fail fast stopped when the chunk started, alias → why.
     task_stops: dict[str, str] = field(default_factory=dict)
+    # Each task's model price, alias → price (None: unpriced), as `_cost` first needs it.
+    prices: dict[str, Price | None] = field(default_factory=dict)
 
     def stop_reason(self, alias: str, writer: CellWriter) -> str | None:
         """Why `alias` must not run any more on this run, or None: stopped here, by another
@@ -344,7 +348,7 @@ async def _execute_cell(
         "alias": task["alias"],
         "started_at": started,
     }
-    ctx = replace(plan.ctx, item=ItemView(row=row, inputs=inputs, failed=frozenset(failed)))
+    ctx = plan.ctx.for_item(ItemView(row=row, inputs=inputs, failed=frozenset(failed)))
     try:
         config = resolve_config(task["configuration"], row, failed)
         output = await REGISTRY[task["task_type"]].execute(config, ctx)
@@ -361,7 +365,7 @@ async def _execute_cell(
             details=exc.details,
             prompt_tokens=exc.prompt_tokens,
             completion_tokens=exc.completion_tokens,
-            cost_usd=_cost(plan.ctx, task, exc.prompt_tokens, exc.completion_tokens),
+            cost_usd=_cost(plan, task, exc.prompt_tokens, exc.completion_tokens),
         )
         return cell, signature(exc)
     except Exception as exc:
@@ -391,21 +395,25 @@ async def _execute_cell(
         prompt_tokens=output.prompt_tokens,
         completion_tokens=output.completion_tokens,
         attempts=output.attempts,
-        cost_usd=_cost(plan.ctx, task, output.prompt_tokens, output.completion_tokens),
+        cost_usd=_cost(plan, task, output.prompt_tokens, output.completion_tokens),
     )
     return cell, None
 
 
 def _cost(
-    ctx: ExecContext, task: Task, prompt_tokens: int | None, completion_tokens: int | None
+    plan: Plan, task: Task, prompt_tokens: int | None, completion_tokens: int | None
 ) -> float | None:
     """The cell's model calls in USD, at its model's price; None when unpriced or no call."""
     if prompt_tokens is None and completion_tokens is None:
         return None
-    route = ctx.routes.get(REGISTRY[task["task_type"]].model_for(task["configuration"]) or "")
-    if not isinstance(route, ModelRoute):
-        return None
-    price = ctx.providers.price(route)
+    alias = task["alias"]
+    if alias not in plan.prices:  # looked up once per chunk: an unpriced model scans the table
+        route = plan.ctx.routes.get(
+            REGISTRY[task["task_type"]].model_for(task["configuration"]) or ""
+        )
+        price = plan.ctx.providers.price(route) if isinstance(route, ModelRoute) else None
+        plan.prices[alias] = price
+    price = plan.prices[alias]
     return None if price is None else price.cost(prompt_tokens, completion_tokens)
 
 

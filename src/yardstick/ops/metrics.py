@@ -142,7 +142,15 @@ def cells_committed(rows: Iterable[CellRow]) -> None:
 
 def model_call(vendor: str, outcome: str) -> None:
     """Count one model call: `outcome` is "ok" or the ProviderError type it ended with."""
-    MODEL_CALLS.labels(vendor, outcome).inc()
+    child = _model_calls.get((vendor, outcome))
+    if child is None:
+        child = _model_calls[(vendor, outcome)] = MODEL_CALLS.labels(vendor, outcome)
+    child.inc()
+
+
+# The labelled counters by (vendor, outcome): `labels()` takes a lock and builds its key on
+# every call, once per model call; there are only ever a few of these.
+_model_calls: dict[tuple[str, str], Counter] = {}
 
 
 class _QueueDepth(Collector):

@@ -75,6 +75,11 @@ class ExecContext:
     questions: dict[str, dict[str, Any]] = field(default_factory=dict)
     item: ItemView | None = None
 
+    def for_item(self, item: ItemView) -> "ExecContext":
+        """This chunk's context for one cell (built directly: `dataclasses.replace` costs
+        several times more, once per cell)."""
+        return ExecContext(self.providers, self.account_id, self.routes, self.questions, item)
+
     def route(self, model: str) -> ModelRoute:
         route = self.routes.get(model)
         if route is None:
