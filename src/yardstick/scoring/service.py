@@ -35,7 +35,7 @@ import math
 import os
 import weakref
 from collections import deque
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
@@ -123,15 +123,20 @@ class ScorerService:
 
     def prewarm(self) -> None:
         """Start the pool now and have each process import the light scorers (bleu, rouge, f1;
-        not meteor's WordNet nor cosine's model), without waiting for it; once."""
+        not meteor's WordNet nor cosine's model), without waiting for it; once. One process
+        first, the others once it is ready: an import takes ~3 s of CPU, and a server starting
+        beside several of them on 2 cores would have none ready for seconds longer."""
         if self._executor is not None:
             return
         executor = self._pool()
-        for _ in range(self.workers):
-            try:
-                executor.submit(worker.run_batch, PREWARM_BATCH)
-            except (BrokenProcessPool, RuntimeError):  # shut down meanwhile: nothing to warm
-                return
+
+        def the_others(_: object) -> None:
+            for _ in range(self.workers - 1):
+                _submit_warm_up(executor)
+
+        first = _submit_warm_up(executor)
+        if first is not None:
+            first.add_done_callback(the_others)
 
     def _pool(self) -> Executor:
         if self._executor is None:
@@ -308,6 +313,13 @@ def cosine_problem() -> str | None:
 
 # One cell of each light scorer: scoring it imports its module and builds its tokenizers.
 PREWARM_BATCH = [(metric, "warm up", "warm up") for metric in ("bleu", "rouge1", "f1")]
+
+
+def _submit_warm_up(executor: Executor) -> "Future[list[Outcome]] | None":
+    try:
+        return executor.submit(worker.run_batch, PREWARM_BATCH)
+    except (BrokenProcessPool, RuntimeError):  # shut down or broken meanwhile: nothing to warm
+        return None
 
 
 def _take(queue: "deque[_Request]", count: int) -> list[_Request]:
