@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from yardstick.db.session import dialect_insert, write_apart
@@ -89,8 +89,12 @@ class DatasetRepository(AccountRepository[Dataset]):
     @staticmethod
     def count_version(session: Session, *, dataset_id: str, version: int, item_count: int) -> None:
         """Record how many live items a version holds (it never changes: see the model)."""
-        session.add(
-            DatasetVersionCount(dataset_id=dataset_id, version=version, item_count=item_count)
+        # A statement rather than `session.add`: the unit of work's flush of one object cost
+        # ~1 ms of every batch write.
+        session.execute(
+            insert(DatasetVersionCount).values(
+                dataset_id=dataset_id, version=version, item_count=item_count
+            )
         )
 
     @staticmethod
