@@ -69,7 +69,7 @@ def item_json(item: ItemRow) -> dict[str, Any]:
 def batch_json(new: NewItems) -> bytes:
     """`{"object": "list", "items": [item_json(…) …]}` for a new batch, byte for byte as orjson
     renders it, assembled from the stored texts and the values the batch shares (1,000 items:
-    0.4 ms, where a dict per item rendered by orjson took 1.6 ms)."""
+    0.7 ms, where a dict per item rendered by orjson took 1.6 ms)."""
     created = orjson.dumps(format_ts(new.now))
     head = b',{"object":"dataset.item","id":"'
     after_id = b'","dataset_id":' + orjson.dumps(new.dataset_id) + b',"data":'

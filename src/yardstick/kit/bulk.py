@@ -1,4 +1,4 @@
-"""Bulk inserts straight to the driver: executemany, or COPY on PostgreSQL.
+"""Bulk inserts straight to the driver: executemany, or COPY on PostgreSQL (`insert_bound`).
 
 SQLAlchemy's per-row parameter processing costs about as much as the database's own work on
 a large batch. Here each column's bind processor (what SQLAlchemy would apply) runs only for
@@ -81,8 +81,8 @@ def insert_bound(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     """Insert `rows` whose values are bound already (`bind_processor`), within the session's
-    transaction: PostgreSQL takes them by COPY, which is ~3x faster than its pipelined
-    executemany for a batch of 1,000 rows; SQLite by executemany."""
+    transaction: by COPY on PostgreSQL (1,000 rows of ~1 KB: 24-29 ms and 5 ms of client CPU,
+    where its pipelined executemany took 43-44 ms and 15 ms), by executemany elsewhere."""
     if not rows:
         return
     if session.autoflush:  # as `session.execute` would, so pending ORM rows land first
