@@ -42,3 +42,15 @@ def test_retrieve_returns_what_batch_create_returned(client: SGPClient) -> None:
     item = created.items[0]
 
     assert client.dataset_items.retrieve(item.id).to_dict() == item.to_dict()
+
+
+def test_batch_create_attaches_files(client: SGPClient) -> None:
+    dataset = make_dataset(client, 1)
+    file_id = client.files.create(file=("doc.txt", b"hello", "text/plain")).id
+    body = {"dataset_id": dataset.id, "data": [{"q": 1}, {"q": 2}], "files": [{"doc": file_id}, {}]}
+
+    created = client.post("/v5/dataset-items/batch", body=body, cast_to=object)
+
+    assert [item["files"] for item in created["items"]] == [{"doc": file_id}, {}]  # type: ignore[index]
+    stored = [client.dataset_items.retrieve(item["id"]) for item in created["items"]]  # type: ignore[index]
+    assert [item.files for item in stored] == [{"doc": file_id}, {}]

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 from yardstick.auth.service import Principal
 from yardstick.dataset.repository import dataset_repository
 from yardstick.dataset.schemas import DatasetCreate, DatasetUpdate
-from yardstick.dataset_item.repository import ItemRow, dataset_item_repository
+from yardstick.dataset_item.repository import NewItems, dataset_item_repository
 from yardstick.db.types import utcnow
 from yardstick.errors import Conflict
 from yardstick.file.refs import check_file_maps
@@ -20,7 +20,7 @@ SORTABLE = {"updated_at": Dataset.updated_at, "name": Dataset.name}
 class DatasetService:
     def create(
         self, session: Session, principal: Principal, *, body: DatasetCreate
-    ) -> tuple[Dataset, list[ItemRow]]:
+    ) -> tuple[Dataset, NewItems]:
         files = check_file_maps(
             session,
             account_id=principal.account_id,

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from yardstick.auth.service import Principal
 from yardstick.errors import Unprocessable
 from yardstick.ids import new_ids
-from yardstick.kit.bulk import bulk_insert
+from yardstick.kit.bulk import bind_processor, insert_bound
 from yardstick.kit.driver_query import DriverQuery
 from yardstick.models import Dataset, DatasetItemVersion
 
@@ -61,7 +61,20 @@ def _insert_params(item: ItemRow, account_id: str) -> dict[str, Any]:
     return {**params, "account_id": account_id, "version_to": None}
 
 
-# The columns of a batch insert, in the order of the tuples `bulk_insert` is given.
+class NewItems(NamedTuple):
+    """A batch of new items as stored: what each row has, and what the batch shares."""
+
+    dataset_id: str
+    version: int
+    now: datetime
+    user_id: str
+    ids: list[str]
+    texts: list[bytes]  # the stored JSON text, as orjson wrote it
+    hashes: list[str]
+    files: Sequence[dict[str, str] | None]
+
+
+# The columns of a batch insert, in the order of its tuples.
 _MANY_COLUMNS = (
     "item_id",
     "account_id",
@@ -78,27 +91,28 @@ _MANY_COLUMNS = (
 )
 
 
-def _insert_many(session: Session, items: Sequence[ItemRow], account_id: str) -> None:
-    bulk_insert(
+def _insert_many(session: Session, new: NewItems, account_id: str) -> None:
+    # Bound as SQLAlchemy would bind them, the shared values once for the batch.
+    now = bind_processor(session, _T, "created_at")(new.now)
+    to_files = bind_processor(session, _T, "files")
+    shared = (account_id, new.dataset_id)
+    rest = (new.version, None, now, now, new.user_id, None)
+    insert_bound(
         session,
         _T,
         _MANY_COLUMNS,
         [
             (
-                item.item_id,
-                account_id,
-                item.dataset_id,
-                item.data,
-                item.content_hash,
-                item.version_from,
-                None,
-                item.created_at,
-                item.updated_at,
-                item.created_by_user_id,
-                item.archived_at,
-                item.files,
+                item_id,
+                *shared,
+                text.decode(),
+                content_hash,
+                *rest,
+                None if files is None else to_files(files),
             )
-            for item in items
+            for item_id, text, content_hash, files in zip(
+                new.ids, new.texts, new.hashes, new.files, strict=True
+            )
         ],
     )
 
@@ -110,6 +124,18 @@ def _insert_many(session: Session, items: Sequence[ItemRow], account_id: str) ->
 _ORJSON_FLOAT_QUIRK = re.compile(rb"e-\d(?!\d)|0\.0000")
 
 
+def _may_differ(canonical: bytes) -> bool:
+    # The substring tests are a necessary condition for the pattern and ~5x cheaper than the
+    # regex scan, which was 5 ms of every 1,000-row batch.
+    return (b"e-" in canonical or b"0.0000" in canonical) and bool(
+        _ORJSON_FLOAT_QUIRK.search(canonical)
+    )
+
+
+def _stdlib_canonical(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def encode(data: Any, loc: list[str | int]) -> tuple[str, str]:
     """The stored JSON text and the content hash: sha256 of canonical JSON."""
     try:
@@ -117,13 +143,32 @@ def encode(data: Any, loc: list[str | int]) -> tuple[str, str]:
         canonical = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError as exc:
         raise Unprocessable(loc, f"cannot be stored as JSON: {exc}") from exc
-    # The substring tests are a necessary condition for the pattern and ~5x cheaper than the
-    # regex scan, which was 5 ms of every 1,000-row batch.
-    if (b"e-" in canonical or b"0.0000" in canonical) and _ORJSON_FLOAT_QUIRK.search(canonical):
-        canonical = json.dumps(
-            data, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode()
+    if _may_differ(canonical):
+        canonical = _stdlib_canonical(data)
     return text.decode(), hashlib.sha256(canonical).hexdigest()
+
+
+def encode_rows(rows: Sequence[Any], loc: list[str | int]) -> tuple[list[bytes], list[str]]:
+    """`encode` of each row (its text as bytes), a 422 at `[*loc, index]` for a row that
+    cannot be stored. The float check scans the batch's canonical texts at once (1,000 rows:
+    1.5 ms with the join, where a scan of each row took 1.8 ms); rows are checked one by one
+    only when it finds something."""
+    texts, canonicals = [], []
+    dumps, sort_keys = orjson.dumps, orjson.OPT_SORT_KEYS
+    index = 0
+    try:
+        for index, data in enumerate(rows):
+            texts.append(dumps(data))
+            canonicals.append(dumps(data, option=sort_keys))
+    except orjson.JSONEncodeError as exc:
+        raise Unprocessable([*loc, index], f"cannot be stored as JSON: {exc}") from exc
+    joined = b"".join(canonicals)
+    if b"e-" in joined or b"0.0000" in joined:
+        for index, canonical in enumerate(canonicals):
+            if _may_differ(canonical):
+                canonicals[index] = _stdlib_canonical(rows[index])
+    sha256 = hashlib.sha256
+    return texts, [sha256(canonical).hexdigest() for canonical in canonicals]
 
 
 def at_version(version: int | BindParameter[int]) -> ColumnElement[bool]:
@@ -182,29 +227,20 @@ class DatasetItemRepository:
         files: Sequence[dict[str, str] | None],
         now: datetime,
         loc: list[str | int],
-    ) -> list[ItemRow]:
-        items = []
-        ids = new_ids(len(rows))  # one call: a read of the random source per id is a syscall
-        for index, data in enumerate(rows):
-            text, content_hash = encode(data, [*loc, index])
-            items.append(
-                ItemRow(
-                    None,
-                    ids[index],
-                    dataset_id,
-                    text,
-                    content_hash,
-                    version,
-                    now,
-                    now,
-                    principal.user_id,
-                    None,
-                    files[index],
-                )
-            )
-        if items:
-            _insert_many(session, items, principal.account_id)
-        return items
+    ) -> NewItems:
+        texts, hashes = encode_rows(rows, loc)
+        new = NewItems(
+            dataset_id,
+            version,
+            now,
+            principal.user_id,
+            new_ids(len(rows)),  # one call: a read of the random source per id is a syscall
+            texts,
+            hashes,
+            files,
+        )
+        _insert_many(session, new, principal.account_id)
+        return new
 
     @staticmethod
     def current_stmt(*, account_id: str, item_id: str) -> Select[Any]:

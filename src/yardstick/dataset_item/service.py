@@ -18,6 +18,7 @@ from yardstick.auth.service import Principal
 from yardstick.dataset.repository import DatasetState, dataset_repository
 from yardstick.dataset_item.repository import (
     ItemRow,
+    NewItems,
     dataset_item_repository,
     encode,
     listed_row_first,
@@ -149,7 +150,7 @@ class DatasetItemService:
         dataset_id: str,
         rows: builtins.list[Row],
         files: builtins.list[dict[str, str]] | None = None,
-    ) -> builtins.list[ItemRow]:
+    ) -> NewItems:
         file_maps = check_file_maps(
             session,
             account_id=principal.account_id,

@@ -5,6 +5,7 @@ write session takes the write lock at `BEGIN`.
 """
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, NewType, Protocol
 
 from fastapi import Depends, Request
@@ -76,11 +77,14 @@ class CommitHook(Protocol):
 COMMIT_HOOKS = "commit_hooks"
 
 
-def get_write_session(request: Request) -> Iterator[WriteSession]:
+@contextmanager
+def write_transaction(request: Request) -> Iterator[Session]:
+    """The request's write session: committed (with the request's commit hooks) when the block
+    ends, rolled back when it raises."""
     hooks: list[CommitHook] = getattr(request.state, COMMIT_HOOKS, [])
     with _factory(request).write() as session:
         try:
-            yield WriteSession(session)
+            yield session
             for hook in hooks:
                 hook.before_commit(session)
         except BaseException:
@@ -92,6 +96,11 @@ def get_write_session(request: Request) -> Iterator[WriteSession]:
             for hook in hooks:
                 hook.on_integrity_error(error)
             raise
+
+
+def get_write_session(request: Request) -> Iterator[WriteSession]:
+    with write_transaction(request) as session:
+        yield WriteSession(session)
 
 
 # scope="function": commit (and release the connection) before the response is sent, so a client

@@ -362,8 +362,8 @@ class EvaluationService:
                 files=body.files,
             ),
         )
-        for row, item in zip(rows, items, strict=True):
-            row.dataset_item_id, row.dataset_item_version_num = item.item_id, 1
+        for row, item_id in zip(rows, items.ids, strict=True):
+            row.dataset_item_id, row.dataset_item_version_num = item_id, 1
         return dataset
 
     @staticmethod

@@ -68,10 +68,11 @@ def _check_writable(body: bytes, parsed: Any, *, by_stdlib: bool) -> None:
     MAX_DEPTH, or (from the standard library's parser) a string with a lone surrogate.
 
     Checked by writing it, wrapped to leave the headroom, with orjson: 34 ms for 100,000 rows,
-    where a walk in Python takes 250 ms; and only for a body with enough brackets to nest that
-    deep at all (a count at C speed)."""
+    where a walk in Python takes 250 ms; and only for a body long enough to nest that deep at
+    all (an opening bracket and its closing one a level). Counting the brackets instead cost
+    more than the write it would spare (0.6 vs 0.3 ms for a 1 MB body)."""
     # orjson refuses lone surrogates as it reads; the standard library lets "\\ud800" through.
-    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH and not by_stdlib:
+    if len(body) <= 2 * MAX_DEPTH and not by_stdlib:
         return
     wrapped = parsed
     for _ in range(_WRITER_DEPTH - MAX_DEPTH):
