@@ -7,6 +7,7 @@ the server's modules take seconds to import, and an HTTP command should start at
 """
 
 import signal
+import sys
 from types import FrameType
 from typing import Annotated
 
@@ -54,6 +55,7 @@ def serve(
 
     from yardstick.bootstrap import bootstrap
     from yardstick.cli.database import reachable
+    from yardstick.cli.quiet_server import STARTUP_FAILURE, QuietServer
     from yardstick.cli.settings import load_settings
     from yardstick.db.engine import create_db_engine
     from yardstick.main import create_app
@@ -80,7 +82,13 @@ def serve(
     # die of SIGTERM or end in a KeyboardInterrupt traceback. This one makes it exit status 0.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _exit_after_stop)
-    uvicorn.run(application, host=host, port=port, log_level="info", access_log=access_log)
+    config = uvicorn.Config(
+        application, host=host, port=port, log_level="info", access_log=access_log
+    )
+    server = QuietServer(config)
+    server.run()
+    if not server.started:  # as uvicorn.run: a start that failed (a port in use) exits 3
+        sys.exit(STARTUP_FAILURE)
 
 
 @app.command()

@@ -24,6 +24,8 @@ measured ~2.5 times the cost of the same rows in one executemany.
 
 import asyncio
 import logging
+import threading
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -41,10 +43,15 @@ _QUEUE = table("span_text_queue", literal_column("seq"))
 # Rows indexed per transaction: big enough that FTS5 writes few segments, small enough that
 # the write lock is held for tens of milliseconds.
 DRAIN_BATCH = 2000
-# How often an idle loop looks at the queue (one indexed read), and the pause between two
-# batches of a backlog, so other writers get the database in between.
-IDLE_SECONDS = 1.0
+# How soon the loop sees this process's own queued spans (a flag, no query), how often it looks
+# at the queue for other processes' (one indexed read: ten a minute were a tenth of an idle
+# server's CPU), and the pause between two batches of a backlog, so other writers get the
+# database in between.
+CHECK_SECONDS = 1.0
+IDLE_SECONDS = 10.0
 PAUSE_SECONDS = 0.01
+# Set when a write of this process queues spans: the loop drains at its next check.
+_queued_here = threading.Event()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +109,9 @@ def update(
     remove(connection, removed)
     if queued:
         connection.exec_driver_sql("INSERT OR IGNORE INTO span_text_queue (seq) VALUES (?)", queued)
+        # Set before the commit: a look that races it finds nothing, and these spans wait for
+        # the next IDLE_SECONDS look (a search finds them meanwhile, from the queue).
+        _queued_here.set()
 
 
 def remove(connection: Connection, documents: Sequence[tuple[int, str]]) -> None:
@@ -165,18 +175,23 @@ def _queued(sessions: SessionFactory) -> bool:
 
 
 async def text_index_loop(sessions: SessionFactory) -> None:
-    """Index the queue as it fills (SQLite only): a batch at a time while there is a backlog,
-    a look every IDLE_SECONDS otherwise."""
+    """Index the queue as it fills (SQLite only): a batch at a time while there is a backlog;
+    otherwise within CHECK_SECONDS of a write here, and a look every IDLE_SECONDS for other
+    processes' writes."""
     if sessions.engine.dialect.name != "sqlite":
         return
+    looked = 0.0
     while True:
-        try:
-            if await asyncio.to_thread(_queued, sessions):
-                while await asyncio.to_thread(_drain_once, sessions) == DRAIN_BATCH:
-                    await asyncio.sleep(PAUSE_SECONDS)
-        except Exception:  # a database hiccup must not end the indexing for good
-            log.exception("span text indexing failed; retrying")
-        await asyncio.sleep(IDLE_SECONDS)
+        if _queued_here.is_set() or time.monotonic() - looked >= IDLE_SECONDS:
+            _queued_here.clear()
+            looked = time.monotonic()
+            try:
+                if await asyncio.to_thread(_queued, sessions):
+                    while await asyncio.to_thread(_drain_once, sessions) == DRAIN_BATCH:
+                        await asyncio.sleep(PAUSE_SECONDS)
+            except Exception:  # a database hiccup must not end the indexing for good
+                log.exception("span text indexing failed; retrying")
+        await asyncio.sleep(CHECK_SECONDS)
 
 
 def query(texts: tuple[str, ...]) -> str | None:
