@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     sandbox_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
     sandbox_memory_mb: int = Field(default=256, ge=16)
     sandbox_workers: int = Field(default=2, ge=1, le=64)
+    # The compare page (yardstick.web.compare): the most cells in its two evaluations that it
+    # compares before answering when the comparison is not kept; above, it answers at once and
+    # loads the comparison after.
+    ui_compare_inline_cells: int = Field(default=300_000, ge=0)
     # Operations (see yardstick.ops): the format of the log lines on stderr, and the port on
     # which a `yardstick worker` serves its own /metrics (the API serves them on its HTTP port).
     log_format: Literal["json", "text"] = "json"

@@ -113,18 +113,15 @@ def kept_many(
     started = time.perf_counter()
     computed = compute(missing)
     cost_ms = (time.perf_counter() - started) * 1000 / len(missing)
-    stored = [
-        {
-            "evaluation_id": evaluation.id,
-            "kind": kind,
-            "fingerprint": marks[evaluation.id],
-            "payload": orjson.dumps(computed[evaluation.id]),
-            "computed_at": now,
-            "compute_ms": cost_ms,
-        }
-        for evaluation in missing
-    ]
-    _store(session, stored)
+    store(
+        session,
+        [
+            StoredRow(
+                evaluation.id, kind, marks[evaluation.id], computed[evaluation.id], now, cost_ms
+            )
+            for evaluation in missing
+        ],
+    )
     for evaluation in missing:
         out[evaluation.id] = Kept(computed[evaluation.id], now, True)
     return out
@@ -136,9 +133,42 @@ def _still_usable(evaluation: Evaluation, row: EvaluationKeptResult, now: dateti
     return now - row.computed_at < timedelta(milliseconds=row.compute_ms * STALE_FACTOR)
 
 
-def _store(session: Session, rows: list[dict[str, Any]]) -> None:
+@dataclass(frozen=True)
+class StoredRow:
+    evaluation_id: str
+    kind: str
+    fingerprint: str
+    value: Any  # JSON values
+    computed_at: datetime
+    compute_ms: float
+
+
+def lookup(session: Session, evaluation_id: str, kind: str, fingerprint: str) -> Any | None:
+    """The figure kept under (evaluation, kind) if it was computed from `fingerprint`'s state,
+    else None (for figures whose fingerprint is not the evaluation's alone)."""
+    payload = session.scalar(
+        select(K.payload).where(
+            K.evaluation_id == evaluation_id, K.kind == kind, K.fingerprint == fingerprint
+        )
+    )
+    return orjson.loads(payload) if payload is not None else None
+
+
+def store(session: Session, rows: Sequence[StoredRow]) -> None:
     """Upsert the rows in a write transaction of their own (the caller's session reads)."""
-    stmt = dialect_insert(session)(K).values(rows)
+    stmt = dialect_insert(session)(K).values(
+        [
+            {
+                "evaluation_id": row.evaluation_id,
+                "kind": row.kind,
+                "fingerprint": row.fingerprint,
+                "payload": orjson.dumps(row.value),
+                "computed_at": row.computed_at,
+                "compute_ms": row.compute_ms,
+            }
+            for row in rows
+        ]
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[K.evaluation_id, K.kind],
         set_={

@@ -7,6 +7,12 @@ ids are given the page is the form that picks two evaluations, with the one give
 evaluation page links here with its own id as the baseline). A malformed or repeated id is a 422
 page naming the parameter (with the form, to fix it); an unknown evaluation, or another
 account's, the 404 page.
+
+The comparison itself is computed before the page answers when it is kept or small; else the
+page answers at once with a placeholder that loads `/compare/result` (same parameters), the
+comparison's part of the page, so the first comparison of two large runs shows what it is doing.
+A problem found only once the comparison is known (an alias it does not have) is shown in that
+part, with the form above it.
 """
 
 from typing import Annotated, Any
@@ -16,7 +22,7 @@ from fastapi import APIRouter, Query, Request, Response
 from yardstick.db.session import ReadSessionDep
 from yardstick.errors import Unprocessable
 from yardstick.web.auth import SignedIn
-from yardstick.web.compare.service import Changes, compare_page_service
+from yardstick.web.compare.service import Changes, Pending, compare_page_service
 from yardstick.web.pages import PageRoute, problems, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -40,16 +46,20 @@ def compare_page(
         "candidate_id": candidate,
         "recent": compare_page_service.recent(session, web.principal),
         "result": None,
+        "pending": None,
         "problems": [],
     }
     if not baseline or not candidate:
         return render(request, "compare/page.html", context)
     try:
+        pair = compare_page_service.evaluations(session, web.principal, baseline, candidate)
+        if not compare_page_service.ready(session, *pair):
+            context["pending"] = Pending(*pair, request.url.query)
+            return render(request, "compare/page.html", context)
         context["result"] = compare_page_service.page(
             session,
             web.principal,
-            baseline_id=baseline,
-            candidate_id=candidate,
+            *pair,
             alias=alias,
             changes=changes,
             output=output,
@@ -60,3 +70,36 @@ def compare_page(
         context["problems"] = problems(exc)
         return render(request, "compare/page.html", context, status_code=422)
     return render(request, "compare/page.html", context)
+
+
+@router.get("/compare/result")
+def compare_result(
+    request: Request,
+    web: SignedIn,
+    session: ReadSessionDep,
+    baseline: str = "",
+    candidate: str = "",
+    alias: str = "",
+    changes: Changes = "regressed",
+    output: str = "",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> Response:
+    """The comparison's part of the page, computed (and kept) now. Its problems are shown in
+    it with a 200: the page around it answered already."""
+    context: dict[str, Any] = {"result": None, "problems": []}
+    try:
+        pair = compare_page_service.evaluations(
+            session, web.principal, baseline.strip(), candidate.strip()
+        )
+        context["result"] = compare_page_service.page(
+            session,
+            web.principal,
+            *pair,
+            alias=alias,
+            changes=changes,
+            output=output,
+            page=page,
+        )
+    except Unprocessable as exc:
+        context["problems"] = problems(exc)
+    return render(request, "compare/_result.html", context)

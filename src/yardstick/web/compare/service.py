@@ -7,10 +7,17 @@ needs around them:
 
 - the pairs of the listed items (`yardstick.compare.pairing.pair`, the service's own pairing),
   so each changed candidate item is shown beside its baseline item;
-- a small in-process cache of finished comparisons: a comparison reads every cell of both
-  evaluations (about 3 s at 1,000,000 cells), and paging the items table or switching the alias
-  must not pay that again. An entry is used only while neither evaluation is running and both
-  are unchanged (status, run number, update time, tasks), as the evaluation list's totals are;
+- the comparison of two finished evaluations kept in the database (`evaluation_kept_results`,
+  the candidate's row under a kind naming the baseline) until either one's cells, items,
+  status, run or tasks change: a comparison reads every cell of both evaluations (seconds at
+  1,000,000 cells, a minute or more at 6,000,000), and paging the items table, switching the
+  alias or opening the page again, in any process, must not pay that again. A running
+  evaluation's comparison is computed at each view;
+- whether the page computes the comparison before answering or answers at once with a
+  placeholder that loads it (`/compare/result`): at once when it is not kept and the two
+  evaluations hold more than `YARDSTICK_UI_COMPARE_INLINE_CELLS` cells (300,000 by default,
+  about a second's work), so a large first comparison shows the page
+  and says what it is doing instead of a blank tab;
 - the items table: a page of one alias's most regressed (or improved) items, each with both
   sides' values and both sides' output (a free-text alias, by default the first one) with a
   word-level diff.
@@ -19,9 +26,10 @@ The table lists what the comparison lists: up to `statistics.TOP_CHANGES` (50) i
 per alias, largest change first, paged on the server.
 """
 
-import threading
-from collections import OrderedDict
+import hashlib
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
@@ -31,7 +39,9 @@ from sqlalchemy.orm import Session
 from yardstick.auth.service import Principal
 from yardstick.compare.pairing import pair
 from yardstick.compare.schemas import ComparisonRequest
+from yardstick.config import get_settings
 from yardstick.errors import AppError, Unprocessable
+from yardstick.evaluation.kept import StoredRow, fingerprints, lookup, store
 from yardstick.evaluation.service import evaluation_service
 from yardstick.evaluation.summary import FREE_TEXT_TASKS
 from yardstick.evaluation_item.repository import Cell, evaluation_item_repository
@@ -46,7 +56,6 @@ Changes = Literal["regressed", "improved"]
 PAGE_ROWS = 10
 RECENT = 50  # evaluations offered by the form
 INPUTS_SHOWN = 3  # input fields shown per row
-CACHE_SIZE = 16
 MAX_ID = 64  # as the API's ComparisonRequest
 
 # The request's fields, as this page's parameters.
@@ -59,18 +68,22 @@ class _Entry:
     partners: dict[str, str]  # candidate item id -> baseline item id, for the listed items
 
 
-_CACHE: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
-_LOCK = threading.Lock()
+def _kind(baseline_id: str) -> str:
+    """The kept row's kind: the baseline's id hashed to fit the column (32 characters)."""
+    return "compare:" + hashlib.blake2b(baseline_id.encode(), digest_size=12).hexdigest()
 
 
-def _fingerprint(evaluation: Evaluation) -> tuple[Any, ...]:
-    return (
-        evaluation.id,
-        evaluation.status,
-        evaluation.run_number,
-        evaluation.updated_at,
-        len(evaluation.tasks),
-    )
+@dataclass(frozen=True)
+class Pending:
+    """A comparison the page loads after answering: what it compares, and the page's query."""
+
+    baseline: Evaluation
+    candidate: Evaluation
+    query: str
+
+    @property
+    def cells(self) -> int:
+        return sum(e.item_count * len(e.tasks) for e in (self.baseline, self.candidate))
 
 
 @dataclass(frozen=True)
@@ -148,22 +161,34 @@ class ComparePageService:
                 "the candidate is the baseline: compare an evaluation with another one",
             )
 
+    def evaluations(
+        self, session: Session, principal: Principal, baseline_id: str, candidate_id: str
+    ) -> tuple[Evaluation, Evaluation]:
+        """Both evaluations, checked: a malformed pair is a 422, an unknown or another
+        account's id the 404 page, before any work."""
+        self.check_ids(baseline_id, candidate_id)
+        baseline = evaluation_service.get(session, principal, baseline_id, include_archived=True)
+        candidate = evaluation_service.get(session, principal, candidate_id, include_archived=True)
+        return baseline, candidate
+
+    def ready(self, session: Session, baseline: Evaluation, candidate: Evaluation) -> bool:
+        """Whether the page may compute its comparison before answering: it is kept, or small."""
+        cells = Pending(baseline, candidate, "").cells
+        inline = get_settings().ui_compare_inline_cells
+        return cells <= inline or self._kept(session, baseline, candidate)[1] is not None
+
     def page(
         self,
         session: Session,
         principal: Principal,
+        baseline: Evaluation,
+        candidate: Evaluation,
         *,
-        baseline_id: str,
-        candidate_id: str,
         alias: str,
         changes: Changes,
         output: str,
         page: int,
     ) -> ComparisonPage:
-        self.check_ids(baseline_id, candidate_id)
-        # Read first, so an unknown or another account's id is the 404 page before any work.
-        baseline = evaluation_service.get(session, principal, baseline_id, include_archived=True)
-        candidate = evaluation_service.get(session, principal, candidate_id, include_archived=True)
         entry = self._comparison(session, principal, baseline, candidate)
         metrics: list[dict[str, Any]] = entry.comparison["metrics"]
         directed = [m["alias"] for m in metrics if m["kind"] != "categorical" and m["n"]]
@@ -190,21 +215,34 @@ class ComparePageService:
             directed,
         )
 
-    # The comparison, cached -------------------------------------------------------------------
+    # The comparison, kept ------------------------------------------------------------------
+
+    @staticmethod
+    def _kept(
+        session: Session, baseline: Evaluation, candidate: Evaluation
+    ) -> tuple[str | None, _Entry | None]:
+        """(the pair's fingerprint, its kept comparison); no fingerprint while either runs."""
+        if "running" in (baseline.status, candidate.status):
+            return None, None
+        marks = fingerprints(session, [baseline, candidate])
+        mark = hashlib.blake2b(
+            f"{marks[baseline.id]}|{marks[candidate.id]}".encode(), digest_size=16
+        ).hexdigest()
+        found = lookup(session, candidate.id, _kind(baseline.id), mark)
+        return mark, (_Entry(found["comparison"], found["partners"]) if found else None)
 
     def _comparison(
         self, session: Session, principal: Principal, baseline: Evaluation, candidate: Evaluation
     ) -> _Entry:
-        key = (principal.account_id, _fingerprint(baseline), _fingerprint(candidate))
-        cacheable = "running" not in (baseline.status, candidate.status)
-        with _LOCK:
-            hit = _CACHE.get(key) if cacheable else None
-            if hit is not None:
-                _CACHE.move_to_end(key)
-                return hit
+        # The fingerprint is read before the cells, in the same snapshot: a write committed
+        # meanwhile leaves the kept row behind, and the next view computes again.
+        mark, found = self._kept(session, baseline, candidate)
+        if found is not None:
+            return found
         # Imported here, as the API's endpoint does: scipy.stats takes seconds to import.
         from yardstick.compare.service import comparison_service
 
+        started = time.perf_counter()
         request = ComparisonRequest(
             baseline_evaluation_id=baseline.id, candidate_evaluation_id=candidate.id
         )
@@ -226,11 +264,13 @@ class ComparePageService:
                 if c in listed
             }
         entry = _Entry(comparison, partners)
-        if cacheable:
-            with _LOCK:
-                _CACHE[key] = entry
-                while len(_CACHE) > CACHE_SIZE:
-                    _CACHE.popitem(last=False)
+        if mark is not None:
+            took_ms = (time.perf_counter() - started) * 1000
+            kept = {"comparison": comparison, "partners": partners}
+            row = StoredRow(
+                candidate.id, _kind(baseline.id), mark, kept, datetime.now(UTC), took_ms
+            )
+            store(session, [row])
         return entry
 
     # The items table ----------------------------------------------------------------------
