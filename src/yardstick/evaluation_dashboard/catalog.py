@@ -9,6 +9,9 @@ from yardstick.errors import Unprocessable
 Loc = list[str | int]
 # The virtual column of each row's evaluation (useful on group dashboards).
 EVALUATION_ID = "evaluation_id"
+# The virtual column of each row's key on a group dashboard whose group names row identifiers:
+# each member's own identifier column, so grouping by it joins the members' rows on their key.
+ROW_IDENTIFIER = "row_identifier"
 
 
 class QueryError(Unprocessable):
@@ -27,11 +30,13 @@ class QueryError(Unprocessable):
 @dataclass(frozen=True)
 class Resolved:
     """A column of the rows: `source` data (path into the item) or task_result_cache (path
-    into the cell of `alias`), or the row's evaluation id."""
+    into the cell of `alias`), the row's evaluation id, or its row identifier (`members`: each
+    member evaluation's own identifier column)."""
 
     source: str
     path: tuple[str, ...]
     alias: str | None = None
+    members: tuple[tuple[str, "Resolved"], ...] = ()
 
     @property
     def key(self) -> tuple[str, str | None, tuple[str, ...]]:
@@ -50,12 +55,16 @@ class Catalog:
     aliases: set[str]
     sampled: bool
     probe: Callable[[Resolved], bool]
+    # A group's row identifiers: member evaluation id -> the name of its identifier column.
+    row_identifiers: dict[str, str] = field(default_factory=dict)
     _resolved: dict[tuple[str, str | None], Resolved | None] = field(default_factory=dict)
 
     def resolve(self, name: str, source: str | None, loc: Loc) -> Resolved:
         """The column `name` means: an input field first, then a task's result; a name the
         schema lacks is looked for in the rows only when the schema was sampled, and only
         after the schema's own fields and the task aliases (a probe reads every item)."""
+        if name == ROW_IDENTIFIER and source is None and self.row_identifiers:
+            return self._row_identifier(loc)
         key = (name, source)
         if key not in self._resolved:
             self._resolved[key] = self._resolve(name, source)
@@ -90,6 +99,21 @@ class Catalog:
                 if candidate is not None and _quotable(candidate.path) and self.probe(candidate):
                     return candidate
         return None
+
+    def _row_identifier(self, loc: Loc) -> Resolved:
+        """Each member's identifier column, resolved as any column name is (a member without
+        one has no key: its rows group under null)."""
+        members = []
+        for evaluation_id, name in sorted(self.row_identifiers.items()):
+            column = None if name in (EVALUATION_ID, ROW_IDENTIFIER) else self._resolve(name, None)
+            if column is None or not _quotable(column.path):
+                raise QueryError(
+                    loc,
+                    f"the row identifier of evaluation {evaluation_id!r}, {name!r}, is not a "
+                    "field of the target's items",
+                )
+            members.append((evaluation_id, column))
+        return Resolved("row_identifier", (), None, tuple(members))
 
     @staticmethod
     def _checked(column: Resolved, loc: Loc) -> Resolved:

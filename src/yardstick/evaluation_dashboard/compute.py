@@ -89,15 +89,33 @@ def members(session: Session, target: Target) -> list[str]:
     )
 
 
-def current_marker(session: Session, target: Target) -> tuple[list[str], dict[str, int], str]:
+@dataclass(frozen=True)
+class TargetState:
+    """What a target's results are computed from, and the marker it makes."""
+
+    evaluation_ids: list[str]
+    versions: dict[str, int]
+    row_identifiers: dict[str, str]  # a group's: member evaluation id -> identifier column
+    marker: str
+
+
+def current_marker(session: Session, target: Target) -> TargetState:
     """The target's evaluations, their results versions and the marker they make; for a group
-    the members are part of it."""
+    the members and the row identifiers are part of it."""
     evaluation_ids = members(session, target)
     versions = results_version.versions(session, evaluation_ids)
-    prefix = "" if target.evaluation_id is not None else "group:"
     # `id:version` by id: equal markers, same rows.
     marker = ",".join(f"{e}:{v}" for e, v in sorted(versions.items()))
-    return evaluation_ids, versions, prefix + marker
+    identifiers: dict[str, str] = {}
+    if target.evaluation_group_id is not None:
+        identifiers = evaluation_group_repository.row_identifier_columns(
+            session, target.evaluation_group_id
+        )
+        marker = "group:" + marker
+        if identifiers:
+            named = orjson.dumps(identifiers, option=orjson.OPT_SORT_KEYS)
+            marker += ";rows:" + hashlib.blake2b(named, digest_size=8).hexdigest()
+    return TargetState(evaluation_ids, versions, identifiers, marker)
 
 
 class _SchemaCache:
@@ -142,7 +160,9 @@ class Computer:
         self.principal = principal
         self.target = target
         self.dialect = session.get_bind().dialect.name
-        self.evaluation_ids, self.versions, self.marker = current_marker(session, target)
+        self.state = current_marker(session, target)
+        self.evaluation_ids, self.versions = self.state.evaluation_ids, self.state.versions
+        self.marker = self.state.marker
         self._catalog: Catalog | None = None
 
     def catalog(self) -> Catalog:
@@ -163,7 +183,9 @@ class Computer:
                     select(Evaluation.tasks).where(Evaluation.id.in_(self.evaluation_ids))
                 )
                 aliases = {task["alias"] for found in tasks for task in found or []}
-            self._catalog = Catalog(data, task, aliases, sampled, self._probe)
+            self._catalog = Catalog(
+                data, task, aliases, sampled, self._probe, self.state.row_identifiers
+            )
         return self._catalog
 
     def _probe(self, column: Resolved) -> bool:

@@ -1,11 +1,11 @@
 """The rows a widget query reads: the target's items, with one LEFT JOIN of `task_results` per
 alias, or one alias's cells alone (see compiler.py), and each resolved column as SQL."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import Float, Text, and_, case, null, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
@@ -50,10 +50,28 @@ class Rows:
             return constant_string(owner)
         if column.source == "data":
             return self._col(self.items.c.data, column.path, is_json=False)
+        if column.source == "row_identifier":
+            return self._row_identifier(column)
         assert column.alias is not None
         cells = self.cell(column.alias)
         number = cells.c.value_number if not column.path else None
         return self._col(cells.c.value, column.path, is_json=True, number=number)
+
+    def _row_identifier(self, column: Resolved) -> Col:
+        """Each row's own evaluation's identifier column: rows of different members with equal
+        keys then group together (never the fast path: the rows are the items)."""
+        owner = self.items.c.evaluation_id
+        members = [(owner == evaluation_id, self.col(key)) for evaluation_id, key in column.members]
+
+        def pick(part: Callable[[Col], ColumnElement[Any]], kind: Any) -> ColumnElement[Any]:
+            return type_coerce(case(*((when, part(c)) for when, c in members), else_=null()), kind)
+
+        return Col(
+            json=pick(lambda c: c.json, Text()),
+            kind=pick(lambda c: c.kind, Text()),
+            num=pick(lambda c: c.num, Float()),
+            text=pick(lambda c: c.text, Text()),
+        )
 
     def _col(
         self,

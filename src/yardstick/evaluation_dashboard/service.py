@@ -520,7 +520,7 @@ class EvaluationDashboardService:
         todo = [w for w in widgets if computable(w.type, w.query)]
         if not todo:
             return {}
-        _, _, marker = current_marker(session, target)
+        marker = current_marker(session, target).marker
         stale = [
             w
             for w in todo

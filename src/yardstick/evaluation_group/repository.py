@@ -138,6 +138,13 @@ class EvaluationGroupRepository(AccountRepository[EvaluationGroup]):
             out[row.evaluation_group_id].append(row)
         return out
 
+    def row_identifier_columns(self, session: Session, group_id: str) -> dict[str, str]:
+        """The group's live row identifiers: member evaluation id -> its identifier column."""
+        stmt = select(R.evaluation_id, R.column_name).where(
+            R.evaluation_group_id == group_id, R.deleted_at.is_(None)
+        )
+        return {evaluation_id: column for evaluation_id, column in session.execute(stmt)}
+
     def evaluations_archived_at(
         self, session: Session, *, account_id: str, evaluation_ids: Sequence[str]
     ) -> dict[str, datetime | None]:

@@ -1,5 +1,7 @@
 """Dashboards of an evaluation group: the rows are the union of the live members' items."""
 
+from typing import Any
+
 import pytest
 from scale_gp_beta import SGPClient
 
@@ -94,3 +96,90 @@ def test_a_member_removed_changes_the_result(client: SGPClient) -> None:
     (result,) = again.widget_results
     assert result.computed_result == {"type": "metric", "data": 12}
     assert (result.evaluation_group_id, result.evaluation_id) == (group.id, None)
+
+
+def _keyed_second() -> list[dict[str, Any]]:
+    """SECOND's rows under another key column: `qid` holds FIRST's keys, `input` its own."""
+    out = []
+    for k, row in enumerate(SECOND):
+        out.append({**row, "input": f"second {k}", "qid": f"item {k}"})
+    return out
+
+
+def test_row_identifiers_join_the_members_rows_on_their_key(client: SGPClient) -> None:
+    second_rows = _keyed_second()
+    first = evaluation(client, FIRST)
+    second = evaluation(client, second_rows)
+    group = client.evaluation_groups.create(
+        evaluation_ids=[first, second],
+        name=unique("g"),
+        row_identifiers={first: "input", second: "qid"},
+    )
+    board = client.evaluation_dashboards.create(name=unique("d"), evaluation_group_id=group.id)
+    query = {
+        "select": [
+            col("row_identifier", "key"),
+            agg("AVG", "score", "first", evaluation_ids=[first]),
+            agg("AVG", "score", "second", evaluation_ids=[second]),
+            agg("COUNT", "*", "rows"),
+        ],
+        "groupBy": ["row_identifier"],
+    }
+    widget = client.evaluation_dashboards.widgets.create(
+        board.id,
+        title="side by side",
+        type="table",
+        query=query,  # type: ignore[arg-type]
+    )
+    assert widget.result is not None and widget.result.computation_status == "completed"
+    got = {r["key"]: r for r in widget.result.computed_result["data"]}  # type: ignore[index]
+    # One row per key: FIRST's 12 keys, 9 of which SECOND's rows share.
+    assert sorted(got) == sorted(f"item {k}" for k in range(12))
+    for k in range(12):
+        row = got[f"item {k}"]
+        assert row["first"] == pytest.approx(FIRST[k]["s"])
+        assert row["second"] == (pytest.approx(second_rows[k]["s"]) if k < 9 else None)
+        assert row["rows"] == (2 if k < 9 else 1)
+
+    # New identifiers are a new join: the stored result is computed again.
+    client.evaluation_groups.update(group.id, row_identifiers={first: "input", second: "input"})
+    again = client.evaluation_dashboards.retrieve(board.id, views=["widget_results"])
+    assert again.widget_results is not None
+    (result,) = again.widget_results
+    keys = {r["key"] for r in result.computed_result["data"]}  # type: ignore[index]
+    assert len(keys) == 21 and "second 0" in keys
+
+    # A member without an identifier has no key: its rows group under null.
+    client.evaluation_groups.update(group.id, row_identifiers={first: "input"})
+    widget = client.evaluation_dashboards.widgets.create(
+        board.id,
+        title="one keyed",
+        type="table",
+        query=query,  # type: ignore[arg-type]
+    )
+    assert widget.result is not None
+    data = widget.result.computed_result["data"]  # type: ignore[index]
+    assert {r["key"]: r["rows"] for r in data}[None] == 9
+
+
+def test_a_row_identifier_that_is_not_a_column_fails_the_widget(client: SGPClient) -> None:
+    first = evaluation(client, FIRST)
+    second = evaluation(client, SECOND)
+    group = client.evaluation_groups.create(
+        evaluation_ids=[first, second],
+        name=unique("g"),
+        row_identifiers={first: "input", second: "no_such_field"},
+    )
+    board = client.evaluation_dashboards.create(name=unique("d"), evaluation_group_id=group.id)
+    widget = client.evaluation_dashboards.widgets.create(
+        board.id,
+        title="t",
+        type="table",
+        query={  # type: ignore[arg-type]
+            "select": [col("row_identifier"), agg("COUNT", "*", "n")],
+            "groupBy": ["row_identifier"],
+        },
+    )
+    assert widget.result is not None and widget.result.computation_status == "failed"
+    message = widget.result.error_message or ""
+    assert "'no_such_field'" in message and second in message
