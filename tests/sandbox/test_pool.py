@@ -310,9 +310,10 @@ def test_a_process_that_dies_mid_call_is_replaced(pool: SandboxPool) -> None:
     # killing a starting process is a different failure (the sandbox is unavailable).
     busy_a_while = "def f():\n    return sum(range(3_000_000))"
     with ThreadPoolExecutor(2) as threads:
-        assert list(threads.map(lambda _: run(pool, busy_a_while), range(2))) == [
-            sum(range(3_000_000))
-        ] * 2
+        assert (
+            list(threads.map(lambda _: run(pool, busy_a_while), range(2)))
+            == [sum(range(3_000_000))] * 2
+        )
     with ThreadPoolExecutor(1) as thread:
         looping = thread.submit(run, pool, "def f():\n    while True:\n        pass")
         # Kill the process that runs the loop, once it does: the one burning CPU.
