@@ -76,6 +76,28 @@ def test_the_manager_lists_again_when_a_queue_is_registered(idle: None) -> None:
     assert not stopped and took < 0.5
 
 
+def test_a_queue_registered_while_the_manager_lists_is_listed_at_once(idle: None) -> None:
+    # The manager returned from its sleep and lists the queues; the engine's queue registers
+    # before it sleeps again (a fresh server's first run waited 30 s when this was missed).
+    sleep = wake._ManagerSleep(threading.Event())
+    wake.queues_changed()
+    stopped, took = timed_wait(sleep, 1.0)
+    assert not stopped and took < 0.3
+    stopped, took = timed_wait(sleep, 1.0)  # nothing new since: the idle sleep
+    assert not stopped and took >= 0.55
+
+
+def test_a_wake_up_while_the_queue_thread_polls_makes_it_poll_again_at_once(
+    idle: None,
+) -> None:
+    sleep = wake._Sleep(threading.Event())
+    wake.nudge()  # came while the thread's query ran, after it read the queue
+    stopped, took = timed_wait(sleep, 0.05)
+    assert not stopped and took < 0.3
+    stopped, took = timed_wait(sleep, 0.05)
+    assert not stopped and took >= 0.55
+
+
 def test_install_wraps_the_queue_thread_once(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[object] = []
 

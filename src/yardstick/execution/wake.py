@@ -100,11 +100,18 @@ class _Sleep:
     """What DBOS's queue thread takes for its stop event: `wait` returns on a wake-up or a
     nudge, or at the timeout (lengthened while idle), saying whether DBOS stopped meanwhile.
     DBOS's own internal queue (`engine=False`; Yardstick enqueues nothing there) only sleeps
-    the idle poll: the wake-ups are about the engine's chunks."""
+    the idle poll: the wake-ups are about the engine's chunks.
+
+    A wake-up counts from the moment the previous `wait` returned, not from the next call: one
+    that comes while the thread polls (after its query read the queue, before it sleeps again)
+    makes the next `wait` return at once, where reading the generation on entry would miss it
+    and sleep a whole idle interval."""
 
     def __init__(self, stop: threading.Event, *, engine: bool = True) -> None:
         self._stop = stop
         self._engine = engine
+        with _condition:
+            self._seen = _generation
 
     def is_set(self) -> bool:
         return self._stop.is_set()
@@ -112,26 +119,38 @@ class _Sleep:
     def wait(self, timeout: float | None = None) -> bool:
         with _condition:
             idle = time.monotonic() - _last_wake > BUSY_SECONDS
-            seen = _generation
+            seen = self._seen
         if timeout is None or idle or not self._engine:
             timeout = max(timeout or 0.0, IDLE_POLL_SECONDS)
         if not self._engine:
             return _wait(self._stop, timeout, lambda: False)
-        return _wait(self._stop, timeout, lambda: _generation != seen)
+        stopped = _wait(self._stop, timeout, lambda: _generation != seen)
+        with _condition:
+            self._seen = _generation
+        return stopped
 
 
 class _ManagerSleep(_Sleep):
     """The same for DBOS's queue manager: it lists the queues when one is registered, and
-    otherwise every MANAGER_IDLE_SECONDS (its own check restarts a queue thread that died)."""
+    otherwise every MANAGER_IDLE_SECONDS (its own check restarts a queue thread that died).
+    A queue registered while it lists (after its listing read the registry) is listed at once
+    after, as a wake-up is for the queue threads."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        super().__init__(stop)
+        with _condition:
+            self._seen = _manager_generation
 
     def wait(self, timeout: float | None = None) -> bool:
-        with _condition:
-            seen = _manager_generation
-        return _wait(
+        seen = self._seen
+        stopped = _wait(
             self._stop,
             max(timeout or 0.0, MANAGER_IDLE_SECONDS),
             lambda: _manager_generation != seen,
         )
+        with _condition:
+            self._seen = _manager_generation
+        return stopped
 
 
 def install(engine_queue: str) -> None:
