@@ -59,7 +59,8 @@ from bench.registry import benchmark
 from bench.report import table
 from bench.server import Server
 from tests.fixtures.fake_model_server import FakeModels, start_fake_models
-from yardstick.scoring import ScorerService, ScoringOptions
+from yardstick.scoring.metrics import ScoringOptions
+from yardstick.scoring.service import ScorerService
 
 ITEMS = int(os.environ.get("BENCH_BACKFILL_ITEMS", "100000"))
 METRIC = os.environ.get("BENCH_BACKFILL_METRIC", "rouge1")

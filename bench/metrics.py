@@ -28,7 +28,8 @@ from bench.machine import OtherLoad
 from bench.registry import benchmark
 from bench.report import table
 from bench.server import Server
-from yardstick.scoring import ScorerService, ScoringOptions
+from yardstick.scoring.metrics import ScoringOptions
+from yardstick.scoring.service import ScorerService
 
 # Cells per metric type in (a); (b) runs a quarter of them.
 CELLS = {

@@ -13,7 +13,8 @@ from tests.conftest import make_client
 from tests.execution.helpers import wait_until_done
 from tests.fixtures.server import Server, run_server
 from tests.ops.helpers import scrape, value
-from yardstick.scoring import ScorerService, close_scorer, get_scorer, prestart_scorer, service
+from yardstick.scoring import service
+from yardstick.scoring.service import ScorerService, close_scorer, get_scorer, prestart_scorer
 
 WORKERS = 2
 

@@ -16,8 +16,10 @@ from aiohttp import web
 
 from yardstick.config import Settings
 from yardstick.provider import Providers
-from yardstick.scoring import ScorerService, ScoringError, ScoringOptions, details
+from yardstick.scoring.errors import ScoringError
+from yardstick.scoring.metrics import ScoringOptions, details
 from yardstick.scoring.remote import TEXTS_PER_REQUEST, is_endpoint
+from yardstick.scoring.service import ScorerService
 
 MODEL = "openai/text-embedding-3-small"
 

@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 
 from tests.scoring.reference import EXAMPLES, LONG_A, REFERENCE
-from yardstick.scoring import ScorerService, ScoringError, ScoringOptions, f1
+from yardstick.scoring import f1
+from yardstick.scoring.errors import ScoringError
+from yardstick.scoring.metrics import ScoringOptions
+from yardstick.scoring.service import ScorerService
 
 OPTIONS = ScoringOptions()
 

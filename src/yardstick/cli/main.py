@@ -59,7 +59,7 @@ def serve(
     from yardstick.cli.settings import load_settings
     from yardstick.db.engine import create_db_engine
     from yardstick.main import create_app
-    from yardstick.scoring import prestart_scorer
+    from yardstick.scoring.service import prestart_scorer
 
     settings = load_settings()
     # May create the database (a SQLite file): serving a new installation starts here.
@@ -101,7 +101,7 @@ def worker() -> None:
     from yardstick.cli.settings import load_settings
     from yardstick.db.session import SessionFactory
     from yardstick.execution.worker import run_worker
-    from yardstick.scoring import prestart_scorer
+    from yardstick.scoring.service import prestart_scorer
 
     settings = load_settings()
     # Never creates the database: a worker pointed at the wrong place must not start on an

@@ -25,7 +25,7 @@ from yardstick.ops.metrics import start_metrics_server
 from yardstick.ops.process import instrument
 from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
-from yardstick.scoring import close_scorer, get_scorer
+from yardstick.scoring.service import close_scorer, get_scorer
 from yardstick.span.retention import retention_loop
 from yardstick.span.text_index import text_index_loop
 from yardstick.web.evaluation.warm import Warmer

@@ -7,26 +7,8 @@ executor the engine calls), with `choice` (which embedder cosine_similarity uses
 (cosine through an embeddings endpoint). The server process imports only `service`, `metrics`,
 `choice`, `remote` and `errors`: nltk, rouge_score and torch are loaded in the scorer processes
 (torch and sentence-transformers are the optional `embeddings` extra).
+
+This package's own module imports nothing: a scorer process imports `worker`, and through this
+package it would otherwise import the service and with it the server's modules (SQLAlchemy,
+aiohttp: a third of a second of its start). Import names from their modules.
 """
-
-from yardstick.scoring.errors import ScoringError
-from yardstick.scoring.metrics import METRICS, ScoringOptions, details
-from yardstick.scoring.service import (
-    ScorerService,
-    close_scorer,
-    cosine_problem,
-    get_scorer,
-    prestart_scorer,
-)
-
-__all__ = [
-    "METRICS",
-    "ScorerService",
-    "ScoringError",
-    "ScoringOptions",
-    "close_scorer",
-    "cosine_problem",
-    "details",
-    "get_scorer",
-    "prestart_scorer",
-]

@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from yardstick.kit.parent_watch import exit_with_parent
+from yardstick.scoring import nltk_import
 from yardstick.scoring.errors import Failure, ResourceMissing
 from yardstick.scoring.metrics import ROUGE_TYPES, ScoringOptions
 
@@ -49,6 +50,7 @@ def initialize_process(options: ScoringOptions) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     exit_with_parent()
+    nltk_import.import_nltk()
     initialize(options)
 
 

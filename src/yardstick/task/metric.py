@@ -3,7 +3,9 @@
 import time
 from typing import Any
 
-from yardstick.scoring import ScoringError, cosine_problem, details, get_scorer
+from yardstick.scoring.errors import ScoringError
+from yardstick.scoring.metrics import details
+from yardstick.scoring.service import cosine_problem, get_scorer
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
 from yardstick.task.registry import METRIC_TYPES, TaskType, register
 from yardstick.task.validation import Loc, ValidationContext, check_str, fail
