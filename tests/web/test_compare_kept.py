@@ -59,6 +59,19 @@ def _kept_rows(database: Engine, compared: Compared) -> list[EvaluationKeptResul
         )
 
 
+def _tamper(database: Engine, row: EvaluationKeptResult) -> None:
+    """Make the kept comparison say something no computation says: a view showing it read
+    the row."""
+    kept = orjson.loads(row.payload)
+    kept["comparison"]["pairing"]["by"] = "a-kept-row"
+    with Session(database) as session, session.begin():
+        session.execute(
+            update(K)
+            .where(K.evaluation_id == row.evaluation_id, K.kind == row.kind)
+            .values(payload=orjson.dumps(kept))
+        )
+
+
 def test_a_comparison_is_kept_until_either_evaluations_results_change(
     compared: Compared, database: Engine
 ) -> None:
@@ -69,14 +82,7 @@ def test_a_comparison_is_kept_until_either_evaluations_results_change(
         (row,) = _kept_rows(database, compared)
         assert row.compute_ms > 0
         # The next view is the kept row: what it says, the page shows.
-        kept = orjson.loads(row.payload)
-        kept["comparison"]["pairing"]["by"] = "a-kept-row"
-        with Session(database) as session, session.begin():
-            session.execute(
-                update(K)
-                .where(K.evaluation_id == row.evaluation_id, K.kind == row.kind)
-                .values(payload=orjson.dumps(kept))
-            )
+        _tamper(database, row)
         assert "pairs by a-kept-row" in client.get(_url(compared)).text
         # The other way round is another comparison, kept under the baseline.
         swapped = client.get(
@@ -93,14 +99,7 @@ def test_a_comparison_is_kept_until_either_evaluations_results_change(
             (now,) = _kept_rows(database, compared)
             assert now.fingerprint != row.fingerprint
             row = now
-            kept = orjson.loads(row.payload)
-            kept["comparison"]["pairing"]["by"] = "a-kept-row"
-            with Session(database) as session, session.begin():
-                session.execute(
-                    update(K)
-                    .where(K.evaluation_id == row.evaluation_id, K.kind == row.kind)
-                    .values(payload=orjson.dumps(kept))
-                )
+            _tamper(database, row)
         _forget(database, compared)
 
 

@@ -15,56 +15,75 @@ A problem found only once the comparison is known (an alias it does not have) is
 part, with the form above it.
 """
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from yardstick.db.session import ReadSessionDep
 from yardstick.errors import Unprocessable
+from yardstick.models import Evaluation
 from yardstick.web.auth import SignedIn
-from yardstick.web.compare.service import Changes, Pending, compare_page_service
+from yardstick.web.compare.service import Changes, ComparisonPage, Pending, compare_page_service
 from yardstick.web.pages import PageRoute, problems, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
+@dataclass
+class CompareQuery:
+    """The page's parameters (and its comparison part's: the same)."""
+
+    baseline: str = ""
+    candidate: str = ""
+    alias: str = ""
+    changes: Changes = "regressed"
+    output: str = ""
+    page: Annotated[int, Query(ge=1, le=1000)] = 1
+
+    def __post_init__(self) -> None:
+        self.baseline, self.candidate = self.baseline.strip(), self.candidate.strip()
+
+
+CompareQueryDep = Annotated[CompareQuery, Depends()]
+
+
+def _result(
+    web: SignedIn, session: ReadSessionDep, query: CompareQuery, pair: tuple[Evaluation, Evaluation]
+) -> ComparisonPage:
+    return compare_page_service.page(
+        session,
+        web.principal,
+        *pair,
+        alias=query.alias,
+        changes=query.changes,
+        output=query.output,
+        page=query.page,
+    )
+
+
 @router.get("/compare")
 def compare_page(
-    request: Request,
-    web: SignedIn,
-    session: ReadSessionDep,
-    baseline: str = "",
-    candidate: str = "",
-    alias: str = "",
-    changes: Changes = "regressed",
-    output: str = "",
-    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    request: Request, web: SignedIn, session: ReadSessionDep, query: CompareQueryDep
 ) -> Response:
-    baseline, candidate = baseline.strip(), candidate.strip()
     context: dict[str, Any] = {
-        "baseline_id": baseline,
-        "candidate_id": candidate,
+        "baseline_id": query.baseline,
+        "candidate_id": query.candidate,
         "recent": compare_page_service.recent(session, web.principal),
         "result": None,
         "pending": None,
         "problems": [],
     }
-    if not baseline or not candidate:
+    if not query.baseline or not query.candidate:
         return render(request, "compare/page.html", context)
     try:
-        pair = compare_page_service.evaluations(session, web.principal, baseline, candidate)
+        pair = compare_page_service.evaluations(
+            session, web.principal, query.baseline, query.candidate
+        )
         if not compare_page_service.ready(session, *pair):
             context["pending"] = Pending(*pair, request.url.query)
             return render(request, "compare/page.html", context)
-        context["result"] = compare_page_service.page(
-            session,
-            web.principal,
-            *pair,
-            alias=alias,
-            changes=changes,
-            output=output,
-            page=page,
-        )
+        context["result"] = _result(web, session, query, pair)
     except Unprocessable as exc:
         # The form stays, with what is wrong named above it.
         context["problems"] = problems(exc)
@@ -74,32 +93,16 @@ def compare_page(
 
 @router.get("/compare/result")
 def compare_result(
-    request: Request,
-    web: SignedIn,
-    session: ReadSessionDep,
-    baseline: str = "",
-    candidate: str = "",
-    alias: str = "",
-    changes: Changes = "regressed",
-    output: str = "",
-    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    request: Request, web: SignedIn, session: ReadSessionDep, query: CompareQueryDep
 ) -> Response:
     """The comparison's part of the page, computed (and kept) now. Its problems are shown in
     it with a 200: the page around it answered already."""
     context: dict[str, Any] = {"result": None, "problems": []}
     try:
         pair = compare_page_service.evaluations(
-            session, web.principal, baseline.strip(), candidate.strip()
+            session, web.principal, query.baseline, query.candidate
         )
-        context["result"] = compare_page_service.page(
-            session,
-            web.principal,
-            *pair,
-            alias=alias,
-            changes=changes,
-            output=output,
-            page=page,
-        )
+        context["result"] = _result(web, session, query, pair)
     except Unprocessable as exc:
         context["problems"] = problems(exc)
     return render(request, "compare/_result.html", context)
