@@ -50,3 +50,16 @@ def test_a_different_dbos_release_is_reported(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(engine, "version", lambda _: "9.9.9")
     with pytest.raises(engine.DBOSChanged, match="dbos 9.9.9 is installed"):
         engine.check_dbos(Settings())
+
+
+def test_dbos_sqlite_connections_sync_as_ours_do(tmp_path: Path) -> None:
+    """WAL with synchronous=NORMAL, as yardstick.db.engine's: DBOS's writes of a run do not wait
+    for the disk at every commit (SQLite's default, FULL, did)."""
+    url = f"sqlite:///{tmp_path / 'y.db'}"
+    kwargs = engine.dbos_config(Settings(database_url=url))["db_engine_kwargs"]
+    dbos_engine = create_engine(url, **kwargs)
+    try:
+        with dbos_engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar_one() == 1  # NORMAL
+    finally:
+        dbos_engine.dispose()
