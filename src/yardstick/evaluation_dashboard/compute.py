@@ -161,9 +161,15 @@ class Computer:
         self.target = target
         self.dialect = session.get_bind().dialect.name
         self.state = current_marker(session, target)
-        self.evaluation_ids, self.versions = self.state.evaluation_ids, self.state.versions
-        self.marker = self.state.marker
         self._catalog: Catalog | None = None
+
+    @property
+    def evaluation_ids(self) -> list[str]:
+        return self.state.evaluation_ids
+
+    @property
+    def marker(self) -> str:
+        return self.state.marker
 
     def catalog(self) -> Catalog:
         if self._catalog is None:
@@ -172,7 +178,7 @@ class Computer:
             sampled = False
             for evaluation_id in self.evaluation_ids:
                 d, t, s = _schemas.get(
-                    self.session, self.principal, evaluation_id, self.versions[evaluation_id]
+                    self.session, self.principal, evaluation_id, self.state.versions[evaluation_id]
                 )
                 data |= d
                 task |= t

@@ -49,8 +49,13 @@ CompareQueryDep = Annotated[CompareQuery, Depends()]
 
 
 def _result(
-    web: SignedIn, session: ReadSessionDep, query: CompareQuery, pair: tuple[Evaluation, Evaluation]
-) -> ComparisonPage:
+    web: SignedIn,
+    session: ReadSessionDep,
+    query: CompareQuery,
+    pair: tuple[Evaluation, Evaluation],
+    *,
+    compute_large: bool,
+) -> ComparisonPage | None:
     return compare_page_service.page(
         session,
         web.principal,
@@ -59,6 +64,7 @@ def _result(
         changes=query.changes,
         output=query.output,
         page=query.page,
+        compute_large=compute_large,
     )
 
 
@@ -80,10 +86,9 @@ def compare_page(
         pair = compare_page_service.evaluations(
             session, web.principal, query.baseline, query.candidate
         )
-        if not compare_page_service.ready(session, *pair):
+        context["result"] = _result(web, session, query, pair, compute_large=False)
+        if context["result"] is None:  # large, not kept: the page loads it after answering
             context["pending"] = Pending(*pair, request.url.query)
-            return render(request, "compare/page.html", context)
-        context["result"] = _result(web, session, query, pair)
     except Unprocessable as exc:
         # The form stays, with what is wrong named above it.
         context["problems"] = problems(exc)
@@ -102,7 +107,7 @@ def compare_result(
         pair = compare_page_service.evaluations(
             session, web.principal, query.baseline, query.candidate
         )
-        context["result"] = _result(web, session, query, pair)
+        context["result"] = _result(web, session, query, pair, compute_large=True)
     except Unprocessable as exc:
         context["problems"] = problems(exc)
     return render(request, "compare/_result.html", context)

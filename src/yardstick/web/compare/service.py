@@ -83,7 +83,12 @@ class Pending:
 
     @property
     def cells(self) -> int:
-        return sum(e.item_count * len(e.tasks) for e in (self.baseline, self.candidate))
+        return _cells(self.baseline, self.candidate)
+
+
+def _cells(baseline: Evaluation, candidate: Evaluation) -> int:
+    """The cells a comparison of the two reads (items × tasks of both)."""
+    return sum(e.item_count * len(e.tasks) for e in (baseline, candidate))
 
 
 @dataclass(frozen=True)
@@ -171,12 +176,6 @@ class ComparePageService:
         candidate = evaluation_service.get(session, principal, candidate_id, include_archived=True)
         return baseline, candidate
 
-    def ready(self, session: Session, baseline: Evaluation, candidate: Evaluation) -> bool:
-        """Whether the page may compute its comparison before answering: it is kept, or small."""
-        cells = Pending(baseline, candidate, "").cells
-        inline = get_settings().ui_compare_inline_cells
-        return cells <= inline or self._kept(session, baseline, candidate)[1] is not None
-
     def page(
         self,
         session: Session,
@@ -188,8 +187,13 @@ class ComparePageService:
         changes: Changes,
         output: str,
         page: int,
-    ) -> ComparisonPage:
-        entry = self._comparison(session, principal, baseline, candidate)
+        compute_large: bool = True,
+    ) -> ComparisonPage | None:
+        """The page's comparison part; None without `compute_large` when the comparison is
+        neither kept nor small enough to compute before the page answers."""
+        entry = self._comparison(session, principal, baseline, candidate, compute_large)
+        if entry is None:
+            return None
         metrics: list[dict[str, Any]] = entry.comparison["metrics"]
         directed = [m["alias"] for m in metrics if m["kind"] != "categorical" and m["n"]]
         outputs = self._outputs(baseline, candidate)
@@ -232,13 +236,23 @@ class ComparePageService:
         return mark, (_Entry(found["comparison"], found["partners"]) if found else None)
 
     def _comparison(
-        self, session: Session, principal: Principal, baseline: Evaluation, candidate: Evaluation
-    ) -> _Entry:
+        self,
+        session: Session,
+        principal: Principal,
+        baseline: Evaluation,
+        candidate: Evaluation,
+        compute_large: bool,
+    ) -> _Entry | None:
         # The fingerprint is read before the cells, in the same snapshot: a write committed
         # meanwhile leaves the kept row behind, and the next view computes again.
         mark, found = self._kept(session, baseline, candidate)
         if found is not None:
             return found
+        if (
+            not compute_large
+            and _cells(baseline, candidate) > get_settings().ui_compare_inline_cells
+        ):
+            return None
         # Imported here, as the API's endpoint does: scipy.stats takes seconds to import.
         from yardstick.compare.service import comparison_service
 
