@@ -149,26 +149,25 @@
     }
   }
 
+  // When nothing had focus before the help opened, Chromium leaves the focus on its Close button
+  // once it closes (Escape): Enter would then press Close and open the help again, instead of
+  // doing what the page does with Enter (the review screen submits). A key aimed inside the
+  // closed help is taken as a key with nothing focused. This is checked at the key, not on the
+  // dialog's `close` event: that event comes later, as its own task, and a key can come first.
+  function inClosedDialog(target) {
+    return target instanceof Element && !!target.closest("dialog:not([open])");
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.isComposing) return;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (isTyping(event.target)) return;
+    if (inClosedDialog(event.target)) event.target.blur();
+    else if (isTyping(event.target)) return;
     // Enter on a link or button is that element's own.
     if (event.key === "Enter" && event.target instanceof Element &&
-        event.target.closest("a[href], button, summary")) return;
+        event.target.closest("a[href], button, summary") && !inClosedDialog(event.target)) return;
     if (handle(event)) event.preventDefault();
   });
-
-  // When nothing had focus before the help opened, Chromium may leave focus on its Close button
-  // once it closes (Escape): Enter would then press Close and open the help again, instead of
-  // doing what the page does with Enter (the review screen submits).
-  document.addEventListener("close", function (event) {
-    var dialog = help();
-    var focused = document.activeElement;
-    if (event.target === dialog && focused instanceof HTMLElement && dialog.contains(focused)) {
-      focused.blur();
-    }
-  }, true);
 
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element && event.target.closest("[data-keys-toggle]");

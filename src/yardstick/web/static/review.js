@@ -102,9 +102,11 @@
     if (event.defaultPrevented || event.isComposing) return;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (isTyping(event.target) || helpOpen()) return;
-    // Enter on a link or button is that element's own.
+    // Enter on a link or button is that element's own, unless it sits in the closed help (where
+    // Chromium can leave the focus once Escape closed it; keys.js has blurred it by now).
     if (event.key === "Enter" && event.target instanceof Element &&
-        event.target.closest("a[href], button, summary")) return;
+        event.target.closest("a[href], button, summary") &&
+        !event.target.closest("dialog:not([open])")) return;
     if (handle(event)) event.preventDefault();
   });
 
