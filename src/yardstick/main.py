@@ -19,6 +19,7 @@ from yardstick.kit.body import BodyLimitMiddleware
 from yardstick.kit.idempotency import IdempotentCreates
 from yardstick.kit.openapi import install_openapi
 from yardstick.kit.request_guard import RequestGuard
+from yardstick.kit.routing import skip_unreachable_routers
 from yardstick.kit.security_headers import SecurityHeaders
 from yardstick.ops.metrics import HttpMetrics
 from yardstick.ops.process import instrument
@@ -90,5 +91,6 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     for router in ROUTERS:
         app.include_router(router)
     install_web(app)  # after the API's routes: the UI never shadows one
+    skip_unreachable_routers(app)
     install_openapi(app)
     return app
