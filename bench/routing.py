@@ -37,15 +37,7 @@ Scope = dict[str, Any]
 
 
 def _scope(app: FastAPI, method: str, path: str) -> Scope:
-    return {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "root_path": "",
-        "headers": [],
-        "query_string": b"",
-        "app": app,
-    }
+    return {"type": "http", "method": method, "path": path, "app": app}
 
 
 def _dispatch(app: FastAPI, scope: Scope, walk: Callable[[BaseRoute, Scope], Match]) -> None:
