@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     # compares before answering when the comparison is not kept; above, it answers at once and
     # loads the comparison after.
     ui_compare_inline_cells: int = Field(default=300_000, ge=0)
+    # The fewest cells (items × tasks) of a finished run whose page figures the worker computes
+    # before anyone asks (yardstick.web.evaluation.warm); a smaller run's page computes them on
+    # its first view, in a few milliseconds.
+    ui_warm_min_cells: int = Field(default=10_000, ge=0)
     # Operations (see yardstick.ops): the format of the log lines on stderr, and the port on
     # which a `yardstick worker` serves its own /metrics (the API serves them on its HTTP port).
     log_format: Literal["json", "text"] = "json"

@@ -1,5 +1,6 @@
-"""When a run completes, its worker computes the evaluation page's figures (summary, histograms,
-totals) at once, so the first view of the page reads them instead of computing them."""
+"""When a run of YARDSTICK_UI_WARM_MIN_CELLS cells or more completes, its worker computes the
+evaluation page's figures (summary, histograms, totals) at once, so the first view of the page
+reads them instead of computing them; a smaller run's page computes them on its first view."""
 
 import time
 
@@ -12,6 +13,7 @@ from tests.execution.helpers import wait_until_done
 from tests.fixtures.server import Server
 from yardstick.evaluation.kept import kept_many
 from yardstick.models import Evaluation
+from yardstick.web.evaluation.warm import worth_warming
 
 KINDS = ("summary", "histograms", "totals")
 
@@ -39,12 +41,10 @@ def current_kinds(database_url: str, evaluation_id: str) -> set[str]:
         engine.dispose()
 
 
-def test_a_completed_run_has_its_page_figures_kept(
-    engine_server: Server, engine_client: SGPClient
-) -> None:
-    evaluation = engine_client.evaluations.create(
+def _f1_run(client: SGPClient, items: int) -> str:
+    evaluation = client.evaluations.create(
         name="warm",
-        data=[{"output": f"answer {i}", "gold": f"answer {i % 2}"} for i in range(20)],
+        data=[{"output": f"answer {i}", "gold": f"answer {i % 2}"} for i in range(items)],
         tasks=[
             {
                 "task_type": "metric",
@@ -57,8 +57,27 @@ def test_a_completed_run_has_its_page_figures_kept(
             }
         ],
     )
-    assert wait_until_done(engine_client, evaluation.id, timeout=120).status == "completed"
-    deadline = time.monotonic() + 30
-    while (found := current_kinds(engine_server.database_url, evaluation.id)) != set(KINDS):
+    assert wait_until_done(client, evaluation.id, timeout=180).status == "completed"
+    return evaluation.id
+
+
+def test_a_big_run_has_its_page_figures_kept_and_a_small_one_not(
+    engine_server: Server, engine_client: SGPClient
+) -> None:
+    small = _f1_run(engine_client, 20)
+    big = _f1_run(engine_client, 10_000)  # YARDSTICK_UI_WARM_MIN_CELLS's default, in cells
+    deadline = time.monotonic() + 60
+    while (found := current_kinds(engine_server.database_url, big)) != set(KINDS):
         assert time.monotonic() < deadline, f"kept after the run: {sorted(found)}"
         time.sleep(0.2)
+    # One thread warms the runs in the order they end: had the small run been warmed, it
+    # would have been before the big one was.
+    assert current_kinds(engine_server.database_url, small) == set()
+
+
+def test_worth_warming_counts_cells() -> None:
+    evaluation = Evaluation(item_count=2_500, tasks=[{"alias": "a"}, {"alias": "b"}])
+    assert not worth_warming(evaluation, 10_000)
+    evaluation.item_count = 5_000
+    assert worth_warming(evaluation, 10_000)
+    assert worth_warming(Evaluation(item_count=0, tasks=[]), 0)

@@ -43,7 +43,7 @@ class Worker:
         self._retention: asyncio.Task[None] | None = None
         self._text_index: asyncio.Task[None] | None = None
         self._drain = Drain()
-        self._warmer = Warmer(sessions)
+        self._warmer = Warmer(sessions, min_cells=settings.ui_warm_min_cells)
         self._wake_watch = WakeWatch(settings)
 
     async def start(self) -> None:
