@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from scale_gp_beta import SGPClient
+from scale_gp_beta.types import EvaluationDashboard, EvaluationGroup
 
 from tests.sgp07.dashboards.factories import (
     STATS,
@@ -106,16 +107,24 @@ def _keyed_second() -> list[dict[str, Any]]:
     return out
 
 
+def _keyed_board(
+    client: SGPClient, row_identifiers: dict[str, str]
+) -> tuple[EvaluationGroup, EvaluationDashboard]:
+    """A group of the evaluations `row_identifiers` names, keyed by it, and a dashboard of it."""
+    group = client.evaluation_groups.create(
+        evaluation_ids=list(row_identifiers),
+        name=unique("g"),
+        row_identifiers=row_identifiers,
+    )
+    board = client.evaluation_dashboards.create(name=unique("d"), evaluation_group_id=group.id)
+    return group, board
+
+
 def test_row_identifiers_join_the_members_rows_on_their_key(client: SGPClient) -> None:
     second_rows = _keyed_second()
     first = evaluation(client, FIRST)
     second = evaluation(client, second_rows)
-    group = client.evaluation_groups.create(
-        evaluation_ids=[first, second],
-        name=unique("g"),
-        row_identifiers={first: "input", second: "qid"},
-    )
-    board = client.evaluation_dashboards.create(name=unique("d"), evaluation_group_id=group.id)
+    group, board = _keyed_board(client, {first: "input", second: "qid"})
     query = {
         "select": [
             col("row_identifier", "key"),
@@ -165,12 +174,7 @@ def test_row_identifiers_join_the_members_rows_on_their_key(client: SGPClient) -
 def test_a_row_identifier_that_is_not_a_column_fails_the_widget(client: SGPClient) -> None:
     first = evaluation(client, FIRST)
     second = evaluation(client, SECOND)
-    group = client.evaluation_groups.create(
-        evaluation_ids=[first, second],
-        name=unique("g"),
-        row_identifiers={first: "input", second: "no_such_field"},
-    )
-    board = client.evaluation_dashboards.create(name=unique("d"), evaluation_group_id=group.id)
+    _, board = _keyed_board(client, {first: "input", second: "no_such_field"})
     widget = client.evaluation_dashboards.widgets.create(
         board.id,
         title="t",
