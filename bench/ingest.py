@@ -47,8 +47,10 @@ WARMUP_PAGES = 5
 
 FLOOR_REQUESTS = 2_000
 
-# Targets from the issue; they are set for SQLite on a 2-core machine.
+# Targets from the issue; they are set for SQLite on a 2-core machine, except that ingest has
+# its own target on PostgreSQL.
 TARGET_ITEMS_PER_S = 40_000
+TARGET_ITEMS_PER_S_POSTGRES = 20_000
 TARGET_RAW_SHARE = 0.45
 TARGET_PAGE_P50_MS = 3.0
 TARGET_PAGE_CPU_MS = 1.5
@@ -341,6 +343,7 @@ def run(backend: Backend) -> None:
     api_rate = ITEMS / ingest.seconds
     raw_rate = ITEMS / raw_seconds
     targets = backend.kind == "sqlite"
+    ingest_target = TARGET_ITEMS_PER_S if targets else TARGET_ITEMS_PER_S_POSTGRES
 
     def verdict(ok: bool) -> str:
         return ("yes" if ok else "NO") if targets else "n/a"
@@ -354,8 +357,8 @@ def run(backend: Backend) -> None:
         (
             "(a) API ingest, items/s",
             f"{api_rate:,.0f}",
-            f">= {TARGET_ITEMS_PER_S:,}",
-            verdict(api_rate >= TARGET_ITEMS_PER_S),
+            f">= {ingest_target:,}" + ("" if targets else " (PostgreSQL)"),
+            "yes" if api_rate >= ingest_target else "NO",
         ),
         ("(a) request of 1,000 items: p50 / p99 ms", p50_p99(ingest.batch_ms, 1), "", ""),
         ("(a) server CPU per 1,000 items, ms", f"{ingest_cpu * 1000 / len(bodies):.1f}", "", ""),
@@ -415,7 +418,10 @@ def run(backend: Backend) -> None:
         f"evaluation of {ITEMS:,} items (3 cells each); database: {backend.kind}"
     )
     print(
-        table(("figure", "value", "target" + ("" if targets else " (SQLite only)"), "met"), figures)
+        table(
+            ("figure", "value", "target" + ("" if targets else " (SQLite, but ingest)"), "met"),
+            figures,
+        )
     )
     # Shared machines skew every figure above; say how much else ran during the timed phases.
     note = " (PostgreSQL's own processes among them)" if backend.kind == "postgresql" else ""
