@@ -23,6 +23,7 @@ from yardstick.kit.routing import skip_unreachable_routers
 from yardstick.kit.security_headers import SecurityHeaders
 from yardstick.ops.metrics import HttpMetrics
 from yardstick.ops.process import instrument
+from yardstick.plain_pages import PlainPages
 from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
 from yardstick.web.mount import install_web
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     instrument(settings, app.state.sessions.engine)
     app.state.schema_head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     install_error_handlers(app)
+    # Innermost: it answers the plain item pages with the principal the gate resolved.
+    app.add_middleware(PlainPages, sessions=app.state.sessions)
     # Inside the body limit and the auth gate: it reads the principal the gate resolved.
     app.add_middleware(IdempotentCreates, sessions=app.state.sessions)
     app.add_middleware(
