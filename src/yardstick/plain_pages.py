@@ -101,16 +101,14 @@ def _dataset_page(sessions: SessionFactory, principal: Principal, plain: PlainRe
 
 
 def _evaluation_page(sessions: SessionFactory, principal: Principal, plain: PlainRequest) -> bytes:
-    with sessions.read() as session:
-        return evaluation_pages.list_page(
-            session,
+    # A connection, not a session: its transaction is all a read of rows needs (~25 µs less).
+    with sessions.engine.connect() as connection:
+        return evaluation_pages.plain_page(
+            connection,
             principal,
-            params=plain.params,
             evaluation_id=plain.parent_id,
             include_archived=plain.include_archived,
-            completion_status="all",
-            task_status=[],
-            error_type=[],
+            params=plain.params,
         )
 
 

@@ -11,7 +11,7 @@ evaluations, filters, backwards or descending) takes `EvaluationItemService.list
 from functools import lru_cache
 
 import orjson
-from sqlalchemy import Dialect, bindparam, literal, select
+from sqlalchemy import Connection, Dialect, bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
@@ -83,21 +83,41 @@ def list_page(
         items = [ItemRow(*row) for row in page.rows]
         return orjson.dumps(page.envelope([item_json(item, cells[item.id]) for item in items]))
 
+    return plain_page(
+        session.connection(),
+        principal,
+        evaluation_id=evaluation_id,
+        include_archived=include_archived,
+        params=params,
+    )
+
+
+def plain_page(
+    connection: Connection,
+    principal: Principal,
+    *,
+    evaluation_id: str,
+    include_archived: bool,
+    params: PageParams,
+) -> bytes:
+    """The plain shape's page (one evaluation, no filter, ascending, at most `starting_after`),
+    read on `connection` in its transaction: a session's, or one of its own
+    (yardstick.plain_pages), which costs ~25 µs less than a session."""
     account_id = principal.account_id
-    found = _EVALUATION.rows(session, {"evaluation_id": evaluation_id, "account_id": account_id})
+    found = _EVALUATION.rows(connection, {"evaluation_id": evaluation_id, "account_id": account_id})
     if not found or (found[0][3] is not None and not include_archived):
         raise NotFound("evaluation", evaluation_id)
     tasks, item_count, creator, archived_at = found[0]
     check_cursors(
         params,
         lambda cursor: bool(
-            _ITEM_EXISTS.rows(session, {"item_id": cursor, "account_id": account_id})
+            _ITEM_EXISTS.rows(connection, {"item_id": cursor, "account_id": account_id})
         ),
     )
     source = Source(evaluation_id, json_object(tasks), creator, moment(archived_at))
-    query = _page_query(session.connection().dialect, tuple(source.aliases))
+    query = _page_query(connection.dialect, tuple(source.aliases))
     rows = query.rows(
-        session,
+        connection,
         evaluation_id=evaluation_id,
         after=params.starting_after or "",  # every id sorts after ""
         limit=params.limit + 1,

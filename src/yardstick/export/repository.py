@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Dialect,
     Select,
     String,
@@ -140,13 +141,14 @@ class PageQuery:
         self._order = list(expanded.positiontup or ()) if compiled.positional else None
 
     def rows(
-        self, session: Session, *, evaluation_id: str, after: str, limit: int
+        self, session: Session | Connection, *, evaluation_id: str, after: str, limit: int
     ) -> Sequence[Row]:
         """The page after the id `after` ("" for the first page), in one `fetchall`: no Python
-        call per row."""
+        call per row. In the session's or the connection's transaction, begun already."""
         values = {**self._params, "evaluation_id": evaluation_id, "after": after, "limit": limit}
         params: Any = values if self._order is None else tuple(values[n] for n in self._order)
-        cursor = session.connection().connection.cursor()
+        connection = session.connection() if isinstance(session, Session) else session
+        cursor = connection.connection.cursor()
         try:
             cursor.execute(self._sql, params)
             return cursor.fetchall()

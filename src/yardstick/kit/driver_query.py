@@ -16,7 +16,7 @@ compiled once per dialect and list length.
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import ClauseElement, Dialect
+from sqlalchemy import ClauseElement, Connection, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -37,11 +37,14 @@ class DriverQuery:
         self._compiled: dict[tuple[str, int], _Compiled] = {}
 
     def rows(
-        self, session: Session, values: Mapping[str, Any], items: Sequence[Any] = ()
+        self,
+        session: Session | Connection,
+        values: Mapping[str, Any],
+        items: Sequence[Any] = (),
     ) -> Sequence[Sequence[Any]]:
         """The rows for `values` (and `items` for the expanding parameter), as the driver
-        gives them."""
-        connection = session.connection()
+        gives them; in a session's transaction or on a connection of its own."""
+        connection = session.connection() if isinstance(session, Session) else session
         compiled = self._compile(connection.dialect, len(items), values)
         merged = {**compiled.defaults, **values}
         if self._expanding is not None:
