@@ -186,6 +186,72 @@ def test_the_loop_indexes_the_queue(sessions: SessionFactory) -> None:
     assert found(sessions, "bilby") == ["span-0", "span-1", "span-2"]
 
 
+async def _writing_while_the_loop_runs(
+    sessions: SessionFactory, rounds: int, checks: list[tuple[int, list[str]]]
+) -> None:
+    """Write a span every 0.05 s for `rounds` rounds beside the loop, noting after each how
+    many rows wait in the queue and what a search for the words finds."""
+    loop = asyncio.create_task(text_index.text_index_loop(sessions))
+    try:
+        for i in range(rounds):
+            write(sessions, _span(i, f"quokka {i}"))
+            await asyncio.sleep(0.05)
+            checks.append((queued(sessions), found(sessions, "quokka")))
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+
+
+def test_the_loop_waits_while_spans_are_written_here(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(text_index, "_queueing", text_index._Queueing())
+    monkeypatch.setattr(text_index, "CHECK_SECONDS", 0.02)
+    # Longer than any pause between two writes here, however loaded the machine.
+    monkeypatch.setattr(text_index, "QUIET_SECONDS", 2.0)
+    checks: list[tuple[int, list[str]]] = []
+
+    asyncio.run(_writing_while_the_loop_runs(sessions, 12, checks))
+
+    # Nothing indexed while the writes went on, and every span found from the queue.
+    assert [waiting for waiting, _ in checks] == list(range(1, 13))
+    assert [len(hits) for _, hits in checks] == list(range(1, 13))
+
+    async def quiet_then_indexed() -> float:
+        started = asyncio.get_running_loop().time()
+        loop = asyncio.create_task(text_index.text_index_loop(sessions))
+        try:
+            while queued(sessions):
+                await asyncio.sleep(0.02)
+            return asyncio.get_running_loop().time() - started
+        finally:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+
+    waited = asyncio.run(quiet_then_indexed())
+    assert 1 < waited < 10  # it waited for the quiet, then indexed
+    assert matches(sessions, "quokka") == 12
+    assert len(found(sessions, "quokka")) == 12
+
+
+def test_past_the_backlog_it_indexes_while_writes_go_on(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(text_index, "_queueing", text_index._Queueing())
+    monkeypatch.setattr(text_index, "CHECK_SECONDS", 0.02)
+    monkeypatch.setattr(text_index, "MAX_BACKLOG", 3)
+    checks: list[tuple[int, list[str]]] = []
+
+    asyncio.run(_writing_while_the_loop_runs(sessions, 12, checks))
+
+    # Kept near MAX_BACKLOG (a write or two may land before a drain), not all 12 waiting.
+    assert max(waiting for waiting, _ in checks) <= 6
+    assert matches(sessions, "quokka") >= 6
+    assert [len(hits) for _, hits in checks] == list(range(1, 13))
+
+
 @pytest.mark.parametrize(
     ("drive_limit", "filter_limit", "start"),
     [(1000, 2000, "Rows"), (3, 1000, "Among"), (3, 5, None)],
