@@ -252,6 +252,24 @@ def test_past_the_backlog_it_indexes_while_writes_go_on(
     assert [len(hits) for _, hits in checks] == list(range(1, 13))
 
 
+def test_rows_left_while_writes_go_on_are_drained_once_quiet(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Back under MAX_BACKLOG while writes go on, the drain stops with rows left and marks
+    them for the next quiet check: no later write has to come to wake it."""
+    monkeypatch.setattr(text_index, "_queueing", text_index._Queueing())
+    monkeypatch.setattr(text_index, "QUIET_SECONDS", 60.0)
+    monkeypatch.setattr(text_index, "MAX_BACKLOG", 3)
+    monkeypatch.setattr(text_index, "DRAIN_BATCH", 2)
+    write(sessions, *(_span(i, f"numbat {i}") for i in range(6)))
+    text_index._queued_here.clear()
+
+    asyncio.run(text_index._drain_backlog(sessions))
+
+    assert queued(sessions) == 2  # 6 - 2 - 2: under MAX_BACKLOG, writing, so it stopped
+    assert text_index._queued_here.is_set()
+
+
 @pytest.mark.parametrize(
     ("drive_limit", "filter_limit", "start"),
     [(1000, 2000, "Rows"), (3, 1000, "Among"), (3, 5, None)],

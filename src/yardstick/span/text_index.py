@@ -201,7 +201,7 @@ def drain(connection: Connection, limit: int = DRAIN_BATCH) -> int:
 
 def _drain_once(sessions: SessionFactory) -> int:
     with sessions.write() as session, session.begin():
-        return drain(session.connection())
+        return drain(session.connection(), DRAIN_BATCH)
 
 
 def _queued(sessions: SessionFactory) -> bool:
@@ -234,12 +234,16 @@ async def text_index_loop(sessions: SessionFactory) -> None:
 
 
 async def _drain_backlog(sessions: SessionFactory) -> None:
-    """Batches until the queue is empty, or until writes here resume under MAX_BACKLOG (the
-    writes set `_queued_here`, so the loop comes back once they are quiet)."""
+    """Batches until the queue is empty, or until it is back under MAX_BACKLOG while writes
+    here go on; then the loop comes back once they are quiet."""
     while True:
         taken = await asyncio.to_thread(_drain_once, sessions)
         _queueing.drained(taken)
-        if taken < DRAIN_BATCH or _queueing.writing():
+        if taken < DRAIN_BATCH:
+            return
+        if _queueing.writing():
+            # Rows are left: the next quiet check drains them, even if no write follows.
+            _queued_here.set()
             return
         await asyncio.sleep(PAUSE_SECONDS)
 
