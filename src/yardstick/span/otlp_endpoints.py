@@ -12,11 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.auth.service import Principal
 from yardstick.config import Settings
-from yardstick.db.session import WriteSessionDep
+from yardstick.db.session import write_transaction
 from yardstick.span import otlp
 from yardstick.span.records import SpanWrite
 from yardstick.span.rules import MAX_BATCH, Locate
@@ -117,9 +118,15 @@ def _locate(request: ExportTraceServiceRequest, start: int) -> Locate:
     responses=_OTLP_RESPONSES,
     openapi_extra=_OTLP_BODY,
 )
-def export_traces(export: ExportDep, principal: PrincipalDep, session: WriteSessionDep) -> Response:
+async def export_traces(request: Request, export: ExportDep, principal: PrincipalDep) -> Response:
     """Store OpenTelemetry spans (OTLP/HTTP, protobuf or JSON) as spans, upserted by id."""
-    _store(session, principal, export)
+
+    # Written and committed in one trip through the thread pool (see yardstick.span.endpoints).
+    def store() -> None:
+        with write_transaction(request) as session:
+            _store(session, principal, export)
+
+    await run_in_threadpool(store)
     return Response(
         otlp.response_body(export.encoding), media_type=otlp.MEDIA_TYPES[export.encoding]
     )
