@@ -5,7 +5,7 @@ spans takes them out of both."""
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -165,54 +165,62 @@ def test_deleted_spans_leave_the_index_and_the_queue(sessions: SessionFactory) -
     check_integrity(sessions)
 
 
-def test_the_loop_indexes_the_queue(sessions: SessionFactory) -> None:
-    write(sessions, *(_span(i, f"bilby {i}") for i in range(3)))
-
-    async def until_indexed() -> None:
-        loop = asyncio.create_task(text_index.text_index_loop(sessions))
-        try:
-            for _ in range(100):
-                if queued(sessions) == 0:
-                    return
-                await asyncio.sleep(0.05)
-            raise AssertionError("the loop never indexed the queue")
-        finally:
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
-
-    asyncio.run(until_indexed())
-    assert matches(sessions, "bilby") == 3
-    assert found(sessions, "bilby") == ["span-0", "span-1", "span-2"]
-
-
-async def _writing_while_the_loop_runs(
-    sessions: SessionFactory, rounds: int, checks: list[tuple[int, list[str]]]
-) -> None:
-    """Write a span every 0.05 s for `rounds` rounds beside the loop, noting after each how
-    many rows wait in the queue and what a search for the words finds."""
+@contextlib.asynccontextmanager
+async def _loop_running(sessions: SessionFactory) -> AsyncIterator[None]:
     loop = asyncio.create_task(text_index.text_index_loop(sessions))
     try:
-        for i in range(rounds):
-            write(sessions, _span(i, f"quokka {i}"))
-            await asyncio.sleep(0.05)
-            checks.append((queued(sessions), found(sessions, "quokka")))
+        yield
     finally:
         loop.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await loop
 
 
+def test_the_loop_indexes_the_queue(sessions: SessionFactory) -> None:
+    write(sessions, *(_span(i, f"bilby {i}") for i in range(3)))
+
+    async def until_indexed() -> None:
+        async with _loop_running(sessions):
+            for _ in range(100):
+                if queued(sessions) == 0:
+                    return
+                await asyncio.sleep(0.05)
+            raise AssertionError("the loop never indexed the queue")
+
+    asyncio.run(until_indexed())
+    assert matches(sessions, "bilby") == 3
+    assert found(sessions, "bilby") == ["span-0", "span-1", "span-2"]
+
+
+@pytest.fixture
+def quick_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loop with nothing queued here yet, checking every 0.02 s."""
+    monkeypatch.setattr(text_index, "_queueing", text_index._Queueing())
+    monkeypatch.setattr(text_index, "CHECK_SECONDS", 0.02)
+
+
+async def _writing_while_the_loop_runs(
+    sessions: SessionFactory, rounds: int
+) -> list[tuple[int, list[str]]]:
+    """Write a span every 0.05 s for `rounds` rounds beside the loop; after each, how many
+    rows wait in the queue and what a search for the words finds."""
+    checks: list[tuple[int, list[str]]] = []
+    async with _loop_running(sessions):
+        for i in range(rounds):
+            write(sessions, _span(i, f"quokka {i}"))
+            await asyncio.sleep(0.05)
+            checks.append((queued(sessions), found(sessions, "quokka")))
+    return checks
+
+
+@pytest.mark.usefixtures("quick_loop")
 def test_the_loop_waits_while_spans_are_written_here(
     sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(text_index, "_queueing", text_index._Queueing())
-    monkeypatch.setattr(text_index, "CHECK_SECONDS", 0.02)
     # Longer than any pause between two writes here, however loaded the machine.
     monkeypatch.setattr(text_index, "QUIET_SECONDS", 2.0)
-    checks: list[tuple[int, list[str]]] = []
 
-    asyncio.run(_writing_while_the_loop_runs(sessions, 12, checks))
+    checks = asyncio.run(_writing_while_the_loop_runs(sessions, 12))
 
     # Nothing indexed while the writes went on, and every span found from the queue.
     assert [waiting for waiting, _ in checks] == list(range(1, 13))
@@ -220,15 +228,10 @@ def test_the_loop_waits_while_spans_are_written_here(
 
     async def quiet_then_indexed() -> float:
         started = asyncio.get_running_loop().time()
-        loop = asyncio.create_task(text_index.text_index_loop(sessions))
-        try:
+        async with _loop_running(sessions):
             while queued(sessions):
                 await asyncio.sleep(0.02)
-            return asyncio.get_running_loop().time() - started
-        finally:
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
+        return asyncio.get_running_loop().time() - started
 
     waited = asyncio.run(quiet_then_indexed())
     assert 1 < waited < 10  # it waited for the quiet, then indexed
@@ -236,15 +239,13 @@ def test_the_loop_waits_while_spans_are_written_here(
     assert len(found(sessions, "quokka")) == 12
 
 
+@pytest.mark.usefixtures("quick_loop")
 def test_past_the_backlog_it_indexes_while_writes_go_on(
     sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(text_index, "_queueing", text_index._Queueing())
-    monkeypatch.setattr(text_index, "CHECK_SECONDS", 0.02)
     monkeypatch.setattr(text_index, "MAX_BACKLOG", 3)
-    checks: list[tuple[int, list[str]]] = []
 
-    asyncio.run(_writing_while_the_loop_runs(sessions, 12, checks))
+    checks = asyncio.run(_writing_while_the_loop_runs(sessions, 12))
 
     # Kept near MAX_BACKLOG (a write or two may land before a drain), not all 12 waiting.
     assert max(waiting for waiting, _ in checks) <= 6
