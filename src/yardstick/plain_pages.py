@@ -76,9 +76,8 @@ def plain_request(query_string: bytes, parent: str) -> PlainRequest | None:
     if "limit" in query:
         digits = query["limit"]
         # Plain decimal only: a sign, spaces or a leading zero go to the route's own parser.
-        if not (digits.isascii() and digits.isdigit() and len(digits) <= _LIMIT_DIGITS):
-            return None
-        if digits[0] == "0":
+        plain = digits.isascii() and digits.isdigit() and digits[0] != "0"
+        if not plain or len(digits) > _LIMIT_DIGITS:
             return None
         limit = int(digits)
     include_archived = _BOOLEANS.get(query.get("include_archived", "false"))
@@ -113,10 +112,10 @@ def _evaluation_page(sessions: SessionFactory, principal: Principal, plain: Plai
 
 
 Render = Callable[[SessionFactory, Principal, PlainRequest], bytes]
-# Path → (its parent's query parameter, the page's renderer, the metrics' route).
-_LISTS: dict[str, tuple[str, Render, _Route]] = {
-    "/v5/dataset-items": ("dataset_id", _dataset_page, _Route("/v5/dataset-items")),
-    "/v5/evaluation-items": ("evaluation_id", _evaluation_page, _Route("/v5/evaluation-items")),
+# Path → its parent's query parameter and the page's renderer.
+_LISTS: dict[str, tuple[str, Render]] = {
+    "/v5/dataset-items": ("dataset_id", _dataset_page),
+    "/v5/evaluation-items": ("evaluation_id", _evaluation_page),
 }
 
 
@@ -132,7 +131,7 @@ class PlainPages:
         if found is None or scope["method"] != "GET" or not isinstance(principal, Principal):
             await self.app(scope, receive, send)
             return
-        parent, render, route = found
+        parent, render = found
         plain = plain_request(scope.get("query_string", b""), parent)
         if plain is None:
             await self.app(scope, receive, send)
@@ -145,5 +144,5 @@ class PlainPages:
         except Exception:  # noqa: BLE001 - the route answers it, with its own handlers
             await self.app(scope, receive, send)
             return
-        scope["route"] = route
+        scope["route"] = _Route(scope["path"])
         await send_json(send, 200, body)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from yardstick.evaluation_item.schemas import HAS_VALUE
+from yardstick.kit.driver_query import connection_of
 from yardstick.models import EvaluationItem, TaskResult
 
 I = EvaluationItem
@@ -147,8 +148,7 @@ class PageQuery:
         call per row. In the session's or the connection's transaction, begun already."""
         values = {**self._params, "evaluation_id": evaluation_id, "after": after, "limit": limit}
         params: Any = values if self._order is None else tuple(values[n] for n in self._order)
-        connection = session.connection() if isinstance(session, Session) else session
-        cursor = connection.connection.cursor()
+        cursor = connection_of(session).connection.cursor()
         try:
             cursor.execute(self._sql, params)
             return cursor.fetchall()

@@ -21,6 +21,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
 
+def connection_of(source: Session | Connection) -> Connection:
+    """The connection to read on: a session's (beginning its transaction), or the one given."""
+    return source.connection() if isinstance(source, Session) else source
+
+
 class _Compiled(NamedTuple):
     sql: str
     # Positional drivers (SQLite's qmark): the parameter names in order; None for named ones.
@@ -44,7 +49,7 @@ class DriverQuery:
     ) -> Sequence[Sequence[Any]]:
         """The rows for `values` (and `items` for the expanding parameter), as the driver
         gives them; in a session's transaction or on a connection of its own."""
-        connection = session.connection() if isinstance(session, Session) else session
+        connection = connection_of(session)
         compiled = self._compile(connection.dialect, len(items), values)
         merged = {**compiled.defaults, **values}
         if self._expanding is not None:
