@@ -4,9 +4,10 @@ its own, still completes its run when it is recovered after an upgrade."""
 
 import base64
 import pickle
+import time
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from tests.conftest import BACKENDS, make_client
 from tests.execution.helpers import chat_task, wait_until_done
@@ -16,6 +17,17 @@ from tests.fixtures.server import Server, start_server
 
 def _table(server: Server, name: str) -> str:
     return f"dbos.{name}" if server.backend == "postgresql" else name
+
+
+def _wait_for_success(engine: Engine, workflows: str, workflow_id: str) -> None:
+    deadline = time.monotonic() + 30
+    query = text(f"SELECT status FROM {workflows} WHERE workflow_uuid = :w")
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            if connection.execute(query, {"w": workflow_id}).scalar_one() == "SUCCESS":
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"workflow {workflow_id} did not succeed within 30 s")
 
 
 @pytest.mark.parametrize(
@@ -64,6 +76,9 @@ def test_a_chunk_recorded_before_the_merged_step_still_completes_its_run(
     try:
         start_server(crash_server, port=crash_server.port)  # recovers the pending chunk
         assert wait_until_done(client, evaluation.id).status == "completed"
+        # The step marks the run completed in its own transaction; DBOS records the step's output
+        # just after, so the run can read `completed` a moment before the record exists.
+        _wait_for_success(engine, workflows, workflow_id)
         with engine.connect() as connection:
             steps = connection.execute(
                 text(
