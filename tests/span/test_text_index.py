@@ -5,6 +5,7 @@ spans takes them out of both."""
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from yardstick.db.migrate import migrate
 from yardstick.db.session import SessionFactory
 from yardstick.kit.pagination import PageParams
 from yardstick.span import retention, search_plan, text_index
+from yardstick.span.backlog import Backlog
 from yardstick.span.records import SpanWrite
 from yardstick.span.schemas import SpanSearch
 from yardstick.span.search import search
@@ -192,11 +194,22 @@ def test_the_loop_indexes_the_queue(sessions: SessionFactory) -> None:
     assert found(sessions, "bilby") == ["span-0", "span-1", "span-2"]
 
 
+def fresh_backlog(monkeypatch: pytest.MonkeyPatch, **pacing: Any) -> Backlog:
+    """The text index's backlog with nothing queued here yet, paced as given."""
+    backlog = Backlog(
+        "span text indexing",
+        dataclasses.replace(text_index.PACING, **pacing),
+        pending=text_index._queued,
+        take=text_index._drain_once,
+    )
+    monkeypatch.setattr(text_index, "BACKLOG", backlog)
+    return backlog
+
+
 @pytest.fixture
 def quick_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     """The loop with nothing queued here yet, checking every 0.02 s."""
-    monkeypatch.setattr(text_index, "_queueing", text_index._Queueing())
-    monkeypatch.setattr(text_index, "CHECK_SECONDS", 0.02)
+    fresh_backlog(monkeypatch, check_seconds=0.02)
 
 
 async def _writing_while_the_loop_runs(
@@ -218,7 +231,7 @@ def test_the_loop_waits_while_spans_are_written_here(
     sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Longer than any pause between two writes here, however loaded the machine.
-    monkeypatch.setattr(text_index, "QUIET_SECONDS", 2.0)
+    monkeypatch.setattr(text_index.BACKLOG.pacing, "quiet_seconds", 2.0)
 
     checks = asyncio.run(_writing_while_the_loop_runs(sessions, 12))
 
@@ -243,7 +256,7 @@ def test_the_loop_waits_while_spans_are_written_here(
 def test_past_the_backlog_it_indexes_while_writes_go_on(
     sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(text_index, "MAX_BACKLOG", 3)
+    monkeypatch.setattr(text_index.BACKLOG.pacing, "max_backlog", 3)
 
     checks = asyncio.run(_writing_while_the_loop_runs(sessions, 12))
 
@@ -258,17 +271,14 @@ def test_rows_left_while_writes_go_on_are_drained_once_quiet(
 ) -> None:
     """Back under MAX_BACKLOG while writes go on, the drain stops with rows left and marks
     them for the next quiet check: no later write has to come to wake it."""
-    monkeypatch.setattr(text_index, "_queueing", text_index._Queueing())
-    monkeypatch.setattr(text_index, "QUIET_SECONDS", 60.0)
-    monkeypatch.setattr(text_index, "MAX_BACKLOG", 3)
-    monkeypatch.setattr(text_index, "DRAIN_BATCH", 2)
+    backlog = fresh_backlog(monkeypatch, quiet_seconds=60.0, max_backlog=3, batch=2)
     write(sessions, *(_span(i, f"numbat {i}") for i in range(6)))
-    text_index._queued_here.clear()
+    backlog.queued_here.clear()
 
-    asyncio.run(text_index._drain_backlog(sessions))
+    asyncio.run(backlog.take_backlog(sessions))
 
-    assert queued(sessions) == 2  # 6 - 2 - 2: under MAX_BACKLOG, writing, so it stopped
-    assert text_index._queued_here.is_set()
+    assert queued(sessions) == 2  # 6 - 2 - 2: under max_backlog, writing, so it stopped
+    assert backlog.queued_here.is_set()
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,12 @@ in the queue `span_text_queue`, and `drain` (the worker's `text_index_loop`) ind
 thousands to a transaction. Indexing with the write cost ~150 µs a span (and most of the
 commit's page writes) against ~60 µs for the span's own row: it was the largest part of a write.
 
-The drain waits while this process is writing spans: until none has been queued here for
-QUIET_SECONDS, unless more than MAX_BACKLOG rows queued here are waiting. An ingest burst or a
-traced run then writes without the drain competing for SQLite's one write lock and the GIL, and
-the index catches up in the next quiet second (`./dev bench spans`, 20,000 spans a path: 7,037
-and 6,042 spans/s through the SGP and OTLP routes with the drain beside the writes, 8,580 and
-8,270 with it waiting; it then needed 2.2 s instead of 0.8 after the last request). Past
-MAX_BACKLOG it indexes a batch whenever the queue grows past it again, keeping pace.
+The drain waits while this process is writing spans (yardstick.span.backlog, paced by
+PACING). An ingest burst then writes without the drain competing for SQLite's one write lock
+and the GIL, and the index catches up in the next quiet second (`./dev bench spans`, 20,000
+spans a path: 7,037 and 6,042 spans/s through the SGP and OTLP routes with the drain beside the
+writes, 8,580 and 8,270 with it waiting; it then needed 2.2 s instead of 0.8 after the last
+request).
 
 A search stays exact meanwhile: its candidates are the index's matches, the queued rows and the
 account's in-progress spans (which are never indexed: the tracing library writes each span at
@@ -30,10 +29,6 @@ The application writes the index, not triggers: a trigger runs one FTS5 insert p
 measured ~2.5 times the cost of the same rows in one executemany.
 """
 
-import asyncio
-import logging
-import threading
-import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -41,54 +36,19 @@ from sqlalchemy import CompoundSelect, Connection, literal_column, select, table
 
 from yardstick.db.session import SessionFactory
 from yardstick.models import Span
+from yardstick.span.backlog import Backlog, Pacing
 from yardstick.span.driver import CHUNK, mark, select_in
 from yardstick.span.search_text import document_text
 from yardstick.span.stored import StoredSpan
 
-log = logging.getLogger(__name__)
 _FTS = table("spans_fts", literal_column("rowid"))
 _QUEUE = table("span_text_queue", literal_column("seq"))
 # Rows indexed per transaction: big enough that FTS5 writes few segments, small enough that
 # the write lock is held for tens of milliseconds.
 DRAIN_BATCH = 2000
-# How soon the loop sees this process's own queued spans (a flag, no query), how often it looks
-# at the queue for other processes' (one indexed read: ten a minute were a tenth of an idle
-# server's CPU), and the pause between two batches of a backlog, so other writers get the
-# database in between.
-CHECK_SECONDS = 1.0
-IDLE_SECONDS = 10.0
-PAUSE_SECONDS = 0.01
-# How long after this process last queued spans the drain starts, and the most rows queued here
-# it lets wait meanwhile: a text search reads every queued row's text (LIKE), so this bounds what
-# a search costs during a burst.
-QUIET_SECONDS = 0.5
-MAX_BACKLOG = 50_000
-# Set when a write of this process queues spans: the loop drains at its next check.
-_queued_here = threading.Event()
-
-
-class _Queueing:
-    """This process's spans waiting for the index, as its writes tell the loop: when one last
-    queued rows, and about how many rows are waiting (writes here add, the drain takes away;
-    another process's rows, which the drain also takes, make it an estimate)."""
-
-    def __init__(self) -> None:
-        self.last = 0.0
-        self.backlog = 0
-
-    def queued(self, rows: int) -> None:
-        self.last = time.monotonic()
-        self.backlog += rows
-
-    def drained(self, rows: int) -> None:
-        self.backlog = max(0, self.backlog - rows)
-
-    def writing(self) -> bool:
-        """Spans are being written here, and not so many wait that the drain must go on."""
-        return time.monotonic() - self.last < QUIET_SECONDS and self.backlog < MAX_BACKLOG
-
-
-_queueing = _Queueing()
+# A text search reads every queued row's text (LIKE), so the backlog bound is also a bound on
+# what a search costs during a burst.
+PACING = Pacing(quiet_seconds=0.5, max_backlog=50_000, batch=DRAIN_BATCH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +106,8 @@ def update(
     remove(connection, removed)
     if queued:
         connection.exec_driver_sql("INSERT OR IGNORE INTO span_text_queue (seq) VALUES (?)", queued)
-        # Set before the commit: a look that races it finds nothing, and these spans wait for
-        # the next IDLE_SECONDS look (a search finds them meanwhile, from the queue).
-        _queueing.queued(len(queued))
-        _queued_here.set()
+        # A search finds them meanwhile, from the queue.
+        BACKLOG.queued(len(queued))
 
 
 def remove(connection: Connection, documents: Sequence[tuple[int, str]]) -> None:
@@ -199,9 +157,9 @@ def drain(connection: Connection, limit: int = DRAIN_BATCH) -> int:
     return len(rows)
 
 
-def _drain_once(sessions: SessionFactory) -> int:
+def _drain_once(sessions: SessionFactory, limit: int) -> int:
     with sessions.write() as session, session.begin():
-        return drain(session.connection(), DRAIN_BATCH)
+        return drain(session.connection(), limit)
 
 
 def _queued(sessions: SessionFactory) -> bool:
@@ -212,40 +170,15 @@ def _queued(sessions: SessionFactory) -> bool:
         )
 
 
+BACKLOG = Backlog("span text indexing", PACING, pending=_queued, take=_drain_once)
+
+
 async def text_index_loop(sessions: SessionFactory) -> None:
-    """Index the queue as it fills (SQLite only): a batch at a time while there is a backlog;
-    otherwise within CHECK_SECONDS of the writes here going quiet (see the module's docstring),
-    and a look every IDLE_SECONDS for other processes' writes."""
+    """Index the queue as it fills (SQLite only), behind this process's writes (see
+    `yardstick.span.backlog`)."""
     if sessions.engine.dialect.name != "sqlite":
         return
-    looked = 0.0
-    while True:
-        if not _queueing.writing() and (
-            _queued_here.is_set() or time.monotonic() - looked >= IDLE_SECONDS
-        ):
-            _queued_here.clear()
-            looked = time.monotonic()
-            try:
-                if await asyncio.to_thread(_queued, sessions):
-                    await _drain_backlog(sessions)
-            except Exception:  # a database hiccup must not end the indexing for good
-                log.exception("span text indexing failed; retrying")
-        await asyncio.sleep(CHECK_SECONDS)
-
-
-async def _drain_backlog(sessions: SessionFactory) -> None:
-    """Batches until the queue is empty, or until it is back under MAX_BACKLOG while writes
-    here go on; then the loop comes back once they are quiet."""
-    while True:
-        taken = await asyncio.to_thread(_drain_once, sessions)
-        _queueing.drained(taken)
-        if taken < DRAIN_BATCH:
-            return
-        if _queueing.writing():
-            # Rows are left: the next quiet check drains them, even if no write follows.
-            _queued_here.set()
-            return
-        await asyncio.sleep(PAUSE_SECONDS)
+    await BACKLOG.loop(sessions)
 
 
 def query(texts: tuple[str, ...]) -> str | None:
