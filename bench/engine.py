@@ -16,7 +16,10 @@ Each figure is printed beside the limit it is held to, measured in the same run:
 Every Yardstick run is made with the run's traces off and on (YARDSTICK_TRACE_RUNS; on is the
 default), each on a fresh database and server warmed up by one 20-item run of the same workload.
 Printed per run: wall time (create request to `completed` seen by polling every 50 ms), items/s,
-CPU ms per item (the server's with its scorer processes; the bare loop's own), the limit and the ratio to it. On
+CPU ms per item (the server's with its scorer processes; the bare loop's own), the limit and the ratio to it. A
+traced run's calls become spans behind it (yardstick.span.run_trace_queue), so for each traced
+run the bench also times the first search of its spans after `completed`, which writes what is
+still queued. On
 PostgreSQL, also `serve --no-worker` with one and with two `yardstick worker` processes at 256
 to show how workers share a run.
 """
@@ -63,6 +66,9 @@ class Run:
     seconds: float
     cpu_s: float
     latency_s: float = LATENCY_S
+    # Traced runs: how long the first search of the run's spans took after `completed` (it
+    # writes the calls still queued for the traces, yardstick.span.run_trace_queue).
+    first_search_s: float | None = None
 
     @property
     def floor_s(self) -> float:
@@ -101,8 +107,8 @@ def warm_up(server: Server, fake: FakeModels, workload: str, latency_s: float = 
 
 def run_evaluation(
     server: Server, fake: FakeModels, workload: str, items: int, latency_s: float = LATENCY_S
-) -> float:
-    """Seconds from the create request until the evaluation is seen completed."""
+) -> tuple[float, str]:
+    """Seconds from the create request until the evaluation is seen completed, and its id."""
     body = {
         "name": "bench",
         "data": [{"input": question(i), "expected": reference(i)} for i in range(items)],
@@ -122,6 +128,19 @@ def run_evaluation(
         raise RuntimeError(f"run ended {evaluation['status']} with {progress}")
     if fake.stats()["total"] != items:
         raise RuntimeError(f"{fake.stats()['total']} model calls for {items} items")
+    return seconds, evaluation["id"]
+
+
+def first_span_search(server: Server, evaluation_id: str) -> float:
+    """Seconds of a search of the run's spans, the first after it completed: it writes the
+    calls still queued for the run's traces first."""
+    body = {"extra_metadata": {"evaluation_id": evaluation_id}}
+    with httpx.Client(base_url=server.base_url, headers=server.headers, timeout=120) as http:
+        started = time.perf_counter()
+        found = http.post("/v5/spans/search", params={"limit": 1}, json=body)
+        seconds = time.perf_counter() - started
+    if not found.raise_for_status().json()["items"]:
+        raise RuntimeError("the traced run has no spans")
     return seconds
 
 
@@ -175,9 +194,12 @@ def embedded_runs(
                 warm_up(server, fake, workload)
                 cpu = tree_cpu_seconds(server.pid)
                 with other.measure(lambda: tree_cpu_seconds(server.pid) + fake_cpu(fake)):
-                    seconds = run_evaluation(server, fake, workload, ITEMS)
+                    seconds, evaluation_id = run_evaluation(server, fake, workload, ITEMS)
                 cpu_s = tree_cpu_seconds(server.pid) - cpu
-            runs.append(Run(label, workload, ITEMS, concurrency, seconds, cpu_s))
+                search_s = first_span_search(server, evaluation_id) if traces else None
+            runs.append(
+                Run(label, workload, ITEMS, concurrency, seconds, cpu_s, LATENCY_S, search_s)
+            )
     return runs, bare
 
 
@@ -218,7 +240,7 @@ def worker_runs(backend: Backend, fake: FakeModels, other: OtherLoad) -> list[Ru
                 try:
                     warm_up(server, fake, CHAT, latency_s)
                     with other.measure(server.cpu_seconds):
-                        seconds = run_evaluation(server, fake, CHAT, items, latency_s)
+                        seconds, _ = run_evaluation(server, fake, CHAT, items, latency_s)
                 finally:
                     stop_workers(workers)
             label = f"{count} worker{'s' if count > 1 else ''}, {latency_s * 1000:.0f} ms"
@@ -291,7 +313,9 @@ def run(backend: Backend) -> None:
         print(
             f"traces on vs off, {on.workload} at {on.concurrency}: wall "
             f"{on.seconds / off.seconds - 1:+.0%}, server CPU per item "
-            f"{on.cpu_s / off.cpu_s - 1:+.0%} (target: wall <= +{TARGET_TRACE_SLOWDOWN:.0%})"
+            f"{on.cpu_s / off.cpu_s - 1:+.0%} (target: wall <= +{TARGET_TRACE_SLOWDOWN:.0%}); "
+            f"the first search of its spans after `completed` took {on.first_search_s:.2f} s "
+            "(it writes the calls still queued for the traces)"
         )
     for one, two in zip(workers[::2], workers[1::2], strict=True):
         print(

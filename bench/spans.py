@@ -56,8 +56,8 @@ from yardstick.span import text_index
 from yardstick.span.driver import mark, timestamp_param
 from yardstick.span.records import SpanWrite
 from yardstick.span.repository import _rows, _write_sql
+from yardstick.span.run_trace_queue import write_run_spans
 from yardstick.span.search_text import document_text
-from yardstick.span.service import write_run_spans
 from yardstick.span.stored import prepare
 
 SPANS = int(os.environ.get("BENCH_SPANS", "1000000"))

@@ -1,9 +1,12 @@
 """Crashes mid-run: `kill -9` of the only process, and of one of two workers on PostgreSQL.
 
 After either, the run finishes with every cell stored exactly once, and the only model calls
-made twice are the ones that were in flight when the process died.
+made twice are the ones that were in flight when the process died. A crash leaves every
+committed cell with its calls (queued for its trace, or written as spans already), and every
+item's trace complete once the run is done.
 """
 
+import json
 import time
 
 import pytest
@@ -15,6 +18,7 @@ from tests.execution.helpers import (
     chat_task,
     extra,
     items_of,
+    search_spans,
     wait_for_calls_in_flight,
     wait_until_done,
 )
@@ -86,11 +90,52 @@ def test_kill_9_of_the_only_process_then_restart(
     assert crash_server.process is not None
     wait_for_calls_in_flight(fake_models)  # the kill lands mid-call
     kill_hard(crash_server.process)
+    assert _cells_with_calls(crash_server, evaluation_id) == _traced_items(
+        crash_server, evaluation_id
+    )
     start_server(crash_server, port=crash_server.port)
 
     assert_finished_exactly_once(crash_server, client, evaluation_id, fake_models)
     repeated = fake_models.stats()["total"] - ITEMS
     assert 0 <= repeated <= CONCURRENCY + COMMIT_SLACK
+    spans = search_spans(crash_server, {"extra_metadata": {"evaluation_id": evaluation_id}})
+    roots = {span["trace_id"] for span in spans if span["parent_id"] is None}
+    called = {span["trace_id"] for span in spans if span["parent_id"] is not None}
+    assert roots == called == {item.id for item in items_of(client, evaluation_id)}
+
+
+def _cells_with_calls(server: Server, evaluation_id: str) -> set[str]:
+    """The items whose stored cell names its trace (it called a model)."""
+    engine = create_engine(server.database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT item_id, details FROM task_results WHERE evaluation_id = :e"),
+            {"e": evaluation_id},
+        ).all()
+    engine.dispose()
+    # A JSON column: text on SQLite, decoded by psycopg on PostgreSQL.
+    found = [(item, json.loads(d) if isinstance(d, str) else d) for item, d in rows]
+    return {item for item, details in found if details and "trace_id" in details}
+
+
+def _traced_items(server: Server, evaluation_id: str) -> set[str]:
+    """The items whose calls are queued for their trace or already spans (none twice)."""
+    engine = create_engine(server.database_url)
+    with engine.connect() as connection:
+        queued = [
+            cell["item_id"]
+            for (cells,) in connection.execute(text("SELECT cells FROM run_trace_queue"))
+            for cell in json.loads(cells)
+            if cell["evaluation_id"] == evaluation_id
+        ]
+        written = connection.execute(
+            text("SELECT trace_id FROM spans WHERE parent_id IS NOT NULL AND metadata LIKE :m"),
+            {"m": f'%"evaluation_id":"{evaluation_id}"%'},
+        ).scalars()
+        items = queued + list(written)
+    engine.dispose()
+    assert len(items) == len(set(items)), "a cell's calls were recorded twice"
+    return set(items)
 
 
 @pytest.mark.parametrize(

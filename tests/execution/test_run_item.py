@@ -3,7 +3,6 @@ and where a `run_condition` stops a task before any model call."""
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from typing import Any, cast
 
 import orjson
@@ -13,7 +12,7 @@ from yardstick.execution.cells import DoneCell
 from yardstick.execution.drain import ShuttingDown
 from yardstick.execution.runner import Plan, _run_item
 from yardstick.provider import Providers
-from yardstick.span.records import SpanWrite
+from yardstick.span.run_traces import TracedCell
 from yardstick.task.context import ExecContext, TaskOutput
 from yardstick.task.registry import REGISTRY, TaskType
 
@@ -28,11 +27,12 @@ class Writer:
     def __init__(self) -> None:
         self.task_stops: dict[str, str] = {}
         self.cells: list[dict[str, Any]] = []
-        self.spans: list[SpanWrite] = []
+        self.traced: list[TracedCell] = []
 
-    def add(self, row: dict[str, Any], spans: Sequence[SpanWrite] = ()) -> "asyncio.Future[None]":
+    def add(self, row: dict[str, Any], traced: TracedCell | None = None) -> "asyncio.Future[None]":
         self.cells.append(row)
-        self.spans.extend(spans)
+        if traced is not None:
+            self.traced.append(traced)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         done.set_result(None)
         return done

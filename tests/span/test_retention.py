@@ -20,7 +20,7 @@ from yardstick.db.engine import WRITE_OPTION, create_db_engine
 from yardstick.models import Span, SpanMetadataValue
 from yardstick.span import retention
 from yardstick.span.records import SpanWrite
-from yardstick.span.service import write_run_spans
+from yardstick.span.run_trace_queue import write_run_spans
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

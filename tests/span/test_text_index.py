@@ -21,9 +21,9 @@ from yardstick.kit.pagination import PageParams
 from yardstick.span import retention, search_plan, text_index
 from yardstick.span.backlog import Backlog
 from yardstick.span.records import SpanWrite
+from yardstick.span.run_trace_queue import write_run_spans
 from yardstick.span.schemas import SpanSearch
 from yardstick.span.search import search
-from yardstick.span.service import write_run_spans
 
 ACCOUNT = "text-index"
 START = datetime(2026, 11, 1, tzinfo=UTC)

@@ -31,9 +31,8 @@ from yardstick.ops.runs import run_finished
 from yardstick.provider import ModelRoute, ProviderError, Providers, get_providers, wants_registered
 from yardstick.provider.prices import Price
 from yardstick.question.repository import question_repository
-from yardstick.span import run_traces
-from yardstick.span.calls import recording
-from yardstick.span.records import SpanWrite
+from yardstick.span.calls import CallRecord, recording
+from yardstick.span.run_traces import TracedCell
 from yardstick.task import run_condition
 from yardstick.task.context import ExecContext, ItemView, TaskFailure
 from yardstick.task.locator import LocatorError, UpstreamError, resolve_config
@@ -96,7 +95,7 @@ class Plan:
     done: dict[tuple[str, str], DoneCell]
     ctx: ExecContext
     executable_tasks: int = field(default=0)
-    trace: bool = True  # record the cells and their model calls as spans (span.run_traces)
+    trace: bool = True  # record the cells' model calls as spans (span.run_traces)
     # Tasks fail fast stopped when the chunk started, alias → why.
     task_stops: dict[str, str] = field(default_factory=dict)
     # Each task's model price, alias → price (None: unpriced), as `_cost` first needs it.
@@ -229,27 +228,28 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
             if writer.stopped or _drain.stopping:
                 return
             reason = plan.stop_reason(alias, writer)
+            traced: TracedCell | None = None
             if reason is not None:
                 cell = _unrun_cell(
                     plan, item_id, alias, status="errored", error_type=STOPPED, error_message=reason
                 )
-                spans: list[SpanWrite] = []
             else:
                 item_started = item_started or utcnow()
-                cell, failure, spans = await _run_cell(plan, item_id, task, row, inputs, failed)
+                cell, failure, calls = await _run_cell(plan, item_id, task, row, inputs, failed)
                 await _count_for_fail_fast(plan, alias, cell, failure)
-                if spans:
+                if calls:
                     # The item's root span goes with each of its cells that made calls,
                     # spanning them so far.
-                    root = run_traces.root_span(
+                    traced = TracedCell(
                         evaluation_id=plan.evaluation_id,
                         item_id=item_id,
+                        alias=alias,
                         run=plan.run,
-                        started_at=item_started,
-                        ended_at=cell["finished_at"] or utcnow(),
+                        item_started_at=item_started,
+                        finished_at=cell["finished_at"] or utcnow(),
+                        calls=calls,
                     )
-                    spans.append(root)
-            await writer.add(cell, spans)
+            await writer.add(cell, traced)
         if cell["status"] == "completed":
             row[alias] = cell["value"]
         else:
@@ -311,24 +311,17 @@ async def _run_cell(
     row: dict[str, Any],
     inputs: tuple[str, ...],
     failed: set[str],
-) -> tuple[CellRow, tuple[str, str] | None, list[SpanWrite]]:
-    """`_execute_cell`, and when the run is traced a span per model call the cell made; the
-    cell's `task_metadata` then names its trace (the item's id)."""
+) -> tuple[CellRow, tuple[str, str] | None, list[CallRecord]]:
+    """`_execute_cell`, and when the run is traced the model calls the cell made (each to be
+    a span of the item's trace); the cell's `task_metadata` then names its trace (the item's
+    id)."""
     if not plan.trace:
         return (*await _execute_cell(plan, item_id, task, row, inputs, failed), [])
     with recording() as log:
         cell, failure = await _execute_cell(plan, item_id, task, row, inputs, failed)
-    if not log.calls:
-        return cell, failure, []
-    spans = run_traces.cell_spans(
-        evaluation_id=plan.evaluation_id,
-        item_id=item_id,
-        alias=task["alias"],
-        run=plan.run,
-        calls=log.calls,
-    )
-    cell["details"] = {**(cell["details"] or {}), "trace_id": item_id}
-    return cell, failure, spans
+    if log.calls:
+        cell["details"] = {**(cell["details"] or {}), "trace_id": item_id}
+    return cell, failure, log.calls
 
 
 async def _execute_cell(

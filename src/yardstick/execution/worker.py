@@ -27,6 +27,7 @@ from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
 from yardstick.scoring.service import close_scorer, get_scorer
 from yardstick.span.retention import retention_loop
+from yardstick.span.run_trace_queue import run_trace_loop
 from yardstick.span.text_index import text_index_loop
 from yardstick.web.evaluation.warm import Warmer
 
@@ -42,6 +43,7 @@ class Worker:
         self._heartbeat: asyncio.Task[None] | None = None
         self._retention: asyncio.Task[None] | None = None
         self._text_index: asyncio.Task[None] | None = None
+        self._run_traces: asyncio.Task[None] | None = None
         self._drain = Drain()
         self._warmer = Warmer(sessions, min_cells=settings.ui_warm_min_cells)
         self._wake_watch = WakeWatch(settings)
@@ -58,6 +60,7 @@ class Worker:
         self._heartbeat = asyncio.create_task(heartbeat_loop(self.settings, self.sessions))
         self._retention = asyncio.create_task(retention_loop(self.settings, self.sessions))
         self._text_index = asyncio.create_task(text_index_loop(self.sessions))
+        self._run_traces = asyncio.create_task(run_trace_loop(self.sessions))
 
     async def stop(self) -> None:
         """Drain (at most `shutdown_grace_seconds`), then stop DBOS and the process pools."""
@@ -84,7 +87,7 @@ class Worker:
             await close_sandbox()  # likewise for custom functions
 
     async def _stop_loops(self) -> None:
-        for task in (self._heartbeat, self._retention, self._text_index):
+        for task in (self._heartbeat, self._retention, self._text_index, self._run_traces):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

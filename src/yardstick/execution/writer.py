@@ -23,9 +23,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import groupby
 from typing import Self
 
 from yardstick.db.retry import DatabaseUnavailable, retrying
@@ -33,8 +31,8 @@ from yardstick.db.session import SessionFactory
 from yardstick.execution.cells import RunState, run_state, stop_at_budget, upsert_cells
 from yardstick.models.task_result import CellRow
 from yardstick.ops.metrics import cells_committed
-from yardstick.span.records import SpanWrite
-from yardstick.span.service import write_run_spans
+from yardstick.span import run_trace_queue
+from yardstick.span.run_traces import TracedCell
 
 log = logging.getLogger(__name__)
 _RunKey = tuple[str, int]  # (evaluation id, run number)
@@ -51,7 +49,7 @@ class _Batch:
 
     writer: "CellWriter"
     rows: list[CellRow]
-    spans: list[SpanWrite]
+    traced: list[TracedCell]
     committed: list["asyncio.Future[None]"]
 
 
@@ -80,7 +78,7 @@ class CellWriter:
         self.run = run
         self.interval = interval
         self._rows: list[CellRow] = []
-        self._spans: list[SpanWrite] = []
+        self._traced: list[TracedCell] = []
         self._committed: list[asyncio.Future[None]] = []
         self._unsettled = 0  # cells queued or being committed
         self._settled = asyncio.Event()
@@ -116,15 +114,16 @@ class CellWriter:
         if self._error is not None:
             raise self._error
 
-    def add(self, row: CellRow, spans: Sequence[SpanWrite] = ()) -> "asyncio.Future[None]":
-        """Queue a finished cell and the spans of its trace (committed together); the returned
-        future resolves once they are committed."""
+    def add(self, row: CellRow, traced: TracedCell | None = None) -> "asyncio.Future[None]":
+        """Queue a finished cell and, if it called a model, its calls for its item's trace
+        (committed together); the returned future resolves once they are committed."""
         committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self._error is not None:  # an earlier commit of this chunk failed for good
             committed.set_exception(self._error)
             return committed
         self._rows.append(row)
-        self._spans.extend(spans)
+        if traced is not None:
+            self._traced.append(traced)
         self._committed.append(committed)
         self._unsettled += 1
         self._settled.clear()
@@ -137,8 +136,8 @@ class CellWriter:
         state when it has none and last looked `interval` ago."""
         if not self._rows and now - self.checked_at < self.interval:
             return None
-        batch = _Batch(self, self._rows, self._spans, self._committed)
-        self._rows, self._spans, self._committed = [], [], []
+        batch = _Batch(self, self._rows, self._traced, self._committed)
+        self._rows, self._traced, self._committed = [], [], []
         return batch
 
     def settle(self, batch: _Batch, outcome: _Outcome | BaseException) -> None:
@@ -240,11 +239,11 @@ def _commit_round(sessions: SessionFactory, batches: list[_Batch]) -> dict[_RunK
         for batch in live:
             written.extend(batch.rows)
         upsert_cells(session, written)
-        spans = sorted(
-            ((b.writer.account_id, span) for b in live for span in b.spans), key=lambda s: s[0]
-        )
-        for account_id, group in groupby(spans, key=lambda s: s[0]):
-            write_run_spans(session.connection(), account_id, [span for _, span in group])
+        traced: dict[str, list[TracedCell]] = {}
+        for batch in live:
+            traced.setdefault(batch.writer.account_id, []).extend(batch.traced)
+        for account_id, cells in traced.items():
+            run_trace_queue.enqueue(session.connection(), account_id, cells)
     cells_committed(written)  # after the commit: a batch rolled back is retried, not counted
     outcomes = {key: _Outcome(state) for key, state in states.items()}
     for key, outcome in outcomes.items():

@@ -29,6 +29,7 @@ from yardstick.models.idempotency_key import IdempotencyKey
 from yardstick.models.inference_model import InferenceModel
 from yardstick.models.question import Question
 from yardstick.models.rubric import Rubric, RubricCriterionVersion, RubricVersion
+from yardstick.models.run_trace import RunTraceEntry
 from yardstick.models.span import Span, SpanMetadataValue
 from yardstick.models.span_assessment import SpanAssessment
 from yardstick.models.task_result import TaskResult
@@ -63,6 +64,7 @@ __all__ = [
     "Rubric",
     "RubricCriterionVersion",
     "RubricVersion",
+    "RunTraceEntry",
     "Span",
     "SpanAssessment",
     "SpanMetadataValue",

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+# Who `created_by` names on spans written by the engine or without a principal.
+SYSTEM_USER_ID = "yardstick"
+
 SpanStatus = Literal["SUCCESS", "ERROR", "CANCELED"]
 SpanType = Literal[
     "TEXT_INPUT",

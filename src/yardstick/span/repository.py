@@ -2,7 +2,7 @@
 
 A write is a few lookups by id, one executemany for the spans and one for their metadata index
 rows, all as plain driver statements (yardstick.span.driver). Everything takes a `Connection`,
-so the engine's own transaction (`write_run_spans`) and a request's session write by the same
+so the run trace queue (`write_run_spans`) and a request's session write by the same
 code.
 
 An upsert is `INSERT … ON CONFLICT (account_id, id) DO UPDATE`, which also keeps the rule that

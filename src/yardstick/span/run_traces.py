@@ -6,9 +6,10 @@ Trace id = the evaluation item's id, so an item's spans are found from the item
 the item's root span, with the request, the response or the error, the timing and the usage
 (token counts come from `output.usage`); its name starts with the cell's alias. Metadata holds
 the two keys a search filters on, `evaluation_id` and `alias`, and under `call` (not indexed,
-so cheaper to write) the run, vendor, model, attempts and latency. Spans are written with their
-cell, in the same commit (execution/cells.py): a cell never lacks its calls' spans, nor a span
-its cell. Cells that call no model (metrics on the CPU, custom functions) add no span.
+so cheaper to write) the run, vendor, model, attempts and latency. A cell's calls are
+committed with the cell, as a `TracedCell` in the run trace queue (yardstick.span.run_trace_
+queue), and become these spans behind the run: a cell never lacks its calls, nor a call its
+cell. Cells that call no model (metrics on the CPU, custom functions) add no span.
 
 The root span's id is derived from the item's id; it is written again with each of the item's
 cells that made calls, spanning the item's cells so far in that chunk (a run resumed after a
@@ -23,6 +24,7 @@ a page of each index per span: a run's write cost ~30 % less CPU and ~45 % less 
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +35,47 @@ from yardstick.span.records import SpanType, SpanWrite
 _CALL_TYPES: dict[str, SpanType] = {"/chat/completions": "COMPLETION", "/completions": "COMPLETION"}
 # A UUIDv7's time and counter ("xxxxxxxx-xxxx-7xxx"): what orders the root next to its item.
 _TIME_PREFIX = 18
+
+
+@dataclass(slots=True)
+class TracedCell:
+    """A cell that called a model: its calls, and what its item's trace needs of it."""
+
+    evaluation_id: str
+    item_id: str
+    alias: str
+    run: int
+    item_started_at: datetime  # when the item's first cell started: its root span's start
+    finished_at: datetime
+    calls: list[CallRecord]
+
+
+def trace_spans(cells: Sequence[TracedCell]) -> list[SpanWrite]:
+    """The spans of the cells' calls, and each item's root span spanning its cells among
+    them."""
+    spans: list[SpanWrite] = []
+    roots: dict[str, SpanWrite] = {}
+    for cell in cells:
+        spans += cell_spans(
+            evaluation_id=cell.evaluation_id,
+            item_id=cell.item_id,
+            alias=cell.alias,
+            run=cell.run,
+            calls=cell.calls,
+        )
+        root = roots.get(cell.item_id)
+        if root is not None and root.end_timestamp is not None:
+            root.end_timestamp = max(root.end_timestamp, cell.finished_at)
+            continue
+        roots[cell.item_id] = root_span(
+            evaluation_id=cell.evaluation_id,
+            item_id=cell.item_id,
+            run=cell.run,
+            started_at=cell.item_started_at,
+            ended_at=cell.finished_at,
+        )
+    # Roots in id order: two writers of the same items' roots lock them in one order.
+    return spans + sorted(roots.values(), key=lambda root: root.id)
 
 
 def root_span_id(item_id: str) -> str:

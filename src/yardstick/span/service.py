@@ -2,9 +2,10 @@
 
 Writers: the SGP span routes, OTLP ingest and the engine's traces of runs. The first two call
 `span_service.write` with the request's session; it checks the rules (`yardstick.span.rules`)
-against the batch and what is stored, then writes everything or nothing. The engine writes
-its own trusted spans inside its own transaction with `write_run_spans`: the same
-preparation (redaction, token counts, metadata index), none of the request-level checks.
+against the batch and what is stored, then writes everything or nothing. The engine's trusted
+spans are written behind its runs (yardstick.span.run_trace_queue): the same preparation
+(redaction, token counts, metadata index), none of the request-level checks. Reads first let
+that queue catch up (`run_trace_queue.catch_up`).
 
 A write reads once what is stored of the batch's ids and parents, once the stored children of
 the batch's spans, and (rarely: only when a cycle could run through stored spans) their stored
@@ -16,7 +17,6 @@ from datetime import datetime
 from typing import cast
 
 import orjson
-from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,8 @@ from yardstick.auth.service import Principal
 from yardstick.db.types import utcnow
 from yardstick.errors import Busy, Conflict, NotFound
 from yardstick.kit.pagination import PageParams
-from yardstick.span.records import SpanStatus, SpanType, SpanWrite
+from yardstick.span import run_trace_queue
+from yardstick.span.records import SYSTEM_USER_ID, SpanStatus, SpanType, SpanWrite
 from yardstick.span.repository import Known, span_repository
 from yardstick.span.rules import (
     Locate,
@@ -41,9 +42,6 @@ from yardstick.span.rules import (
 from yardstick.span.schemas import SpanSearch, SpanUpdate
 from yardstick.span.search import SearchPage, search
 from yardstick.span.stored import PreparedSpan, StoredSpan, prepare, token_counts
-
-# Who `created_by` names on spans written by the engine or without a principal.
-SYSTEM_USER_ID = "yardstick"
 
 
 def _writer(writer: Principal | str) -> tuple[str, str]:
@@ -142,6 +140,7 @@ class SpanService:
         return prepare(span, account_id=account_id, user_id=creator)
 
     def get(self, session: Session, principal: Principal, span_id: str) -> StoredSpan:
+        run_trace_queue.catch_up(session, principal.account_id)
         found = span_repository.get_many(session.connection(), principal.account_id, [span_id])
         if span_id not in found:
             raise NotFound("span", span_id)
@@ -157,6 +156,7 @@ class SpanService:
         from_ts: datetime | None,
         to_ts: datetime | None,
     ) -> SearchPage:
+        run_trace_queue.catch_up(session, principal.account_id)
         return search(
             session, principal.account_id, body, params=params, from_ts=from_ts, to_ts=to_ts
         )
@@ -204,27 +204,3 @@ class SpanService:
 
 
 span_service = SpanService()
-
-
-def write_run_spans(
-    connection: Connection,
-    account_id: str,
-    spans: Sequence[SpanWrite],
-    *,
-    created_by_user_id: str = SYSTEM_USER_ID,
-) -> None:
-    """Store the engine's spans of a run in the caller's transaction: insert-or-replace by id
-    (a retried chunk writes the same ids again), a completed span kept over an in-progress
-    one. Trusted input: no checks of lengths, times, parents or cycles."""
-    kept = winners(spans, upsert=True, locate=batch_loc)
-    prepared = [
-        prepare(spans[index], account_id=account_id, user_id=created_by_user_id)
-        for index in kept.values()
-    ]
-    span_repository.write(
-        connection,
-        prepared,
-        upsert=True,
-        now=utcnow(),
-        replaced=[p.span.id for p in prepared],
-    )

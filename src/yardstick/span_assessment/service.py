@@ -24,6 +24,7 @@ from yardstick.db.types import utcnow
 from yardstick.errors import AppError, BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from yardstick.ids import new_id
 from yardstick.models import SpanAssessment
+from yardstick.span import run_trace_queue
 from yardstick.span_assessment.repository import span_assessment_repository as repository
 from yardstick.span_assessment.schemas import CONTENT, AssessmentCreate, AssessmentUpdate
 
@@ -140,6 +141,7 @@ class SpanAssessmentService:
         return assessment
 
     def _span(self, session: Session, account_id: str, trace_id: str, span_id: str | None) -> str:
+        run_trace_queue.catch_up(session, account_id)  # a run's spans may still be queued
         if span_id is not None:
             trace = repository.span_trace(session, account_id=account_id, span_id=span_id)
             if trace != trace_id:

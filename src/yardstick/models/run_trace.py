@@ -1,0 +1,26 @@
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yardstick.models.base import Base
+
+
+class RunTraceEntry(Base):
+    """The calls of the traced cells of one commit, committed with the cells and waiting to
+    become spans.
+
+    The engine's group commit writes one row per account with the cells it commits that called
+    a model; `yardstick.span.run_trace_queue` turns rows into the items' spans later and deletes
+    them in the same transaction. `cells` is the JSON list of those cells
+    (`yardstick.span.run_traces.TracedCell`, their calls as recorded).
+    """
+
+    __tablename__ = "run_trace_queue"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    cells: Mapped[str] = mapped_column(Text)
+
+    # An account's rows, oldest first: what a read of its spans waits for.
+    __table_args__ = (Index("ix_run_trace_queue_account", "account_id", "seq"),)
