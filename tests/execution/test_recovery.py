@@ -8,6 +8,7 @@ item's trace complete once the run is done.
 
 import json
 import time
+import zlib
 
 import pytest
 from scale_gp_beta import SGPClient
@@ -125,7 +126,7 @@ def _traced_items(server: Server, evaluation_id: str) -> set[str]:
         queued = [
             cell["item_id"]
             for (cells,) in connection.execute(text("SELECT cells FROM run_trace_queue"))
-            for cell in json.loads(cells)
+            for cell in json.loads(zlib.decompress(cells))
             if cell["evaluation_id"] == evaluation_id
         ]
         written = connection.execute(

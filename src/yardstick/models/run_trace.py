@@ -1,4 +1,4 @@
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yardstick.models.base import Base
@@ -11,7 +11,10 @@ class RunTraceEntry(Base):
     The engine's group commit writes one row per account with the cells it commits that called
     a model; `yardstick.span.run_trace_queue` turns rows into the items' spans later and deletes
     them in the same transaction. `cells` is the JSON list of those cells
-    (`yardstick.span.run_traces.TracedCell`, their calls as recorded).
+    (`yardstick.span.run_traces.TracedCell`, their calls as recorded), compressed with zlib:
+    the cells' requests and answers repeat their prompts and field names, and a commit's
+    row went from ~60 KB to a few; its pages are written twice (the WAL, then the database)
+    and deleted once written as spans.
     """
 
     __tablename__ = "run_trace_queue"
@@ -20,7 +23,7 @@ class RunTraceEntry(Base):
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
-    cells: Mapped[str] = mapped_column(Text)
+    cells: Mapped[bytes] = mapped_column(LargeBinary)
 
     # An account's rows, oldest first: what a read of its spans waits for.
     __table_args__ = (Index("ix_run_trace_queue_account", "account_id", "seq"),)

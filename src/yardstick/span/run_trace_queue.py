@@ -18,6 +18,7 @@ spans (retrieve, search, the assessments' span checks, the UI's traces), so what
 asks, a committed cell's calls are there as spans.
 """
 
+import zlib
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import groupby
@@ -54,15 +55,15 @@ def enqueue(connection: Connection, account_id: str, cells: Sequence[TracedCell]
         "INSERT INTO run_trace_queue (account_id, cells) VALUES ({m}, {m})".format(
             m=mark(connection)
         ),
-        (account_id, orjson.dumps(cells).decode()),
+        (account_id, zlib.compress(orjson.dumps(cells), 1)),
     )
     BACKLOG.queued(1)
 
 
-def _cells(text: str) -> list[TracedCell]:
+def _cells(stored: bytes) -> list[TracedCell]:
     """A row's cells, as `enqueue` wrote them."""
     cells = []
-    for cell in orjson.loads(text):
+    for cell in orjson.loads(zlib.decompress(stored)):
         calls = []
         for call in cell["calls"]:
             call["started_at"] = datetime.fromisoformat(call["started_at"])

@@ -31,7 +31,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("account_id", sa.String(length=128), nullable=False),
-        sa.Column("cells", sa.Text(), nullable=False),
+        sa.Column("cells", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_run_trace_queue_account_id_accounts")
         ),
