@@ -33,7 +33,10 @@ class Settings(BaseSettings):
     # The engine (see yardstick.execution). worker_id is the DBOS executor id: a restarted
     # process with the same id resumes its own unfinished chunks at once.
     worker_id: str = "local"
-    chunk_size: int = Field(default=200, ge=1, le=10_000)
+    # Each chunk costs a workflow's start and end, queue polls and a completion count: at 256
+    # calls in flight, 500 items a chunk ran 10,000 items ~8 % faster than 200 did, and still
+    # gives two workers 20 chunks to share.
+    chunk_size: int = Field(default=500, ge=1, le=10_000)
     worker_concurrency: int = Field(default=10, ge=1, description="chunks run at once per process")
     heartbeat_seconds: float = Field(default=5.0, gt=0)
     worker_dead_after_seconds: float = Field(default=30.0, gt=0)
