@@ -238,8 +238,8 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
                 cell, failure, calls = await _run_cell(plan, item_id, task, row, inputs, failed)
                 await _count_for_fail_fast(plan, alias, cell, failure)
                 if calls:
-                    # The item's root span goes with each of its cells that made calls,
-                    # spanning them so far.
+                    # The calls, queued with the cell for its item's trace; the item's root
+                    # span spans its cells so far.
                     traced = TracedCell(
                         evaluation_id=plan.evaluation_id,
                         item_id=item_id,

@@ -15,6 +15,10 @@ writer tells its chunk to stop. A writer with nothing to write still reads that 
 every `interval`, which is how an idle chunk learns to stop. A run whose cells reached its
 budget is stopped by the writer whose commit crossed it.
 
+The same transaction queues the model calls of the traced cells it writes, one row per account
+(yardstick.span.run_trace_queue): a cell is never stored without its calls, nor calls without
+their cell, and they become spans behind the run.
+
 A commit that fails for good (not a transient error: `retrying` handles those) is tried again
 writer by writer, so only the chunks whose cells cannot be written fail.
 """
