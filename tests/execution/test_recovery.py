@@ -8,7 +8,6 @@ item's trace complete once the run is done.
 
 import json
 import time
-import zlib
 
 import pytest
 from scale_gp_beta import SGPClient
@@ -126,7 +125,7 @@ def _traced_items(server: Server, evaluation_id: str) -> set[str]:
         queued = [
             cell["item_id"]
             for (cells,) in connection.execute(text("SELECT cells FROM run_trace_queue"))
-            for cell in json.loads(zlib.decompress(cells))
+            for cell in json.loads(cells)
             if cell["evaluation_id"] == evaluation_id
         ]
         written = connection.execute(

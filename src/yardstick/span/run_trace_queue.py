@@ -18,7 +18,6 @@ spans (retrieve, search, the assessments' span checks, the UI's traces), so what
 asks, a committed cell's calls are there as spans.
 """
 
-import zlib
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import groupby
@@ -55,7 +54,7 @@ def enqueue(connection: Connection, account_id: str, cells: Sequence[TracedCell]
         "INSERT INTO run_trace_queue (account_id, cells) VALUES ({m}, {m})".format(
             m=mark(connection)
         ),
-        (account_id, zlib.compress(orjson.dumps(cells), 1)),
+        (account_id, orjson.dumps(cells)),
     )
     BACKLOG.queued(1)
 
@@ -63,7 +62,7 @@ def enqueue(connection: Connection, account_id: str, cells: Sequence[TracedCell]
 def _cells(stored: bytes) -> list[TracedCell]:
     """A row's cells, as `enqueue` wrote them."""
     cells = []
-    for cell in orjson.loads(zlib.decompress(stored)):
+    for cell in orjson.loads(stored):
         calls = []
         for call in cell["calls"]:
             call["started_at"] = datetime.fromisoformat(call["started_at"])
