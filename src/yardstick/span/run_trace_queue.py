@@ -39,10 +39,11 @@ from yardstick.span.rules import batch_loc, winners
 from yardstick.span.run_traces import TracedCell, trace_spans
 from yardstick.span.stored import prepare
 
-# A row holds one commit's traced cells (tens at 256 calls in flight): 20 rows are ~1,000
-# cells, ~2,000 spans, ~0.2 s under the write lock. The bound on rows waiting while this
-# process writes them, at that size, is ~100,000 cells.
-PACING = Pacing(quiet_seconds=0.5, max_backlog=2000, batch=20)
+# A row holds one commit's traced cells (~60 at 256 calls in flight, a few at 32): 20 rows are
+# ~1,000 cells, ~2,000 spans, ~0.2 s under the write lock. The bound on rows left waiting while
+# this process writes is what a read may have to catch up on: 500 rows are ~30,000 cells at
+# most, ~3.5 s; a 10,000-item run at 256 in flight queues ~160.
+PACING = Pacing(quiet_seconds=0.5, max_backlog=500, batch=20)
 
 
 def enqueue(connection: Connection, account_id: str, cells: Sequence[TracedCell]) -> None:
