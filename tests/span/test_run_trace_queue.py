@@ -172,6 +172,18 @@ def test_a_write_session_catches_up_in_its_own_transaction(sessions: SessionFact
     assert counts(sessions, ACCOUNT) == (3, 0)
 
 
+def test_an_unreadable_row_is_dropped_not_left_to_fail_every_read(
+    sessions: SessionFactory,
+) -> None:
+    enqueue(sessions, ACCOUNT, _cell(1, "answer"))
+    with sessions.write() as session, session.begin():
+        session.add(RunTraceEntry(account_id=ACCOUNT, cells=b'[{"item_id": "no calls"}]'))
+    enqueue(sessions, ACCOUNT, _cell(2, "answer"))
+    with sessions.read() as session:
+        run_trace_queue.catch_up(session, ACCOUNT)
+    assert counts(sessions, ACCOUNT) == (0, 4)  # the readable rows' spans, the other dropped
+
+
 def test_catch_up_with_nothing_queued_writes_nothing(sessions: SessionFactory) -> None:
     with sessions.read() as session:
         run_trace_queue.catch_up(session, ACCOUNT)

@@ -18,6 +18,7 @@ spans (retrieve, search, the assessments' span checks, the UI's traces), so what
 asks, a committed cell's calls are there as spans.
 """
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import groupby
@@ -39,6 +40,7 @@ from yardstick.span.rules import batch_loc, winners
 from yardstick.span.run_traces import TracedCell, trace_spans
 from yardstick.span.stored import prepare
 
+log = logging.getLogger(__name__)
 # A row holds one commit's traced cells (~60 at 256 calls in flight, a few at 32): 20 rows are
 # ~1,000 cells, ~2,000 spans, ~0.2 s under the write lock. The bound on rows left waiting while
 # this process writes is what a read may have to catch up on: 500 rows are ~30,000 cells at
@@ -76,6 +78,17 @@ def _cells(stored: bytes) -> list[TracedCell]:
     return cells
 
 
+def _readable(seq: int, stored: bytes) -> list[TracedCell]:
+    """The row's cells; none, logged, when this version cannot read it (written by another
+    one, or damaged): such a row is dropped with the others, not left to fail every read of
+    its account's spans."""
+    try:
+        return _cells(stored)
+    except (ValueError, TypeError, KeyError) as exc:
+        log.error("dropped run trace queue row %d, unreadable: %r", seq, exc)
+        return []
+
+
 def write_queued(
     connection: Connection, limit: int, *, account_id: str | None = None, wait: bool = False
 ) -> int:
@@ -90,7 +103,7 @@ def write_queued(
     if not rows:
         return 0
     for account, group in groupby(sorted(rows, key=lambda r: r.account_id), lambda r: r.account_id):
-        cells = [cell for row in group for cell in _cells(row.cells)]
+        cells = [cell for row in group for cell in _readable(row.seq, row.cells)]
         write_run_spans(connection, account, trace_spans(cells))
     connection.execute(delete(RunTraceEntry).where(RunTraceEntry.seq.in_([r.seq for r in rows])))
     return len(rows)
