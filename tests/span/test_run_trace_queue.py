@@ -114,7 +114,7 @@ def test_queued_cells_become_their_items_spans_once(sessions: SessionFactory) ->
     enqueue(sessions, ACCOUNT, judge)  # a later commit
     assert counts(sessions, ACCOUNT) == (2, 0)
 
-    assert take_all(sessions) == 2
+    assert take_all(sessions) == 3  # cells
     assert counts(sessions, ACCOUNT) == (0, 5)  # three calls, two roots
     assert take_all(sessions) == 0  # each row became its spans once
 
@@ -148,6 +148,19 @@ def run_trace_queue_spans(engine: object, trace_id: str) -> dict[str, Span]:
         return {span.id: span for span in rows}
 
 
+def test_a_batch_takes_rows_until_it_holds_the_limit_in_cells(sessions: SessionFactory) -> None:
+    enqueue(sessions, ACCOUNT, *(_cell(i, "answer") for i in range(3)))
+    enqueue(sessions, ACCOUNT, _cell(3, "answer"))
+    enqueue(sessions, ACCOUNT, *(_cell(i, "judge") for i in range(4, 6)))
+    with sessions.write() as session, session.begin():
+        # 3 cells are under 4: the second row is taken too; the third is left.
+        assert run_trace_queue.write_queued(session.connection(), 4) == 4
+    assert counts(sessions, ACCOUNT)[0] == 1
+    with sessions.write() as session, session.begin():
+        assert run_trace_queue.write_queued(session.connection(), 4) == 2  # the last: fewer
+        assert run_trace_queue.write_queued(session.connection(), 4) == 0
+
+
 def test_a_read_session_catches_up_and_then_sees_the_spans(sessions: SessionFactory) -> None:
     enqueue(sessions, ACCOUNT, _cell(1, "answer"))
     enqueue(sessions, OTHER, _cell(2, "answer"))
@@ -177,7 +190,9 @@ def test_an_unreadable_row_is_dropped_not_left_to_fail_every_read(
 ) -> None:
     enqueue(sessions, ACCOUNT, _cell(1, "answer"))
     with sessions.write() as session, session.begin():
-        session.add(RunTraceEntry(account_id=ACCOUNT, cells=b'[{"item_id": "no calls"}]'))
+        session.add(
+            RunTraceEntry(account_id=ACCOUNT, cell_count=1, cells=b'[{"item_id": "no calls"}]')
+        )
     enqueue(sessions, ACCOUNT, _cell(2, "answer"))
     with sessions.read() as session:
         run_trace_queue.catch_up(session, ACCOUNT)
@@ -258,6 +273,6 @@ def test_concurrent_takers_write_each_row_once(sessions: SessionFactory) -> None
     for thread in threads:
         thread.join()
     assert errors == []
-    assert sum(taken) == 100
+    assert sum(taken) == 400  # cells
     # 400 call spans and one root per item: none twice (ids are unique), none lost.
     assert counts(sessions, ACCOUNT) == (0, 410)

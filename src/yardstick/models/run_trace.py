@@ -22,6 +22,8 @@ class RunTraceEntry(Base):
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    # How many cells `cells` holds: batches and the backlog's bound count cells, not rows.
+    cell_count: Mapped[int] = mapped_column(Integer)
     cells: Mapped[bytes] = mapped_column(LargeBinary)
 
     # An account's rows, oldest first: what a read of its spans waits for.

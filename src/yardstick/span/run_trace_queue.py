@@ -41,11 +41,11 @@ from yardstick.span.run_traces import TracedCell, trace_spans
 from yardstick.span.stored import prepare
 
 log = logging.getLogger(__name__)
-# A row holds one commit's traced cells (~60 at 256 calls in flight, a few at 32): 20 rows are
-# ~1,000 cells, ~2,000 spans, ~0.2 s under the write lock. The bound on rows left waiting while
-# this process writes is what a read may have to catch up on: 500 rows are ~30,000 cells at
-# most, ~3.5 s; a 10,000-item run at 256 in flight queues ~160.
-PACING = Pacing(quiet_seconds=0.5, max_backlog=500, batch=20)
+# Cells a transaction writes as spans (~2,000 spans, ~0.2 s under the write lock), and the most
+# cells left waiting while this process writes: what a read may have to catch up on (~3 s).
+# A 10,000-item run queues 10,000, whatever its rows (~60 cells a commit at 256 calls in
+# flight, a few at 32).
+PACING = Pacing(quiet_seconds=0.5, max_backlog=30_000, batch=1000)
 
 
 def enqueue(connection: Connection, account_id: str, cells: Sequence[TracedCell]) -> None:
@@ -54,12 +54,12 @@ def enqueue(connection: Connection, account_id: str, cells: Sequence[TracedCell]
     if not cells:
         return
     connection.exec_driver_sql(
-        "INSERT INTO run_trace_queue (account_id, cells) VALUES ({m}, {m})".format(
+        "INSERT INTO run_trace_queue (account_id, cell_count, cells) VALUES ({m}, {m}, {m})".format(
             m=mark(connection)
         ),
-        (account_id, orjson.dumps(cells)),
+        (account_id, len(cells), orjson.dumps(cells)),
     )
-    BACKLOG.queued(1)
+    BACKLOG.queued(len(cells))
 
 
 def _cells(stored: bytes) -> list[TracedCell]:
@@ -92,21 +92,34 @@ def _readable(seq: int, stored: bytes) -> list[TracedCell]:
 def write_queued(
     connection: Connection, limit: int, *, account_id: str | None = None, wait: bool = False
 ) -> int:
-    """Write up to `limit` queued rows (the account's, or anyone's) as spans, oldest first,
-    and delete them; how many rows were taken. On PostgreSQL rows another transaction is
-    writing are skipped, or with `wait` waited for (and then found gone)."""
-    query = select(RunTraceEntry.seq, RunTraceEntry.account_id, RunTraceEntry.cells)
+    """Write the oldest queued rows (the account's, or anyone's) as spans, as many as hold
+    `limit` cells (at least one row), and delete them; how many cells were taken, so fewer
+    than `limit` means none are left. On PostgreSQL rows another transaction is writing are
+    skipped, or with `wait` waited for (and then found gone)."""
+    query = select(RunTraceEntry.seq, RunTraceEntry.cell_count)
     if account_id is not None:
         query = query.where(RunTraceEntry.account_id == account_id)
+    # Every row holds a cell at least: `limit` rows are enough.
     query = query.order_by(RunTraceEntry.seq).limit(limit)
-    rows = connection.execute(query.with_for_update(skip_locked=not wait)).all()
-    if not rows:
+    heads = connection.execute(query.with_for_update(skip_locked=not wait)).all()
+    chosen, taken = [], 0
+    for seq, count in heads:
+        if taken >= limit:
+            break
+        chosen.append(seq)
+        taken += count
+    if not chosen:
         return 0
+    rows = connection.execute(
+        select(RunTraceEntry.seq, RunTraceEntry.account_id, RunTraceEntry.cells)
+        .where(RunTraceEntry.seq.in_(chosen))
+        .order_by(RunTraceEntry.seq)
+    ).all()
     for account, group in groupby(sorted(rows, key=lambda r: r.account_id), lambda r: r.account_id):
         cells = [cell for row in group for cell in _readable(row.seq, row.cells)]
         write_run_spans(connection, account, trace_spans(cells))
-    connection.execute(delete(RunTraceEntry).where(RunTraceEntry.seq.in_([r.seq for r in rows])))
-    return len(rows)
+    connection.execute(delete(RunTraceEntry).where(RunTraceEntry.seq.in_(chosen)))
+    return taken
 
 
 def write_run_spans(

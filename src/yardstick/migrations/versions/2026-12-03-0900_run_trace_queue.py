@@ -31,6 +31,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("account_id", sa.String(length=128), nullable=False),
+        sa.Column("cell_count", sa.Integer(), nullable=False),
         sa.Column("cells", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_run_trace_queue_account_id_accounts")
