@@ -159,7 +159,13 @@ def fake_cpu(fake: FakeModels) -> float:
 
 def bare_run(backend: Backend, fake: FakeModels, other: OtherLoad, workload: str) -> Run:
     """The bare loop at 256, in its own process; its CPU is its own, from start to last commit."""
-    database = sqlite_path(backend.new_database(f"bare-{workload.replace('+', '-')}"))
+    label = f"bare-{workload.replace('+', '-')}"
+    # A SQLite file beside the runs' databases; on PostgreSQL, in the bench's temp directory
+    # (a fresh database's name used to land in the working directory as a SQLite file).
+    if backend.kind == "sqlite":
+        database = sqlite_path(backend.new_database(label))
+    else:
+        database = str(backend.tmp / f"{label}.db")
     fake.reset()
     fake.control(latency_ms=LATENCY_S * 1000)
     command = [
