@@ -5,14 +5,13 @@ queued here, and two processes' loops never write a row twice."""
 
 import asyncio
 import contextlib
-import dataclasses
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
 from tests.conftest import BACKENDS
 from tests.fixtures.server import (
@@ -20,13 +19,13 @@ from tests.fixtures.server import (
     drop_postgres_database,
     postgres_admin_url,
 )
+from tests.span.backlogs import fresh_backlog
 from yardstick.auth.service import auth_service
 from yardstick.db.engine import create_db_engine
 from yardstick.db.migrate import migrate
 from yardstick.db.session import SessionFactory
 from yardstick.models import RunTraceEntry, Span
 from yardstick.span import run_trace_queue
-from yardstick.span.backlog import Backlog
 from yardstick.span.calls import CallRecord
 from yardstick.span.run_traces import TracedCell, root_span_id
 
@@ -118,8 +117,7 @@ def test_queued_cells_become_their_items_spans_once(sessions: SessionFactory) ->
     assert counts(sessions, ACCOUNT) == (0, 5)  # three calls, two roots
     assert take_all(sessions) == 0  # each row became its spans once
 
-    with sessions.read() as session:
-        spans = run_trace_queue_spans(session.get_bind(), answer.item_id)
+    spans = stored_spans(sessions, answer.item_id)
     root = spans[root_span_id(answer.item_id)]
     assert root.parent_id is None and root.type == "TRACER"
     # The root spans the item's cells: from its first cell's start to its last cell's end.
@@ -140,10 +138,8 @@ def test_queued_cells_become_their_items_spans_once(sessions: SessionFactory) ->
     assert calls[0].start_timestamp == answer.calls[0].started_at
 
 
-def run_trace_queue_spans(engine: object, trace_id: str) -> dict[str, Span]:
-    assert isinstance(engine, Engine)
-    factory = SessionFactory(engine)
-    with factory.read() as session:
+def stored_spans(sessions: SessionFactory, trace_id: str) -> dict[str, Span]:
+    with sessions.read() as session:
         rows = session.scalars(select(Span).where(Span.trace_id == trace_id)).all()
         return {span.id: span for span in rows}
 
@@ -205,18 +201,6 @@ def test_catch_up_with_nothing_queued_writes_nothing(sessions: SessionFactory) -
     assert counts(sessions, ACCOUNT) == (0, 0)
 
 
-@contextlib.contextmanager
-def fresh_backlog(monkeypatch: pytest.MonkeyPatch, **pacing: float) -> Iterator[Backlog]:
-    backlog = Backlog(
-        "writing run traces",
-        dataclasses.replace(run_trace_queue.PACING, check_seconds=0.02, **pacing),
-        pending=run_trace_queue._pending,
-        take=run_trace_queue._take,
-    )
-    monkeypatch.setattr(run_trace_queue, "BACKLOG", backlog)
-    yield backlog
-
-
 def test_the_loop_waits_while_cells_are_queued_here(
     sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -237,8 +221,8 @@ def test_the_loop_waits_while_cells_are_queued_here(
             with contextlib.suppress(asyncio.CancelledError):
                 await loop
 
-    with fresh_backlog(monkeypatch, quiet_seconds=1.0):
-        waiting, waited = asyncio.run(queue_then_wait())
+    fresh_backlog(monkeypatch, run_trace_queue, check_seconds=0.02, quiet_seconds=1.0)
+    waiting, waited = asyncio.run(queue_then_wait())
     assert waiting == list(range(1, 9))  # nothing written while cells were queued
     assert 0.5 < waited < 10  # then written once quiet
     assert counts(sessions, ACCOUNT) == (0, 16)

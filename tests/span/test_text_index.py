@@ -5,7 +5,6 @@ spans takes them out of both."""
 
 import asyncio
 import contextlib
-import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,13 +12,13 @@ from typing import Any
 
 import pytest
 
+from tests.span.backlogs import fresh_backlog
 from yardstick.auth.service import auth_service
 from yardstick.db.engine import create_db_engine
 from yardstick.db.migrate import migrate
 from yardstick.db.session import SessionFactory
 from yardstick.kit.pagination import PageParams
 from yardstick.span import retention, search_plan, text_index
-from yardstick.span.backlog import Backlog
 from yardstick.span.records import SpanWrite
 from yardstick.span.run_trace_queue import write_run_spans
 from yardstick.span.schemas import SpanSearch
@@ -194,22 +193,10 @@ def test_the_loop_indexes_the_queue(sessions: SessionFactory) -> None:
     assert found(sessions, "bilby") == ["span-0", "span-1", "span-2"]
 
 
-def fresh_backlog(monkeypatch: pytest.MonkeyPatch, **pacing: Any) -> Backlog:
-    """The text index's backlog with nothing queued here yet, paced as given."""
-    backlog = Backlog(
-        "span text indexing",
-        dataclasses.replace(text_index.PACING, **pacing),
-        pending=text_index._queued,
-        take=text_index._drain_once,
-    )
-    monkeypatch.setattr(text_index, "BACKLOG", backlog)
-    return backlog
-
-
 @pytest.fixture
 def quick_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     """The loop with nothing queued here yet, checking every 0.02 s."""
-    fresh_backlog(monkeypatch, check_seconds=0.02)
+    fresh_backlog(monkeypatch, text_index, check_seconds=0.02)
 
 
 async def _writing_while_the_loop_runs(
@@ -260,7 +247,7 @@ def test_past_the_backlog_it_indexes_while_writes_go_on(
 
     checks = asyncio.run(_writing_while_the_loop_runs(sessions, 12))
 
-    # Kept near MAX_BACKLOG (a write or two may land before a drain), not all 12 waiting.
+    # Kept near max_backlog (a write or two may land before a drain), not all 12 waiting.
     assert max(waiting for waiting, _ in checks) <= 6
     assert matches(sessions, "quokka") >= 6
     assert [len(hits) for _, hits in checks] == list(range(1, 13))
@@ -271,7 +258,7 @@ def test_rows_left_while_writes_go_on_are_drained_once_quiet(
 ) -> None:
     """Back under MAX_BACKLOG while writes go on, the drain stops with rows left and marks
     them for the next quiet check: no later write has to come to wake it."""
-    backlog = fresh_backlog(monkeypatch, quiet_seconds=60.0, max_backlog=3, batch=2)
+    backlog = fresh_backlog(monkeypatch, text_index, quiet_seconds=60.0, max_backlog=3, batch=2)
     write(sessions, *(_span(i, f"numbat {i}") for i in range(6)))
     backlog.queued_here.clear()
 

@@ -55,8 +55,8 @@ class Backlog:
         transaction of its own, and say how many rows it took."""
         self.what = what
         self.pacing = pacing
-        self._pending = pending
-        self._take = take
+        self.pending = pending
+        self.take = take
         self.last = 0.0
         self.rows = 0
         # Set when a write here queues rows: the loop takes them at its next check.
@@ -89,7 +89,7 @@ class Backlog:
                 self.queued_here.clear()
                 looked = time.monotonic()
                 try:
-                    if await asyncio.to_thread(self._pending, sessions):
+                    if await asyncio.to_thread(self.pending, sessions):
                         await self.take_backlog(sessions)
                 except Exception:  # a database hiccup must not end the loop for good
                     log.exception("%s failed; retrying", self.what)
@@ -99,7 +99,7 @@ class Backlog:
         """Batches until the queue is empty, or until it is back under the bound while writes
         here go on; then the loop comes back once they are quiet."""
         while True:
-            taken = await asyncio.to_thread(self._take, sessions, self.pacing.batch)
+            taken = await asyncio.to_thread(self.take, sessions, self.pacing.batch)
             self.taken(taken)
             if taken < self.pacing.batch:
                 return
