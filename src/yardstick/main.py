@@ -1,5 +1,6 @@
 """The application factory."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -11,6 +12,7 @@ from yardstick.api import ROUTERS
 from yardstick.auth.gate import AuthGate
 from yardstick.config import Settings, get_settings
 from yardstick.db.engine import create_db_engine
+from yardstick.db.group_commit import GroupCommit
 from yardstick.db.migrate import alembic_config
 from yardstick.db.session import SessionFactory
 from yardstick.errors import install_error_handlers
@@ -53,6 +55,7 @@ def _lifespan(worker: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
         finally:
             if engine_worker is not None:
                 await engine_worker.stop()
+            await asyncio.to_thread(app.state.group_commit.close)
             await close_providers()
             await close_sandbox()  # the dry-run route's, when no engine runs here
 
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     )
     app.state.settings = settings
     app.state.sessions = SessionFactory(create_db_engine(settings.database_url))
+    app.state.group_commit = GroupCommit(app.state.sessions)
     instrument(settings, app.state.sessions.engine)
     app.state.schema_head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     install_error_handlers(app)

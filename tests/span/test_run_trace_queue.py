@@ -14,15 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import BACKENDS
-from tests.fixtures.server import (
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_admin_url,
-)
+from tests.fixtures.databases import migrated_sessions
 from tests.span.backlogs import fresh_backlog
-from yardstick.auth.service import auth_service
-from yardstick.db.engine import create_db_engine
-from yardstick.db.migrate import migrate
 from yardstick.db.session import SessionFactory
 from yardstick.models import RunTraceEntry, Span
 from yardstick.span import run_trace_queue
@@ -35,23 +28,8 @@ START = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 @pytest.fixture(params=BACKENDS)
 def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SessionFactory]:
-    admin_url = postgres_admin_url()
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'traces.db'}"
-    elif admin_url is None:
-        pytest.skip("PostgreSQL tests need YARDSTICK_TEST_POSTGRES_URL")
-    else:
-        url = create_postgres_database(admin_url)
-    engine = create_db_engine(url)
-    migrate(engine)
-    factory = SessionFactory(engine)
-    with factory.write() as session, session.begin():
-        auth_service.create_account(session, account_id=ACCOUNT)
-        auth_service.create_account(session, account_id=OTHER)
-    yield factory
-    engine.dispose()
-    if admin_url is not None and request.param == "postgresql":
-        drop_postgres_database(admin_url, url)
+    with migrated_sessions(request.param, tmp_path, (ACCOUNT, OTHER)) as factory:
+        yield factory
 
 
 def _call(at: datetime, content: str, *, error: bool = False) -> CallRecord:

@@ -1,11 +1,13 @@
 """Writing spans over HTTP: the shape, insert-only versus upsert, and every write rule."""
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.fixtures.server import Server
 from tests.span.factories import (
     BATCH,
     at,
@@ -200,6 +202,34 @@ def test_parents_never_form_a_cycle(http: httpx.Client) -> None:
     message = error(closing, 409)
     assert "cycle" in message and a_id in message and c_id in message
     put(http, span(trace, id=b_id))  # a root closes nothing
+
+
+def test_concurrent_batches_commit_together_yet_each_all_or_nothing(
+    http: httpx.Client, server: Server
+) -> None:
+    """Batches sent at once are written in shared transactions (yardstick.db.group_commit);
+    one refused there (a parent another request stored in another trace: a 409 only the
+    stored spans reveal) stores nothing, and the others are stored whole."""
+    trace, elsewhere = str(uuid.uuid4()), str(uuid.uuid4())
+    parent = span(elsewhere)
+    put(http, parent)
+    good = [[span(trace, name=f"batch {b}") for _ in range(20)] for b in range(12)]
+    bad = [span(trace, name="refused") for _ in range(19)] + [span(trace, parent_id=parent["id"])]
+    bodies = [*good[:6], bad, *good[6:]]
+    headers = dict(http.headers)
+
+    def send(items: list[dict[str, Any]]) -> httpx.Response:
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as client:
+            return client.put(BATCH, json={"items": items})
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        responses = list(pool.map(send, bodies))
+
+    assert "items[19].parent_id" in error(responses[6], 409)
+    for items, response in zip(good, responses[:6] + responses[7:], strict=True):
+        assert [item["id"] for item in ok(response)["items"]] == [item["id"] for item in items]
+    stored = ids(http, {"trace_ids": [trace]}, limit=1000)
+    assert sorted(stored) == sorted(item["id"] for items in good for item in items)
 
 
 def test_batch_limits(http: httpx.Client) -> None:

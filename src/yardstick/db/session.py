@@ -4,7 +4,7 @@ Read and write sessions are distinct types so a signature says which it needs; o
 write session takes the write lock at `BEGIN`.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any, NewType, Protocol
 
@@ -81,8 +81,14 @@ COMMIT_HOOKS = "commit_hooks"
 def write_transaction(request: Request) -> Iterator[Session]:
     """The request's write session: committed (with the request's commit hooks) when the block
     ends, rolled back when it raises."""
-    hooks: list[CommitHook] = getattr(request.state, COMMIT_HOOKS, [])
-    with _factory(request).write() as session:
+    with hooked_transaction(_factory(request), getattr(request.state, COMMIT_HOOKS, [])) as session:
+        yield session
+
+
+@contextmanager
+def hooked_transaction(sessions: SessionFactory, hooks: Sequence[CommitHook]) -> Iterator[Session]:
+    """A write session committed with `hooks` when the block ends, rolled back when it raises."""
+    with sessions.write() as session:
         try:
             yield session
             for hook in hooks:

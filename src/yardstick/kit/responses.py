@@ -28,13 +28,19 @@ def _format_ts(value: datetime, _tzinfo: tzinfo | None) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
+# How JSONBody renders datetimes: as format_ts does (UTC as `Z`; one without a zone is UTC),
+# in orjson's C code, ~10x cheaper than format_ts for timestamps that do not repeat.
+_DATETIMES = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
+
 class JSONBody(Response):
-    """A JSON response rendered by orjson; `orjson.Fragment` values are spliced in as they are."""
+    """A JSON response rendered by orjson; `orjson.Fragment` values are spliced in as they are,
+    datetimes rendered as `format_ts` renders them."""
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return orjson.dumps(content, option=_DATETIMES)
 
 
 class RawJSON(Response):

@@ -12,12 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.auth.service import Principal
 from yardstick.config import Settings
-from yardstick.db.session import write_transaction
+from yardstick.db.group_commit import GroupCommit
 from yardstick.span import otlp
 from yardstick.span.records import SpanWrite
 from yardstick.span.rules import MAX_BATCH, Locate
@@ -121,12 +120,11 @@ def _locate(request: ExportTraceServiceRequest, start: int) -> Locate:
 async def export_traces(request: Request, export: ExportDep, principal: PrincipalDep) -> Response:
     """Store OpenTelemetry spans (OTLP/HTTP, protobuf or JSON) as spans, upserted by id."""
 
-    # Written and committed in one trip through the thread pool (see yardstick.span.endpoints).
-    def store() -> None:
-        with write_transaction(request) as session:
-            _store(session, principal, export)
+    # Committed with other requests' (yardstick.db.group_commit): exporters send many at once.
+    def store(session: Session) -> None:
+        _store(session, principal, export)
 
-    await run_in_threadpool(store)
+    await GroupCommit.of(request).run(request, store)
     return Response(
         otlp.response_body(export.encoding), media_type=otlp.MEDIA_TYPES[export.encoding]
     )

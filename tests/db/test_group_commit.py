@@ -1,0 +1,277 @@
+"""Requests written in one transaction (yardstick.db.group_commit): each commits or rolls back
+alone, with its commit hooks, and none is lost when the shared commit fails."""
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import Request
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from tests.conftest import BACKENDS
+from tests.fixtures.databases import migrated_sessions
+from yardstick.db import group_commit
+from yardstick.db.group_commit import GroupCommit
+from yardstick.db.session import COMMIT_HOOKS, SessionFactory
+from yardstick.errors import Busy, Conflict
+from yardstick.kit.idempotency import BodyDigest, Claim
+from yardstick.models import IdempotencyKey, Span
+from yardstick.span.records import SpanWrite
+from yardstick.span.service import span_service
+from yardstick.span.stored import StoredSpan
+
+ACCOUNT = "group-a"
+START = datetime(2026, 12, 3, 9, tzinfo=UTC)
+
+
+@pytest.fixture(params=BACKENDS)
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SessionFactory]:
+    with migrated_sessions(request.param, tmp_path, (ACCOUNT,)) as factory:
+        yield factory
+
+
+def _request(hooks: list[Any] | None = None) -> Request:
+    request = Request({"type": "http", "app": None, "state": {}})
+    if hooks is not None:
+        setattr(request.state, COMMIT_HOOKS, hooks)
+    return request
+
+
+def _spans(name: str, count: int = 3) -> list[SpanWrite]:
+    return [
+        SpanWrite(
+            id=f"{name}-{i}",
+            trace_id=f"trace-{name}",
+            name=name,
+            start_timestamp=START,
+            end_timestamp=START + timedelta(seconds=1),
+            parent_id=None if i == 0 else f"{name}-0",
+        )
+        for i in range(count)
+    ]
+
+
+def _writes(spans: list[SpanWrite], *, upsert: bool = True) -> Callable[[Session], Any]:
+    def work(session: Session) -> list[StoredSpan]:
+        return span_service.write(session, ACCOUNT, spans, upsert=upsert)
+
+    return work
+
+
+def _stored_names(sessions: SessionFactory) -> dict[str, int]:
+    with sessions.read() as session:
+        rows = session.execute(
+            select(Span.name, func.count()).where(Span.account_id == ACCOUNT).group_by(Span.name)
+        )
+        return {name: count for name, count in rows}
+
+
+def _count_commits(sessions: SessionFactory) -> list[int]:
+    commits = [0]
+
+    @event.listens_for(sessions.engine, "commit")
+    def _commit(_connection: Any) -> None:
+        commits[0] += 1
+
+    return commits
+
+
+async def _queued_behind_a_held_writer(
+    group: GroupCommit, works: list[tuple[Request, Callable[[Session], Any]]]
+) -> list[Any]:
+    """Run `works` while the writer is busy with another job, so they queue and are written as
+    one group; their results or errors, in order."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(_session: Session) -> None:
+        holding.set()
+        release.wait(10)
+
+    first = asyncio.ensure_future(group.run(_request(), hold))
+    await asyncio.to_thread(holding.wait, 10)
+    tasks = [asyncio.ensure_future(group.run(request, work)) for request, work in works]
+    await asyncio.sleep(0.05)  # all of them in the queue
+    release.set()
+    await first
+    return await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def test_each_request_of_a_group_commits_or_rolls_back_alone(sessions: SessionFactory) -> None:
+    group = GroupCommit(sessions)
+    asyncio.run(group.run(_request(), _writes(_spans("taken", 1))))
+    commits = _count_commits(sessions)
+
+    def written_then_failed(session: Session) -> None:
+        span_service.write(session, ACCOUNT, _spans("failed"), upsert=True)
+        raise ValueError("after writing")
+
+    works: list[tuple[Request, Callable[[Session], Any]]] = [
+        (_request(), _writes(_spans("one"))),
+        (_request(), written_then_failed),
+        (_request(), _writes(_spans("two"))),
+        (_request(), _writes(_spans("taken", 1), upsert=False)),  # insert-only: 409
+        (_request(), _writes(_spans("three"))),
+    ]
+    try:
+        results = asyncio.run(_queued_behind_a_held_writer(group, works))
+    finally:
+        group.close()
+
+    assert [span.name for span in results[0]] == ["one"] * 3
+    assert isinstance(results[1], ValueError)
+    assert [span.id for span in results[2]] == ["two-0", "two-1", "two-2"]
+    assert isinstance(results[3], Conflict)
+    assert "already exists" in str(results[3])
+    assert len(results[4]) == 3
+    assert _stored_names(sessions) == {"taken": 1, "one": 3, "two": 3, "three": 3}
+    assert commits[0] == 1  # the group's (the held job wrote nothing)
+
+
+class _CommitFails(SessionFactory):
+    """Its `nth` write session's commit fails, as a full disk would make it."""
+
+    def __init__(self, sessions: SessionFactory, nth: int) -> None:
+        super().__init__(sessions.engine)
+        self.nth = nth
+        self.made = 0
+
+    def write(self) -> Session:
+        session = super().write()
+        self.made += 1
+        if self.made == self.nth:
+
+            def fail() -> None:
+                raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+            session.commit = fail  # type: ignore[method-assign]
+        return session
+
+
+def test_a_failed_group_commit_writes_each_request_alone(sessions: SessionFactory) -> None:
+    # Session 1 is the held job's, 2 the group's: its commit fails.
+    group = GroupCommit(_CommitFails(sessions, nth=2))
+    works: list[tuple[Request, Callable[[Session], Any]]] = [
+        (_request(), _writes(_spans(f"job{i}"))) for i in range(4)
+    ]
+    try:
+        results = asyncio.run(_queued_behind_a_held_writer(group, works))
+    finally:
+        group.close()
+    assert [len(result) for result in results] == [3] * 4
+    assert _stored_names(sessions) == {f"job{i}": 3 for i in range(4)}
+
+
+class _RowHook:
+    """A commit hook that writes an idempotency key row, as an Idempotency-Key's claim does."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def before_commit(self, session: Session) -> None:
+        session.add(
+            IdempotencyKey(account_id=ACCOUNT, key=self.key, request_hash="h", created_at=START)
+        )
+
+    def on_integrity_error(self, error: Exception) -> None:
+        return None
+
+
+def _keys(sessions: SessionFactory) -> set[str]:
+    with sessions.read() as session:
+        return set(session.scalars(select(IdempotencyKey.key)))
+
+
+def test_a_request_s_commit_hooks_commit_exactly_when_its_work_does(
+    sessions: SessionFactory,
+) -> None:
+    def failing(_session: Session) -> None:
+        raise Conflict("no")
+
+    group = GroupCommit(sessions)
+    works: list[tuple[Request, Callable[[Session], Any]]] = [
+        (_request([_RowHook("kept")]), _writes(_spans("hooked"))),
+        (_request([_RowHook("dropped")]), failing),
+    ]
+    try:
+        results = asyncio.run(_queued_behind_a_held_writer(group, works))
+    finally:
+        group.close()
+    assert isinstance(results[0], list) and isinstance(results[1], Conflict)
+    assert _keys(sessions) == {"kept"}
+
+
+def test_two_requests_of_a_group_with_one_idempotency_key_one_is_told_to_retry(
+    sessions: SessionFactory,
+) -> None:
+    def claim() -> Claim:
+        digest = BodyDigest({"method": "PUT", "path": "/v5/spans/batch", "headers": []})
+        return Claim(account_id=ACCOUNT, key="same-key", digest=digest)
+
+    first, second = claim(), claim()
+    group = GroupCommit(sessions)
+    works: list[tuple[Request, Callable[[Session], Any]]] = [
+        (_request([first]), _writes(_spans("first"))),
+        (_request([second]), _writes(_spans("second"))),
+    ]
+    try:
+        results = asyncio.run(_queued_behind_a_held_writer(group, works))
+    finally:
+        group.close()
+    assert isinstance(results[0], list)
+    assert isinstance(results[1], Busy)
+    assert "Idempotency-Key" in str(results[1])
+    assert first.claimed and not second.claimed
+    assert _stored_names(sessions) == {"first": 3}  # the second's spans rolled back with it
+    assert _keys(sessions) == {"same-key"}
+
+
+def test_a_request_whose_client_left_is_still_written_and_the_writer_goes_on(
+    sessions: SessionFactory,
+) -> None:
+    group = GroupCommit(sessions)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(session: Session) -> list[StoredSpan]:
+        holding.set()
+        release.wait(10)
+        return span_service.write(session, ACCOUNT, _spans("left"), upsert=True)
+
+    async def scenario() -> list[StoredSpan]:
+        left = asyncio.ensure_future(group.run(_request(), hold))
+        await asyncio.to_thread(holding.wait, 10)
+        left.cancel()
+        release.set()
+        return await group.run(_request(), _writes(_spans("after")))
+
+    try:
+        after = asyncio.run(scenario())
+    finally:
+        group.close()
+    assert len(after) == 3
+    assert _stored_names(sessions) == {"left": 3, "after": 3}
+
+
+def test_close_writes_what_is_queued_then_stops_the_thread(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(group_commit, "MOST", 2)  # the queue outlasts a group
+    group = GroupCommit(sessions)
+
+    async def scenario() -> list[Any]:
+        tasks = [
+            asyncio.ensure_future(group.run(_request(), _writes(_spans(f"q{i}")))) for i in range(5)
+        ]
+        await asyncio.sleep(0)  # queued
+        await asyncio.to_thread(group.close)
+        return await asyncio.gather(*tasks)
+
+    results = asyncio.run(scenario())
+    assert [len(result) for result in results] == [3] * 5
+    assert group._thread is None
+    assert _stored_names(sessions) == {f"q{i}": 3 for i in range(5)}
