@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi import Request
 from sqlalchemy import event, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from tests.conftest import BACKENDS
@@ -167,6 +167,36 @@ def test_a_failed_group_commit_writes_each_request_alone(sessions: SessionFactor
     assert _stored_names(sessions) == {f"job{i}": 3 for i in range(4)}
 
 
+def test_work_whose_orm_rows_fail_to_flush_fails_alone(sessions: SessionFactory) -> None:
+    """Work without hooks runs in a plain SQL savepoint; rows it leaves to the ORM are flushed
+    inside it, and a flush that fails spoils the session: the group's commit fails and every
+    request is written again alone, so only that work's request gets the error."""
+    with sessions.write() as session, session.begin():
+        session.add(_key_row("taken"))
+
+    def duplicate_key(session: Session) -> None:
+        session.add(_key_row("taken"))
+
+    works: list[tuple[Request, Callable[[Session], Any]]] = [
+        (_request(), _writes(_spans("before"))),
+        (_request(), duplicate_key),
+        (_request(), _writes(_spans("after"))),
+    ]
+    group = GroupCommit(sessions)
+    try:
+        results = asyncio.run(_queued_behind_a_held_writer(group, works))
+    finally:
+        group.close()
+    assert [len(results[0]), len(results[2])] == [3, 3]
+    assert isinstance(results[1], IntegrityError)
+    assert _stored_names(sessions) == {"before": 3, "after": 3}
+    assert _keys(sessions) == {"taken"}
+
+
+def _key_row(key: str) -> IdempotencyKey:
+    return IdempotencyKey(account_id=ACCOUNT, key=key, request_hash="h", created_at=START)
+
+
 class _RowHook:
     """A commit hook that writes an idempotency key row, as an Idempotency-Key's claim does."""
 
@@ -174,9 +204,7 @@ class _RowHook:
         self.key = key
 
     def before_commit(self, session: Session) -> None:
-        session.add(
-            IdempotencyKey(account_id=ACCOUNT, key=self.key, request_hash="h", created_at=START)
-        )
+        session.add(_key_row(self.key))
 
     def on_integrity_error(self, error: Exception) -> None:
         return None

@@ -11,9 +11,9 @@ queued while the previous one was being written.
 
 All or nothing still holds per request. The request's commit hooks (an `Idempotency-Key`'s
 row) are written inside its savepoint, so they commit exactly when its work does. When the one
-commit fails, which should not happen (the savepoints took every error of the requests' own
-making), each request of the group is written again in a transaction of its own, so the error
-reaches only the request that causes it.
+commit fails, or a failed ORM flush spoils the transaction (savepoints take every other error
+of a request's own making), each request of the group is written again in a transaction of
+its own, so the error reaches only the request that causes it.
 """
 
 import asyncio
@@ -56,6 +56,23 @@ def _settle(job: _Job[Any]) -> None:
         job.future.set_exception(job.error)
     else:
         job.future.set_result(job.result)
+
+
+def _core_savepoint(session: Session, job: _Job[Any]) -> None:
+    """The job inside a savepoint of plain SQL: a fifth of what `begin_nested` costs, which
+    was ~4 µs a span of a 50-span batch. For work that writes through the connection (the
+    span routes); rows it left to the ORM are flushed inside the savepoint, and a flush that
+    fails spoils the session: the group's jobs are then written alone."""
+    connection = session.connection()
+    connection.exec_driver_sql("SAVEPOINT group_job")
+    try:
+        job.result = job.work(session)
+        session.flush()
+    except BaseException:
+        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT group_job")
+        connection.exec_driver_sql("RELEASE SAVEPOINT group_job")
+        raise
+    connection.exec_driver_sql("RELEASE SAVEPOINT group_job")
 
 
 class GroupCommit:
@@ -136,19 +153,26 @@ class GroupCommit:
                     self._write_savepoint(session, job)
                 except Exception as error:  # noqa: BLE001 - the request's to answer, as raised
                     job.error = error
-            try:
-                session.commit()
-                return
-            except Exception:  # noqa: BLE001 - each request, alone, meets its own error
-                log.warning("a group commit failed; its requests are written one by one")
-                session.rollback()
+                if not session.is_active:
+                    break  # a failed ORM flush spoiled the transaction: nothing more commits
+            else:
+                try:
+                    session.commit()
+                    return
+                except Exception as error:  # noqa: BLE001 - each request, alone, meets its own
+                    log.warning("a group commit failed (%s); its requests go one by one", error)
+            session.rollback()
         for job in jobs:
-            if job.error is None:
-                self._write_alone(job)
+            self._write_alone(job)
 
     @staticmethod
     def _write_savepoint(session: Session, job: _Job[Any]) -> None:
+        if not job.hooks:
+            _core_savepoint(session, job)
+            return
         try:
+            # The hooks add ORM rows: SQLAlchemy's savepoint, which also undoes the session's
+            # state when the flush fails.
             with session.begin_nested():
                 job.result = job.work(session)
                 for hook in job.hooks:
@@ -161,6 +185,7 @@ class GroupCommit:
             raise
 
     def _write_alone(self, job: _Job[Any]) -> None:
+        job.error = None  # of a group's attempt, rolled back
         try:
             with hooked_transaction(self.sessions, job.hooks) as session:
                 job.result = job.work(session)
