@@ -49,8 +49,6 @@ def serve(
     ] = True,
 ) -> None:
     """Run the API server and, unless --no-worker, the evaluation engine (migrating first)."""
-    import gc
-
     import uvicorn
 
     from yardstick.bootstrap import bootstrap
@@ -59,6 +57,7 @@ def serve(
     from yardstick.cli.settings import load_settings
     from yardstick.db.engine import create_db_engine
     from yardstick.main import create_app
+    from yardstick.ops.gc_pacing import pace_gc
     from yardstick.scoring.service import prestart_scorer
 
     settings = load_settings()
@@ -73,10 +72,7 @@ def serve(
         console.print(f"  SGP_ACCOUNT_ID={created.account_id}")
         console.print(f"  SGP_API_KEY={created.key}")
     application = create_app(settings, worker=not no_worker)
-    # What start-up built lives as long as the process: freezing it keeps every full GC pass from
-    # re-scanning it while request bodies of 1,000 rows churn the heap (-4.6 and -6.7 ms of server
-    # CPU per 1,000-item batch in two paired runs of `python -m bench ingest`).
-    gc.freeze()
+    pace_gc()
     # uvicorn stops gracefully on SIGINT or SIGTERM (the lifespan drains the engine), then raises
     # the signal again for the handler it found installed: the defaults would make a clean stop
     # die of SIGTERM or end in a KeyboardInterrupt traceback. This one makes it exit status 0.
@@ -101,6 +97,7 @@ def worker() -> None:
     from yardstick.cli.settings import load_settings
     from yardstick.db.session import SessionFactory
     from yardstick.execution.worker import run_worker
+    from yardstick.ops.gc_pacing import pace_gc
     from yardstick.scoring.service import prestart_scorer
 
     settings = load_settings()
@@ -111,6 +108,7 @@ def worker() -> None:
     if settings.scoring_prewarm:
         prestart_scorer()
     console.print(f"worker {settings.worker_id!r} running; Ctrl-C to stop")
+    pace_gc()
     asyncio.run(run_worker(settings, SessionFactory(engine)))
 
 
