@@ -2,6 +2,7 @@
 hand-made protobuf and JSON bodies, and every way a request is refused (with nothing stored)."""
 
 import gzip
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -205,13 +206,26 @@ def test_sending_a_span_again_upserts_it(http: httpx.Client) -> None:
     assert only["end_timestamp"] is not None
 
 
-def test_more_spans_than_one_service_write_takes(http: httpx.Client) -> None:
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_more_spans_than_one_service_write_takes(http: httpx.Client, gzipped: bool) -> None:
+    """1,501 spans of ~300 B: a body past the size decoded on the event loop (256 KB, or 32 KB
+    compressed), so it is decoded in the thread pool."""
     trace, root = trace_id(), span_id()
     spans = [make_span("root", trace=trace, span=root)]
-    spans += [make_span(f"child {i}", trace=trace, parent=root) for i in range(1500)]
+    spans += [
+        make_span(
+            f"child {i}", trace=trace, parent=root, attributes={"note": os.urandom(125).hex()}
+        )
+        for i in range(1500)
+    ]
     body = export_request(*spans).SerializeToString()
+    assert len(body) > 256 * 1024
+    headers = {**PROTOBUF, "content-encoding": "gzip"} if gzipped else PROTOBUF
+    if gzipped:
+        body = gzip.compress(body)
+        assert len(body) > 32 * 1024
 
-    response = http.post("/v1/traces", content=body, headers=PROTOBUF)
+    response = http.post("/v1/traces", content=body, headers=headers)
 
     assert response.status_code == 200, response.text
     assert len(of_trace(http, trace.hex())) == 1501
