@@ -10,10 +10,11 @@ and one of 100 words held by 1 % of the spans each (`zk07w`).
     request (the 0.7.0 tracing library's batch), from CLIENTS threads each with its own httpx
     client (keep-alive, bodies serialized before the clock starts), against a server on a
     fresh database → spans/s, p50/p95 per request, server CPU per 1,000 spans.
-(b) INGEST other spans through `POST /v1/traces` as OTLP protobuf (`input.value`/`output.value`
-    and the 3 metadata keys as attributes), 50 a request, the same clients, same server.
     Then (SQLite) how long after the last request the server's text index, which works behind
     the writes, has indexed every span, and the server CPU that took.
+(b) INGEST other spans through `POST /v1/traces` as OTLP protobuf (`input.value`/`output.value`
+    and the 3 metadata keys as attributes), 50 a request, the same clients, same server, once
+    the index has caught up with (a); then the index's catch-up again.
 (c) The machine's own figures, in this process, each on a fresh database: `prepare` alone (the
     CPU part of a write: JSON, redaction, token counts, metadata entries); `write_run_spans`
     of (a)'s spans, one transaction per 50 (the server's write path without HTTP, validation
@@ -21,6 +22,9 @@ and one of 100 words held by 1 % of the spans each (`zk07w`).
     the bare `INSERT INTO spans` executemany of the same rows, one transaction per 50 (no text
     index, no metadata index); on SQLite, the FTS5 inserts of their documents alone, one
     transaction per 50 (what indexing with the writes cost).
+(e) SUSTAINED ingest: BENCH_SPANS_SUSTAINED spans (default 150,000) as in (a), on a fresh
+    server. Past the text index's backlog bound (yardstick.span.text_index.PACING) the index
+    keeps pace during the ingest instead of waiting for a quiet moment: its cost is in this rate.
 (d) Search: BENCH_SPANS spans (default 1,000,000) go into another fresh database through
     `write_run_spans` in transactions of FILL_CHUNK, indexed by the server behind (so the FTS5
     text index and the metadata index are the app's own), then `POST /v5/spans/search` first
@@ -62,6 +66,8 @@ from yardstick.span.stored import prepare
 
 SPANS = int(os.environ.get("BENCH_SPANS", "1000000"))
 INGEST = int(os.environ.get("BENCH_SPANS_INGEST", "40000"))  # spans per ingest path
+# Spans of (e): well past the text index's backlog bound, so it indexes during the ingest.
+SUSTAINED = int(os.environ.get("BENCH_SPANS_SUSTAINED", "150000"))
 BATCH = 50
 CLIENTS = 4
 FILL_CHUNK = 5_000
@@ -252,6 +258,19 @@ def caught_up(engine: Engine) -> float:
     return time.perf_counter() - started
 
 
+class Behind(NamedTuple):
+    seconds: float
+    server_cpu: float
+
+
+def behind(server: Server, engine: Engine) -> Behind:
+    """How long after an ingest's last request the text index had indexed it all, and the
+    server's CPU for that."""
+    cpu = server.cpu_seconds()
+    seconds = caught_up(engine)
+    return Behind(seconds, server.cpu_seconds() - cpu)
+
+
 def drain_all(engine: Engine) -> float:
     """Seconds for `text_index.drain` to index a queue, DRAIN_BATCH a transaction."""
     started = time.perf_counter()
@@ -412,20 +431,24 @@ def run(backend: Backend) -> None:
     database = backend.new_database("ingest")
     with Server(database, backend.tmp) as server:
         print(f"server pid {server.pid} on {backend.kind}, log {server.log_path}", flush=True)
+        engine = create_db_engine(database)
         client_cpu = own_seconds()
         with other.measure(server.cpu_seconds):
             put = ingest(server, "PUT", "/v5/spans/batch", sgp, "application/json")
         put_client = own_seconds() - client_cpu
+        put_behind = behind(server, engine)
         with other.measure(server.cpu_seconds):
             traces = ingest(server, "POST", "/v1/traces", otlp, "application/x-protobuf")
-        engine = create_db_engine(database)
-        cpu = server.cpu_seconds()
-        behind_s = caught_up(engine)
-        behind_cpu = server.cpu_seconds() - cpu
+        traces_behind = behind(server, engine)
     stored = count_spans(engine)
     engine.dispose()
     if stored != 2 * INGEST:
         raise RuntimeError(f"{stored:,} spans stored after ingest, expected {2 * INGEST:,}")
+
+    database, bodies = backend.new_database("sustained"), sgp_bodies(SUSTAINED)
+    with Server(database, backend.tmp) as server, other.measure(server.cpu_seconds):
+        sustained = ingest(server, "PUT", "/v5/spans/batch", bodies, "application/json")
+    del bodies
 
     spans = writes(0, INGEST)
     bare_engine, raw_engine = fresh(backend, "bare"), fresh(backend, "raw")
@@ -473,20 +496,35 @@ def run(backend: Backend) -> None:
         return f"{percentile(ms, 50):.1f} / {percentile(ms, 95):.1f}"
 
     rows: list[tuple[str, ...]] = []
-    for label, result in (("(a) PUT /v5/spans/batch", put), ("(b) POST /v1/traces", traces)):
+    paths = (
+        ("(a) PUT /v5/spans/batch", put, put_behind),
+        ("(b) POST /v1/traces", traces, traces_behind),
+    )
+    for label, result, index in paths:
         per_s = INGEST / result.seconds
         ok = verdict(per_s >= TARGET_SPANS_PER_S)
         rows += [
             (f"{label}, spans/s", f"{per_s:,.0f}", f">= {TARGET_SPANS_PER_S:,}", ok),
             (f"{label}: request p50 / p95 ms", p50_p95(result.request_ms), "", ""),
             (f"{label}: server CPU per 1,000 spans, ms", f"{result.server_cpu * 1e6 / INGEST:.0f}"),
+            (f"{label}: text index caught up, s after the last request", f"{index.seconds:.1f}"),
+            (
+                f"{label}: server CPU for it per 1,000 spans, ms",
+                f"{index.server_cpu * 1e6 / INGEST:.0f}",
+            ),
         ]
     fts = "n/a" if fts_s is None else rate(INGEST, fts_s)
     drain = "n/a" if drain_s is None else rate(INGEST, drain_s)
     batch = text_index.DRAIN_BATCH
     rows += [
-        ("(a)+(b) text index caught up, s after the last request", f"{behind_s:.1f}"),
-        ("(a)+(b) server CPU for it per 1,000 spans, ms", f"{behind_cpu * 1e6 / (2 * INGEST):.0f}"),
+        (
+            f"(e) sustained: PUT /v5/spans/batch, {SUSTAINED:,} spans, spans/s",
+            rate(SUSTAINED, sustained.seconds),
+        ),
+        (
+            "(e) sustained: server CPU per 1,000 spans, ms",
+            f"{sustained.server_cpu * 1e6 / SUSTAINED:.0f}",
+        ),
         ("(a) client CPU per 1,000 spans, ms", f"{put_client * 1e6 / INGEST:.0f}"),
         ("(c) prepare alone (JSON, redaction, index entries), spans/s", rate(INGEST, prepare_s)),
         (f"(c) write_run_spans, {BATCH} a transaction, spans/s", rate(INGEST, bare_s)),
