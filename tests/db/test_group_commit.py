@@ -36,6 +36,14 @@ def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Session
         yield factory
 
 
+def _shared(sessions: SessionFactory) -> GroupCommit:
+    """A GroupCommit whose writer thread shares transactions, on either backend (the server
+    shares them on SQLite only: see the last test)."""
+    group = GroupCommit(sessions)
+    group.shared = True
+    return group
+
+
 def _request(hooks: list[Any] | None = None) -> Request:
     request = Request({"type": "http", "app": None, "state": {}})
     if hooks is not None:
@@ -103,7 +111,7 @@ async def _queued_behind_a_held_writer(
 
 
 def test_each_request_of_a_group_commits_or_rolls_back_alone(sessions: SessionFactory) -> None:
-    group = GroupCommit(sessions)
+    group = _shared(sessions)
     asyncio.run(group.run(_request(), _writes(_spans("taken", 1))))
     commits = _count_commits(sessions)
 
@@ -155,7 +163,7 @@ class _CommitFails(SessionFactory):
 
 def test_a_failed_group_commit_writes_each_request_alone(sessions: SessionFactory) -> None:
     # Session 1 is the held job's, 2 the group's: its commit fails.
-    group = GroupCommit(_CommitFails(sessions, nth=2))
+    group = _shared(_CommitFails(sessions, nth=2))
     works: list[tuple[Request, Callable[[Session], Any]]] = [
         (_request(), _writes(_spans(f"job{i}"))) for i in range(4)
     ]
@@ -182,7 +190,7 @@ def test_work_whose_orm_rows_fail_to_flush_fails_alone(sessions: SessionFactory)
         (_request(), duplicate_key),
         (_request(), _writes(_spans("after"))),
     ]
-    group = GroupCommit(sessions)
+    group = _shared(sessions)
     try:
         results = asyncio.run(_queued_behind_a_held_writer(group, works))
     finally:
@@ -221,7 +229,7 @@ def test_a_request_s_commit_hooks_commit_exactly_when_its_work_does(
     def failing(_session: Session) -> None:
         raise Conflict("no")
 
-    group = GroupCommit(sessions)
+    group = _shared(sessions)
     works: list[tuple[Request, Callable[[Session], Any]]] = [
         (_request([_RowHook("kept")]), _writes(_spans("hooked"))),
         (_request([_RowHook("dropped")]), failing),
@@ -242,7 +250,7 @@ def test_two_requests_of_a_group_with_one_idempotency_key_one_is_told_to_retry(
         return Claim(account_id=ACCOUNT, key="same-key", digest=digest)
 
     first, second = claim(), claim()
-    group = GroupCommit(sessions)
+    group = _shared(sessions)
     works: list[tuple[Request, Callable[[Session], Any]]] = [
         (_request([first]), _writes(_spans("first"))),
         (_request([second]), _writes(_spans("second"))),
@@ -262,7 +270,7 @@ def test_two_requests_of_a_group_with_one_idempotency_key_one_is_told_to_retry(
 def test_a_request_whose_client_left_is_still_written_and_the_writer_goes_on(
     sessions: SessionFactory,
 ) -> None:
-    group = GroupCommit(sessions)
+    group = _shared(sessions)
     holding, release = threading.Event(), threading.Event()
 
     def hold(session: Session) -> list[StoredSpan]:
@@ -289,7 +297,7 @@ def test_close_writes_what_is_queued_then_stops_the_thread(
     sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(group_commit, "MOST", 2)  # the queue outlasts a group
-    group = GroupCommit(sessions)
+    group = _shared(sessions)
 
     async def scenario() -> list[Any]:
         tasks = [
@@ -303,3 +311,28 @@ def test_close_writes_what_is_queued_then_stops_the_thread(
     assert [len(result) for result in results] == [3] * 5
     assert group._thread is None
     assert _stored_names(sessions) == {f"q{i}": 3 for i in range(5)}
+
+
+def test_on_postgresql_each_request_writes_alone_in_the_thread_pool(
+    sessions: SessionFactory,
+) -> None:
+    group = GroupCommit(sessions)
+    assert group.shared is (sessions.engine.dialect.name == "sqlite")
+    group.shared = False
+
+    def failing(session: Session) -> None:
+        span_service.write(session, ACCOUNT, _spans("failed"), upsert=True)
+        raise Conflict("no")
+
+    async def scenario() -> list[Any]:
+        return await asyncio.gather(
+            group.run(_request([_RowHook("alone")]), _writes(_spans("alone"))),
+            group.run(_request([_RowHook("failed")]), failing),
+            return_exceptions=True,
+        )
+
+    results = asyncio.run(scenario())
+    assert len(results[0]) == 3 and isinstance(results[1], Conflict)
+    assert group._thread is None
+    assert _stored_names(sessions) == {"alone": 3}
+    assert _keys(sessions) == {"alone"}

@@ -1,4 +1,4 @@
-"""Concurrent requests' writes, committed together: one transaction, a savepoint each.
+"""Concurrent requests' writes, committed together on SQLite: one transaction, a savepoint each.
 
 A tracing library or an OpenTelemetry exporter sends spans in many small requests at once (the
 SGP client's batches are 50 spans). Each request in its own transaction paid for a session, a
@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from yardstick.db.session import COMMIT_HOOKS, CommitHook, SessionFactory, hooked_transaction
 
@@ -80,6 +81,10 @@ class GroupCommit:
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions
+        # PostgreSQL's writers run side by side, and each statement waits on the network: one
+        # writer for them all halved span ingest there (1,600-1,700 against 2,600-3,100 spans/s
+        # through `PUT /v5/spans/batch`), so each request writes in a transaction of its own.
+        self.shared = sessions.engine.dialect.name == "sqlite"
         self._jobs: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
@@ -89,6 +94,13 @@ class GroupCommit:
         its error (nothing of it committed) otherwise."""
         loop = asyncio.get_running_loop()
         hooks: list[CommitHook] = getattr(request.state, COMMIT_HOOKS, [])
+        if not self.shared:
+
+            def alone() -> T:
+                with hooked_transaction(self.sessions, hooks) as session:
+                    return work(session)
+
+            return await run_in_threadpool(alone)
         job: _Job[T] = _Job(work, list(hooks), loop, loop.create_future())
         self._ensure_thread()
         self._jobs.put(job)
