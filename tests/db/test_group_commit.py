@@ -336,3 +336,32 @@ def test_on_postgresql_each_request_writes_alone_in_the_thread_pool(
     assert group._thread is None
     assert _stored_names(sessions) == {"alone": 3}
     assert _keys(sessions) == {"alone"}
+
+
+def test_a_request_whose_event_loop_closed_does_not_stop_the_writer(
+    sessions: SessionFactory,
+) -> None:
+    group = _shared(sessions)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(session: Session) -> list[StoredSpan]:
+        holding.set()
+        release.wait(10)
+        return span_service.write(session, ACCOUNT, _spans("orphan"), upsert=True)
+
+    async def start_then_leave() -> None:
+        waiting = asyncio.ensure_future(group.run(_request(), hold))
+        await asyncio.to_thread(holding.wait, 10)
+        waiting.cancel()
+        await asyncio.sleep(0)
+
+    gone = asyncio.new_event_loop()
+    gone.run_until_complete(start_then_leave())
+    gone.close()  # the job's loop is gone before the writer settles it
+    release.set()
+    try:
+        after = asyncio.run(asyncio.wait_for(group.run(_request(), _writes(_spans("next"))), 10))
+    finally:
+        group.close()
+    assert len(after) == 3
+    assert _stored_names(sessions) == {"orphan": 3, "next": 3}

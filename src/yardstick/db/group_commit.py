@@ -17,6 +17,7 @@ its own, so the error reaches only the request that causes it.
 """
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -153,7 +154,8 @@ class GroupCommit:
                 for job in jobs:
                     job.error = job.error or error
             for job in jobs:
-                job.loop.call_soon_threadsafe(_settle, job)
+                with contextlib.suppress(RuntimeError):  # its event loop is closed: none waits
+                    job.loop.call_soon_threadsafe(_settle, job)
 
     def _write(self, jobs: list[_Job[Any]]) -> None:
         if len(jobs) == 1:
