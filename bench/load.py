@@ -10,14 +10,15 @@ deleted, lists paged (datasets; items from a random cursor), items and datasets 
 evaluations of 20 rows created (rows with an f1 metric task; 20 items picked from a dataset;
 rows with a chat completion on the fake model then f1 of its answer), evaluations and their
 items read, questions created and read, small files uploaded and downloaded, a create replayed
-with its Idempotency-Key, and requests that must be refused (bad bodies → 422, unknown ids →
+with its Idempotency-Key, traces of 20 spans written in one insert-only batch (half with an
+Idempotency-Key, replayed now and then) and searched by trace id, and requests that must be refused (bad bodies → 422, unknown ids →
 404), counted apart from errors.
 
 Every client knows what the server acknowledged and checks every read against it (a page of
 items must be exactly the next live rows after its cursor). After the load, every evaluation is
 awaited and everything acknowledged is read back: each dataset's items in row order with their
 data, each evaluation's items with their f1 (computed here with the scorer's own function) and
-answers, each file's bytes, each question.
+answers, each file's bytes, each question, each trace's spans.
 
 Printed: per operation count, req/s, p50/p99/max latency and errors; totals; errors (unexpected
 statuses, 5xx, connection errors and timeouts), read mismatches, items lost and unexpected items
@@ -187,8 +188,22 @@ async def verify(http: httpx.AsyncClient, stats: Stats, clients: list[Client]) -
         if response is None or any(response.json()[k] != body[k] for k in ("name", "prompt")):
             verdict.lost["questions"] += 1
 
+    async def trace(trace_id: str, ids: list[str]) -> None:
+        verdict.expected["spans"] += len(ids)
+        async with limit:
+            response = await request(
+                http, stats, "verify", "POST", "/v5/spans/search", body={"trace_ids": [trace_id]}
+            )
+        if response is None:
+            verdict.lost["spans"] += len(ids)
+            return
+        found = {item["id"] for item in response.json()["items"]}
+        verdict.lost["spans"] += len(set(ids) - found)
+        verdict.unexpected["spans"] += len(found - set(ids))
+
     checks: list[Awaitable[None]] = []
     for client in clients:
+        checks += [trace(i, ids) for i, ids in client.traces.items()]
         checks += [dataset(i, s) for i, s in client.datasets.items()]
         checks += [evaluation(e) for e in client.evaluations]
         checks += [file(i, c) for i, c in client.files.items()]

@@ -20,6 +20,7 @@ CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "64"))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "40"))
 HEALTH_SECONDS = 5.0
 ROWS = 50  # rows per dataset create and per batch
+SPANS = 20  # spans per batch: a trace, its root and 19 children
 PAGE = 50  # items per page while the load runs
 EVAL_ROWS = 20
 BUSY_TIMEOUT_S = 30.0  # PRAGMA busy_timeout=30000 in yardstick.db.engine
@@ -37,6 +38,8 @@ OPS: dict[str, tuple[str, int]] = {
     "create_question": ("write", 2),
     "upload_file": ("write", 3),
     "replay_create": ("write", 1),
+    "write_spans": ("write", 4),
+    "replay_spans": ("write", 1),
     "list_datasets": ("read", 5),
     "get_dataset": ("read", 4),
     "list_items": ("read", 12),
@@ -47,6 +50,7 @@ OPS: dict[str, tuple[str, int]] = {
     "get_question": ("read", 2),
     "list_questions": ("read", 1),
     "get_file": ("read", 3),
+    "search_spans": ("read", 2),
     "refused_422": ("refused", 4),
     "refused_404": ("refused", 4),
 }
@@ -171,6 +175,8 @@ class Client:
         self.questions: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
         self.replays: list[tuple[str, bytes, str]] = []  # (idempotency key, body, dataset id)
+        self.traces: dict[str, list[str]] = {}  # trace id → its span ids, in batch order
+        self.span_replays: list[tuple[str, bytes, str]] = []  # (idempotency key, body, trace)
 
     async def call(self, op: str, method: str, url: str, **kwargs: Any) -> httpx.Response | None:
         return await request(self.http, self.stats, op, method, url, **kwargs)
@@ -357,7 +363,67 @@ class Client:
         ):
             self.stats.mismatch("replay_create", f"key {key}: not the first response replayed")
 
+    async def write_spans(self) -> None:
+        """A trace's spans in one insert-only batch, half of them with an Idempotency-Key: on
+        SQLite the server commits batches sent at once together (yardstick.db.group_commit)."""
+        trace, root = str(uuid.uuid4()), str(uuid.uuid4())
+        start = f"2026-12-03T12:{self.number % 60:02d}:00Z"
+        end = f"2026-12-03T12:{self.number % 60:02d}:01Z"
+        spans = [
+            {
+                "id": root if i == 0 else str(uuid.uuid4()),
+                "trace_id": trace,
+                "parent_id": None if i == 0 else root,
+                "name": f"load-{self.number}-{self.next()}",
+                "start_timestamp": start,
+                "end_timestamp": end,
+                "input": {"row": self.row()},
+                "output": {"usage": {"prompt_tokens": i, "completion_tokens": 1}},
+            }
+            for i in range(SPANS)
+        ]
+        body = orjson.dumps({"items": spans})
+        key = uuid.uuid4().hex if self.rng.random() < 0.5 else None
+        headers = {"idempotency-key": key} if key else {}
+        response = await self.call(
+            "write_spans", "POST", "/v5/spans/batch", body=body, headers=headers
+        )
+        if response is None:
+            return
+        ids = [span["id"] for span in spans]
+        self.traces[trace] = ids
+        if [item["id"] for item in response.json()["items"]] != ids:
+            self.stats.mismatch("write_spans", f"trace {trace}: answer is not the batch")
+        if key:
+            self.span_replays.append((key, body, trace))
+
+    async def replay_spans(self) -> None:
+        if not self.span_replays:
+            return await self.write_spans()
+        key, body, trace = self.rng.choice(self.span_replays)
+        response = await self.call(
+            "replay_spans", "POST", "/v5/spans/batch", body=body, headers={"idempotency-key": key}
+        )
+        if response is None:
+            return
+        ids = [item["id"] for item in response.json()["items"]]
+        if ids != self.traces[trace] or response.headers.get("idempotent-replayed") != "true":
+            self.stats.mismatch("replay_spans", f"key {key}: not the first response replayed")
+
     # reads ----------------------------------------------------------------------------------
+
+    async def search_spans(self) -> None:
+        if not self.traces:
+            return await self.write_spans()
+        trace = self.rng.choice(list(self.traces))
+        response = await self.call(
+            "search_spans", "POST", "/v5/spans/search", body={"trace_ids": [trace]}
+        )
+        if response is None:
+            return
+        found = {item["id"] for item in response.json()["items"]}
+        if found != set(self.traces[trace]):
+            self.stats.mismatch("search_spans", f"trace {trace}: {len(found)} spans found")
 
     async def list_datasets(self) -> None:
         params: dict[str, Any] = {"limit": 20}

@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from scale_gp_beta import SGPClient
 from starlette.types import Message, Receive, Scope, Send
@@ -230,4 +231,47 @@ def test_the_plain_shape_is_answered_without_the_route(
         assert (status, unknown) == (418, 418)  # not plain; plain but failing: the route's
         assert len(reached) == 2
     finally:
+        engine.dispose()
+
+
+def test_a_page_read_on_the_loop_never_waits_for_the_main_pool(
+    server: Server, evaluation_id: str
+) -> None:
+    """On SQLite a page is read on the event loop's thread, through an engine of its own: with
+    every connection of the main pool taken (by threads queued for the write lock, in a
+    server), waiting for one could wait for a writer that needs the loop, and the server
+    stalled until the busy timeout (30 s)."""
+    if server.backend != "sqlite":
+        pytest.skip("PostgreSQL's pages are read in the thread pool")
+
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        await send_json(send, 418, {"detail": "the route"})
+
+    engine = create_db_engine(server.database_url)
+    held = [engine.connect() for _ in range(40)]  # the main pool: 20 and 20 more on demand
+    middleware = PlainPages(route, sessions=SessionFactory(engine))
+    principal = Principal(account_id=ACCOUNT_A, user_id="tester")
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/v5/evaluation-items",
+        "query_string": f"evaluation_id={evaluation_id}&limit=3".encode(),
+        "state": {STATE_KEY: principal},
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    try:
+        # Before, this waited for the pool's timeout (30 s) and the route answered (418).
+        asyncio.run(middleware(scope, receive, send))
+        assert sent[0]["status"] == 200
+        assert len(orjson.loads(sent[1]["body"])["items"]) == 3
+    finally:
+        for connection in held:
+            connection.close()
         engine.dispose()

@@ -21,6 +21,8 @@ machine kind (a VM's thread switches; measured with a call that does nothing), ~
 in the server, while the page itself holds the GIL for most of its ~1 ms anyway (its SQL is
 the only part another thread could overlap). Larger pages, and every page on PostgreSQL
 (whose queries wait on the network), still go to the pool, so the loop is never held long.
+The loop reads through an engine of its own (`yardstick.db.engine.loop_reader`): waiting for
+one of the main pool's connections, it could wait for a writer that waits for it.
 
 It sits inside the auth gate, which has put the request's principal in the scope's state,
 and inside the HTTP metrics, which count the request under the route's path set here.
@@ -36,6 +38,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from yardstick.auth.gate import STATE_KEY
 from yardstick.auth.service import Principal
 from yardstick.dataset_item import pages as dataset_pages
+from yardstick.db.engine import loop_reader
 from yardstick.db.session import SessionFactory
 from yardstick.evaluation_item import pages as evaluation_pages
 from yardstick.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
@@ -123,7 +126,12 @@ class PlainPages:
     def __init__(self, app: ASGIApp, *, sessions: SessionFactory) -> None:
         self.app = app
         self.sessions = sessions
-        self.inline = sessions.engine.dialect.name == "sqlite"
+        # The sessions of pages read on the loop's thread: SQLite only.
+        self.loop_sessions = (
+            SessionFactory(loop_reader(sessions.engine.url.render_as_string(hide_password=False)))
+            if sessions.engine.dialect.name == "sqlite"
+            else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = _LISTS.get(scope.get("path", "")) if scope["type"] == "http" else None
@@ -137,8 +145,8 @@ class PlainPages:
             await self.app(scope, receive, send)
             return
         try:
-            if self.inline and plain.params.limit <= INLINE_LIMIT:
-                body = render(self.sessions, principal, plain)
+            if self.loop_sessions is not None and plain.params.limit <= INLINE_LIMIT:
+                body = render(self.loop_sessions, principal, plain)
             else:
                 body = await run_in_threadpool(render, self.sessions, principal, plain)
         except Exception:  # noqa: BLE001 - the route answers it, with its own handlers

@@ -58,12 +58,32 @@ def create_db_engine(url: str) -> Engine:
 BUSY_TIMEOUT_SECONDS = 30
 
 
-def _sqlite_engine(url: str) -> Engine:
+def loop_reader(url: str) -> Engine:
+    """A SQLite engine for reads on the event loop's thread (yardstick.plain_pages), which must
+    never wait for a connection.
+
+    The main pool's 40 connections can all be held by threads queued for the write lock while
+    the writer holding it waits for the loop to run its request's next step (a route's commit
+    comes in a step of its own): a loop waiting for a connection then stalls every request
+    until the busy timeout. 64 clients of `./dev bench load` did that, 4 requests a second and
+    writes of 30 s. Only the loop's thread reads here, one read at a time, so its connection
+    is free whenever it asks; two more are made on demand rather than waited for. Its
+    connections refuse writes (`query_only`): a write belongs to the main engine's gate."""
+    engine = _sqlite_engine(url, pool_size=1, max_overflow=2)
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA query_only=ON")
+
+    return engine
+
+
+def _sqlite_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
-        pool_size=20,
-        max_overflow=20,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
