@@ -185,6 +185,27 @@ def test_the_plain_shape_values() -> None:
     assert default is not None and default.params.limit == DEFAULT_LIMIT
 
 
+async def _get(middleware: PlainPages, principal: Principal, query: bytes) -> tuple[int, bytes]:
+    """The middleware's status and body for a GET of evaluation items, in process."""
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/v5/evaluation-items",
+        "query_string": query,
+        "state": {STATE_KEY: principal},
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await middleware(scope, receive, send)
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
 def test_the_plain_shape_is_answered_without_the_route(
     server: Server, http: httpx.Client, evaluation_id: str
 ) -> None:
@@ -201,23 +222,7 @@ def test_the_plain_shape_is_answered_without_the_route(
     principal = Principal(account_id=ACCOUNT_A, user_id="tester")
 
     async def get(query: bytes) -> tuple[int, bytes]:
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": "/v5/evaluation-items",
-            "query_string": query,
-            "state": {STATE_KEY: principal},
-        }
-        sent: list[Message] = []
-
-        async def receive() -> Message:
-            return {"type": "http.request", "body": b""}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        await middleware(scope, receive, send)
-        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+        return await _get(middleware, principal, query)
 
     try:
         status, body = asyncio.run(get(f"evaluation_id={evaluation_id}&limit=3".encode()))
@@ -251,26 +256,12 @@ def test_a_page_read_on_the_loop_never_waits_for_the_main_pool(
     held = [engine.connect() for _ in range(40)]  # the main pool: 20 and 20 more on demand
     middleware = PlainPages(route, sessions=SessionFactory(engine))
     principal = Principal(account_id=ACCOUNT_A, user_id="tester")
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/v5/evaluation-items",
-        "query_string": f"evaluation_id={evaluation_id}&limit=3".encode(),
-        "state": {STATE_KEY: principal},
-    }
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b""}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
+    query = f"evaluation_id={evaluation_id}&limit=3".encode()
     try:
         # Before, this waited for the pool's timeout (30 s) and the route answered (418).
-        asyncio.run(middleware(scope, receive, send))
-        assert sent[0]["status"] == 200
-        assert len(orjson.loads(sent[1]["body"])["items"]) == 3
+        status, body = asyncio.run(_get(middleware, principal, query))
+        assert status == 200
+        assert len(orjson.loads(body)["items"]) == 3
     finally:
         for connection in held:
             connection.close()

@@ -72,6 +72,20 @@ def _writes(spans: list[SpanWrite], *, upsert: bool = True) -> Callable[[Session
     return work
 
 
+def _held_write(
+    name: str,
+) -> tuple[Callable[[Session], list[StoredSpan]], threading.Event, threading.Event]:
+    """Work that says it started (`holding`), waits for `release`, then writes spans `name`."""
+    holding, release = threading.Event(), threading.Event()
+
+    def work(session: Session) -> list[StoredSpan]:
+        holding.set()
+        release.wait(10)
+        return span_service.write(session, ACCOUNT, _spans(name), upsert=True)
+
+    return work, holding, release
+
+
 def _stored_names(sessions: SessionFactory) -> dict[str, int]:
     with sessions.read() as session:
         rows = session.execute(
@@ -271,12 +285,7 @@ def test_a_request_whose_client_left_is_still_written_and_the_writer_goes_on(
     sessions: SessionFactory,
 ) -> None:
     group = _shared(sessions)
-    holding, release = threading.Event(), threading.Event()
-
-    def hold(session: Session) -> list[StoredSpan]:
-        holding.set()
-        release.wait(10)
-        return span_service.write(session, ACCOUNT, _spans("left"), upsert=True)
+    hold, holding, release = _held_write("left")
 
     async def scenario() -> list[StoredSpan]:
         left = asyncio.ensure_future(group.run(_request(), hold))
@@ -342,12 +351,7 @@ def test_a_request_whose_event_loop_closed_does_not_stop_the_writer(
     sessions: SessionFactory,
 ) -> None:
     group = _shared(sessions)
-    holding, release = threading.Event(), threading.Event()
-
-    def hold(session: Session) -> list[StoredSpan]:
-        holding.set()
-        release.wait(10)
-        return span_service.write(session, ACCOUNT, _spans("orphan"), upsert=True)
+    hold, holding, release = _held_write("orphan")
 
     async def start_then_leave() -> None:
         waiting = asyncio.ensure_future(group.run(_request(), hold))
