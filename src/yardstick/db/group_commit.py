@@ -78,7 +78,8 @@ def _core_savepoint(session: Session, job: _Job[Any]) -> None:
 
 
 class GroupCommit:
-    """The writer thread of one SessionFactory (started at its first job)."""
+    """The span routes' writes of one SessionFactory: on SQLite through a writer thread
+    (started at its first job), on PostgreSQL each in its own transaction in the thread pool."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions

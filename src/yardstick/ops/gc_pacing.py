@@ -5,7 +5,7 @@ CPython collects its youngest generation every 700 new container objects, and ea
 walks every young object still alive. A run keeps many alive at once (at 256 cells in flight:
 their tasks, futures, requests and parsed responses), so the collector walked them over and
 over: ~0.4 s of a 3.6 s run of 10,000 chat cells, ~40 µs of CPU a cell. Every 50,000 objects,
-the same run took 6-15 % less wall time and 265-295 µs of CPU a cell instead of 317-321, and
+the same run took 6-15 % less wall time and 265-291 µs of CPU a cell instead of 317-321, and
 `PUT /v5/spans/batch` ingest 5-8 % more spans a second (alternated pairs, 2026-12-03). Garbage
 in reference cycles lives a little longer; everything else is freed as before, by reference
 counting.
