@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from yardstick.api import ROUTERS
 from yardstick.auth.gate import AuthGate
 from yardstick.config import Settings, get_settings
+from yardstick.db.checkpointer import start_checkpointer
 from yardstick.db.engine import create_db_engine
 from yardstick.db.group_commit import GroupCommit
 from yardstick.db.migrate import alembic_config
@@ -47,6 +48,7 @@ class StripTrailingSlash:
 def _lifespan(worker: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        checkpointer = start_checkpointer(app.state.sessions.engine)
         engine_worker = Worker(app.state.settings, app.state.sessions) if worker else None
         if engine_worker is not None:
             await engine_worker.start()
@@ -56,6 +58,8 @@ def _lifespan(worker: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
             if engine_worker is not None:
                 await engine_worker.stop()
             await asyncio.to_thread(app.state.group_commit.close)
+            if checkpointer is not None:
+                await asyncio.to_thread(checkpointer.close)
             await close_providers()
             await close_sandbox()  # the dry-run route's, when no engine runs here
 

@@ -8,6 +8,7 @@ arrival order (SQLite's busy handler has no order, so under load some writes wai
 seconds). PostgreSQL needs nothing special: row locks order concurrent writers.
 """
 
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,14 @@ def loop_reader(url: str) -> Engine:
     return engine
 
 
+_GATES: "weakref.WeakKeyDictionary[Engine, WriteGate]" = weakref.WeakKeyDictionary()
+
+
+def write_gate(engine: Engine) -> WriteGate:
+    """The queue a SQLite engine's writers take turns in (KeyError for another database)."""
+    return _GATES[engine]
+
+
 def _sqlite_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Engine:
     engine = create_engine(
         url,
@@ -102,6 +111,7 @@ def _sqlite_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> 
         cursor.close()
 
     gate = WriteGate(BUSY_TIMEOUT_SECONDS)
+    _GATES[engine] = gate
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from yardstick.account_secret.vendor_keys import install_vendor_keys
 from yardstick.config import Settings
+from yardstick.db.checkpointer import start_checkpointer
 from yardstick.db.session import SessionFactory
 from yardstick.execution import engine, runner
 from yardstick.execution.drain import Drain
@@ -103,6 +104,7 @@ async def run_worker(settings: Settings, sessions: SessionFactory) -> None:
     instrument(settings, sessions.engine)
     # No HTTP app here: the worker's own metrics, on a port of their own if asked for.
     stop_metrics = start_metrics_server(settings.metrics_port) if settings.metrics_port else None
+    checkpointer = start_checkpointer(sessions.engine)
     worker = Worker(settings, sessions)
     await worker.start()
     try:
@@ -110,5 +112,7 @@ async def run_worker(settings: Settings, sessions: SessionFactory) -> None:
     finally:
         await worker.stop()
         await close_providers()
+        if checkpointer is not None:
+            await asyncio.to_thread(checkpointer.close)
         if stop_metrics is not None:
             stop_metrics()
