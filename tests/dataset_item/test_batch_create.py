@@ -1,6 +1,7 @@
 from scale_gp_beta import SGPClient
 
-from tests.dataset.factories import items_of, make_dataset, rows, values, version_of
+from tests.dataset.factories import content_hash, items_of, make_dataset, rows, values, version_of
+from tests.dataset_item.test_content_hash import SAMPLES
 
 
 def test_batch_create_returns_the_new_items_in_input_order(client: SGPClient) -> None:
@@ -54,3 +55,30 @@ def test_batch_create_attaches_files(client: SGPClient) -> None:
     assert [item["files"] for item in created["items"]] == [{"doc": file_id}, {}]  # type: ignore[index]
     stored = [client.dataset_items.retrieve(item["id"]) for item in created["items"]]  # type: ignore[index]
     assert [item.files for item in stored] == [{"doc": file_id}, {}]
+
+
+def test_a_batch_of_mixed_rows_is_stored_row_for_row(client: SGPClient) -> None:
+    # On SQLite a batch's texts travel as one BLOB that each row slices by its byte offsets:
+    # rows of multi-byte characters, escapes and empty objects side by side, with and without
+    # files, must each come back exactly as sent.
+    dataset = make_dataset(client, 1)
+    file_id = client.files.create(file=("doc.txt", b"hello", "text/plain")).id
+    data: list[dict[str, object]] = [
+        *SAMPLES,
+        {"text": "😀" * 300},
+        {"q": "日本語" * 100, "n": 1},
+        *SAMPLES,
+    ]
+    files: list[dict[str, str]] = [{"doc": file_id} if i % 3 == 0 else {} for i in range(len(data))]
+    body = {"dataset_id": dataset.id, "data": data, "files": files}
+
+    created = client.post("/v5/dataset-items/batch", body=body, cast_to=object)
+
+    ids = [item["id"] for item in created["items"]]  # type: ignore[index]
+    stored = items_of(client, dataset.id)[1:]
+    assert [item.id for item in stored] == ids
+    for item, row, attached in zip(stored, data, files, strict=True):
+        assert item.data == row
+        assert item.content_hash == content_hash(row)
+        assert item.files == attached
+        assert client.dataset_items.retrieve(item.id).to_dict() == item.to_dict()
