@@ -4,7 +4,9 @@
     sequential httpx client (keep-alive, bodies serialized before the clock starts) → items/s.
 (b) The same rows into `dataset_item_versions` of a second, freshly migrated database of the same
     kind with the bare driver (sqlite3 / psycopg `executemany`), one transaction per 1,000 rows
-    → the raw rate, and API/raw.
+    → the raw rate, and API/raw. On SQLite the raw connection checkpoints the WAL inside its
+    commits, as SQLite does by default; the server checkpoints on a thread of its own
+    (`yardstick.db.checkpointer`), which is part of what (a) measures.
 (c) `GET /v5/dataset-items?dataset_id=…&limit=100&starting_after=…` for 200 pages from the start
     and 200 pages up to the end, each request timed on the client → p50/p99 per page, and the
     server's CPU per page; the same for `GET /v5/evaluation-items?evaluation_id=…` over an
@@ -179,7 +181,8 @@ def raw_ingest(database_url: str, kind: str, rows: list[bytes]) -> float:
     params = _raw_rows(rows, new_id(), kind == "sqlite")
     if kind == "sqlite":
         conn = sqlite3.connect(sqlite_path(database_url), isolation_level=None)
-        # The server's settings (yardstick.db.engine), so only the layers above the driver differ.
+        # The server's settings (yardstick.db.engine), so only the layers above the driver differ;
+        # its checkpoints are SQLite's default, in the commits (see the module's docstring).
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         sql = f"INSERT INTO dataset_item_versions ({_RAW_COLUMNS}) VALUES ({', '.join('?' * 11)})"

@@ -19,7 +19,6 @@ second core beside the requests:
 import logging
 import sqlite3
 import threading
-import time
 from typing import Any, cast
 
 from sqlalchemy import Engine, event
@@ -42,7 +41,7 @@ class Checkpointer:
         self._engine = engine
         self._gate = write_gate(engine)
         self._wrote = threading.Event()
-        self._closed = False
+        self._closing = threading.Event()
         event.listen(engine, "connect", _set_backstop)
         event.listen(engine, "commit", self._on_commit)
         engine.dispose()  # connections made before use the default: made again on demand
@@ -53,7 +52,7 @@ class Checkpointer:
         """Stop after a last checkpoint of what was written. Connections made meanwhile keep the
         backstop: past it their writers checkpoint for themselves."""
         event.remove(self._engine, "commit", self._on_commit)
-        self._closed = True
+        self._closing.set()
         self._wrote.set()
         self._thread.join()
 
@@ -64,10 +63,9 @@ class Checkpointer:
     def _run(self) -> None:
         connection = self._connect()
         try:
-            while not self._closed:
+            while not self._closing.is_set():
                 self._wrote.wait()
-                if not self._closed:
-                    time.sleep(INTERVAL)  # writes gather: one checkpoint for all of them
+                self._closing.wait(INTERVAL)  # writes gather: one checkpoint for all of them
                 self._wrote.clear()
                 try:
                     self._checkpoint(connection)
