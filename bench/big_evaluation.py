@@ -30,7 +30,7 @@ import psycopg
 
 from bench.backend import conninfo, sqlite_path
 from bench.server import ACCOUNT
-from yardstick.dataset_item.repository import encode
+from yardstick.dataset_item.encoding import encode
 
 BATCH = 10_000
 CREATOR = "bench"

@@ -48,7 +48,7 @@ from bench.machine import OtherLoad
 from bench.registry import benchmark
 from bench.report import table
 from bench.server import ACCOUNT, Server
-from yardstick.dataset_item.repository import encode
+from yardstick.dataset_item.encoding import encode
 from yardstick.db.engine import create_db_engine
 from yardstick.db.session import SessionFactory
 from yardstick.ids import new_ids

@@ -2,7 +2,8 @@ from datetime import UTC, datetime
 
 import orjson
 
-from yardstick.dataset_item.repository import ItemRow, NewItems, encode_rows
+from yardstick.dataset_item.encoding import encode_rows
+from yardstick.dataset_item.repository import ItemRow, NewItems
 from yardstick.dataset_item.schemas import batch_json, item_json
 
 

@@ -1,15 +1,9 @@
 """SQL for versioned dataset items (see `models.dataset_item` for the version scheme)."""
 
-import hashlib
-import json
-import re
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from itertools import accumulate
 from typing import Any, NamedTuple, cast
 
-import orjson
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -27,7 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
-from yardstick.errors import Unprocessable
+from yardstick.dataset_item import sqlite_batch
+from yardstick.dataset_item.encoding import encode_rows
 from yardstick.ids import new_ids
 from yardstick.kit.bulk import bind_processor, insert_bound
 from yardstick.kit.driver_query import DriverQuery
@@ -93,30 +88,11 @@ _MANY_COLUMNS = (
 )
 
 
-# On SQLite a batch is one statement: its texts go as one BLOB, each row's own values as a JSON
-# array, and a row's text is its slice of the BLOB, read as the UTF-8 it is. `executemany` steps
-# SQLite once a row and binds each row's values in Python (1,000 rows of ~1 KB: 7.4-7.9 ms with
-# its commit, against 5.4-5.9 ms here). MATERIALIZED: otherwise `json_each` writes a row's array
-# out again for each column read from it (SQLite 3.35 and later; older ones ignore the hint).
-_MATERIALIZED = "MATERIALIZED " if sqlite3.sqlite_version_info >= (3, 35) else ""
-_SQLITE_MANY = (
-    f"WITH batch(row) AS {_MATERIALIZED}(SELECT value FROM json_each(:rows)) "
-    "INSERT INTO dataset_item_versions (item_id, account_id, dataset_id, data, content_hash, "
-    "version_from, version_to, created_at, updated_at, created_by_user_id, archived_at, files) "
-    "SELECT json_extract(row, '$[0]'), :account_id, :dataset_id, "
-    "CAST(substr(:texts, json_extract(row, '$[1]'), json_extract(row, '$[2]')) AS TEXT), "
-    "json_extract(row, '$[3]'), :version, NULL, :now, :now, :user_id, NULL, "
-    "json_extract(row, '$[4]') FROM batch"
-)
-
-
 def _insert_many(session: Session, new: NewItems, account_id: str) -> None:
+    """PostgreSQL's insert (`insert_bound`: COPY); SQLite's is `sqlite_batch`."""
     # Bound as SQLAlchemy would bind them, the shared values once for the batch.
     now = bind_processor(session, _T, "created_at")(new.now)
     to_files = bind_processor(session, _T, "files")
-    if session.get_bind().dialect.name == "sqlite":
-        _insert_sqlite(session, new, account_id, now, to_files)
-        return
     shared = (account_id, new.dataset_id)
     rest = (new.version, None, now, now, new.user_id, None)
     insert_bound(
@@ -137,95 +113,6 @@ def _insert_many(session: Session, new: NewItems, account_id: str) -> None:
             )
         ],
     )
-
-
-def _insert_sqlite(
-    session: Session,
-    new: NewItems,
-    account_id: str,
-    now: str,
-    to_files: Callable[[Any], Any],
-) -> None:
-    lengths = [len(text) for text in new.texts]
-    rows = [
-        (item_id, start, length, content_hash, None if files is None else to_files(files))
-        for item_id, start, length, content_hash, files in zip(
-            new.ids,
-            accumulate(lengths[:-1], initial=1),
-            lengths,
-            new.hashes,
-            new.files,
-            strict=True,
-        )
-    ]
-    if session.autoflush:  # as `session.execute` would, so pending ORM rows land first
-        session.flush()
-    session.connection().exec_driver_sql(
-        _SQLITE_MANY,
-        {
-            "rows": orjson.dumps(rows).decode(),
-            "texts": b"".join(new.texts),
-            "account_id": account_id,
-            "dataset_id": new.dataset_id,
-            "version": new.version,
-            "now": now,
-            "user_id": new.user_id,
-        },
-    )
-
-
-# orjson writes floats in [1e-9, 1e-4) unlike Python's `json` ("1e-7", "0.00001" where json writes
-# "1e-07", "1e-05"), and the canonical form is `json.dumps(sort_keys=True, separators=(",", ":"),
-# ensure_ascii=False)`. A row whose orjson text could hold such a float (a string that merely looks
-# like one is a harmless false positive) is hashed from the standard library's text instead.
-_ORJSON_FLOAT_QUIRK = re.compile(rb"e-\d(?!\d)|0\.0000")
-
-
-def _may_differ(canonical: bytes) -> bool:
-    # The substring tests are a necessary condition for the pattern and ~5x cheaper than the
-    # regex scan, which was 5 ms of every 1,000-row batch.
-    return (b"e-" in canonical or b"0.0000" in canonical) and bool(
-        _ORJSON_FLOAT_QUIRK.search(canonical)
-    )
-
-
-def _stdlib_canonical(data: Any) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def encode(data: Any, loc: list[str | int]) -> tuple[str, str]:
-    """The stored JSON text and the content hash: sha256 of canonical JSON."""
-    try:
-        text = orjson.dumps(data)
-        canonical = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError as exc:
-        raise Unprocessable(loc, f"cannot be stored as JSON: {exc}") from exc
-    if _may_differ(canonical):
-        canonical = _stdlib_canonical(data)
-    return text.decode(), hashlib.sha256(canonical).hexdigest()
-
-
-def encode_rows(rows: Sequence[Any], loc: list[str | int]) -> tuple[list[bytes], list[str]]:
-    """`encode` of each row (its text as bytes), a 422 at `[*loc, index]` for a row that
-    cannot be stored. The float check scans the batch's canonical texts at once (1,000 rows:
-    1.5 ms with the join, where a scan of each row took 1.8 ms); rows are checked one by one
-    only when it finds something."""
-    texts, canonicals = [], []
-    dumps, sort_keys = orjson.dumps, orjson.OPT_SORT_KEYS
-    index = 0
-    try:
-        for index, data in enumerate(rows):
-            texts.append(dumps(data))
-            canonicals.append(dumps(data, option=sort_keys))
-    except orjson.JSONEncodeError as exc:
-        raise Unprocessable([*loc, index], f"cannot be stored as JSON: {exc}") from exc
-    joined = b"".join(canonicals)
-    if b"e-" in joined or b"0.0000" in joined:
-        for index, canonical in enumerate(canonicals):
-            if _may_differ(canonical):
-                canonicals[index] = _stdlib_canonical(rows[index])
-    sha256 = hashlib.sha256
-    return texts, [sha256(canonical).hexdigest() for canonical in canonicals]
 
 
 def at_version(version: int | BindParameter[int]) -> ColumnElement[bool]:
@@ -285,19 +172,31 @@ class DatasetItemRepository:
         now: datetime,
         loc: list[str | int],
     ) -> NewItems:
-        texts, hashes = encode_rows(rows, loc)
-        new = NewItems(
+        ids = new_ids(len(rows))  # one call: a read of the random source per id is a syscall
+        if session.get_bind().dialect.name != "sqlite":
+            texts, hashes = encode_rows(rows, loc)
+            new = NewItems(dataset_id, version, now, principal.user_id, ids, texts, hashes, files)
+            _insert_many(session, new, principal.account_id)
+            return new
+        if session.autoflush:  # as `session.execute` would, so pending ORM rows land first
+            session.flush()
+        shared = sqlite_batch.Shared(
+            principal.account_id,
             dataset_id,
             version,
-            now,
+            bind_processor(session, _T, "created_at")(now),
             principal.user_id,
-            new_ids(len(rows)),  # one call: a read of the random source per id is a syscall
-            texts,
-            hashes,
-            files,
         )
-        _insert_many(session, new, principal.account_id)
-        return new
+        texts, hashes = sqlite_batch.insert(
+            session.connection(),
+            shared,
+            ids=ids,
+            rows=rows,
+            files=files,
+            to_files=bind_processor(session, _T, "files"),
+            loc=loc,
+        )
+        return NewItems(dataset_id, version, now, principal.user_id, ids, texts, hashes, files)
 
     @staticmethod
     def current_stmt(*, account_id: str, item_id: str) -> Select[Any]:

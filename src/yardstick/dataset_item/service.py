@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
 from yardstick.dataset.repository import DatasetState, dataset_repository
+from yardstick.dataset_item.encoding import encode
 from yardstick.dataset_item.repository import (
     ItemRow,
     NewItems,
     dataset_item_repository,
-    encode,
     listed_row_first,
 )
 from yardstick.db.types import utcnow
