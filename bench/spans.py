@@ -15,6 +15,9 @@ and one of 100 words held by 1 % of the spans each (`zk07w`).
 (b) INGEST other spans through `POST /v1/traces` as OTLP protobuf (`input.value`/`output.value`
     and the 3 metadata keys as attributes), 50 a request, the same clients, same server, once
     the index has caught up with (a); then the index's catch-up again.
+(f) TWO SERVERS on one fresh database (`serve` and `serve --no-worker`), MANY_CLIENTS (8)
+    threads split between them, OTLP as in (b): the processes take turns to write through the
+    write gate's lock file (`yardstick.db.write_gate`); CPU is that of both.
 (c) The machine's own figures, in this process, each on a fresh database: `prepare` alone (the
     CPU part of a write: JSON, redaction, token counts, metadata entries); `write_run_spans`
     of (a)'s spans, one transaction per 50 (the server's write path without HTTP, validation
@@ -70,6 +73,7 @@ INGEST = int(os.environ.get("BENCH_SPANS_INGEST", "40000"))  # spans per ingest 
 SUSTAINED = int(os.environ.get("BENCH_SPANS_SUSTAINED", "150000"))
 BATCH = 50
 CLIENTS = 4
+MANY_CLIENTS = 8
 FILL_CHUNK = 5_000
 SEARCHES = 30
 WARMUP = 3
@@ -214,15 +218,29 @@ class Ingest(NamedTuple):
     server_cpu: float
 
 
-def ingest(server: Server, method: str, path: str, bodies: list[bytes], ctype: str) -> Ingest:
-    """Send every body from CLIENTS threads (body k by thread k % CLIENTS); raises on an error."""
+def ingest(
+    server: Server,
+    method: str,
+    path: str,
+    bodies: list[bytes],
+    ctype: str,
+    clients: int = CLIENTS,
+    also: Sequence[Server] = (),
+) -> Ingest:
+    """Send every body from `clients` threads (body k by thread k % clients), thread k to
+    server k % n of `server` and `also`; raises on an error."""
     headers = {**server.headers, "content-type": ctype}
-    request_ms: list[list[float]] = [[] for _ in range(CLIENTS)]
+    servers = [server, *also]
+    request_ms: list[list[float]] = [[] for _ in range(clients)]
     errors: list[str] = []
 
+    def cpu() -> float:
+        return sum(each.cpu_seconds() for each in servers)
+
     def client(k: int) -> None:
-        with httpx.Client(base_url=server.base_url, headers=headers, timeout=120) as http:
-            for body in bodies[k::CLIENTS]:
+        base_url = servers[k % len(servers)].base_url
+        with httpx.Client(base_url=base_url, headers=headers, timeout=120) as http:
+            for body in bodies[k::clients]:
                 t0 = time.perf_counter()
                 response = http.request(method, path, content=body)
                 request_ms[k].append((time.perf_counter() - t0) * 1000)
@@ -230,8 +248,8 @@ def ingest(server: Server, method: str, path: str, bodies: list[bytes], ctype: s
                     errors.append(f"{path}: {response.status_code} {response.text[:500]}")
                     return
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
-    cpu, started = server.cpu_seconds(), time.perf_counter()
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    cpu_before, started = cpu(), time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -239,7 +257,7 @@ def ingest(server: Server, method: str, path: str, bodies: list[bytes], ctype: s
     seconds = time.perf_counter() - started
     if errors:
         raise RuntimeError(errors[0])
-    return Ingest(seconds, [ms for per in request_ms for ms in per], server.cpu_seconds() - cpu)
+    return Ingest(seconds, [ms for per in request_ms for ms in per], cpu() - cpu_before)
 
 
 def queued(engine: Engine) -> int:
@@ -445,6 +463,29 @@ def run(backend: Backend) -> None:
     if stored != 2 * INGEST:
         raise RuntimeError(f"{stored:,} spans stored after ingest, expected {2 * INGEST:,}")
 
+    database = backend.new_database("two")
+    with Server(database, backend.tmp) as first:
+        second = Server(database, backend.tmp / "second", args=["--no-worker"])
+        # One account and key: the key a server starts with is the one its account keeps.
+        second.api_key, second.headers = first.api_key, first.headers
+        with second:
+            engine = create_db_engine(database)
+            with other.measure(lambda: first.cpu_seconds() + second.cpu_seconds()):
+                two = ingest(
+                    first,
+                    "POST",
+                    "/v1/traces",
+                    otlp,
+                    "application/x-protobuf",
+                    MANY_CLIENTS,
+                    [second],
+                )
+            caught_up(engine)
+    stored = count_spans(engine)
+    engine.dispose()
+    if stored != INGEST:
+        raise RuntimeError(f"{stored:,} spans stored by two servers, expected {INGEST:,}")
+
     database, bodies = backend.new_database("sustained"), sgp_bodies(SUSTAINED)
     with Server(database, backend.tmp) as server, other.measure(server.cpu_seconds):
         sustained = ingest(server, "PUT", "/v5/spans/batch", bodies, "application/json")
@@ -513,6 +554,13 @@ def run(backend: Backend) -> None:
                 f"{index.server_cpu * 1e6 / INGEST:.0f}",
             ),
         ]
+    two_label = f"(f) POST /v1/traces, two servers on one database, {MANY_CLIENTS} clients"
+    rows.append(
+        (
+            f"{two_label}: spans/s; CPU per 1,000, ms",
+            f"{INGEST / two.seconds:,.0f}; {two.server_cpu * 1e6 / INGEST:.0f}",
+        )
+    )
     fts = "n/a" if fts_s is None else rate(INGEST, fts_s)
     drain = "n/a" if drain_s is None else rate(INGEST, drain_s)
     batch = text_index.DRAIN_BATCH

@@ -1,6 +1,8 @@
 """SQLite's writers queue in the process's write gate: in turn once a writer has waited, never
 forever, and every way a transaction ends opens the gate again."""
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -125,3 +127,76 @@ def test_many_threads_write_every_row(engine: Engine) -> None:
         thread.join()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(DISTINCT x) FROM t")).scalar() == 800
+
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from yardstick.db.write_gate import WriteGate
+gate = WriteGate(10, Path(sys.argv[1]))
+gate.acquire()
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+gate.release()
+"""
+
+
+def _hold_in_another_process(lock_file: Path, seconds: float) -> subprocess.Popen[str]:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(lock_file), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_writers_of_other_processes_wait_for_the_lock_file(tmp_path: Path) -> None:
+    lock_file = tmp_path / "db.sqlite.write-lock"
+    holder = _hold_in_another_process(lock_file, 0.6)
+    gate = WriteGate(timeout=10, lock_file=lock_file)
+    started = time.monotonic()
+    gate.acquire()
+    waited = time.monotonic() - started
+    gate.release()
+    holder.wait(timeout=10)
+    assert 0.3 < waited < 5
+
+
+def test_a_lock_file_held_too_long_is_a_timeout_and_the_turn_is_passed_on(tmp_path: Path) -> None:
+    lock_file = tmp_path / "db.sqlite.write-lock"
+    holder = _hold_in_another_process(lock_file, 2)
+    gate = WriteGate(timeout=0.2, lock_file=lock_file)
+    with pytest.raises(WriteGateTimeout) as caught:
+        gate.acquire()
+    assert is_transient(caught.value)
+    assert not gate._held  # this process's next writer is not left waiting on a dead turn
+    holder.wait(timeout=10)
+    gate.acquire()  # the holder is gone: at once
+    gate.release()
+
+
+def test_a_process_that_dies_holding_the_lock_file_lets_it_go(tmp_path: Path) -> None:
+    lock_file = tmp_path / "db.sqlite.write-lock"
+    holder = _hold_in_another_process(lock_file, 60)
+    holder.kill()
+    holder.wait(timeout=10)
+    gate = WriteGate(timeout=2, lock_file=lock_file)
+    gate.acquire()
+    gate.release()
+
+
+def test_a_sqlite_file_s_writers_use_a_lock_file_beside_it(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    try:
+        with engine.connect() as connection:  # a read takes no lock
+            connection.execute(text("SELECT 1"))
+        assert not (tmp_path / "app.db.write-lock").exists()
+        holder = _hold_in_another_process(tmp_path / "app.db.write-lock", 0.5)
+        started = time.monotonic()
+        with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
+            connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        assert time.monotonic() - started > 0.25
+        holder.wait(timeout=10)
+    finally:
+        engine.dispose()

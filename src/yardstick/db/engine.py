@@ -110,7 +110,9 @@ def _sqlite_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> 
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    gate = WriteGate(BUSY_TIMEOUT_SECONDS)
+    database = sqlite_file(url)
+    lock_file = None if database is None else database.with_name(database.name + ".write-lock")
+    gate = WriteGate(BUSY_TIMEOUT_SECONDS, lock_file)
     _GATES[engine] = gate
 
     @event.listens_for(engine, "begin")
