@@ -9,9 +9,13 @@ Each figure is printed beside the limit it is held to, measured in the same run:
 - at 32 in flight the run waits on the model, and the limit is the floor `items × latency /
   concurrency`;
 - at 256 in flight the run is CPU-bound, and the limit is the *bare loop* (bench/bare_loop.py,
-  a process of its own, run right before the workload's Yardstick runs): a plain aiohttp loop against the same fake server at the same
+  a process of its own): a plain aiohttp loop against the same fake server at the same
   concurrency that commits each answer to SQLite in group commits before freeing its slot, and
-  for `chat+bleu` also scores it with Yardstick's bleu. The least any engine must do.
+  for `chat+bleu` also scores it with Yardstick's bleu. The least any engine must do. It runs
+  right before the workload's Yardstick runs and again right after them, and the limit is the
+  two together: the VMs these run on have changed speed by up to 3x within minutes, and a
+  limit taken on one side only could meet another machine than the runs did. Both rates are
+  printed.
 
 Every Yardstick run is made with the run's traces off and on (YARDSTICK_TRACE_RUNS; on is the
 default), each on a fresh database and server warmed up by one 20-item run of the same workload.
@@ -157,9 +161,10 @@ def fake_cpu(fake: FakeModels) -> float:
     return process_cpu_seconds(fake.process.pid)
 
 
-def bare_run(backend: Backend, fake: FakeModels, other: OtherLoad, workload: str) -> Run:
-    """The bare loop at 256, in its own process; its CPU is its own, from start to last commit."""
-    label = f"bare-{workload.replace('+', '-')}"
+def bare_run(backend: Backend, fake: FakeModels, other: OtherLoad, workload: str, side: str) -> Run:
+    """The bare loop at 256, in its own process; its CPU is its own, from start to last commit.
+    `side`: before or after the workload's runs, which names its database."""
+    label = f"bare-{workload.replace('+', '-')}-{side}"
     # A SQLite file beside the runs' databases; on PostgreSQL, in the bench's temp directory
     # (a fresh database's name used to land in the working directory as a SQLite file).
     if backend.kind == "sqlite":
@@ -186,12 +191,13 @@ def embedded_runs(
     backend: Backend, fake: FakeModels, other: OtherLoad
 ) -> tuple[list[Run], dict[str, Run]]:
     """Each run twice, traces of the run off then on (YARDSTICK_TRACE_RUNS); the bare loop of
-    a workload right before its runs at 256, so both meet the same load from other processes.
-    Returns the runs and the bare loops by workload."""
-    runs, bare = [], {}
+    a workload right before and right after its runs at 256, so both meet the same machine.
+    Returns the runs and the bare loops by workload, each as the one before and the one after."""
+    runs: list[Run] = []
+    bare: dict[str, tuple[Run, Run]] = {}
     for workload, concurrency in RUNS:
-        if concurrency == BARE_CONCURRENCY:
-            bare[workload] = bare_run(backend, fake, other, workload)
+        at_256 = concurrency == BARE_CONCURRENCY
+        before = bare_run(backend, fake, other, workload, "before") if at_256 else None
         for traces in (False, True):
             label = "serve, traced" if traces else "serve, untraced"
             name = f"engine-{workload.replace('+', '-')}-c{concurrency}{'t' if traces else 'u'}"
@@ -206,7 +212,21 @@ def embedded_runs(
             runs.append(
                 Run(label, workload, ITEMS, concurrency, seconds, cpu_s, LATENCY_S, search_s)
             )
+        if before is not None:
+            bare[workload] = (before, bare_run(backend, fake, other, workload, "after"))
     return runs, bare
+
+
+def bracket(before: Run, after: Run) -> Run:
+    """The bare loops on both sides of a workload's runs, as one: their items over their time."""
+    return Run(
+        "bare loop",
+        before.workload,
+        before.items + after.items,
+        before.concurrency,
+        before.seconds + after.seconds,
+        before.cpu_s + after.cpu_s,
+    )
 
 
 def start_workers(server: Server, count: int) -> list[subprocess.Popen[bytes]]:
@@ -290,11 +310,12 @@ def run(backend: Backend) -> None:
     other = OtherLoad()
     fake = start_fake_models()
     try:
-        runs, bare = embedded_runs(backend, fake, other)
+        runs, bare_sides = embedded_runs(backend, fake, other)
         workers = worker_runs(backend, fake, other) if backend.kind == "postgresql" else []
     finally:
         fake.stop()
 
+    bare = {workload: bracket(*sides) for workload, sides in bare_sides.items()}
     targets = backend.kind == "sqlite"
     print(
         f"{ITEMS:,} items; chat: one chat_completion task per item; chat+bleu: and a bleu metric "
@@ -315,6 +336,11 @@ def run(backend: Backend) -> None:
     )
     rows = [row(r, bare, targets) for r in [*bare.values(), *runs, *workers]]
     print(table(headers, rows))
+    for workload, (before, after) in bare_sides.items():
+        print(
+            f"bare loop, {workload} at {BARE_CONCURRENCY}: {before.items_per_s:,.0f} items/s "
+            f"before the runs, {after.items_per_s:,.0f} after (the limit is both together)"
+        )
     for off, on in zip(runs[::2], runs[1::2], strict=True):
         print(
             f"traces on vs off, {on.workload} at {on.concurrency}: wall "
