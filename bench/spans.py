@@ -21,7 +21,9 @@ and one of 100 words held by 1 % of the spans each (`zk07w`).
 (c) The machine's own figures, in this process, each on a fresh database: `prepare` alone (the
     CPU part of a write: JSON, redaction, token counts, metadata entries); `write_run_spans`
     of (a)'s spans, one transaction per 50 (the server's write path without HTTP, validation
-    and the rules' lookups), then on SQLite the text index of them behind (`text_index.drain`);
+    and the rules' lookups), right before (a) and again right after (b), which are compared
+    with both together (the VMs these run on have changed speed by up to 3x within minutes),
+    then on SQLite the text index of them behind (`text_index.drain`);
     the bare `INSERT INTO spans` executemany of the same rows, one transaction per 50 (no text
     index, no metadata index); on SQLite, the FTS5 inserts of their documents alone, one
     transaction per 50 (what indexing with the writes cost).
@@ -446,10 +448,15 @@ def searches(http: httpx.Client, kind: Kind) -> list[float]:
 def run(backend: Backend) -> None:
     other = OtherLoad()
     sgp, otlp = sgp_bodies(INGEST), otlp_bodies(INGEST)
+    spans = writes(0, INGEST)
+    bare_before, bare_after = fresh(backend, "bare-before"), fresh(backend, "bare-after")
     database = backend.new_database("ingest")
     with Server(database, backend.tmp) as server:
         print(f"server pid {server.pid} on {backend.kind}, log {server.log_path}", flush=True)
         engine = create_db_engine(database)
+        # The machine's own write path right before (a) and right after (b): see (c).
+        with other.measure(server.cpu_seconds):
+            bare_s = [bare_write(bare_before, spans, BATCH)]
         client_cpu = own_seconds()
         with other.measure(server.cpu_seconds):
             put = ingest(server, "PUT", "/v5/spans/batch", sgp, "application/json")
@@ -458,6 +465,8 @@ def run(backend: Backend) -> None:
         with other.measure(server.cpu_seconds):
             traces = ingest(server, "POST", "/v1/traces", otlp, "application/x-protobuf")
         traces_behind = behind(server, engine)
+        with other.measure(server.cpu_seconds):
+            bare_s.append(bare_write(bare_after, spans, BATCH))
     stored = count_spans(engine)
     engine.dispose()
     if stored != 2 * INGEST:
@@ -491,20 +500,18 @@ def run(backend: Backend) -> None:
         sustained = ingest(server, "PUT", "/v5/spans/batch", bodies, "application/json")
     del bodies
 
-    spans = writes(0, INGEST)
-    bare_engine, raw_engine = fresh(backend, "bare"), fresh(backend, "raw")
+    raw_engine = fresh(backend, "raw")
     try:
         with other.measure():
             started = time.perf_counter()
             for span in spans:
                 prepare(span, account_id=ACCOUNT, user_id="bench")
             prepare_s = time.perf_counter() - started
-            bare_s = bare_write(bare_engine, spans, BATCH)
-            drain_s = drain_all(bare_engine) if backend.kind == "sqlite" else None
+            drain_s = drain_all(bare_after) if backend.kind == "sqlite" else None
             raw_s, fts_s = raw_insert(raw_engine, spans)
     finally:
-        bare_engine.dispose()
-        raw_engine.dispose()
+        for each in (bare_before, bare_after, raw_engine):
+            each.dispose()
 
     database = backend.new_database("search")
     with Server(database, backend.tmp) as server:
@@ -541,11 +548,13 @@ def run(backend: Backend) -> None:
         ("(a) PUT /v5/spans/batch", put, put_behind),
         ("(b) POST /v1/traces", traces, traces_behind),
     )
+    write_path = 2 * INGEST / sum(bare_s)  # (c) on both sides of (a) and (b), together
     for label, result, index in paths:
         per_s = INGEST / result.seconds
         ok = verdict(per_s >= TARGET_SPANS_PER_S)
         rows += [
             (f"{label}, spans/s", f"{per_s:,.0f}", f">= {TARGET_SPANS_PER_S:,}", ok),
+            (f"{label} / (c) write_run_spans around it", f"{per_s / write_path:.0%}"),
             (f"{label}: request p50 / p95 ms", p50_p95(result.request_ms), "", ""),
             (f"{label}: server CPU per 1,000 spans, ms", f"{result.server_cpu * 1e6 / INGEST:.0f}"),
             (f"{label}: text index caught up, s after the last request", f"{index.seconds:.1f}"),
@@ -575,7 +584,10 @@ def run(backend: Backend) -> None:
         ),
         ("(a) client CPU per 1,000 spans, ms", f"{put_client * 1e6 / INGEST:.0f}"),
         ("(c) prepare alone (JSON, redaction, index entries), spans/s", rate(INGEST, prepare_s)),
-        (f"(c) write_run_spans, {BATCH} a transaction, spans/s", rate(INGEST, bare_s)),
+        (
+            f"(c) write_run_spans, {BATCH} a transaction, spans/s: before (a) / after (b)",
+            f"{rate(INGEST, bare_s[0])} / {rate(INGEST, bare_s[1])}",
+        ),
         (f"(c) text index of them behind, {batch:,} a transaction, spans/s", drain),
         (f"(c) bare INSERT INTO spans, {BATCH} a transaction, spans/s", rate(INGEST, raw_s)),
         (f"(c) FTS5 insert of the same documents alone, {BATCH} a transaction, spans/s", fts),
