@@ -38,8 +38,8 @@ def _bump(dialect: str) -> Insert:
 
 
 # Run by every group commit of the engine, so through the driver (`kit.driver_query`): as an
-# ORM-enabled insert through `session.execute` it cost ~0.45 ms a commit (the bulk-insert
-# path and a cache key each time), more than the cells it counted.
+# ORM-enabled insert through `session.execute` it took SQLAlchemy's bulk-insert path and a
+# cache key each time (see yardstick.execution.cells' run state for what both cost).
 _BUMP = {dialect: DriverQuery(partial(_bump, dialect)) for dialect in ("sqlite", "postgresql")}
 
 
