@@ -4,10 +4,10 @@ else.
 
 A page's time is compared with this round trip from the same keep-alive client: what remains
 is the application's (routing, auth, the database, rendering). Asked for as many bytes as a
-page, it is that page's floor: on these VMs writing ~145 KB to a loopback socket costs the
-sending process as much CPU as a 16-byte answer's whole round trip, and both moved up to 3x
-from one minute to the next. `/health` is no such floor: it is a FastAPI route behind the
-middleware stack that reads the schema revision from the database.
+page, it is that page's floor: writing ~145 KB to a loopback socket adds to the round trip's
+CPU (0.18-0.28 ms a request on the 2-core VMs, where 16 bytes cost 0.15-0.38 ms as the VM's
+speed moved). `/health` is no such floor: it is a FastAPI route behind the middleware stack
+that reads the schema revision from the database.
 
 `python -m bench.empty_server PORT [BYTES]` serves it; `EmptyServer` runs that as a subprocess.
 """

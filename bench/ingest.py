@@ -8,8 +8,8 @@ minute to the next, which made a limit measured minutes before or after its figu
     sequential httpx client (keep-alive, bodies serialized before the clock starts) → items/s.
 (b) The same rows into `dataset_item_versions` of a second, freshly migrated database of the same
     kind with the bare driver (sqlite3 / psycopg `executemany`), one transaction per 1,000 rows
-    → the raw rate, and API/raw, overall and in each round (a fifth of (a), then a fifth of
-    (b)). On SQLite the raw connection checkpoints the WAL inside its commits, as SQLite does by
+    → the raw rate, and API/raw, overall and in each round (a quarter of (a), then a quarter
+    of (b)). On SQLite the raw connection checkpoints the WAL inside its commits, as SQLite does by
     default; the server checkpoints on a thread of its own (`yardstick.db.checkpointer`), which
     is part of what (a) measures.
 (c) `GET /v5/dataset-items?dataset_id=…&limit=100&starting_after=…` for 200 pages from the start
