@@ -3,6 +3,7 @@ databases, and the retry loop the engine runs its database units in."""
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,3 +143,19 @@ def test_past_the_budget_the_error_says_for_how_long_while_doing_what() -> None:
     assert "while committing 3 cells" in message
     assert "database is locked" in message
     assert isinstance(raised.value.__cause__, exc.OperationalError)
+
+
+@pytest.mark.usefixtures("budget")
+def test_the_backoff_never_sleeps_past_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(retry, "_delay", lambda attempt: 5.0)  # a backoff step at its cap
+    attempts: list[float] = []
+
+    def unit() -> None:
+        attempts.append(time.monotonic())
+        raise transient()
+
+    with pytest.raises(DatabaseUnavailable):
+        asyncio.run(retrying("committing 3 cells", unit))
+    # One attempt at once and one when the 0.5 s budget is spent; the run fails then, not 5 s on.
+    assert len(attempts) == 2
+    assert 0.45 <= attempts[1] - attempts[0] < 2.0

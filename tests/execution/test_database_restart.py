@@ -27,7 +27,9 @@ from tests.fixtures.server import (
 )
 
 ITEMS = 300
-LATENCY_MS = 100
+# 300 calls of 400 ms at 32 in flight take ~4 s, so the run is still under way when the
+# database has stopped, however slowly `pg_ctl stop` returns (at 100 ms it once was not).
+LATENCY_MS = 400
 OUTAGE_SECONDS = 3
 
 
@@ -144,6 +146,7 @@ def test_an_outage_longer_than_the_retry_budget_fails_the_run_saying_why(
     evaluation_id = start_run(client, fake_models)
 
     postgres.stop()
+    assert fake_models.stats()["total"] < ITEMS  # the database left mid-run
     time.sleep(OUTAGE_SECONDS)
     postgres.start()
 

@@ -79,7 +79,8 @@ def _give_up(what: str, started: float, error: BaseException) -> DatabaseUnavail
 
 async def retrying(what: str, work: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
     """Run the blocking database unit `work` in a thread, again after each transient error
-    (waiting on the event loop, so no thread sleeps), for up to `db_retry_seconds`.
+    (waiting on the event loop, so no thread sleeps), for up to `db_retry_seconds`: the last
+    attempt is made when they have passed.
 
     `what` says what the unit does ("committing 12 cells"), for the log and the error."""
     budget = get_settings().db_retry_seconds
@@ -91,10 +92,14 @@ async def retrying(what: str, work: Callable[_P, _R], /, *args: _P.args, **kwarg
         except Exception as error:
             if not is_transient(error):
                 raise
-            if time.monotonic() - started >= budget:
+            elapsed = time.monotonic() - started
+            if elapsed >= budget:
                 raise _give_up(what, started, error) from error
             attempt += 1
-            delay = _delay(attempt)
+            # Never sleep past the budget: the last attempt is made at its end, so a database
+            # back by then is used and one still away fails the unit on time, not a backoff
+            # step (up to 5 s) later.
+            delay = min(_delay(attempt), budget - elapsed)
             log.warning(
                 "database error while %s (attempt %d), retrying in %.2f s: %s",
                 what,
