@@ -15,6 +15,11 @@ from tests.fixtures.fake_model_server import FakeModels
 from tests.web.conftest import ROWS, Seeded, api, screenshot, sign_in
 
 
+def settle(page: Page) -> None:
+    """Wait until what the page loads after itself (htmx `load` triggers: the cards) is in."""
+    page.wait_for_load_state("networkidle")
+
+
 def test_sign_in_refuses_a_wrong_key_and_signs_out(context: BrowserContext, seeded: Seeded) -> None:
     base = seeded.server.base_url
     page = context.new_page()
@@ -98,6 +103,7 @@ def test_filters_and_sort_live_in_the_url_and_survive_a_reload(page: Page, seede
 
     # Sorted by f1, lowest first, paged by cursor; the last page has the items without an f1.
     page.goto(f"{seeded.server.base_url}/evaluations/{seeded.evaluation_id}?sort=f1&limit=40")
+    settle(page)
     scores = [
         float(t) for t in page.locator("table.results tbody tr td:nth-child(5)").all_inner_texts()
     ]
@@ -127,6 +133,9 @@ def test_export_downloads_what_the_filters_select(page: Page, seeded: Seeded) ->
 def test_item_page_shows_cells_judge_rationale_and_trace(page: Page, seeded: Seeded) -> None:
     base = seeded.server.base_url
     page.goto(f"{base}/evaluations/{seeded.evaluation_id}")
+    # The cards load after the page and push the table down: a click before they are in can
+    # land where the link was (CI once lost the navigation so).
+    settle(page)
     page.locator("table.results tbody tr").nth(1).locator("td.id a").click()
     page.wait_for_url(f"{base}/evaluations/{seeded.evaluation_id}/items/{seeded.item_ids[1]}")
     answer = page.locator('section.cell[data-alias="answer"]')
