@@ -4,8 +4,9 @@
 runs, in a process of its own on uvloop (as `serve` runs), N chat completions against the fake
 model server with at most C in flight through one aiohttp session, and persists each answer
 durably: a cell is committed to a SQLite file (WAL, synchronous=NORMAL, as Yardstick's engine
-sets it; see yardstick.db.engine) before its slot is freed, by group commits of whatever has
-finished since the last one. With `--bleu` it also scores each answer with Yardstick's own bleu
+sets it; see yardstick.db.engine) by group commits of whatever has finished since the last one.
+It bounds its calls as the engine does (yardstick.execution.slots): C calls at once, and C plus
+`headroom(C)` calls in flight or waiting for their commit. With `--bleu` it also scores each answer with Yardstick's own bleu
 (`yardstick.scoring.bleu.score`, nltk's sentence_bleu) on the loop, and commits that cell too.
 It prints one JSON line: `{"seconds": wall, "cpu_s": its own CPU}`, timed from the first call
 to the last commit (imports and set-up excluded, as the server's start-up is).
@@ -24,6 +25,7 @@ import aiohttp
 import orjson
 import uvloop
 
+from yardstick.execution.slots import headroom
 from yardstick.scoring.bleu import score as bleu_score
 from yardstick.scoring.bleu import silence_warnings
 
@@ -98,9 +100,10 @@ async def run(model_url: str, items: int, concurrency: int, database: str, bleu:
     url = f"{model_url}/chat/completions"
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
+        calls = asyncio.Semaphore(concurrency)
 
         async def slot() -> None:
-            # One slot: takes the next item, holds it until its cells are committed.
+            # One result slot: takes the next item, holds it until its cells are committed.
             for index in next_item:
                 body = {
                     "model": "fake-chat",
@@ -108,7 +111,7 @@ async def run(model_url: str, items: int, concurrency: int, database: str, bleu:
                 }
                 started_at = _now()
                 started = time.perf_counter()
-                async with session.post(url, data=orjson.dumps(body)) as response:
+                async with calls, session.post(url, data=orjson.dumps(body)) as response:
                     raw = await response.read()
                 response.raise_for_status()
                 latency_ms = (time.perf_counter() - started) * 1000
@@ -139,7 +142,7 @@ async def run(model_url: str, items: int, concurrency: int, database: str, bleu:
         flusher = asyncio.create_task(writer.run())
         started = time.perf_counter()
         cpu = os.times()
-        await asyncio.gather(*(slot() for _ in range(concurrency)))
+        await asyncio.gather(*(slot() for _ in range(concurrency + headroom(concurrency))))
         writer.close()
         await flusher
         seconds = time.perf_counter() - started

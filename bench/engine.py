@@ -10,8 +10,9 @@ Each figure is printed beside the limit it is held to, measured in the same run:
   concurrency`;
 - at 256 in flight the run is CPU-bound, and the limit is the *bare loop* (bench/bare_loop.py,
   a process of its own): a plain aiohttp loop against the same fake server at the same
-  concurrency that commits each answer to SQLite in group commits before freeing its slot, and
-  for `chat+bleu` also scores it with Yardstick's bleu. The least any engine must do. It runs
+  concurrency that commits each answer to SQLite in group commits, bounding its calls as the
+  engine does (yardstick.execution.slots), and for `chat+bleu` also scores it with Yardstick's
+  bleu. The least any engine must do. It runs
   right before the workload's Yardstick runs and again right after them, and the limit is the
   two together: the VMs these run on have changed speed by up to 3x within minutes, and a
   limit taken on one side only could meet another machine than the runs did. Both rates are

@@ -1,7 +1,6 @@
 """The chunk workflow: run every cell of a slice of an evaluation's items."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from yardstick.execution.cells import DoneCell, cell_row
 from yardstick.execution.drain import Drain, ShuttingDown
 from yardstick.execution.engine import RUN_CHUNK, step, workflow
 from yardstick.execution.fail_fast import STOPPED, FailFast, signature
+from yardstick.execution.slots import VendorSlots, held
 from yardstick.execution.wake import wake
 from yardstick.execution.writer import CellWriter
 from yardstick.inference_model.service import resolve_registered_model
@@ -41,10 +41,9 @@ from yardstick.task.spec import Task, is_executable
 
 log = logging.getLogger(__name__)
 _sessions: SessionFactory | None = None
-# Per vendor: a model call holds a slot from before it starts until its cell is committed, and
-# there are exactly as many slots as the vendor's concurrency. Calls in flight plus results not
-# yet durable therefore never exceed that number, which bounds what a crash can make us repeat.
-_gates: dict[str, asyncio.Semaphore] = {}
+# Per vendor: its calls at once, and its calls plus results not yet durable, which bounds what a
+# crash can make us repeat (yardstick.execution.slots).
+_slots: dict[str, VendorSlots] = {}
 _fail_fast: FailFast | None = None
 _drain = Drain()  # the running worker's (see `bind`)
 _on_finished: Callable[[str], None] | None = None
@@ -53,16 +52,15 @@ INTERNAL_ERROR = "InternalError"
 MAX_INTERNAL_MESSAGE = 1000
 
 
-def _gate(ctx: ExecContext, task: Task) -> asyncio.Semaphore | contextlib.nullcontext[None]:
+def _vendor_slots(ctx: ExecContext, task: Task) -> VendorSlots | None:
+    """The slots of the vendor `task` calls; None for a task that calls no model."""
     route = ctx.routes.get(REGISTRY[task["task_type"]].model_for(task["configuration"]) or "")
     if not isinstance(route, ModelRoute):
-        return contextlib.nullcontext()
-    gate = _gates.get(route.vendor)
-    if gate is None:
-        gate = _gates[route.vendor] = asyncio.Semaphore(
-            ctx.providers.vendors[route.vendor].concurrency
-        )
-    return gate
+        return None
+    slots = _slots.get(route.vendor)
+    if slots is None:
+        slots = _slots[route.vendor] = VendorSlots(ctx.providers.vendors[route.vendor].concurrency)
+    return slots
 
 
 def bind(
@@ -224,7 +222,7 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
             await writer.add(_unrun_cell(plan, item_id, alias, status="skipped"))
             row[alias] = None
             continue
-        async with _gate(plan.ctx, task):
+        async with held(_vendor_slots(plan.ctx, task)) as slots:
             if writer.stopped or _drain.stopping:
                 return
             reason = plan.stop_reason(alias, writer)
@@ -237,6 +235,7 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
                 item_started = item_started or utcnow()
                 cell, failure, calls = await _run_cell(plan, item_id, task, row, inputs, failed)
                 await _count_for_fail_fast(plan, alias, cell, failure)
+                slots.call_returned()  # counted first: no call starts that fail fast would stop
                 if calls:
                     # The calls, queued with the cell for its item's trace; the item's root
                     # span spans its cells so far.

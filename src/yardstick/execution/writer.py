@@ -6,8 +6,8 @@ flusher, `_Group`, which commits whatever every chunk has finished since its las
 single transaction: ten chunks at 32 model calls in flight made ten commits of a cell or two
 each, and a commit (a trip to a thread, BEGIN IMMEDIATE, the run's state read under lock, the
 results version bumped) cost more than the cells in it. A cell's future resolves only once the
-cell is committed, and its model-call slot is held until then: after a crash, the only calls
-repeated are the ones in flight (and those finishing during that one commit).
+cell is committed, and its result slot (yardstick.execution.slots) is held until then: after a
+crash, the only calls repeated are the ones in flight and the finished ones not yet committed.
 
 Before writing, the commit reads each run's state under a shared row lock (see
 `cells.run_state`): a cancelled, archived or superseded run writes nothing more, and its
