@@ -3,6 +3,8 @@ their commit never exceed concurrency + headroom, and a cell waiting for its com
 holds back the next call."""
 
 import asyncio
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -30,6 +32,14 @@ class Counts:
         self.max_calling = max(self.max_calling, self.calling)
 
 
+async def until(done: Callable[[], bool]) -> None:
+    """Wait (up to 10 s, for a loaded machine) for `done()`."""
+    deadline = time.monotonic() + 10
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.005)
+
+
 async def cell(slots: VendorSlots, counts: Counts, committed: asyncio.Event) -> None:
     async with held(slots) as hold:
         counts.enter()
@@ -49,6 +59,7 @@ async def _calls_and_uncommitted_cells_stay_within_their_bounds() -> None:
     counts = Counts()
     committed = asyncio.Event()
     cells = [asyncio.create_task(cell(slots, counts, committed)) for _ in range(50)]
+    await until(lambda: counts.calls_started == 8 + headroom(8))
     await asyncio.sleep(0.05)
     # No commit has come: the result slots are all taken, and no more calls start.
     assert counts.calls_started == 8 + headroom(8)
@@ -70,9 +81,8 @@ async def _a_cell_waiting_for_its_commit_lets_the_next_call_start() -> None:
     committed = asyncio.Event()
     first = asyncio.create_task(cell(slots, counts, committed))
     second = asyncio.create_task(cell(slots, counts, committed))
-    await asyncio.sleep(0.02)
-    # The first cell waits for its commit; the second made its call meanwhile.
-    assert counts.calls_started == 2
+    # The first cell waits for its commit; the second makes its call meanwhile.
+    await until(lambda: counts.calls_started == 2)
     assert counts.max_calling == 1
     committed.set()
     await asyncio.gather(first, second)
@@ -83,18 +93,26 @@ def test_a_cell_cancelled_or_failing_gives_both_slots_back() -> None:
 
 
 async def _a_cell_cancelled_or_failing_gives_both_slots_back() -> None:
-    slots = VendorSlots(2)
-    never = asyncio.Event()
-    blockers = [asyncio.create_task(cell(slots, Counts(), never)) for _ in range(2)]
-    await asyncio.sleep(0.01)  # both calls returned: their result slots stay taken
-    waiting = asyncio.create_task(cell(slots, Counts(), never))  # takes the last result slot
-    await asyncio.sleep(0.01)
+    slots = VendorSlots(2)  # 2 call slots, 3 result slots
+    in_call = asyncio.Event()
+
+    async def stuck_in_its_call() -> None:
+        async with held(slots):
+            await in_call.wait()
+
+    stuck = [asyncio.create_task(stuck_in_its_call()) for _ in range(2)]
+    await until(lambda: slots.calls.locked())
+    # A third cell takes the last result slot and waits for a call slot; cancelled there, it
+    # gives the result slot back.
+    waiting = asyncio.create_task(stuck_in_its_call())
+    await until(lambda: slots.results.locked())
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiting
-    for blocker in blockers:
-        blocker.cancel()
-    await asyncio.gather(*blockers, return_exceptions=True)
+    assert not slots.results.locked()
+    for task in stuck:
+        task.cancel()
+    await asyncio.gather(*stuck, return_exceptions=True)
 
     with pytest.raises(RuntimeError):
         async with held(slots):
