@@ -6,8 +6,9 @@ model server with at most C in flight through one aiohttp session, and persists 
 durably: a cell is committed to a SQLite file (WAL, synchronous=NORMAL, as Yardstick's engine
 sets it; see yardstick.db.engine) by group commits of whatever has finished since the last one.
 It bounds its calls as the engine does (yardstick.execution.slots): C calls at once, and C plus
-`headroom(C)` calls in flight or waiting for their commit. With `--bleu` it also scores each answer with Yardstick's own bleu
-(`yardstick.scoring.bleu.score`, nltk's sentence_bleu) on the loop, and commits that cell too.
+`headroom(C)` calls in flight or waiting for their commit. With `--bleu` it also scores each
+answer with Yardstick's own bleu (`yardstick.scoring.bleu.score`, nltk's sentence_bleu) on the
+loop, and commits that cell too.
 It prints one JSON line: `{"seconds": wall, "cpu_s": its own CPU}`, timed from the first call
 to the last commit (imports and set-up excluded, as the server's start-up is).
 
