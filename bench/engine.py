@@ -19,18 +19,23 @@ Each figure is printed beside the limit it is held to, measured in the same run:
   printed.
 
 Every Yardstick run is made with the run's traces off and on (YARDSTICK_TRACE_RUNS; on is the
-default), each on a fresh database and server warmed up by one 20-item run of the same workload.
-Printed per run: wall time (create request to `completed` seen by polling every 50 ms), items/s,
-CPU ms per item (the server's with its scorer processes; the bare loop's own), the limit and the ratio to it. A
-traced run's calls become spans behind it (yardstick.span.run_trace_queue), so for each traced
-run the bench also times the first search of its spans after `completed`, which writes what is
-still queued. On
-PostgreSQL, also `serve --no-worker` with one and with two `yardstick worker` processes at 256
-to show how workers share a run.
+default), in ROUNDS alternated pairs (off then on, on then off, ...), each on a fresh database
+and server warmed up by one 20-item run of the same workload: one pair cannot tell the traces'
+cost from the VM's, whose speed moved chat at 256 by up to 1.7x between runs. Printed per run:
+wall time (create request to `completed` seen by polling every 50 ms), items/s, CPU ms per
+item (the server's with its scorer processes; the bare loop's own), the limit and the ratio to
+it; then, for each workload, traced and untraced, the median of its rounds' ratios, which the
+target is held to. Traces on against off is compared within each round, the target held to
+the median of the rounds. A traced run's calls become spans behind it
+(yardstick.span.run_trace_queue), so for each traced run the bench also times the first search
+of its spans after `completed`, which writes what is still queued. On PostgreSQL, also `serve
+--no-worker` with one and with two `yardstick worker` processes at 256 to show how workers
+share a run.
 """
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -53,6 +58,7 @@ CHAT = "chat"
 CHAT_BLEU = "chat+bleu"
 # (workload, concurrency): at 32 held to the floor, at 256 to the bare loop.
 RUNS = [(CHAT, 32), (CHAT, 256), (CHAT_BLEU, 256)]
+ROUNDS = 3  # alternated pairs of runs, traces off and on, of each
 BARE_CONCURRENCY = 256
 TARGET_FLOOR_SHARE_AT_32 = 0.85
 TARGET_BARE_SHARE = {CHAT: 0.60, CHAT_BLEU: 0.70}
@@ -74,6 +80,8 @@ class Run:
     # Traced runs: how long the first search of the run's spans took after `completed` (it
     # writes the calls still queued for the traces, yardstick.span.run_trace_queue).
     first_search_s: float | None = None
+    traced: bool = False
+    round: int = 0  # 1 to ROUNDS for the server's runs
 
     @property
     def floor_s(self) -> float:
@@ -191,31 +199,46 @@ def bare_run(backend: Backend, fake: FakeModels, other: OtherLoad, workload: str
 def embedded_runs(
     backend: Backend, fake: FakeModels, other: OtherLoad
 ) -> tuple[list[Run], dict[str, Run]]:
-    """Each run twice, traces of the run off then on (YARDSTICK_TRACE_RUNS); the bare loop of
-    a workload right before and right after its runs at 256, so both meet the same machine.
-    Returns the runs and the bare loops by workload, each as the one before and the one after."""
+    """Each run in ROUNDS pairs, traces of the run off and on (YARDSTICK_TRACE_RUNS), the order
+    alternated from one round to the next; the bare loop of a workload right before and right
+    after its runs at 256, so both meet the same machine. Returns the runs and the bare loops
+    by workload, each as the one before and the one after."""
     runs: list[Run] = []
     bare: dict[str, tuple[Run, Run]] = {}
     for workload, concurrency in RUNS:
         at_256 = concurrency == BARE_CONCURRENCY
         before = bare_run(backend, fake, other, workload, "before") if at_256 else None
-        for traces in (False, True):
-            label = "serve, traced" if traces else "serve, untraced"
-            name = f"engine-{workload.replace('+', '-')}-c{concurrency}{'t' if traces else 'u'}"
-            env = engine_env(fake, concurrency, traces=traces)
-            with Server(backend.new_database(name), backend.tmp, env=env) as server:
-                warm_up(server, fake, workload)
-                cpu = tree_cpu_seconds(server.pid)
-                with other.measure(lambda: tree_cpu_seconds(server.pid) + fake_cpu(fake)):
-                    seconds, evaluation_id = run_evaluation(server, fake, workload, ITEMS)
-                cpu_s = tree_cpu_seconds(server.pid) - cpu
-                search_s = first_span_search(server, evaluation_id) if traces else None
-            runs.append(
-                Run(label, workload, ITEMS, concurrency, seconds, cpu_s, LATENCY_S, search_s)
-            )
+        for number in range(1, ROUNDS + 1):
+            for traces in (False, True) if number % 2 else (True, False):
+                runs.append(serve_run(backend, fake, other, workload, concurrency, traces, number))
         if before is not None:
             bare[workload] = (before, bare_run(backend, fake, other, workload, "after"))
     return runs, bare
+
+
+def serve_run(
+    backend: Backend,
+    fake: FakeModels,
+    other: OtherLoad,
+    workload: str,
+    concurrency: int,
+    traces: bool,
+    number: int,
+) -> Run:
+    """One run of ITEMS items on a fresh database and server."""
+    label = "serve, traced" if traces else "serve, untraced"
+    name = f"engine-{workload.replace('+', '-')}-c{concurrency}{'t' if traces else 'u'}{number}"
+    env = engine_env(fake, concurrency, traces=traces)
+    with Server(backend.new_database(name), backend.tmp, env=env) as server:
+        warm_up(server, fake, workload)
+        cpu = tree_cpu_seconds(server.pid)
+        with other.measure(lambda: tree_cpu_seconds(server.pid) + fake_cpu(fake)):
+            seconds, evaluation_id = run_evaluation(server, fake, workload, ITEMS)
+        cpu_s = tree_cpu_seconds(server.pid) - cpu
+        search_s = first_span_search(server, evaluation_id) if traces else None
+    return Run(
+        label, workload, ITEMS, concurrency, seconds, cpu_s, LATENCY_S, search_s, traces, number
+    )
 
 
 def bracket(before: Run, after: Run) -> Run:
@@ -275,22 +298,25 @@ def worker_runs(backend: Backend, fake: FakeModels, other: OtherLoad) -> list[Ru
     return runs
 
 
-def limit_and_target(r: Run, bare: dict[str, Run]) -> tuple[str, float, str, bool]:
-    """The limit `r` is held to, the ratio to it, the target, and whether it is met."""
+def target_share(r: Run) -> float:
+    """The least share of its limit the run is held to."""
+    return TARGET_FLOOR_SHARE_AT_32 if r.concurrency == 32 else TARGET_BARE_SHARE[r.workload]
+
+
+def limit_and_target(r: Run, bare: dict[str, Run]) -> tuple[str, float, str]:
+    """The limit `r` is held to, the ratio to it, and the target."""
+    target = target_share(r)
     if r.concurrency == 32:
-        share = r.floor_s / r.seconds
-        target = TARGET_FLOOR_SHARE_AT_32
-        return f"floor {r.floor_s:.2f} s", share, f">= {target:.0%} of floor", share >= target
+        return f"floor {r.floor_s:.2f} s", r.floor_s / r.seconds, f">= {target:.0%} of floor"
     limit = bare[r.workload]
     share = r.items_per_s / limit.items_per_s
-    target = TARGET_BARE_SHARE[r.workload]
-    limit_text = f"bare {limit.items_per_s:,.0f}/s"
-    return limit_text, share, f">= {target:.0%} of bare", share >= target
+    return f"bare {limit.items_per_s:,.0f}/s", share, f">= {target:.0%} of bare"
 
 
-def row(r: Run, bare: dict[str, Run], targets: bool) -> tuple[str, ...]:
+def row(r: Run, bare: dict[str, Run]) -> tuple[str, ...]:
     figures = (
         r.label,
+        str(r.round) if r.round else "",
         r.workload,
         f"{r.items:,}",
         str(r.concurrency),
@@ -299,11 +325,56 @@ def row(r: Run, bare: dict[str, Run], targets: bool) -> tuple[str, ...]:
         f"{r.cpu_s * 1000 / r.items:.2f}" if r.cpu_s else "",
     )
     if r.label == "bare loop":
-        return (*figures, "", "", "", "")
+        return (*figures, "", "")
     if r.label.startswith("serve"):
-        limit, share, target, ok = limit_and_target(r, bare)
-        return (*figures, limit, f"{share:.0%}", target, ("yes" if ok else "NO") if targets else "")
-    return (*figures, f"floor {r.floor_s:.2f} s", "", "", "")
+        limit, share, _ = limit_and_target(r, bare)
+        return (*figures, limit, f"{share:.0%}")
+    return (*figures, f"floor {r.floor_s:.2f} s", "")
+
+
+def same_kind(runs: list[Run]) -> dict[tuple[str, int, bool], list[Run]]:
+    """The server's runs by workload, concurrency and traces, in round order."""
+    kinds: dict[tuple[str, int, bool], list[Run]] = {}
+    for r in runs:
+        kinds.setdefault((r.workload, r.concurrency, r.traced), []).append(r)
+    return kinds
+
+
+def median_row(
+    kind: tuple[str, int, bool], rounds: list[Run], bare: dict[str, Run], targets: bool
+) -> tuple[str, ...]:
+    """A workload's runs, traced or not: each round's ratio to its limit, and the median of
+    them, which the target is held to."""
+    workload, concurrency, traced = kind
+    shares = [limit_and_target(r, bare)[1] for r in rounds]
+    median = statistics.median(shares)
+    target = limit_and_target(rounds[0], bare)[2]
+    ok = median >= target_share(rounds[0])
+    return (
+        "traced" if traced else "untraced",
+        workload,
+        str(concurrency),
+        " ".join(f"{share:.0%}" for share in shares),
+        f"{median:.1%}",
+        target,
+        ("yes" if ok else "NO") if targets else "",
+    )
+
+
+def trace_cost(off: list[Run], on: list[Run]) -> str:
+    """Traces on against off, round by round, and the medians the target is held to."""
+    walls = [b.seconds / a.seconds - 1 for a, b in zip(off, on, strict=True)]
+    cpus = [b.cpu_s / a.cpu_s - 1 for a, b in zip(off, on, strict=True)]
+    searches = ", ".join(f"{r.first_search_s:.2f}" for r in on if r.first_search_s is not None)
+    median = statistics.median(walls)
+    return (
+        f"traces on vs off, {on[0].workload} at {on[0].concurrency}: wall "
+        f"{' '.join(f'{w:+.0%}' for w in walls)} in the {len(walls)} rounds, median "
+        f"{median:+.1%} (target: <= +{TARGET_TRACE_SLOWDOWN:.0%}: "
+        f"{'met' if median <= TARGET_TRACE_SLOWDOWN else 'NOT met'}); server CPU per item "
+        f"median {statistics.median(cpus):+.0%}; the first search of its spans after "
+        f"`completed` took {searches} s (it writes the calls still queued for the traces)"
+    )
 
 
 @benchmark("engine")
@@ -320,10 +391,12 @@ def run(backend: Backend) -> None:
     targets = backend.kind == "sqlite"
     print(
         f"{ITEMS:,} items; chat: one chat_completion task per item; chat+bleu: and a bleu metric "
-        f"of its answer; fake model latency {LATENCY_S * 1000:.0f} ms; database: {backend.kind}"
+        f"of its answer; fake model latency {LATENCY_S * 1000:.0f} ms; {ROUNDS} rounds of each "
+        f"run untraced and traced; database: {backend.kind}"
     )
     headers = (
         "process",
+        "round",
         "workload",
         "items",
         "concurrency",
@@ -332,24 +405,24 @@ def run(backend: Backend) -> None:
         "CPU ms/item",
         "limit",
         "ratio",
-        "target",
-        "met",
     )
-    rows = [row(r, bare, targets) for r in [*bare.values(), *runs, *workers]]
+    rows = [row(r, bare) for r in [*bare.values(), *runs, *workers]]
     print(table(headers, rows))
+    kinds = same_kind(runs)
+    medians = [median_row(kind, rounds, bare, targets) for kind, rounds in kinds.items()]
+    print(
+        table(
+            ("traces", "workload", "concurrency", "ratio each round", "median", "target", "met"),
+            sorted(medians, key=lambda m: (m[1], int(m[2]), m[0] == "traced")),
+        )
+    )
     for workload, (before, after) in bare_sides.items():
         print(
             f"bare loop, {workload} at {BARE_CONCURRENCY}: {before.items_per_s:,.0f} items/s "
             f"before the runs, {after.items_per_s:,.0f} after (the limit is both together)"
         )
-    for off, on in zip(runs[::2], runs[1::2], strict=True):
-        print(
-            f"traces on vs off, {on.workload} at {on.concurrency}: wall "
-            f"{on.seconds / off.seconds - 1:+.0%}, server CPU per item "
-            f"{on.cpu_s / off.cpu_s - 1:+.0%} (target: wall <= +{TARGET_TRACE_SLOWDOWN:.0%}); "
-            f"the first search of its spans after `completed` took {on.first_search_s:.2f} s "
-            "(it writes the calls still queued for the traces)"
-        )
+    for workload, concurrency in RUNS:
+        print(trace_cost(kinds[workload, concurrency, False], kinds[workload, concurrency, True]))
     for one, two in zip(workers[::2], workers[1::2], strict=True):
         print(
             f"two workers vs one at {WORKER_RUN[1]}, {one.latency_s * 1000:.0f} ms latency: "
