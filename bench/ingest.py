@@ -4,8 +4,10 @@ Each figure and the machine's limit it is compared with are measured in ROUNDS a
 parts, so both meet the same machine: the VMs these run on have moved by up to 3x from one
 minute to the next, which made a limit measured minutes before or after its figure misleading.
 
-(a) 100,000 items of ~1 KB through `POST /v5/dataset-items/batch`, 1,000 per request, from one
-    sequential httpx client (keep-alive, bodies serialized before the clock starts) → items/s.
+(a) 1,000,000 items of ~1 KB through `POST /v5/dataset-items/batch`, 1,000 per request, from
+    one sequential httpx client (keep-alive, bodies serialized before the clock starts) →
+    items/s. A million, so that (c) pages at both ends of a million items; the bench process
+    holds ~10 GB at its peak.
 (b) The same rows into `dataset_item_versions` of a second, freshly migrated database of the same
     kind with the bare driver (sqlite3 / psycopg `executemany`), one transaction per 1,000 rows
     → the raw rate, and API/raw, overall and in each round (a quarter of (a), then a quarter
@@ -48,7 +50,7 @@ from yardstick.db.engine import create_db_engine
 from yardstick.db.migrate import migrate
 from yardstick.ids import new_id, new_ids
 
-ITEMS = 100_000
+ITEMS = 1_000_000
 BATCH = 1_000
 PAGE = 100
 PAGES = 200  # measured at each end
