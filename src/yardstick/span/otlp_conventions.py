@@ -12,6 +12,7 @@ from typing import Any
 
 from yardstick.kit.body import BodyProblem, parse_json
 from yardstick.span.records import SpanType
+from yardstick.span.stored import MAX_TOKEN_COUNT
 
 # OpenInference's span kind, GenAI's operation, OpenLLMetry's kind and request type, by
 # precedence; a span none of them names is a TRACER at the root of its trace, else STANDALONE.
@@ -151,14 +152,10 @@ def _parsed(text: str) -> Any:
         return text
 
 
-# A count must fit the BIGINT column it is stored in.
-_MAX_COUNT = 2**63 - 1
-
-
 def _first_count(
     attributes: Mapping[str, Any], known: frozenset[str], keys: tuple[str, ...]
 ) -> int | None:
-    """The first of `keys` that holds a count: an integer from 0 to _MAX_COUNT, or its text."""
+    """The first of `keys` that holds a count: an integer from 0 to MAX_TOKEN_COUNT, or its text."""
     for key in keys:
         if key not in known:
             continue
@@ -167,6 +164,6 @@ def _first_count(
         as_text = isinstance(value, str) and value.isdecimal() and len(value) < 20
         if as_text or (isinstance(value, float) and value.is_integer()):
             value = int(value)
-        if type(value) is int and 0 <= value <= _MAX_COUNT:
+        if type(value) is int and 0 <= value <= MAX_TOKEN_COUNT:
             return value
     return None

@@ -67,10 +67,14 @@ class PreparedSpan:
     metadata_entries: list[tuple[str, str]]
 
 
+# A token count must fit the BIGINT column it is stored in; a larger one is no count at all.
+MAX_TOKEN_COUNT = 2**63 - 1
+
+
 def _count(usage: dict[str, Any], keys: tuple[str, ...]) -> int | None:
     for key in keys:
         value = usage.get(key)
-        if type(value) is int and value >= 0:
+        if type(value) is int and 0 <= value <= MAX_TOKEN_COUNT:
             return value
     return None
 
