@@ -16,6 +16,10 @@ def test_name_filter_is_a_case_insensitive_substring(client: SGPClient) -> None:
     # `%` and `_` are matched as themselves, not as LIKE wildcards.
     assert [d.id for d in client.datasets.list(name="0%_s")] == [literal.id]
     assert list(client.datasets.list(name="0%xs")) == []
+    slash = make_dataset(client, name=unique("either/or_"))
+    assert [d.id for d in client.datasets.list(name="r/or_")] == [slash.id]
+    # Longer than SQLite lets a LIKE pattern be (50,000 bytes): no match, not a failure.
+    assert list(client.datasets.list(name=name * 3000)) == []
 
 
 def test_tags_filter_matches_any_of_the_tags(client: SGPClient) -> None:

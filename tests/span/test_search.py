@@ -194,6 +194,13 @@ def test_text_search(http: httpx.Client) -> None:
         ["body", "search_texts"]
     ]
     assert locs(http.post(SEARCH, json={"search_text": "x"})) == [["body", "search_text"]]
+    # Over 4,000 characters a term is refused; at 4,000, even of 4-byte characters with
+    # every one escaped for LIKE, it is searched (SQLite refuses patterns over 50,000 bytes).
+    assert locs(http.post(SEARCH, json={"search_texts": ["ok", "a" * 4001]})) == [
+        ["body", "search_texts", 1]
+    ]
+    assert found("%" * 4000) == set()
+    assert found("\U0001f600" * 4000) == set()
 
 
 def test_spans_completed_later_are_found_by_their_new_text(http: httpx.Client) -> None:

@@ -4,17 +4,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Select,
     SQLColumnExpression,
     Text,
     exists,
     func,
+    literal,
     literal_column,
     select,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import JSONB, array
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def tags_any(
@@ -27,9 +31,31 @@ def tags_any(
     return exists(select(literal_column("1")).select_from(values).where(values.c.value.in_(tags)))
 
 
+class _Contains(FunctionElement[bool]):
+    """`name_contains`'s test: (column, text, text as a LIKE pattern), compiled per dialect."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(_Contains)
+def _contains_like(element: _Contains, compiler: Any, **kw: Any) -> str:
+    column, _, pattern = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} ILIKE {pattern} ESCAPE '/'"
+
+
+@compiles(_Contains, "sqlite")
+def _contains_instr(element: _Contains, compiler: Any, **kw: Any) -> str:
+    # Not LIKE: SQLite refuses a LIKE pattern over 50,000 bytes (a filter that long failed the
+    # request). Both fold ASCII letters only, so the match is LIKE's.
+    column, text, _ = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(instr(lower({column}), lower({text})) > 0)"
+
+
 def name_contains(column: SQLColumnExpression[str], text: str) -> ColumnElement[bool]:
     """`name` filters match a case-insensitive substring (`%` and `_` are literal)."""
-    return column.icontains(text, autoescape=True)
+    pattern = "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    return _Contains(column, literal(text, Text), literal(pattern, Text))
 
 
 def name_tags_archived(

@@ -16,8 +16,8 @@ The SQL here must stay identical to the migration's index (`2026-12-01-1600_span
 PostgreSQL stops using it; `document_text` must give what `document` computes, or SQLite's
 index narrows to the wrong candidates.
 
-Terms (0.7.0 `search_texts`, a29 `search_text`): at most `MAX_TERMS`, each at least 2
-characters; all must match. `"…"` marks a phrase, matched as it is (`\\"` and `\\\\` inside
+Terms (0.7.0 `search_texts`, a29 `search_text`): at most `MAX_TERMS`, each of 2 to
+`MAX_TERM_CHARS` characters; all must match. `"…"` marks a phrase, matched as it is (`\\"` and `\\\\` inside
 are a quote and a backslash); an unterminated quote is matched literally. A bare UUID-shaped
 term matches spans of that trace instead, and those spans are added to the text matches.
 """
@@ -36,6 +36,9 @@ NAME_CHARS = 1000
 FIELD_CHARS = 4000
 MAX_TERMS = 10
 MIN_TERM_CHARS = 2
+# SQLite refuses a LIKE pattern over 50,000 bytes: a term this long stays under it, escaped and
+# in any script, and is as long as a whole payload's part of the document.
+MAX_TERM_CHARS = FIELD_CHARS
 _UUID = re2.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
@@ -84,6 +87,8 @@ def parse_terms(terms: list[str], field: str) -> Terms:
         text = phrase if phrase is not None else stripped
         if len(text.strip()) < MIN_TERM_CHARS:
             raise Unprocessable(loc, f"a search term needs at least {MIN_TERM_CHARS} characters")
+        if len(text) > MAX_TERM_CHARS:
+            raise Unprocessable(loc, f"a search term is at most {MAX_TERM_CHARS:,} characters")
         if phrase is None and _UUID.match(text):
             traces.append(text)
         else:
