@@ -143,6 +143,29 @@ def test_metadata_filters(http: httpx.Client) -> None:
     assert found(acp_types=["sync", "async"]) == {agent["id"], plural["id"]}
     bad = http.post(SEARCH, json={"extra_metadata": {"nested": {"x": 1}}})
     assert locs(bad) == [["body", "extra_metadata", "nested"]]
+    too_many = {"extra_metadata": {f"k{i}": i for i in range(21)}}
+    assert locs(http.post(SEARCH, json=too_many)) == [["body", "extra_metadata"]]
+    values = {"extra_metadata": {"env": [str(i) for i in range(10_001)]}}
+    assert locs(http.post(SEARCH, json=values)) == [["body", "extra_metadata", "env"]]
+    assert found(extra_metadata={f"k{i}": i for i in range(19)} | {"env": "prod"}) == set()
+
+
+def test_metadata_keys_anded_without_other_filters(http: httpx.Client) -> None:
+    # With no narrower filter the search starts in the metadata index; the other keys are
+    # checked in that index again (this once failed on SQLite with a 500).
+    run = unique("run")
+    both = span(str(uuid.uuid4()), metadata={"run": run, "step": 2, "tags": ["x", "y"]})
+    one = span(str(uuid.uuid4()), metadata={"run": run, "step": 3})
+    put(http, both, one)
+
+    def found(metadata: dict[str, Any]) -> list[str]:
+        return ids(http, {"extra_metadata": metadata})
+
+    assert sorted(found({"run": run})) == sorted([both["id"], one["id"]])
+    assert found({"run": run, "step": 2}) == [both["id"]]
+    assert found({"step": 2, "run": run, "tags": "y"}) == [both["id"]]
+    assert found({"run": [run, "other"], "step": [2, 5]}) == [both["id"]]
+    assert found({"run": run, "step": 4}) == []
 
 
 def test_text_search(http: httpx.Client) -> None:
