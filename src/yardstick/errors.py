@@ -154,10 +154,13 @@ def _internal_error(request: Request, exc: Exception) -> JSONResponse:
         request.url.path,
         exc_info=exc,
     )
+    # The exception goes on to the server once this is sent (Starlette re-raises it), and
+    # uvicorn then closes the connection: said here, a keep-alive client opens a new one for
+    # its next request instead of sending it into a closed socket (a reset).
     return JSONResponse(
         {"detail": f"internal error (request id {request_id})"},
         status_code=500,
-        headers={"x-request-id": request_id},
+        headers={"x-request-id": request_id, "connection": "close"},
     )
 
 

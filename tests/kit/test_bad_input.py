@@ -64,6 +64,7 @@ def test_an_unforeseen_error_says_only_internal_error_and_logs_the_rest(
     request_id = answer.headers["x-request-id"]
     assert answer.json() == {"detail": f"internal error (request id {request_id})"}
     assert "secret detail" not in answer.text
+    assert answer.headers["connection"] == "close"  # the server closes it after a 500
     [record] = [r for r in caplog.records if request_id in r.getMessage()]
     assert record.exc_info is not None and "secret detail of the bug" in str(record.exc_info[1])
 
