@@ -226,3 +226,16 @@ def test_the_first_bad_task_is_named(client: SGPClient) -> None:
     tasks = [FIRST, task("inference", {}), task("metric", {})]
 
     assert reject(client, tasks) == [["body", "tasks", 1, "configuration", "model"]]
+
+
+def test_at_most_a_hundred_tasks(client: SGPClient) -> None:
+    f1 = {"type": "f1", "candidate": "item.input", "reference": "item.expected"}
+    many = [task("metric", f1, alias=f"f{i}") for i in range(100)]
+    # Every task's cell is a column of an item's row: 200 once failed the items' page (500).
+    assert reject(client, [*many, task("metric", f1, alias="one_more")]) == [["body", "tasks"]]
+
+    evaluation = client.evaluations.create(
+        name=unique(), data=[{"input": "a b", "expected": "a"}] * 2, tasks=many
+    )
+    items = list(client.evaluation_items.list(evaluation_id=evaluation.id))
+    assert len(items) == 2

@@ -13,6 +13,10 @@ from yardstick.task.validation import ValidationContext, fail
 
 # What a cell's key column holds (task_results.alias).
 MAX_ALIAS_LENGTH = 256
+# Tasks of one evaluation. Pages of items read every task's cell as columns of one row: at 200
+# tasks SQLite refused the row ("too many columns in result set"), and PostgreSQL takes at most
+# 1,664 columns.
+MAX_TASKS = 100
 
 
 class Task(TypedDict):
@@ -35,6 +39,8 @@ def normalize_tasks(
     tasks: list[TaskIn], *, input_keys: Iterable[str], ctx: ValidationContext
 ) -> list[dict[str, Any]]:
     """Validated tasks as stored and echoed: `{task_type, alias, configuration}` in input order."""
+    if len(tasks) > MAX_TASKS:
+        fail(["body", "tasks"], f"at most {MAX_TASKS} tasks in an evaluation, not {len(tasks)}")
     keys = set(input_keys)
     out: list[dict[str, Any]] = []
     for index, task in enumerate(tasks):
