@@ -9,6 +9,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The shortest YARDSTICK_INIT_API_KEY accepted: 32 characters of a random secret hold 128 bits.
 MIN_INIT_KEY_LENGTH = 32
+# The longest duration a setting takes. Durations become timedeltas and timer waits, which
+# overflow somewhere past 10**9 days: a larger value failed a loop at every turn instead of
+# stopping the start.
+MAX_SECONDS = 365 * 86_400
+MAX_RETENTION_DAYS = 100 * 365
 
 
 class Settings(BaseSettings):
@@ -24,7 +29,7 @@ class Settings(BaseSettings):
     # max_body_bytes (see `upload_body_bytes`).
     max_file_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
     # How long a registered model stays `deploying` after a create or redeploy; 0 = ready at once.
-    model_deploy_seconds: float = Field(default=0.0, ge=0)
+    model_deploy_seconds: float = Field(default=0.0, ge=0, le=MAX_SECONDS)
     # The master key that encrypts stored credentials and account secrets (yardstick.secret_box):
     # the base64 of 32 bytes; unset, a key file in data_dir is made on first start and reused.
     # SecretStr, so no repr or log of the settings can show it.
@@ -38,14 +43,14 @@ class Settings(BaseSettings):
     # gives two workers 20 chunks to share.
     chunk_size: int = Field(default=500, ge=1, le=10_000)
     worker_concurrency: int = Field(default=10, ge=1, description="chunks run at once per process")
-    heartbeat_seconds: float = Field(default=5.0, gt=0)
-    worker_dead_after_seconds: float = Field(default=30.0, gt=0)
+    heartbeat_seconds: float = Field(default=5.0, gt=0, le=MAX_SECONDS)
+    worker_dead_after_seconds: float = Field(default=30.0, gt=0, le=MAX_SECONDS)
     # On SIGTERM or SIGINT, how long the cells in flight may take to finish and be committed;
     # what is still running then is abandoned and run again on the next start.
-    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0, le=MAX_SECONDS)
     # How long the engine retries a database unit through transient errors (a restart, a
     # failover, a deadlock) before the run fails saying so (yardstick.db.retry).
-    db_retry_seconds: float = Field(default=300.0, ge=0)
+    db_retry_seconds: float = Field(default=300.0, ge=0, le=MAX_SECONDS)
     # Requests a second per API key and process (a token bucket with bursts of
     # rate_limit_burst, default the rate rounded up); 0 sets no limit (yardstick.auth.gate).
     rate_limit_per_second: float = Field(default=0.0, ge=0)
@@ -55,7 +60,7 @@ class Settings(BaseSettings):
     # in one process; a vendor of the providers file may set its own.
     model_concurrency: int = Field(default=32, ge=1)
     model_max_attempts: int = Field(default=5, ge=1)
-    model_timeout_seconds: float = Field(default=120.0, gt=0)
+    model_timeout_seconds: float = Field(default=120.0, gt=0, le=MAX_SECONDS)
     providers_file: Path | None = None
     # A task stops once this many of its first cells failed alike with an error no retry fixes
     # (unknown model, wrong key, unreachable endpoint); 0 never stops (yardstick.execution.fail_fast).
@@ -65,12 +70,12 @@ class Settings(BaseSettings):
     judge_max_reasks: int = Field(default=2, ge=0, le=10)
     # Human review (yardstick.annotation): how long a claimed annotation task stays the
     # claimer's; after that anyone may claim it, so a reviewer who walks away holds nothing.
-    annotation_lock_seconds: float = Field(default=900.0, gt=0)
+    annotation_lock_seconds: float = Field(default=900.0, gt=0, le=MAX_SECONDS)
     # Traces (yardstick.span): whether runs record their cells and model calls as spans, and
     # how many days spans are kept (None: forever; a sweep deletes older ones in batches).
     trace_runs: bool = True
-    span_retention_days: float | None = Field(default=None, gt=0)
-    span_sweep_seconds: float = Field(default=300.0, gt=0)
+    span_retention_days: float | None = Field(default=None, gt=0, le=MAX_RETENTION_DAYS)
+    span_sweep_seconds: float = Field(default=300.0, gt=0, le=MAX_SECONDS)
     # Metric tasks (see yardstick.scoring): scorer processes (0 = one per CPU), the sentence
     # embedding model of cosine_similarity (a provider's `vendor/name`, a model directory, or an
     # installed package that ships one; unset, the providers file's [embeddings] model, else the

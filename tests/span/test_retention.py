@@ -2,20 +2,25 @@
 old spans go (with their metadata index rows, full-text entries and assessments), recent ones
 stay, the sweep deletes in bounded batches, and an untraced run writes no span."""
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select, text
 
 from tests.conftest import BACKENDS, make_client
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.fixtures.engine_server import start_engine_server
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import ACCOUNT_A, Server
+from tests.fixtures.server import ACCOUNT_A, Server, free_port, server_env
+from yardstick.config import MAX_SECONDS, Settings
 from yardstick.db.engine import WRITE_OPTION, create_db_engine
 from yardstick.models import Span, SpanMetadataValue
 from yardstick.span import retention
@@ -157,3 +162,40 @@ def test_a_sweep_deletes_in_bounded_batches(sweeping_server: Server) -> None:
         assert (left, indexed) == (100, 100)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("days", ["0", "-1", "abc", "36501", "1e9"])
+def test_a_retention_out_of_range_stops_the_start(tmp_path: Path, days: str) -> None:
+    # 1e9 days once started the server and failed every sweep (a timedelta overflow).
+    env = server_env(f"sqlite:///{tmp_path / 'yardstick.db'}", tmp_path / "data")
+    env["YARDSTICK_SPAN_RETENTION_DAYS"] = days
+    result = subprocess.run(
+        [sys.executable, "-m", "yardstick.cli", "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: YARDSTICK_SPAN_RETENTION_DAYS: "), result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "heartbeat_seconds",
+        "worker_dead_after_seconds",
+        "annotation_lock_seconds",
+        "span_sweep_seconds",
+        "model_timeout_seconds",
+        "db_retry_seconds",
+    ],
+)
+def test_durations_are_at_most_a_year(name: str) -> None:
+    assert getattr(Settings(**{name: MAX_SECONDS}), name) == MAX_SECONDS
+    with pytest.raises(ValidationError):
+        Settings(**{name: MAX_SECONDS + 1})
+    with pytest.raises(ValidationError):
+        Settings(**{name: float("inf")})
