@@ -1,8 +1,6 @@
 """What `yardstick serve` does for logins on start (SQLite only: each test runs its own server)."""
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +9,14 @@ from scale_gp_beta import SGPClient
 from sqlalchemy import create_engine, text
 
 from tests.dataset.factories import make_dataset
-from tests.fixtures.server import Server, free_port, server_env, start_server, stop_server
+from tests.fixtures.server import (
+    Server,
+    free_port,
+    serve_once,
+    server_env,
+    start_server,
+    stop_server,
+)
 
 
 @contextmanager
@@ -88,14 +93,7 @@ def test_an_empty_database_gets_a_default_key_shown_once(tmp_path: Path) -> None
 def test_a_short_init_key_stops_the_server_before_anything_is_created(tmp_path: Path) -> None:
     env = server_env(f"sqlite:///{tmp_path / 'yardstick.db'}", tmp_path / "data")
     env["YARDSTICK_INIT_API_KEY"] = "a" * 31  # one character short of 128 bits of hex
-    result = subprocess.run(
-        [sys.executable, "-m", "yardstick.cli", "serve", "--port", str(free_port())],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = serve_once(env)
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "error: YARDSTICK_INIT_API_KEY: must be at least 32 characters of a random secret "

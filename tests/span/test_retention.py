@@ -2,8 +2,6 @@
 old spans go (with their metadata index rows, full-text entries and assessments), recent ones
 stay, the sweep deletes in bounded batches, and an untraced run writes no span."""
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,7 +17,7 @@ from tests.conftest import BACKENDS, make_client
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.fixtures.engine_server import start_engine_server
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import ACCOUNT_A, Server, free_port, server_env
+from tests.fixtures.server import ACCOUNT_A, Server, serve_once, server_env
 from yardstick.config import MAX_SECONDS, Settings
 from yardstick.db.engine import WRITE_OPTION, create_db_engine
 from yardstick.models import Span, SpanMetadataValue
@@ -169,14 +167,7 @@ def test_a_retention_out_of_range_stops_the_start(tmp_path: Path, days: str) -> 
     # 1e9 days once started the server and failed every sweep (a timedelta overflow).
     env = server_env(f"sqlite:///{tmp_path / 'yardstick.db'}", tmp_path / "data")
     env["YARDSTICK_SPAN_RETENTION_DAYS"] = days
-    result = subprocess.run(
-        [sys.executable, "-m", "yardstick.cli", "serve", "--port", str(free_port())],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = serve_once(env)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: YARDSTICK_SPAN_RETENTION_DAYS: "), result.stderr
     assert "Traceback" not in result.stdout + result.stderr
