@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import httpx
 import pytest
 from scale_gp_beta import SGPClient, UnprocessableEntityError
 
@@ -228,7 +229,7 @@ def test_the_first_bad_task_is_named(client: SGPClient) -> None:
     assert reject(client, tasks) == [["body", "tasks", 1, "configuration", "model"]]
 
 
-def test_at_most_a_hundred_tasks(client: SGPClient) -> None:
+def test_at_most_a_hundred_tasks(client: SGPClient, http: httpx.Client) -> None:
     f1 = {"type": "f1", "candidate": "item.input", "reference": "item.expected"}
     many = [task("metric", f1, alias=f"f{i}") for i in range(100)]
     # Every task's cell is a column of an item's row: 200 once failed the items' page (500).
@@ -239,3 +240,11 @@ def test_at_most_a_hundred_tasks(client: SGPClient) -> None:
     )
     items = list(client.evaluation_items.list(evaluation_id=evaluation.id))
     assert len(items) == 2
+    # Nor can a task added later make 101.
+    added = http.post(
+        f"/v5/evaluations/{evaluation.id}/tasks",
+        json={"task": task("metric", f1, alias="one_more")},
+    )
+    assert added.status_code == 422, added.text
+    [problem] = added.json()["detail"]
+    assert problem["loc"] == ["body", "task"] and "100 tasks" in problem["msg"]

@@ -32,7 +32,13 @@ from yardstick.execution.enqueue import enqueue_run
 from yardstick.models import Evaluation, EvaluationItem, TaskResult
 from yardstick.ops.runs import run_cancelled
 from yardstick.task.dependencies import later_aliases_read, reads, stale_aliases
-from yardstick.task.spec import TaskIn, is_executable, normalize_task, validate_configuration
+from yardstick.task.spec import (
+    MAX_TASKS,
+    TaskIn,
+    is_executable,
+    normalize_task,
+    validate_configuration,
+)
 
 # Tasks that cannot run here are refused when added later (at create they are stored and fail
 # per cell, as SGP does, so that an evaluation made elsewhere can be copied whole).
@@ -59,6 +65,10 @@ class RunControlService:
                 f"{task.task_type} tasks cannot be added to an evaluation: Yardstick cannot run them",
             )
         tasks = list(evaluation.tasks)
+        if len(tasks) >= MAX_TASKS:
+            raise Unprocessable(
+                ["body", "task"], f"evaluation {evaluation_id!r} has {MAX_TASKS} tasks, the most"
+            )
         input_keys = self._input_keys(session, evaluation_id)
         new = normalize_task(
             task,
