@@ -9,7 +9,9 @@ that queue catch up (`run_trace_queue.catch_up`).
 
 A write reads once what is stored of the batch's ids and parents, once the stored children of
 the batch's spans, and (rarely: only when a cycle could run through stored spans) their stored
-ancestors; then one executemany writes the spans and one their metadata index rows.
+ancestors; then one executemany writes the spans and one their metadata index rows. On
+PostgreSQL it first locks the batch's traces (`SpanRepository.lock_traces`), so what it reads
+is not changed by a writer beside it.
 """
 
 from collections.abc import Sequence
@@ -68,6 +70,9 @@ class SpanService:
         check_each(spans, locate)
         kept = winners(spans, upsert=upsert, locate=locate)
         connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            traces = {spans[index].trace_id for index in kept.values()}
+            span_repository.lock_traces(connection, account_id, traces)
         parents = {
             parent
             for i in kept.values()
