@@ -197,9 +197,11 @@ class SpanRepository:
 
         The rules read what is stored, then write; two requests side by side each read the
         other's spans as absent, and stored a cycle of parents between them (31 of 40 tries of
-        `x → y` beside `y → x`). Every span of a cycle is in one trace, so writers of one trace
-        take turns. In key order, so two writers of the same traces never wait on each other.
-        SQLite's writers take turns already."""
+        `x → y` beside `y → x`). Writers of one trace take turns; writers that put a span and
+        its parent in two traces at once do not (locking every id and parent instead would
+        hold a lock per span, past PostgreSQL's lock table for batches of 1,000). In key order,
+        so two writers of the same traces never wait on each other. SQLite's writers take
+        turns already."""
         keys = sorted({f"{account_id}/{trace}" for trace in traces})
         connection.exec_driver_sql(
             "SELECT pg_advisory_xact_lock(hashtextextended(key, %(seed)s)) "
