@@ -241,10 +241,13 @@ def test_writers_side_by_side_never_store_a_cycle(http: httpx.Client, server: Se
         httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as two,
         ThreadPoolExecutor(2) as pool,
     ):
-        for _ in range(20):
+        for round_ in range(20):
             trace = str(uuid.uuid4())
             x, y = f"x-{trace}", f"y-{trace}"
-            bodies = [[span(trace, id=x, parent_id=y)], [span(trace, id=y, parent_id=x)]]
+            # Every other round one batch also holds 40 other traces: a write of that many
+            # locks the account instead of its traces, and must still exclude the other.
+            others = [span(str(uuid.uuid4())) for _ in range(40 * (round_ % 2))]
+            bodies = [[span(trace, id=x, parent_id=y), *others], [span(trace, id=y, parent_id=x)]]
             sends = [
                 pool.submit(client.put, BATCH, json={"items": items})
                 for client, items in zip((one, two), bodies, strict=True)

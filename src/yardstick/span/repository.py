@@ -79,6 +79,8 @@ _WRITTEN = (
 )
 # The seed of the traces' advisory lock keys (`lock_traces`): apart from any other lock's.
 _TRACE_LOCKS = 0x5BA5
+# Traces a write locks one by one; past this many it locks the account instead.
+MAX_TRACE_LOCKS = 32
 # What replacing a span leaves as it was.
 _KEPT = frozenset({"account_id", "id", "created_by_user_id", "created_at"})
 
@@ -199,14 +201,25 @@ class SpanRepository:
         other's spans as absent, and stored a cycle of parents between them (31 of 40 tries of
         `x → y` beside `y → x`). Writers of one trace take turns; writers that put a span and
         its parent in two traces at once do not (locking every id and parent instead would
-        hold a lock per span, past PostgreSQL's lock table for batches of 1,000). In key order,
-        so two writers of the same traces never wait on each other. SQLite's writers take
-        turns already."""
+        hold a lock per span). SQLite's writers take turns already.
+
+        A lock a trace would be 1,000 locks for a batch of 1,000 traces, and PostgreSQL's lock
+        table holds `max_locks_per_transaction` (64) for each connection. So a write of more
+        than MAX_TRACE_LOCKS traces takes the account's lock alone, exclusive; a smaller one
+        takes it shared, then its traces, in key order, so two writers never hold each
+        other's in crossed order."""
         keys = sorted({f"{account_id}/{trace}" for trace in traces})
+        if len(keys) > MAX_TRACE_LOCKS:
+            connection.exec_driver_sql(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, %(seed)s))",
+                {"key": account_id, "seed": _TRACE_LOCKS},
+            ).all()
+            return
         connection.exec_driver_sql(
-            "SELECT pg_advisory_xact_lock(hashtextextended(key, %(seed)s)) "
-            "FROM unnest(%(keys)s::text[]) WITH ORDINALITY AS k(key, n) ORDER BY n",
-            {"keys": keys, "seed": _TRACE_LOCKS},
+            "SELECT pg_advisory_xact_lock_shared(hashtextextended(%(account)s, %(seed)s)), "
+            "(SELECT count(pg_advisory_xact_lock(hashtextextended(key, %(seed)s))) "
+            "FROM unnest(%(keys)s::text[]) WITH ORDINALITY AS k(key, n))",
+            {"account": account_id, "keys": keys, "seed": _TRACE_LOCKS},
         ).all()
 
     def nodes(

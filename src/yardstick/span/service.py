@@ -69,10 +69,8 @@ class SpanService:
         account_id, user_id = _writer(writer)
         check_each(spans, locate)
         kept = winners(spans, upsert=upsert, locate=locate)
+        self.hold_traces(session, account_id, [spans[index] for index in kept.values()])
         connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            traces = {spans[index].trace_id for index in kept.values()}
-            span_repository.lock_traces(connection, account_id, traces)
         parents = {
             parent
             for i in kept.values()
@@ -134,6 +132,15 @@ class SpanService:
         written = {p.span.id: p.span for p in prepared}
         written.update(span_repository.get_many(connection, account_id, unchanged))
         return [written[span_id] for span_id in kept]
+
+    @staticmethod
+    def hold_traces(session: Session, account_id: str, spans: Sequence[SpanWrite]) -> None:
+        """PostgreSQL: the spans' traces are this transaction's until it ends (a no-op for a
+        trace it holds already). A request that writes in several calls takes all its traces
+        here first, so two such requests never hold each other's in crossed order."""
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            span_repository.lock_traces(connection, account_id, {s.trace_id for s in spans})
 
     @staticmethod
     def _prepared(
