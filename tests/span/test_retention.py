@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import ValidationError
 from sqlalchemy import func, select, text
 
 from tests.conftest import BACKENDS, make_client
@@ -18,7 +17,6 @@ from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.fixtures.engine_server import start_engine_server
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, Server, serve_once, server_env
-from yardstick.config import MAX_SECONDS, Settings
 from yardstick.db.engine import WRITE_OPTION, create_db_engine
 from yardstick.models import Span, SpanMetadataValue
 from yardstick.span import retention
@@ -171,22 +169,3 @@ def test_a_retention_out_of_range_stops_the_start(tmp_path: Path, days: str) -> 
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: YARDSTICK_SPAN_RETENTION_DAYS: "), result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "heartbeat_seconds",
-        "worker_dead_after_seconds",
-        "annotation_lock_seconds",
-        "span_sweep_seconds",
-        "model_timeout_seconds",
-        "db_retry_seconds",
-    ],
-)
-def test_durations_are_at_most_a_year(name: str) -> None:
-    assert getattr(Settings(**{name: MAX_SECONDS}), name) == MAX_SECONDS
-    with pytest.raises(ValidationError):
-        Settings(**{name: MAX_SECONDS + 1})
-    with pytest.raises(ValidationError):
-        Settings(**{name: float("inf")})

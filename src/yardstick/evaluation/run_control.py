@@ -33,8 +33,8 @@ from yardstick.models import Evaluation, EvaluationItem, TaskResult
 from yardstick.ops.runs import run_cancelled
 from yardstick.task.dependencies import later_aliases_read, reads, stale_aliases
 from yardstick.task.spec import (
-    MAX_TASKS,
     TaskIn,
+    check_task_count,
     is_executable,
     normalize_task,
     validate_configuration,
@@ -65,10 +65,7 @@ class RunControlService:
                 f"{task.task_type} tasks cannot be added to an evaluation: Yardstick cannot run them",
             )
         tasks = list(evaluation.tasks)
-        if len(tasks) >= MAX_TASKS:
-            raise Unprocessable(
-                ["body", "task"], f"evaluation {evaluation_id!r} has {MAX_TASKS} tasks, the most"
-            )
+        check_task_count(len(tasks) + 1, ["body", "task"])
         input_keys = self._input_keys(session, evaluation_id)
         new = normalize_task(
             task,

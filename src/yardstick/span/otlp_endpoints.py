@@ -116,7 +116,7 @@ def _store(session: Session, principal: Principal, export: Export) -> None:
     for start in range(0, len(export.spans), MAX_BATCH):
         chunk = export.spans[start : start + MAX_BATCH]
         locate = _locate(export.request, start)
-        span_service.write(session, principal, chunk, upsert=True, locate=locate)
+        span_service.write(session, principal, chunk, upsert=True, locate=locate, traces_held=True)
 
 
 def _locate(request: ExportTraceServiceRequest, start: int) -> Locate:

@@ -17,9 +17,10 @@ PostgreSQL stops using it; `document_text` must give what `document` computes, o
 index narrows to the wrong candidates.
 
 Terms (0.7.0 `search_texts`, a29 `search_text`): at most `MAX_TERMS`, each of 2 to
-`MAX_TERM_CHARS` characters; all must match. `"…"` marks a phrase, matched as it is (`\\"` and `\\\\` inside
-are a quote and a backslash); an unterminated quote is matched literally. A bare UUID-shaped
-term matches spans of that trace instead, and those spans are added to the text matches.
+`MAX_TERM_CHARS` characters; all must match. `"…"` marks a phrase, matched as it is (`\\"`
+and `\\\\` inside are a quote and a backslash); an unterminated quote is matched literally. A
+bare UUID-shaped term matches spans of that trace instead, and those spans are added to the
+text matches.
 """
 
 from dataclasses import dataclass

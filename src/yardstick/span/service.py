@@ -62,6 +62,7 @@ class SpanService:
         *,
         upsert: bool,
         locate: Locate = batch_loc,
+        traces_held: bool = False,
     ) -> list[StoredSpan]:
         """Store `spans` (insert-only, or insert-or-replace by id) and return them as stored,
         one per id, in the order the ids first appear. All or nothing: a 422 or a 409 from the
@@ -69,7 +70,8 @@ class SpanService:
         account_id, user_id = _writer(writer)
         check_each(spans, locate)
         kept = winners(spans, upsert=upsert, locate=locate)
-        self.hold_traces(session, account_id, [spans[index] for index in kept.values()])
+        if not traces_held:
+            self.hold_traces(session, account_id, [spans[index] for index in kept.values()])
         connection = session.connection()
         parents = {
             parent

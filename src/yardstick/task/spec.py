@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 import yardstick.task.types  # noqa: F401  (registers every task type)
 from yardstick.task.registry import REGISTRY, infer_task_type
-from yardstick.task.validation import ValidationContext, fail
+from yardstick.task.validation import Loc, ValidationContext, fail
 
 # What a cell's key column holds (task_results.alias).
 MAX_ALIAS_LENGTH = 256
@@ -35,12 +35,17 @@ class TaskIn(BaseModel):
     configuration: dict[str, Any]
 
 
+def check_task_count(count: int, loc: Loc) -> None:
+    """A 422 at `loc` when an evaluation would hold more than MAX_TASKS tasks."""
+    if count > MAX_TASKS:
+        fail(loc, f"at most {MAX_TASKS} tasks in an evaluation, not {count}")
+
+
 def normalize_tasks(
     tasks: list[TaskIn], *, input_keys: Iterable[str], ctx: ValidationContext
 ) -> list[dict[str, Any]]:
     """Validated tasks as stored and echoed: `{task_type, alias, configuration}` in input order."""
-    if len(tasks) > MAX_TASKS:
-        fail(["body", "tasks"], f"at most {MAX_TASKS} tasks in an evaluation, not {len(tasks)}")
+    check_task_count(len(tasks), ["body", "tasks"])
     keys = set(input_keys)
     out: list[dict[str, Any]] = []
     for index, task in enumerate(tasks):
