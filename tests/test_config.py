@@ -1,9 +1,10 @@
-"""Settings that would overflow a timer or a timedelta are refused when they are read."""
+"""Settings that would overflow a timer, a timedelta or a limit, or start a process per unit
+of a huge count, are refused when they are read."""
 
 import pytest
 from pydantic import ValidationError
 
-from yardstick.config import MAX_SECONDS, Settings
+from yardstick.config import MAX_SECONDS, MIN_RATE_PER_SECOND, Settings
 
 
 @pytest.mark.parametrize(
@@ -23,3 +24,30 @@ def test_durations_are_at_most_a_year(name: str) -> None:
         Settings(**{name: MAX_SECONDS + 1})
     with pytest.raises(ValidationError):
         Settings(**{name: float("inf")})
+
+
+@pytest.mark.parametrize(
+    ("name", "top"),
+    [
+        ("worker_concurrency", 1_000),
+        ("model_concurrency", 10_000),
+        ("model_max_attempts", 100),
+        ("scoring_workers", 256),
+        ("sandbox_memory_mb", 1_048_576),
+        ("rate_limit_per_second", 1_000_000),
+        ("rate_limit_burst", 1_000_000_000),
+    ],
+)
+def test_counts_have_a_top(name: str, top: int) -> None:
+    """A count past its top would start a process per unit, or overflow a limit, later."""
+    assert getattr(Settings(**{name: top}), name) == top
+    with pytest.raises(ValidationError, match=name):
+        Settings(**{name: top + 1})
+
+
+def test_a_rate_limit_is_none_or_at_least_one_request_in_1000_seconds() -> None:
+    assert Settings(rate_limit_per_second=0).rate_limit_per_second == 0
+    assert Settings(rate_limit_per_second=MIN_RATE_PER_SECOND).rate_limit_per_second == 0.001
+    for rate in (5e-324, 0.0009, float("inf"), float("nan")):
+        with pytest.raises(ValidationError, match="rate_limit_per_second"):
+            Settings(rate_limit_per_second=rate)

