@@ -25,7 +25,14 @@ from yardstick.annotation.questions import QueueQuestion
 from yardstick.errors import Unprocessable
 from yardstick.models import Question
 from yardstick.rubric.snapshot import CriterionSnapshot, RubricSnapshot
-from yardstick.web.review.form import answers_of, controls, read_form, with_answers, with_error
+from yardstick.web.review.form import (
+    answers_of,
+    controls,
+    read_form,
+    storable,
+    with_answers,
+    with_error,
+)
 from yardstick.web.review.layout import MAX_CHARS, value_block
 
 TASKS = "/v5/annotation-tasks"
@@ -420,6 +427,22 @@ def test_two_reviewers_the_queue_list_links_and_files(engine_server: Server) -> 
         assert sorted(statuses) == ["COMPLETED", "FIXED", "FIXED"]
 
 
+def test_a_form_the_api_would_refuse_is_refused_and_stores_nothing(engine_server: Server) -> None:
+    queue = make_queue(engine_server, items=1)
+    with web_client(engine_server) as client:
+        page = client.get("/review", params={"queue_id": queue.queue_id})
+        for sent, message in [
+            ({"comment": "c\x00d"}, "comment: the NUL character"),
+            ({"a.score": "99999999999999999999999"}, "score: integer outside the 64-bit range"),
+        ]:
+            refused = _post(client, page, "submit", **{"a.verdict": "good", **sent})
+            assert refused.status_code == 422 and message in refused.text, refused.text
+    with api(engine_server) as http:
+        assert data_of(http, queue) == {"verdict": None, "score": None}
+        (task,) = ok(http.get(TASKS, params={"queue_id": queue.queue_id}))["items"]
+        assert task["status"] != "COMPLETED" and not task.get("answers")
+
+
 def data_of(http: httpx.Client, queue: Queue) -> dict[str, Any]:
     """The answers' aggregate in the evaluation's (one) item."""
     listed = ok(http.get("/v5/evaluation-items", params={"evaluation_id": queue.evaluation_id}))
@@ -510,6 +533,41 @@ def test_the_form_reads_back_into_the_apis_answers() -> None:
     assert [c.alias for c in marked if c.error] == ["form"]
     # An auditor answers only what they correct: nothing is marked required.
     assert not any(c.required for c in controls(QUESTIONS, audit=True))
+
+
+def _refused(form: list[tuple[str, str]], comment: str = "") -> tuple[list[Any], str]:
+    """Where and why the API's checks refuse what this form sends."""
+    with pytest.raises(Unprocessable) as refused:
+        storable(answers_of(read_form(controls(QUESTIONS), FormData(form))), comment)
+    (problem,) = refused.value.detail
+    return problem["loc"], problem["msg"]
+
+
+def test_the_form_passes_the_checks_of_an_api_body() -> None:
+    """What a JSON body may not hold, the form may not send: it used to reach the service,
+    and the database (a 500 for JSON nested past what can be written; NUL characters and
+    integers past 64 bits stored, the latter as a different float)."""
+    deep = "[" * 300 + "]" * 300
+    assert _refused([("a.form", f'{{"k": {deep}}}')]) == (
+        ["body", "answers", "form", "k", 0],
+        "JSON nested deeper than 250 levels",
+    )
+    loc, msg = _refused([("a.form", '{"k": 1180591620717411303424}')])
+    assert (loc, msg.split(" (")[0]) == (
+        ["body", "answers", "form", "k"],
+        "integer outside the 64-bit range",
+    )
+    assert _refused([("a.form", '{"k\\u0000": 1}')])[0] == ["body", "answers", "form", "k\x00"]
+    assert _refused([("a.why", "a\x00b")]) == (
+        ["body", "answers", "why"],
+        "the NUL character (\\u0000) is not allowed in text",
+    )
+    assert _refused([("a.n", "99999999999999999999999")])[0] == ["body", "answers", "n"]
+    assert _refused([], comment="c\x00d")[0] == ["body", "comment"]
+    storable(answers_of(read_form(controls(QUESTIONS), FormData([("a.form", "[[1]]")]))), "ok")
+    # A number that is not finite goes on as typed, so the service's message shows it.
+    typed = read_form(controls(QUESTIONS), FormData([("a.n", "nan"), ("a.stars", "1e999")]))
+    assert answers_of(typed) == {"n": "nan", "stars": "1e999"}
 
 
 def test_a_components_value_is_shown_by_kind() -> None:

@@ -14,9 +14,13 @@ Reading the form turns each field into the typed answer the API takes (a number 
 a list for checkboxes, `{criterion id: score}` for a rubric); an empty field is no answer.
 Anything that does not parse is handed over as typed, so that the service's own check names
 the problem, except a form question's JSON, which only this side can read (a 422 naming it).
+What the form sends then passes the checks every JSON body of the API passes (`storable`):
+the service never sees a value the API would have refused before it.
 The raw values are kept, so a refused form comes back as it was sent.
 """
 
+import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -26,6 +30,7 @@ from starlette.datastructures import FormData
 
 from yardstick.annotation.questions import QueueQuestion
 from yardstick.errors import AppError, Unprocessable
+from yardstick.kit.body import BodyProblem, check_storable, parse_json
 
 RADIO_STEPS = 10  # a longer rating scale is a number input
 ANSWER = "a."
@@ -179,15 +184,17 @@ def read_form(found: Sequence[Control], form: FormData) -> list[Control]:
 
 
 def _number(text: str) -> Any:
-    """An int or float of the text, or the text itself for the service to refuse."""
+    """An int or finite float of the text, or the text itself for the service to refuse
+    (so its message shows what was typed: `nan`, not the null JSON makes of it)."""
     try:
         return int(text)
     except ValueError:
         pass
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         return text
+    return number if math.isfinite(number) else text
 
 
 def _answer(control: Control) -> Any:
@@ -203,12 +210,16 @@ def _answer(control: Control) -> Any:
     if control.kind == "number" or (control.kind == "radio" and control.question_type == "rating"):
         return _number(text)
     if control.kind == "json":
+        # As the API parses a body: integers past 64 bits kept exact (then refused), not
+        # turned into floats.
         try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
+            return parse_json(text.encode())
+        except json.JSONDecodeError as exc:
             raise Unprocessable(
                 ["body", "answers", control.alias], f"the answer is not valid JSON: {exc}"
             ) from exc
+        except BodyProblem as problem:
+            raise Unprocessable(["body", "answers", control.alias, *problem.loc[1:]], problem.msg)
     if control.question_type == "timestamp" and control.kind == "textarea":
         return [line.strip() for line in text.splitlines() if line.strip()]
     return text
@@ -224,6 +235,15 @@ def answers_of(found: Sequence[Control]) -> dict[str, Any]:
     return answers
 
 
+def storable(answers: Mapping[str, Any], comment: str) -> None:
+    """Unprocessable where the form's answers or comment hold what no JSON body of the API may
+    (a NUL, an integer past 64 bits, nesting too deep), at the field the API would name."""
+    try:
+        check_storable({"answers": answers, "comment": comment})
+    except BodyProblem as problem:
+        raise Unprocessable(problem.loc, problem.msg) from None
+
+
 def with_error(found: Sequence[Control], error: AppError) -> tuple[list[Control], str]:
     """The controls with a 422's message on the question it names, and the message for the
     top of the form (every problem, or a 409's text)."""
@@ -237,6 +257,8 @@ def with_error(found: Sequence[Control], error: AppError) -> tuple[list[Control]
         alias = loc[2] if loc[:2] == ["body", "answers"] and len(loc) > 2 else None
         if alias is not None:
             by_alias.setdefault(alias, msg)
-        lines.append(f"{alias}: {msg}" if alias else msg)
+        # A problem with another field of the form (the comment) names that field.
+        named = alias or (loc[1] if len(loc) == 2 and loc[0] == "body" else None)
+        lines.append(f"{named}: {msg}" if named else msg)
     marked = [replace(c, error=by_alias.get(c.alias)) for c in found]
     return marked, "; ".join(lines)

@@ -36,6 +36,7 @@ from yardstick.web.review.form import (
     answers_of,
     controls,
     read_form,
+    storable,
     with_answers,
     with_error,
 )
@@ -217,11 +218,13 @@ class ReviewPageService:
                 if action == "skip":
                     annotation_service.skip(session, principal, task_id)
                 else:
+                    answers = answers_of(sent)
+                    storable(answers, comment)
                     annotation_service.submit(
                         session,
                         principal,
                         task_id,
-                        answers_of(sent),
+                        answers,
                         comment=comment.strip() or None,
                         flagged_for_review=flagged or None,
                     )
