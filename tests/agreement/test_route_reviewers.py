@@ -2,8 +2,8 @@
 reviewers of each contributor alias, on answers written straight into the server's database as
 annotation tasks leave them (one task per item, queue and reviewer slot; an answer per task and
 alias). Checked by hand and against the reference libraries; then the answers that must not
-count (an audit's, a task sent back for a redo, a reviewer's earlier answer), the reviewers'
-figures beside a judge's, and the requests that name only one of the two aliases."""
+count (an audit's, a task sent back for a redo, a reviewer's earlier answer) and one that does
+(a reviewer's whose task an audit FIXED), the reviewers' figures beside a judge's, and the requests that name only one of the two aliases."""
 
 import httpx
 import krippendorff as reference
@@ -35,7 +35,10 @@ GRADES = [
     Given(0, "grade", "ann", "good", 3, minute=5),
     *trio(1, ["good", "good", "bad"]),
     *trio(2, ["bad", "bad", "bad"]),
-    *trio(3, ["good", "bad", "bad"]),
+    # An auditor corrected item 3 to "bad": ann's task is FIXED, and her answer still counts.
+    Given(3, "grade", "ann", "good", 0, status="FIXED"),
+    Given(3, "grade", "bob", "bad", 1),
+    Given(3, "grade", "cy", "bad", 2),
     Given(4, "grade", "ann", "good", 0),
     Given(5, "grade", "ann", "bad", 0),
     Given(5, "grade", "bob", "good", 1, task_type="CONTRIBUTOR_AUDIT"),

@@ -1,8 +1,10 @@
 """Reviewers' answers to an evaluation's contributor aliases, read from `annotation_answers`.
 
 An answer counts when its task is a contributor annotation (`CONTRIBUTOR_ANNOTATION`; an
-audit's answer corrects one, it is not another independent rating) and is `COMPLETED` (a task
-sent back for a redo counts again once it is answered again). A reviewer counts once per item
+audit's answer corrects one, it is not another independent rating) and is done: `COMPLETED`,
+or `FIXED` (an auditor corrected the item; the reviewer's own answer is still what they gave,
+and leaving it out would drop exactly the disagreements audits are for, raising agreement).
+A task sent back for a redo counts again once it is answered again. A reviewer counts once per item
 and alias: should one have answered an item twice (two of its slots), the later answer stands
 and the earlier is counted in `replaced`, since two ratings by one person are not two raters.
 
@@ -20,7 +22,7 @@ from yardstick.models import AnnotationAnswer, AnnotationTask, Evaluation
 
 CONTRIBUTOR_TASK = "contributor_evaluation.question"
 COUNTED_TASK_TYPE = "CONTRIBUTOR_ANNOTATION"
-COUNTED_STATUS = "COMPLETED"
+COUNTED_STATUSES = ("COMPLETED", "FIXED")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def read(session: Session, evaluation_id: str, aliases: list[str]) -> dict[str, 
             a.evaluation_id == evaluation_id,
             a.alias.in_(aliases),
             t.task_type == COUNTED_TASK_TYPE,
-            t.status == COUNTED_STATUS,
+            t.status.in_(COUNTED_STATUSES),
         )
         # Within an item and reviewer, the latest answer last: it replaces the earlier.
         .order_by(a.alias, a.evaluation_item_id, a.created_at, a.task_id)
