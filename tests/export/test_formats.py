@@ -12,6 +12,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 from yardstick.export import parquet
+from yardstick.export.columns import collect, unique
 from yardstick.export.formats import Lines, encode, inline
 
 
@@ -94,6 +95,55 @@ def test_parquet_streams_one_chunk_per_row_group(monkeypatch: pytest.MonkeyPatch
     content = b"".join(chunks)
     assert pq.ParquetFile(pa.BufferReader(content)).num_row_groups == 3
     assert pq.read_table(pa.BufferReader(content)).column("data.n").to_pylist() == list(range(10))
+
+
+def test_colliding_key_paths_get_unique_names_in_csv_and_parquet() -> None:
+    # Four paths flatten to `data.a.b.c`: the first keeps the name, each later one takes the
+    # next `~n` that no column has. `data.a.b~2` is a key's own name, so the second `data.a.b`
+    # skips it.
+    data = [
+        {"a.b.c": 1, "a.b": {"c": 2}, "a": {"b": {"c": 3}, "b.c": 4}, "x.y": 5, "x": {"y": "s"}},
+        {"a.b.c": 6, "a.b": {"c": None}, "a": {"b": {"c": 7}, "b.c": 8}, "x": {"y": "t"}},
+    ]
+    data[0]["a.b~2"] = "key"
+    lines = [row(n, value) for n, value in enumerate(data)]
+    names = [
+        "data.a.b.c",
+        "data.a.b.c~2",
+        "data.a.b.c~3",
+        "data.a.b.c~4",
+        "data.x.y",
+        "data.x.y~2",
+        "data.a.b~2",
+    ]
+    columns = {  # every column's values, rows in order
+        "data.a.b.c": [1, 6],
+        "data.a.b.c~2": [2, None],
+        "data.a.b.c~3": [3, 7],
+        "data.a.b.c~4": [4, 8],
+        "data.x.y": [5, None],
+        "data.x.y~2": ["s", "t"],
+        "data.a.b~2": ["key", None],
+    }
+
+    table = csv_of(lines)
+    assert table[0] == ["id", "dataset_item_id", *names]
+    assert [line[2:] for line in table[1:]] == [
+        ["" if values[n] is None else str(values[n]) for values in columns.values()]
+        for n in range(2)
+    ]
+
+    parquet_table = pq.read_table(pa.BufferReader(b"".join(encode("parquet", pages_of(lines), []))))
+    assert parquet_table.column_names == ["id", "dataset_item_id", "data", *names]
+    assert {name: parquet_table.column(name).to_pylist() for name in names} == columns
+    assert parquet_table.schema.field("data.a.b.c~2").type == pa.int64()
+    assert [orjson.loads(text) for text in parquet_table.column("data").to_pylist()] == data
+
+
+def test_names_without_a_collision_are_the_same_columns() -> None:
+    columns = collect([[orjson.loads(row(0, {"a": {"b": 1}, "a~2": 2}))]], ["t"])
+    assert unique(columns) is columns
+    assert [column.name for column in columns][2:4] == ["data.a.b", "data.a~2"]
 
 
 def test_inline_envelope_escapes_the_file_chunk_by_chunk() -> None:

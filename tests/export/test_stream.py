@@ -10,7 +10,7 @@ import pytest
 from scale_gp_beta import SGPClient
 
 from tests.execution.helpers import chat_task, wait_until_done
-from tests.export.conftest import ROWS, Finished
+from tests.export.conftest import ROWS, Finished, raw_task
 from tests.export.helpers import csv_table, download, items_by_get, jsonl_rows, parquet_table
 from tests.fixtures.server import ACCOUNT_B
 from yardstick.export.repository import ALIASES_PER_JOIN
@@ -168,6 +168,57 @@ def test_many_pages_keep_row_order(export_http: httpx.Client) -> None:
         "data.mixed": pa.string(),  # integers and strings: text, as in CSV
     }
     assert table.column("data.mixed").to_pylist()[:4] == ["0", "1", "2", "3"]
+
+
+def test_parquet_reads_back_when_key_paths_collide(
+    export_http: httpx.Client, export_client: SGPClient
+) -> None:
+    # `{"a.b": ..}` and `{"a": {"b": ..}}` both flatten to `data.a.b`; the result of the task
+    # `raw` (the whole response, with `usage.total_tokens`) and the input key
+    # `raw.usage.total_tokens` both to `data.raw.usage.total_tokens`. Two columns of one name
+    # made the Parquet file unreadable (pyarrow: "No match for FieldRef.Nested").
+    data = [
+        {"a.b": n, "a": {"b": 10 + n}, "raw.usage.total_tokens": f"in {n}", "answer": f"q {n}"}
+        for n in range(3)
+    ]
+    body = {"name": "collide", "data": data, "tasks": [raw_task()]}
+    evaluation_id = export_http.post("/v5/evaluations", json=body).raise_for_status().json()["id"]
+    assert wait_until_done(export_client, evaluation_id).status == "completed"
+    items = items_by_get(export_http, evaluation_id)
+    assert [item["task_result_statuses"] for item in items] == [{"raw": "completed"}] * 3
+
+    table = parquet_table(download(export_http, evaluation_id, "parquet").content)
+    names = table.column_names
+    assert len(set(names)) == len(names)
+    assert names[:6] == [
+        "id",
+        "dataset_item_id",
+        "data",
+        "data.a.b",  # the first path keeps the name
+        "data.a.b~2",
+        "data.raw.usage.total_tokens",  # the input key comes before the result merged in
+    ]
+    assert "data.raw.usage.total_tokens~2" in names
+
+    rows = table.to_pylist()
+    assert [orjson.loads(row["data"]) for row in rows] == [item["data"] for item in items]
+    assert [row["data.a.b"] for row in rows] == [0, 1, 2]
+    assert [row["data.a.b~2"] for row in rows] == [10, 11, 12]
+    assert [row["data.raw.usage.total_tokens"] for row in rows] == ["in 0", "in 1", "in 2"]
+    tokens = [item["data"]["raw"]["usage"]["total_tokens"] for item in items]
+    assert [row["data.raw.usage.total_tokens~2"] for row in rows] == tokens
+    assert all(isinstance(count, int) for count in tokens)
+    assert table.schema.field("data.raw.usage.total_tokens~2").type == pa.int64()
+
+    # CSV names its columns by the same rule, and every cell holds the Parquet value's text.
+    csv_header, csv_rows = csv_table(download(export_http, evaluation_id, "csv").content)
+    assert names == [*csv_header[:2], "data", *csv_header[2:]]
+    for row, csv_row in zip(rows, csv_rows, strict=True):
+        for name in csv_header:
+            value = row[name]
+            if value is not None and not isinstance(value, str):
+                value = orjson.dumps(value).decode()
+            assert (value or "") == csv_row[name], name
 
 
 def test_more_tasks_than_one_join_takes_are_all_read(

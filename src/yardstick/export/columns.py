@@ -11,6 +11,14 @@ A row is the item as `GET /v5/evaluation-items/{id}` renders it. Its columns, in
 - per task alias, in task order: `task_result_statuses.<alias>`, `task_errors.<alias>.type`,
   `task_errors.<alias>.message`.
 
+Keys are joined with `.` unescaped, so two paths can give one name (`{"a.b": 1}` and
+`{"a": {"b": 2}}` both give `data.a.b`; so do a task alias `t` whose result holds `h` and an
+input key `t.h`). Readers want unique names (pyarrow cannot read a Parquet file with two
+columns of one name), so `collect` renames every later column of a name already taken to
+`<name>~<n>`, n the smallest integer from 2 up that is no column's name (`data.a.b~2`). The
+first column of a name keeps it, so an export without a collision keeps every name as it was.
+The check is per column, once per export: the rows are read by path, never by name.
+
 The `data` and `files` columns depend on every row, so a writer reads the rows twice: once to
 `collect` the columns (memory grows with the number of distinct key paths, not of rows), once
 to write. Each leaf column also learns the kinds of value it held, which gives Parquet its
@@ -104,13 +112,36 @@ def collect(pages: Iterable[list[Row]], aliases: Sequence[str]) -> list[Column]:
         for row in page:
             data.observe(row["data"])
             files.observe(row["files"])
-    return [
-        Column("id", ("id",), "text"),
-        Column("dataset_item_id", ("dataset_item_id",), "text"),
-        *(data.columns(("data",)) if data.children else ()),
-        *(files.columns(("files",)) if files.children else ()),
-        *task_columns(aliases),
-    ]
+    return unique(
+        [
+            Column("id", ("id",), "text"),
+            Column("dataset_item_id", ("dataset_item_id",), "text"),
+            *(data.columns(("data",)) if data.children else ()),
+            *(files.columns(("files",)) if files.children else ()),
+            *task_columns(aliases),
+        ]
+    )
+
+
+def unique(columns: list[Column]) -> list[Column]:
+    """The columns, each later one of a name already taken renamed to `<name>~<n>`: n the
+    smallest integer from 2 up that no column is named (neither an original name nor one given
+    here). Columns whose names are unique come back unchanged, in the same list."""
+    taken = {column.name for column in columns}
+    if len(taken) == len(columns):
+        return columns
+    seen: set[str] = set()
+    out: list[Column] = []
+    for column in columns:
+        if column.name in seen:
+            n = 2
+            while f"{column.name}~{n}" in taken:
+                n += 1
+            column = column._replace(name=f"{column.name}~{n}")
+            taken.add(column.name)
+        seen.add(column.name)
+        out.append(column)
+    return out
 
 
 def value_at(row: Row, path: tuple[str, ...]) -> Any:

@@ -3,7 +3,10 @@
 Schema: `id`, `dataset_item_id`, `data` (the merged row as JSON text: nothing that flattening
 loses, such as `{}` against `null`, is lost here), then the columns of `columns.collect` with
 the types it inferred (bool, int64, float64, or text written as in CSV). Strings are UTF-8,
-compression is Snappy (pyarrow's default).
+compression is Snappy (pyarrow's default). Every name is unique, as pyarrow cannot read a file
+with two columns of one name: `collect` renames colliding key paths (`columns.unique`), and
+none of its names is `data` (past `id` and `dataset_item_id`, each starts `data.`, `files.`,
+`task_result_statuses.` or `task_errors.`).
 
 `ParquetWriter` writes each row group to a sink that only collects what it is given; after
 every row group the collected bytes go out as one chunk and the sink is emptied, so memory
