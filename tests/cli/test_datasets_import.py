@@ -5,6 +5,7 @@ The command runs in a working directory of its own, with no usable database URL 
 must talk HTTP only.
 """
 
+import csv
 import json
 import subprocess
 import sys
@@ -197,6 +198,108 @@ def test_bad_input_imports_nothing(
     result = run_cli(cli_env(server), tmp_path, filename, "--name", name, "--batch-size", "1")
     assert message in one_line(result)
     assert by_name(client, name) == []
+
+
+def refused_csv(server: Server, client: SGPClient, tmp_path: Path, content: str) -> str:
+    """Import `content` as bad.csv, one item a batch; returns the failure's one line, having
+    checked that no dataset was created."""
+    (tmp_path / "bad.csv").write_bytes(content.encode())
+    name = unique_name()
+    result = run_cli(cli_env(server), tmp_path, "bad.csv", "--name", name, "--batch-size", "1")
+    message = one_line(result)
+    assert by_name(client, name) == []
+    return message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("q,q\nfirst,second\n", "bad.csv: the header repeats column 'q'"),
+        ("a,b,a,c,b,\n1,2,3,4,5,6\n", "bad.csv: the header repeats columns 'a', 'b'"),
+        ("a,,\n1,2,3\n", "bad.csv: the header repeats column ''"),
+    ],
+)
+def test_csv_repeated_header_names_import_nothing(
+    server: Server, client: SGPClient, tmp_path: Path, content: str, message: str
+) -> None:
+    # As a dict, the row would keep the last such column's value alone.
+    assert refused_csv(server, client, tmp_path, content) == message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("a,b\n1,2\n1\n", "bad.csv: line 3: fewer fields than the header has"),
+        ("a,b\n1,2\n \n", "bad.csv: line 3: fewer fields than the header has"),
+        # A record's first line, whatever lines its quoted fields take or blank lines before it.
+        ('a,b\n1,2\n\n"x\ny"\n3,4\n', "bad.csv: line 4: fewer fields than the header has"),
+        ('a,b\n1,2\n"x\ny",2,3\n', "bad.csv: line 3: more fields than the header has"),
+    ],
+)
+def test_csv_rows_of_fewer_fields_import_nothing(
+    server: Server, client: SGPClient, tmp_path: Path, content: str, message: str
+) -> None:
+    # Refused like a row of more fields, not stored with nulls for the missing values.
+    assert refused_csv(server, client, tmp_path, content) == message
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        ('a\n"unterminated\nx\n', 2),
+        ('a\nok\n"unterminated', 3),
+        # The quote opens on the record's third line, after a quoted field that is closed.
+        ('a,b\r\n1,2\r\n"ok\r\nfine","never\r\nclosed ""quoted""\r\n3,4\r\n', 4),
+        ('"a\nb\n1\n', 1),
+    ],
+)
+def test_csv_unterminated_quote_imports_nothing(
+    server: Server, client: SGPClient, tmp_path: Path, content: str, line: int
+) -> None:
+    # Not the rest of the file as one value.
+    message = refused_csv(server, client, tmp_path, content)
+    assert message == (
+        f"bad.csv: line {line}: a quoted field is never closed (it runs to the end of the file)"
+    )
+
+
+def test_csv_field_over_131072_characters_imports_as_jsonl_does(
+    server: Server, client: SGPClient, tmp_path: Path
+) -> None:
+    row = {"prompt": "x" * 200_000, "quoted": 'a "b",\n' * 30_000}
+    with (tmp_path / "big.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    (tmp_path / "big.jsonl").write_text(json.dumps(row) + "\n")
+    limit = csv.field_size_limit()
+    env = {
+        "YARDSTICK_URL": server.base_url,
+        "YARDSTICK_API_KEY": server.keys[ACCOUNT_A],
+        "YARDSTICK_ACCOUNT_ID": ACCOUNT_A,
+    }
+    for source in ("big.csv", "big.jsonl"):
+        # In this process: the command puts back the csv module's (process-wide) field limit.
+        args = ["datasets", "import", str(tmp_path / source), "--name", unique_name()]
+        result = CliRunner().invoke(app, args, env=env)
+        assert result.exit_code == 0, result.stderr
+        assert items_of(client, result.stdout.strip()) == [row]
+        assert csv.field_size_limit() == limit
+
+
+def test_valid_csv_quoting_imports_as_before(
+    server: Server, client: SGPClient, tmp_path: Path
+) -> None:
+    (tmp_path / "rows.csv").write_bytes(
+        b'a,b\r\n"say ""hi""","x,\r\ny"\r\n\r\n"",\r\nlast,"""quoted"" at the end"'
+    )
+    result = run_cli(cli_env(server), tmp_path, "rows.csv", "--name", unique_name())
+    assert result.returncode == 0, result.stderr
+    assert items_of(client, result.stdout.strip()) == [
+        {"a": 'say "hi"', "b": "x,\r\ny"},
+        {"a": "", "b": ""},
+        {"a": "last", "b": '"quoted" at the end'},
+    ]
 
 
 def test_refusals_are_one_line(server: Server, client: SGPClient, tmp_path: Path) -> None:

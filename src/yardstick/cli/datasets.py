@@ -1,7 +1,8 @@
 """`yardstick datasets import FILE --name NAME`: load a JSONL or CSV file as a new dataset on a
 running server.
 
-One item per JSONL line (a JSON object) or per CSV row (header → keys, values as strings). Like
+One item per JSONL line (a JSON object) or per CSV row (header → keys, values as strings: the
+header's names must differ, every row has as many fields as it, every quote is closed). Like
 `evaluations export`, it is an HTTP client (remote.py: URL, API key, account) and never opens the
 database: the first batch of rows creates the dataset (`POST /v5/datasets`), the following ones
 are added to it (`POST /v5/dataset-items/batch`, each a new dataset version), so memory stays
@@ -14,7 +15,10 @@ answering half-way, the partial dataset is archived. The new dataset's id is pri
 
 import csv
 import gc
+import re
+from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,6 +47,7 @@ from yardstick.cli.remote import (
     get_json,
     remote,
     send_json,
+    unexpected,
 )
 
 datasets = typer.Typer(help="Manage datasets (on a running server).", no_args_is_help=True)
@@ -59,6 +64,10 @@ READ_TIMEOUT_SECONDS = 300.0
 # the cyclic collector frees; it runs on object counts, blind to a megabyte body. Collecting
 # every few batches keeps what waits for it to a few batches' worth (~1 % of the time).
 COLLECT_EVERY_BATCHES = 8
+# Python's csv module refuses a field over 131,072 characters, a limit a JSONL line has not: the
+# command lifts it to the largest value a C long holds everywhere (sys.maxsize overflows it on
+# Windows), some 2 billion characters, so that the server's body limit decides, as it does for JSONL.
+CSV_FIELD_LIMIT = 2**31 - 1
 
 
 class Format(StrEnum):
@@ -91,16 +100,59 @@ def _jsonl_rows(path: Path) -> Iterator[Row]:
             yield number, line.strip()
 
 
+# What ends a line when a file is read with newline="" (as the csv module wants it).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _csv_rows(path: Path) -> Iterator[Row]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        reader.fieldnames  # noqa: B018 - reads the header, so line_num counts from its end
+        ended = False
+
+        def lines() -> Iterator[str]:
+            nonlocal ended
+            yield from handle
+            ended = True
+
+        reader = csv.reader(lines())
+
+        def unterminated(record: list[str]) -> BadInput | None:
+            # The reader ends a record at the end of a line, unless the line ends inside a quoted
+            # field: a record that took the file's end to finish has a last field whose quote is
+            # never closed, and would keep the rest of the file as its value. (`strict=True`
+            # refuses that too, but also `"a"b`, which is read as `ab` and stays so.)
+            if not ended:
+                return None
+            # That field began on the line its line breaks count back to from the last one.
+            value = record[-1] if record else ""
+            start = reader.line_num - len(_LINE_BREAK.findall(value))
+            if value.endswith(("\r", "\n")):
+                start += 1
+            return BadInput(
+                f"line {start}: a quoted field is never closed (it runs to the end of the file)"
+            )
+
+        header = next(reader, None)
+        if header is None:
+            return
+        if error := unterminated(header):
+            raise error
+        repeated = [name for name, count in Counter(header).items() if count > 1]
+        if repeated:  # a dict would keep the last one's value alone
+            names = ", ".join(repr(name) for name in repeated)
+            raise BadInput(f"the header repeats column{'s' if len(repeated) > 1 else ''} {names}")
         number = reader.line_num + 1
-        for row in reader:
-            if None in row:
-                raise BadInput(f"line {reader.line_num}: more fields than the header has")
-            yield number, orjson.dumps(row)
-            number = reader.line_num + 1
+        for record in reader:
+            # Its first line; the next record's starts after its last one.
+            start, number = number, reader.line_num + 1
+            if error := unterminated(record):
+                raise error
+            if not record:  # a blank line
+                continue
+            if len(record) > len(header):
+                raise BadInput(f"line {start}: more fields than the header has")
+            if len(record) < len(header):
+                raise BadInput(f"line {start}: fewer fields than the header has")
+            yield start, orjson.dumps(dict(zip(header, record, strict=True)))
 
 
 def _rows(path: Path, file_format: Format) -> Iterator[Row]:
@@ -158,6 +210,18 @@ def _refused(exc: RemoteError, server: Remote, batch: list[Row]) -> RemoteError:
     return RemoteError(message, status=exc.status, detail=exc.detail)
 
 
+def _dataset(answer: Any, server: Remote) -> dict[str, Any]:
+    """The dataset a create answered with; a RemoteError if the answer is not one (another
+    server at that URL), before any later batch is sent to a dataset that is not there."""
+    if not (
+        isinstance(answer, dict)
+        and isinstance(answer.get("id"), str)
+        and isinstance(answer.get("name"), str)
+    ):
+        raise unexpected(server, f"got {str(answer)[:80]}", expected="a dataset")
+    return answer
+
+
 def _archive(client: httpx.Client, server: Remote, dataset_id: str) -> str:
     """Archive a partly imported dataset; says what became of it."""
     try:
@@ -186,7 +250,7 @@ def _upload(
         for batch in batches:
             try:
                 if dataset is None:
-                    dataset = send_json(
+                    created = send_json(
                         client,
                         server,
                         "POST",
@@ -194,6 +258,7 @@ def _upload(
                         _body(fields, batch),
                         what="/v5/datasets route",
                     )
+                    dataset = _dataset(created, server)
                 else:
                     body = _body({"dataset_id": dataset["id"]}, batch)
                     send_json(
@@ -223,6 +288,18 @@ def _upload(
         raise
     assert dataset is not None  # the file has at least one item
     return dataset
+
+
+@contextmanager
+def _csv_field_limit() -> Iterator[None]:
+    # The limit is the process's (csv.field_size_limit is global, and is read as each field is
+    # parsed): set for the command's run, in which this is the only CSV reader, and put back
+    # after it, so that a caller running the command in its own process keeps its own limit.
+    previous = csv.field_size_limit(CSV_FIELD_LIMIT)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -267,7 +344,7 @@ def import_dataset(
     fields: dict[str, Any] = {"name": name, "description": description, "tags": tags or []}
     try:
         server = remote(url, api_key, account_id)
-        with server.client(read_timeout=READ_TIMEOUT_SECONDS) as client:
+        with server.client(read_timeout=READ_TIMEOUT_SECONDS) as client, _csv_field_limit():
             # A wrong URL, key or account is said before a large file is read through.
             get_json(
                 client, server, "/v5/datasets", what="/v5/datasets route", params={"limit": "1"}
