@@ -51,3 +51,11 @@ def test_a_rate_limit_is_none_or_at_least_one_request_in_1000_seconds() -> None:
     for rate in (5e-324, 0.0009, float("inf"), float("nan")):
         with pytest.raises(ValidationError, match="rate_limit_per_second"):
             Settings(rate_limit_per_second=rate)
+
+
+@pytest.mark.parametrize("account_id", ["", " team", "équipe", "x" * 129])
+def test_the_init_account_is_one_a_request_can_select(account_id: str) -> None:
+    key = "k" * 32
+    with pytest.raises(ValidationError, match="init_account_id"):
+        Settings(init_account_id=account_id, init_api_key=key)
+    assert Settings(init_account_id="team-1", init_api_key=key).init_account_id == "team-1"

@@ -6,6 +6,10 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from yardstick.auth.account_id import account_id_problem
 
 # The shortest YARDSTICK_INIT_API_KEY accepted: 32 characters of a random secret hold 128 bits.
 MIN_INIT_KEY_LENGTH = 32
@@ -121,6 +125,29 @@ class Settings(BaseSettings):
     anthropic_api_key: str | None = Field(
         default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "anthropic_api_key")
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_we_run_on(cls, url: str) -> str:
+        try:
+            parsed = make_url(url)
+            parsed.get_dialect()  # the driver named, e.g. `+psycopg`, must be one SQLAlchemy has
+        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+            raise ValueError(f"not a database URL: {exc}") from None
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(
+                "Yardstick runs on SQLite (sqlite:///path) or PostgreSQL "
+                "(postgresql+psycopg://user:password@host:port/database)"
+            )
+        return url
+
+    @field_validator("init_account_id")
+    @classmethod
+    def _selectable(cls, account_id: str | None) -> str | None:
+        problem = None if account_id is None else account_id_problem(account_id)
+        if problem is not None:
+            raise ValueError(problem)
+        return account_id
 
     @field_validator("init_api_key")
     @classmethod

@@ -70,3 +70,16 @@ def test_a_key_for_an_unknown_account_is_refused(server: Server) -> None:
 
     assert result.returncode == 1
     assert len(api_key_rows(server)) == before
+
+
+def test_an_account_id_no_request_could_select_is_refused(server: Server) -> None:
+    """An id must travel in `x-selected-account-id`: an empty one, one with spaces around it
+    (HTTP trims them), a non-ASCII one or one longer than the column were created, unusable."""
+    with create_engine(server.database_url).connect() as connection:
+        before = connection.execute(text("SELECT count(*) FROM accounts")).scalar_one()
+    for bad in ("", " sp ", "ü", "x" * 129):
+        result = yardstick(server, "accounts", "create", bad)
+        assert result.returncode == 1
+        assert "cannot be an account id: an account id is 1 to 128 visible ASCII" in result.stderr
+    with create_engine(server.database_url).connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM accounts")).scalar_one() == before

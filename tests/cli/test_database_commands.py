@@ -23,6 +23,36 @@ def settings_from_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("not a url", "YARDSTICK_DATABASE_URL: not a database URL: Could not parse"),
+        ("foo://bar", "YARDSTICK_DATABASE_URL: not a database URL: Can't load plugin"),
+        ("mysql://u@h/d", "YARDSTICK_DATABASE_URL: Yardstick runs on SQLite"),
+    ],
+)
+@pytest.mark.parametrize("args", [["migrate"], ["worker"], ["keys", "list", "--account", "t"]])
+def test_a_url_of_no_database_we_run_on_is_one_line(
+    settings_from_env: None, args: list[str], url: str, said: str
+) -> None:
+    result = CliRunner().invoke(app, args, env={"YARDSTICK_DATABASE_URL": url})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {said}") and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("args", [["migrate"], ["accounts", "create", "t"]])
+def test_a_file_that_is_not_a_database_is_one_line(
+    tmp_path: Path, settings_from_env: None, args: list[str]
+) -> None:
+    text = tmp_path / "notes.db"
+    text.write_text("not a database, a note\n" * 100)
+    result = CliRunner().invoke(app, args, env={"YARDSTICK_DATABASE_URL": f"sqlite:///{text}"})
+    assert result.exit_code == 1, result.output
+    assert (
+        result.stderr == f"cannot open the database at sqlite:///{text}: file is not a database\n"
+    )
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ["worker"],

@@ -182,6 +182,44 @@ def test_an_archived_evaluation_ends_the_watch(server: Server, http: httpx.Clien
     assert f"{evaluation['name']}: archived" in result.stdout
 
 
+def test_an_evaluation_archived_while_running_exits_1(server: Server, http: httpx.Client) -> None:
+    """Archiving a running evaluation fails its run: the watch says archived and exits 1."""
+    evaluation = create(http, [{"n": 3}], [SLOW_TASK])
+    http.delete(f"/v5/evaluations/{evaluation['id']}").raise_for_status()
+    result = watch_here(server, evaluation["id"])
+    assert result.exit_code == 1, result.output
+    assert f"{evaluation['name']}: archived (archived while running)" in result.stdout
+
+
+def test_values_that_look_like_markup_are_shown_as_they_are(
+    server: Server, http: httpx.Client
+) -> None:
+    """A model's `[/INST]` is text, not a closing tag (that failed the summary), and
+    `[bold red]ok` keeps its brackets."""
+    question = http.post(
+        "/v5/questions",
+        json={
+            "name": "tag?",
+            "prompt": "Which tag?",
+            "question_type": "categorical",
+            "configuration": {"choices": ["[/INST]", "[bold red]ok"]},
+        },
+    )
+    rows = [
+        {"answer": "a", "expected": "a", "label": label} for label in ("[/INST]", "[bold red]ok")
+    ]
+    evaluation = create(http, rows, tasks(question.raise_for_status().json()["id"]))
+    wait_until_done(http, evaluation["id"])
+    result = CliRunner().invoke(
+        app,
+        ["evaluations", "watch", evaluation["id"], "--api-key", server.keys[ACCOUNT_A]]
+        + ["--url", server.base_url, "--account", ACCOUNT_A],
+        env={"COLUMNS": "250"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "[/INST] 50%, [bold red]ok 50%" in table_rows(result.stdout)["review"]
+
+
 def test_an_outage_while_watching_is_retried(server: Server, finished: Any) -> None:
     faults = deque([503, HANG_UP])
 

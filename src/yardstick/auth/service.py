@@ -17,8 +17,9 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from yardstick.auth.account_id import account_id_problem
 from yardstick.config import Settings
-from yardstick.errors import Conflict
+from yardstick.errors import Conflict, Unprocessable
 from yardstick.models import Account, ApiKey
 from yardstick.secret_box import secret_box
 
@@ -66,6 +67,9 @@ def generate_key() -> str:
 
 class AuthService:
     def create_account(self, session: Session, *, account_id: str) -> Account:
+        problem = account_id_problem(account_id)
+        if problem is not None:
+            raise Unprocessable(["account_id"], problem)
         if session.get(Account, account_id) is not None:
             raise Conflict(f"account {account_id!r} already exists")
         account = Account(id=account_id)

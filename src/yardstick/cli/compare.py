@@ -233,6 +233,9 @@ def compare(
     """Compare a candidate evaluation with a baseline, alias by alias, with paired statistics."""
     # Made here, not at import, so the terminal width (COLUMNS) is read when the command runs.
     console, errors = Console(), Console(stderr=True)
+    if not 0 < alpha <= 0.5:  # NaN too, which JSON cannot carry to the server's own check
+        _say(errors, f"--alpha must be in (0, 0.5], not {alpha}", "red")
+        raise typer.Exit(NO_COMPARISON_EXIT)
     body = _request(baseline, candidate, aliases, lower_is_better, alpha, pair_by)
     try:
         comparison = _compare(remote(url, api_key, account_id), body)

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from yardstick.config import Settings
 from yardstick.db.engine import create_db_engine, sqlite_file
@@ -46,7 +46,11 @@ def reachable(settings: Settings, work: Callable[[], T]) -> T:
     """`work()`, with a database that cannot be reached said in one line (exit 1)."""
     try:
         return work()
-    except OperationalError as exc:
+    except DatabaseError as exc:
+        # OperationalError: down, refused, a wrong password; a plain DatabaseError: a file that
+        # is not a database. Other kinds (integrity, programming) are faults, not the database.
+        if not isinstance(exc, OperationalError) and type(exc) is not DatabaseError:
+            raise
         where = make_url(settings.database_url).render_as_string(hide_password=True)
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise fail(f"cannot open the database at {where}: {reason}") from exc

@@ -29,6 +29,7 @@ from yardstick.cli.remote import (
     UrlOption,
     get_json,
     remote,
+    unexpected,
 )
 from yardstick.cli.summary_view import summary_tables
 
@@ -97,7 +98,8 @@ def _follow(ask: Callable[[], dict[str, Any]], interval: float) -> dict[str, Any
 
 
 def _watch(client: httpx.Client, server: Remote, evaluation_id: str, interval: float) -> str:
-    """Follow the evaluation, then print its state and summary; returns the state."""
+    """Follow the evaluation, then print its state and summary; returns its status (an
+    evaluation archived while running is `failed`)."""
     path = f"/v5/evaluations/{quote(evaluation_id, safe='')}"
     what = f"evaluation {evaluation_id!r}"
     evaluation = _follow(
@@ -110,13 +112,16 @@ def _watch(client: httpx.Client, server: Remote, evaluation_id: str, interval: f
         lambda: get_json(client, server, f"{path}/summary", what=what, params=ARCHIVED), interval
     )
     console.print(summary_tables(summary))
-    return state
+    status: str = evaluation["status"]
+    return status
 
 
 @evaluations.command("watch")
 def watch(
     evaluation_id: Annotated[str, typer.Argument(help="The evaluation to follow")],
-    interval: Annotated[float, typer.Option(help="Seconds between refreshes", min=0.05)] = 1.0,
+    interval: Annotated[
+        float, typer.Option(help="Seconds between refreshes", min=0.05, max=3600)
+    ] = 1.0,
     url: UrlOption = DEFAULT_URL,
     api_key: ApiKeyOption = None,
     account_id: AccountIdOption = None,
@@ -125,9 +130,13 @@ def watch(
     try:
         server = remote(url, api_key, account_id)
         with server.client() as client:
-            state = _watch(client, server, evaluation_id, interval)
+            try:
+                status = _watch(client, server, evaluation_id, interval)
+            except (KeyError, TypeError, AttributeError) as exc:
+                found = f"{type(exc).__name__}: {exc}"
+                raise unexpected(server, found, expected="an evaluation and its summary") from exc
     except RemoteError as exc:
         errors.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
-    if state == "failed":
+    if status == "failed":
         raise typer.Exit(1)

@@ -63,6 +63,9 @@ def _download(
                 return f"wrote {size:,} bytes to stdout"
         except httpx.TransportError as exc:
             raise RemoteError(f"the download from {server.url} failed: {exc!r}") from exc
+        except OSError as exc:  # no such directory, a full disk, a closed stdout
+            where = "stdout" if output is not None and str(output) == "-" else exc.filename
+            raise RemoteError(f"cannot write {where or 'the file'}: {exc.strerror or exc}") from exc
 
 
 def _write_file(response: httpx.Response, target: Path) -> str:

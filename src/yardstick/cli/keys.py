@@ -68,9 +68,13 @@ def _when(moment: datetime | None, empty: str = "") -> str:
 @accounts.command("create")
 def create_account(account_id: Annotated[str, typer.Argument(help="The new account's id")]) -> None:
     """Create an account."""
+    from yardstick.auth.account_id import account_id_problem
     from yardstick.auth.service import auth_service
     from yardstick.errors import Conflict
 
+    problem = account_id_problem(account_id)
+    if problem is not None:  # before the database is opened
+        raise _fail(f"{account_id!r} cannot be an account id: {problem}")
     with _sessions().write() as session, session.begin():
         try:
             auth_service.create_account(session, account_id=account_id)

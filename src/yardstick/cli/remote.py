@@ -63,10 +63,23 @@ class Remote:
 
 
 def remote(url: str, api_key: str | None, account_id: str | None) -> Remote:
+    """The server the options name, checked before any request: a mistyped URL or a value no
+    header can carry is said here, in one line, not as the HTTP library's traceback."""
     if not api_key:
         raise RemoteError("no API key: set YARDSTICK_API_KEY or pass --api-key")
     if not account_id:
         raise RemoteError("no account: set YARDSTICK_ACCOUNT_ID or pass --account")
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise RemoteError(f"--url {url!r} is not a URL: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise RemoteError(f"--url {url!r} is not an http:// or https:// URL with a host")
+    for option, value in (("--api-key", api_key), ("--account", account_id)):
+        if not value.isascii() or not value.isprintable() or value != value.strip():
+            raise RemoteError(
+                f"{option}: only printable ASCII without surrounding spaces can be sent in a header"
+            )
     return Remote(url, api_key, account_id)
 
 
@@ -164,3 +177,12 @@ def _json(response: httpx.Response, remote: Remote, path: str, *, what: str) -> 
         return response.json()
     except ValueError as exc:
         raise RemoteError(f"{remote.url} answered {path} with something other than JSON") from exc
+
+
+def unexpected(remote: Remote, found: str, *, expected: str) -> RemoteError:
+    """An answer that parsed as JSON but is not of the shape asked for (a field missing, a list
+    for an object): another server at that URL, most likely. `found` says what was wrong."""
+    return RemoteError(
+        f"{remote.url} answered with JSON that is not {expected} ({one_line(found)}): "
+        "is it a Yardstick server?"
+    )

@@ -1,13 +1,15 @@
 """An evaluation summary as terminal tables (what `yardstick evaluations watch` prints at the end).
 
 The input is the JSON of `GET /v5/evaluations/{id}/summary` (`summary.summary_json`): the CLI
-reads it over HTTP like any other client.
+reads it over HTTP like any other client. Every cell is plain `Text`: aliases, error types and
+results are the data's own (a model's `[/INST]`), never rich markup.
 """
 
 from typing import Any
 
 from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 SHOWN_VALUES = 3
 COUNTS = ("done", "errored", "pending")
@@ -63,14 +65,14 @@ def summary_tables(summary: dict[str, Any]) -> Group:
         cells = alias["cells"]
         done = cells["completed"] + cells["skipped"] + cells["prefilled"]
         table.add_row(
-            name,
+            Text(name),
             f"{done:,}",
             f"{cells['errored']:,}",
             f"{cells['pending']:,}",
-            _result(alias),
+            Text(_result(alias)),
             _latency(alias),
-            _usage(alias),
+            Text(_usage(alias)),
         )
         for kind, count in sorted(alias["errors"].items(), key=lambda entry: -entry[1]):
-            errors.add_row(name, kind, f"{count:,}")
+            errors.add_row(Text(name), Text(kind), f"{count:,}")
     return Group(table, errors) if errors.row_count else Group(table)
