@@ -302,6 +302,15 @@ def test_valid_csv_quoting_imports_as_before(
     ]
 
 
+def test_a_byte_order_mark_is_read_past_in_jsonl_as_in_csv(
+    server: Server, client: SGPClient, tmp_path: Path
+) -> None:
+    (tmp_path / "rows.jsonl").write_bytes(b'\xef\xbb\xbf{"q": "a"}\n{"q": "b"}\n')
+    result = run_cli(cli_env(server), tmp_path, "rows.jsonl", "--name", unique_name())
+    assert result.returncode == 0, result.stderr
+    assert items_of(client, result.stdout.strip()) == [{"q": "a"}, {"q": "b"}]
+
+
 def test_refusals_are_one_line(server: Server, client: SGPClient, tmp_path: Path) -> None:
     (tmp_path / "rows.jsonl").write_text('{"a": 1}\n')
     name = unique_name()

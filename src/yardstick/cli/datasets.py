@@ -13,6 +13,7 @@ items for the progress bar) before anything is sent. Should the server refuse a 
 answering half-way, the partial dataset is archived. The new dataset's id is printed on stdout.
 """
 
+import codecs
 import csv
 import gc
 import re
@@ -89,6 +90,8 @@ Row = tuple[int, bytes]
 def _jsonl_rows(path: Path) -> Iterator[Row]:
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
+            if number == 1:  # a byte order mark, as Windows editors write (CSV reads past it too)
+                line = line.removeprefix(codecs.BOM_UTF8)
             if not line.strip():
                 continue
             try:
