@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from yardstick.provider import ModelRoute, ProviderError, Providers
+from yardstick.provider.usage import usage_of
 
 
 @dataclass
@@ -104,11 +105,11 @@ class ExecContext:
             raise TaskFailure(
                 exc.type, exc.message, attempts=exc.attempts, status_code=exc.status_code
             ) from exc
-        usage = result.response.get("usage") or {}
+        usage = usage_of(result.response)
         return result.response, TaskOutput(
             value=None,
             latency_ms=result.latency_ms,
             attempts=result.attempts,
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
         )

@@ -2,6 +2,7 @@ from typing import Any
 
 from yardstick.errors import Unprocessable
 from yardstick.provider import ProviderError
+from yardstick.provider.usage import usage_of
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
 from yardstick.task.registry import TaskType, register
 from yardstick.task.run_condition import check_run_condition
@@ -69,13 +70,15 @@ class Inference(TaskType):
             raise TaskFailure(
                 exc.type, exc.message, attempts=exc.attempts, status_code=exc.status_code
             ) from exc
-        usage = result.response.get("usage") if isinstance(result.response, dict) else None
-        usage = usage if isinstance(usage, dict) else {}
+        reported = result.response.get("usage") if isinstance(result.response, dict) else None
+        if not isinstance(reported, dict):
+            reported = None
+        usage = usage_of(result.response)
         return TaskOutput(
             value=result.response,
-            details={"usage": usage or None},
+            details={"usage": reported or None},
             latency_ms=result.latency_ms,
             attempts=result.attempts,
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
         )

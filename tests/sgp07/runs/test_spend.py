@@ -52,6 +52,33 @@ def test_each_cell_costs_its_tokens_at_the_models_price(priced_client: SGPClient
     assert summary["usage"]["cost_usd"] == pytest.approx(6 * CELL_COST)
 
 
+def test_a_vendors_odd_token_counts_are_no_counts(
+    priced_client: SGPClient, fake_models: FakeModels
+) -> None:
+    """Counts as text, floats, negatives, booleans, past 64 bits or in a list: each cell keeps
+    its answer and counts nothing for them. Priced, "3" failed the whole run; stored, a count
+    past 64 bits failed every read of the evaluation, its archiving too."""
+    odd: list[Any] = [
+        {"prompt_tokens": "3", "completion_tokens": "4"},
+        [1, 2],
+        {"prompt_tokens": 2**64 - 1, "completion_tokens": 1e300},
+        {"prompt_tokens": -5, "completion_tokens": True},
+        {"prompt_tokens": 1.5, "completion_tokens": 2},
+    ]
+    fake_models.control(usage_next=odd)
+    evaluation_id = create(priced_client, len(odd), [chat_task("answer")])
+    assert wait_until_done(priced_client, evaluation_id).status == "completed"
+
+    body = evaluation_json(priced_client, evaluation_id)
+    # Only the last one's completion count is a count: 2 tokens at the output price.
+    assert body["usage"]["cost_usd"] == pytest.approx(2 * OUTPUT_PRICE / 1_000_000)
+    assert body["progress"]["items"]["successful"] == len(odd)
+    with raw(priced_client) as http:
+        assert http.get("/v5/evaluations").status_code == 200
+        assert http.get(f"/v5/evaluations/{evaluation_id}/summary").status_code == 200
+        assert http.delete(f"/v5/evaluations/{evaluation_id}").status_code == 200
+
+
 def test_the_budget_stops_the_run_and_a_retry_with_more_resumes_it(
     priced_client: SGPClient, fake_models: FakeModels
 ) -> None:
