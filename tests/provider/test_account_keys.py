@@ -85,17 +85,23 @@ def test_without_a_source_the_server_key_is_sent(fake_models: FakeModels) -> Non
     assert sent(fake_models) == [f"Bearer {KEY}"]
 
 
-@pytest.mark.parametrize("caller_key", [None, "sk-caller-0123456789"])
+@pytest.mark.parametrize(
+    ("caller_key", "account"),
+    [(None, "acct-a"), ("sk-caller-0123456789", "acct-a"), (None, "acct-b")],
+    ids=["the account's key", "the caller's key", "the server's key"],
+)
 def test_a_refusal_quoting_the_key_is_redacted(
-    fake_models: FakeModels, keys: Keys, caller_key: str | None
+    fake_models: FakeModels, keys: Keys, caller_key: str | None, account: str
 ) -> None:
-    used = caller_key or ACCOUNT_KEY
+    """Whichever key was sent: the server's own (acct-b has none) reaching an account's users
+    in a 502 or a cell's error would be the worst of the three."""
+    used = caller_key or (ACCOUNT_KEY if account == "acct-a" else KEY)
     fake_models.control(
         fail_next=[{"status": 401, "message": f"Incorrect API key provided: {used}."}] * 2
     )
 
     async def work(p: Providers) -> list[Any]:
-        route = p.route("openai/fake-chat", account_id="acct-a")
+        route = p.route("openai/fake-chat", account_id=account)
         errors: list[Any] = []
         try:
             await p.chat_completion(route, HELLO, api_key=caller_key)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from yardstick.config import Settings, get_settings
-from yardstick.ops.logs import register_secrets
+from yardstick.ops.logs import register_secrets, scrub
 from yardstick.provider import embeddings, prices
 from yardstick.provider.account_keys import account_key
 from yardstick.provider.client import CallResult, VendorClient
@@ -226,9 +226,10 @@ class Providers:
         max_attempts: int | None = None,
     ) -> EmbeddingsResult:
         client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
-        return await embeddings.request(
-            client, route.upstream_model, texts, timeout=timeout_s, max_attempts=attempts
-        )
+        with _redacted(None):
+            return await embeddings.request(
+                client, route.upstream_model, texts, timeout=timeout_s, max_attempts=attempts
+            )
 
     async def completion(
         self,
@@ -386,14 +387,21 @@ _MIN_REDACTED_LENGTH = 8
 
 @contextmanager
 def _redacted(key: str | None) -> Iterator[None]:
-    """Keep a per-call key (the caller's or the account's) out of the failure's message: an
-    upstream may quote the key it refused, and the message reaches responses and cell errors."""
+    """Keep the call's key (the caller's, the account's or the server's own for the vendor) out
+    of the failure's message: an upstream may quote the key it refused, and the message reaches
+    responses and cell errors, which another account's users may read."""
     try:
         yield
     except ProviderError as exc:
-        if key and len(key) >= _MIN_REDACTED_LENGTH and key in exc.message:
-            exc.message = exc.message.replace(key, "[redacted]")
-            exc.args = (exc.message,)
+        message = exc.message
+        if key and len(key) >= _MIN_REDACTED_LENGTH and key in message:
+            message = message.replace(key, "[redacted]")
+        # The server's keys (the environment's and the providers file's, registered when the
+        # vendors were read): sent when neither of the others is.
+        message = scrub(message)
+        if message != exc.message:
+            exc.message = message
+            exc.args = (message,)
         raise
 
 
