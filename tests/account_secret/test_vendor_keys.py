@@ -136,3 +136,19 @@ def test_a_key_that_does_not_decrypt_fails_the_call(sessions: SessionFactory) ->
     with pytest.raises(AccountKeyUnreadable, match="OPENAI_API_KEY secret cannot be decrypted"):
         asyncio.run(keys.key_for("bob", "openai"))
     remove(sessions, BOB, secret_id)
+
+
+def test_a_pasted_keys_surrounding_whitespace_is_dropped(sessions: SessionFactory) -> None:
+    secret_id = store(sessions, BOB, "OPENAI_API_KEY", "  sk-bob-pasted\n")
+    assert asyncio.run(VendorKeys(sessions, BOX).key_for("bob", "openai")) == "sk-bob-pasted"
+    remove(sessions, BOB, secret_id)
+
+
+@pytest.mark.parametrize("value", ["sk-a\nb", "sk-\x00b", "sk-clé", " \n "])
+def test_a_key_no_header_can_carry_fails_the_call(sessions: SessionFactory, value: str) -> None:
+    """Sent, it failed inside the HTTP client: a 500 on the inference routes."""
+    secret_id = store(sessions, BOB, "OPENAI_API_KEY", value)
+    keys = VendorKeys(sessions, BOX)
+    with pytest.raises(AccountKeyUnreadable, match="OPENAI_API_KEY secret cannot be sent"):
+        asyncio.run(keys.key_for("bob", "openai"))
+    remove(sessions, BOB, secret_id)

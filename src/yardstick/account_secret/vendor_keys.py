@@ -8,9 +8,10 @@ process within that time (at once on the process that took the write, which forg
 account's entries).
 
 Decrypted keys live only in this process's memory, and only that briefly. A secret that does
-not open (the master key differs from the one that sealed it) fails the call with
-`AccountKeyUnreadable` rather than silently falling back to the server's key: the account
-asked for its own key to be used.
+not open (the master key differs from the one that sealed it), or that no HTTP header can carry
+(a control character or non-ASCII inside it; surrounding whitespace, as a pasted key often has,
+is dropped), fails the call with `AccountKeyUnreadable` rather than silently falling back to
+the server's key: the account asked for its own key to be used.
 """
 
 from __future__ import annotations
@@ -40,10 +41,10 @@ class AccountKeyUnreadable(ProviderError):
 
 
 class _Unreadable:
-    """Cached in place of a key that failed to open, so each call does not retry (and log) it."""
+    """Cached in place of a key that cannot be used, so each call does not retry (and log) it."""
 
-    def __init__(self, key_name: str) -> None:
-        self.key_name = key_name
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
 # The account's key, a key that did not open, or None: the account keeps none for the vendor
@@ -69,11 +70,7 @@ class VendorKeys:
         if not found:
             entry = await retrying("reading an account's vendor key", self._load, cache_key)
         if isinstance(entry, _Unreadable):
-            raise AccountKeyUnreadable(
-                f"the account's {entry.key_name} secret cannot be decrypted with this server's "
-                "master key (YARDSTICK_SECRET_KEY or the data directory's key file): set the "
-                "key it was stored with, or store the secret again"
-            )
+            raise AccountKeyUnreadable(entry.message)
         return entry
 
     def forget(self, account_id: str) -> None:
@@ -100,7 +97,7 @@ class VendorKeys:
                 )
                 if secret is not None:
                     try:
-                        entry = open_value(self.box, secret)
+                        entry = _sendable(key_name, open_value(self.box, secret).strip())
                     except SecretUnreadable:
                         log.error(
                             "account %s: secret %s (%s) cannot be decrypted with this master key",
@@ -108,9 +105,23 @@ class VendorKeys:
                             secret.id,
                             key_name,
                         )
-                        entry = _Unreadable(key_name)
+                        entry = _Unreadable(
+                            f"the account's {key_name} secret cannot be decrypted with this "
+                            "server's master key (YARDSTICK_SECRET_KEY or the data directory's "
+                            "key file): set the key it was stored with, or store the secret again"
+                        )
             self._cache[cache_key] = (time.monotonic() + self.ttl, entry)
             return entry
+
+
+def _sendable(key_name: str, key: str) -> _Entry:
+    """The key, if a header can carry it (aiohttp refuses the call otherwise, a 500)."""
+    if key and key.isascii() and key.isprintable():
+        return key
+    return _Unreadable(
+        f"the account's {key_name} secret cannot be sent as an API key: it is empty or holds a "
+        "control character or a non-ASCII one; store it again"
+    )
 
 
 def install_vendor_keys(settings: Settings, sessions: SessionFactory) -> None:
