@@ -107,6 +107,18 @@ def test_missing_required_configuration_key(client: SGPClient, task_type: str, k
             task("inference", {"model": MODEL, "inference_configuration": {"timeout_seconds": 0}}),
             ["configuration", "inference_configuration", "timeout_seconds"],
         ),
+        # One call may not hold a vendor's slot, shared by every account, for hours on end.
+        (
+            task("inference", {"model": MODEL, "inference_configuration": {"num_retries": 100}}),
+            ["configuration", "inference_configuration", "num_retries"],
+        ),
+        (
+            task(
+                "inference",
+                {"model": MODEL, "inference_configuration": {"timeout_seconds": 3601}},
+            ),
+            ["configuration", "inference_configuration", "timeout_seconds"],
+        ),
         (
             task("chat_completion", {**CHAT, "run_condition": {"op": "eq", "left": 1}}),
             ["configuration", "run_condition", "right"],

@@ -145,6 +145,16 @@ def test_inference_configuration_bounds_timeout_and_retries(
     body["inference_configuration"] = {"num_retries": 1}
     fake_models.control(fail_next=[{"status": 503, "retry_after_ms": 1}])
     assert llm_http.post("/v5/inference", json=body).status_code == 200
+    # At most 100 attempts of an hour each: a call holds a vendor slot every account shares.
+    for field, too_much in (
+        ("num_retries", 100),
+        ("timeout_seconds", 3601),
+        ("num_retries", 2**63),
+    ):
+        body["inference_configuration"] = {field: too_much}
+        refused = llm_http.post("/v5/inference", json=body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["loc"] == ["body", "inference_configuration", field]
 
 
 def test_calls_in_flight_never_exceed_the_concurrency(

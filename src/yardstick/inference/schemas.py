@@ -30,9 +30,16 @@ class CompletionCreate(_PassThrough):
     prompt: str | list[Any] = Field(description="A prompt, or a list of prompts or token ids")
 
 
+# A caller's own limits for one call. A call holds one of its vendor's slots, shared by every
+# account, for up to its attempts times its timeout: unbounded, one request could hold a slot
+# for ever. 100 attempts is YARDSTICK_MODEL_MAX_ATTEMPTS's top.
+MAX_CALL_RETRIES = 99
+MAX_CALL_TIMEOUT_SECONDS = 3600
+
+
 class InferenceConfiguration(BaseModel):
-    num_retries: StrictInt | None = Field(default=None, ge=0)
-    timeout_seconds: StrictInt | None = Field(default=None, gt=0)
+    num_retries: StrictInt | None = Field(default=None, ge=0, le=MAX_CALL_RETRIES)
+    timeout_seconds: StrictInt | None = Field(default=None, gt=0, le=MAX_CALL_TIMEOUT_SECONDS)
 
 
 class InferenceCreate(BaseModel):

@@ -1,6 +1,7 @@
 from typing import Any
 
 from yardstick.errors import Unprocessable
+from yardstick.inference.schemas import MAX_CALL_RETRIES, MAX_CALL_TIMEOUT_SECONDS
 from yardstick.provider import ProviderError
 from yardstick.provider.usage import usage_of
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
@@ -15,13 +16,13 @@ def _limits(settings: dict[str, Any], loc: Loc) -> dict[str, Any]:
     limits: dict[str, Any] = {}
     retries = check(settings, "num_retries", int, loc)
     if retries is not None:
-        if retries < 0:
-            fail([*loc, "num_retries"], "must be 0 or more")
+        if not 0 <= retries <= MAX_CALL_RETRIES:
+            fail([*loc, "num_retries"], f"must be from 0 to {MAX_CALL_RETRIES}")
         limits["max_attempts"] = retries + 1
     timeout = check(settings, "timeout_seconds", int, loc)
     if timeout is not None:
-        if timeout <= 0:
-            fail([*loc, "timeout_seconds"], "must be more than 0")
+        if not 0 < timeout <= MAX_CALL_TIMEOUT_SECONDS:
+            fail([*loc, "timeout_seconds"], f"must be from 1 to {MAX_CALL_TIMEOUT_SECONDS}")
         limits["timeout"] = float(timeout)
     return limits
 
