@@ -1,6 +1,9 @@
 """POST /v5/chat/completions and /v5/completions through the official client, streams included."""
 
+from typing import Any
+
 import httpx
+import pytest
 from scale_gp_beta import SGPClient, Stream
 from scale_gp_beta.types import Completion
 from scale_gp_beta.types.chat import ChatCompletion, ChatCompletionChunk
@@ -80,6 +83,48 @@ def test_a_stream_that_breaks_midway_ends_with_one_error_event(
     assert len(events) == 3
     assert events[-1].startswith('data: {"error":')
     assert '"type":"ConnectionFailed"' in events[-1]
+
+
+def test_a_stream_cut_short_ends_with_an_error_event(
+    llm_http: httpx.Client, fake_models: FakeModels
+) -> None:
+    """An upstream stream that ends cleanly before any finish_reason was a 200 with the pieces
+    so far and no error: the client took a truncated answer for a whole one."""
+    fake_models.control(stream_end_after=2)
+    body = {"model": "openai/fake-chat", "messages": MESSAGES, "stream": True}
+    with llm_http.stream("POST", "/v5/chat/completions", json=body) as response:
+        assert response.status_code == 200
+        events = [e for e in response.read().decode().split("\n\n") if e]
+    assert len(events) == 3
+    assert events[-1].startswith('data: {"error":') and "before it finished" in events[-1]
+
+
+@pytest.mark.parametrize("fault", [{"stream_end_after": 0}, {"stream_as_json": True}])
+def test_a_stream_with_no_events_is_a_502(
+    llm_http: httpx.Client, fake_models: FakeModels, fault: dict[str, Any]
+) -> None:
+    fake_models.control(**fault)
+    body = {"model": "openai/fake-chat", "messages": MESSAGES, "stream": True}
+    response = llm_http.post("/v5/chat/completions", json=body)
+    assert response.status_code == 502, response.text
+    assert response.headers["x-should-retry"] == "false"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"id": "x"}, {"choices": None}, {"choices": []}, {"choices": ["hello"]}, {"choices": [{}]}],
+)
+def test_an_answer_without_choices_is_a_502(
+    llm_http: httpx.Client, fake_models: FakeModels, answer: dict[str, Any]
+) -> None:
+    """It was passed on as a chat.completion, off the schema the clients parse by."""
+    fake_models.control(bodies_next=[answer, answer])
+    chat = {"model": "openai/fake-chat", "messages": MESSAGES}
+    response = llm_http.post("/v5/chat/completions", json=chat)
+    assert response.status_code == 502, response.text
+    assert "InvalidResponse: the upstream's answer has no chat.completion choices" in response.text
+    completion = {"model": "openai/fake-instruct", "prompt": "x"}
+    assert llm_http.post("/v5/completions", json=completion).status_code == 502
 
 
 def test_a_stream_rejected_before_output_is_a_plain_http_error(

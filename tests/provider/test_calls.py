@@ -258,6 +258,36 @@ def test_a_stream_that_breaks_midway_raises_after_its_chunks(fake_models: FakeMo
     assert len(seen) == 2 and fake_models.stats()["total"] == 1
 
 
+def test_a_stream_that_breaks_before_its_first_event_is_retried(fake_models: FakeModels) -> None:
+    """The consumer has seen nothing yet: as any call, it is tried again (it was final)."""
+    fake_models.control(stream_break_after=0)
+    chunks = collect(fake_providers(fake_models), "chat", HELLO)
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    assert fake_models.stats()["total"] == 2
+
+
+@pytest.mark.parametrize("after", [0, 2])
+def test_a_stream_that_ends_before_it_finished_raises(fake_models: FakeModels, after: int) -> None:
+    """A clean end with no finish_reason and no [DONE] is a cut answer (or none), not a whole
+    one: the consumer would take the pieces so far for the reply."""
+    fake_models.control(stream_end_after=after)
+    seen: list[dict[str, Any]] = []
+
+    async def work(p: Providers) -> None:
+        async for chunk in p.stream_chat_completion(p.route("openai/fake-chat"), HELLO):
+            seen.append(chunk)
+
+    with pytest.raises(UpstreamError, match="ended its stream before it finished"):
+        run(fake_providers(fake_models), work)
+    assert len(seen) == after
+
+
+def test_a_stream_answered_with_json_raises(fake_models: FakeModels) -> None:
+    fake_models.control(stream_as_json=True)
+    with pytest.raises(UpstreamError, match="with JSON, not events: streams are off today"):
+        collect(fake_providers(fake_models), "chat", HELLO)
+
+
 def test_a_stream_rejected_upfront_raises_before_any_chunk(fake_models: FakeModels) -> None:
     fake_models.control(fail_next=[{"status": 400, "message": "bad messages"}])
     with pytest.raises(UpstreamRejected, match="bad messages"):

@@ -110,21 +110,34 @@ class InferenceService:
     ) -> dict[str, Any]:
         route = await self.route(sessions, principal, model)
         call = get_providers().chat_completion(route, body, api_key=_own_key(route, openai_api_key))
-        return await self._call(call, "chat.completion")
+        return await self._call(call, "chat.completion", "message")
 
     async def completion(
         self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
     ) -> dict[str, Any]:
         route = await self.route(sessions, principal, model)
-        return await self._call(get_providers().completion(route, body), "text_completion")
+        return await self._call(get_providers().completion(route, body), "text_completion", "text")
 
     @staticmethod
-    async def _call(call: Awaitable[CallResult], object_name: str) -> dict[str, Any]:
-        """The upstream's JSON with `object` ensured; provider errors become HTTP errors."""
+    async def _call(call: Awaitable[CallResult], object_name: str, holds: str) -> dict[str, Any]:
+        """The upstream's JSON with `object` ensured; provider errors become HTTP errors, and so
+        does an answer whose `choices` are not a list of objects each holding `holds` (the
+        `message` of a chat completion, the `text` of a completion): the clients parse the
+        answer by that shape, so it is not passed on as one."""
         try:
             result = await call
         except ProviderError as exc:
             raise http_error(exc) from exc
+        choices = result.response.get("choices")
+        if not (
+            isinstance(choices, list)
+            and choices
+            and all(isinstance(choice, dict) and holds in choice for choice in choices)
+        ):
+            shown = orjson.dumps(result.response)[:200].decode(errors="replace")
+            raise ModelCallFailed(
+                502, f"InvalidResponse: the upstream's answer has no {object_name} choices: {shown}"
+            )
         result.response.setdefault("object", object_name)
         return result.response
 

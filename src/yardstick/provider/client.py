@@ -11,7 +11,7 @@ Flow of a call: take a slot → take a token → POST → read. A 2xx is parsed 
 409, 429 or 5xx, a timeout or a connection error gives the slot back, sleeps (`retry-after-ms` /
 `retry-after` when the upstream sent one, else full-jitter backoff) and tries again, up to
 `max_attempts` attempts; any other status is final at once. An upstream `x-should-retry`
-header overrides the status rule either way. A stream is retried only until its
+header overrides the status rule either way. A stream is retried until its
 first event: after that a failure is raised to the consumer, who has already seen output.
 """
 
@@ -280,12 +280,22 @@ class VendorClient:
                         url, data=payload, timeout=client_timeout, headers=headers
                     ) as resp,
                 ):
-                    if resp.status < 300:
-                        async for event in self._events(who, resp, attempt, timeout):
-                            yield event
-                        return
-                    raw = await resp.read()
-                    failure = self._status_failure(who, resp.status, resp.headers, raw, attempt)
+                    if resp.status >= 300:
+                        raw = await resp.read()
+                        failure = self._status_failure(who, resp.status, resp.headers, raw, attempt)
+                    else:
+                        started = False
+                        try:
+                            async for event in self._events(who, resp, attempt, timeout):
+                                started = True
+                                yield event
+                            return
+                        except _StreamBroke as broke:
+                            # Before its first event a stream is retried like any call: the
+                            # consumer has seen nothing yet.
+                            if started:
+                                raise broke.failure.error from broke.__cause__
+                            failure = broke.failure
             except (TimeoutError, aiohttp.ClientError) as exc:
                 failure = self._transport_failure(who, exc, attempt, timeout)
             await self._pause(failure, attempt, max_attempts)
@@ -293,10 +303,22 @@ class VendorClient:
     async def _events(
         self, who: str, resp: aiohttp.ClientResponse, attempt: int, timeout: float
     ) -> AsyncIterator[dict[str, Any]]:
-        # Once the status is 200 the stream is under way: failures are final (see module doc).
+        """The stream's events up to `[DONE]`. A stream that ends without `[DONE]` and without a
+        choice's `finish_reason` was cut short (or never began): an UpstreamError, where the
+        consumer would otherwise take a truncated answer for a whole one. A broken connection
+        or a silent upstream is a `_StreamBroke` (the caller retries it before the first
+        event)."""
+        if resp.content_type == "application/json":
+            # The upstream ignored `stream` or failed with 200: a JSON answer, not events.
+            raw = await resp.read()
+            raise UpstreamError(
+                f"{who} answered a streamed request with JSON, not events: {upstream_message(raw)}",
+                attempts=attempt,
+            )
         # Lines are split here rather than by `readline`, which refuses lines over 128 KiB.
         data: list[bytes] = []
         buffer = b""
+        finished = False
         try:
             async for chunk in resp.content.iter_any():
                 buffer += chunk
@@ -305,15 +327,21 @@ class VendorClient:
                     for event in self._line(who, line, data, attempt):
                         if event is None:
                             return
+                        finished = finished or _finishes(event)
                         yield event
-            for event in self._line(who, buffer, data, attempt):
-                if event is not None:
-                    yield event
-            for event in self._line(who, b"", data, attempt):
-                if event is not None:
+            for line in (buffer, b""):
+                for event in self._line(who, line, data, attempt):
+                    if event is None:
+                        return
+                    finished = finished or _finishes(event)
                     yield event
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise self._transport_failure(who, exc, attempt, timeout).error from exc
+            raise _StreamBroke(self._transport_failure(who, exc, attempt, timeout)) from exc
+        if not finished:
+            raise UpstreamError(
+                f"{who} ended its stream before it finished (no [DONE], no finish_reason)",
+                attempts=attempt,
+            )
 
     def _line(
         self, who: str, line: bytes, data: list[bytes], attempt: int
@@ -355,6 +383,23 @@ class VendorClient:
                 return self._parse(who, raw, 1)
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise self._transport_failure(who, exc, 1, timeout).error from exc
+
+
+class _StreamBroke(Exception):
+    """A stream's connection broke or fell silent; `failure` says how, for a retry."""
+
+    def __init__(self, failure: _Failure) -> None:
+        super().__init__(failure.error.message)
+        self.failure = failure
+
+
+def _finishes(event: dict[str, Any]) -> bool:
+    """Whether an event ends a choice (`finish_reason` set): a stream may end there without
+    `[DONE]`, as some OpenAI-compatible servers do."""
+    choices = event.get("choices")
+    return isinstance(choices, list) and any(
+        isinstance(choice, dict) and choice.get("finish_reason") for choice in choices
+    )
 
 
 def _auth(api_key: str | None) -> dict[str, str] | None:
