@@ -7,10 +7,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from yardstick.db.retry import is_transient
@@ -164,7 +165,15 @@ def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client hung up before its body was read (an upload cancelled): nothing to answer, and
+    not our error. The route's cleanup (a staged upload's file) has run as the error passed."""
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(sa_exc.DBAPIError, _database_error)
     app.add_exception_handler(sa_exc.TimeoutError, _database_error)

@@ -5,6 +5,8 @@ YARDSTICK_MAX_BODY_BYTES, which here is set lower to show that JSON bodies keep 
 """
 
 import os
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,3 +95,30 @@ def test_json_bodies_keep_their_own_limit(small: SGPClient) -> None:
             name="n", prompt="p" * (MAX_BODY + 1), configuration={"choices": ["a"]}
         )
     assert caught.value.status_code == 413
+
+
+def test_a_client_hanging_up_mid_upload_is_not_an_internal_error(
+    small_server: Server, small: SGPClient
+) -> None:
+    """Logged as `internal error` with two tracebacks, as if ours; the staging is cleaned."""
+    log = small_server.data_dir / "server.log"
+    before, blobs = count(small), all_blobs(small_server)
+    head = (
+        "POST /v5/files HTTP/1.1\r\nhost: x\r\n"
+        f"x-api-key: {small_server.keys[ACCOUNT_A]}\r\nx-selected-account-id: {ACCOUNT_A}\r\n"
+        "content-type: multipart/form-data; boundary=B\r\ncontent-length: 5000\r\n\r\n"
+    )
+    part = b'--B\r\nContent-Disposition: form-data; name="file"; filename="x"\r\n\r\n' + b"a" * 500
+    logged = log.read_text()
+    with socket.create_connection(("127.0.0.1", small_server.port)) as sock:
+        sock.sendall(head.encode() + part)
+        time.sleep(0.3)
+    deadline = time.monotonic() + 10
+    while "client disconnected during POST /v5/files" not in log.read_text()[len(logged) :]:
+        assert time.monotonic() < deadline, log.read_text()[len(logged) :]
+        time.sleep(0.05)
+    written = log.read_text()[len(logged) :]
+    assert "internal error" not in written and "Traceback" not in written, written
+    assert count(small) == before
+    assert all_blobs(small_server) == blobs
+    assert staging_files(small_server) == []
