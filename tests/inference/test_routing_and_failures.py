@@ -1,6 +1,7 @@
 """Which model a call reaches, and what the caller sees when it cannot be made or keeps failing."""
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -155,6 +156,29 @@ def test_inference_configuration_bounds_timeout_and_retries(
         refused = llm_http.post("/v5/inference", json=body)
         assert refused.status_code == 422, refused.text
         assert refused.json()["detail"][0]["loc"] == ["body", "inference_configuration", field]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v5/inference", {"model": "openai/fake-chat", "args": {"messages": HELLO}}),
+        ("/v5/chat/completions", {"model": "openai/fake-chat", "messages": HELLO}),
+        ("/v5/completions", {"model": "openai/fake-instruct", "prompt": "x"}),
+    ],
+)
+def test_a_call_whose_client_hangs_up_is_cancelled(
+    llm_server: Server, fake_models: FakeModels, path: str, body: dict[str, Any]
+) -> None:
+    """It held its vendor's slot, which every account shares, until its timeout and retries
+    ran out: up to 100 hours of `inference_configuration`."""
+    fake_models.control(hang_next=1)
+    headers = {"x-api-key": llm_server.keys[ACCOUNT_A], "x-selected-account-id": ACCOUNT_A}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{llm_server.base_url}{path}", json=body, headers=headers, timeout=1)
+    deadline = time.monotonic() + 5
+    while fake_models.stats()["in_flight"]:
+        assert time.monotonic() < deadline, "the upstream call outlived its client"
+        time.sleep(0.05)
 
 
 def test_calls_in_flight_never_exceed_the_concurrency(

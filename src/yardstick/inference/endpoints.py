@@ -19,6 +19,7 @@ from yardstick.inference.schemas import (
 )
 from yardstick.inference.service import inference_service
 from yardstick.kit.body import OrjsonRoute
+from yardstick.kit.disconnect import unless_client_gone
 from yardstick.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, SortOrder
 from yardstick.kit.responses import JSONBody
 from yardstick.provider import get_providers
@@ -65,6 +66,7 @@ Sessions = Annotated[SessionFactory, Depends(_sessions)]
 
 @router.post("/chat/completions", response_model=ChatCompletionOut, responses=_STREAMED)
 async def create_chat_completion(
+    request: Request,
     body: ChatCompletionCreate,
     principal: PrincipalDep,
     sessions: Sessions,
@@ -79,11 +81,10 @@ async def create_chat_completion(
             sessions, principal, model=model, body=upstream, openai_api_key=x_openai_api_key
         )
         return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
-    return JSONBody(
-        await inference_service.chat_completion(
-            sessions, principal, model=model, body=upstream, openai_api_key=x_openai_api_key
-        )
+    call = inference_service.chat_completion(
+        sessions, principal, model=model, body=upstream, openai_api_key=x_openai_api_key
     )
+    return JSONBody(await unless_client_gone(request, call))
 
 
 @router.get("/chat/completions/models", response_model=ModelDefinitionList)
@@ -113,7 +114,7 @@ async def list_chat_completion_models(
 
 @router.post("/completions", response_model=CompletionOut, responses=_STREAMED)
 async def create_completion(
-    body: CompletionCreate, principal: PrincipalDep, sessions: Sessions
+    request: Request, body: CompletionCreate, principal: PrincipalDep, sessions: Sessions
 ) -> Any:
     """Text completion from `vendor/name` or a registered model; `stream: true` answers with SSE."""
     model, upstream = body.model, body.upstream_body()
@@ -122,14 +123,14 @@ async def create_completion(
             sessions, principal, model=model, body=upstream
         )
         return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
-    return JSONBody(
-        await inference_service.completion(sessions, principal, model=model, body=upstream)
-    )
+    call = inference_service.completion(sessions, principal, model=model, body=upstream)
+    return JSONBody(await unless_client_gone(request, call))
 
 
 @router.post("/inference", response_model=InferenceOut, responses=_ERRORS)
 async def create_inference(
-    body: InferenceCreate, principal: PrincipalDep, sessions: Sessions
+    request: Request, body: InferenceCreate, principal: PrincipalDep, sessions: Sessions
 ) -> JSONBody:
     """Generic inference: `args` with `messages` is a chat completion, with `prompt` a completion"""
-    return JSONBody(await inference_service.inference(sessions, principal, body=body))
+    call = inference_service.inference(sessions, principal, body=body)
+    return JSONBody(await unless_client_gone(request, call))
