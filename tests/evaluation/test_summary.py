@@ -10,6 +10,7 @@ import math
 import statistics
 import subprocess
 import sys
+import uuid
 from typing import Any
 
 import httpx
@@ -239,3 +240,43 @@ def test_watch_ends_with_the_summary_over_http(engine_server: Server, finished: 
     assert "good 75%, bad 25%" in row["verdict"]
     assert " 18 " in row["answer"]  # tokens
     assert any("ItemLocatorError" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[1e200, -1e200, 3.0], [1.5e308, 1.5e308], [1.7e308, -1.7e308]],
+    ids=["squares past a double", "a sum past a double", "a deviation past a double"],
+)
+def test_figures_of_values_near_a_doubles_end(engine_server: Server, values: list[float]) -> None:
+    """Sums of such values overflow: PostgreSQL refused them (a 500), SQLite made them a NaN
+    and the deviation 0. The figures are those of the values, or null when past a double."""
+    with http_for(engine_server) as http:
+        question = http.post(
+            "/v5/questions",
+            json={"name": f"n-{uuid.uuid4().hex}", "prompt": "n?", "question_type": "number"},
+        ).json()
+        task = {
+            "task_type": "contributor_evaluation.question",
+            "alias": "score",
+            "configuration": {
+                "question_id": question["id"],
+                "layout": {"data": "item.v"},
+                "prefill_from": "v",
+            },
+        }
+        creating = http.post(
+            "/v5/evaluations",
+            json={"name": "huge", "data": [{"v": v} for v in values], "tasks": [task]},
+        )
+        assert creating.status_code == 200, creating.text
+        created = creating.json()
+        response = http.get(f"/v5/evaluations/{created['id']}/summary")
+    assert response.status_code == 200, response.text
+    numeric = response.json()["aliases"]["score"]["numeric"]
+    # Exact to a double's precision at the values' own magnitude.
+    near = max(abs(v) for v in values) * 1e-12
+    scaled = [v / 1e300 for v in values]
+    assert numeric["mean"] == pytest.approx(statistics.fmean(scaled) * 1e300, abs=near)
+    exact = statistics.stdev(scaled) * 1e300
+    assert numeric["std"] == (pytest.approx(exact, rel=1e-9) if math.isfinite(exact) else None)
+    assert (numeric["min"], numeric["max"]) == (min(values), max(values))

@@ -18,11 +18,13 @@ each figure is read where the fewest entries hold it:
   distinct labels and labelled cells there are (window functions over the groups).
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, Select, SQLColumnExpression, and_, func, select
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from yardstick import stats
@@ -30,6 +32,9 @@ from yardstick.models import TaskResult
 from yardstick.models.task_result import TIMED
 
 T = TaskResult
+# Values whose squares pass a double's range (~1.8e308); such aliases are summed scaled down.
+SQUARES_OVERFLOW_PAST = 1e150
+HUGE_SCALE = 1e300
 NUMBER_PERCENTILES = (0.5, 0.9)
 LATENCY_PERCENTILES = (0.5, 0.9, 0.99)
 
@@ -236,7 +241,10 @@ def _number_stats_sqlite(session: Session, evaluation_id: str, alias: str) -> Nu
     assert high is not None
     # Sums of x - min: the shift keeps them from cancelling (min is within sqrt(n) standard
     # deviations of the mean, so the variance keeps all but about log10(n) of its digits).
-    centered = column - low
+    # Values past ~1e154 square past a double's range (SQLite's sums then give inf, and
+    # inf - inf a NaN): those are summed divided by HUGE_SCALE, and the results scaled back.
+    scale = HUGE_SCALE if max(abs(low), abs(high)) > SQUARES_OVERFLOW_PAST else 1.0
+    centered = column / scale - low / scale
     n, shifted_sum, shifted_squares = session.execute(
         select(func.count(), func.sum(centered), func.sum(centered * centered)).where(
             _in_alias(evaluation_id, alias), column.isnot(None)
@@ -246,21 +254,48 @@ def _number_stats_sqlite(session: Session, evaluation_id: str, alias: str) -> Nu
         p: _percentile_sqlite(session, evaluation_id, alias, column, n, p)
         for p in NUMBER_PERCENTILES
     }
-    mean = low + shifted_sum / n
-    std = stats.sample_variance(n, shifted_sum, shifted_squares) ** 0.5 if n > 1 else None
-    return NumberStats(n, mean, std, low, high, percentiles)
+    mean = low + scale * (shifted_sum / n)
+    std = scale * stats.sample_variance(n, shifted_sum, shifted_squares) ** 0.5 if n > 1 else None
+    return NumberStats(n, mean, _finite(std), low, high, percentiles)
 
 
 def _number_stats_pg(
     session: Session, evaluation_id: str, aliases: Sequence[str]
 ) -> dict[str, NumberStats]:
+    scale = 1.0
+    try:
+        # A savepoint: PostgreSQL refuses a sum past a double's range, and that error would
+        # otherwise end the whole transaction.
+        with session.begin_nested():
+            rows = session.execute(_number_stats_stmt(evaluation_id, aliases, scale)).all()
+    except DataError:
+        scale = HUGE_SCALE
+        rows = session.execute(_number_stats_stmt(evaluation_id, aliases, scale)).all()
+    out: dict[str, NumberStats] = {}
+    for alias, n, mean, std, low, high, *cuts in rows:
+        out[alias] = NumberStats(
+            int(n),
+            float(mean) * scale,
+            None if std is None else _finite(float(std) * scale),
+            float(low),
+            float(high),
+            {p: float(cut) for p, cut in zip(NUMBER_PERCENTILES, cuts, strict=True)},
+        )
+    return out
+
+
+def _number_stats_stmt(evaluation_id: str, aliases: Sequence[str], scale: float) -> Select[Any]:
+    """The stats of PostgreSQL, each alias's values divided by `scale` for the mean and
+    the deviation (whose sums overflow past ~1e154): the caller scales those two back, in
+    Python, where a deviation past a double's range is inf rather than an error."""
     v = T.value_number
-    stmt = (
+    scaled = v if scale == 1.0 else v / scale
+    return (
         select(
             T.alias,
             func.count(v),
-            func.avg(v),
-            func.stddev_samp(v),
+            func.avg(scaled),
+            func.stddev_samp(scaled),
             func.min(v),
             func.max(v),
             *(func.percentile_cont(p).within_group(v) for p in NUMBER_PERCENTILES),
@@ -268,17 +303,11 @@ def _number_stats_pg(
         .where(T.evaluation_id == evaluation_id, T.alias.in_(aliases), v.isnot(None))
         .group_by(T.alias)
     )
-    out: dict[str, NumberStats] = {}
-    for alias, n, mean, std, low, high, *cuts in session.execute(stmt):
-        out[alias] = NumberStats(
-            int(n),
-            float(mean),
-            None if std is None else float(std),
-            float(low),
-            float(high),
-            {p: float(cut) for p, cut in zip(NUMBER_PERCENTILES, cuts, strict=True)},
-        )
-    return out
+
+
+def _finite(value: float | None) -> float | None:
+    """None for a deviation past a double's range (values of both signs near its ends)."""
+    return value if value is None or math.isfinite(value) else None
 
 
 def _percentiles_pg(
