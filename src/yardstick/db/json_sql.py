@@ -26,6 +26,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    not_,
     select,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -86,9 +87,12 @@ def _label_pg(element: JsonLabel, compiler: SQLCompiler, **kw: Any) -> str:
     )
 
 
-# A JSON number literal (RFC 8259): what "parses as a number" means for filter values, in
-# Python and in both dialects' SQL alike.
-NUMBER_PATTERN = r"^\s*-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?\s*$"
+# A JSON number literal (RFC 8259) with JSON's whitespace around it: what "parses as a
+# number" means for filter values, in Python and in both dialects' SQL alike. Not `\s`, which
+# also takes a vertical tab and a form feed (SQLite's JSON parser does not: "\v10" was a
+# number on PostgreSQL only), and an exponent of at most three digits, which PostgreSQL's
+# `numeric` holds whatever the value (a double does not: "1e400" failed every filter of its key).
+NUMBER_PATTERN = r"^[ \t\n\r]*-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?[ \t\n\r]*$"
 
 
 @dataclass(frozen=True)
@@ -132,5 +136,13 @@ def is_number_text(text: ColumnElement[str], dialect: str) -> ColumnElement[bool
     """`text` is a JSON number literal (see NUMBER_PATTERN)."""
     if dialect == "postgresql":
         return text.op("~")(literal(NUMBER_PATTERN))
-    # SQLite has no regular expressions by default; its JSON parser knows the grammar.
-    return case((func.json_valid(text), func.json_type(text).in_(("integer", "real"))), else_=False)
+    # SQLite has no regular expressions by default; its JSON parser knows the grammar, and a
+    # GLOB finds an exponent of four digits or more.
+    return case(
+        (
+            func.json_valid(text),
+            func.json_type(text).in_(("integer", "real"))
+            & not_(text.op("GLOB")(literal("*[eE]*[0-9][0-9][0-9][0-9]*"))),
+        ),
+        else_=False,
+    )

@@ -18,11 +18,12 @@ onto the plain evaluation list (same account scoping, paging, sorting and render
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import ColumnElement, Float, and_, case, cast, not_, or_
+from sqlalchemy import ColumnElement, Float, Numeric, and_, case, cast, literal, not_, or_
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
@@ -164,17 +165,23 @@ def _compare(
     numeric = (stored.json_type == "number") | (
         (stored.json_type == "string") & is_number_text(stored.text, dialect)
     )
-    return (
-        case(
-            (numeric, _apply(cast(stored.text, Float), operator, operand.number)),
-            else_=as_text,
+    if dialect == "postgresql":
+        # As `numeric`, which holds any value NUMBER_PATTERN admits: a double would fail past
+        # ~1.8e308 (SQLite's REAL is then infinite, in the same order).
+        by_number = _apply(
+            cast(stored.text, Numeric), operator, cast(literal(operand.text.strip()), Numeric)
         )
-        == True
+    else:
+        by_number = _apply(cast(stored.text, Float), operator, operand.number)
+    return (
+        case((numeric, by_number), else_=as_text) == True
     )  # a CASE yields a value: comparing it makes a condition
 
 
 def _apply(
-    left: ColumnElement[str] | ColumnElement[float], operator: str, right: str | float
+    left: ColumnElement[str] | ColumnElement[float] | ColumnElement[Decimal],
+    operator: str,
+    right: str | float | ColumnElement[Decimal],
 ) -> ColumnElement[bool]:
     if operator == "==":
         return left == right

@@ -118,6 +118,24 @@ def test_archived_only_on_request(client: SGPClient, tagged: tuple[str, dict[str
     assert names(client, tag, where("model", "==", "claude"), include_archived=True) == ["e2"]
 
 
+def test_number_strings_past_a_double_and_odd_whitespace(client: SGPClient) -> None:
+    """On PostgreSQL "1e400" failed every filter of its key (a 500: past a double), and
+    "\v10" was the number 10 there but text on SQLite. Both databases now agree: a number
+    string is JSON's grammar, JSON's whitespace, and an exponent of at most three digits."""
+    tag = unique("tag")
+    stored = {"big": "1e400", "tiny": "-1e400", "vt": "\v10", "ten": " 10\n", "long": "1e1000"}
+    for name, value in stored.items():
+        client.evaluations.create(
+            evaluation={"name": name, "data": [{"q": 1}], "tags": [tag], "metadata": {"k": value}}
+        )
+    assert names(client, tag, where("k", ">=", "5")) == ["big", "ten"]
+    # Text compares as text: "1e1000" and "\v10" sort before "5".
+    assert names(client, tag, where("k", "<=", "5")) == ["long", "tiny", "vt"]
+    assert names(client, tag, where("k", "==", "10")) == ["ten"]
+    assert names(client, tag, where("k", "==", "1e400")) == ["big"]
+    assert names(client, tag, where("k", "IN", "10,1e1000")) == ["long", "ten"]
+
+
 def test_other_accounts_see_nothing(
     client: SGPClient, other_client: SGPClient, tagged: tuple[str, dict[str, str]]
 ) -> None:
