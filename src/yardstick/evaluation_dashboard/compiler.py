@@ -216,9 +216,14 @@ class Compiler:
         if isinstance(value, bool):
             raise QueryError(loc, f"operator {op!r} does not compare booleans")
         compare = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le}[op]
-        if isinstance(value, int | float) or _is_number(value):
+        if isinstance(value, int | float):
             return _two_valued(compare(column.num, float(value)))
-        return _two_valued(and_(column.kind == "string", compare(self._binary(column.text), value)))
+        as_text = and_(column.kind == "string", compare(self._binary(column.text), value))
+        if _is_number(value):
+            # A string that is a number compares with strings as text, and with numbers too
+            # (as `=` does): "3" >= "2", and so is 10.
+            return _two_valued(or_(compare(column.num, float(value)), as_text))
+        return _two_valued(as_text)
 
     # --- the statement ------------------------------------------------------------------------
 

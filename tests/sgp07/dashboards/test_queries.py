@@ -245,3 +245,30 @@ def test_a_column_named_with_its_source(board: Board) -> None:
     )
     assert widget.result is not None and widget.result.computation_status == "failed"
     assert "unknown column 's' in source 'task_result_cache'" in (widget.result.error_message or "")
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "expected"),
+    [
+        # A number string compares with strings as text and with numbers by value, as `=` does.
+        (">=", "2", ["2", "3", 2, 10]),
+        ("<", "2", ["10", 1]),
+        ("=", "2", ["2", 2]),
+        # A number compares with numbers only.
+        (">=", 2, [2, 10]),
+        # Any other string with strings only ("3" > "2x"; "2" and "10" sort before it).
+        (">", "2x", ["3"]),
+    ],
+)
+def test_a_number_string_orders_strings_and_numbers(
+    server: Server, op: str, value: Any, expected: list[Any]
+) -> None:
+    """`>=` with "2" compared numbers only, skipping the strings "2" and "3" that `=` matched."""
+    client = make_client(server)
+    stored: list[Any] = ["2", "3", "10", 1, 2, 10]
+    data = [{"input": f"i{i}", "k": v} for i, v in enumerate(stored)]
+    evaluation_id = evaluation(client, data)
+    dashboard = client.evaluation_dashboards.create(name=unique("d"), evaluation_id=evaluation_id)
+    condition = {"column": "k", "operator": op, "value": value}
+    got = metric(client, dashboard.id, agg("COUNT", "*"), filter={"conditions": [condition]})
+    assert got == len(expected)
