@@ -210,7 +210,8 @@ class Compiler:
                     and_(column.kind == "string", self._binary(column.text) == value),
                 )
             )
-        return _two_valued(and_(column.kind != "number", self._binary(column.text) == value))
+        # A string equals strings only: "false" is not the boolean false, nor "[1]" the array.
+        return _two_valued(and_(column.kind == "string", self._binary(column.text) == value))
 
     def _compare(self, column: Col, op: str, value: Any, loc: Loc) -> ColumnElement[bool]:
         if isinstance(value, bool):

@@ -258,6 +258,9 @@ def test_a_column_named_with_its_source(board: Board) -> None:
         (">=", 2, [2, 10]),
         # Any other string with strings only ("3" > "2x"; "2" and "10" sort before it).
         (">", "2x", ["3"]),
+        # Nor does a string equal a boolean, an array or an object by its JSON text.
+        ("=", "true", []),
+        ("=", "[1]", []),
     ],
 )
 def test_a_number_string_orders_strings_and_numbers(
@@ -265,7 +268,7 @@ def test_a_number_string_orders_strings_and_numbers(
 ) -> None:
     """`>=` with "2" compared numbers only, skipping the strings "2" and "3" that `=` matched."""
     client = make_client(server)
-    stored: list[Any] = ["2", "3", "10", 1, 2, 10]
+    stored: list[Any] = ["2", "3", "10", 1, 2, 10, True, [1]]
     data = [{"input": f"i{i}", "k": v} for i, v in enumerate(stored)]
     evaluation_id = evaluation(client, data)
     dashboard = client.evaluation_dashboards.create(name=unique("d"), evaluation_id=evaluation_id)
