@@ -40,6 +40,13 @@ def test_coercion(output_type: str, value: Any, expected: Any) -> None:
     assert result == expected and type(result) is type(expected)
 
 
+def _deep(levels: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
 @pytest.mark.parametrize(
     ("output_type", "value"),
     [
@@ -55,11 +62,24 @@ def test_coercion(output_type: str, value: Any, expected: Any) -> None:
         ("boolean", "maybe"),
         ("text", None),
         ("text", {"a": 1}),
+        # Past 64 bits (a result cannot store them), and digits `int()` reads but ASCII is not.
+        ("integer", "123456789012345678901234567890"),
+        ("integer", 1e300),
+        ("integer", 2**63),
+        ("integer", "9" * 5000),
+        ("integer", "\u0663"),
+        # Too deep for JSON to write: the message quotes it all the same.
+        ("text", _deep(300)),
     ],
 )
 def test_values_that_are_not_of_the_type(output_type: str, value: Any) -> None:
     with pytest.raises(InvalidAnswer):
         coerce(output_type, value)
+
+
+def test_a_number_of_any_size_as_text() -> None:
+    assert coerce("integer", -(2**63)) == -(2**63)
+    assert coerce("text", 10**30) == str(10**30)
 
 
 # Output type inference ----------------------------------------------------------------------------

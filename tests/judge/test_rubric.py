@@ -87,6 +87,20 @@ def test_the_value_is_the_weighted_mean() -> None:
     }
 
 
+def test_weights_near_a_doubles_top_give_the_same_mean() -> None:
+    """Two weights of 1e308 summed past a double: the mean was 0, or a NaN stored as null."""
+    huge = RubricSnapshot(
+        "rubric-2",
+        1,
+        (
+            CriterionSnapshot("c-a", 1, "One", None, 1e308),
+            CriterionSnapshot("c-b", 1, "Two", None, 1e308),
+        ),
+    )
+    assert weighted_score(huge, {"criterion_1": 1.0, "criterion_2": 0.5})[0] == 0.75
+    assert weighted_score(huge, {"criterion_1": 1.0, "criterion_2": 1.0})[0] == 1.0
+
+
 # End to end on the fake model server --------------------------------------------------------------
 
 

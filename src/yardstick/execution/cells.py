@@ -13,6 +13,7 @@ from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.evaluation.results_version import results_changed
 from yardstick.execution.cell_sql import upsert_rows
+from yardstick.execution.storable import plain_text
 from yardstick.kit.driver_query import DriverQuery
 from yardstick.kit.driver_values import json_object
 from yardstick.models import Evaluation, TaskResult
@@ -252,7 +253,7 @@ def cell_row(
         "status": status,
         "value": value,
         "error_type": error_type,
-        "error_message": error_message,
+        "error_message": plain_text(error_message),
         "details": details,
         "latency_ms": latency_ms,
         "prompt_tokens": prompt_tokens,

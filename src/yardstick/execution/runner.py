@@ -21,6 +21,7 @@ from yardstick.execution.drain import Drain, ShuttingDown
 from yardstick.execution.engine import RUN_CHUNK, step, workflow
 from yardstick.execution.fail_fast import STOPPED, FailFast, signature
 from yardstick.execution.slots import VendorSlots, held
+from yardstick.execution.storable import UNSTORABLE, unstorable
 from yardstick.execution.wake import wake
 from yardstick.execution.writer import CellWriter
 from yardstick.inference_model.service import resolve_registered_model
@@ -354,7 +355,8 @@ async def _execute_cell(
             error_type=exc.type,
             error_message=exc.message,
             attempts=exc.attempts,
-            details=exc.details,
+            # What the failure kept (a judge's replies) is dropped if it cannot be stored.
+            details=None if unstorable(exc.details) else exc.details,
             prompt_tokens=exc.prompt_tokens,
             completion_tokens=exc.completion_tokens,
             cost_usd=_cost(plan, task, exc.prompt_tokens, exc.completion_tokens),
@@ -376,6 +378,20 @@ async def _execute_cell(
             status="errored",
             error_type=INTERNAL_ERROR,
             error_message=message[:MAX_INTERNAL_MESSAGE],
+        )
+        return cell, None
+    problem = unstorable(output.value) or unstorable(output.details)
+    if problem is not None:
+        cell = cell_row(
+            **common,
+            status="errored",
+            error_type=UNSTORABLE,
+            error_message=f"the task's result cannot be stored: {problem}",
+            latency_ms=output.latency_ms,
+            prompt_tokens=output.prompt_tokens,
+            completion_tokens=output.completion_tokens,
+            attempts=output.attempts,
+            cost_usd=_cost(plan, task, output.prompt_tokens, output.completion_tokens),
         )
         return cell, None
     cell = cell_row(

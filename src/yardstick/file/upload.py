@@ -160,7 +160,7 @@ async def receive_file(
 ) -> ReceivedFile:
     """Stream the request's `file` part to a staging file; 413 past `max_bytes` of content."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_body:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_body:
         raise PayloadTooLarge(f"file is larger than the limit of {max_bytes} bytes")
     reader = _FilePartReader(max_bytes)
     try:

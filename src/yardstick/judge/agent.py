@@ -16,7 +16,13 @@ from typing import Any, Literal, get_args
 
 import orjson
 
-from yardstick.judge.answers import AnswerSpec, InvalidAnswer
+from yardstick.judge.answers import (
+    INTEGER_TEXT,
+    NUMBER_TEXT,
+    AnswerSpec,
+    InvalidAnswer,
+    show,
+)
 from yardstick.judge.decoding import DecodingMode
 from yardstick.judge.loop import ask_until_valid, decoding_mode
 from yardstick.judge.prompts import JUDGE_SYSTEM, answer_format
@@ -39,8 +45,6 @@ FOCUS = {
     ),
 }
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _TRUE, _FALSE = frozenset({"true", "yes"}), frozenset({"false", "no"})
 _JSON_TYPES: dict[str, str] = {
     "text": "string",
@@ -50,7 +54,11 @@ _JSON_TYPES: dict[str, str] = {
 }
 
 
-def _show(value: Any) -> str:
+def _json_text(value: Any) -> str:
+    """A number or boolean as its JSON text (an integer past 64 bits, which orjson cannot
+    write, as its digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     return orjson.dumps(value).decode()
 
 
@@ -67,24 +75,28 @@ def coerce(output_type: str, value: Any) -> Any:
             return value
         if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
-        raise InvalidAnswer(f"the answer must be true or false, not {_show(value)}")
+        raise InvalidAnswer(f"the answer must be true or false, not {show(value)}")
     if output_type == "integer":
-        if isinstance(value, str) and _INTEGER.match(value.strip()):
-            return int(value.strip())
-        if _is_number(value) and math.isfinite(value) and float(value).is_integer():
-            return int(value)
-        raise InvalidAnswer(f"the answer must be an integer, not {_show(value)}")
+        number = None
+        if isinstance(value, str) and INTEGER_TEXT.match(value.strip()):
+            number = int(value.strip())
+        elif _is_number(value) and math.isfinite(value) and float(value).is_integer():
+            number = int(value)
+        # 64 bits: what a result can store (an answer of 1e300 failed the whole run's write).
+        if number is None or not -(2**63) <= number < 2**63:
+            raise InvalidAnswer(f"the answer must be an integer within 64 bits, not {show(value)}")
+        return number
     if output_type == "float":
-        if isinstance(value, str) and _NUMBER.match(value.strip()):
+        if isinstance(value, str) and NUMBER_TEXT.match(value.strip()):
             value = float(value.strip())
         if _is_number(value) and math.isfinite(value):
             return float(value)
-        raise InvalidAnswer(f"the answer must be a number, not {_show(value)}")
+        raise InvalidAnswer(f"the answer must be a number, not {show(value)}")
     if isinstance(value, str):
         return value.strip()
     if _is_number(value) or isinstance(value, bool):
-        return _show(value)
-    raise InvalidAnswer(f"the answer must be text, not {_show(value)}")
+        return show(value)
+    raise InvalidAnswer(f"the answer must be text, not {show(value)}")
 
 
 def infer_output_type(output_rules: Sequence[str], output_values: Sequence[Any] | None) -> str:
@@ -130,7 +142,7 @@ class AgentAnswer(AnswerSpec):
 
     def describe(self) -> str:
         if self.values is not None:
-            listed = "\n".join(f"- {_show(value)}" for value in self.values)
+            listed = "\n".join(f"- {show(value)}" for value in self.values)
             return f"exactly one of these values (one per line):\n{listed}"
         return {
             "text": "text",
@@ -153,15 +165,15 @@ class AgentAnswer(AnswerSpec):
         for allowed in self.values:
             if answer == allowed:
                 return allowed
-        shown = ", ".join(_show(value) for value in self.values)
-        raise InvalidAnswer(f"{_show(answer)} is not one of the allowed values {shown}")
+        shown = ", ".join(show(value) for value in self.values)
+        raise InvalidAnswer(f"{show(answer)} is not one of the allowed values {shown}")
 
     def from_text(self, text: str) -> Any:
         return self.check(text)
 
 
 def _render(value: Any) -> str:
-    return value if isinstance(value, str) else _show(value)
+    return value if isinstance(value, str) else show(value)
 
 
 def agent_messages(

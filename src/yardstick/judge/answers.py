@@ -27,19 +27,29 @@ class UnusableSpec(Exception):
     pointless, so this fails the cell at once."""
 
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# ASCII digits (`\d` takes every script's), and at most 19 of them: an integer in 64 bits, which
+# is all a result can store (int() of 4,301 digits would raise, past 19 the write would fail).
+INTEGER_TEXT = re.compile(r"^[+-]?[0-9]{1,19}$")
+NUMBER_TEXT = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 # A rating scale up to this many points is offered as an enum (which every constrained decoder
 # supports); a longer one as minimum/maximum.
 _ENUM_STEPS = 100
+# How much of a reply a correction quotes back.
+SHOWN_CHARS = 500
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _show(value: Any) -> str:
-    return orjson.dumps(value).decode()
+def show(value: Any) -> str:
+    """A value of a reply, as the correction quotes it: its JSON, at most SHOWN_CHARS of it
+    (a reply past what JSON can write, too deep or an integer past 64 bits, by its repr)."""
+    try:
+        text = orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 def _fmt(number: float) -> str:
@@ -97,7 +107,7 @@ class ChoiceAnswer(AnswerSpec):
     def check(self, value: Any) -> str:
         if not isinstance(value, str):
             raise InvalidAnswer(
-                f"the answer must be one of the choices as a string, not {_show(value)}"
+                f"the answer must be one of the choices as a string, not {show(value)}"
             )
         return self.from_text(value)
 
@@ -109,8 +119,8 @@ class ChoiceAnswer(AnswerSpec):
         matches = [choice for choice in self.choices if choice.strip() == stripped]
         if len(matches) == 1:
             return matches[0]
-        shown = ", ".join(_show(choice) for choice in self.choices)
-        raise InvalidAnswer(f"{_show(text)} is not one of the choices {shown}")
+        shown = ", ".join(show(choice) for choice in self.choices)
+        raise InvalidAnswer(f"{show(text)} is not one of the choices {shown}")
 
 
 class RatingAnswer(AnswerSpec):
@@ -126,8 +136,8 @@ class RatingAnswer(AnswerSpec):
 
     def describe(self) -> str:
         return (
-            f"an integer rating from 1 to {self.steps}, where 1 means {_show(self.min_label)} "
-            f"and {self.steps} means {_show(self.max_label)}"
+            f"an integer rating from 1 to {self.steps}, where 1 means {show(self.min_label)} "
+            f"and {self.steps} means {show(self.max_label)}"
         )
 
     def schema(self, *, strict_subset: bool) -> dict[str, Any]:
@@ -138,15 +148,15 @@ class RatingAnswer(AnswerSpec):
     def check(self, value: Any) -> int:
         if not isinstance(value, int) or isinstance(value, bool):
             raise InvalidAnswer(
-                f"the rating must be an integer from 1 to {self.steps}, not {_show(value)}"
+                f"the rating must be an integer from 1 to {self.steps}, not {show(value)}"
             )
         if not 1 <= value <= self.steps:
             raise InvalidAnswer(f"the rating {value} is outside the scale 1 to {self.steps}")
         return value
 
     def from_text(self, text: str) -> int:
-        if not _INTEGER.match(text):
-            raise InvalidAnswer(f"{_show(text)} is not an integer rating from 1 to {self.steps}")
+        if not INTEGER_TEXT.match(text):
+            raise InvalidAnswer(f"{show(text)} is not an integer rating from 1 to {self.steps}")
         return self.check(int(text))
 
 
@@ -182,7 +192,7 @@ class NumberAnswer(AnswerSpec):
 
     def check(self, value: Any) -> float:
         if not _is_number(value) or not math.isfinite(value):
-            raise InvalidAnswer(f"the answer must be a number{self._range()}, not {_show(value)}")
+            raise InvalidAnswer(f"the answer must be a number{self._range()}, not {show(value)}")
         number = float(value)
         if (self.minimum is not None and number < self.minimum) or (
             self.maximum is not None and number > self.maximum
@@ -193,8 +203,8 @@ class NumberAnswer(AnswerSpec):
         return number
 
     def from_text(self, text: str) -> float:
-        if not _NUMBER.match(text):
-            raise InvalidAnswer(f"{_show(text)} is not a number")
+        if not NUMBER_TEXT.match(text):
+            raise InvalidAnswer(f"{show(text)} is not a number")
         return self.check(float(text))
 
 
@@ -233,7 +243,7 @@ class FreeTextAnswer(AnswerSpec):
 
     def check(self, value: Any) -> str:
         if not isinstance(value, str):
-            raise InvalidAnswer(f"the answer must be text (a JSON string), not {_show(value)}")
+            raise InvalidAnswer(f"the answer must be text (a JSON string), not {show(value)}")
         return self.from_text(value)
 
     def from_text(self, text: str) -> str:
@@ -262,14 +272,14 @@ class FormAnswer(AnswerSpec):
         self._validator = bounded_schema.validator(form_schema)
 
     def describe(self) -> str:
-        return f"a JSON object valid against this JSON Schema:\n{_show(self.form_schema)}"
+        return f"a JSON object valid against this JSON Schema:\n{show(self.form_schema)}"
 
     def schema(self, *, strict_subset: bool) -> dict[str, Any]:
         return self.form_schema
 
     def check(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise InvalidAnswer(f"the answer must be a JSON object, not {_show(value)}")
+            raise InvalidAnswer(f"the answer must be a JSON object, not {show(value)}")
         try:
             errors = sorted(
                 self._validator.iter_errors(value), key=lambda e: list(map(str, e.path))
@@ -328,7 +338,7 @@ class MultiChoiceAnswer(AnswerSpec):
     def check(self, value: Any) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise InvalidAnswer(
-                f"the answer must be a JSON array of the chosen choices, not {_show(value)}"
+                f"the answer must be a JSON array of the chosen choices, not {show(value)}"
             )
         return self._pick(value)
 
@@ -381,12 +391,12 @@ class TimestampAnswer(AnswerSpec):
         if not self.multi:
             if not isinstance(value, str):
                 raise InvalidAnswer(
-                    f"the answer must be an ISO 8601 timestamp as a string, not {_show(value)}"
+                    f"the answer must be an ISO 8601 timestamp as a string, not {show(value)}"
                 )
             return self._normalize(value)
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise InvalidAnswer(
-                f"the answer must be a JSON array of ISO 8601 timestamps, not {_show(value)}"
+                f"the answer must be a JSON array of ISO 8601 timestamps, not {show(value)}"
             )
         return self._all(value)
 
@@ -418,7 +428,7 @@ class TimestampAnswer(AnswerSpec):
             parsed = datetime.fromisoformat(text)
         except ValueError as exc:
             raise InvalidAnswer(
-                f"{_show(value)} is not an ISO 8601 timestamp (such as {self.EXAMPLE})"
+                f"{show(value)} is not an ISO 8601 timestamp (such as {self.EXAMPLE})"
             ) from exc
         return parsed.isoformat().replace("+00:00", "Z")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from yardstick.judge.answers import AnswerSpec, InvalidAnswer
+from yardstick.judge.answers import AnswerSpec, InvalidAnswer, show
 from yardstick.rubric.snapshot import RubricSnapshot
 
 SCALE = "a number from 0 (the criterion is not met at all) to 1 (it is fully met)"
@@ -62,7 +62,7 @@ class RubricAnswer(AnswerSpec):
     def check(self, value: Any) -> dict[str, float]:
         if not isinstance(value, dict):
             raise InvalidAnswer(
-                f"the answer must be a JSON object of scores by criterion, not {_show(value)}"
+                f"the answer must be a JSON object of scores by criterion, not {show(value)}"
             )
         missing = [key for key in self.keys if key not in value]
         if missing:
@@ -70,7 +70,7 @@ class RubricAnswer(AnswerSpec):
         unknown = sorted(set(value) - set(self.keys))
         if unknown:
             raise InvalidAnswer(
-                f"the rubric has no criterion {', '.join(map(_show, unknown))}; "
+                f"the rubric has no criterion {', '.join(map(show, unknown))}; "
                 f"score exactly {', '.join(self.keys)}"
             )
         scores: dict[str, float] = {}
@@ -82,7 +82,7 @@ class RubricAnswer(AnswerSpec):
                 or not math.isfinite(score)
                 or not 0 <= score <= 1
             ):
-                raise InvalidAnswer(f"the score of {key} must be {SCALE}, not {_show(score)}")
+                raise InvalidAnswer(f"the score of {key} must be {SCALE}, not {show(score)}")
             scores[key] = float(score)
         return scores
 
@@ -120,12 +120,9 @@ def weighted_score(
         }
         for index, criterion in enumerate(rubric.criteria)
     ]
-    total = sum(criterion.weight for criterion in rubric.criteria)
-    value = (
-        sum(
-            criterion.weight * scores[_key(index)]
-            for index, criterion in enumerate(rubric.criteria)
-        )
-        / total
-    )
+    # Weights relative to the largest: the mean is the same, and weights near a double's top
+    # (1e308 each) no longer sum past it (inf, which made the mean 0 or NaN).
+    top = max(criterion.weight for criterion in rubric.criteria)
+    weights = [criterion.weight / top for criterion in rubric.criteria]
+    value = sum(w * scores[_key(index)] for index, w in enumerate(weights)) / sum(weights)
     return value, rows

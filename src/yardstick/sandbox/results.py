@@ -8,6 +8,8 @@ Types are compared exactly: a bool, an int subclass or a float subclass is not a
 import math
 from typing import Any
 
+from yardstick.kit.list_index import list_index
+
 Number = int | float
 Output = tuple[str, str]  # (dot path into the returned dict, the alias it is stored under)
 # The result is stored as JSON: integers must fit 64 bits and floats must be finite.
@@ -44,8 +46,8 @@ def pick(value: Any, path: str) -> Any:
     for depth, segment in enumerate(path.split(".")):
         if type(current) is dict and segment in current:
             current = current[segment]
-        elif type(current) is list and segment.isdigit() and int(segment) < len(current):
-            current = current[int(segment)]
+        elif type(current) is list and (index := list_index(segment, len(current))) is not None:
+            current = current[index]
         else:
             walked = ".".join(path.split(".")[: depth + 1])
             raise ResultError(f"the returned value has no {walked!r} (output path {path!r})")

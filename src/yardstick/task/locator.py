@@ -6,6 +6,8 @@ from typing import Any
 
 import orjson
 
+from yardstick.kit.list_index import list_index
+
 LOCATOR = re.compile(r"^item(\.[^.{}\s]+)+$")
 TEMPLATE = re.compile(r"\{\{\s*(item(?:\.[^.{}\s]+)+)\s*\}\}")
 
@@ -74,8 +76,8 @@ def lookup(item: dict[str, Any], locator: str, failed: AbstractSet[str]) -> Any:
     for depth, segment in enumerate(segments):
         if isinstance(value, dict):
             value = value.get(segment, _MISSING)
-        elif isinstance(value, list) and segment.isdigit() and int(segment) < len(value):
-            value = value[int(segment)]
+        elif isinstance(value, list) and (index := list_index(segment, len(value))) is not None:
+            value = value[index]
         else:
             value = _MISSING
         if value is _MISSING:

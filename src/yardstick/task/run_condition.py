@@ -27,6 +27,7 @@ false). The whole condition holds when its value is truthy.
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from yardstick.kit.list_index import list_index
 from yardstick.task.locator import LOCATOR
 from yardstick.task.validation import Loc, fail
 
@@ -121,8 +122,8 @@ def _read(row: Mapping[str, Any], path: str) -> Any:
     for segment in locator_for(path).split(".")[1:]:
         if isinstance(value, Mapping):
             value = value.get(segment, _MISSING)
-        elif isinstance(value, list) and segment.isdigit() and int(segment) < len(value):
-            value = value[int(segment)]
+        elif isinstance(value, list) and (index := list_index(segment, len(value))) is not None:
+            value = value[index]
         else:
             return None
         if value is _MISSING:

@@ -18,6 +18,7 @@ from jsonschema.validators import validator_for
 
 from yardstick.errors import Unprocessable
 from yardstick.judge.structured import structure
+from yardstick.kit.list_index import list_index
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
 from yardstick.task.run_condition import check_run_condition
 from yardstick.task.validation import Loc, ValidationContext, check, check_model, check_str, fail
@@ -113,8 +114,8 @@ def _resolves(ref: str, root: dict[str, Any]) -> bool:
         token = urllib.parse.unquote(token).replace("~1", "/").replace("~0", "~")
         if isinstance(target, dict) and token in target:
             target = target[token]
-        elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
-            target = target[int(token)]
+        elif isinstance(target, list) and (index := list_index(token, len(target))) is not None:
+            target = target[index]
         else:
             return False
     return isinstance(target, dict | bool)
