@@ -3,18 +3,22 @@
 DBOS recovers a process's own unfinished workflows when it launches again with the same
 executor id. A worker that never returns would keep its running chunks forever, so every worker
 writes a heartbeat row, and each one periodically re-enqueues the PENDING workflows of workers
-silent for longer than `worker_dead_after_seconds`. That is safe even when the silent worker was
-only slow: re-enqueueing is idempotent, a new owner fences the old one, and cells are upserts;
-the cost is repeating the calls that were in flight.
+silent for longer than `worker_dead_after_seconds`. Re-enqueueing is idempotent and cells are
+upserts, so every cell ends stored once even when the silent worker was only paused. Such a
+worker is fenced by DBOS only when its chunk ends, though: until then it computes the chunk's
+remaining items alongside the new owner (repeated calls, the later answer stored). Fencing each
+cell write would take a look at the chunk's owner in every group commit; not done.
 """
 
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
@@ -27,10 +31,19 @@ from yardstick.ops.logs import log_event
 log = logging.getLogger(__name__)
 
 
+def _now(session: Session) -> Any:
+    """The time beats are written and judged by. On PostgreSQL the database's (naive UTC, as
+    the column holds it): workers on several machines share it, so a live worker whose own
+    clock runs behind is not taken for dead every beat. SQLite's workers share one machine."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.timezone("UTC", func.now())
+    return utcnow()
+
+
 def beat(sessions: SessionFactory, worker_id: str) -> None:
     with sessions.write() as session, session.begin():
         insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-        stmt = insert(EngineWorker).values(worker_id=worker_id, last_seen_at=utcnow())
+        stmt = insert(EngineWorker).values(worker_id=worker_id, last_seen_at=_now(session))
         session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["worker_id"], set_={"last_seen_at": stmt.excluded.last_seen_at}
@@ -39,8 +52,8 @@ def beat(sessions: SessionFactory, worker_id: str) -> None:
 
 
 def dead_workers(sessions: SessionFactory, *, me: str, dead_after: float) -> list[str]:
-    cutoff = utcnow() - timedelta(seconds=dead_after)
     with sessions.read() as session:
+        cutoff = _now(session) - timedelta(seconds=dead_after)
         stmt = select(EngineWorker.worker_id).where(
             EngineWorker.last_seen_at < cutoff, EngineWorker.worker_id != me
         )
@@ -48,14 +61,24 @@ def dead_workers(sessions: SessionFactory, *, me: str, dead_after: float) -> lis
 
 
 def take_over(sessions: SessionFactory, worker_ids: list[str]) -> None:
+    """Re-queue the dead workers' chunks. A worker's heartbeat row goes only once none of its
+    chunks is left: a chunk DBOS failed to re-queue (it logs the error and goes on) would
+    otherwise be nobody's to look at again, and its run would never end."""
+    cleared = []
     # One worker at a time, so the log says how many chunks each one had.
     for worker_id in worker_ids:
         chunks = requeue_pending(worker_id)
-        log_event("worker.takeover", logging.WARNING, dead_worker=worker_id, chunks=chunks)
-        if chunks:
+        # A second pass finds what the first failed to re-queue (the re-queued are no longer
+        # the dead worker's), and tries those again; the next beat tries what is still left.
+        left = requeue_pending(worker_id)
+        log_event("worker.takeover", logging.WARNING, dead_worker=worker_id, chunks=chunks + left)
+        if chunks or left:
             wake()  # this worker takes them at once, not at its idle poll
-    with sessions.write() as session, session.begin():
-        session.execute(delete(EngineWorker).where(EngineWorker.worker_id.in_(worker_ids)))
+        if not left:
+            cleared.append(worker_id)
+    if cleared:
+        with sessions.write() as session, session.begin():
+            session.execute(delete(EngineWorker).where(EngineWorker.worker_id.in_(cleared)))
 
 
 def _beat_and_look(settings: Settings, sessions: SessionFactory) -> list[str]:

@@ -1,0 +1,79 @@
+"""Heartbeats and takeovers, on real databases: which workers count as dead, by whose clock, and
+when a dead worker's heartbeat may go."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import require_backend
+from tests.fixtures.server import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_admin_url,
+)
+from yardstick.db.engine import create_db_engine
+from yardstick.db.migrate import migrate
+from yardstick.db.session import SessionFactory
+from yardstick.db.types import utcnow
+from yardstick.execution import recovery
+from yardstick.models import EngineWorker
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SessionFactory]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'yardstick.db'}"
+    else:
+        require_backend("postgresql")
+        admin = postgres_admin_url()
+        assert admin is not None
+        url = create_postgres_database(admin)
+    engine = create_db_engine(url)
+    migrate(engine)
+    yield SessionFactory(engine)
+    engine.dispose()
+    if request.param == "postgresql":
+        assert admin is not None
+        drop_postgres_database(admin, url)
+
+
+def workers(sessions: SessionFactory) -> list[str]:
+    with sessions.read() as session:
+        return sorted(session.scalars(select(EngineWorker.worker_id)))
+
+
+def test_a_worker_is_dead_once_silent_past_the_limit(sessions: SessionFactory) -> None:
+    recovery.beat(sessions, "w1")
+    recovery.beat(sessions, "w2")
+    assert recovery.dead_workers(sessions, me="w1", dead_after=30) == []
+    assert recovery.dead_workers(sessions, me="w1", dead_after=0) == ["w2"]
+
+
+def test_on_postgresql_the_databases_clock_judges_not_the_workers(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live worker on a machine whose clock ran 10 s behind was taken over at every beat."""
+    if sessions.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's workers share one machine, and its clock")
+    monkeypatch.setattr(recovery, "utcnow", lambda: utcnow() - timedelta(seconds=60))
+    recovery.beat(sessions, "behind")
+    monkeypatch.setattr(recovery, "utcnow", lambda: utcnow() + timedelta(seconds=60))
+    assert recovery.dead_workers(sessions, me="ahead", dead_after=30) == []
+
+
+def test_a_heartbeat_goes_only_once_none_of_its_chunks_is_left(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DBOS logs a chunk it fails to re-queue and goes on: the heartbeat kept, the next beat
+    tries that chunk again (it stayed the dead worker's for ever, its run never ending)."""
+    recovery.beat(sessions, "dead")
+    passes = iter([3, 1, 0, 0])  # one of four chunks failed at first, then none is left
+    monkeypatch.setattr(recovery, "requeue_pending", lambda worker_id: next(passes))
+    monkeypatch.setattr(recovery, "wake", lambda: None)
+    recovery.take_over(sessions, ["dead"])
+    assert workers(sessions) == ["dead"]
+    recovery.take_over(sessions, ["dead"])
+    assert workers(sessions) == []
