@@ -22,9 +22,9 @@ from yardstick.execution import recovery
 from yardstick.models import EngineWorker
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SessionFactory]:
-    if request.param == "sqlite":
+def _sessions(backend: str, tmp_path: Path) -> Iterator[SessionFactory]:
+    admin = None
+    if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'yardstick.db'}"
     else:
         require_backend("postgresql")
@@ -35,9 +35,19 @@ def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Session
     migrate(engine)
     yield SessionFactory(engine)
     engine.dispose()
-    if request.param == "postgresql":
-        assert admin is not None
+    if admin is not None:
         drop_postgres_database(admin, url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SessionFactory]:
+    yield from _sessions(request.param, tmp_path)
+
+
+@pytest.fixture
+def pg_sessions(tmp_path: Path) -> Iterator[SessionFactory]:
+    """PostgreSQL alone: SQLite's workers share one machine, and so its clock."""
+    yield from _sessions("postgresql", tmp_path)
 
 
 def workers(sessions: SessionFactory) -> list[str]:
@@ -53,15 +63,13 @@ def test_a_worker_is_dead_once_silent_past_the_limit(sessions: SessionFactory) -
 
 
 def test_on_postgresql_the_databases_clock_judges_not_the_workers(
-    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+    pg_sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A live worker on a machine whose clock ran 10 s behind was taken over at every beat."""
-    if sessions.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite's workers share one machine, and its clock")
     monkeypatch.setattr(recovery, "utcnow", lambda: utcnow() - timedelta(seconds=60))
-    recovery.beat(sessions, "behind")
+    recovery.beat(pg_sessions, "behind")
     monkeypatch.setattr(recovery, "utcnow", lambda: utcnow() + timedelta(seconds=60))
-    assert recovery.dead_workers(sessions, me="ahead", dead_after=30) == []
+    assert recovery.dead_workers(pg_sessions, me="ahead", dead_after=30) == []
 
 
 def test_a_heartbeat_goes_only_once_none_of_its_chunks_is_left(
