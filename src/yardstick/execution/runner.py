@@ -380,30 +380,23 @@ async def _execute_cell(
             error_message=message[:MAX_INTERNAL_MESSAGE],
         )
         return cell, None
+    # What the cell's calls took and cost, kept whether its result can be stored or not.
+    spent: dict[str, Any] = {
+        "latency_ms": output.latency_ms,
+        "prompt_tokens": output.prompt_tokens,
+        "completion_tokens": output.completion_tokens,
+        "attempts": output.attempts,
+        "cost_usd": _cost(plan, task, output.prompt_tokens, output.completion_tokens),
+    }
     problem = unstorable(output.value) or unstorable(output.details)
     if problem is not None:
+        message = f"the task's result cannot be stored: {problem}"
         cell = cell_row(
-            **common,
-            status="errored",
-            error_type=UNSTORABLE,
-            error_message=f"the task's result cannot be stored: {problem}",
-            latency_ms=output.latency_ms,
-            prompt_tokens=output.prompt_tokens,
-            completion_tokens=output.completion_tokens,
-            attempts=output.attempts,
-            cost_usd=_cost(plan, task, output.prompt_tokens, output.completion_tokens),
+            **common, status="errored", error_type=UNSTORABLE, error_message=message, **spent
         )
         return cell, None
     cell = cell_row(
-        **common,
-        status="completed",
-        value=output.value,
-        details=output.details,
-        latency_ms=output.latency_ms,
-        prompt_tokens=output.prompt_tokens,
-        completion_tokens=output.completion_tokens,
-        attempts=output.attempts,
-        cost_usd=_cost(plan, task, output.prompt_tokens, output.completion_tokens),
+        **common, status="completed", value=output.value, details=output.details, **spent
     )
     return cell, None
 
