@@ -11,8 +11,9 @@ from typing import Any
 
 import orjson
 
+from yardstick.kit.body import INT_RANGE
+
 UNSTORABLE = "UnstorableResult"
-_INT_RANGE = (-(2**63), 2**64 - 1)
 
 
 def unstorable(value: Any) -> str | None:
@@ -21,7 +22,7 @@ def unstorable(value: Any) -> str | None:
     if value is None or kind is str or kind is float or kind is bool:
         return None
     if kind is int:
-        low, high = _INT_RANGE
+        low, high = INT_RANGE
         return None if low <= value <= high else "an integer past 64 bits"
     try:
         orjson.dumps(value)

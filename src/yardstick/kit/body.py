@@ -26,7 +26,7 @@ from yardstick.kit.raw_response import send_json
 # configurations, rows …) of every JSON body.
 _LONG_DIGITS = re.compile(rb"(?<![\d.])\d{19,}")
 # The integers orjson writes: signed and unsigned 64-bit.
-_INT_RANGE = (-(2**63), 2**64 - 1)
+INT_RANGE = (-(2**63), 2**64 - 1)
 
 
 def _reject_constant(name: str) -> Any:
@@ -110,7 +110,7 @@ def _first_too_deep(value: Any) -> list[str | int]:
 
 def _check_integers(value: Any) -> None:
     """OutOfRange at the first integer (depth first, in document order) beyond 64 bits."""
-    low, high = _INT_RANGE
+    low, high = INT_RANGE
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
     while stack:
         node, path = stack.pop()
