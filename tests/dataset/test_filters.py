@@ -22,6 +22,16 @@ def test_name_filter_is_a_case_insensitive_substring(client: SGPClient) -> None:
     assert list(client.datasets.list(name=name * 3000)) == []
 
 
+def test_name_filter_folds_every_letter_on_both_databases(client: SGPClient) -> None:
+    """SQLite's lower() folds ASCII letters only; the filter folds É, Ä and Σ as PostgreSQL's
+    ILIKE does."""
+    suffix = unique("")
+    school = make_dataset(client, name="ÉCOLE ÄRGER ΣΟΦΙΑ" + suffix)
+
+    for name in ("école ärger σοφια", "École äRGER σΟφια"):
+        assert [d.id for d in client.datasets.list(name=name + suffix)] == [school.id]
+
+
 def test_tags_filter_matches_any_of_the_tags(client: SGPClient) -> None:
     a, b, c = unique("a"), unique("b"), unique("c")
     only_a = client.datasets.create(name=unique(), data=rows(1), tags=[a])

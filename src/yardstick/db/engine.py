@@ -87,6 +87,14 @@ def write_gate(engine: Engine) -> WriteGate:
     return _GATES[engine]
 
 
+# The SQLite function case-insensitive filters fold text with (see kit.filters.folded).
+FOLD_CASE = "fold_case"
+
+
+def _fold_case(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Engine:
     engine = create_engine(
         url,
@@ -109,6 +117,8 @@ def _sqlite_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> 
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # SQLite's lower() folds ASCII letters only; PostgreSQL's folds every letter.
+        dbapi_connection.create_function(FOLD_CASE, 1, _fold_case, deterministic=True)
 
     database = sqlite_file(url)
     lock_file = None if database is None else database.with_name(database.name + ".write-lock")

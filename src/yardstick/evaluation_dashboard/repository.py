@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from yardstick.kit.filters import name_contains, tags_any
+from yardstick.kit.filters import folded, name_contains, tags_any
 from yardstick.kit.repository import AccountRepository
 from yardstick.models import (
     EvaluationDashboard,
@@ -71,7 +71,7 @@ def tags_lowered_any(column: Any, tags: list[str], dialect: str) -> Any:
     """The row's JSON list holds one of `tags` (lower-case), compared lower-cased."""
     values = _elements(column, dialect)
     return exists(
-        select(literal(1)).select_from(values).where(func.lower(values.c.value).in_(tags))
+        select(literal(1)).select_from(values).where(folded(values.c.value, dialect).in_(tags))
     )
 
 

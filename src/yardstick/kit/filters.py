@@ -20,6 +20,8 @@ from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from yardstick.db.engine import FOLD_CASE
+
 
 def tags_any(
     column: SQLColumnExpression[Any], tags: list[str], dialect: str
@@ -47,9 +49,15 @@ def _contains_like(element: _Contains, compiler: Any, **kw: Any) -> str:
 @compiles(_Contains, "sqlite")
 def _contains_instr(element: _Contains, compiler: Any, **kw: Any) -> str:
     # Not LIKE: SQLite refuses a LIKE pattern over 50,000 bytes (a filter that long failed the
-    # request). Both fold ASCII letters only, so the match is LIKE's.
+    # request). Folded as PostgreSQL's ILIKE folds, every letter, not only ASCII's.
     column, text, _ = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"(instr(lower({column}), lower({text})) > 0)"
+    return f"(instr({FOLD_CASE}({column}), {FOLD_CASE}({text})) > 0)"
+
+
+def folded(value: Any, dialect: str) -> Any:
+    """`value` lower-cased the same on both databases: every letter, as Python's `str.lower`
+    (SQLite's own lower() folds ASCII letters only)."""
+    return func.lower(value) if dialect == "postgresql" else getattr(func, FOLD_CASE)(value)
 
 
 def name_contains(column: SQLColumnExpression[str], text: str) -> ColumnElement[bool]:

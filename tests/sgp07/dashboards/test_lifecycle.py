@@ -46,6 +46,20 @@ def test_create_retrieve_update_archive(client: SGPClient) -> None:
         client.evaluation_dashboards.widgets.create(created.id, title="t", type="heading")
 
 
+def test_tags_and_search_fold_letters_outside_ascii(client: SGPClient) -> None:
+    """As PostgreSQL folds them, on SQLite too (whose lower() folds ASCII letters only)."""
+    tag = unique("Ärger-Σ")
+    made = client.evaluation_dashboards.create(
+        name=unique("École"), evaluation_id=evaluation(client, rows(1)), tags=[tag]
+    )
+
+    assert [d.id for d in client.evaluation_dashboards.list(tags=[tag.lower()])] == [made.id]
+    assert [d.id for d in client.evaluation_dashboards.list(search=tag.lower())] == [made.id]
+    assert [d.id for d in client.evaluation_dashboards.list(search=made.name.lower())] == [
+        made.id
+    ]
+
+
 def test_list_filters_and_pages(client: SGPClient) -> None:
     evaluation_id = evaluation(client, rows(3))
     other_evaluation = evaluation(client, rows(3))
