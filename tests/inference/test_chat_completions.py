@@ -190,6 +190,21 @@ def test_inference_without_messages_or_prompt_is_422(
     assert fake_models.stats()["total"] == 0
 
 
+def test_no_message_or_no_prompt_is_422_before_any_call(
+    llm_http: httpx.Client, fake_models: FakeModels
+) -> None:
+    for path, body, loc in (
+        ("/v5/chat/completions", {"messages": []}, ["body", "messages"]),
+        ("/v5/completions", {"prompt": []}, ["body", "prompt", "list[any]"]),
+        ("/v5/inference", {"args": {"prompt": []}}, ["body", "args"]),
+        ("/v5/inference", {"args": {"messages": []}}, ["body", "args"]),
+    ):
+        response = llm_http.post(path, json={"model": "openai/fake-chat", **body})
+        assert response.status_code == 422, path
+        assert loc in [problem["loc"] for problem in response.json()["detail"]], response.json()
+    assert fake_models.stats()["total"] == 0
+
+
 def test_missing_fields_are_422(llm_http: httpx.Client) -> None:
     assert (
         llm_http.post("/v5/chat/completions", json={"model": "openai/fake-chat"}).status_code == 422

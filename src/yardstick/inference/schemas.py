@@ -4,7 +4,7 @@ Only what the server reads is typed; every other key (temperature, tools, `extra
 is kept and passed through to the upstream model as it came.
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -22,12 +22,16 @@ class _PassThrough(BaseModel):
         return self.model_dump(exclude_unset=True, exclude={"model", "stream"})
 
 
+# No message, or no prompt, is a request no vendor answers: a 422 here, not a vendor's refusal
+# (or, from some, an answer with no choices, a 502) after a trip upstream.
 class ChatCompletionCreate(_PassThrough):
-    messages: list[dict[str, Any]] = Field(description="OpenAI chat messages")
+    messages: list[dict[str, Any]] = Field(min_length=1, description="OpenAI chat messages")
 
 
 class CompletionCreate(_PassThrough):
-    prompt: str | list[Any] = Field(description="A prompt, or a list of prompts or token ids")
+    prompt: str | Annotated[list[Any], Field(min_length=1)] = Field(
+        description="A prompt, or a list of prompts or token ids"
+    )
 
 
 # A caller's own limits for one call. A call holds one of its vendor's slots, shared by every

@@ -297,6 +297,9 @@ class Providers:
         max_attempts: int | None = None,
     ) -> CallResult:
         """Generic inference, OpenAI-compatible: `messages` → chat, `prompt` → completion."""
+        for key in ("messages", "prompt"):
+            if args.get(key) == []:  # no vendor answers it (see inference.schemas)
+                raise InvalidRequest(f"`{key}` must not be empty")
         if "messages" in args:
             return await self.chat_completion(
                 route, args, timeout=timeout, max_attempts=max_attempts
