@@ -152,7 +152,7 @@ class InferenceModelOut(_Body):
     model_type: ModelType
     model_vendor: Vendor
     model_metadata: dict[str, Any]
-    vendor_configuration: dict[str, Any]
+    vendor_configuration: dict[str, Any] | None
     status: Literal["failed", "ready", "deploying", "deployment_timeout"]
     status_reason: str | None
     model_availability: Literal["unknown", "available", "unavailable"]
@@ -174,7 +174,8 @@ def model_json(model: InferenceModel) -> dict[str, Any]:
         "model_type": model.model_type,
         "model_vendor": model.model_vendor,
         "model_metadata": model.model_metadata,
-        "vendor_configuration": model.vendor_configuration,
+        # A hosted model has none: null, since `{}` reads as neither of the clients' variants.
+        "vendor_configuration": model.vendor_configuration or None,
         "status": model.status,
         "status_reason": None,
         "model_availability": "available" if model.status == "ready" else "unavailable",

@@ -50,6 +50,9 @@ def test_a_hosted_model_is_registered_ready(client: SGPClient) -> None:
         "openai",
         "available",
     )
+    # None, not `{}`: the client would read that as a Launch configuration missing its fields.
+    assert model.vendor_configuration is None
+    assert client.models.retrieve(model.id).vendor_configuration is None
     listed = [m.name for m in client.models.list(sort_by="name")]
     assert name in listed
     assert [m.id for m in client.models.list(name=name.upper()[2:])] == [model.id]
