@@ -55,9 +55,7 @@ def test_tags_and_search_fold_letters_outside_ascii(client: SGPClient) -> None:
 
     assert [d.id for d in client.evaluation_dashboards.list(tags=[tag.lower()])] == [made.id]
     assert [d.id for d in client.evaluation_dashboards.list(search=tag.lower())] == [made.id]
-    assert [d.id for d in client.evaluation_dashboards.list(search=made.name.lower())] == [
-        made.id
-    ]
+    assert [d.id for d in client.evaluation_dashboards.list(search=made.name.lower())] == [made.id]
 
 
 def test_list_filters_and_pages(client: SGPClient) -> None:
