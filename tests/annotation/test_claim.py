@@ -143,6 +143,10 @@ def test_history_is_the_callers_own_tasks_most_recent_first(
     alice, bob = reviewers[0], reviewers[1]
     done = claim(alice.http, named)
     assert done is not None
+    # A flag is a JSON boolean: "no" is refused, not read as one.
+    refused = submit(alice.http, done["id"], {"ok": "yes"}, flagged_for_review="no")
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "flagged_for_review"]
     ok(submit(alice.http, done["id"], {"ok": "yes"}, flagged_for_review=True))
     held = claim(alice.http, named)
     assert held is not None and claim(bob.http, named) is not None

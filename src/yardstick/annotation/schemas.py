@@ -6,7 +6,7 @@ methods parse) with Yardstick's extras after it: the client keeps keys it does n
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator
 
 from yardstick.kit.pagination import ListOut
 from yardstick.kit.responses import format_ts
@@ -68,7 +68,8 @@ class SubmitBody(BaseModel):
         "{criterion id: score from 0 to 1}"
     )
     comment: str | None = Field(default=None, description="Stored as the task's review_comment")
-    flagged_for_review: bool | None = Field(
+    # Strict: "yes" or "no" would both read as a flag (pydantic's lax booleans).
+    flagged_for_review: StrictBool | None = Field(
         default=None, description="Ask someone to look at this item again"
     )
 
