@@ -84,3 +84,17 @@ def test_bad_filters_are_422(
         response = http.get("/v5/evaluation-items", params={"evaluation_id": finished, **params})
     assert response.status_code == 422, response.text
     assert [entry["loc"] for entry in response.json()["detail"]] == [loc]
+
+
+def test_pending_across_evaluations_is_422(engine_server: Server, finished: str) -> None:
+    """Without `evaluation_id`, `<alias>:pending` would match every item of the evaluations
+    that have no such task; the other statuses match only cells that exist."""
+    with http_for(engine_server) as http:
+        refused = http.get("/v5/evaluation-items", params={"task_status": "review:pending"})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["loc"] == ["query", "task_status"]
+        assert "needs evaluation_id" in refused.json()["detail"][0]["msg"]
+        across = http.get(
+            "/v5/evaluation-items", params={"task_status": "answer:completed", "limit": 1}
+        )
+        assert across.status_code == 200

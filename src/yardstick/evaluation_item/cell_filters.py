@@ -74,3 +74,15 @@ def check_aliases(filters: Sequence[CellFilter], aliases: set[str], evaluation_i
             raise Unprocessable(
                 ["query", f.parameter], f"evaluation {evaluation_id!r} has no task {f.alias!r}"
             )
+
+
+def require_evaluation_for_pending(filters: Sequence[CellFilter]) -> None:
+    """`<alias>:pending` across evaluations would match every item of the evaluations that have
+    no such task (no cell, so none finished): it needs `evaluation_id`."""
+    for f in filters:
+        if f.status == "pending":
+            raise Unprocessable(
+                ["query", "task_status"],
+                f"{f.alias}:pending needs evaluation_id (without it, the items of evaluations "
+                f"that have no task {f.alias!r} would match too)",
+            )

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 from yardstick.auth.service import Principal
 from yardstick.errors import NotFound
 from yardstick.evaluation.service import evaluation_service
-from yardstick.evaluation_item.cell_filters import check_aliases
+from yardstick.evaluation_item.cell_filters import check_aliases, require_evaluation_for_pending
 from yardstick.evaluation_item.cell_filters import parse as parse_cell_filters
 from yardstick.evaluation_item.repository import (
     Cell,
@@ -42,7 +42,9 @@ class EvaluationItemService:
     ) -> tuple[Page, dict[str, list[Cell]]]:
         total = None
         cell_filters = parse_cell_filters(task_status, error_type)
-        if evaluation_id is not None:
+        if evaluation_id is None:
+            require_evaluation_for_pending(cell_filters)
+        else:
             evaluation = evaluation_service.get(
                 session, principal, evaluation_id, include_archived=include_archived
             )
