@@ -8,11 +8,13 @@ from typing import Any
 import httpx
 import pytest
 from scale_gp_beta import SGPClient
+from sqlalchemy import create_engine, update
 
 from tests.conftest import make_client
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import ACCOUNT_A, Server
+from yardstick.models import TaskResult
 
 ROWS = 6
 EXPECTED = "the cat sat on the mat"
@@ -171,3 +173,26 @@ def test_a_dry_run_counts_every_repeat(http: httpx.Client) -> None:
     ).json()
     assert (once["items"], thrice["items"]) == (ROWS, 3 * ROWS)
     assert thrice["model_calls"] == 3 * once["model_calls"] == 3 * ROWS
+
+
+def test_equal_numbers_written_differently_are_not_a_change(
+    engine_server: Server, client: SGPClient, http: httpx.Client
+) -> None:
+    """A repeat answering 1 where another answered 1.0 gave the same answer."""
+    evaluation = http.post(
+        "/v5/evaluations",
+        json={"name": "k2", "data": data(), "tasks": tasks()[2:], "repeats": 2},
+    ).json()
+    wait_until_done(client, evaluation["id"])
+    second_repeats = [item.id for item in items_of(client, evaluation["id"])][1::2]
+    engine = create_engine(engine_server.database_url)
+    with engine.begin() as connection:  # the second repeat's 1.0s, stored as 1
+        connection.execute(
+            update(TaskResult)
+            .where(TaskResult.item_id.in_(second_repeats), TaskResult.value_number == 1)
+            .values(value=1)
+        )
+    engine.dispose()
+
+    summary = http.get(f"/v5/evaluations/{evaluation['id']}/summary").json()
+    assert summary["aliases"]["exact"]["consistency"]["changed_share"] == 0.0

@@ -42,7 +42,10 @@ def consistency(session: Session, evaluation: Evaluation) -> dict[str, Consisten
         select(
             t.alias.label("alias"),
             func.count().label("cells"),
-            func.count(func.distinct(cast(t.value, Text))).label("answers"),
+            # A number by its value (1 and 1.0 are one answer), anything else by its JSON.
+            func.count(
+                func.distinct(func.coalesce(cast(t.value_number, Text), cast(t.value, Text)))
+            ).label("answers"),
             func.sum(case((passed, 1), else_=0)).label("passes"),
             func.sum(case((binary, 1), else_=0)).label("binaries"),
         )
