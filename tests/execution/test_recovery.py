@@ -1,4 +1,5 @@
-"""Crashes mid-run: `kill -9` of the only process, and of one of two workers on PostgreSQL.
+"""Crashes mid-run: `kill -9` of the only process, and of one of two workers on PostgreSQL; and
+a worker paused past the dead-after, then woken.
 
 After either, the run finishes with every cell stored exactly once, and the only model calls
 made twice are the ones that were in flight, or finished and not yet committed, when the
@@ -8,6 +9,7 @@ item's trace complete once the run is done.
 """
 
 import json
+import signal
 import time
 
 import pytest
@@ -23,7 +25,7 @@ from tests.execution.helpers import (
     wait_for_calls_in_flight,
     wait_until_done,
 )
-from tests.execution.processes import kill_hard, start_worker, stop
+from tests.execution.processes import kill_hard, log_of, start_worker, stop
 from tests.fixtures.engine_server import CONCURRENCY
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import Server, start_server
@@ -164,3 +166,43 @@ def test_a_dead_workers_chunks_are_taken_over(
     finally:
         stop(survivor)
         stop(doomed)
+
+
+def _wait_for_log(server: Server, name: str, event: str) -> None:
+    deadline = time.monotonic() + 30
+    while f'"event":"{event}"' not in log_of(server, name):
+        assert time.monotonic() < deadline, f"{name} never logged {event}"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    "crash_server", [("postgresql", ("--no-worker",))], indirect=True, ids=["postgresql"]
+)
+def test_a_paused_worker_is_fenced_when_it_wakes(
+    crash_server: Server, fake_models: FakeModels
+) -> None:
+    """SIGSTOP past the dead-after, the chunks taken over, then SIGCONT: the woken worker's
+    next commit writes nothing and its chunks end, instead of computing their remaining items
+    beside the new owner."""
+    survivor = start_worker(crash_server, "worker-a")
+    paused = start_worker(crash_server, "worker-b")
+    try:
+        client = make_client(crash_server)
+        evaluation_id = start_run(client, fake_models)
+        wait_for_progress(client, evaluation_id, successful=50)
+        wait_for_calls_in_flight(fake_models)
+        paused.send_signal(signal.SIGSTOP)
+        _wait_for_log(crash_server, "worker-worker-a.log", "worker.takeover")
+        paused.send_signal(signal.SIGCONT)
+
+        assert_finished_exactly_once(crash_server, client, evaluation_id, fake_models)
+        # The calls in flight at the pause, made again by the new owner and, their timeout
+        # passed while paused, by the woken worker; and the finished cells not yet committed.
+        # Unfenced, the woken worker went on through its chunks: 735 repeats of 2,000 items.
+        repeated = fake_models.stats()["total"] - ITEMS
+        assert 0 <= repeated <= REPEAT_BOUND + CONCURRENCY
+        _wait_for_log(crash_server, "worker-worker-b.log", "chunk.taken_over")
+    finally:
+        paused.send_signal(signal.SIGCONT)
+        stop(survivor)
+        stop(paused)

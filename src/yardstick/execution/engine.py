@@ -13,15 +13,17 @@ fails loudly instead of breaking recovery quietly.
 import inspect
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any, ParamSpec, TypeVar
 
+import dbos._context as dbos_context
 import dbos._dbos as dbos_main
 import dbos._queue as dbos_queue
 import dbos._workflow_commands as dbos_jobs
 from dbos import DBOS, DBOSClient, DBOSConfig
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, text
 from sqlalchemy import inspect as inspect_db
 from sqlalchemy.orm import Session
 
@@ -42,7 +44,14 @@ DBOS_VERSION = "3.4.0"
 BACKGROUND_JOBS_SECONDS_SQLITE = 60.0
 # Columns of DBOS's workflow table that Yardstick reads (ops.engine_state) or whose meaning
 # recovery relies on.
-WORKFLOW_COLUMNS = ("workflow_uuid", "status", "queue_name", "executor_id", "created_at")
+WORKFLOW_COLUMNS = (
+    "workflow_uuid",
+    "status",
+    "queue_name",
+    "executor_id",
+    "created_at",
+    "owner_xid",
+)
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -151,6 +160,45 @@ def requeue_pending(worker_id: str) -> int:
     return len(DBOS._recover_pending_workflows([worker_id]))
 
 
+@dataclass(frozen=True)
+class ChunkLease:
+    """This execution's hold on a running chunk: the chunk's workflow id and the token DBOS
+    wrote to its row (`owner_xid`) when this execution claimed it. A takeover re-queues the
+    chunk (the token is cleared) and the next dequeue writes a new one, so a worker that was
+    only paused finds its token gone."""
+
+    workflow_id: str
+    token: str
+
+
+def chunk_lease() -> ChunkLease | None:
+    """The lease of the chunk running in this context; None outside a workflow (cells run
+    directly, as tests do). DBOS fences its own checkpoints with the same token (private in
+    DBOS 3.4, `current_owner_xid`; `check_dbos` guards it)."""
+    workflow_id = DBOS.workflow_id
+    if workflow_id is None:
+        return None
+    token = dbos_context.current_owner_xid(workflow_id)
+    return None if token is None else ChunkLease(workflow_id, token)
+
+
+def held_leases(session: Session, leases: Collection[ChunkLease], *, lock: bool) -> set[ChunkLease]:
+    """Those of `leases` still held. With `lock`, in the caller's write transaction: on
+    PostgreSQL the chunks' rows then stay locked (FOR SHARE) until the caller commits, so a
+    takeover's re-queue waits for the cells being written; SQLite's write transaction already
+    keeps it out."""
+    dialect = session.get_bind().dialect.name
+    for_share = " FOR SHARE" if lock and dialect == "postgresql" else ""
+    stmt = text(
+        f"SELECT workflow_uuid, owner_xid FROM {workflow_status_table(dialect)}"
+        f" WHERE workflow_uuid IN :ids{for_share}"
+    ).bindparams(bindparam("ids", expanding=True))
+    tokens: dict[str, str | None] = dict(
+        session.execute(stmt, {"ids": [lease.workflow_id for lease in leases]}).all()
+    )
+    return {lease for lease in leases if tokens.get(lease.workflow_id) == lease.token}
+
+
 def enqueue_client(settings: Settings) -> DBOSClient:
     """The process-wide client that enqueues chunks; the API needs no launched DBOS for it."""
     global _client
@@ -200,6 +248,7 @@ def check_dbos(settings: Settings) -> None:
         )
     expected: list[tuple[object, str, set[str]]] = [
         (DBOS, "_recover_pending_workflows", {"executor_ids"}),
+        (dbos_context, "current_owner_xid", {"workflow_id"}),
         (DBOS, "destroy", {"workflow_completion_timeout_sec"}),
         (DBOS, "register_queue_async", {"name", "worker_concurrency", "polling_interval_sec"}),
         (dbos_queue, "queue_worker_thread", {"stop_event", "dbos", "queue"}),

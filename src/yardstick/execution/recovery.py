@@ -4,10 +4,9 @@ DBOS recovers a process's own unfinished workflows when it launches again with t
 executor id. A worker that never returns would keep its running chunks forever, so every worker
 writes a heartbeat row, and each one periodically re-enqueues the PENDING workflows of workers
 silent for longer than `worker_dead_after_seconds`. Re-enqueueing is idempotent and cells are
-upserts, so every cell ends stored once even when the silent worker was only paused. Such a
-worker is fenced by DBOS only when its chunk ends, though: until then it computes the chunk's
-remaining items alongside the new owner (repeated calls, the later answer stored). Fencing each
-cell write would take a look at the chunk's owner in every group commit; not done.
+upserts. A silent worker that was only paused is fenced when it wakes: its group commits check
+each chunk's lease (yardstick.execution.writer), so it writes nothing for a chunk taken over,
+and that chunk ends.
 """
 
 import asyncio

@@ -18,12 +18,12 @@ from yardstick.errors import Unprocessable
 from yardstick.execution import cells
 from yardstick.execution.cells import DoneCell, cell_row
 from yardstick.execution.drain import Drain, ShuttingDown
-from yardstick.execution.engine import RUN_CHUNK, step, workflow
+from yardstick.execution.engine import RUN_CHUNK, chunk_lease, step, workflow
 from yardstick.execution.fail_fast import STOPPED, FailFast, signature
 from yardstick.execution.slots import VendorSlots, held
 from yardstick.execution.storable import UNSTORABLE, unstorable
 from yardstick.execution.wake import wake
-from yardstick.execution.writer import CellWriter
+from yardstick.execution.writer import CellWriter, ChunkTaken
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.models import Evaluation, EvaluationItem
 from yardstick.models.task_result import CellRow
@@ -424,7 +424,8 @@ async def run_chunk_cells(
     """Run every unfinished cell of the chunk; False when run `run` had already stopped.
 
     Raises ShuttingDown when the worker is stopping (see `drain`): the cells that finished are
-    committed, and the chunk runs again on the next start.
+    committed, and the chunk runs again on the next start. Raises ChunkTaken when another
+    worker took the chunk over (see `writer`): this one wrote nothing since.
     """
     drain = _drain
     if drain.stopping:  # dequeued just as the drain began
@@ -440,12 +441,25 @@ async def run_chunk_cells(
     )
     if plan is None:
         return False
-    async with CellWriter(_db(), evaluation_id, run, account_id=plan.ctx.account_id) as writer:
+    lease = chunk_lease()
+    async with CellWriter(
+        _db(), evaluation_id, run, account_id=plan.ctx.account_id, lease=lease
+    ) as writer:
         await drain.items(
             asyncio.gather(
                 *(_run_item(plan, item_id, data, writer) for item_id, data in plan.items)
             )
         )
+    if writer.taken:
+        assert lease is not None
+        log_event(
+            "chunk.taken_over",
+            logging.WARNING,
+            evaluation_id=evaluation_id,
+            run=run,
+            chunk=lease.workflow_id,
+        )
+        raise ChunkTaken
     if drain.stopping:  # some cells may not have run
         raise ShuttingDown
     return plan.executable_tasks > 0

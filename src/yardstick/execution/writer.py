@@ -19,6 +19,12 @@ The same transaction queues the model calls of the traced cells it writes, one r
 (yardstick.span.run_trace_queue): a cell is never stored without its calls, nor calls without
 their cell, and they become spans behind the run.
 
+Each commit also checks, in its transaction, that every chunk it writes for is still this
+worker's (`engine.held_leases`). A worker silent past the dead-after (paused, or its machine
+stalled) has its chunks taken over; when it wakes, its next commit writes nothing for them and
+its writers tell their chunks to end (`ChunkTaken`), so it goes on computing for at most one
+commit, not for the rest of the chunk beside the new owner.
+
 A commit that fails for good (not a transient error: `retrying` handles those) is tried again
 writer by writer, so only the chunks whose cells cannot be written fail.
 """
@@ -30,9 +36,14 @@ import weakref
 from dataclasses import dataclass
 from typing import Self
 
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from yardstick.config import get_settings
 from yardstick.db.retry import DatabaseUnavailable, retrying
 from yardstick.db.session import SessionFactory
 from yardstick.execution.cells import RunState, run_state, stop_at_budget, upsert_cells
+from yardstick.execution.engine import ChunkLease, held_leases
 from yardstick.models.task_result import CellRow
 from yardstick.ops.metrics import cells_committed
 from yardstick.span import run_trace_queue
@@ -45,6 +56,12 @@ _RunKey = tuple[str, int]  # (evaluation id, run number)
 # first: a run stopped long ago has no chunk left to tell).
 _STOPPED_RUNS: dict[_RunKey, None] = {}
 _MAX_STOPPED_RUNS = 10_000
+
+
+class ChunkTaken(BaseException):
+    """Ends a chunk another worker has taken over: nothing it computed since is written, and
+    its workflow is the new owner's. A BaseException, as `drain.ShuttingDown` is, so that DBOS
+    records nothing for it and `run_chunk` does not take it for a broken run."""
 
 
 @dataclass
@@ -64,6 +81,14 @@ class _Outcome:
     over_budget: bool = False
 
 
+@dataclass
+class _Round:
+    """What one commit found: each run's outcome, and the writers whose chunk was taken over."""
+
+    outcomes: dict[_RunKey, _Outcome]
+    taken: set[ChunkLease]
+
+
 class CellWriter:
     """One chunk's finished cells, committed as soon as they finish (see the module doc)."""
 
@@ -74,9 +99,11 @@ class CellWriter:
         run: int,
         *,
         account_id: str,
+        lease: ChunkLease | None = None,
         interval: float = 0.5,
     ) -> None:
         self._sessions = sessions
+        self.lease = lease  # checked at each write; None: never taken over (no workflow)
         self.evaluation_id = evaluation_id
         self.account_id = account_id
         self.run = run
@@ -89,6 +116,7 @@ class CellWriter:
         self._settled.set()
         self.checked_at = 0.0  # when the run's state was last read
         self._stopped = False
+        self.taken = False  # another worker took the chunk over (see ChunkTaken)
         self._error: BaseException | None = None
         self._group: _Group | None = None
         # Tasks stopped by fail fast (read with every write, so other workers' stops reach us).
@@ -100,9 +128,10 @@ class CellWriter:
 
     @property
     def stopped(self) -> bool:
-        """Whether the run must stop: seen by this writer, or by another chunk's in this
-        process (so a budget reached or a cancel seen by one chunk stops all at once)."""
-        return self._stopped or self.key in _STOPPED_RUNS
+        """Whether the chunk must stop: its run stopped, seen by this writer or by another
+        chunk's in this process (so a budget reached or a cancel seen by one chunk stops all at
+        once), or the chunk was taken over."""
+        return self._stopped or self.taken or self.key in _STOPPED_RUNS
 
     async def __aenter__(self) -> Self:
         self._group = _group(self._sessions)
@@ -173,6 +202,7 @@ class _Group:
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
+        self._stall_ms = stall_timeout_ms(get_settings().worker_dead_after_seconds)
         self._writers: dict[CellWriter, None] = {}  # in joining order
         self._wakeup = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
@@ -205,8 +235,13 @@ class _Group:
     async def _commit(self, batches: list[_Batch]) -> None:
         cells = sum(len(b.rows) for b in batches)
         what = f"committing {cells} cells" if cells else "reading whether runs must stop"
+        # Every chunk's lease, not only those with cells: the first commit after a pause tells
+        # each chunk of this process at once, before their waiting cells start more calls.
+        leases = {w.lease for w in self._writers if w.lease is not None and not w.taken}
         try:
-            outcomes = await retrying(what, _commit_round, self._sessions, batches)
+            done = await retrying(
+                what, _commit_round, self._sessions, batches, leases, self._stall_ms
+            )
         except DatabaseUnavailable as exc:  # every chunk's, alike: no use in trying apart
             for batch in batches:
                 batch.writer.settle(batch, exc)
@@ -222,24 +257,38 @@ class _Group:
             for batch in batches:
                 await self._commit([batch])
             return
+        for writer in self._writers:
+            if writer.lease in done.taken:
+                writer.taken = True
         for batch in batches:
-            batch.writer.settle(batch, outcomes[batch.writer.key])
+            batch.writer.settle(batch, done.outcomes[batch.writer.key])
 
 
-def _commit_round(sessions: SessionFactory, batches: list[_Batch]) -> dict[_RunKey, _Outcome]:
-    """Commit the batches' cells in one transaction, each only if its run must not stop; the
-    state of every batch's run, read under lock before writing."""
+def _commit_round(
+    sessions: SessionFactory, batches: list[_Batch], leases: set[ChunkLease], stall_ms: int
+) -> _Round:
+    """Commit the batches' cells in one transaction, each only if its run must not stop and
+    its chunk is still this worker's; the state of every batch's run, read under lock before
+    writing, and which of `leases` are no longer held."""
     keys = sorted({batch.writer.key for batch in batches})  # locks taken in one order
     if not any(batch.rows for batch in batches):
         with sessions.read() as session:
             states = {key: run_state(session, *key) for key in keys}
-        return {key: _Outcome(state) for key, state in states.items()}
+            held = held_leases(session, leases, lock=False) if leases else set()
+        return _Round({key: _Outcome(state) for key, state in states.items()}, leases - held)
     written: list[CellRow] = []
     with sessions.write() as session, session.begin():
+        end_if_stalled(session, stall_ms)
         # Checked before every write, under the row lock: a cancelled, archived or superseded
         # run writes nothing more.
         states = {key: run_state(session, *key, lock=True) for key in keys}
-        live = [b for b in batches if b.rows and not states[b.writer.key].stopped]
+        held = held_leases(session, leases, lock=True) if leases else set()
+        taken = leases - held
+        live = [
+            b
+            for b in batches
+            if b.rows and not states[b.writer.key].stopped and b.writer.lease not in taken
+        ]
         for batch in live:
             written.extend(batch.rows)
         upsert_cells(session, written)
@@ -256,7 +305,22 @@ def _commit_round(sessions: SessionFactory, batches: list[_Batch]) -> dict[_RunK
             row["cost_usd"] for b in live if b.writer.key == key for row in b.rows
         ):
             outcome.over_budget = stop_at_budget(sessions, *key, budget)
-    return outcomes
+    return _Round(outcomes, taken)
+
+
+def stall_timeout_ms(dead_after_seconds: float) -> int:
+    """How long a commit may sit idle mid-transaction: half the dead-after, at least 1 s (a
+    commit's own pauses between statements take milliseconds)."""
+    return max(1000, round(dead_after_seconds * 500))
+
+
+def end_if_stalled(session: Session, timeout_ms: int) -> None:
+    """On PostgreSQL, have the server end this transaction if its worker stalls in it for
+    `timeout_ms` (SIGSTOP, a frozen VM). The row locks it holds (its run's, its chunks') would
+    otherwise hold back the takeover's re-queue, and the new owner's commits, until it woke;
+    woken, it finds its connection gone, and its commit, tried again, is fenced."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = {timeout_ms:d}"))
 
 
 _groups: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[SessionFactory, _Group]] = (
