@@ -250,3 +250,45 @@ def test_missing_settings_and_unreachable_server_exit_2() -> None:
     result = CliRunner().invoke(app, ["compare", "a", "b", *flags, "--fail-on-regression"])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{url} did not answer (ConnectError: ")
+
+
+def test_figures_past_a_doubles_range_print_as_missing_with_a_warning(
+    server: Server, tmp_path: Path
+) -> None:
+    """Values near a double's maximum whose mean difference is not a double: the server nulls
+    it and warns, and the command still prints and reports the comparison."""
+    client = make_client(server)
+    question = client.questions.create(
+        name=f"cli-compare-{uuid.uuid4().hex[:8]}", prompt="?", question_type="free_text"
+    )
+    task: Any = {
+        "task_type": "contributor_evaluation.question",
+        "alias": "s",
+        "configuration": {
+            "question_id": question.id,
+            "layout": {"data": "item.id"},
+            "prefill_from": "v",
+        },
+    }
+    made = [
+        client.evaluations.create(
+            name=f"cli-compare-huge-{uuid.uuid4().hex[:8]}",
+            data=[{"id": i, "v": v} for i, v in enumerate([sign * 1.7e308] * 3 + [last])],
+            tasks=[task],
+        ).id
+        for sign, last in ((1, 1.0), (-1, 2.0))
+    ]
+    report = tmp_path / "report.html"
+    result = compare_here(server, *made, "--pair-by", "id", "--html", str(report))
+    assert result.exit_code == 0, result.output
+    _, kind, n, _, delta, _, verdict, flips = table_rows(result.stdout)["s"]
+    assert (kind, n, delta, verdict, flips) == (
+        "numeric",
+        "4",
+        "—",
+        "no significant difference",
+        "+1 =0 −3",
+    )
+    assert "warning (out_of_range): 's' has values so large that its delta" in result.stdout
+    root = ET.fromstring(report.read_text(encoding="utf-8"))
+    assert root.find(".//section[@data-alias='s']") is not None

@@ -308,6 +308,10 @@ def test_a_group_compares_its_first_member_with_each_other(
     assert only["pairing"]["by"] == "column:id"
     assert (only["baseline_evaluation_id"], only["candidate_evaluation_id"]) == two_runs
     assert only["metrics"][0]["verdict"] == "improved"
+    # A deleted group is gone, as for GET: a 404, not a group without members.
+    assert http.delete(f"/v5/evaluation-groups/{group['id']}").status_code == 200
+    assert http.get(f"/v5/evaluation-groups/{group['id']}").status_code == 404
+    assert compare(http, evaluation_group_id=group["id"]).status_code == 404
 
 
 def test_bad_requests_are_refused_naming_the_field(
@@ -336,6 +340,13 @@ def test_bad_requests_are_refused_naming_the_field(
         "higher_is_better",
         "nope",
     ]
+    # Only a boolean is a direction: "no" or 0 read as false would flip the verdict silently.
+    for direction in ("no", 0, 1, "true", None):
+        assert refused(422, {**pair, "higher_is_better": {"exact": direction}})[0]["loc"] == [
+            "body",
+            "higher_is_better",
+            "exact",
+        ]
     refused(422, {"baseline_evaluation_id": baseline_id})
     refused(422, {**pair, "evaluation_group_id": "g"})
     refused(422, {**pair, "unknown": 1})

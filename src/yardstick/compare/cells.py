@@ -22,6 +22,7 @@ from sqlalchemy import Connection, and_, case, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from yardstick.compare.json_columns import json_columns
+from yardstick.compare.statistics import exponent_shift
 from yardstick.evaluation.summary_queries import status_groups
 from yardstick.models import Evaluation, EvaluationItem, TaskResult
 
@@ -79,14 +80,39 @@ class SideValues:
     def _codes(self) -> tuple[IntArray, IntArray]:
         return _joined(self._label_at), _joined(self._label)
 
-    def numbers(self) -> FloatArray:
-        """Each row's mean number, NaN where it has none."""
+    def numbers(self, *, with_booleans: bool = False) -> FloatArray:
+        """Each row's mean number, NaN where it has none; `with_booleans`, its boolean cells
+        count as the numbers 1 and 0."""
         at, values = self._numbers()
-        sums = np.bincount(at, weights=values, minlength=self.pairs)
+        if with_booleans:
+            boolean_at, booleans = self._booleans()
+            at, values = np.concatenate([at, boolean_at]), np.concatenate([values, booleans])
+        # Summed scaled down when huge, so that repeats near a double's maximum do not sum past it.
+        shift = exponent_shift(values)
+        sums = np.bincount(at, weights=np.ldexp(values, -shift), minlength=self.pairs)
         counts = np.bincount(at, minlength=self.pairs)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means: FloatArray = sums / counts
+            means: FloatArray = np.ldexp(sums / counts, shift)
         return means
+
+    def binary_numbers(self) -> bool:
+        """Whether every number cell is 0 or 1 (true without any)."""
+        return bool(np.isin(self._numbers()[1], (0.0, 1.0)).all())
+
+    def has_result(self) -> BoolArray:
+        """The rows with a result cell of any type."""
+        found = np.zeros(self.pairs, dtype=bool)
+        found[self._numbers()[0]] = True
+        found[self._codes()[0]] = True
+        return found
+
+    def _booleans(self) -> tuple[IntArray, FloatArray]:
+        """The label cells that are booleans, as 1.0 and 0.0."""
+        at, codes = self._codes()
+        names = self.labels.names
+        true, false = (names.index(b) if b in names else -1 for b in ("true", "false"))
+        boolean = (codes == true) | (codes == false)
+        return at[boolean], (codes[boolean] == true).astype(np.float64)
 
     def booleans(self) -> FloatArray | None:
         """Each row's share of true answers (1.0/0.0 with one repeat), NaN where it has none;

@@ -17,6 +17,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from sqlalchemy import and_, select
@@ -115,9 +116,7 @@ def _keys(session: Session, side: _Side) -> list[tuple[str, str | None]]:
             content = orjson.dumps(row, option=orjson.OPT_SORT_KEYS)
             keys.append((item_id, hashlib.blake2b(content, digest_size=16).hexdigest()))
         elif isinstance(row, dict) and row.get(side.column) is not None:
-            keys.append(
-                (item_id, orjson.dumps(row[side.column], option=orjson.OPT_SORT_KEYS).decode())
-            )
+            keys.append((item_id, _key(row[side.column])))
         else:
             keys.append((item_id, None))
     if side.column is not None and all(key is None for _, key in keys):
@@ -126,6 +125,15 @@ def _keys(session: Session, side: _Side) -> list[tuple[str, str | None]]:
             f"no item of evaluation {side.evaluation_id} has the column {side.column!r}",
         )
     return keys
+
+
+def _key(value: Any) -> str:
+    """A column's value as a pairing key: its JSON text, an integral float written as the
+    integer it equals, so that 1.0 pairs with 1 (pandas writes integer ids as floats once a
+    column has a gap)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _match(

@@ -2,7 +2,14 @@
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 Alias = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 EvaluationId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -16,6 +23,9 @@ WarningType = Literal[
     "errored_cells",
     "no_data",
     "free_text",
+    "mixed_types",
+    "out_of_range",
+    "unfinished_run",
 ]
 
 
@@ -30,7 +40,8 @@ class ComparisonRequest(BaseModel):
     aliases: Annotated[list[Alias], Field(min_length=1, max_length=100)] | None = Field(
         default=None, description="The aliases to compare; default: every alias both have"
     )
-    higher_is_better: dict[Alias, bool] = Field(
+    # Strict: "no" or 0 would otherwise read as false, and flip the verdict without a word.
+    higher_is_better: dict[Alias, StrictBool] = Field(
         default_factory=dict, description="Per alias; default true"
     )
     alpha: float = Field(default=0.05, gt=0, le=0.5, description="Significance level, in (0, 0.5]")

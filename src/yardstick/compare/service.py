@@ -8,6 +8,7 @@ cell is missing data on its side: the pair leaves that alias's test and is count
 `errored`, never read as a fail or a zero.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from yardstick.compare import statistics
 from yardstick.compare.cells import AliasCells, FloatArray, load, result_aliases
 from yardstick.compare.pairing import Pairing, pair
 from yardstick.compare.schemas import ComparisonRequest, Kind
-from yardstick.errors import Unprocessable
+from yardstick.errors import NotFound, Unprocessable
 from yardstick.evaluation.consistency import Consistency, consistency
 from yardstick.evaluation.service import evaluation_service
 from yardstick.evaluation_group.repository import evaluation_group_repository
@@ -36,6 +37,8 @@ SEED = 0
 # MAX_CATEGORIES and half the pairs, but never under MIN_CATEGORIES.
 MAX_CATEGORIES = 20
 MIN_CATEGORIES = 5
+# The figures of a metric that can pass a double's range, on values near its maximum.
+_FIGURES = ("baseline_mean", "candidate_mean", "delta", "ci_low", "ci_high", "mde")
 
 
 def free_text(distinct: int, pairs: int) -> bool:
@@ -52,6 +55,9 @@ class _Values:
     item_ids: list[str]  # the candidate's items, for the most changed lists
     labels: list[str] | None  # categorical: code -> value
     flaky_in_baseline: frozenset[str]  # of item_ids: rows whose baseline repeats disagreed
+    # Pairs left out with a result on both sides, one of them of another type than the alias's
+    # (a boolean or a string beside numbers): counted so that none is dropped silently.
+    other_type: int = 0
 
 
 class ComparisonService:
@@ -76,6 +82,8 @@ class ComparisonService:
         group = evaluation_group_repository.require(
             session, account_id=principal.account_id, row_id=group_id
         )
+        if group.deleted_at is not None:  # as for GET: a deleted group is gone
+            raise NotFound("evaluation group", group_id)
         members = evaluation_group_repository.live_member_evaluations(session, group.id)
         if len(members) < 2:
             raise Unprocessable(
@@ -145,7 +153,16 @@ class ComparisonService:
         untested: list[str] = []  # free text
         for alias in aliases:
             values = _values(cells[alias], pairing.candidate_items)
-            if values is None:
+            if values.other_type:
+                warnings.append(
+                    _warning(
+                        "mixed_types",
+                        f"{alias!r} has {values.other_type} pairs with a result on both sides "
+                        "where one is of another type than the alias's (a boolean or a string "
+                        "beside numbers): those pairs are left out of its test",
+                    )
+                )
+            if not values.item_ids:
                 empty.append(alias)
                 continue
             if values.labels is not None and free_text(len(values.labels), len(values.item_ids)):
@@ -172,10 +189,19 @@ class ComparisonService:
         finished = statistics.adjust([result for _, _, result in tested])
         repeated = [consistency(session, e) for e in (baseline, candidate)]
         steadiness = {alias: _consistency_json(alias, *repeated) for alias in aliases}
-        metrics = {
-            alias: _metric_json(alias, values, result, cells[alias], steadiness[alias])
-            for (alias, values, _), result in zip(tested, finished, strict=True)
-        }
+        metrics = {}
+        for (alias, values, _), result in zip(tested, finished, strict=True):
+            metric = _metric_json(alias, values, result, cells[alias], steadiness[alias])
+            beyond = _null_out_of_range(metric)
+            if beyond:
+                warnings.append(
+                    _warning(
+                        "out_of_range",
+                        f"{alias!r} has values so large that its {', '.join(beyond)} pass a "
+                        "double's range (±1.8e308): they are null; its test and counts stand",
+                    )
+                )
+            metrics[alias] = metric
         for alias in empty:
             warnings.append(
                 _warning("no_data", f"{alias!r} has no pair with a comparable result on both sides")
@@ -233,13 +259,15 @@ def _aliases(
     return aliases
 
 
-def _values(cells: AliasCells, item_ids: Sequence[str]) -> _Values | None:
-    """The alias's kind and its values where both sides have one; None when no pair has.
+def _values(cells: AliasCells, item_ids: Sequence[str]) -> _Values:
+    """The alias's kind and its values where both sides have one (none when no pair has).
 
     Numbers make a numeric metric, or a binary one when all are 0 or 1; booleans a binary one;
-    short strings a categorical one. Where a side holds numbers, its labels are ignored. With
-    repeats, a row's value is the mean of its repeats (the share of passes for booleans), so a
-    binary alias run several times is compared as numeric.
+    short strings a categorical one. Where the alias has numbers, booleans count as 1 and 0
+    when every number is 0 or 1 (one run's scorer wrote 1/0, the other's true/false), and other
+    labels are left out, counted in `other_type`. With repeats, a row's value is the mean of its
+    repeats (the share of passes for booleans), so a binary alias run several times is compared
+    as numeric.
     """
     base, cand = cells.baseline, cells.candidate
     b, c = base.numbers(), cand.numbers()
@@ -249,22 +277,22 @@ def _values(cells: AliasCells, item_ids: Sequence[str]) -> _Values | None:
         if b_bool is None or c_bool is None:
             return _categorical(cells, item_ids)
         b, c = b_bool, c_bool
+    elif base.binary_numbers() and cand.binary_numbers():
+        b, c = base.numbers(with_booleans=True), cand.numbers(with_booleans=True)
     both = np.isfinite(b) & np.isfinite(c)
-    if not both.any():
-        return None
+    other_type = int((base.has_result() & cand.has_result() & ~both).sum())
     flaky = base.flaky()[both]
     b, c = b[both], c[both]
     if np.isin(b, (0.0, 1.0)).all() and np.isin(c, (0.0, 1.0)).all():
         kind = "binary"
     ids = [item_ids[int(index)] for index in np.flatnonzero(both)]
-    return _Values(kind, b, c, ids, None, frozenset(i for i, f in zip(ids, flaky) if f))
+    flaky_ids = frozenset(i for i, f in zip(ids, flaky) if f)
+    return _Values(kind, b, c, ids, None, flaky_ids, other_type)
 
 
-def _categorical(cells: AliasCells, item_ids: Sequence[str]) -> _Values | None:
+def _categorical(cells: AliasCells, item_ids: Sequence[str]) -> _Values:
     b, c = cells.baseline.label_codes(), cells.candidate.label_codes()
     both = (b >= 0) & (c >= 0)
-    if not both.any():
-        return None
     rows = np.flatnonzero(both)
     b, c = b[rows], c[rows]
     # Codes renumbered by first appearance along the pairs, baseline before candidate, so the
@@ -324,7 +352,7 @@ def _metric_json(
         ]
     histogram = None
     if result.kind == "numeric":
-        edges, counts = statistics.histogram(values.candidate - values.baseline)
+        edges, counts = statistics.histogram(values.baseline, values.candidate)
         histogram = {"edges": edges, "counts": counts}
     return {
         "alias": alias,
@@ -355,6 +383,23 @@ def _metric_json(
         "histogram": histogram,
         "consistency": consistency,
     }
+
+
+def _null_out_of_range(metric: dict[str, Any]) -> list[str]:
+    """Nulls the figures of a metric that passed a double's range (±inf, which JSON cannot
+    carry), the histogram too when one of its edges did, and names them."""
+    beyond = [
+        name
+        for name in _FIGURES
+        if isinstance(metric[name], float) and not math.isfinite(metric[name])
+    ]
+    for name in beyond:
+        metric[name] = None
+    histogram = metric["histogram"]
+    if histogram is not None and not all(map(math.isfinite, histogram["edges"])):
+        metric["histogram"] = None
+        beyond.append("histogram")
+    return beyond
 
 
 def _empty_metric_json(
@@ -425,7 +470,15 @@ def _warnings(
     pairing: Pairing,
     cells: dict[str, AliasCells],
 ) -> list[dict[str, str]]:
-    warnings: list[dict[str, str]] = []
+    warnings: list[dict[str, str]] = [
+        _warning(
+            "unfinished_run",
+            f"the {side} {evaluation.id} is still running: only the cells it has finished are "
+            "compared, so compare again once it has finished",
+        )
+        for side, evaluation in (("baseline", baseline), ("candidate", candidate))
+        if evaluation.status == "running"
+    ]
     versions = [_dataset_versions(session, e.id) for e in (baseline, candidate)]
     if versions[0] != versions[1]:
         warnings.append(

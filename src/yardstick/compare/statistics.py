@@ -22,6 +22,13 @@ draws each difference, and those counts are drawn one of three ways, the exact o
   machine, 2 s for one metric at n = 100,000; this takes about 0.1 s.
 `ci_method` names the stratified approximation when it ran.
 
+Values can come near a double's maximum (~1.8e308), where a sum, a square or even one
+difference passes its range. Such values are scaled down by a power of two (exact: only the
+exponents change) so that the largest is under 2**256: sums and squares of any number of them
+then stay well inside the range, and values down to 2**-254 beside them keep every digit.
+The figures are scaled back at the end, so one passes the range (becomes ±inf, its sign still
+the direction) only where the true figure does.
+
 The tests' null distributions come from scipy.special, not scipy.stats: importing scipy.stats
 costs a server ~45 MB and a second for three functions (the binomial test, the signed-rank test
 and midranks), written out below and checked against scipy.stats in the tests. Importing this
@@ -59,6 +66,8 @@ _WIDTH_CUTS = 64
 # without ties, the normal approximation with the tie correction otherwise.
 _ENUMERATE_MAX = 13
 _EXACT_MAX = 50
+# Values past 2**_SCALED_EXPONENT are computed scaled down to it: see the module docstring.
+_SCALED_EXPONENT = 256
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,10 +90,11 @@ class PairedResult:
     `delta` is the mean of candidate - baseline and [`ci_low`, `ci_high`] its (1 - alpha)
     interval. `mde` is the smallest true mean difference, in the metric's units, that a test at
     alpha would detect with 80 % power at this n and spread. `improved` and `regressed` count
-    pairs by direction, so a decrease counts as improved when `higher_is_better` is False. The verdict is "improved" or "regressed" when the
-    adjusted p-value is below alpha, going by the sign of `delta`. It is "changed" when the change
-    is significant but has no direction: always so for a categorical metric, and for a numeric
-    one whose mean difference is exactly 0.
+    pairs by direction, so a decrease counts as improved when `higher_is_better` is False.
+    `delta`, the interval and `mde` are ±inf where they pass a double's range. The verdict is
+    "improved" or "regressed" when the adjusted p-value is below alpha, going by the sign of
+    `delta`. It is "changed" when the change is significant but has no direction: always so for
+    a categorical metric, and for a numeric one whose mean difference is exactly 0.
 
     A categorical metric has no means, `delta`, interval, `mde`, `improved` or `regressed`, so
     those are None: category codes have neither a mean nor a direction. Its `p_value` is the
@@ -143,34 +153,39 @@ def compare(
         if labels is None:
             raise ValueError("a categorical metric needs its labels")
         return _compare_categories(baseline, candidate, labels, alpha, higher_is_better)
-    differences = candidate - baseline
     if kind == "binary":
         if not (np.isin(baseline, (0.0, 1.0)).all() and np.isin(candidate, (0.0, 1.0)).all()):
             raise ValueError("binary values must be 0 or 1")
         test = "exact McNemar"
-        p_value = _mcnemar(lost=int((differences < 0).sum()), gained=int((differences > 0).sum()))
     elif kind == "numeric":
         test = "Wilcoxon signed-rank"
-        p_value = _wilcoxon(differences)
     else:
         raise ValueError(f"unknown kind {kind!r}")
+    shift = _shift(baseline, candidate)
+    baseline, candidate = _scaled(baseline, shift), _scaled(candidate, shift)
+    differences = candidate - baseline
+    if kind == "binary":
+        p_value = _mcnemar(lost=int((differences < 0).sum()), gained=int((differences > 0).sum()))
+    else:
+        p_value = _wilcoxon(differences)
     delta = float(differences.mean())
     ci_low, ci_high, ci_method = _bootstrap(differences, delta, alpha, resamples, seed)
+    mde = _mde(differences, alpha)
     gains = differences if higher_is_better else -differences
     return PairedResult(
         kind=kind,
         n=differences.size,
         alpha=alpha,
         higher_is_better=higher_is_better,
-        baseline_mean=float(baseline.mean()),
-        candidate_mean=float(candidate.mean()),
-        delta=delta,
-        ci_low=ci_low,
-        ci_high=ci_high,
+        baseline_mean=_unscaled(float(baseline.mean()), shift),
+        candidate_mean=_unscaled(float(candidate.mean()), shift),
+        delta=_unscaled(delta, shift),
+        ci_low=_unscaled(ci_low, shift),
+        ci_high=_unscaled(ci_high, shift),
         ci_method=ci_method,
         test=test,
         p_value=p_value,
-        mde=_mde(differences, alpha),
+        mde=None if mde is None else _unscaled(mde, shift),
         improved=int((gains > 0).sum()),
         regressed=int((gains < 0).sum()),
         unchanged=int((differences == 0).sum()),
@@ -236,6 +251,8 @@ def top_changes(
     """
     if not len(item_ids) == baseline.size == candidate.size:
         raise ValueError("item_ids, baseline and candidate must have one length")
+    shift = _shift(baseline, candidate)  # so that huge changes still rank by size, not tie at inf
+    baseline, candidate = _scaled(baseline, shift), _scaled(candidate, shift)
     gains = candidate - baseline if higher_is_better else baseline - candidate
     return TopChanges(
         improved=_largest(item_ids, gains, limit),
@@ -293,14 +310,39 @@ def _compare_categories(
 
 
 def histogram(
-    differences: FloatArray, *, bins: int = HISTOGRAM_BINS
+    baseline: FloatArray, candidate: FloatArray, *, bins: int = HISTOGRAM_BINS
 ) -> tuple[list[float], list[int]]:
-    """The paired differences in `bins` equal bins over a range symmetric around 0, so an
-    unchanged pair falls in the middle bin and both sides of zero are drawn to one scale."""
+    """The paired differences, candidate - baseline, in `bins` equal bins over a range symmetric
+    around 0, so an unchanged pair falls in the middle bin and both sides of zero are drawn to
+    one scale. Edges past a double's range are ±inf."""
+    shift = _shift(baseline, candidate)
+    differences = _scaled(candidate, shift) - _scaled(baseline, shift)
     reach = float(np.abs(differences).max()) if differences.size else 0.0
     edges = np.linspace(-reach, reach, bins + 1) if reach > 0 else np.array([-0.5, 0.5])
     counts, _ = np.histogram(differences, bins=edges)
-    return edges.tolist(), counts.tolist()
+    return [_unscaled(edge, shift) for edge in edges.tolist()], counts.tolist()
+
+
+def exponent_shift(values: FloatArray) -> int:
+    """The power of two to divide `values` by so that the largest is under 2**256; 0 when it
+    already is (see the module docstring)."""
+    largest = float(np.abs(values).max()) if values.size else 0.0
+    return max(0, math.frexp(largest)[1] - _SCALED_EXPONENT)
+
+
+def _shift(baseline: FloatArray, candidate: FloatArray) -> int:
+    return max(exponent_shift(baseline), exponent_shift(candidate))
+
+
+def _scaled(values: FloatArray, shift: int) -> FloatArray:
+    scaled: FloatArray = np.ldexp(values, -shift)
+    return scaled
+
+
+def _unscaled(value: float, shift: int) -> float:
+    """`value` * 2**shift, ±inf past a double's range."""
+    with np.errstate(over="ignore"):
+        return float(np.ldexp(value, shift))
 
 
 def _mcnemar(*, lost: int, gained: int) -> float:
