@@ -206,6 +206,20 @@ def test_sending_a_span_again_upserts_it(http: httpx.Client) -> None:
     assert only["end_timestamp"] is not None
 
 
+def test_credentials_in_a_span_name_are_redacted(http: httpx.Client) -> None:
+    """docs/otlp.md: credential-shaped values anywhere in a span; the name was once missed."""
+    span = make_span("call sk-proj-" + "A" * 30, attributes={"note": "key:\nAKIAABCDEFGHIJKLMNOP"})
+
+    response = http.post(
+        "/v1/traces", content=export_request(span).SerializeToString(), headers=PROTOBUF
+    )
+
+    assert response.status_code == 200, response.text
+    got = stored(http, span.trace_id.hex(), span.span_id.hex())
+    assert got["name"] == "call [REDACTED:credential]"
+    assert got["metadata"]["otel"]["attributes"]["note"] == "key:\n[REDACTED:credential]"
+
+
 @pytest.mark.parametrize("gzipped", [False, True])
 def test_more_spans_than_one_service_write_takes(http: httpx.Client, gzipped: bool) -> None:
     """1,501 spans of ~300 B: a body past the size decoded on the event loop (256 KB, or 32 KB

@@ -7,9 +7,11 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from sqlalchemy import func, select
 
@@ -114,6 +116,16 @@ def test_queued_cells_become_their_items_spans_once(sessions: SessionFactory) ->
     assert "q1 answer" in calls[0].input and "echo: q1 answer" in calls[0].output
     assert "UpstreamRejected" in calls[1].output
     assert calls[0].start_timestamp == answer.calls[0].started_at
+
+
+def test_credentials_in_calls_are_stored_redacted(sessions: SessionFactory) -> None:
+    """A prompt's key after a newline (`\\n` in the JSON text) was once stored as sent."""
+    cell = replace(_cell(1, "answer"), calls=[_call(START, "use\nsk-proj-" + "A" * 30)])
+    enqueue(sessions, ACCOUNT, cell)
+    take_all(sessions)
+
+    (call,) = (s for s in stored_spans(sessions, cell.item_id).values() if s.parent_id)
+    assert orjson.loads(call.input)["messages"][0]["content"] == "use\n[REDACTED:credential]"
 
 
 def stored_spans(sessions: SessionFactory, trace_id: str) -> dict[str, Span]:

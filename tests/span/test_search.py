@@ -109,6 +109,40 @@ def test_time_window_and_durations(http: httpx.Client) -> None:
     ]
 
 
+def test_a_time_without_a_zone_is_utc_beside_one_with_a_zone(http: httpx.Client) -> None:
+    """One bound with a zone and one without once failed comparing them (a 500)."""
+    group = unique("g")
+    (noon,) = put(http, span(str(uuid.uuid4()), group_id=group, start_timestamp=at(0)))
+    scoped = {"group_id": group}
+
+    def found(**params: str) -> list[str]:
+        return ids(http, scoped, **params)
+
+    assert found(from_ts="2026-03-01T12:00:00", to_ts="2026-03-01T13:00:00+01:00") == [noon["id"]]
+    assert found(from_ts="2026-03-01T12:00:00Z", to_ts="2026-03-01T12:00:00") == [noon["id"]]
+    assert found(from_ts="2026-03-01T12:00:01", to_ts="2026-03-01T15:00:00+02:00") == []
+    response = http.post(
+        SEARCH, json=scoped, params={"from_ts": "2026-03-01T12:00:01", "to_ts": at(0)}
+    )
+    assert locs(response) == [["query", "from_ts"]]
+
+
+@pytest.mark.parametrize(
+    ("params", "loc"),
+    [
+        ({"from_ts": "0001-01-01T00:00:00+01:00"}, ["query", "from_ts"]),
+        ({"to_ts": "9999-12-31T23:59:59-01:00"}, ["query", "to_ts"]),
+    ],
+)
+def test_times_outside_utc_s_range_are_422s(
+    http: httpx.Client, params: dict[str, str], loc: list[str]
+) -> None:
+    """Converting these to UTC leaves years 1 to 9999: once an OverflowError (a 500)."""
+    response = http.post(SEARCH, json={"group_id": unique("g")}, params=params)
+    assert locs(response) == [loc]
+    assert "UTC" in response.json()["detail"][0]["msg"]
+
+
 def test_metadata_filters(http: httpx.Client) -> None:
     group = unique("g")
     trace = str(uuid.uuid4())
@@ -269,6 +303,10 @@ def test_assessment_types_filter(http: httpx.Client) -> None:
         ({"trace_ids": "one"}, ["body", "trace_ids"]),
         ({"parents_only": "maybe"}, ["body", "parents_only"]),
         ({"min_duration_ms": -1}, ["body", "min_duration_ms"]),
+        # In microseconds past a signed 64-bit integer: once a 500 on both databases.
+        ({"min_duration_ms": 10**17}, ["body", "min_duration_ms"]),
+        ({"max_duration_ms": 2**63 // 1000 + 1}, ["body", "max_duration_ms"]),
+        ({"min_duration_ms": 2**63 // 1000, "max_duration_ms": 2**63 // 1000}, None),
         ({"obs_trace_ids": ["XYZ"]}, ["body", "obs_trace_ids", 0]),
         ({"spans": [{"span_id": "a"}]}, ["body", "spans", 0, "trace_id"]),
         ({"trace_ids": ["t"] * 5000, "span_ids": ["s"] * 4000}, None),

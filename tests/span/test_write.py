@@ -257,6 +257,38 @@ def test_writers_side_by_side_never_store_a_cycle(http: httpx.Client, server: Se
             assert len(ids(http, {"trace_ids": [trace]})) == 1
 
 
+def test_one_id_sent_to_two_traces_at_once_stays_in_one(http: httpx.Client, server: Server) -> None:
+    """A new id upserted in two traces side by side: their writers do not take turns, so each
+    once read the id as new and PostgreSQL's upsert let the second move the span (both 200 in
+    ~40 % of tries), leaving the metadata index rows of both writes."""
+    headers = dict(http.headers)
+    with (
+        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as one,
+        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as two,
+        ThreadPoolExecutor(2) as pool,
+    ):
+        for _ in range(30):
+            span_id = str(uuid.uuid4())
+            # Completed beside in progress, too: the in-progress write was once refused by the
+            # upsert's completed-span rule, answered 200 as if stored, and indexed.
+            bodies = [
+                [span(str(uuid.uuid4()), id=span_id, metadata={"w": "one"})],
+                [span(str(uuid.uuid4()), id=span_id, metadata={"w": "two"}, end_timestamp=None)],
+            ]
+            sends = [
+                pool.submit(client.put, BATCH, json={"items": items})
+                for client, items in zip((one, two), bodies, strict=True)
+            ]
+            responses = sorted((send.result() for send in sends), key=lambda r: r.status_code)
+            assert [r.status_code for r in responses] == [200, 409], [r.text for r in responses]
+            assert "cannot move" in error(responses[1], 409)
+            (answered,) = ok(responses[0])["items"]
+            assert ok(http.get(f"/v5/spans/{span_id}")) == answered
+            for value in ("one", "two"):
+                found = ids(http, {"span_ids": [span_id], "extra_metadata": {"w": value}})
+                assert found == ([span_id] if answered["metadata"]["w"] == value else [])
+
+
 def test_batch_limits(http: httpx.Client) -> None:
     trace = str(uuid.uuid4())
     too_many = [span(trace) for _ in range(1001)]
@@ -332,6 +364,33 @@ def test_credentials_are_stored_redacted(http: httpx.Client) -> None:
     assert ids(http, {"search_texts": [CREDENTIALS[3]], "trace_ids": [trace]}) == []
 
 
+def test_credentials_after_escaped_characters_and_in_names_are_stored_redacted(
+    http: httpx.Client,
+) -> None:
+    """In a payload's JSON text a newline is `\\n`: a key after one was once stored as sent."""
+    key = "sk-proj-" + "A" * 30
+    body = span(
+        str(uuid.uuid4()),
+        name=f"call with {key}",
+        input={
+            "t": f"key:\n{key}",
+            "u": "\tAKIAABCDEFGHIJKLMNOP",
+            "v": "Authorization:\nBearer abcdefghijklmnopqrstuvwxyz",
+            "w": f"OPENAI_KEY_{key}",
+        },
+    )
+
+    for stored in (ok(http.post("/v5/spans", json=body)), ok(http.get(f"/v5/spans/{body['id']}"))):
+        redacted = "[REDACTED:credential]"
+        assert stored["name"] == f"call with {redacted}"
+        assert stored["input"] == {
+            "t": f"key:\n{redacted}",
+            "u": f"\t{redacted}",
+            "v": f"Authorization:\nBearer {redacted}",
+            "w": f"OPENAI_KEY_{redacted}",
+        }
+
+
 @pytest.mark.parametrize(
     ("change", "loc"),
     [
@@ -346,6 +405,9 @@ def test_credentials_are_stored_redacted(http: httpx.Client) -> None:
         ({"obs_trace_id": "ABC"}, ["obs_trace_id"]),
         ({"obs_span_id": "b7ad6b7169203331"}, ["obs_span_id"]),
         ({"name": None}, ["name"]),
+        # Past years 1 to 9999 in UTC: once an OverflowError (a 500).
+        ({"start_timestamp": "0001-01-01T00:00:00+01:00"}, ["start_timestamp"]),
+        ({"end_timestamp": "9999-12-31T23:59:59-01:00"}, ["end_timestamp"]),
     ],
 )
 def test_bad_input_is_a_422_naming_the_field(
@@ -354,6 +416,22 @@ def test_bad_input_is_a_422_naming_the_field(
     body = {**span(str(uuid.uuid4())), **change}
     assert locs(http.put(BATCH, json={"items": [body]})) == [["body", "items", 0, *loc]]
     assert locs(http.post("/v5/spans", json=body)) == [["body", *loc]]
+
+
+def test_the_first_and_last_times_utc_holds_are_stored(http: httpx.Client) -> None:
+    body = span(
+        str(uuid.uuid4()),
+        start_timestamp="0001-01-01T00:00:00-01:00",
+        end_timestamp="9999-12-31T23:59:59+01:00",
+    )
+    stored = ok(http.post("/v5/spans", json=body))
+    assert (stored["start_timestamp"], stored["end_timestamp"]) == (
+        "0001-01-01T01:00:00Z",
+        "9999-12-31T22:59:59Z",
+    )
+    assert locs(
+        http.patch(f"/v5/spans/{body['id']}", json={"end_timestamp": "9999-12-31T23:59:59-01:00"})
+    ) == [["body", "end_timestamp"]]
 
 
 def test_unreadable_bodies_are_422s(http: httpx.Client) -> None:

@@ -1,6 +1,5 @@
 """`/v5/spans`: write spans one by one or in batches, read, update and search them."""
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -22,6 +21,7 @@ from yardstick.span.schemas import (
     SpanPage,
     SpanSearch,
     SpanUpdate,
+    Timestamp,
     span_json,
     span_list_json,
 )
@@ -87,10 +87,10 @@ def search_spans(
     params: NewestFirst,
     body: SpanSearch | None = None,
     from_ts: Annotated[
-        datetime | None, Query(description="Spans that started at or after this time")
+        Timestamp | None, Query(description="Spans that started at or after this time")
     ] = None,
     to_ts: Annotated[
-        datetime | None, Query(description="Spans that started at or before this time")
+        Timestamp | None, Query(description="Spans that started at or before this time")
     ] = None,
     allow_partial_results: Annotated[
         bool, Query(description="Accepted; pages here are always complete")

@@ -6,8 +6,14 @@ a value shaped like a credential never reaches it: each match is replaced where 
 ("Authorization: Bearer [REDACTED:credential]"), the rest of the text kept.
 
 The patterns run over the payload's JSON text, once per field, on RE2 (linear time, ~4 µs per
-KB). They only consume characters JSON never escapes (letters, digits, `-_.~+/=`), so a match
-lies inside one JSON string and its replacement keeps the JSON valid.
+KB). A credential starts where a word cannot go on: at the start of the text, after any
+character but an ASCII letter or digit (`_` included: `OPENAI_KEY_sk-…`), or after a JSON
+escape (`\\n`, `\\t`, `\\u0001`…), whose last character is a letter or digit though the
+character it stands for is not. RE2 has no lookbehind, so that boundary is matched and written
+back as it was. The credential itself only consumes characters JSON never escapes (letters,
+digits, `-_.~+/=`), so it lies inside one JSON string, and the replacement keeps the JSON valid.
+An escaped backslash before a letter (`\\\\n`) is taken for an escape too: a credential after it
+is redacted all the same.
 """
 
 from typing import Any
@@ -16,32 +22,35 @@ import re2
 
 MARK = "[REDACTED:credential]"
 
+# What may come just before a credential (see the module's docstring).
+_BOUNDARY = r"(^|[^0-9A-Za-z]|\\[bfnrt]|\\u[0-9A-Fa-f]{4})"
 _PATTERNS = (
-    r"\bsk-[A-Za-z0-9_-]{20,}",  # OpenAI and Anthropic (sk-, sk-proj-, sk-ant- …)
-    r"\bAIza[0-9A-Za-z_-]{35}",  # Google API keys
-    r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",  # AWS access key ids
-    r"\bgh[pousr]_[A-Za-z0-9]{36,}",  # GitHub tokens
-    r"\bgithub_pat_[A-Za-z0-9_]{22,}",  # GitHub fine-grained tokens
-    r"\bxox[abposr]-[A-Za-z0-9-]{10,}",  # Slack
-    r"\bhf_[A-Za-z0-9]{30,}",  # Hugging Face
-    r"(?i:(\bbearer +))[A-Za-z0-9._~+/=-]{16,}",  # bearer tokens; the word itself is kept
+    r"sk-[A-Za-z0-9_-]{20,}",  # OpenAI and Anthropic (sk-, sk-proj-, sk-ant- …)
+    r"AIza[0-9A-Za-z_-]{35}",  # Google API keys
+    r"(?:AKIA|ASIA)[0-9A-Z]{16}\b",  # AWS access key ids
+    r"gh[pousr]_[A-Za-z0-9]{36,}",  # GitHub tokens
+    r"github_pat_[A-Za-z0-9_]{22,}",  # GitHub fine-grained tokens
+    r"xox[abposr]-[A-Za-z0-9-]{10,}",  # Slack
+    r"hf_[A-Za-z0-9]{30,}",  # Hugging Face
+    r"(?i:(bearer +))[A-Za-z0-9._~+/=-]{16,}",  # bearer tokens; the word itself is kept
 )
-_CREDENTIAL = re2.compile("|".join(_PATTERNS))
+_CREDENTIAL = re2.compile(_BOUNDARY + "(?:" + "|".join(_PATTERNS) + ")")
 
 
 def _replace(match: Any) -> str:
-    return (match.group(1) or "") + MARK
+    return str(match.group(1)) + (match.group(2) or "") + MARK
 
 
-def redact(json_text: str) -> str:
-    """`json_text` with every credential-shaped value replaced by the mark."""
-    if _CREDENTIAL.search(json_text) is None:  # the common case: no copy, no callback
-        return json_text
-    return str(_CREDENTIAL.sub(_replace, json_text))
+def redact(text: str) -> str:
+    """`text` (JSON, or plain text such as a span's name) with every credential-shaped value
+    replaced by the mark."""
+    if _CREDENTIAL.search(text) is None:  # the common case: no copy, no callback
+        return text
+    return str(_CREDENTIAL.sub(_replace, text))
 
 
-def redact_all(json_texts: tuple[str, ...]) -> tuple[str, ...]:
+def redact_all(texts: tuple[str, ...]) -> tuple[str, ...]:
     """`redact` of each; one search of them all in the common case of no credential."""
-    if _CREDENTIAL.search("\n".join(json_texts)) is None:
-        return json_texts
-    return tuple(map(redact, json_texts))
+    if _CREDENTIAL.search("\n".join(texts)) is None:
+        return texts
+    return tuple(map(redact, texts))

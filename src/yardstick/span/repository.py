@@ -5,8 +5,14 @@ rows, all as plain driver statements (yardstick.span.driver). Everything takes a
 so the run trace queue (`write_run_spans`) and a request's session write by the same
 code.
 
-An upsert is `INSERT … ON CONFLICT (account_id, id) DO UPDATE`, which also keeps the rule that
-a completed span is never replaced by an in-progress one, should two writers race on one id.
+An upsert is `INSERT … ON CONFLICT (account_id, id) DO UPDATE`. Its WHERE keeps two rules for
+writers that race on one id past the service's checks: a completed span is never replaced by an
+in-progress one, and a span never moves to another trace (PostgreSQL's writers of two traces do
+not take turns: each read a new id as new, and the second's upsert once moved the span, in
+~40 % of tries). A span the WHERE leaves as stored gets no index rows, and `write` names it for
+the caller to answer. Which spans those are is read back after the upsert (sqlite3 drops what
+an executemany RETURNs), and exactly so: a row the upsert wrote or left stays as it was until
+this transaction ends (PostgreSQL locks it either way; SQLite's writers take turns).
 On SQLite each write also updates the FTS5 index (yardstick.span.text_index); PostgreSQL's
 GIN index follows by itself.
 """
@@ -94,9 +100,34 @@ def _write_sql(placeholder: str, upsert: bool) -> str:
     assignments = ", ".join(f"{name} = excluded.{name}" for name in _WRITTEN if name not in _KEPT)
     return (
         f"{sql} ON CONFLICT (account_id, id) DO UPDATE SET {assignments} "
-        # A completed span stays completed (see the module's docstring).
-        "WHERE spans.end_timestamp IS NULL OR excluded.end_timestamp IS NOT NULL"
+        # A completed span stays completed, and in its trace (see the module's docstring).
+        "WHERE (spans.end_timestamp IS NULL OR excluded.end_timestamp IS NOT NULL) "
+        "AND spans.trace_id = excluded.trace_id"
     )
+
+
+def _left_as_stored(
+    connection: Connection, spans: Sequence[PreparedSpan]
+) -> tuple[dict[str, int], dict[str, str]]:
+    """After an upsert of `spans`: the rows (`seq`) of those it wrote, and those it left as
+    stored (id → the stored span's trace), as its WHERE decided."""
+    sql = (
+        "SELECT id, seq, trace_id, end_timestamp IS NOT NULL FROM spans "
+        "WHERE account_id = {m} AND id IN"
+    )
+    account_id = spans[0].span.account_id
+    rows = select_in(connection, sql, account_id, [p.span.id for p in spans])
+    found = {row[0]: row[1:] for row in rows}
+    seqs: dict[str, int] = {}
+    left: dict[str, str] = {}
+    for prepared in spans:
+        span = prepared.span
+        seq, trace_id, completed = found[span.id]
+        if trace_id != span.trace_id or (completed and not span.completed):
+            left[span.id] = trace_id
+        else:
+            seqs[span.id] = seq
+    return seqs, left
 
 
 def _rows(
@@ -154,12 +185,14 @@ class SpanRepository:
         upsert: bool,
         now: datetime,
         replaced: Collection[str],
-    ) -> None:
+    ) -> dict[str, str]:
         """Store `spans` and their metadata index rows; `replaced` are the ids already stored
         (their index rows are dropped first). Insert-only writes raise IntegrityError on an
-        id that is already stored."""
+        id that is already stored. An upsert leaves a stored span as it is when the write is
+        in progress and the span completed, or the span is in another trace: the answer names
+        those (id → the stored span's trace), and their index rows stay as they are."""
         if not spans:
-            return
+            return {}
         account_id = spans[0].span.account_id
         sqlite = connection.dialect.name == "sqlite"
         before = text_index.indexed(connection, account_id, replaced) if sqlite else {}
@@ -167,12 +200,17 @@ class SpanRepository:
         starts = [at(p.span.start_timestamp) for p in spans]  # for the rows and index rows
         rows = _rows(spans, starts, now, connection)
         connection.exec_driver_sql(_write_sql(placeholder, upsert), rows)
-        seqs = {span_id: indexed.seq for span_id, indexed in before.items()}
-        unknown = [p.span.id for p in spans if p.span.id not in seqs]
-        sql = "SELECT id, seq FROM spans WHERE account_id = {m} AND id IN"
-        seqs.update(dict(select_in(connection, sql, account_id, unknown)))
+        left: dict[str, str] = {}
+        if upsert:
+            seqs, left = _left_as_stored(connection, spans)
+        else:  # every row inserted, or IntegrityError
+            seqs = {span_id: indexed.seq for span_id, indexed in before.items()}
+            unknown = [p.span.id for p in spans if p.span.id not in seqs]
+            sql = "SELECT id, seq FROM spans WHERE account_id = {m} AND id IN"
+            seqs.update(dict(select_in(connection, sql, account_id, unknown)))
+        written = [(p, start) for p, start in zip(spans, starts, strict=True) if p.span.id in seqs]
         if sqlite:
-            text_index.update(connection, [p.span for p in spans], before, seqs)
+            text_index.update(connection, [p.span for p, _ in written], before, seqs)
         stale = [seqs[span_id] for span_id in replaced if span_id in seqs]
         for start in range(0, len(stale), CHUNK):
             chunk = stale[start : start + CHUNK]
@@ -183,7 +221,7 @@ class SpanRepository:
             )
         entries = [
             (account_id, key, value, start, p.span.id, seqs[p.span.id])
-            for p, start in zip(spans, starts, strict=True)
+            for p, start in written
             for key, value in p.metadata_entries
         ]
         if entries:
@@ -193,6 +231,7 @@ class SpanRepository:
                 f"(account_id, key, value, start_timestamp, span_id, span_seq) VALUES ({marks})",
                 entries,
             )
+        return left
 
     def lock_traces(self, connection: Connection, account_id: str, traces: Collection[str]) -> None:
         """PostgreSQL: hold the traces against other writers until this transaction ends.

@@ -131,7 +131,8 @@ def write_run_spans(
 ) -> None:
     """Store the engine's spans of a run in the caller's transaction: insert-or-replace by id
     (a retried chunk writes the same ids again), a completed span kept over an in-progress
-    one. Trusted input: no checks of lengths, times, parents or cycles."""
+    one, and a stored span of another trace left as it is. Trusted input: no checks of
+    lengths, times, parents or cycles."""
     kept = winners(spans, upsert=True, locate=batch_loc)
     prepared = [
         prepare(spans[index], account_id=account_id, user_id=created_by_user_id)

@@ -1,7 +1,7 @@
 """Span bodies (create, batch, update, search) and the rendered span."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -19,16 +19,21 @@ from yardstick.kit.responses import Identity, identity_json
 from yardstick.models.span import SPAN_REF
 from yardstick.span.records import SpanStatus, SpanType, SpanWrite
 from yardstick.span.rules import MAX_BATCH
-from yardstick.span.stored import StoredSpan
+from yardstick.span.stored import StoredSpan, utc
 
 AssessmentType = Literal["comment", "rating", "approval", "rubric", "metadata", "overwrite"]
 # Ids that search filters may name in all: SGP's limit (each `spans` pair counts 2).
 MAX_FILTER_IDS = 10_000
+# A duration filter is compared in microseconds with a BIGINT column: it must fit one.
+MAX_DURATION_MS = (2**63 - 1) // 1000
 
 
 def _utc(value: datetime) -> datetime:
-    """A timestamp without a zone is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    """The timestamp in UTC (one without a zone is UTC); a 422 where UTC has no such time."""
+    try:
+        return utc(value)
+    except OverflowError:  # `0001-01-01T00:00:00+01:00` is in year 0 in UTC
+        raise ValueError("must be within years 1 to 9999 once converted to UTC") from None
 
 
 Timestamp = Annotated[datetime, AfterValidator(_utc)]
@@ -145,10 +150,10 @@ class SpanSearch(BaseModel):
     parents_only: bool | None = Field(default=None, description="Only spans without a parent")
     statuses: list[SpanStatus] | None = None
     types: list[SpanType] | None = None
-    min_duration_ms: Annotated[int, Field(ge=0)] | None = Field(
+    min_duration_ms: Annotated[int, Field(ge=0, le=MAX_DURATION_MS)] | None = Field(
         default=None, description="Completed spans at least this long (inclusive)"
     )
-    max_duration_ms: Annotated[int, Field(ge=0)] | None = Field(
+    max_duration_ms: Annotated[int, Field(ge=0, le=MAX_DURATION_MS)] | None = Field(
         default=None, description="Completed spans at most this long (inclusive)"
     )
     application_variant_ids: Ids | None = None

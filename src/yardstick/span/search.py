@@ -32,7 +32,7 @@ from yardstick.models import Span, SpanAssessment, SpanMetadataValue
 from yardstick.span import metadata_index, search_plan, search_text, text_index
 from yardstick.span.repository import STORED_COLUMNS
 from yardstick.span.schemas import MAX_FILTER_IDS, SpanSearch
-from yardstick.span.stored import StoredSpan
+from yardstick.span.stored import StoredSpan, utc
 
 # The metadata keys the agentex filters read, in both spellings.
 _AGENTEX_KEYS = {
@@ -288,6 +288,10 @@ def search(
     from_ts: datetime | None,
     to_ts: datetime | None,
 ) -> SearchPage:
+    # A time without a zone is UTC, as everywhere in the API (nor can it be compared with one
+    # that has a zone).
+    from_ts = None if from_ts is None else utc(from_ts)
+    to_ts = None if to_ts is None else utc(to_ts)
     if from_ts is not None and to_ts is not None and from_ts > to_ts:
         raise Unprocessable(["query", "from_ts"], "from_ts is after to_ts")
     dialect = session.get_bind().dialect.name

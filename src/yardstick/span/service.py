@@ -11,7 +11,8 @@ A write reads once what is stored of the batch's ids and parents, once the store
 the batch's spans, and (rarely: only when a cycle could run through stored spans) their stored
 ancestors; then one executemany writes the spans and one their metadata index rows. On
 PostgreSQL it first locks the batch's traces (`SpanRepository.lock_traces`), so what it reads
-is not changed by a writer beside it.
+is not changed by a writer beside it, but for a writer of another trace storing the same id:
+the upsert leaves that span as stored and says so, and the batch is a 409.
 """
 
 from collections.abc import Sequence
@@ -53,6 +54,12 @@ def _writer(writer: Principal | str) -> tuple[str, str]:
     return writer, SYSTEM_USER_ID
 
 
+def _moved(where: str, span_id: str, stored_trace: str, trace: str) -> Conflict:
+    return Conflict(
+        f"{where}: span {span_id!r} is in trace {stored_trace!r}; it cannot move to trace {trace!r}"
+    )
+
+
 class SpanService:
     def write(
         self,
@@ -91,10 +98,7 @@ class SpanService:
                 if not upsert:
                     raise Conflict(f"{where}: span {span_id!r} already exists")
                 if known.node.trace_id != span.trace_id:
-                    raise Conflict(
-                        f"{where}: span {span_id!r} is in trace {known.node.trace_id!r}; "
-                        f"it cannot move to trace {span.trace_id!r}"
-                    )
+                    raise _moved(where, span_id, known.node.trace_id, span.trace_id)
                 if known.completed and span.end_timestamp is None:
                     final[span_id] = (index, known.node)  # a completed span stays completed
                     unchanged.append(span_id)
@@ -116,7 +120,7 @@ class SpanService:
 
         prepared = [self._prepared(spans[i], account_id, user_id, stored) for i in to_write]
         try:
-            span_repository.write(
+            left = span_repository.write(
                 connection,
                 prepared,
                 upsert=upsert,
@@ -131,7 +135,16 @@ class SpanService:
             if upsert:
                 raise Busy(f"{message}; send the batch again") from None
             raise Conflict(message) from None
-        written = {p.span.id: p.span for p in prepared}
+        # What the upsert left as stored: another writer stored the id since it was read (on
+        # PostgreSQL, one of another trace, whose lock is not ours; see
+        # yardstick.span.repository). All or nothing: a 409 rolls the batch back.
+        for span_id, trace_id in left.items():
+            index = kept[span_id]
+            if trace_id != spans[index].trace_id:
+                where = named(locate(index, "id"))
+                raise _moved(where, span_id, trace_id, spans[index].trace_id)
+            unchanged.append(span_id)  # a completed span stays completed
+        written = {p.span.id: p.span for p in prepared if p.span.id not in left}
         written.update(span_repository.get_many(connection, account_id, unchanged))
         return [written[span_id] for span_id in kept]
 

@@ -1,8 +1,9 @@
 """A span as stored: what a `SpanWrite` becomes, and what reads give back.
 
 Preparing a write is where every writer's span gets the same treatment: payloads serialized
-to JSON text once (responses splice that text back in), credentials redacted, token counts
-taken from `output.usage` when the writer gave none, and the metadata index entries drawn up.
+to JSON text once (responses splice that text back in), credentials redacted (in the name
+too), token counts taken from `output.usage` when the writer gave none, and the metadata index
+entries drawn up.
 """
 
 from dataclasses import dataclass
@@ -96,7 +97,8 @@ def prepare(write: SpanWrite, *, account_id: str, user_id: str) -> PreparedSpan:
     derived_in, derived_out = token_counts(write.output)
     payloads = (write.input, write.output, write.metadata, write.expected or {})
     raw = tuple(orjson.dumps(payload).decode() for payload in payloads)
-    input_, output, metadata, expected = redact_all(raw)
+    # A name is free text, where a credential may stand as well as in a payload.
+    name, input_, output, metadata, expected = redact_all((write.name, *raw))
     # The index holds what is stored: redacted values too, never the credential.
     indexed = write.metadata if metadata is raw[2] else orjson.loads(metadata)
     span = StoredSpan(
@@ -105,7 +107,7 @@ def prepare(write: SpanWrite, *, account_id: str, user_id: str) -> PreparedSpan:
         trace_id=write.trace_id,
         parent_id=write.parent_id,
         group_id=write.group_id,
-        name=write.name,
+        name=name,
         application_interaction_id=write.application_interaction_id,
         application_variant_id=write.application_variant_id,
         start_timestamp=utc(write.start_timestamp),

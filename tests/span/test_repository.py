@@ -1,0 +1,108 @@
+"""SpanRepository's upsert, on the database itself, both backends: what it leaves as stored (a
+completed span, a span's trace) it reports, and it neither indexes nor unindexes it. The
+service's checks would refuse such writes first; these reach the upsert when a writer of
+another trace races the check (PostgreSQL), or without the checks (the run trace queue)."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import BACKENDS
+from tests.fixtures.databases import migrated_sessions
+from yardstick.db.session import SessionFactory
+from yardstick.db.types import utcnow
+from yardstick.kit.pagination import PageParams
+from yardstick.models import Span, SpanMetadataValue
+from yardstick.span import text_index
+from yardstick.span.records import SYSTEM_USER_ID, SpanWrite
+from yardstick.span.repository import span_repository
+from yardstick.span.schemas import SpanSearch
+from yardstick.span.search import search
+from yardstick.span.stored import prepare
+
+ACCOUNT = "repository"
+START = datetime(2026, 10, 1, tzinfo=UTC)
+PAGE = PageParams(limit=100, starting_after=None, ending_before=None, sort_order="desc")
+
+
+@pytest.fixture(params=BACKENDS)
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SessionFactory]:
+    with migrated_sessions(request.param, tmp_path, (ACCOUNT,)) as factory:
+        yield factory
+
+
+def _span(trace_id: str, word: str, *, done: bool) -> SpanWrite:
+    return SpanWrite(
+        id="span-1",
+        trace_id=trace_id,
+        name="call",
+        start_timestamp=START,
+        end_timestamp=START + timedelta(seconds=1) if done else None,
+        input={"question": word},
+        metadata={"w": word},
+    )
+
+
+def upsert(sessions: SessionFactory, span: SpanWrite) -> dict[str, str]:
+    prepared = prepare(span, account_id=ACCOUNT, user_id=SYSTEM_USER_ID)
+    with sessions.write() as session, session.begin():
+        connection = session.connection()
+        left = span_repository.write(
+            connection, [prepared], upsert=True, now=utcnow(), replaced=[span.id]
+        )
+        if connection.dialect.name == "sqlite":
+            text_index.drain(connection)  # indexed now: a wrong write would remove the entry
+    return left
+
+
+def stored(sessions: SessionFactory) -> tuple[Any, ...]:
+    """The span's (trace, metadata, completed), and its rows of the metadata index."""
+    with sessions.read() as session:
+        span = session.scalars(select(Span)).one()
+        rows = session.execute(select(SpanMetadataValue.key, SpanMetadataValue.value)).all()
+    return span.trace_id, span.metadata_, span.end_timestamp is not None, [tuple(r) for r in rows]
+
+
+def found(sessions: SessionFactory, **filters: Any) -> list[str]:
+    with sessions.read() as session:
+        page = search(
+            session, ACCOUNT, SpanSearch(**filters), params=PAGE, from_ts=None, to_ts=None
+        )
+    return [span.id for span in page.spans]
+
+
+def test_an_in_progress_write_leaves_a_completed_span_and_its_index_rows(
+    sessions: SessionFactory,
+) -> None:
+    upsert(sessions, _span("trace", "finished", done=True))
+
+    left = upsert(sessions, _span("trace", "started", done=False))
+
+    assert stored(sessions) == ("trace", '{"w":"finished"}', True, [("w", "sfinished")])
+    assert found(sessions, search_texts=["finished"]) == ["span-1"]
+    assert found(sessions, search_texts=["started"]) == []
+    assert left == {"span-1": "trace"}
+
+
+def test_a_write_leaves_a_span_in_its_trace(sessions: SessionFactory) -> None:
+    upsert(sessions, _span("one", "first", done=True))
+
+    left = upsert(sessions, _span("two", "second", done=True))
+
+    assert stored(sessions) == ("one", '{"w":"first"}', True, [("w", "sfirst")])
+    assert found(sessions, search_texts=["first"], trace_ids=["one"]) == ["span-1"]
+    assert found(sessions, extra_metadata={"w": "second"}) == []
+    assert left == {"span-1": "one"}
+
+
+def test_a_completed_write_replaces_a_span_and_its_index_rows(sessions: SessionFactory) -> None:
+    upsert(sessions, _span("trace", "started", done=False))
+
+    assert upsert(sessions, _span("trace", "finished", done=True)) == {}
+
+    assert stored(sessions) == ("trace", '{"w":"finished"}', True, [("w", "sfinished")])
+    assert found(sessions, search_texts=["finished"]) == ["span-1"]
