@@ -94,3 +94,25 @@ def test_a_rubric_answer_is_the_weighted_score_of_its_criteria() -> None:
     with pytest.raises(Unprocessable) as caught:
         check_answers([question], {"a": {"c1": True, "c2": 0}}, audit=False)
     assert caught.value.detail[0]["loc"] == ["body", "answers", "a", "c1"]
+
+
+def test_a_rubric_answer_with_weights_near_a_doubles_top() -> None:
+    """Weights of 1e308 each summed past a double (inf), which made the score 0."""
+    huge = RubricSnapshot(
+        "r",
+        1,
+        (
+            CriterionSnapshot("c1", 1, "cites", None, 1e308),
+            CriterionSnapshot("c2", 1, "answers", None, 1e308),
+        ),
+    )
+    question = QueueQuestion(
+        alias="a",
+        question=Question(id="q", name="n", prompt="?", question_type="number", configuration={}),
+        required=True,
+        rubric=huge,
+    )
+    (answer,) = check_answers([question], {"a": {"c1": 1, "c2": 0.5}}, audit=False)
+    assert answer.value == pytest.approx(0.75)
+    assert answer.details is not None
+    assert [c["weight"] for c in answer.details["criteria"]] == [1e308, 1e308]

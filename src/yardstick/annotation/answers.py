@@ -19,6 +19,7 @@ from typing import Any
 from yardstick.annotation.questions import QueueQuestion
 from yardstick.errors import Conflict, Unprocessable
 from yardstick.judge.answers import InvalidAnswer, UnusableSpec
+from yardstick.judge.rubric import RubricAnswer, weighted_score
 from yardstick.rubric.snapshot import RubricSnapshot
 
 _LOC = ["body", "answers"]
@@ -42,8 +43,9 @@ def _rubric_answer(alias: str, rubric: RubricSnapshot, value: Any) -> Answer:
         raise Unprocessable(
             [*loc, unknown[0]], f"no such criterion in the rubric; its criteria: {', '.join(ids)}"
         )
-    rows: list[dict[str, Any]] = []
-    for criterion in rubric.criteria:
+    judged = RubricAnswer(rubric)  # the agent judge's keys, to score as the judge does
+    scores: dict[str, float] = {}
+    for criterion, key in zip(rubric.criteria, judged.keys, strict=True):
         score = value.get(criterion.id)
         if (
             not isinstance(score, int | float)
@@ -55,17 +57,9 @@ def _rubric_answer(alias: str, rubric: RubricSnapshot, value: Any) -> Answer:
                 [*loc, criterion.id],
                 f"criterion {criterion.title!r} needs a score from 0 (not met) to 1 (fully met)",
             )
-        rows.append(
-            {
-                "id": criterion.id,
-                "version": criterion.version,
-                "title": criterion.title,
-                "weight": criterion.weight,
-                "score": float(score),
-            }
-        )
-    total = sum(criterion.weight for criterion in rubric.criteria)
-    weighted = sum(row["weight"] * row["score"] for row in rows) / total
+        scores[key] = float(score)
+    # The judge's weighted mean, which keeps weights near a double's top from summing past it.
+    weighted, rows = weighted_score(rubric, scores)
     return Answer(alias, weighted, {"criteria": rows})
 
 
