@@ -1,7 +1,9 @@
 """Statistics, pure: no database, no HTTP. Summaries call these on figures SQL computed.
 
-Percentiles interpolate linearly between the two nearest ranks, as PostgreSQL's
-`percentile_cont` and numpy's default do, so both dialects report the same numbers.
+Percentiles interpolate linearly between the two nearest ranks, as numpy's default and
+PostgreSQL's `percentile_cont` do; both dialects read the two values and interpolate here, so
+they report the same numbers (percentile_cont rounds its own way, and overflows near a
+double's ends).
 """
 
 import math
@@ -29,9 +31,18 @@ def ranks(n: int, p: float) -> Ranks:
 
 
 def interpolate(at: Ranks, lower_value: float, upper_value: float) -> float:
-    if not at.fraction:
+    """numpy's linear interpolation (from the nearer end, exact at both), on halves when the
+    two values are of both signs near a double's ends (their difference is then inf)."""
+    if not at.fraction or lower_value == upper_value:
         return lower_value
-    return lower_value + (upper_value - lower_value) * at.fraction
+    width = upper_value - lower_value
+    if math.isinf(width):
+        # Halving such values is exact; the doubled result may round past `upper_value`.
+        doubled = 2 * interpolate(at, lower_value / 2, upper_value / 2)
+        return min(max(doubled, lower_value), upper_value)
+    if at.fraction < 0.5:
+        return lower_value + width * at.fraction
+    return upper_value - width * (1 - at.fraction)
 
 
 def sample_variance(n: int, shifted_sum: float, shifted_squares: float) -> float:
@@ -52,8 +63,11 @@ def t_quantile(p: float, df: int) -> float:
 
 
 def mean_ci95(n: int, mean: float, std: float) -> tuple[float, float] | None:
-    """The t-based 95 % confidence interval of a mean; None below two values."""
+    """The t-based 95 % confidence interval of a mean; None below two values, or when an end
+    is past a double's range."""
     if n < 2:
         return None
-    half = t_quantile(0.975, n - 1) * std / math.sqrt(n)
-    return (mean - half, mean + half)
+    # The standard error first: t · std can pass a double's range when the half-width does not.
+    half = t_quantile(0.975, n - 1) * (std / math.sqrt(n))
+    low, high = mean - half, mean + half
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else None

@@ -2,10 +2,13 @@
 (as a finished run leaves them): percentiles at every kind of rank, ties, negative and integer
 values, one-value aliases, labels beyond the top 50, and an alias no task has."""
 
+import decimal
+import math
 import random
 import statistics
 from collections import Counter
 from collections.abc import Iterator
+from fractions import Fraction
 from typing import Any
 
 import httpx
@@ -133,6 +136,66 @@ def test_numbers_match_numpy(api: httpx.Client, database: Engine, n: int) -> Non
         "skipped": 0,
         "prefilled": 0,
     }
+
+
+def exact_figures(values: list[float]) -> tuple[float, float]:
+    """The mean and the sample standard deviation, each rounded once (inf past a double)."""
+    xs = [Fraction(v) for v in values]
+    mean = sum(xs, Fraction(0)) / len(xs)
+    variance = sum(((x - mean) ** 2 for x in xs), Fraction(0)) / (len(xs) - 1)
+    with decimal.localcontext(prec=40):
+        root = (decimal.Decimal(variance.numerator) / variance.denominator).sqrt()
+    return float(mean), float(root)
+
+
+def exact_percentile(values: list[float], p: float) -> float:
+    """Linear interpolation between the ranks, as numpy's, in exact arithmetic."""
+    ordered = sorted(values)
+    position = p * (len(values) - 1)
+    lower = math.floor(position)
+    if position == lower:
+        return ordered[lower]
+    a, b = Fraction(ordered[lower]), Fraction(ordered[lower + 1])
+    return float(a + (b - a) * Fraction(position - lower))
+
+
+CANCELLING_RNG = random.Random(7)
+HARD_VALUES = {
+    "values that cancel": [1e16, 1.0, 1.0, -1e16],
+    "a double's ends": [-1.7e308, 1.7e308],
+    "a width past a double": [-9e307, -9e307, 9e307, 9e307],
+    "tenths": [0.1] * 10,
+    "a large mean, a small spread": [1e9 + CANCELLING_RNG.gauss(0, 1e-3) for _ in range(2000)],
+    "squares below a double": [1e-200, 2e-200, 3e-200],
+    "an interval past a double": [1.7e308, 1.7e308, 1.0],
+}
+
+
+@pytest.mark.parametrize("values", list(HARD_VALUES.values()), ids=list(HARD_VALUES))
+def test_hard_numbers_give_their_exact_figures(
+    api: httpx.Client, database: Engine, values: list[float]
+) -> None:
+    """Both databases computed these their own way (PostgreSQL's avg, stddev_samp and
+    percentile_cont; SQLite's sums of x - min), differently, and overflowed or underflowed:
+    each figure is now the exact one to a few units of the last digit, on both."""
+    cells = [{"status": "completed", "value": v} for v in values]
+    evaluation_id = evaluation_with_cells(api, database, len(values), {"x": cells})
+
+    numeric = summary(api, evaluation_id)["x"]["numeric"]
+
+    mean, std = exact_figures(values)
+    assert numeric["mean"] == pytest.approx(mean, rel=1e-15, abs=0)
+    assert numeric["p50"] == exact_percentile(values, 0.5)
+    assert numeric["p90"] == pytest.approx(exact_percentile(values, 0.9), rel=1e-15)
+    if not math.isfinite(std):
+        assert numeric["std"] is None and numeric["ci95"] is None
+        return
+    assert numeric["std"] == pytest.approx(std, rel=1e-12, abs=0)
+    half = float(scipy_stats.t.ppf(0.975, len(values) - 1)) * (std / math.sqrt(len(values)))
+    if math.isfinite(mean + half) and math.isfinite(mean - half):
+        assert numeric["ci95"] == pytest.approx([mean - half, mean + half], rel=1e-12, abs=0)
+    else:  # an end past a double's range
+        assert numeric["ci95"] is None
 
 
 def test_labels_top_fifty_ties_and_other(api: httpx.Client, database: Engine) -> None:

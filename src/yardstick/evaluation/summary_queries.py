@@ -8,12 +8,12 @@ each figure is read where the fewest entries hold it:
   group; then one count per group (errored cells grouped by error type);
 - per alias, how many latencies, and token and cost sums: one pass over the alias's range of
   the timing index, which holds only cells with a latency, tokens or cost;
-- numbers: on PostgreSQL one grouped query (`count`, `avg`, `stddev_samp`, `min`, `max`,
-  `percentile_cont`). SQLite has none of the last three: min and max are the ends of the alias's
-  range of the sorted numbers index, each percentile reads the one or two values at its rank by
-  OFFSET from whichever end is nearer, and mean and variance come from one pass of sums of
-  `x - min` (see stats.sample_variance);
-- latency percentiles: the same two ways, on the timing index (sorted by latency per alias);
+- numbers, the same reads on both databases (so both give the same figures; PostgreSQL's
+  `avg`, `stddev_samp` and `percentile_cont` round, and overflow, their own way): min and max
+  are the ends of the alias's range of the sorted numbers index; each percentile reads the one
+  or two values at its rank by OFFSET from whichever end is nearer (stats.interpolate); mean and
+  variance come from one pass of sums (see `_sums`);
+- latency percentiles: by OFFSET too, on the timing index (sorted by latency per alias);
 - categories: per alias, its labels with their counts, most frequent first, and how many
   distinct labels and labelled cells there are (window functions over the groups).
 """
@@ -21,10 +21,10 @@ each figure is read where the fewest entries hold it:
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, SQLColumnExpression, and_, func, select
-from sqlalchemy.exc import DataError
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, func, select
 from sqlalchemy.orm import Session
 
 from yardstick import stats
@@ -32,9 +32,12 @@ from yardstick.models import TaskResult
 from yardstick.models.task_result import TIMED
 
 T = TaskResult
-# Values whose squares pass a double's range (~1.8e308); such aliases are summed scaled down.
-SQUARES_OVERFLOW_PAST = 1e150
-HUGE_SCALE = 1e300
+# Added to a value in (-1, 1) and taken away again, leaves its multiple of 2^-21 nearest: at
+# most 2^21 such units each, so up to 2^32 of them sum to at most 2^53 units, exactly.
+SPLIT = 2.0**32
+# The least exponent `_exponent` gives: 2^-exponent must be a double, which 2^1073 (for the
+# least subnormal) is not.
+LEAST_EXPONENT = -1021
 NUMBER_PERCENTILES = (0.5, 0.9)
 LATENCY_PERCENTILES = (0.5, 0.9, 0.99)
 
@@ -107,11 +110,9 @@ def number_stats(
     session: Session, evaluation_id: str, aliases: Sequence[str]
 ) -> dict[str, NumberStats]:
     """Distribution of each alias's numeric values (aliases without any are left out)."""
-    if _dialect(session) == "postgresql":
-        return _number_stats_pg(session, evaluation_id, aliases)
     found = {}
     for alias in aliases:
-        stats_ = _number_stats_sqlite(session, evaluation_id, alias)
+        stats_ = _number_stats(session, evaluation_id, alias)
         if stats_ is not None:
             found[alias] = stats_
     return found
@@ -121,15 +122,9 @@ def latency_percentiles(
     session: Session, evaluation_id: str, sizes: dict[str, int]
 ) -> dict[str, dict[float, float]]:
     """`sizes` = {alias: number of latencies} (from `timing`), aliases without any left out."""
-    if not sizes:
-        return {}
-    if _dialect(session) == "postgresql":
-        return _percentiles_pg(
-            session, evaluation_id, list(sizes), T.latency_ms, LATENCY_PERCENTILES
-        )
     return {
         alias: {
-            p: _percentile_sqlite(session, evaluation_id, alias, T.latency_ms, n, p)
+            p: _percentile(session, evaluation_id, alias, T.latency_ms, n, p)
             for p in LATENCY_PERCENTILES
         }
         for alias, n in sizes.items()
@@ -219,7 +214,7 @@ def _values_at(
     return values[::-1] if descending else values
 
 
-def _percentile_sqlite(
+def _percentile(
     session: Session,
     evaluation_id: str,
     alias: str,
@@ -232,100 +227,82 @@ def _percentile_sqlite(
     return stats.interpolate(at, values[0], values[-1])
 
 
-def _number_stats_sqlite(session: Session, evaluation_id: str, alias: str) -> NumberStats | None:
+def _number_stats(session: Session, evaluation_id: str, alias: str) -> NumberStats | None:
     column = T.value_number
     low = session.scalar(_sorted_values(evaluation_id, alias, column, descending=False).limit(1))
     if low is None:
         return None
     high = session.scalar(_sorted_values(evaluation_id, alias, column, descending=True).limit(1))
     assert high is not None
-    # Sums of x - min: the shift keeps them from cancelling (min is within sqrt(n) standard
-    # deviations of the mean, so the variance keeps all but about log10(n) of its digits).
-    # Values past ~1e154 square past a double's range (SQLite's sums then give inf, and
-    # inf - inf a NaN): those are summed divided by HUGE_SCALE, and the results scaled back.
-    scale = HUGE_SCALE if max(abs(low), abs(high)) > SQUARES_OVERFLOW_PAST else 1.0
-    centered = column / scale - low / scale
-    n, shifted_sum, shifted_squares = session.execute(
-        select(func.count(), func.sum(centered), func.sum(centered * centered)).where(
-            _in_alias(evaluation_id, alias), column.isnot(None)
-        )
-    ).one()
+    exponent = _exponent(low, high)
+    shift = math.ldexp(low, -exponent)
+    sums = _sums(session, evaluation_id, alias, exponent, shift)
+    if sums is None:
+        return None
+    n = sums.count
     percentiles = {
-        p: _percentile_sqlite(session, evaluation_id, alias, column, n, p)
-        for p in NUMBER_PERCENTILES
+        p: _percentile(session, evaluation_id, alias, column, n, p) for p in NUMBER_PERCENTILES
     }
-    mean = low + scale * (shifted_sum / n)
-    std = scale * stats.sample_variance(n, shifted_sum, shifted_squares) ** 0.5 if n > 1 else None
-    return NumberStats(n, mean, _finite(std), low, high, percentiles)
+    # Rounded once, and kept within [low, high] (the low parts' sum may be off in its last bit).
+    mean = min(max(_ldexp(float(sums.total / n), exponent), low), high)
+    std = None
+    if n > 1:
+        shifted = float(sums.total - n * Fraction(shift))
+        variance = stats.sample_variance(n, shifted, sums.shifted_squares)
+        std = _finite(_ldexp(math.sqrt(variance), exponent))
+    return NumberStats(n, mean, std, low, high, percentiles)
 
 
-def _number_stats_pg(
-    session: Session, evaluation_id: str, aliases: Sequence[str]
-) -> dict[str, NumberStats]:
-    scale = 1.0
+def _exponent(low: float, high: float) -> int:
+    """The e that puts the values times 2^-e within (-1, 1): so scaled (exactly, but for bits
+    below a subnormal's), no square or sum of them overflows, nor do small ones' squares
+    underflow (1e-200 squared is 0). A subnormal top is scaled by 2^1021 at most."""
+    return max(math.frexp(max(abs(low), abs(high)))[1], LEAST_EXPONENT)
+
+
+@dataclass(frozen=True)
+class _Sums:
+    count: int
+    total: Fraction  # of the scaled values: exact, but for the low parts' rounding
+    shifted_squares: float
+
+
+def _sums(
+    session: Session, evaluation_id: str, alias: str, exponent: int, shift: float
+) -> _Sums | None:
+    """One pass over the alias's numbers x, scaled to y = x·2^-exponent, with sums of
+    - y split into its multiple of 2^-21 and the rest: the first sum is exact in any order, so
+      both databases find the same total, and values that cancel keep their digits (1e16, 1,
+      1, -1e16 average 0.5, where plain sums give 0);
+    - (y - shift)^2, with the shift the least y: the shift keeps the variance's sums from
+      cancelling (min is within sqrt(n) standard deviations of the mean, so the variance keeps
+      all but about log10(n) of its digits; see stats.sample_variance). The sum of y - shift
+      is the total's.
+    Every term is below 4 in size, so no sum overflows (PostgreSQL would refuse it, SQLite
+    would give inf)."""
+    scaled = T.value_number * math.ldexp(1.0, -exponent)
+    high_part = (scaled + SPLIT) - SPLIT
+    shifted = scaled - shift
+    stmt = select(
+        func.count(),
+        func.sum(high_part),
+        func.sum(scaled - high_part),
+        func.sum(shifted * shifted),
+    ).where(_in_alias(evaluation_id, alias), T.value_number.isnot(None))
+    n, high_parts, low_parts, shifted_squares = session.execute(stmt).one()
+    if high_parts is None or low_parts is None or shifted_squares is None:
+        return None  # no numbers left: rewritten since the alias's ends were read
+    return _Sums(int(n), Fraction(high_parts) + Fraction(low_parts), float(shifted_squares))
+
+
+def _ldexp(value: float, exponent: int) -> float:
+    """value·2^exponent, ±inf past a double's range (where math.ldexp raises)."""
     try:
-        # A savepoint: PostgreSQL refuses a sum past a double's range, and that error would
-        # otherwise end the whole transaction.
-        with session.begin_nested():
-            rows = session.execute(_number_stats_stmt(evaluation_id, aliases, scale)).all()
-    except DataError:
-        scale = HUGE_SCALE
-        rows = session.execute(_number_stats_stmt(evaluation_id, aliases, scale)).all()
-    out: dict[str, NumberStats] = {}
-    for alias, n, mean, std, low, high, *cuts in rows:
-        out[alias] = NumberStats(
-            int(n),
-            float(mean) * scale,
-            None if std is None else _finite(float(std) * scale),
-            float(low),
-            float(high),
-            {p: float(cut) for p, cut in zip(NUMBER_PERCENTILES, cuts, strict=True)},
-        )
-    return out
+        return math.ldexp(value, exponent)
+    except OverflowError:
+        return math.copysign(math.inf, value)
 
 
-def _number_stats_stmt(evaluation_id: str, aliases: Sequence[str], scale: float) -> Select[Any]:
-    """The stats of PostgreSQL, each alias's values divided by `scale` for the mean and
-    the deviation (whose sums overflow past ~1e154): the caller scales those two back, in
-    Python, where a deviation past a double's range is inf rather than an error."""
-    v = T.value_number
-    scaled = v if scale == 1.0 else v / scale
-    return (
-        select(
-            T.alias,
-            func.count(v),
-            func.avg(scaled),
-            func.stddev_samp(scaled),
-            func.min(v),
-            func.max(v),
-            *(func.percentile_cont(p).within_group(v) for p in NUMBER_PERCENTILES),
-        )
-        .where(T.evaluation_id == evaluation_id, T.alias.in_(aliases), v.isnot(None))
-        .group_by(T.alias)
-    )
-
-
-def _finite(value: float | None) -> float | None:
+def _finite(value: float) -> float | None:
     """None for a deviation past a double's range (values of both signs near its ends)."""
-    return value if value is None or math.isfinite(value) else None
-
-
-def _percentiles_pg(
-    session: Session,
-    evaluation_id: str,
-    aliases: Sequence[str],
-    column: SQLColumnExpression[Any],
-    percentiles: Sequence[float],
-) -> dict[str, dict[float, float]]:
-    stmt = (
-        select(
-            T.alias,
-            *(func.percentile_cont(p).within_group(column).cast(Float) for p in percentiles),
-        )
-        .where(T.evaluation_id == evaluation_id, T.alias.in_(aliases), column.isnot(None))
-        .group_by(T.alias)
-    )
-    return {
-        alias: {p: float(cut) for p, cut in zip(percentiles, cuts, strict=True)}
-        for alias, *cuts in session.execute(stmt)
-    }
+    return value if math.isfinite(value) else None
