@@ -17,6 +17,12 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+def _at(low: float, high: float, share: float) -> float:
+    """The point `share` of the way from `low` to `high`; a weighted sum, not `low` plus a share
+    of `high - low`, which passes a double's range for values of both signs near its ends."""
+    return low * (1 - share) + high * share
+
+
 def histogram(
     counts: Sequence[int],
     low: float,
@@ -40,8 +46,8 @@ def histogram(
     ]
     for i, count in enumerate(counts):
         bar = 0.0 if count == 0 else max(1.0, plot_height * count / peak)
-        start = low + (high - low) * i / len(counts)
-        end = low + (high - low) * (i + 1) / len(counts)
+        start = _at(low, high, i / len(counts))
+        end = _at(low, high, (i + 1) / len(counts))
         parts.append(
             f'<rect class="chart-bar" x="{i * step + 1:.1f}" y="{plot_height - bar:.1f}" '
             f'width="{max(1.0, step - 2):.1f}" height="{bar:.1f}"><title>'

@@ -17,6 +17,7 @@ the same at 1,000,000 items as at 100:
   evaluation's cells change (evaluation/kept.py), so a list of finished runs costs one read.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -46,6 +47,13 @@ def score_condition(alias: str, low: float | None, high: float | None) -> Column
     if high is not None:
         where.append(T.value_number <= high)
     return exists().where(*where)
+
+
+def range_scale(low: float, high: float) -> float:
+    """1, or 1/2 when `high - low` passes a double's range (numbers of both signs near its
+    ends): offsets and widths within [low, high] are then taken of halves, which fit. Only
+    then: halving a subnormal number loses its last bit."""
+    return 0.5 if math.isinf(high - low) else 1.0
 
 
 @dataclass
@@ -205,7 +213,8 @@ class EvaluationPageRepository:
                 or 0
             )
             return counts
-        position = (T.value_number - low) * (bins / (high - low))
+        half = range_scale(low, high)
+        position = (T.value_number * half - low * half) * (bins / (high * half - low * half))
         # A bin's index, rounded down: PostgreSQL's CAST rounds to nearest, SQLite's truncates
         # (the same for the non-negative positions here), and SQLite may lack floor().
         dialect = session.get_bind().dialect.name

@@ -33,6 +33,7 @@ from yardstick.web.evaluation.repository import (
     Column,
     Totals,
     evaluation_page_repository,
+    range_scale,
     score_condition,
 )
 
@@ -167,7 +168,10 @@ def _value_css(value: Any, status: str, scale: tuple[float, float] | None) -> st
         return "v-true" if value else "v-false"
     if isinstance(value, int | float) and scale is not None:
         low, high = scale
-        share = 0.5 if high <= low else (float(value) - low) / (high - low)
+        half = range_scale(low, high)
+        share = (
+            0.5 if high <= low else (float(value) * half - low * half) / (high * half - low * half)
+        )
         return f"heat-{min(4, max(0, int(share * 5)))}"
     return ""
 
