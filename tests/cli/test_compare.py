@@ -266,7 +266,7 @@ def test_figures_past_a_doubles_range_print_as_missing_with_a_warning(
         "alias": "s",
         "configuration": {
             "question_id": question.id,
-            "layout": {"data": "item.id"},
+            "layout": {"children": [{"data": "item.id"}]},
             "prefill_from": "v",
         },
     }

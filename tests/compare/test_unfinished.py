@@ -47,7 +47,7 @@ def test_a_running_evaluation_is_compared_with_a_warning(
         "alias": "s",
         "configuration": {
             "question_id": question.id,
-            "layout": {"data": "item.id"},
+            "layout": {"children": [{"data": "item.id"}]},
             "prefill_from": "v",
         },
     }

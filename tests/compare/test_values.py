@@ -34,7 +34,7 @@ def prefilled(
         "alias": "s",
         "configuration": {
             "question_id": question,
-            "layout": {"data": "item.id"},
+            "layout": {"children": [{"data": "item.id"}]},
             "prefill_from": "v",
         },
     }

@@ -260,7 +260,7 @@ def test_figures_of_values_near_a_doubles_end(engine_server: Server, values: lis
             "alias": "score",
             "configuration": {
                 "question_id": question["id"],
-                "layout": {"data": "item.v"},
+                "layout": {"children": [{"data": "item.v"}]},
                 "prefill_from": "v",
             },
         }

@@ -358,6 +358,9 @@ def test_contributor_options() -> None:
         ({"rubric_version": 2}, ["rubric_version"]),
         ({"rubric_id": "r", "rubric_version": 0}, ["rubric_version"]),
         ({"rubric_id": ""}, ["rubric_id"]),
+        # Both clients read the layout as a container: a bare component failed their parse.
+        ({"layout": {"data": "item.input"}}, ["layout", "children"]),
+        ({"layout": {"children": [{"data": "x"}]}}, ["layout", "children", 0, "data"]),
     ],
 )
 def test_contributor_review_options_are_checked(extra: dict[str, Any], loc: list[Any]) -> None:

@@ -95,7 +95,7 @@ def large(engine_server: Server, database: Engine) -> Large:
                         "alias": "grade",
                         "configuration": {
                             "question_id": question.json()["id"],
-                            "layout": {"data": "item.n"},
+                            "layout": {"children": [{"data": "item.n"}]},
                         },
                     }
                 ],

@@ -58,7 +58,12 @@ class ContributorEvaluationQuestion(TaskType):
     def validate(self, config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> None:
         check_question(config, loc, ctx)
         check(config, "layout", dict, loc, required=True)
-        _check_container(config["layout"], [*loc, "layout"])
+        layout = config["layout"]
+        if "children" not in layout:
+            # Both clients read `layout` as a container (children required): a bare component
+            # made every evaluation page holding the task fail to parse.
+            fail([*loc, "layout", "children"], "required: the layout is a container")
+        _check_container(layout, [*loc, "layout"])
         queue_id = check_str(config, "queue_id", loc)
         if queue_id is not None and not queue_id.strip():
             fail([*loc, "queue_id"], "must name a queue (leave it out for the default queue)")
