@@ -21,6 +21,7 @@ import pytest
 from scale_gp_beta import SGPClient
 from typer.testing import CliRunner, Result
 
+from tests.agreement.helpers import contributor_task
 from tests.cli.helpers import cli_env
 from tests.conftest import make_client
 from tests.fixtures.server import ACCOUNT_A, ACCOUNT_B, Server, free_port
@@ -261,15 +262,7 @@ def test_figures_past_a_doubles_range_print_as_missing_with_a_warning(
     question = client.questions.create(
         name=f"cli-compare-{uuid.uuid4().hex[:8]}", prompt="?", question_type="free_text"
     )
-    task: Any = {
-        "task_type": "contributor_evaluation.question",
-        "alias": "s",
-        "configuration": {
-            "question_id": question.id,
-            "layout": {"children": [{"data": "item.id"}]},
-            "prefill_from": "v",
-        },
-    }
+    task: Any = contributor_task("s", question.id, "v")
     made = [
         client.evaluations.create(
             name=f"cli-compare-huge-{uuid.uuid4().hex[:8]}",

@@ -9,26 +9,13 @@ import httpx
 import pytest
 from scale_gp_beta import SGPClient
 
-from tests.conftest import make_client
+from tests.agreement.helpers import contributor_task
 from tests.dataset.factories import unique
 from tests.execution.helpers import chat_task, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import ACCOUNT_A, Server
 
 # Longer than a comparison takes, shorter than the engine's model timeout (2 s).
 LATENCY_MS = 1500
-
-
-@pytest.fixture
-def client(engine_server: Server) -> SGPClient:
-    return make_client(engine_server)
-
-
-@pytest.fixture
-def http(engine_server: Server) -> Iterator[httpx.Client]:
-    headers = {"x-api-key": engine_server.keys[ACCOUNT_A], "x-selected-account-id": ACCOUNT_A}
-    with httpx.Client(base_url=engine_server.base_url, headers=headers, timeout=60) as c:
-        yield c
 
 
 @pytest.fixture
@@ -39,18 +26,11 @@ def slow_models(fake_models: FakeModels) -> Iterator[FakeModels]:
 
 
 def test_a_running_evaluation_is_compared_with_a_warning(
-    client: SGPClient, http: httpx.Client, slow_models: FakeModels
+    engine_client: SGPClient, engine_http: httpx.Client, slow_models: FakeModels
 ) -> None:
+    client, http = engine_client, engine_http
     question = client.questions.create(name=unique("q"), prompt="?", question_type="free_text")
-    prefill: Any = {
-        "task_type": "contributor_evaluation.question",
-        "alias": "s",
-        "configuration": {
-            "question_id": question.id,
-            "layout": {"children": [{"data": "item.id"}]},
-            "prefill_from": "v",
-        },
-    }
+    prefill: Any = contributor_task("s", question.id, "v")
     rows = [{"id": i, "v": i % 2 == 0, "input": f"q{i}"} for i in range(4)]
     baseline = client.evaluations.create(name=unique("b"), data=rows, tasks=[prefill])
     candidate = client.evaluations.create(

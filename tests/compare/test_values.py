@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from scale_gp_beta import SGPClient
 
+from tests.agreement.helpers import contributor_task
 from tests.dataset.factories import unique
 from yardstick.compare.cells import Labels, SideValues
 from yardstick.compare.schemas import ComparisonOut
@@ -29,15 +30,7 @@ def prefilled(
     client: SGPClient, question: str, values: Sequence[Any], ids: Sequence[Any] | None = None
 ) -> str:
     """An evaluation whose alias `s` holds `values`, row i having the id `ids[i]` (default i)."""
-    task: Any = {
-        "task_type": "contributor_evaluation.question",
-        "alias": "s",
-        "configuration": {
-            "question_id": question,
-            "layout": {"children": [{"data": "item.id"}]},
-            "prefill_from": "v",
-        },
-    }
+    task: Any = contributor_task("s", question, "v")
     rows = [{"id": i if ids is None else ids[i], "v": v} for i, v in enumerate(values)]
     return client.evaluations.create(name=unique("v"), data=rows, tasks=[task]).id
 

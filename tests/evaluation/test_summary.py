@@ -17,6 +17,7 @@ import httpx
 import pytest
 from scale_gp_beta import SGPClient
 
+from tests.agreement.helpers import contributor_task
 from tests.cli.helpers import cli_env
 from tests.conftest import make_client
 from tests.execution.helpers import chat_task, wait_until_done
@@ -255,15 +256,7 @@ def test_figures_of_values_near_a_doubles_end(engine_server: Server, values: lis
             "/v5/questions",
             json={"name": f"n-{uuid.uuid4().hex}", "prompt": "n?", "question_type": "number"},
         ).json()
-        task = {
-            "task_type": "contributor_evaluation.question",
-            "alias": "score",
-            "configuration": {
-                "question_id": question["id"],
-                "layout": {"children": [{"data": "item.v"}]},
-                "prefill_from": "v",
-            },
-        }
+        task = contributor_task("score", question["id"], "v")
         creating = http.post(
             "/v5/evaluations",
             json={"name": "huge", "data": [{"v": v} for v in values], "tasks": [task]},

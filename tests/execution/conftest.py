@@ -5,18 +5,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from scale_gp_beta import SGPClient
 
-from tests.conftest import make_client, require_backend
+from tests.conftest import require_backend
 from tests.fixtures.engine_server import engine_env
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import Server, run_server
-
-
-@pytest.fixture
-def engine_client(engine_server: Server, fake_models: FakeModels) -> SGPClient:
-    """The official client on the engine server; the fake model server is reset first."""
-    return make_client(engine_server)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from tests.agreement.helpers import contributor_task
 from tests.fixtures.server import Server
 from tests.web.conftest import api, web_client
 
@@ -21,15 +22,7 @@ def prefilled(server: Server, values: list[float]) -> str:
             "/v5/questions",
             json={"name": f"n-{uuid.uuid4().hex}", "prompt": "n?", "question_type": "number"},
         ).json()
-        task = {
-            "task_type": "contributor_evaluation.question",
-            "alias": "s",
-            "configuration": {
-                "question_id": question["id"],
-                "layout": {"children": [{"data": "item.v"}]},
-                "prefill_from": "v",
-            },
-        }
+        task = contributor_task("s", question["id"], "v")
         created = http.post(
             "/v5/evaluations",
             json={"name": "range", "data": [{"v": v} for v in values], "tasks": [task]},
