@@ -168,6 +168,9 @@ HARD_VALUES = {
     "a large mean, a small spread": [1e9 + CANCELLING_RNG.gauss(0, 1e-3) for _ in range(2000)],
     "squares below a double": [1e-200, 2e-200, 3e-200],
     "an interval past a double": [1.7e308, 1.7e308, 1.0],
+    # PostgreSQL refuses a product that underflows to 0 (a BLEU score of 3e-155 beside 1).
+    "a tiny value beside 0 and 1": [0.0, 1e-200, 1.0],
+    "a tiny value beside a huge one": [1e-200, 1e300],
 }
 
 

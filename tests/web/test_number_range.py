@@ -33,17 +33,26 @@ def prefilled(server: Server, values: list[float]) -> str:
 
 
 @pytest.mark.parametrize(
-    "values",
-    [[-1.7e308, 1.7e308], [-9e307, -9e307, 9e307, 9e307], [-1.0, -1.0, 1.0, 1.0]],
-    ids=["a double's ends", "a width past a double", "small"],
+    ("values", "lows"),
+    [
+        ([-1.7e308, 1.7e308], 1),
+        ([-9e307, -9e307, 9e307, 9e307], 2),
+        ([-1.0, -1.0, 1.0, 1.0], 2),
+        # Its position's product underflowed, which PostgreSQL refused (a 500).
+        ([0.0, 1e-200, 1e300], 2),
+    ],
+    ids=["a double's ends", "a width past a double", "small", "a tiny value beside a huge one"],
 )
-def test_numbers_wider_than_a_double_are_placed(engine_server: Server, values: list[float]) -> None:
+def test_numbers_wider_than_a_double_are_placed(
+    engine_server: Server, values: list[float], lows: int
+) -> None:
+    """`lows`: how many of `values` (the first ones) are in the first bin and the coolest class,
+    the others being in the last and the hottest."""
     evaluation_id = prefilled(engine_server, values)
     with web_client(engine_server) as client:
         page = client.get(f"/evaluations/{evaluation_id}")
         assert page.status_code == 200, page.text
         # The lowest values are in the coolest class, the highest in the hottest.
-        lows = values.count(min(values))
         assert HEAT.findall(page.text) == ["heat-0"] * lows + ["heat-4"] * (len(values) - lows)
         cards = client.get(f"/evaluations/{evaluation_id}/cards")
         assert cards.status_code == 200, cards.text
@@ -52,4 +61,4 @@ def test_numbers_wider_than_a_double_are_placed(engine_server: Server, values: l
         assert bins == [lows] + [0] * (len(bins) - 2) + [len(values) - lows]
         # Each bar's range reads as numbers, from the lowest value to the highest.
         assert all("nan" not in span and "inf" not in span for span, _ in bars), bars
-        assert bars[0][0].startswith(("-1.7", "-9", "-1")), bars[0]
+        assert bars[0][0].startswith(("-1.7", "-9", "-1", "0")), bars[0]

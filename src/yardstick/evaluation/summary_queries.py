@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from yardstick import stats
@@ -38,6 +38,8 @@ SPLIT = 2.0**32
 # The least exponent `_exponent` gives: 2^-exponent must be a double, which 2^1073 (for the
 # least subnormal) is not.
 LEAST_EXPONENT = -1021
+# Scaled terms under 2^-this are taken as 0 before a product (see `_sums`).
+NEGLIGIBLE_EXPONENT = 1000
 NUMBER_PERCENTILES = (0.5, 0.9)
 LATENCY_PERCENTILES = (0.5, 0.9, 0.99)
 
@@ -279,15 +281,21 @@ def _sums(
       all but about log10(n) of its digits; see stats.sample_variance). The sum of y - shift
       is the total's.
     Every term is below 4 in size, so no sum overflows (PostgreSQL would refuse it, SQLite
-    would give inf)."""
-    scaled = T.value_number * math.ldexp(1.0, -exponent)
+    would give inf). Nor does a product underflow to 0, which PostgreSQL refuses too: a y under
+    2^-NEGLIGIBLE_EXPONENT, and a y - shift whose square would be, are taken as 0 before they
+    are multiplied (the largest y is at least 1/2, so such terms change no figure)."""
+    x = T.value_number
+    tiny_x = math.ldexp(1.0, exponent - NEGLIGIBLE_EXPONENT)  # 0.0 past a double: no x is less
+    scaled = case((func.abs(x) < tiny_x, 0.0), else_=x * math.ldexp(1.0, -exponent))
     high_part = (scaled + SPLIT) - SPLIT
     shifted = scaled - shift
+    tiny = math.ldexp(1.0, -NEGLIGIBLE_EXPONENT // 2)
+    squares = case((func.abs(shifted) < tiny, 0.0), else_=shifted * shifted)
     stmt = select(
         func.count(),
         func.sum(high_part),
         func.sum(scaled - high_part),
-        func.sum(shifted * shifted),
+        func.sum(squares),
     ).where(_in_alias(evaluation_id, alias), T.value_number.isnot(None))
     n, high_parts, low_parts, shifted_squares = session.execute(stmt).one()
     if high_parts is None or low_parts is None or shifted_squares is None:

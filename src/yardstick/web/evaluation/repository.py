@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Integer, cast, exists, func, select, tuple_
+from sqlalchemy import ColumnElement, Integer, case, cast, exists, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from yardstick.evaluation.kept import kept_many
@@ -215,6 +215,10 @@ class EvaluationPageRepository:
             return counts
         half = range_scale(low, high)
         position = (T.value_number * half - low * half) * (bins / (high * half - low * half))
+        # Values within 2^-60 of the width above `low` are in the first bin: their position's
+        # product would underflow to 0, which PostgreSQL refuses.
+        near_low = low * (1 - 2.0**-60) + high * 2.0**-60
+        position = case((T.value_number <= near_low, 0.0), else_=position)
         # A bin's index, rounded down: PostgreSQL's CAST rounds to nearest, SQLite's truncates
         # (the same for the non-negative positions here), and SQLite may lack floor().
         dialect = session.get_bind().dialect.name
