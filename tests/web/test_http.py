@@ -1,8 +1,10 @@
 """The UI over plain HTTP: sign-in rules, CSRF, the 4xx pages and isolation between accounts."""
 
+import base64
 import re
 
 import httpx
+import orjson
 import pytest
 
 from tests.fixtures.server import ACCOUNT_B
@@ -60,6 +62,12 @@ def test_forms_refuse_a_missing_or_wrong_csrf_token(seeded: Seeded) -> None:
         assert signed_in.get("/evaluations").status_code == 303
 
 
+def _cursor(sort: str, value: object, item_id: str) -> str:
+    """A cursor of the results table's sorted pages, as the page writes one, for `value`."""
+    raw = orjson.dumps(["v", sort, "asc", value, item_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 @pytest.mark.parametrize(
     ("query", "status", "names"),
     [
@@ -76,6 +84,13 @@ def test_forms_refuse_a_missing_or_wrong_csrf_token(seeded: Seeded) -> None:
         ({"score_alias": "f1", "score_min": "1", "score_max": "0"}, 422, "score_min"),
         ({"after": "not-a-cursor"}, 422, "after"),
         ({"sort": "f1", "after": "WyJpIixudWxsLCJhc2MiLG51bGwsIngiXQ"}, 422, "after"),
+        # Forged cursors whose value is not of the sort column's kind: PostgreSQL refused to
+        # compare them (a 500).
+        ({"sort": "f1", "after": _cursor("f1", "abc", "x")}, 422, "after"),
+        ({"sort": "f1", "after": _cursor("f1", True, "x")}, 422, "after"),
+        ({"sort": "f1", "after": _cursor("f1", -1, "\x00")}, 422, "after"),
+        ({"sort": "verdict", "after": _cursor("verdict", 1.5, "x")}, 422, "after"),
+        ({"sort": "verdict", "after": _cursor("verdict", "a\x00", "x")}, 422, "after"),
     ],
 )
 def test_bad_parameters_are_pages_naming_them(
@@ -140,3 +155,17 @@ def test_docs_and_static_files_need_no_internet(seeded: Seeded) -> None:
         for asset in re.findall(r"""(?:src|href)="(/static/[^"]+)""", login.text):
             assert client.get(asset).status_code == 200, asset
         assert "http" not in " ".join(re.findall(r'(?:src|href)="([^"]+)"', login.text))
+
+
+def test_links_carry_the_score_range_as_given(seeded: Seeded) -> None:
+    """The next page's, the sort headers' and the export's links filter by the range the page
+    was asked for (they once wrote it to six digits: 0.99999999 became 1)."""
+    with web_client(seeded.server) as client:
+        response = client.get(
+            f"/evaluations/{seeded.evaluation_id}",
+            params={"score_alias": "f1", "score_min": "1e-9", "score_max": "0.99999999"},
+        )
+    assert response.status_code == 200, response.text
+    highs = set(re.findall(r"score_max=([^&\"]+)", response.text))
+    lows = set(re.findall(r"score_min=([^&\"]+)", response.text))
+    assert highs == {"0.99999999"} and lows == {"1e-09"}, (highs, lows)

@@ -44,9 +44,7 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str, sort: str | None, order: Order) -> "Cursor":
-        problem = Unprocessable(
-            ["query", "after"], "not a cursor of this table (open the first page again)"
-        )
+        problem = _not_a_cursor()
         try:
             raw = orjson.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         except (binascii.Error, ValueError):
@@ -60,10 +58,30 @@ class Cursor:
             or cursor_sort != sort
             or cursor_order != order
             or not isinstance(item_id, str)
-            or (phase == "v" and not isinstance(value, int | float | str))
+            or "\x00" in item_id  # no id holds one, and PostgreSQL refuses it in text
+            or (phase == "v" and not _sort_value(value))
         ):
             raise problem
         return cls(phase, value, item_id)
+
+    def check_column(self, column: str) -> None:
+        """A 422 unless the cursor's sort value is of the sort column's kind: PostgreSQL refuses
+        to compare a number with text (a forged or stale cursor was a 500)."""
+        if self.phase == "v" and isinstance(self.value, str) != (column == "label"):
+            raise _not_a_cursor()
+
+
+def _not_a_cursor() -> Unprocessable:
+    return Unprocessable(
+        ["query", "after"], "not a cursor of this table (open the first page again)"
+    )
+
+
+def _sort_value(value: Any) -> bool:
+    """A number (not a boolean) or a text without NUL: what a sort column holds."""
+    if isinstance(value, str):
+        return "\x00" not in value
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -93,10 +111,12 @@ class TableQuery:
         out += [("error_type", v) for v in self.error_type]
         if self.score is not None:
             out.append(("score_alias", self.score.alias))
+            # repr: the shortest text that reads back as the same number (`:g` kept six digits,
+            # so the next page and the export links filtered 0.99999999 as 1).
             if self.score.low is not None:
-                out.append(("score_min", f"{self.score.low:g}"))
+                out.append(("score_min", repr(self.score.low)))
             if self.score.high is not None:
-                out.append(("score_max", f"{self.score.high:g}"))
+                out.append(("score_max", repr(self.score.high)))
         return out
 
     def url(self, base: str, **changes: Any) -> str:

@@ -289,6 +289,8 @@ class EvaluationPageService:
         column: Column = (
             "number" if repo.has_values(session, evaluation.id, alias, "number") else "label"
         )
+        if cursor is not None:
+            cursor.check_column(column)
         found: list[tuple[str, Any]] = []
         if cursor is None or cursor.phase == "v":
             found = repo.page_by_value(
