@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.fixtures.server import ACCOUNT_B
-from tests.web.conftest import COMPARED_ROWS, Compared, screenshot, web_client
+from tests.web.conftest import COMPARED_ROWS, Compared, api, screenshot, web_client
 
 
 def _text(html: str) -> str:
@@ -125,3 +125,23 @@ def test_diff_chosen_with_the_selects(page: Page, compared: Compared) -> None:
     page.locator(".diff-counts a", has_text="removed").click()
     expect(page).to_have_url(re.compile(r"kind=removed"))
     expect(page.locator("table.diff-table tbody tr")).to_have_count(1)
+
+
+def test_a_value_written_as_another_type_is_a_change_the_table_shows(compared: Compared) -> None:
+    """2 → 2.0 and true → 1 change the item's content hash, so the diff counts it changed; its
+    row shows those fields (Python's == took them for equal, and the row was empty)."""
+    with api(compared.server) as http:
+        made = http.post(
+            "/v5/datasets", json={"name": "retyped", "data": [{"a": 1}, {"a": 2, "b": True}]}
+        ).json()
+        items = http.get("/v5/dataset-items", params={"dataset_id": made["id"]}).json()["items"]
+        retyped = next(item["id"] for item in items if item["data"]["a"] == 2)
+        patched = http.patch(f"/v5/dataset-items/{retyped}", json={"data": {"a": 2.0, "b": 1}})
+        assert patched.status_code == 200, patched.text
+    with web_client(compared.server) as client:
+        diff = client.get(f"/datasets/{made['id']}", params={"diff": "1..2"})
+    assert diff.status_code == 200, diff.text
+    rows = dict(re.findall(r'<tr data-item="([^"]+)" data-kind="(\w+)"', diff.text))
+    assert rows == {retyped: "changed"}
+    shown = _text(diff.text)
+    assert " a 2 2 .0 b true 1 " in shown, shown  # field, old, new (a word diff of 2 → 2.0)

@@ -89,6 +89,10 @@ def _loads(text: str | None) -> dict[str, Any]:
     return data if isinstance(data, dict) else {"data": data}
 
 
+def _json(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+
+
 def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
     """The fields whose values differ, in the old item's order then the new fields."""
     out = []
@@ -97,7 +101,7 @@ def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]
             out.append(FieldChange(key, "removed", word_diff(as_text(old[key]), "")))
         elif key not in old:
             out.append(FieldChange(key, "added", word_diff("", as_text(new[key]))))
-        elif old[key] != new[key]:
+        elif _json(old[key]) != _json(new[key]):  # as the content hash: 2 is not 2.0, nor 1 true
             out.append(FieldChange(key, "changed", word_diff(as_text(old[key]), as_text(new[key]))))
     return out
 
