@@ -178,3 +178,58 @@ def test_the_judges_figures_follow_the_cells_and_what_the_page_refuses(
     with web_client(annotated.server, ACCOUNT_B) as other:
         assert other.get(path).status_code == 404
         assert other.get(f"{path}/cards").status_code == 404
+
+
+def test_the_card_passes_over_judges_of_another_kind(engine_server: Server) -> None:
+    """A numeric contributor alias whose first judges answer labels: the card shows the first
+    comparable judge after them (it once cut the list to four before leaving any out)."""
+    judged = re.compile(r"judge=(\w+)#disagreements")
+    with api(engine_server) as http:
+        number = http.post(
+            "/v5/questions",
+            json={"name": "score", "prompt": "Score?", "question_type": "number"},
+        ).json()["id"]
+        labels = http.post(
+            "/v5/questions",
+            json={
+                "name": "grade",
+                "prompt": "Is it good?",
+                "question_type": "categorical",
+                "configuration": {"choices": ["good", "bad"]},
+            },
+        ).json()["id"]
+        label_judges = [
+            {
+                "task_type": "auto_evaluation.question",
+                "alias": f"label{n}",
+                "configuration": {
+                    "model": "openai/fake-chat",
+                    "question_id": labels,
+                    "prompt": "Judge {{ item.input }}",
+                },
+            }
+            for n in range(4)
+        ]
+        exact = {
+            "task_type": "metric",
+            "alias": "exact",
+            "configuration": {"type": "f1", "candidate": "item.input", "reference": "item.gold"},
+        }
+        created = http.post(
+            "/v5/evaluations",
+            json={
+                "name": "kinds",
+                "data": [
+                    {"input": "a b", "gold": gold, "score": score}
+                    for gold, score in (("a b", 1), ("c", 0), ("a b", 1), ("a", 0))
+                ],
+                "tasks": [contributor_task("human", number, "score"), *label_judges, exact],
+            },
+        )
+        assert created.status_code == 200, created.text
+        evaluation_id = created.json()["id"]
+        wait_until_done(http, evaluation_id)
+    with web_client(engine_server) as web:
+        cards = web.get(f"/evaluations/{evaluation_id}/agreement/cards")
+    assert cards.status_code == 200, cards.text
+    assert judged.findall(cards.text) == ["exact"]

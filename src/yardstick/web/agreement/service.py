@@ -7,9 +7,10 @@ The figures are `yardstick.agreement.service.agreement_service`'s, exactly as
   alias's results (the reviewers' aggregated answers, or answers prefilled from a column). The
   judges are the `auto_evaluation.question` tasks asking the alias's own question; when there
   are none, every judge task (`auto_evaluation.*`, `metric`, `custom_function`) in task order.
-  At most JUDGES_COMPARED are compared, so the card's cost stays a few narrow reads however
-  many judges an evaluation has; a judge whose values do not match the alias's kind (numbers
-  against labels) or that shares no item with it is left out. The judges' figures read only
+  At most JUDGES_SHOWN are shown, the first comparable ones: a judge whose values do not match
+  the alias's kind (numbers against labels) or that shares no item with it is passed over. At
+  most JUDGES_TRIED are compared, so the card's cost stays a few narrow reads however many
+  judges an evaluation has. The judges' figures read only
   cells, so they are kept until the cells change (evaluation/kept.py), as the summary cards'
   histograms are: a million-item evaluation pays its seconds of reads and resamples once. The
   reviewers' figures read the answers, which no cell version follows: they are computed on
@@ -38,7 +39,8 @@ from yardstick.models import Evaluation
 from yardstick.web.evaluation.repository import evaluation_page_repository
 from yardstick.web.evaluation.service import CellView, clip
 
-JUDGES_COMPARED = 4
+JUDGES_SHOWN = 4
+JUDGES_TRIED = 3 * JUDGES_SHOWN
 INPUTS_SHOWN = 2
 JUDGE_TASKS = ("metric", "custom_function")
 SAME_QUESTION_TASK = "auto_evaluation.question"
@@ -125,13 +127,13 @@ def judges_for(evaluation: Evaluation, alias: str) -> list[tuple[str, str]]:
         and (t.get("configuration") or {}).get("question_id") == question
     ]
     if same:
-        return same[:JUDGES_COMPARED]
+        return same[:JUDGES_TRIED]
     judges = [
         (a, t["task_type"])
         for a, t in tasks.items()
         if t["task_type"].startswith("auto_evaluation.") or t["task_type"] in JUDGE_TASKS
     ]
-    return judges[:JUDGES_COMPARED]
+    return judges[:JUDGES_TRIED]
 
 
 def _judge_row(row: dict[str, Any]) -> JudgeRow:
@@ -189,6 +191,8 @@ class AgreementPageService:
         for alias in aliases:
             rows = out.setdefault(alias, [])
             for judge, task_type in judges_for(evaluation, alias):
+                if len(rows) == JUDGES_SHOWN:
+                    break
                 pair = agreement_service.compare(session, evaluation, human=alias, judge=judge)
                 if not pair.n or any(w.type == "mixed_kinds" for w in pair.warnings):
                     continue
