@@ -72,6 +72,39 @@ def test_table_widgets_page_on_the_server(dashboard: Dashboard, seeded: Seeded) 
         assert client.get(f"/dashboards/{board}", params={"page": "0"}).status_code == 422
 
 
+def test_a_chart_whose_x_column_is_not_in_its_rows_says_so(
+    dashboard: Dashboard, seeded: Seeded
+) -> None:
+    """Drawn, each of its bars was a category named "null"."""
+    with api(dashboard.server) as http:
+        board = http.post(
+            "/v5/evaluation-dashboards",
+            json={"name": "missing x", "evaluation_id": seeded.evaluation_id},
+        ).json()["id"]
+        http.post(
+            f"/v5/evaluation-dashboards/{board}/widgets",
+            json={
+                "title": "misnamed",
+                "type": "bar",
+                "config": {"x_column": "nope"},
+                "query": {
+                    "select": [
+                        {"expression": {"type": "COLUMN", "column": "input"}},
+                        {"expression": {"type": "COLUMN", "column": "f1"}},
+                    ]
+                },
+            },
+        ).raise_for_status()
+    with web_client(dashboard.server) as client:
+        page = client.get(f"/dashboards/{board}")
+    assert page.status_code == 200
+    assert (
+        "x_column &#39;nope&#39; is not a column of the rows (&#39;input&#39;, &#39;f1&#39;)"
+        in page.text
+    )
+    assert 'class="chart-bar"' not in page.text
+
+
 def test_another_accounts_dashboard_is_a_404(dashboard: Dashboard) -> None:
     with web_client(dashboard.server, ACCOUNT_B) as b:
         for path in (

@@ -280,6 +280,12 @@ class DashboardPageService:
         if not rows:
             return replace(base, note="The query returned no rows.")
         series = _Series(rows, config)
+        if series.x is not None and series.x not in series.columns:
+            # Drawn, every category would read "null": say which column is missing instead.
+            columns = ", ".join(repr(column) for column in series.columns)
+            return replace(
+                base, note=f"x_column {series.x!r} is not a column of the rows ({columns})."
+            )
         draw = {
             "bar": self._bar,
             "histogram": self._histogram,
