@@ -171,6 +171,8 @@ HARD_VALUES = {
     # PostgreSQL refuses a product that underflows to 0 (a BLEU score of 3e-155 beside 1).
     "a tiny value beside 0 and 1": [0.0, 1e-200, 1.0],
     "a tiny value beside a huge one": [1e-200, 1e300],
+    "the least subnormal beside 1": [5e-324, 1.0],
+    "small spreads beside a huge value": [1e200, 1.0, 3.0],
 }
 
 

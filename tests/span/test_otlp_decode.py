@@ -149,11 +149,20 @@ def test_json_field_names_may_be_the_proto_names() -> None:
         (b'{"resourceSpans": {}}', "not an OTLP JSON export request"),
         (b"[1]", "not an object"),
         (b'{"resourceSpans": [', "not valid JSON"),
+        # Deep enough for protobuf's walk to give up (a RecursionError, a 500), not orjson.
+        (b'{"resourceSpans":' + b"[" * 1000 + b"]" * 1000 + b"}", "nested too deeply"),
     ],
 )
 def test_bad_json(body: bytes, message: str) -> None:
     with pytest.raises(otlp.InvalidExport, match=message.replace("[", r"\[")):
         otlp.span_writes(otlp.decode(body, "json", None, max_bytes=MAX_BYTES))
+
+
+def test_a_refusal_quotes_at_most_a_little_of_the_body() -> None:
+    body = orjson.dumps({"resourceSpans": "x" * 1_000_000})
+    with pytest.raises(otlp.InvalidExport) as refused:
+        otlp.decode(body, "json", None, max_bytes=MAX_BYTES)
+    assert len(str(refused.value)) < 600
 
 
 def test_the_response_is_an_empty_export_response_in_the_request_encoding() -> None:

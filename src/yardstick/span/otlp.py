@@ -80,6 +80,10 @@ def encoding_of(content_type: str | None) -> Encoding:
     return encoding
 
 
+# The longest parser message an error answer quotes.
+MAX_MESSAGE = 500
+
+
 def decode(
     body: bytes, encoding: Encoding, content_encoding: str | None, *, max_bytes: int
 ) -> ExportTraceServiceRequest:
@@ -98,14 +102,25 @@ def decode(
         raise InvalidExport(f"the body is not valid JSON: {exc}") from None
     if not isinstance(document, dict):
         raise InvalidExport("the body is not an OTLP JSON export request: not an object")
-    _ids_to_base64(document)
     try:
+        _ids_to_base64(document)
         # Unknown fields are ignored, as OTLP/JSON requires of receivers.
         return json_format.ParseDict(
             document, ExportTraceServiceRequest(), ignore_unknown_fields=True
         )
     except json_format.ParseError as exc:
-        raise InvalidExport(f"the body is not an OTLP JSON export request: {exc}") from None
+        raise InvalidExport(f"the body is not an OTLP JSON export request: {_cut(exc)}") from None
+    except RecursionError:  # orjson reads 1,024 levels; protobuf's walk gives up sooner
+        raise InvalidExport(
+            "the body is not an OTLP JSON export request: nested too deeply"
+        ) from None
+
+
+def _cut(exc: Exception) -> str:
+    """An error's message, at most MAX_MESSAGE characters: protobuf's quote the value they
+    refused, which may be the whole body."""
+    message = str(exc)
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "…"
 
 
 def _inflate(body: bytes, coding: str, max_bytes: int) -> bytes:
