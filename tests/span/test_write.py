@@ -408,6 +408,13 @@ def test_credentials_after_escaped_characters_and_in_names_are_stored_redacted(
         # Past years 1 to 9999 in UTC: once an OverflowError (a 500).
         ({"start_timestamp": "0001-01-01T00:00:00+01:00"}, ["start_timestamp"]),
         ({"end_timestamp": "9999-12-31T23:59:59-01:00"}, ["end_timestamp"]),
+        # Unix seconds were read as times (-1 stored as 1969-12-31T23:59:59Z).
+        ({"start_timestamp": -1}, ["start_timestamp"]),
+        ({"start_timestamp": "1700000000"}, ["start_timestamp"]),
+        ({"end_timestamp": 1.5}, ["end_timestamp"]),
+        # An id that goes in a URL path: stored, it could never be read or changed.
+        ({"id": "a/b"}, ["id"]),
+        ({"id": ".."}, ["id"]),
     ],
 )
 def test_bad_input_is_a_422_naming_the_field(

@@ -1,5 +1,6 @@
 """Span bodies (create, batch, update, search) and the rendered span."""
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -8,6 +9,7 @@ import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -36,8 +38,31 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("must be within years 1 to 9999 once converted to UTC") from None
 
 
-Timestamp = Annotated[datetime, AfterValidator(_utc)]
+def _iso_8601(value: Any) -> Any:
+    """An ISO 8601 text (or a datetime, from our own callers): pydantic would also read a
+    number, or a text of one, as Unix seconds, and -1 was stored as 1969-12-31T23:59:59Z."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or re.fullmatch(
+        r"\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*", value, re.IGNORECASE
+    ):
+        raise ValueError("must be an ISO 8601 date and time, like 2026-01-31T12:00:00Z")
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_utc)]
 SpanRef = Annotated[str, StringConstraints(min_length=1, max_length=SPAN_REF)]
+
+
+def _addressable(value: str) -> str:
+    """A span's own id goes in a path (`/v5/spans/{id}`): one with `/`, or `.` or `..` (which
+    clients resolve away), could be stored and never read or changed again."""
+    if "/" in value or value in (".", ".."):
+        raise ValueError("must not contain '/' nor be '.' or '..' (it goes in a URL path)")
+    return value
+
+
+SpanId = Annotated[SpanRef, AfterValidator(_addressable)]
 ObsTraceId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 ObsSpanId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
 Payload = dict[str, Any]
@@ -51,7 +76,7 @@ class SpanIn(BaseModel):
     name: str
     trace_id: SpanRef
     start_timestamp: Timestamp
-    id: SpanRef | None = None
+    id: SpanId | None = None
     parent_id: SpanRef | None = None
     group_id: SpanRef | None = Field(default=None, description="At most 256 bytes")
     application_interaction_id: SpanRef | None = None
