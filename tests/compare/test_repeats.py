@@ -155,7 +155,7 @@ def test_a_comparison_uses_each_rows_mean_and_flags_rows_flaky_in_the_baseline(
 
 
 def test_repeats_out_of_range_are_refused(http: httpx.Client) -> None:
-    for repeats in (0, 21, "x", 1.5):
+    for repeats in (0, 21, "x", 1.5, True, "3"):  # true and "3" were read as 1 and 3
         response = http.post(
             "/v5/evaluations", json={"name": "bad", "data": data(), "repeats": repeats}
         )

@@ -1,6 +1,6 @@
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
 from yardstick.dataset.schemas import DatasetOut, dataset_json
 from yardstick.kit.pagination import ListOut
@@ -11,8 +11,9 @@ from yardstick.task.spec import TaskIn
 
 # Yardstick's spending limit in USD: the run stops, as a cancel does, once its cells cost this.
 MAX_REPEATS = 20
+# Strict, as `repeats` and `dry_run`: true read as 1.0 and "123" as 123.0.
 Budget = Annotated[
-    float | None,
+    StrictFloat | None,
     Field(
         default=None,
         gt=0,
@@ -52,14 +53,14 @@ class EvaluationCreate(BaseModel):
         default=None, description="The taxonomy document of the contributor tasks, kept verbatim"
     )
     max_cost_usd: Budget = None
-    repeats: int = Field(
+    repeats: StrictInt = Field(
         default=1,
         ge=1,
         le=MAX_REPEATS,
         description="Yardstick: run every row this many times (k items per row), to measure "
         "how consistent the results are (summary `consistency`; comparisons use each row's mean)",
     )
-    dry_run: bool = Field(
+    dry_run: StrictBool = Field(
         default=False,
         description="Create nothing: answer how many model calls, tokens and USD the run would take",
     )

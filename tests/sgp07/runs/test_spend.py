@@ -109,7 +109,8 @@ def test_the_budget_stops_the_run_and_a_retry_with_more_resumes_it(
     )
 
 
-@pytest.mark.parametrize("budget", [0, -1.5, "lots", [5]])
+# true and "123" were read as 1.0 and 123.0.
+@pytest.mark.parametrize("budget", [0, -1.5, "lots", [5], True, "123"])
 def test_a_budget_that_is_not_positive_is_refused_everywhere(
     priced_client: SGPClient, budget: Any
 ) -> None:
