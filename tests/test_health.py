@@ -1,6 +1,6 @@
 import httpx
 
-from tests.fixtures.server import Server
+from tests.fixtures.server import ACCOUNT_A, Server
 
 
 def test_health_needs_no_auth(server: Server) -> None:
@@ -13,3 +13,17 @@ def test_openapi_and_docs_are_served(server: Server) -> None:
     spec = httpx.get(f"{server.base_url}/openapi.json", timeout=60).json()
     assert "/v5/datasets" in spec["paths"]
     assert httpx.get(f"{server.base_url}/docs").status_code == 200
+
+
+def test_head_is_answered_wherever_get_is(server: Server) -> None:
+    """RFC 9110: a load balancer's health check (or `curl -I`) met a 405."""
+    health = httpx.head(f"{server.base_url}/health")
+    assert (health.status_code, health.content) == (200, b"")
+    assert health.headers["x-content-type-options"] == "nosniff"
+    headers = {"x-api-key": server.keys[ACCOUNT_A], "x-selected-account-id": ACCOUNT_A}
+    listed = httpx.head(f"{server.base_url}/v5/datasets", headers=headers)
+    got = httpx.get(f"{server.base_url}/v5/datasets", headers=headers)
+    assert (listed.status_code, listed.content) == (200, b"")
+    assert listed.headers["content-type"] == got.headers["content-type"]
+    assert httpx.head(f"{server.base_url}/v5/datasets").status_code == 401
+    assert httpx.head(f"{server.base_url}/v5/nope", headers=headers).status_code == 404

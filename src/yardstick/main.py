@@ -19,6 +19,7 @@ from yardstick.db.session import SessionFactory
 from yardstick.errors import install_error_handlers
 from yardstick.execution.worker import Worker
 from yardstick.kit.body import BodyLimitMiddleware
+from yardstick.kit.head import HeadAsGet
 from yardstick.kit.idempotency import IdempotentCreates
 from yardstick.kit.openapi import install_openapi
 from yardstick.kit.request_guard import RequestGuard
@@ -98,7 +99,8 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     app.add_middleware(HttpMetrics)
     app.add_middleware(StripTrailingSlash)
     app.add_middleware(RequestGuard)  # before auth and routing: no NUL reaches the database
-    app.add_middleware(SecurityHeaders)  # outermost of ours: 4xx errors and 413s included
+    app.add_middleware(SecurityHeaders)  # 4xx errors and 413s included
+    app.add_middleware(HeadAsGet)  # outermost: every layer inside sees the GET
     for router in ROUTERS:
         app.include_router(router)
     install_web(app)  # after the API's routes: the UI never shadows one
