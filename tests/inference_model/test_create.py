@@ -1,7 +1,10 @@
 """Registering launch and llmengine models."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
+import httpx
 import pytest
 from scale_gp_beta import ConflictError, NotFoundError, SGPClient, UnprocessableEntityError
 from scale_gp_beta.types.inference_model import (
@@ -9,7 +12,7 @@ from scale_gp_beta.types.inference_model import (
     VendorConfigurationLlmEngineVendorConfiguration,
 )
 
-from tests.fixtures.server import Server
+from tests.fixtures.server import ACCOUNT_A, Server
 from tests.inference_model.helpers import (
     counting_client,
     error_locs,
@@ -211,3 +214,30 @@ def test_unknown_id_is_404(client: SGPClient) -> None:
         client.models.update(missing, model_metadata={"a": 1})
     with pytest.raises(NotFoundError):
         client.models.delete(missing)
+
+
+def test_concurrent_creates_with_on_conflict_update_all_succeed(server: Server) -> None:
+    """Each creates the model or updates the one another made first; on PostgreSQL the loser
+    of the race for the name was a 409."""
+    headers = {"x-api-key": server.keys[ACCOUNT_A], "x-selected-account-id": ACCOUNT_A}
+    barrier = threading.Barrier(12)
+
+    def create(name: str) -> int:
+        body = {
+            "name": name,
+            "model_type": "chat_completion",
+            "model_vendor": "openai",
+            "on_conflict": "update",
+        }
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as http:
+            barrier.wait()
+            return http.post("/v5/models", json=body).status_code
+
+    names = [unique() for _ in range(4)]
+    for name in names:
+        with ThreadPoolExecutor(12) as pool:
+            assert list(pool.map(create, [name] * 12)) == [200] * 12
+    with httpx.Client(base_url=server.base_url, headers=headers) as http:
+        for name in names:
+            listed = http.get("/v5/models", params={"name": name}).json()["items"]
+            assert [model["name"] for model in listed] == [name]

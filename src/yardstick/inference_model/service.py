@@ -148,15 +148,7 @@ class InferenceModelService:
             session, account_id=principal.account_id, vendor=vendor, name=body.name, for_update=True
         )
         if existing is not None:
-            if body.on_conflict != "update":
-                raise ModelNameTaken(vendor, body.name, "pass on_conflict=update to update it")
-            self._check_ready(existing)
-            existing.vendor_configuration = configuration
-            if body.model_metadata is not None:
-                existing.model_metadata = body.model_metadata
-            self._deploy(existing, now, deploy_seconds)
-            session.flush()
-            return existing
+            return self._update_named(session, existing, body, configuration, deploy_seconds)
         model = InferenceModel(
             account_id=principal.account_id,
             name=body.name,
@@ -168,9 +160,48 @@ class InferenceModelService:
             created_at=now,
         )
         self._deploy(model, now, deploy_seconds)
-        session.add(model)
-        self._flush_names(session, vendor, body.name)
+        if body.on_conflict != "update":
+            session.add(model)
+            self._flush_names(session, vendor, body.name)
+            return model
+        try:
+            with session.begin_nested():  # a savepoint: losing the race must not end the request
+                session.add(model)
+        except IntegrityError:
+            # Another request created the name since it was read (PostgreSQL's requests do not
+            # take turns): update that one, as `on_conflict: update` asks.
+            existing = inference_model_repository.get_by_name(
+                session,
+                account_id=principal.account_id,
+                vendor=vendor,
+                name=body.name,
+                for_update=True,
+            )
+            if existing is None:  # it was deleted again since: a race to report, not to loop on
+                raise ModelNameTaken(vendor, body.name, "another request took it first") from None
+            return self._update_named(session, existing, body, configuration, deploy_seconds)
         return model
+
+    def _update_named(
+        self,
+        session: Session,
+        existing: InferenceModel,
+        body: ModelCreate,
+        configuration: dict[str, Any],
+        deploy_seconds: float,
+    ) -> InferenceModel:
+        """A create naming a model that exists: its update with `on_conflict: update`."""
+        if body.on_conflict != "update":
+            raise ModelNameTaken(
+                existing.model_vendor, body.name, "pass on_conflict=update to update it"
+            )
+        self._check_ready(existing)
+        existing.vendor_configuration = configuration
+        if body.model_metadata is not None:
+            existing.model_metadata = body.model_metadata
+        self._deploy(existing, utcnow(), deploy_seconds)
+        session.flush()
+        return existing
 
     def get(
         self, session: Session, principal: Principal, model_id: str, *, for_update: bool = False
