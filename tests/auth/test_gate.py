@@ -48,6 +48,18 @@ def test_a_wrong_key_is_refused_before_its_body_is_read(server: Server) -> None:
     assert answer.endswith(b'{"detail":"invalid API key"}')
 
 
+def test_spaces_around_the_header_values_are_not_part_of_them(server: Server) -> None:
+    """HTTP's optional whitespace: a pasted `KEY ` was an invalid key."""
+    key = server.keys[ACCOUNT_A]
+    answer = raw_request(
+        server,
+        f"GET /v5/datasets HTTP/1.1\r\nHost: x\r\nconnection: close\r\nx-api-key: {key} \t\r\n"
+        f"x-selected-account-id:  {ACCOUNT_A} ".encode(),
+        b"",
+    )
+    assert answer.startswith(b"HTTP/1.1 200 OK"), answer[:200]
+
+
 def test_a_malformed_body_without_a_key_is_a_401_not_a_422(server: Server) -> None:
     response = httpx.post(f"{server.base_url}/v5/datasets", content=b"{not json")
     assert response.status_code == 401

@@ -50,8 +50,8 @@ class AuthGate:
             principal = await authenticate(
                 self.sessions,
                 self.hasher,
-                headers.get("x-api-key"),
-                headers.get("x-selected-account-id"),
+                _value(headers, "x-api-key"),
+                _value(headers, "x-selected-account-id"),
             )
         except AppError as exc:
             await _reply(send, exc.status_code, {"detail": exc.detail}, dict(exc.headers))
@@ -85,3 +85,10 @@ async def _reply(send: Send, status: int, body: object, headers: dict[str, str])
     """Answer without reading the request's body. The connection is then closed: the unread
     body must not be taken for the next request."""
     await send_json(send, status, body, {"connection": "close", **headers})
+
+
+def _value(headers: Headers, name: str) -> str | None:
+    """A header's value without the spaces and tabs around it, which HTTP does not count as
+    part of a value (RFC 9110's OWS): `x-api-key: KEY ` was a 401."""
+    value = headers.get(name)
+    return None if value is None else value.strip(" \t")
