@@ -103,6 +103,9 @@ class KeyLookup:
     json_type: ColumnElement[str]
     # A string's content; a number's or boolean's JSON text.
     text: ColumnElement[str]
+    # SQLite: a number as it holds it (its text has 15 digits: 0.30000000000000004 reads
+    # "0.3"); None on PostgreSQL, whose text is the number's own.
+    number: ColumnElement[Any] | None = None
 
 
 def json_key(column: SQLColumnExpression[Any], key: str, dialect: str) -> KeyLookup:
@@ -129,7 +132,8 @@ def json_key(column: SQLColumnExpression[Any], key: str, dialect: str) -> KeyLoo
         (raw.in_(("true", "false")), raw),
         else_=cast(entries.c.value, Text),
     )
-    return KeyLookup(first(json_type), first(text))
+    number = case((raw.in_(("integer", "real")), entries.c.value))
+    return KeyLookup(first(json_type), first(text), first(number))
 
 
 def is_number_text(text: ColumnElement[str], dialect: str) -> ColumnElement[bool]:

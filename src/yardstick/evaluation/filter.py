@@ -23,7 +23,18 @@ from typing import Annotated, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import ColumnElement, Float, Numeric, and_, case, cast, literal, not_, or_
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Numeric,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    not_,
+    or_,
+)
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
@@ -39,6 +50,7 @@ MAX_FILTERS = 10
 Operator = Literal["==", "!=", ">=", "<=", "IN", "NOT_IN"]
 BUILT_INS = ("status", "tag")
 _NUMBER = re.compile(NUMBER_PATTERN)
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 class MetadataFilter(BaseModel):
@@ -61,11 +73,17 @@ class Operand:
     """One side of a comparison: the text, and its number when it is one."""
 
     text: str
-    number: float | None
+    # An integer within 64 bits stays one: SQLite compares it with a stored integer exactly
+    # (as a float, 2**63 - 1 would equal 2**63).
+    number: int | float | None
 
     @classmethod
     def of(cls, text: str) -> "Operand":
-        return cls(text, float(text) if _NUMBER.match(text) else None)
+        if not _NUMBER.match(text):
+            return cls(text, None)
+        if _INTEGER.fullmatch(text.strip()) and -(2**63) <= int(text) < 2**63:
+            return cls(text, int(text))  # SQLite's INTEGER holds it (and refuses any larger)
+        return cls(text, float(text))
 
 
 class EvaluationFilterService:
@@ -172,7 +190,10 @@ def _compare(
             cast(stored.text, Numeric), operator, cast(literal(operand.text.strip()), Numeric)
         )
     else:
-        by_number = _apply(cast(stored.text, Float), operator, operand.number)
+        # A number as SQLite holds it (its text keeps 15 digits); a number string's own text.
+        assert stored.number is not None
+        held = func.coalesce(stored.number, cast(stored.text, Float))
+        by_number = _apply(held, operator, operand.number)
     return (
         case((numeric, by_number), else_=as_text) == True
     )  # a CASE yields a value: comparing it makes a condition

@@ -136,6 +136,22 @@ def test_number_strings_past_a_double_and_odd_whitespace(client: SGPClient) -> N
     assert names(client, tag, where("k", "IN", "10,1e1000")) == ["long", "ten"]
 
 
+def test_numbers_compare_with_all_their_digits(client: SGPClient) -> None:
+    """SQLite compared a stored number by its text, of 15 digits: 0.30000000000000004 was
+    "0.3", and 2**63 matched 2**63 - 1. PostgreSQL compares them exactly; both agree now."""
+    tag = unique("tag")
+    stored = {"third": 0.30000000000000004, "two63": 9223372036854775808, "max": 2**63 - 1}
+    for name, value in stored.items():
+        client.evaluations.create(
+            evaluation={"name": name, "data": [{"q": 1}], "tags": [tag], "metadata": {"k": value}}
+        )
+    assert names(client, tag, where("k", "==", "0.30000000000000004")) == ["third"]
+    assert names(client, tag, where("k", "==", "0.3")) == []
+    assert names(client, tag, where("k", "==", "9223372036854775808")) == ["two63"]
+    assert names(client, tag, where("k", "==", "9223372036854775807")) == ["max"]
+    assert names(client, tag, where("k", "<=", "0.3")) == []
+
+
 def test_other_accounts_see_nothing(
     client: SGPClient, other_client: SGPClient, tagged: tuple[str, dict[str, str]]
 ) -> None:
