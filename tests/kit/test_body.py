@@ -234,3 +234,25 @@ def test_a_lone_surrogate_is_a_422(http: httpx.Client) -> None:
     answer = _raw(http, "POST", "/v5/datasets", body)
     assert answer.status_code == 422, answer.text
     assert "lone surrogate" in answer.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{"name": 1e400}', "number is infinity"),
+        ('{"name": "\\ud800"}', "no low surrogate"),
+        ('{"name": NaN}', "unexpected character"),
+        ('{"name": "x",}', "trailing comma"),
+    ],
+)
+def test_a_body_that_is_not_json_says_why_on_the_body(
+    http: httpx.Client, body: str, reason: str
+) -> None:
+    """FastAPI's own answer put the parser's offset where a field goes (`["body", 9]`) with
+    the message "JSON decode error"."""
+    answer = _raw(http, "POST", "/v5/datasets", body)
+    assert answer.status_code == 422, answer.text
+    (problem,) = answer.json()["detail"]
+    assert problem["loc"] == ["body"]
+    assert problem["msg"].startswith("the body is not valid JSON: "), problem
+    assert reason in problem["msg"].lower(), problem

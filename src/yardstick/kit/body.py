@@ -149,9 +149,23 @@ def _check_no_nul(parsed: Any) -> None:
             stack.extend((node[i], (*path, i)) for i in reversed(range(len(node))))
 
 
+# How a parse error's message starts (a web form says "the answer" instead).
+NOT_JSON = "the body is not valid JSON: "
+
+
 def parse_json(body: bytes) -> Any:
-    """The body's JSON, refused (BodyProblem, or the parser's error) where it could not be
-    stored exactly as sent."""
+    """The body's JSON, refused (BodyProblem) where it is not JSON or could not be stored
+    exactly as sent."""
+    try:
+        return _parsed(body)
+    except json.JSONDecodeError as exc:  # orjson's too
+        # FastAPI's own answer put the offset where a field goes (`["body", 9]`) and the
+        # reason out of sight: "JSON decode error".
+        where = f" (line {exc.lineno}, column {exc.colno})" if exc.pos else ""
+        raise BodyProblem([], f"{NOT_JSON}{exc.msg}{where}") from None
+
+
+def _parsed(body: bytes) -> Any:
     if _ZEROS in body.translate(_DIGITS_AS_ZERO) and _LONG_DIGITS.search(body):
         parsed = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
         _check_integers(parsed)

@@ -19,7 +19,6 @@ the service never sees a value the API would have refused before it.
 The raw values are kept, so a refused form comes back as it was sent.
 """
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,7 +29,7 @@ from starlette.datastructures import FormData
 
 from yardstick.annotation.questions import QueueQuestion
 from yardstick.errors import AppError, Unprocessable
-from yardstick.kit.body import BodyProblem, check_storable, parse_json
+from yardstick.kit.body import NOT_JSON, BodyProblem, check_storable, parse_json
 
 RADIO_STEPS = 10  # a longer rating scale is a number input
 ANSWER = "a."
@@ -214,12 +213,11 @@ def _answer(control: Control) -> Any:
         # turned into floats.
         try:
             return parse_json(text.encode())
-        except json.JSONDecodeError as exc:
-            raise Unprocessable(
-                ["body", "answers", control.alias], f"the answer is not valid JSON: {exc}"
-            ) from exc
         except BodyProblem as problem:
-            raise Unprocessable(["body", "answers", control.alias, *problem.loc[1:]], problem.msg)
+            raise Unprocessable(
+                ["body", "answers", control.alias, *problem.loc[1:]],
+                problem.msg.replace(NOT_JSON, "the answer is not valid JSON: ", 1),
+            ) from None
     if control.question_type == "timestamp" and control.kind == "textarea":
         return [line.strip() for line in text.splitlines() if line.strip()]
     return text
