@@ -62,6 +62,20 @@ def test_statistics_match_python_on_both_databases(http: httpx.Client) -> None:
     }
 
 
+def test_a_mean_of_values_past_a_square_root_of_a_double(http: httpx.Client) -> None:
+    """PostgreSQL's avg() keeps a sum of squares beside the sum: past ~1.3e154 it failed the
+    widget ("value out of range"), where SQLite gave the mean."""
+    rows = [{"input": f"r{k}", "big": 1e200 * (k + 1), "small": k} for k in range(4)]
+    evaluation = scored_evaluation(http, rows)
+    board = dashboard(http, evaluation_id=evaluation["id"])
+    for column, expected in (("big", 2.5e200), ("small", 1.5)):
+        made = widget(
+            http, board["id"], title="m", type="metric", query={"select": [agg("AVG", column)]}
+        )
+        assert made["result"]["computation_status"] == "completed", made["result"]
+        assert made["result"]["computed_result"]["data"] == pytest.approx(expected, rel=1e-12)
+
+
 def test_results_are_reused_until_the_cells_change(http: httpx.Client) -> None:
     evaluation = scored_evaluation(http, ROWS)
     board = dashboard(http, evaluation_id=evaluation["id"])

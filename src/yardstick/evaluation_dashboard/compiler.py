@@ -487,7 +487,9 @@ class Compiler:
             inner.append(value.label(label))
             if expression.function in ("STDDEV", "VARIANCE"):
                 needs_window = True
-                inner.append(func.avg(value).over(partition_by=partition).label(f"{label}m"))
+                n = cast(func.count(value).over(partition_by=partition), Float())
+                mean = func.sum(value).over(partition_by=partition) / n  # see AVG
+                inner.append(mean.label(f"{label}m"))
             elif expression.function == "PERCENTILE":
                 needs_window = True
                 percentile = self._percentile(expression, where_item)
@@ -652,7 +654,10 @@ class Compiler:
         if kind == "SUM":
             return func.sum(v)
         if kind == "AVG":
-            return func.avg(v)
+            # Not avg(): PostgreSQL's keeps a sum of squares beside the sum, which fails past
+            # ~1.3e154 ("value out of range"), where SQLite's mean is the values' mean.
+            # A float count: SQLite divides two integers as integers.
+            return func.sum(v) / cast(func.count(v), Float())
         if kind == "MIN":
             return func.min(v)
         if kind == "MAX":
