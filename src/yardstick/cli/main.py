@@ -54,13 +54,14 @@ def serve(
     from yardstick.bootstrap import bootstrap
     from yardstick.cli.database import reachable
     from yardstick.cli.quiet_server import STARTUP_FAILURE, QuietServer
-    from yardstick.cli.settings import load_settings
+    from yardstick.cli.settings import check_master_key, load_settings
     from yardstick.db.engine import create_db_engine
     from yardstick.main import create_app
     from yardstick.ops.gc_pacing import pace_gc
     from yardstick.scoring.service import prestart_scorer
 
     settings = load_settings()
+    check_master_key(settings)
     # May create the database (a SQLite file): serving a new installation starts here.
     created = reachable(
         settings, lambda: bootstrap(settings, create_db_engine(settings.database_url))
@@ -94,13 +95,14 @@ def worker() -> None:
 
     from yardstick.bootstrap import bootstrap
     from yardstick.cli.database import open_database, reachable
-    from yardstick.cli.settings import load_settings
+    from yardstick.cli.settings import check_master_key, load_settings
     from yardstick.db.session import SessionFactory
     from yardstick.execution.worker import run_worker
     from yardstick.ops.gc_pacing import pace_gc
     from yardstick.scoring.service import prestart_scorer
 
     settings = load_settings()
+    check_master_key(settings)
     # Never creates the database: a worker pointed at the wrong place must not start on an
     # empty one of its own.
     engine = open_database(settings)

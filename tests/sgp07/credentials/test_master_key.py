@@ -63,3 +63,7 @@ def test_a_bad_master_key_stops_the_server_at_start(tmp_path: Path) -> None:
         next(run_server("sqlite", tmp_path, YARDSTICK_SECRET_KEY=short))
     assert short not in str(caught.value)
     assert not (tmp_path / "data" / "secret.key").exists()
+    # One line, as a bad setting's, not a traceback; and before the database was made.
+    assert "Traceback" not in str(caught.value)
+    assert "error: YARDSTICK_SECRET_KEY decodes to 16 bytes" in str(caught.value)
+    assert not list(tmp_path.glob("**/*.db"))
