@@ -51,6 +51,7 @@ WORKFLOW_COLUMNS = (
     "executor_id",
     "created_at",
     "owner_xid",
+    "started_at_epoch_ms",
 )
 
 _P = ParamSpec("_P")

@@ -2,11 +2,14 @@
 
 from collections.abc import Sequence
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from yardstick.config import get_settings
+from yardstick.db.types import utcnow
 from yardstick.execution.engine import chunk_workflow_id, enqueue_chunk
 from yardstick.execution.wake import wake_after_commit
+from yardstick.models import Evaluation
 from yardstick.ops.runs import run_started
 
 
@@ -32,6 +35,9 @@ def enqueue_run(
             workflow_id=chunk_workflow_id(evaluation_id, run, index),
             args=(evaluation_id, first, last, run),
         )
+    session.execute(
+        update(Evaluation).where(Evaluation.id == evaluation_id).values(run_started_at=utcnow())
+    )
     wake_after_commit(session)  # a worker of this process takes them at once
     # Every run starts here (create, task added or changed, retry): one place to log it.
     run_started(

@@ -37,6 +37,10 @@ class Evaluation(IdMixin, TimestampMixin, Base):
     created_by_user_id: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime]
     archived_at: Mapped[datetime | None]
+    # When run `run_number` was enqueued (the create's, a task change's or a retry's): what
+    # `run.finished` measures its duration from. DBOS's own record of it is in whole seconds
+    # on SQLite. Null for runs enqueued before it was kept.
+    run_started_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_evaluations_account_id_id", "account_id", "id"),)
 

@@ -89,7 +89,11 @@ def run_finished(sessions: SessionFactory, evaluation_id: str, run: int) -> None
                 ).tuples()
             }
             cost = spent(session, evaluation_id)
-            started = run_started_at(session, evaluation_id, run)
+            started = (
+                evaluation.run_started_at.timestamp()
+                if evaluation.run_started_at is not None and evaluation.run_number == run
+                else run_started_at(session, evaluation_id, run)  # enqueued before it was kept
+            )
     except Exception:  # a log line must never fail a run
         log.exception("reading run %d of evaluation %s for its log line failed", run, evaluation_id)
         return
