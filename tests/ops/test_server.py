@@ -142,4 +142,4 @@ def test_no_log_line_holds_an_api_key(server: Server) -> None:
 
 
 def _seconds(ts: str) -> float:
-    return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(ts).timestamp()
