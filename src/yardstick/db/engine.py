@@ -42,6 +42,12 @@ def sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
+# Why every engine hides its statements' parameters: a database error quotes the statement
+# with them, and that text reaches the logs (a retried write, a chunk's traceback): the rows'
+# prompts and model answers, which the logs must never hold. The statement stays.
+HIDE_PARAMETERS = True
+
+
 def create_db_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -53,6 +59,7 @@ def create_db_engine(url: str) -> Engine:
         pool_pre_ping=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
+        hide_parameters=HIDE_PARAMETERS,
     )
 
 
@@ -103,6 +110,7 @@ def _sqlite_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> 
         max_overflow=max_overflow,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
+        hide_parameters=HIDE_PARAMETERS,
     )
 
     @event.listens_for(engine, "connect")
