@@ -196,12 +196,14 @@ class EvaluationService:
         evaluation_id: str,
         *,
         include_archived: bool = False,
+        for_update: bool = False,
     ) -> Evaluation:
         return evaluation_repository.require(
             session,
             account_id=principal.account_id,
             row_id=evaluation_id,
             include_archived=include_archived,
+            for_update=for_update,
         )
 
     def list(
@@ -238,8 +240,12 @@ class EvaluationService:
     def update(
         self, session: Session, principal: Principal, evaluation_id: str, *, body: EvaluationUpdate
     ) -> Evaluation:
-        """A partial update of a live evaluation, or a restore (`{"restore": true}`)."""
-        evaluation = self.get(session, principal, evaluation_id, include_archived=True)
+        """A partial update of a live evaluation, or a restore (`{"restore": true}`). The row is
+        locked first: on PostgreSQL, concurrent metadata patches each merged into the same old
+        read, and all but the last one's keys were lost."""
+        evaluation = self.get(
+            session, principal, evaluation_id, include_archived=True, for_update=True
+        )
         if wants_restore(body):
             # Items read `archived_at` from their evaluation, so they come back with it.
             restore(evaluation)
@@ -258,9 +264,13 @@ class EvaluationService:
     def archive(self, session: Session, principal: Principal, evaluation_id: str) -> Evaluation:
         """Archive the evaluation and, with it, its items (they read `archived_at` from it).
 
-        A running evaluation stops: its chunks check `archived_at` between cells.
+        A running evaluation stops: its chunks check `archived_at` between cells. The row is
+        locked first, as the run changes lock it: on PostgreSQL an archive racing a task change
+        read the run as finished, and the new run was left `running` with its chunks stopped.
         """
-        evaluation = self.get(session, principal, evaluation_id, include_archived=True)
+        evaluation = self.get(
+            session, principal, evaluation_id, include_archived=True, for_update=True
+        )
         if evaluation.archived_at is None:
             evaluation.archived_at = utcnow()
             if evaluation.status == "running":  # never `running` with nothing left to run
