@@ -74,7 +74,8 @@ MODEL_CALLS = Counter(
 )
 SCORER_POOL_SIZE = Gauge(
     "yardstick_scorer_pool_size",
-    "Scorer processes alive in this process's pool (started on the first metric cell)",
+    "Scorer processes alive in this process's pool (started with the engine, or on the first "
+    "metric cell when not prewarmed)",
     registry=REGISTRY,
 )
 
