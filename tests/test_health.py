@@ -13,6 +13,8 @@ def test_openapi_and_docs_are_served(server: Server) -> None:
     spec = httpx.get(f"{server.base_url}/openapi.json", timeout=60).json()
     assert "/v5/datasets" in spec["paths"]
     assert httpx.get(f"{server.base_url}/docs").status_code == 200
+    # No ReDoc: it would load its script from a CDN, and show nothing offline.
+    assert httpx.get(f"{server.base_url}/redoc").status_code == 404
 
 
 def test_head_is_answered_wherever_get_is(server: Server) -> None:

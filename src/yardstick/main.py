@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         version="0.1.0",
         redirect_slashes=False,
         docs_url=None,  # served by the UI from vendored files, so it works offline (web/mount.py)
+        redoc_url=None,  # ReDoc would load its script and fonts from a CDN: blank offline
     )
     app.state.settings = settings
     app.state.sessions = SessionFactory(create_db_engine(settings.database_url))
