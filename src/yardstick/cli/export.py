@@ -24,6 +24,7 @@ from yardstick.cli.remote import (
     RemoteError,
     UrlOption,
     explain,
+    no_answer,
     remote,
 )
 
@@ -62,7 +63,7 @@ def _download(
                 sys.stdout.buffer.flush()
                 return f"wrote {size:,} bytes to stdout"
         except httpx.TransportError as exc:
-            raise RemoteError(f"the download from {server.url} failed: {exc!r}") from exc
+            raise no_answer(server, exc) from exc  # worded as every command words it
         except OSError as exc:  # no such directory, a full disk, a closed stdout
             where = "stdout" if output is not None and str(output) == "-" else exc.filename
             raise RemoteError(f"cannot write {where or 'the file'}: {exc.strerror or exc}") from exc
