@@ -47,6 +47,11 @@ def test_a_request_counts_under_its_route_template(server: Server, http: httpx.C
     before = value(samples, "yardstick_http_requests_total", **unmatched)
     assert http.get("/no/such/route").status_code == 404
     assert value(scrape(server), "yardstick_http_requests_total", **unmatched) == before + 1
+    # Refused before routing (no key): counted under its route all the same, not "unmatched".
+    refused = {"route": TEMPLATE, "method": "GET", "status": "401"}
+    before = value(scrape(server), "yardstick_http_requests_total", **refused)
+    assert httpx.get(f"{server.base_url}/v5/evaluations/any").status_code == 401
+    assert value(scrape(server), "yardstick_http_requests_total", **refused) == before + 1
 
 
 def _events_of(server: Server, evaluation_id: str, wanted: set[str]) -> dict[str, dict[str, Any]]:

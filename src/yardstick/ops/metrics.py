@@ -38,6 +38,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yardstick.models.task_result import CellRow
@@ -118,7 +119,7 @@ class HttpMetrics:
             self._observe(scope, status, time.perf_counter() - started)
 
     def _observe(self, scope: Scope, status: int, seconds: float) -> None:
-        route = getattr(scope.get("route"), "path", None) or UNMATCHED
+        route = getattr(scope.get("route"), "path", None) or _template(scope)
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         key = (route, method, status)
         children = self._children.get(key)
@@ -129,6 +130,23 @@ class HttpMetrics:
             )
         children[0].inc()
         children[1].observe(seconds)
+
+
+def _template(scope: Scope) -> str:
+    """The route a request answered before routing (a 401, 403, 413 or 429 of the auth gate or
+    the body limit) was for, found as the router would; UNMATCHED when none is."""
+    app = scope.get("app")
+    for route in getattr(getattr(app, "router", None), "routes", ()):
+        if route.matches(scope)[0] is not Match.FULL:
+            continue
+        # An included router (FastAPI's tree of them) matches for one of its own routes.
+        contexts = getattr(route, "effective_route_contexts", None)
+        for context in contexts() if contexts is not None else ():
+            inner = getattr(context, "starlette_route", None) or context
+            if inner.matches(scope)[0] is Match.FULL:
+                return str(inner.path)
+        return str(getattr(route, "path", None) or UNMATCHED)
+    return UNMATCHED
 
 
 def cells_committed(rows: Iterable[CellRow]) -> None:
