@@ -1,4 +1,8 @@
+import time
+
 import httpx
+import pytest
+from sqlalchemy import create_engine, text
 
 from tests.fixtures.server import ACCOUNT_A, Server
 
@@ -29,3 +33,23 @@ def test_head_is_answered_wherever_get_is(server: Server) -> None:
     assert listed.headers["content-type"] == got.headers["content-type"]
     assert httpx.head(f"{server.base_url}/v5/datasets").status_code == 401
     assert httpx.head(f"{server.base_url}/v5/nope", headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize("server", ["postgresql"], indirect=True)
+def test_health_answers_at_once_while_its_table_is_locked(server: Server) -> None:
+    """A probe behind a lock (a migration, a long transaction) waited for it: a burst of them
+    held the threads and connections every other request needs. PostgreSQL alone: SQLite's
+    readers never wait for a writer."""
+    engine = create_engine(server.database_url)
+    try:
+        with engine.connect() as holder:
+            holder.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+            started = time.monotonic()
+            probe = httpx.get(f"{server.base_url}/health", timeout=30)
+            waited = time.monotonic() - started
+            holder.rollback()
+    finally:
+        engine.dispose()
+    assert probe.status_code == 503 and probe.json()["status"] == "unavailable"
+    assert waited < 10
+    assert httpx.get(f"{server.base_url}/health").status_code == 200

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from yardstick.kit.responses import JSONBody
 
 router = APIRouter(tags=["health"])
+PROBE_TIMEOUT_MS = 2000
 
 
 class HealthOut(BaseModel):
@@ -23,6 +24,12 @@ def health(request: Request) -> JSONBody:
     """200 once the database is reachable and migrated to this code's schema; no auth."""
     try:
         with request.app.state.sessions.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # A probe waits for a lock or a slow server at most this long: probes stuck
+                # behind one (a migration, a long transaction) held the threads and pool
+                # connections every other request needs.
+                connection.execute(text(f"SET LOCAL lock_timeout = {PROBE_TIMEOUT_MS}"))
+                connection.execute(text(f"SET LOCAL statement_timeout = {PROBE_TIMEOUT_MS}"))
             revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except Exception as exc:  # noqa: BLE001 - any database failure means "not ready", never a crash
         return JSONBody({"status": "unavailable", "detail": str(exc)[:200]}, status_code=503)
