@@ -299,6 +299,21 @@ def test_higher_is_better_false_flips_verdict_and_counts() -> None:
     assert score.p_value == errors.p_value
 
 
+def test_a_mean_that_moved_against_the_ranks_is_changed_not_a_direction() -> None:
+    """Twenty pairs up by 1, one down by 30: the signed-rank test finds the candidate higher
+    (p ~ 1e-4), the mean difference is negative. "regressed" would contradict twenty of the
+    twenty-one pairs, and "improved" the mean: the verdict says only that it changed."""
+    baseline = np.zeros(21)
+    candidate = np.array([1.0] * 20 + [-30.0])
+    result = only(adjust([compare(baseline, candidate, kind="numeric")]))
+    assert result.delta == pytest.approx(-10 / 21) and result.test_direction == 1
+    assert result.p_adjusted is not None and result.p_adjusted < 0.05
+    assert result.verdict == "changed"
+    # Where the two agree, the direction stands.
+    agreeing = only(adjust([compare(baseline, np.array([1.0] * 20 + [30.0]), kind="numeric")]))
+    assert (agreeing.test_direction, agreeing.verdict) == (1, "improved")
+
+
 def test_adjustment_can_remove_significance() -> None:
     """p = 2 * 11 / 2^10 = 0.0215 alone is significant at 0.05; Holm over three such tests makes
     it 0.0645."""

@@ -94,7 +94,9 @@ class PairedResult:
     `delta`, the interval and `mde` are ±inf where they pass a double's range. The verdict is
     "improved" or "regressed" when the adjusted p-value is below alpha, going by the sign of
     `delta`. It is "changed" when the change is significant but has no direction: always so for
-    a categorical metric, and for a numeric one whose mean difference is exactly 0.
+    a categorical metric, for a numeric one whose mean difference is exactly 0, and for one
+    whose mean moved against its ranks (`test_direction`, the sign of the signed-rank sum:
+    twenty pairs up by 1 and one down by 30 rank up, and average down).
 
     A categorical metric has no means, `delta`, interval, `mde`, `improved` or `regressed`, so
     those are None: category codes have neither a mean nor a direction. Its `p_value` is the
@@ -117,6 +119,8 @@ class PairedResult:
     improved: int | None
     regressed: int | None
     unchanged: int
+    # The direction the test found: +1 candidate higher, -1 lower, 0 none (or categorical).
+    test_direction: int = 0
     categories: tuple[CategoryResult, ...] = ()
     p_adjusted: float | None = None
     verdict: Verdict | None = None
@@ -189,6 +193,7 @@ def compare(
         improved=int((gains > 0).sum()),
         regressed=int((gains < 0).sum()),
         unchanged=int((differences == 0).sum()),
+        test_direction=_rank_direction(differences),
     )
 
 
@@ -378,6 +383,17 @@ def _wilcoxon(differences: FloatArray) -> float:
     return float(min(1.0, 2 * special.ndtr(-abs(z))))
 
 
+def _rank_direction(differences: FloatArray) -> int:
+    """The sign of the signed-rank sum, W+ - W-, of the changed pairs: the direction Wilcoxon's
+    test (and McNemar's, whose ranks are all equal) found."""
+    changed = differences[differences != 0]
+    if changed.size == 0:
+        return 0
+    ranks, _ = _midranks(np.abs(changed))
+    balance = float(ranks[changed > 0].sum() - ranks[changed < 0].sum())
+    return 0 if balance == 0 else (1 if balance > 0 else -1)
+
+
 def _midranks(values: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Ranks from 1, ties sharing their mean rank; and the size of each group of ties (> 1)."""
     order = np.argsort(values, kind="stable")
@@ -505,6 +521,8 @@ def _verdict(result: PairedResult, p_adjusted: float) -> Verdict:
         return "no_significant_difference"
     if result.delta is None or result.delta == 0:
         return "changed"
+    if result.test_direction != 0 and (result.test_direction > 0) != (result.delta > 0):
+        return "changed"  # significant, but the mean and the ranks point opposite ways
     return "improved" if (result.delta > 0) == result.higher_is_better else "regressed"
 
 
