@@ -102,10 +102,10 @@ def worker() -> None:
     from yardstick.scoring.service import prestart_scorer
 
     settings = load_settings()
-    check_master_key(settings)
     # Never creates the database: a worker pointed at the wrong place must not start on an
-    # empty one of its own.
+    # empty one of its own (nor make a key file for it: the key is checked after).
     engine = open_database(settings)
+    check_master_key(settings)
     reachable(settings, lambda: bootstrap(settings, engine))
     if settings.scoring_prewarm:
         prestart_scorer()
