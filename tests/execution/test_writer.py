@@ -18,8 +18,8 @@ from yardstick.db.retry import is_transient
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.execution.cells import cell_row
-from yardstick.execution.engine import ChunkLease, workflow_status_table
-from yardstick.execution.writer import CellWriter, end_if_stalled, stall_timeout_ms
+from yardstick.execution.engine import ChunkLease, stall_timeout_ms, workflow_status_table
+from yardstick.execution.writer import CellWriter, end_if_stalled
 from yardstick.models import Evaluation, EvaluationItem, TaskResult
 from yardstick.models.task_result import CellRow
 

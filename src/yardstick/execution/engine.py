@@ -87,6 +87,12 @@ class _NormalSyncConnection(sqlite3.Connection):
         self.execute("PRAGMA synchronous=NORMAL")
 
 
+def stall_timeout_ms(dead_after_seconds: float) -> int:
+    """How long a worker's engine transaction may sit idle mid-way: half the dead-after, at
+    least 1 s (its own pauses between statements take milliseconds)."""
+    return max(1000, round(dead_after_seconds * 500))
+
+
 def _engine_kwargs(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
         # Writers queue on the busy timeout rather than fail, as our own engine does.
@@ -110,6 +116,13 @@ def dbos_config(settings: Settings) -> DBOSConfig:
         "max_executor_threads": 16,
         "db_engine_kwargs": _engine_kwargs(settings),
         "log_level": "WARNING",
+        # A worker paused inside one of DBOS's transactions (a step's record locks its chunk's
+        # row) held that lock until it woke, and the takeover's re-queue of its chunks waited
+        # for it (DBOS's default is 60 s): PostgreSQL ends such a transaction after half the
+        # dead-after, as it does a stalled group commit of cells (yardstick.execution.writer).
+        "sys_db_idle_transaction_timeout_sec": (
+            stall_timeout_ms(settings.worker_dead_after_seconds) / 1000
+        ),
         "notification_listener_polling_interval_sec": 0.5,
     }
 

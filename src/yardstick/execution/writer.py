@@ -43,7 +43,7 @@ from yardstick.config import get_settings
 from yardstick.db.retry import DatabaseUnavailable, retrying
 from yardstick.db.session import SessionFactory
 from yardstick.execution.cells import RunState, run_state, stop_at_budget, upsert_cells
-from yardstick.execution.engine import ChunkLease, held_leases
+from yardstick.execution.engine import ChunkLease, held_leases, stall_timeout_ms
 from yardstick.models.task_result import CellRow
 from yardstick.ops.metrics import cells_committed
 from yardstick.span import run_trace_queue
@@ -306,12 +306,6 @@ def _commit_round(
         ):
             outcome.over_budget = stop_at_budget(sessions, *key, budget)
     return _Round(outcomes, taken)
-
-
-def stall_timeout_ms(dead_after_seconds: float) -> int:
-    """How long a commit may sit idle mid-transaction: half the dead-after, at least 1 s (a
-    commit's own pauses between statements take milliseconds)."""
-    return max(1000, round(dead_after_seconds * 500))
 
 
 def end_if_stalled(session: Session, timeout_ms: int) -> None:
