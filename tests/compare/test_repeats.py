@@ -2,6 +2,7 @@
 rows, not items. A scripted model answers each repeat differently where a row is meant to be
 flaky."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -9,9 +10,10 @@ import pytest
 from scale_gp_beta import SGPClient
 from sqlalchemy import create_engine, update
 
+from tests.conftest import make_client
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.server import Server
+from tests.fixtures.server import ACCOUNT_A, Server
 from yardstick.models import TaskResult
 
 ROWS = 6
@@ -19,13 +21,15 @@ EXPECTED = "the cat sat on the mat"
 
 
 @pytest.fixture
-def client(engine_client: SGPClient) -> SGPClient:
-    return engine_client
+def client(engine_server: Server) -> SGPClient:
+    return make_client(engine_server)
 
 
 @pytest.fixture
-def http(engine_http: httpx.Client) -> httpx.Client:
-    return engine_http
+def http(engine_server: Server) -> Iterator[httpx.Client]:
+    headers = {"x-api-key": engine_server.keys[ACCOUNT_A], "x-selected-account-id": ACCOUNT_A}
+    with httpx.Client(base_url=engine_server.base_url, headers=headers, timeout=60) as c:
+        yield c
 
 
 def tasks() -> list[Any]:
