@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 
 from yardstick.db import checkpointer as module
 from yardstick.db.checkpointer import BACKSTOP_PAGES, Checkpointer, start_checkpointer
@@ -137,6 +137,27 @@ def test_the_gated_checkpoint_waits_for_the_writer_holding_the_gate(
         _write(sessions, 50)
         _eventually(lambda: path.stat().st_size > size + 40 * 4096)
     finally:
+        checkpoints.close()
+
+
+def test_a_commit_slower_than_the_interval_is_still_checkpointed(
+    database: tuple[Engine, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLAlchemy's `commit` event comes before SQLite's commit: a thread woken there checkpointed
+    # before a slow commit (a loaded machine's sync) landed, then slept until the next write.
+    engine, path = database
+    checkpoints = _quick(engine, monkeypatch)
+
+    def slow_commit(_connection: object) -> None:
+        time.sleep(0.3)  # thirty of the test's intervals
+
+    event.listen(engine, "commit", slow_commit)
+    try:
+        size = path.stat().st_size
+        _write(SessionFactory(engine), 50)
+        _eventually(lambda: path.stat().st_size > size + 40 * 4096)
+    finally:
+        event.remove(engine, "commit", slow_commit)
         checkpoints.close()
 
 

@@ -43,21 +43,26 @@ class Checkpointer:
         self._wrote = threading.Event()
         self._closing = threading.Event()
         event.listen(engine, "connect", _set_backstop)
-        event.listen(engine, "commit", self._on_commit)
         engine.dispose()  # connections made before use the default: made again on demand
+        event.listen(engine, "commit", _mark_committed)
+        event.listen(engine.pool, "reset", self._on_reset)  # the pool dispose() made
         self._thread = threading.Thread(target=self._run, name="yardstick-checkpoints", daemon=True)
         self._thread.start()
 
     def close(self) -> None:
         """Stop after a last checkpoint of what was written. Connections made meanwhile keep the
         backstop: past it their writers checkpoint for themselves."""
-        event.remove(self._engine, "commit", self._on_commit)
+        event.remove(self._engine, "commit", _mark_committed)
+        event.remove(self._engine.pool, "reset", self._on_reset)
         self._closing.set()
         self._wrote.set()
         self._thread.join()
 
-    def _on_commit(self, connection: Any) -> None:
-        if connection.get_execution_options().get(WRITE_OPTION, False):
+    def _on_reset(self, _dbapi: Any, record: Any, _state: Any) -> None:
+        # The connection is back in the pool, so SQLite's commit is done: the `commit` event
+        # comes before it, and a checkpoint woken there could run first (under load, INTERVAL
+        # passes before the commit's sync does), miss the write and then sleep until another.
+        if record is not None and record.info.pop(_COMMITTED, False):
             self._wrote.set()
 
     def _run(self) -> None:
@@ -97,6 +102,14 @@ def start_checkpointer(engine: Engine) -> Checkpointer | None:
     """A Checkpointer for an engine on a SQLite file; None for any other database."""
     url = engine.url.render_as_string(hide_password=False)
     return Checkpointer(engine) if sqlite_file(url) is not None else None
+
+
+_COMMITTED = "yardstick_committed_writes"
+
+
+def _mark_committed(connection: Any) -> None:
+    if connection.get_execution_options().get(WRITE_OPTION, False):
+        connection.info[_COMMITTED] = True
 
 
 def _set_backstop(dbapi_connection: Any, _record: Any) -> None:
