@@ -54,6 +54,20 @@ def test_a_request_counts_under_its_route_template(server: Server, http: httpx.C
     assert value(scrape(server), "yardstick_http_requests_total", **refused) == before + 1
 
 
+def test_a_head_request_counts_as_a_head(server: Server, http: httpx.Client) -> None:
+    # HEAD is answered as a GET (yardstick.kit.head); a load balancer's probes were GETs here.
+    head = {"route": "/health", "method": "HEAD", "status": "200"}
+    get = {**head, "method": "GET"}
+    samples = scrape(server)
+    heads, gets = (value(samples, "yardstick_http_requests_total", **s) for s in (head, get))
+
+    assert httpx.head(f"{server.base_url}/health").status_code == 200
+
+    samples = scrape(server)
+    assert value(samples, "yardstick_http_requests_total", **head) == heads + 1
+    assert value(samples, "yardstick_http_requests_total", **get) == gets
+
+
 def _events_of(server: Server, evaluation_id: str, wanted: set[str]) -> dict[str, dict[str, Any]]:
     """The run's log events by name, waiting a little: `run.finished` is written just after the
     commit that makes the evaluation `completed`, so a client can see that first."""

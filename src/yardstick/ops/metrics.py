@@ -41,6 +41,7 @@ from prometheus_client.registry import Collector
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from yardstick.kit.head import HEAD_REQUEST
 from yardstick.models.task_result import CellRow
 
 REGISTRY = CollectorRegistry()
@@ -120,7 +121,10 @@ class HttpMetrics:
 
     def _observe(self, scope: Scope, status: int, seconds: float) -> None:
         route = getattr(scope.get("route"), "path", None) or _template(scope)
-        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+        if scope.get(HEAD_REQUEST, False):
+            method = "HEAD"  # answered as a GET (yardstick.kit.head)
+        else:
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         key = (route, method, status)
         children = self._children.get(key)
         if children is None:
