@@ -179,6 +179,16 @@ def test_other_accounts_question_id(
     assert reject(client, [FIRST, bad]) == [["body", "tasks", 1, "configuration", "question_id"]]
 
 
+def test_archived_question_id(client: SGPClient, http: httpx.Client) -> None:
+    archived = make_question(client)
+    assert http.delete(f"/v5/questions/{archived}").status_code == 200
+    bad = task("auto_evaluation.question", configurations(archived)["auto_evaluation.question"])
+
+    with pytest.raises(UnprocessableEntityError) as caught:
+        client.evaluations.create(name=unique(), data=[{"input": "x"}], tasks=[FIRST, bad])
+    assert f"question {archived!r} is archived; restore it to use it" in str(caught.value.body)
+
+
 def test_duplicate_explicit_aliases(client: SGPClient) -> None:
     tasks = [
         FIRST,

@@ -14,7 +14,7 @@ from yardstick.task.validation import ValidationContext
 
 MODEL = "openai/fake-chat"
 CTX = ValidationContext(
-    question_exists=lambda question_id: question_id == "q-1",
+    question_problem=lambda question_id: None if question_id == "q-1" else "not found",
     model_problem=lambda model: None if model.startswith("openai/") else f"no vendor for {model!r}",
 )
 LOC: list[str | int] = ["body", "tasks", 0, "configuration"]

@@ -28,7 +28,7 @@ def _no_lookup(_: str) -> Any:
 
 # Rows differ in their fields, so `columns` is unknown: a parameter no row can fill is reported
 # per row (ItemLocatorError), where the dry run shows which rows lack it.
-_CONTEXT = ValidationContext(question_exists=_no_lookup, model_problem=_no_lookup, columns=None)
+_CONTEXT = ValidationContext(question_problem=_no_lookup, model_problem=_no_lookup, columns=None)
 
 
 class DryRunService:

@@ -378,14 +378,16 @@ class EvaluationService:
 
     @staticmethod
     def validation_context(session: Session, principal: Principal) -> ValidationContext:
-        def question_exists(question_id: str) -> bool:
-            # New tasks may not use an archived question; running ones keep theirs.
-            return question_repository.exists(
-                session,
-                account_id=principal.account_id,
-                row_id=question_id,
-                include_archived=False,
+        def question_problem(question_id: str) -> str | None:
+            question = question_repository.get(
+                session, account_id=principal.account_id, row_id=question_id
             )
+            if question is None:
+                return f"question {question_id!r} not found"
+            if question.archived_at is not None:
+                # New tasks may not use an archived question; running ones keep theirs.
+                return f"question {question_id!r} is archived; restore it to use it"
+            return None
 
         def model_problem(model: str) -> str | None:
             registered = (
@@ -403,7 +405,7 @@ class EvaluationService:
             return rubric_service.snapshot(session, principal, rubric_id, version)
 
         return ValidationContext(
-            question_exists=question_exists, model_problem=model_problem, rubric=rubric
+            question_problem=question_problem, model_problem=model_problem, rubric=rubric
         )
 
 

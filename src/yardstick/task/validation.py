@@ -28,7 +28,8 @@ def _no_rubrics(rubric_id: str, version: int | None) -> RubricSnapshot | RubricR
 class ValidationContext:
     """What a task may need to know about the rest of the account while it is validated."""
 
-    question_exists: Callable[[str], bool]
+    # Why a task cannot use a question (none such in the account, or archived), or None.
+    question_problem: Callable[[str], str | None]
     # Why a task's `model` cannot be served (vendor not configured, unknown name), or None.
     model_problem: Callable[[str], str | None]
     # The fields an item may have when the task runs: the rows' input keys and the aliases of
@@ -87,8 +88,9 @@ def check_str(config: dict[str, Any], key: str, loc: Loc, *, required: bool = Fa
 def check_question(config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> None:
     question_id = check_str(config, "question_id", loc, required=True)
     assert question_id is not None
-    if not ctx.question_exists(question_id):
-        fail([*loc, "question_id"], f"question {question_id!r} not found")
+    problem = ctx.question_problem(question_id)
+    if problem is not None:
+        fail([*loc, "question_id"], problem)
 
 
 def check_model(config: dict[str, Any], loc: Loc, ctx: ValidationContext) -> None:
