@@ -83,7 +83,7 @@ class _Outcome:
 
 @dataclass
 class _Round:
-    """What one commit found: each run's outcome, and the writers whose chunk was taken over."""
+    """What one commit found: each run's outcome, and the leases of the chunks taken over."""
 
     outcomes: dict[_RunKey, _Outcome]
     taken: set[ChunkLease]
