@@ -34,6 +34,7 @@ import psycopg
 from sqlalchemy import update
 
 from bench.backend import Backend, conninfo, sqlite_path
+from bench.ingest import WORDS
 from bench.machine import OtherLoad
 from bench.registry import benchmark
 from bench.report import table
@@ -70,36 +71,9 @@ TASKS = [
     },
 ]
 
-_WORDS = [
-    "the",
-    "model",
-    "should",
-    "answer",
-    "with",
-    "a",
-    "short",
-    "justification",
-    "citing",
-    "the",
-    "context",
-    "passage",
-    "and",
-    "avoid",
-    "speculation",
-    "when",
-    "the",
-    "evidence",
-    "is",
-    "weak",
-    "or",
-    "contradictory",
-    "across",
-    "sources",
-]
-
 
 def _text(seed: int, words: int) -> str:
-    return " ".join(_WORDS[(seed * 7 + j) % len(_WORDS)] for j in range(words))
+    return " ".join(WORDS[(seed * 7 + j) % len(WORDS)] for j in range(words))
 
 
 def make_row(i: int) -> str:

@@ -69,36 +69,39 @@ TARGET_PAGE_P50_MS = 3.0
 TARGET_PAGE_CPU_MS = 1.5
 
 
+# The vocabulary of the rows the benchmarks write (ingest, export): deterministic prose.
+WORDS = [
+    "the",
+    "model",
+    "should",
+    "answer",
+    "with",
+    "a",
+    "short",
+    "justification",
+    "citing",
+    "the",
+    "context",
+    "passage",
+    "and",
+    "avoid",
+    "speculation",
+    "when",
+    "the",
+    "evidence",
+    "is",
+    "weak",
+    "or",
+    "contradictory",
+    "across",
+    "sources",
+]
+
+
 def make_rows(count: int) -> list[bytes]:
     """`count` distinct, deterministic JSON objects of about 1 KB, the shape of an eval row."""
-    words = [
-        "the",
-        "model",
-        "should",
-        "answer",
-        "with",
-        "a",
-        "short",
-        "justification",
-        "citing",
-        "the",
-        "context",
-        "passage",
-        "and",
-        "avoid",
-        "speculation",
-        "when",
-        "the",
-        "evidence",
-        "is",
-        "weak",
-        "or",
-        "contradictory",
-        "across",
-        "sources",
-    ]
-    inputs = [" ".join(words[(i * 7 + j) % len(words)] for j in range(80)) for i in range(97)]
-    outputs = [" ".join(words[(i * 5 + j) % len(words)] for j in range(45)) for i in range(89)]
+    inputs = [" ".join(WORDS[(i * 7 + j) % len(WORDS)] for j in range(80)) for i in range(97)]
+    outputs = [" ".join(WORDS[(i * 5 + j) % len(WORDS)] for j in range(45)) for i in range(89)]
     rows = []
     for i in range(count):
         rows.append(
