@@ -100,6 +100,23 @@ def test_local_refs_and_defs_are_fine() -> None:
             {"type": "object", "anyOf": [{"$ref": "#anchor"}]},
             [*LOC, "anyOf", 0, "$ref"],
         ),
+        # Replies are checked on the event loop: only patterns RE2 runs in linear time.
+        (
+            {"type": "object", "properties": {"a": {"type": "string", "pattern": "(?=x)x"}}},
+            [*LOC, "properties", "a", "pattern"],
+        ),
+        (
+            {"type": "object", "patternProperties": {"(a)\\1": {}}},
+            [*LOC, "patternProperties", "(a)\\1"],
+        ),
+        (
+            {
+                "type": "object",
+                "patternProperties": {"^(a+)+$": {}},
+                "unevaluatedProperties": False,
+            },
+            [*LOC, "unevaluatedProperties"],
+        ),
     ],
 )
 def test_bad_response_formats_name_the_field(value: Any, loc: list[Any]) -> None:
@@ -109,3 +126,15 @@ def test_bad_response_formats_name_the_field(value: Any, loc: list[Any]) -> None
 def test_a_known_metaschema_is_accepted() -> None:
     schema = {"$schema": "http://json-schema.org/draft-07/schema#", **SCHEMA}
     assert read_response_format(schema, LOC).schema == schema
+
+
+def test_a_catastrophic_pattern_is_refused_before_any_reply_is_checked() -> None:
+    """jsonschema runs `unevaluatedProperties` beside `patternProperties` with `re`: one reply
+    key of 30 `a`s and a `!` would backtrack for half a minute on the worker's event loop."""
+    schema = {
+        "type": "object",
+        "patternProperties": {"^(a+)+$": {"type": "integer"}},
+        "unevaluatedProperties": False,
+    }
+    wrapper = {"type": "json_schema", "json_schema": {"name": "n", "schema": schema}}
+    assert loc_of(wrapper) == [*LOC, "json_schema", "schema", "unevaluatedProperties"]

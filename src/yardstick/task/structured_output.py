@@ -18,6 +18,7 @@ from jsonschema.validators import validator_for
 
 from yardstick.errors import Unprocessable
 from yardstick.judge.structured import structure
+from yardstick.kit import bounded_schema
 from yardstick.kit.list_index import list_index
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
 from yardstick.task.run_condition import check_run_condition
@@ -76,10 +77,15 @@ def check_schema(schema: dict[str, Any], loc: Loc) -> None:
     ):
         fail([*loc, "$schema"], "unknown metaschema; leave it out to use JSON Schema 2020-12")
     try:
-        validator_for(schema).check_schema(schema)
+        # Its patterns too: the judge's replies are checked against them on the event loop,
+        # where a pattern RE2 cannot run (or one `re` runs, beside `unevaluatedProperties`)
+        # could backtrack for minutes on one reply.
+        bounded_schema.check_schema(schema)
         _check_refs(schema, schema, loc)
     except SchemaError as exc:
         fail([*loc, *exc.path], f"not a valid JSON Schema: {exc.message}")
+    except bounded_schema.UnboundedPattern as exc:
+        fail([*loc, *exc.path], str(exc))
     except RecursionError:
         fail(loc, "the schema is nested too deeply")
     if schema.get("type") != "object":
