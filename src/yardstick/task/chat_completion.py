@@ -10,6 +10,24 @@ from yardstick.task.validation import Loc, ValidationContext, check, check_model
 _NOT_SENT = frozenset({"model", "run_condition"})
 
 
+def _check_messages(messages: Any) -> None:
+    """What `validate` checks of literal messages, on what locators made of them on this item:
+    anything else would be sent to the vendor, whose refusal (or a 5xx, retried) costs calls
+    and says less."""
+    if isinstance(messages, list) and messages and all(isinstance(m, dict) for m in messages):
+        return
+    if not isinstance(messages, list):
+        got = "null" if messages is None else type(messages).__name__
+        message = f"`messages` must resolve to a list of message objects, got {got}"
+    elif not messages:
+        message = "`messages` resolved to an empty list: a chat needs at least one message"
+    else:
+        index, bad = next((i, m) for i, m in enumerate(messages) if not isinstance(m, dict))
+        got = "null" if bad is None else type(bad).__name__
+        message = f"`messages.{index}` must resolve to an object like {{role, content}}, got {got}"
+    raise TaskFailure("InvalidConfiguration", message)
+
+
 @register
 class ChatCompletion(TaskType):
     name = "chat_completion"
@@ -54,6 +72,7 @@ class ChatCompletion(TaskType):
         check_run_condition(config, loc)
 
     async def execute(self, config: dict[str, Any], ctx: ExecContext) -> TaskOutput:
+        _check_messages(config.get("messages"))
         body = {key: value for key, value in config.items() if key not in _NOT_SENT}
         response, output = await ctx.chat(config["model"], body)
         try:
