@@ -6,7 +6,8 @@ configuration's text at four characters a token (the usual rule of thumb for Eng
 tokenizer is downloaded), plus a fixed allowance for the instructions a judge adds; completion
 tokens from the task's `max_tokens` (or `max_completion_tokens`), else a typical reply length
 for its type; cost at the model's price (yardstick.provider.prices). An earlier task's result,
-read by a later one, counts as a reply of that task's estimated length. Conditional tasks are
+read by a later one, counts as a reply of that task's estimated length, unless that task's
+locators fail on the item (then the reader errors too, without a call). Conditional tasks are
 counted as if their condition held, and judges' re-asks are not counted: the figures are an
 upper bound on calls and a rough guide to tokens, not a quote.
 """
@@ -124,9 +125,11 @@ def estimate(
     for text in rows:
         data = orjson.loads(text)
         item = {**placeholders, **data} if isinstance(data, dict) else dict(placeholders)
+        # The tasks whose cell errors on this item as the engine's would: a missing field, or
+        # an earlier such task read. Their readers error too, calling nothing.
+        failed: set[str] = set()
         for task in tasks:
-            found = by_alias.get(task["alias"])
-            if found is None:
+            if not is_executable(task):
                 continue
             try:
                 resolved = {
@@ -134,9 +137,13 @@ def estimate(
                     for key, value in task["configuration"].items()
                     if key not in NEVER_RESOLVED
                 }
-                chars = len(orjson.dumps(resolve(resolved, item, frozenset())))
+                chars = len(orjson.dumps(resolve(resolved, item, failed)))
             except (LocatorError, UpstreamError):
+                failed.add(task["alias"])
                 continue  # the cell errors before any call
+            found = by_alias.get(task["alias"])
+            if found is None:
+                continue
             if task["task_type"] == "auto_evaluation.agent":
                 chars += len(text)  # an agent is shown the item's fields by name
             criteria = task["configuration"].get(RUBRIC_CRITERIA)

@@ -182,6 +182,36 @@ def test_a_dry_run_estimates_calls_tokens_and_cost_and_creates_nothing(
     assert fake_models.stats()["total"] == 0
 
 
+def test_a_dry_run_counts_no_call_for_a_task_reading_one_that_errors(
+    priced_client: SGPClient, fake_models: FakeModels
+) -> None:
+    # The second row lacks `input`: `answer` errors there before its call, and so do `again`
+    # (which reads `answer`) and `scored` (a metric reading it) and `late` (reading `scored`).
+    data = [{"input": "hello world"}, {"other": "x"}, {"input": "good bye"}]
+    metric = {"type": "f1", "candidate": "item.answer", "reference": "item.input"}
+    tasks = [
+        chat_task("answer"),
+        chat_task("again", content="item.answer"),
+        {"task_type": "metric", "alias": "scored", "configuration": metric},
+        chat_task("late", content="item.scored"),
+    ]
+    with raw(priced_client) as http:
+        response = http.post(
+            "/v5/evaluations",
+            json={"name": unique(), "data": data, "tasks": tasks, "dry_run": True},
+        )
+    assert response.status_code == 200, response.text
+    calls = {t["alias"]: t["model_calls"] for t in response.json()["tasks"]}
+    assert calls == {"answer": 2, "again": 2, "late": 2}
+
+    with raw(priced_client) as http:
+        created = http.post(
+            "/v5/evaluations", json={"name": unique(), "data": data, "tasks": tasks}
+        )
+    wait_until_done(priced_client, created.raise_for_status().json()["id"])
+    assert fake_models.stats()["total"] == sum(calls.values())  # the run made as many
+
+
 def test_a_dry_run_checks_the_request_as_a_create_does(priced_client: SGPClient) -> None:
     with pytest.raises(UnprocessableEntityError) as caught:
         priced_client.evaluations.create(
