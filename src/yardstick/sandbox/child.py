@@ -34,6 +34,13 @@ def _silence_stdio() -> None:
     os.close(null)
 
 
+def forget_environment() -> None:
+    """Drop the environment the server passed on: it may hold `YARDSTICK_SECRET_KEY`, the
+    vendors' keys and the database's password, none of which a custom function has any use
+    for. Nothing in this process reads the environment once it has started."""
+    os.environ.clear()
+
+
 def _handle(request: bytes, call: Callable[..., dict[str, Any]]) -> bytes:
     try:
         message: dict[str, Any] = orjson.loads(request)
@@ -49,6 +56,7 @@ def _handle(request: bytes, call: Callable[..., dict[str, Any]]) -> bytes:
 
 def main(conn: Connection, limits: guards.Limits) -> None:
     _silence_stdio()
+    forget_environment()
     # Imported here, not at the top: the server imports this module only to name this function,
     # and `runtime` loads every allowed module. It must be loaded before the seal forbids imports.
     from yardstick.sandbox import runtime

@@ -47,6 +47,19 @@ FORBIDDEN_ATTRIBUTES = frozenset(
     }
 )  # fmt: skip
 
+# Public members of allowed modules that are left out of their views: each reads or writes
+# attributes by names it is given at run time, out of the source check's sight.
+# `update_wrapper(f, json.dumps, updated=("__globals__",))` copied a module's globals into the
+# function's own, and back into the harness's, which switched the audit hook off.
+HIDDEN_MEMBERS = frozenset(
+    {"functools.update_wrapper", "functools.wraps", "functools.total_ordering"}
+)
+
+# Methods whose format strings read attributes in C (`"{0.__globals__}".format(f)`): the
+# function's `x.format` and `x.format_map` go through `runtime.string_method` instead, which
+# checks every attribute a field names like `getattr` does.
+FORMAT_METHODS = frozenset({"format", "format_map"})
+
 # Builtins that are left out of the sandbox on purpose; naming one says so instead of a bare
 # NameError. (`__import__` is replaced by an allow-list import, `type` by its one-argument form.)
 BLOCKED_BUILTINS = frozenset(

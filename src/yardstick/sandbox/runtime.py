@@ -4,6 +4,8 @@ A function sees only:
 - `BUILTINS`: the pure builtins, plus `__import__` limited to `policy.ALLOWED_MODULES`,
   `getattr`/`hasattr` that refuse what the source check refuses, a one-argument `type`, a `print`
   that discards, and stubs for `open`, `eval`, `exec`, … that raise SandboxViolation;
+- `str.format` and `format_map` through `string_method` (the source is rewritten to call it),
+  whose fields' attributes are checked like `getattr`'s;
 - module *views*, not modules: a fresh module object per allowed module holding its public
   functions, classes and immutable constants only. The real `statistics` module holds `sys`, and
   `json` holds `codecs` (which holds `builtins`); the views drop every module and every mutable
@@ -16,16 +18,20 @@ the next one, which may belong to another account.
 
 import __future__
 
+import _string  # type: ignore[import-not-found]  # string.Formatter's own helper; no stub
+import ast
 import builtins
 import datetime
 import decimal
 import hashlib
 import importlib
+import string
 import sys
 import types
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from yardstick.sandbox import errors, guards
@@ -33,6 +39,8 @@ from yardstick.sandbox.policy import (
     ALLOWED_MODULES,
     ALLOWED_SUBMODULES,
     BLOCKED_BUILTINS,
+    FORMAT_METHODS,
+    HIDDEN_MEMBERS,
     allowed_list,
     attribute_allowed,
 )
@@ -63,7 +71,7 @@ def _shareable(value: Any) -> bool:
 def _view(module: types.ModuleType, name: str) -> types.ModuleType:
     view = types.ModuleType(name, module.__doc__)
     for key, value in vars(module).items():
-        if key.startswith("_"):
+        if key.startswith("_") or f"{name}.{key}" in HIDDEN_MEMBERS:
             continue
         if isinstance(value, types.ModuleType):
             if f"{name}.{key}" in ALLOWED_SUBMODULES:
@@ -118,6 +126,13 @@ def safe_getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
         raise TypeError("attribute name must be a string")
     if not attribute_allowed(name):
         raise guards.violation(f"the attribute {name!r} is not allowed in custom functions")
+    if name in FORMAT_METHODS:
+        try:
+            return string_method(obj, name)
+        except AttributeError:
+            if default is _MISSING:
+                raise
+            return default
     if default is _MISSING:
         return getattr(obj, name)
     return getattr(obj, name, default)
@@ -128,6 +143,67 @@ _ABSENT = object()
 
 def safe_hasattr(obj: Any, name: str) -> bool:
     return safe_getattr(obj, name, _ABSENT) is not _ABSENT
+
+
+class _CheckedFormatter(string.Formatter):
+    """`str.format`'s rules, with every attribute a field names (`{0.attr}`) read through
+    `safe_getattr`: the real method reads them in C, where no other layer sees them."""
+
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> tuple[Any, Any]:
+        first, rest = _string.formatter_field_name_split(field_name)
+        obj = self.get_value(first, args, kwargs)
+        for is_attribute, key in rest:
+            obj = safe_getattr(obj, key) if is_attribute else obj[key]
+        return obj, first
+
+
+_FORMATTER = _CheckedFormatter()
+
+
+def _format(text: str, /, *args: Any, **kwargs: Any) -> str:
+    if not isinstance(text, str):
+        raise TypeError("format() needs a str")
+    return _FORMATTER.vformat(text, args, kwargs)
+
+
+def _format_map(text: str, mapping: Mapping[str, Any], /) -> str:
+    if not isinstance(text, str):
+        raise TypeError("format_map() needs a str")
+    return _FORMATTER.vformat(text, (), mapping)
+
+
+_STRING_METHODS: dict[str, Callable[..., str]] = {"format": _format, "format_map": _format_map}
+# The name the rewritten source calls `string_method` by: a user's source cannot name it (no
+# name may start with `__`), so only the rewrite reaches it.
+STRING_METHOD = "__string_method__"
+
+
+def string_method(obj: Any, name: str) -> Callable[..., str]:
+    """`obj.format` or `obj.format_map` (`name`) for the function: `str`'s, checked field by
+    field; on anything else with such a method (`collections.UserString`, which calls the real
+    one) a violation."""
+    method = _STRING_METHODS[name]
+    if isinstance(obj, str):
+        return partial(method, obj)
+    if obj is str:
+        return method
+    getattr(obj, name)  # an AttributeError, as Python says, for an object without one
+    raise guards.violation(f"{name}() is only available on str in custom functions")
+
+
+class _StringMethods(ast.NodeTransformer):
+    """Rewrites `x.format` and `x.format_map` into `__string_method__(x, "format")`."""
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        if node.attr not in FORMAT_METHODS or not isinstance(node.ctx, ast.Load):
+            return node
+        call = ast.Call(
+            func=ast.Name(STRING_METHOD, ast.Load()),
+            args=[node.value, ast.Constant(node.attr)],
+            keywords=[],
+        )
+        return ast.copy_location(call, node)
 
 
 def one_argument_type(obj: Any) -> type:
@@ -166,6 +242,7 @@ def _builtins() -> dict[str, Any]:
         type=one_argument_type,
         print=discard_print,
     )
+    namespace[STRING_METHOD] = string_method
     return namespace
 
 
@@ -193,7 +270,10 @@ def compile_source(source: str) -> Compiled:
         # Annotations stay strings (PEP 563): `-> dict[str, Any]` must not need `typing`, which
         # the function's own source usually imports at module level, where we never see it.
         flags = __future__.annotations.compiler_flag
-        code = compile(source, FILENAME, "exec", flags=flags, dont_inherit=True)
+        tree = _StringMethods().visit(ast.parse(source, FILENAME))
+        code = compile(
+            ast.fix_missing_locations(tree), FILENAME, "exec", flags=flags, dont_inherit=True
+        )
     compiled = _compiled[key] = Compiled(code, info.name)
     if len(_compiled) > _CACHE_SIZE:
         _compiled.popitem(last=False)
