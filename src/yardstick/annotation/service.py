@@ -11,7 +11,8 @@ the reviewer). Another account's tasks are 404s, like tasks that do not exist.
   answers, completes it, and, when that finishes the item's work in the queue, writes the
   item's results (yardstick.annotation.aggregate). An audit's answers also mark the reviewers'
   tasks they contradict FIXED.
-- Skip releases the task and sends it to the back of its queue.
+- Skip releases the task and sends its item (its free slots) to the back of its queue; a
+  skipped audit stays reserved for its auditor, the only one it is handed out to.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from yardstick.annotation.schemas import (
     DONE,
     FIXED,
     NOT_READY,
+    OPEN,
     TASK_TYPES,
     BatchUpdate,
     status_of,
@@ -80,6 +82,16 @@ def _check_holds(task: AnnotationTask, principal: Principal, now: datetime) -> N
             f"your claim on annotation task {task.id!r} expired at {format_ts(expires)}: "
             "claim it again"
         )
+
+
+def _free_slot(task: AnnotationTask, now: datetime) -> bool:
+    """An open reviewer slot nobody holds (never claimed, released, or its lock expired)."""
+    expires = task.assignment_expires_at
+    return (
+        task.task_type == ANNOTATION
+        and task.status in OPEN
+        and (task.assigned_to is None or (expires is not None and expires <= now))
+    )
 
 
 class AnnotationService:
@@ -280,16 +292,27 @@ class AnnotationService:
         return task
 
     def skip(self, session: Session, principal: Principal, task_id: str) -> AnnotationTask:
-        """Release a task the caller holds and send it to the back of its queue."""
+        """Release a task the caller holds and send its item to the back of its queue (an
+        audit stays its auditor's)."""
         now = utcnow()
-        task, _ = self._held(session, principal, task_id, now)
-        task.position = repository.next_position(
+        task, siblings = self._held(session, principal, task_id, now)
+        position = repository.next_position(
             session, account_id=principal.account_id, queue_id=task.queue_id
         )
-        task.assigned_to = None
         task.assignment_expires_at = None
         task.claimed_at = None
-        task.updated_at = now
+        moved = [task]
+        # An audit is handed out to its auditor alone: released, nobody could ever claim it
+        # again. So it stays theirs (reserved, as a batch update assigns it), behind their
+        # other work.
+        if task.task_type != AUDIT:
+            task.assigned_to = None
+            # The item's other free slots go back with it: left in place, the caller's next
+            # claim would hand them the item they just skipped again, through its next slot.
+            moved += [t for t in siblings if t is not task and _free_slot(t, now)]
+        for each in moved:
+            each.position = position
+            each.updated_at = now
         session.flush()
         return task
 
