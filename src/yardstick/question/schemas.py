@@ -15,6 +15,9 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from referencing import Registry
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012, specification_with
 
 from yardstick.kit import bounded_schema
 from yardstick.kit.pagination import ListOut
@@ -127,7 +130,28 @@ class FormConfiguration(_Configuration):
         except bounded_schema.UnboundedPattern as exc:
             where = "/".join(str(part) for part in exc.path)
             raise ValueError(f"at {where}: {exc}") from exc
+        _check_references(schema)
         return schema
+
+
+def _check_references(schema: dict[str, Any]) -> None:
+    """A ValueError for a `$ref` that resolves nowhere (a missing definition, a remote
+    document, which is never fetched): no answer could ever be checked against the schema, so
+    every reviewer's submit would fail. Resolved as the validator resolves it: subschema by
+    subschema, each against its own base URI."""
+    specification = specification_with(str(schema.get("$schema", "")), default=DRAFT202012)
+    root = specification.create_resource(schema)
+    pending = [(Registry().resolver_with_root(root), root)]
+    while pending:
+        resolver, resource = pending.pop()
+        contents = resource.contents
+        reference = contents.get("$ref") if isinstance(contents, dict) else None
+        if isinstance(reference, str):
+            try:
+                resolver.lookup(reference)
+            except Unresolvable as exc:
+                raise ValueError(f"$ref {reference!r} resolves to nothing: {exc}") from exc
+        pending += [(resolver.in_subresource(inner), inner) for inner in resource.subresources()]
 
 
 class TimestampConfiguration(_Configuration):
