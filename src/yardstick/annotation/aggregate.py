@@ -5,7 +5,7 @@ alias of the queue gets a `completed` cell:
 
 - numbers (rating, number, a rubric's weighted score): the mean of the reviewers' answers;
 - anything else (a choice, a list of choices, text, a form, a timestamp): the majority answer,
-  compared as JSON. A tie goes to the tied answer submitted first, so a result never changes
+  compared as JSON, a list of choices or timestamps as a set. A tie goes to the tied answer submitted first, so a result never changes
   by itself and the first reviewer to commit to an answer decides a 1-1 split.
 
 An audit answer replaces that: for each alias an auditor answered, the cell holds the answer of
@@ -49,7 +49,16 @@ class _Given:
     submitted_at: datetime
 
 
+_SCALARS = (str, int, float, bool)
+
+
 def _key(value: Any) -> bytes:
+    """Answers are the same answer when their keys are. A list of scalars (choices, several
+    timestamps, kept in the order given) is a set, as agreement reads it
+    (yardstick.agreement.values.classify): `[t1, t2]` and `[t2, t1]` are one answer."""
+    if isinstance(value, list) and all(isinstance(v, _SCALARS) for v in value):
+        value = sorted({orjson.dumps(v) for v in value})
+        return b"[" + b",".join(value) + b"]"
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
