@@ -130,6 +130,13 @@ def test_number_rejects_values_out_of_range(value: float) -> None:
         NumberAnswer(-1.5, 10.0).check(value)
 
 
+def test_an_out_of_range_message_writes_huge_numbers_as_a_reader_would() -> None:
+    with pytest.raises(InvalidAnswer) as caught:
+        NumberAnswer(0.0, 1e20).check(1e308)
+    assert str(caught.value).startswith("1e+308 is out of range")
+    assert "from 0 to 1e+20 (inclusive)" in str(caught.value)
+
+
 @pytest.mark.parametrize("value", ["3", True, None, float("nan"), float("inf"), {"n": 1}])
 def test_number_rejects_non_numbers(value: Any) -> None:
     with pytest.raises(InvalidAnswer, match="must be a number"):

@@ -53,7 +53,11 @@ def show(value: Any) -> str:
 
 
 def _fmt(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else repr(float(number))
+    # Integral values as integers (3, not 3.0), but only where a double holds every integer:
+    # 1e308 as its 309 digits said nothing a reader could check.
+    if float(number).is_integer() and abs(number) < 2**53:
+        return str(int(number))
+    return repr(float(number))
 
 
 class AnswerSpec:
