@@ -6,9 +6,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from tests.fixtures.server import free_port
+from tests.conftest import require_backend
+from tests.fixtures.server import (
+    create_postgres_database,
+    drop_postgres_database,
+    free_port,
+    postgres_admin_url,
+)
 from yardstick.cli.main import app
 from yardstick.config import get_settings
 from yardstick.db.engine import sqlite_file
@@ -104,3 +112,69 @@ def test_an_unreachable_database_is_one_line(
 )
 def test_sqlite_file(url: str, path: str | None) -> None:
     assert sqlite_file(url) == (None if path is None else Path(path))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite://", "sqlite:///", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"],
+)
+@pytest.mark.parametrize(
+    "args",
+    [["migrate"], ["worker"], ["accounts", "create", "t"], ["keys", "list", "--account", "t"]],
+)
+def test_an_in_memory_sqlite_database_is_one_line(
+    settings_from_env: None, args: list[str], url: str
+) -> None:
+    # It used to reach the engine's set-up and end in a TypeError traceback (a pool argument
+    # that SQLite's in-memory pool does not take).
+    result = CliRunner().invoke(app, args, env={"YARDSTICK_DATABASE_URL": url})
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "error: YARDSTICK_DATABASE_URL: an in-memory SQLite database cannot be shared or kept; "
+        "name a file (sqlite:///path)\n"
+    )
+
+
+def _tables(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        return inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A database that exists but holds nothing of Yardstick's: (its URL, how the error names
+    it). An empty SQLite file, or a new PostgreSQL database, like `postgres` named by mistake."""
+    if request.param == "sqlite":
+        path = tmp_path / "empty.db"
+        path.touch()
+        yield f"sqlite:///{path}", str(path)
+        return
+    require_backend("postgresql")
+    admin = postgres_admin_url()
+    assert admin is not None
+    url = create_postgres_database(admin)
+    try:
+        yield url, make_url(url).render_as_string(hide_password=True)
+    finally:
+        drop_postgres_database(admin, url)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["worker"], ["accounts", "create", "team"], ["keys", "list", "--account", "team"]],
+    ids=" ".join,
+)
+def test_a_database_without_yardstick_tables_is_not_migrated(
+    settings_from_env: None, empty_database: tuple[str, str], args: list[str], tmp_path: Path
+) -> None:
+    # These commands used to run every migration there (34 tables, an extension) and, for
+    # `worker`, add a default account and key: only `serve` and `migrate` may make a database.
+    url, where = empty_database
+    env = {"YARDSTICK_DATABASE_URL": url, "YARDSTICK_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"no Yardstick database at {where}; run `yardstick migrate` first\n"
+    assert _tables(url) == []

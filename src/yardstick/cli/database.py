@@ -2,8 +2,10 @@
 find it.
 
 Only `serve` and `migrate` may create a database: opening a SQLite file that does not exist
-creates it, so the others look first and stop with one line. A database that cannot be reached
-(a PostgreSQL server that is down, a wrong password) is one line too, not a traceback.
+creates it, so the others look first and stop with one line. Nor may they lay Yardstick's
+tables into a database that has none (an empty SQLite file, or a PostgreSQL database such as
+`postgres`, named by mistake): the migrations would make it one. A database that cannot be
+reached (a PostgreSQL server that is down, a wrong password) is one line too, not a traceback.
 """
 
 from collections.abc import Callable
@@ -37,9 +39,30 @@ def require_database(settings: Settings) -> None:
 
 
 def open_database(settings: Settings) -> Engine:
-    """The engine of an existing database (see `require_database`)."""
+    """The engine of an existing Yardstick database (see `require_database`); exit 1 when the
+    database holds no Yardstick schema at all (an older one is upgraded by the caller)."""
     require_database(settings)
-    return create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    if reachable(settings, lambda: _revision(engine)) is None:
+        engine.dispose()
+        raise fail(f"no Yardstick database at {_where(settings)}; run `yardstick migrate` first")
+    return engine
+
+
+def _revision(engine: Engine) -> str | None:
+    """The schema's migration revision; None where no migration ever ran."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _where(settings: Settings) -> str:
+    """The database as a message names it: a SQLite file's path, else the URL sans password."""
+    path = sqlite_file(settings.database_url)
+    if path is not None:
+        return str(path.absolute())
+    return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
 def reachable(settings: Settings, work: Callable[[], T]) -> T:
