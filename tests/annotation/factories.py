@@ -104,6 +104,18 @@ def queue() -> str:
     return f"queue-{uuid.uuid4().hex[:12]}"
 
 
+def yes_no_queue(
+    http: httpx.Client, rows: list[dict[str, Any]], reviewers: int = 1
+) -> tuple[str, str]:
+    """A new evaluation with one yes/no question in a queue of its own: (evaluation, queue)."""
+    named = queue()
+    verdict = question(http, "categorical", {"choices": ["yes", "no"]})
+    created = evaluation(
+        http, rows, [contributor("ok", verdict, queue_id=named, reviewers_per_item=reviewers)]
+    )
+    return created["id"], named
+
+
 def tasks_of(http: httpx.Client, **params: Any) -> list[dict[str, Any]]:
     page = ok(http.get(TASKS, params={"limit": 1000, **params}))
     assert not page["has_more"]

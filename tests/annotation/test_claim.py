@@ -12,14 +12,11 @@ from tests.annotation.factories import (
     TASKS,
     Reviewer,
     claim,
-    contributor,
-    evaluation,
     expire,
     ok,
-    question,
-    queue,
     submit,
     tasks_of,
+    yes_no_queue,
 )
 from tests.fixtures.server import ACCOUNT_A, Server
 from yardstick.annotation.service import annotation_service
@@ -30,20 +27,10 @@ from yardstick.db.session import SessionFactory
 ROWS = [{"input": f"row {i}"} for i in range(3)]
 
 
-def _queue(http: httpx.Client, rows: list[dict[str, Any]], reviewers: int = 1) -> tuple[str, str]:
-    """A new evaluation with one yes/no question in a queue of its own: (evaluation, queue)."""
-    named = queue()
-    verdict = question(http, "categorical", {"choices": ["yes", "no"]})
-    created = evaluation(
-        http, rows, [contributor("ok", verdict, queue_id=named, reviewers_per_item=reviewers)]
-    )
-    return created["id"], named
-
-
 def test_claims_hand_out_the_queue_in_order_and_keep_what_one_holds(
     http: httpx.Client, reviewers: list[Reviewer]
 ) -> None:
-    eid, named = _queue(http, ROWS)
+    eid, named = yes_no_queue(http, ROWS)
     order = [t["id"] for t in tasks_of(http, evaluation_id=eid)]
     alice, bob = reviewers[0], reviewers[1]
     first = claim(alice.http, named)
@@ -84,7 +71,7 @@ def test_claims_hand_out_the_queue_in_order_and_keep_what_one_holds(
 def test_a_person_answers_an_item_once_however_many_reviewers_it_needs(
     http: httpx.Client, reviewers: list[Reviewer]
 ) -> None:
-    eid, named = _queue(http, ROWS[:2], reviewers=3)
+    eid, named = yes_no_queue(http, ROWS[:2], reviewers=3)
     alice = reviewers[0]
     seen = []
     while (task := claim(alice.http, named)) is not None:
@@ -99,7 +86,7 @@ def test_concurrent_claims_never_hand_out_one_task_twice(
     http: httpx.Client, reviewers: list[Reviewer], people: int
 ) -> None:
     reviewers = reviewers[:people]
-    eid, named = _queue(http, [{"input": f"row {i}"} for i in range(4)], reviewers=2)
+    eid, named = yes_no_queue(http, [{"input": f"row {i}"} for i in range(4)], reviewers=2)
 
     def work(reviewer: Reviewer) -> list[dict[str, Any]]:
         taken = []
@@ -122,7 +109,7 @@ def test_concurrent_claims_never_hand_out_one_task_twice(
 def test_an_expired_lock_frees_the_task(
     http: httpx.Client, server: Server, reviewers: list[Reviewer]
 ) -> None:
-    _, named = _queue(http, ROWS[:1])
+    _, named = yes_no_queue(http, ROWS[:1])
     alice, bob = reviewers[0], reviewers[1]
     held = claim(alice.http, named)
     assert held is not None
@@ -139,7 +126,7 @@ def test_an_expired_lock_frees_the_task(
 def test_history_is_the_callers_own_tasks_most_recent_first(
     http: httpx.Client, server: Server, reviewers: list[Reviewer]
 ) -> None:
-    eid, named = _queue(http, ROWS)
+    eid, named = yes_no_queue(http, ROWS)
     alice, bob = reviewers[0], reviewers[1]
     done = claim(alice.http, named)
     assert done is not None
@@ -165,7 +152,7 @@ def test_history_is_the_callers_own_tasks_most_recent_first(
 def test_an_archived_evaluations_tasks_are_not_handed_out(
     http: httpx.Client, reviewers: list[Reviewer]
 ) -> None:
-    eid, named = _queue(http, ROWS[:2])
+    eid, named = yes_no_queue(http, ROWS[:2])
     alice = reviewers[0]
     held = claim(alice.http, named)
     assert held is not None

@@ -1,36 +1,22 @@
 """Claims and skips in queues with several reviewers per item (found by probing)."""
 
-from typing import Any
-
 import httpx
 
 from tests.annotation.factories import (
     TASKS,
     Reviewer,
     claim,
-    contributor,
-    evaluation,
     ok,
-    question,
-    queue,
     submit,
     tasks_of,
+    yes_no_queue,
 )
-
-
-def _queue(http: httpx.Client, rows: list[dict[str, Any]], reviewers: int) -> tuple[str, str]:
-    named = queue()
-    verdict = question(http, "categorical", {"choices": ["yes", "no"]})
-    created = evaluation(
-        http, rows, [contributor("ok", verdict, queue_id=named, reviewers_per_item=reviewers)]
-    )
-    return created["id"], named
 
 
 def test_a_skipped_item_is_not_handed_straight_back_through_its_next_slot(
     http: httpx.Client, reviewers: list[Reviewer]
 ) -> None:
-    eid, named = _queue(http, [{"input": f"row {i}"} for i in range(3)], reviewers=2)
+    eid, named = yes_no_queue(http, [{"input": f"row {i}"} for i in range(3)], reviewers=2)
     alice, bob = reviewers[0], reviewers[1]
     first = claim(alice.http, named)
     assert first is not None
@@ -60,7 +46,7 @@ def test_a_skipped_item_is_not_handed_straight_back_through_its_next_slot(
 def test_a_skipped_audit_stays_with_its_auditor_behind_their_other_audits(
     http: httpx.Client, reviewers: list[Reviewer]
 ) -> None:
-    eid, named = _queue(http, [{"input": "a"}, {"input": "b"}], reviewers=1)
+    eid, named = yes_no_queue(http, [{"input": "a"}, {"input": "b"}], reviewers=1)
     alice, auditor = reviewers[0], reviewers[1]
     while (task := claim(alice.http, named)) is not None:
         ok(submit(alice.http, task["id"], {"ok": "yes"}))
