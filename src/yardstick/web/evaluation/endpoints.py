@@ -31,6 +31,13 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Rows a page")]
 Repeated = Annotated[list[str] | None, Query()]
 
 
+def _any_of(tags: list[str]) -> list[str]:
+    """The tags to match: the box asks for a comma list and people type "a, b", so each tag is
+    also looked for without its spaces; as typed too, for a tag that has them (its chip's link)."""
+    stripped = (tag.strip() for tag in tags)
+    return list(dict.fromkeys([*tags, *(tag for tag in stripped if tag)]))
+
+
 @router.get("")
 def evaluation_list(
     request: Request,
@@ -43,7 +50,7 @@ def evaluation_list(
 ) -> Response:
     tags = split_comma_list(tag)
     found = pages.evaluations(
-        session, web.principal, name=name, tags=tags, after=after, limit=limit
+        session, web.principal, name=name, tags=_any_of(tags), after=after, limit=limit
     )
     return render(
         request,
