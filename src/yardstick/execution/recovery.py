@@ -11,7 +11,7 @@ and that chunk ends.
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -39,8 +39,12 @@ def _now(session: Session) -> Any:
     return utcnow()
 
 
-def beat(sessions: SessionFactory, worker_id: str) -> None:
+def beat(sessions: SessionFactory, worker_id: str) -> datetime | None:
+    """Write this worker's beat; returns its previous one (None on its first)."""
     with sessions.write() as session, session.begin():
+        previous = session.scalar(
+            select(EngineWorker.last_seen_at).where(EngineWorker.worker_id == worker_id)
+        )
         insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
         stmt = insert(EngineWorker).values(worker_id=worker_id, last_seen_at=_now(session))
         session.execute(
@@ -48,11 +52,19 @@ def beat(sessions: SessionFactory, worker_id: str) -> None:
                 index_elements=["worker_id"], set_={"last_seen_at": stmt.excluded.last_seen_at}
             )
         )
+        return previous
 
 
-def dead_workers(sessions: SessionFactory, *, me: str, dead_after: float) -> list[str]:
+def dead_workers(
+    sessions: SessionFactory, *, me: str, dead_after: float, since: datetime | None = None
+) -> list[str]:
+    """The workers silent for longer than `dead_after` before `since`, this worker's previous
+    beat (else now). A worker that could not beat (the database away for everyone) saw nobody
+    beat meanwhile either: judged from now, every live worker would look dead to the first one
+    back, which would take over their chunks and fence out the cells they finished during the
+    outage. Judged from its own last beat, only a silence that began before that beat counts."""
     with sessions.read() as session:
-        cutoff = _now(session) - timedelta(seconds=dead_after)
+        cutoff = (_now(session) if since is None else since) - timedelta(seconds=dead_after)
         stmt = select(EngineWorker.worker_id).where(
             EngineWorker.last_seen_at < cutoff, EngineWorker.worker_id != me
         )
@@ -82,9 +94,12 @@ def take_over(sessions: SessionFactory, worker_ids: list[str]) -> None:
 
 def _beat_and_look(settings: Settings, sessions: SessionFactory) -> list[str]:
     """One trip through the thread pool per beat: most of what an idle worker does."""
-    beat(sessions, settings.worker_id)
+    previous = beat(sessions, settings.worker_id)
     return dead_workers(
-        sessions, me=settings.worker_id, dead_after=settings.worker_dead_after_seconds
+        sessions,
+        me=settings.worker_id,
+        dead_after=settings.worker_dead_after_seconds,
+        since=previous,
     )
 
 
