@@ -15,16 +15,8 @@ from tests.conftest import make_client
 from tests.execution.helpers import chat_task, extra, items_of, wait_until_done
 from tests.fixtures.engine_server import engine_env
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.private_postgres import PrivatePostgres, private_postgres
-from tests.fixtures.server import (
-    ACCOUNT_A,
-    KEY_A,
-    Server,
-    free_port,
-    server_env,
-    start_server,
-    stop_server,
-)
+from tests.fixtures.private_postgres import PrivatePostgres, private_postgres, server_on
+from tests.fixtures.server import ACCOUNT_A, KEY_A, Server
 
 ITEMS = 300
 # 300 calls of 400 ms at 32 in flight take ~4 s, so the run is still under way when the
@@ -47,23 +39,7 @@ def server(
 ) -> Iterator[Server]:
     """A server on the private PostgreSQL; `request.param`, if any, adds to its environment."""
     extra_env: dict[str, str] = getattr(request, "param", {})
-    database_url = postgres.create_database()
-    port = free_port()
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    server = Server(
-        backend="postgresql",
-        base_url=f"http://127.0.0.1:{port}",
-        database_url=database_url,
-        data_dir=data_dir,
-        env=server_env(database_url, data_dir, **engine_env(fake_models, **extra_env)),
-    )
-    server.keys[ACCOUNT_A] = KEY_A
-    start_server(server, port=port)
-    try:
-        yield server
-    finally:
-        stop_server(server)
+    yield from server_on(postgres, tmp_path, engine_env(fake_models, **extra_env))
 
 
 def progress(client: SGPClient, evaluation_id: str) -> int:

@@ -17,16 +17,8 @@ from tests.execution.processes import log_of, start_worker, stop
 from tests.execution.test_heartbeat import _sessions
 from tests.fixtures.engine_server import engine_env
 from tests.fixtures.fake_model_server import FakeModels
-from tests.fixtures.private_postgres import PrivatePostgres, private_postgres
-from tests.fixtures.server import (
-    ACCOUNT_A,
-    KEY_A,
-    Server,
-    free_port,
-    server_env,
-    start_server,
-    stop_server,
-)
+from tests.fixtures.private_postgres import PrivatePostgres, private_postgres, server_on
+from tests.fixtures.server import Server
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.execution import recovery
@@ -47,10 +39,6 @@ def postgres() -> Iterator[PrivatePostgres]:
 @pytest.fixture
 def server(postgres: PrivatePostgres, tmp_path: Path, fake_models: FakeModels) -> Iterator[Server]:
     """The API alone (`--no-worker`) on the private PostgreSQL; the test starts the workers."""
-    database_url = postgres.create_database()
-    port = free_port()
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
     env = engine_env(
         fake_models,
         YARDSTICK_HEARTBEAT_SECONDS="0.5",
@@ -58,19 +46,7 @@ def server(postgres: PrivatePostgres, tmp_path: Path, fake_models: FakeModels) -
         # Two chunks at a time each: neither worker takes the whole run alone.
         YARDSTICK_WORKER_CONCURRENCY="2",
     )
-    server = Server(
-        backend="postgresql",
-        base_url=f"http://127.0.0.1:{port}",
-        database_url=database_url,
-        data_dir=data_dir,
-        env=server_env(database_url, data_dir, **env),
-    )
-    server.keys[ACCOUNT_A] = KEY_A
-    start_server(server, port=port, serve_args=("--no-worker",))
-    try:
-        yield server
-    finally:
-        stop_server(server)
+    yield from server_on(postgres, tmp_path, env, serve_args=("--no-worker",))
 
 
 def _beating_workers(server: Server) -> set[str]:
