@@ -22,7 +22,7 @@ from yardstick.db.session import SessionFactory
 from yardstick.models import RunTraceEntry, Span
 from yardstick.span import run_trace_queue
 from yardstick.span.calls import CallRecord
-from yardstick.span.run_traces import TracedCell, root_span_id
+from yardstick.span.run_traces import TracedCell, call_span_id, root_span_id
 
 ACCOUNT, OTHER = "traces-a", "traces-b"
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -116,6 +116,26 @@ def test_queued_cells_become_their_items_spans_once(sessions: SessionFactory) ->
     assert "q1 answer" in calls[0].input and "echo: q1 answer" in calls[0].output
     assert "UpstreamRejected" in calls[1].output
     assert calls[0].start_timestamp == answer.calls[0].started_at
+
+
+def test_cells_queued_twice_become_their_spans_once(sessions: SessionFactory) -> None:
+    # A group commit whose COMMIT lost its answer is run again: its cells are upserts, and its
+    # queue row is written a second time.
+    cells = (_cell(1, "answer"), _cell(1, "judge", offset=1), _cell(2, "answer"))
+    enqueue(sessions, ACCOUNT, *cells)
+    enqueue(sessions, ACCOUNT, *cells)
+
+    assert take_all(sessions) == 6
+    assert counts(sessions, ACCOUNT) == (0, 5)  # three calls and two roots, once each
+    ids = {call_span_id(c.item_id, c.alias, c.run, 0, c.calls[0]) for c in cells}
+    assert len(ids) == 3 and ids <= set(stored_spans(sessions, cells[0].item_id)) | set(
+        stored_spans(sessions, cells[2].item_id)
+    )
+    # Time-ordered, as the spans' indexes want: the call's start leads the id.
+    assert sorted(ids) == [
+        call_span_id(c.item_id, c.alias, c.run, 0, c.calls[0])
+        for c in sorted(cells, key=lambda c: c.calls[0].started_at)
+    ]
 
 
 def test_credentials_in_calls_are_stored_redacted(sessions: SessionFactory) -> None:

@@ -130,9 +130,9 @@ def write_run_spans(
     created_by_user_id: str = SYSTEM_USER_ID,
 ) -> None:
     """Store the engine's spans of a run in the caller's transaction: insert-or-replace by id
-    (a retried chunk writes the same ids again), a completed span kept over an in-progress
-    one, and a stored span of another trace left as it is. Trusted input: no checks of
-    lengths, times, parents or cycles."""
+    (a retried commit, or a resumed chunk's roots, write the same ids again), a completed span
+    kept over an in-progress one, and a stored span of another trace left as it is. Trusted
+    input: no checks of lengths, times, parents or cycles."""
     kept = winners(spans, upsert=True, locate=batch_loc)
     prepared = [
         prepare(spans[index], account_id=account_id, user_id=created_by_user_id)
