@@ -366,10 +366,13 @@ class EvaluationDashboardService:
             query = None if "query" in fields else widget.query
             checked_widget(widget.type, config, _stored_query(widget.type, query))
         query_changed = query != widget.query
+        # Copy-on-write copies what is written: a PATCH that changes nothing (only fields the
+        # widget cannot change, or the values it has) leaves a shared widget shared.
+        unchanged = not query_changed and title == widget.title and config == widget.config
         target = _target(dashboard)
 
         computer = Computer(read, principal, target)
-        shared = (
+        shared = not unchanged and (
             dashboard_repository.showing(read, account_id=principal.account_id, widget_id=widget.id)
             > 1
         )
@@ -394,7 +397,8 @@ class EvaluationDashboardService:
         )
         now = utcnow()
         if (
-            dashboard_repository.showing(
+            not unchanged
+            and dashboard_repository.showing(
                 session, account_id=principal.account_id, widget_id=widget.id
             )
             > 1

@@ -178,6 +178,23 @@ def test_a_shared_widget_is_copied_on_write(client: SGPClient) -> None:
     assert again.id == changed.id and again.title == "rows"
 
 
+def test_an_update_that_changes_nothing_leaves_a_shared_widget_shared(client: SGPClient) -> None:
+    evaluation_id, first = board(client)
+    widget = client.evaluation_dashboards.widgets.create(
+        first, title="avg", type="metric", query=AVG_SCORE
+    )  # type: ignore[arg-type]
+    second = client.evaluation_dashboards.create(
+        name=unique("d"), evaluation_id=evaluation_id, template_dashboard_id=first
+    ).id
+
+    same = client.evaluation_dashboards.widgets.update(
+        widget.id, dashboard_id=second, title="avg", extra_body={"type": "bar"}
+    )
+
+    assert same.id == widget.id and same.type == "metric"
+    assert client.evaluation_dashboards.retrieve(second).widget_order == [widget.id]
+
+
 def test_remove_detaches_and_answers_204(client: SGPClient) -> None:
     _, dashboard_id = board(client)
     keep = client.evaluation_dashboards.widgets.create(dashboard_id, title="a", type="heading")
