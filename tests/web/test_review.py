@@ -573,6 +573,10 @@ def test_the_form_passes_the_checks_of_an_api_body() -> None:
 def test_a_components_value_is_shown_by_kind() -> None:
     assert value_block("a", "plain words, even 3 * 4 = 12").kind == "text"
     assert value_block("a", "# Title\n\nsome *text*").kind == "markdown"
+    headed = value_block("a", "# Title\n\n##### Small\n\n###### Least")
+    # The page's own <h1> stays its only one: headings go two levels down, at most to <h6>.
+    assert "<h3>Title</h3>" in str(headed.html) and "<h1>" not in str(headed.html)
+    assert "<h6>Small</h6>" in str(headed.html) and "<h6>Least</h6>" in str(headed.html)
     escaped = value_block("a", "**bold** <script>alert(1)</script>")
     assert escaped.kind == "markdown" and "<script>" not in str(escaped.html)
     assert value_block("a", {"k": 1}).text == '{\n  "k": 1\n}'

@@ -4,7 +4,9 @@ markdown-it-py (CommonMark; installed with `rich`, which the core depends on) wi
 any tag in the text is escaped and shown as text, never parsed. Its link check refuses
 `javascript:`, `vbscript:`, `file:` and `data:` URLs (the link stays text). Images are off: the
 pages' Content-Security-Policy would refuse another site's image anyway. Links open with
-`rel="nofollow noopener noreferrer"`.
+`rel="nofollow noopener noreferrer"`. Headings go two levels down (`#` is an `<h3>`): the
+text sits inside a page whose `<h1>` and section `<h2>`s are its outline, and a widget's or an
+item's `# Title` is a heading within them, not a second title of the page.
 """
 
 from collections.abc import Sequence
@@ -26,6 +28,19 @@ def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: 
 
 
 _MD.add_render_rule("link_open", _link_open)
+
+HEADING_SHIFT = 2
+
+
+def _heading(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    token.tag = f"h{min(int(token.tag[1:]) + HEADING_SHIFT, 6)}"
+    rendered: str = self.renderToken(tokens, idx, options, env)
+    return rendered
+
+
+_MD.add_render_rule("heading_open", _heading)
+_MD.add_render_rule("heading_close", _heading)
 
 
 def render_markdown(text: str) -> Markup:
