@@ -122,6 +122,17 @@ def test_unknown_ids_and_paths_are_404_pages(seeded: Seeded) -> None:
             )
 
 
+def test_an_error_page_leads_back_to_its_section(seeded: Seeded) -> None:
+    with web_client(seeded.server) as client:
+        for path, back in (
+            ("/datasets/nope", '<a href="/datasets">Back to the datasets</a>'),
+            ("/dashboards/nope", '<a href="/dashboards">Back to the dashboards</a>'),
+            ("/evaluations/nope", '<a href="/evaluations">Back to the evaluations</a>'),
+        ):
+            response = client.get(path)
+            assert response.status_code == 404 and back in response.text, path
+
+
 def test_another_accounts_data_is_invisible(seeded: Seeded) -> None:
     evaluation, item = seeded.evaluation_id, seeded.item_ids[0]
     with web_client(seeded.server, ACCOUNT_B) as b:

@@ -123,11 +123,28 @@ def problems(exc: Exception) -> list[tuple[str, str]]:
 
 
 _TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 422: "Invalid parameter"}
+# Where an error page leads back to: the section of the UI the failed page belongs to.
+_SECTIONS = {
+    "evaluations": "the evaluations",
+    "datasets": "the datasets",
+    "dashboards": "the dashboards",
+    "review": "your review queues",
+    "compare": "the comparison form",
+}
+
+
+def _back(path: str) -> tuple[str, str]:
+    """(href, what it is) of the section holding `path`; the evaluations outside them all."""
+    section = path.strip("/").split("/", 1)[0]
+    if section not in _SECTIONS:
+        section = "evaluations"
+    return f"/{section}", _SECTIONS[section]
 
 
 def error_page(request: Request, status_code: int, detail: Any, exc: Exception) -> HTMLResponse:
     named = problems(exc)
     message = "" if named else str(detail)
+    back_href, back_label = _back(request.url.path)
     return render(
         request,
         "error.html",
@@ -136,6 +153,8 @@ def error_page(request: Request, status_code: int, detail: Any, exc: Exception) 
             "title": _TITLES.get(status_code, "Error"),
             "message": message,
             "problems": named,
+            "back_href": back_href,
+            "back_label": back_label,
         },
         status_code=status_code,
     )
