@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, and_, case, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from yardstick.models import Evaluation, TaskResult
@@ -32,41 +32,45 @@ _cache: dict[str, tuple[float, tuple[Any, ...], dict[str, Any]]] = {}
 _cache_lock = threading.Lock()
 
 
-def failed_items_of(session: Session, ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """Per evaluation, its first failed items (by row order) with each item's first error."""
-    errored = (
+def failed_items_of(
+    session: Session, evaluations: Sequence[Evaluation]
+) -> dict[str, list[dict[str, Any]]]:
+    """Per evaluation, its first failed items (by row order) with each item's first error.
+
+    "First" is in task order: a later task that reads a failed one fails too (an
+    `UpstreamTaskError`), and the error that explains the item is the one it read. Task order
+    differs per evaluation, so each failed item's errored cells are read (a handful per item,
+    for at most FAILED_ITEMS_SHOWN items) and the first chosen here."""
+    errored = TaskResult.status == "errored"
+    failed = (
         select(
-            TaskResult.evaluation_id,
             TaskResult.item_id,
-            TaskResult.error_type,
-            TaskResult.error_message,
             func.row_number()
-            .over(partition_by=TaskResult.item_id, order_by=TaskResult.alias)
-            .label("nth_error"),
-        )
-        .where(TaskResult.evaluation_id.in_(ids), TaskResult.status == "errored")
-        .subquery()
-    )
-    first = (
-        select(
-            errored.c.evaluation_id,
-            errored.c.item_id,
-            errored.c.error_type,
-            errored.c.error_message,
-            func.row_number()
-            .over(partition_by=errored.c.evaluation_id, order_by=errored.c.item_id)
+            .over(partition_by=TaskResult.evaluation_id, order_by=TaskResult.item_id)
             .label("nth_item"),
         )
-        .where(errored.c.nth_error == 1)
+        .where(TaskResult.evaluation_id.in_([e.id for e in evaluations]), errored)
+        .group_by(TaskResult.evaluation_id, TaskResult.item_id)
         .subquery()
     )
+    shown = select(failed.c.item_id).where(failed.c.nth_item <= FAILED_ITEMS_SHOWN)
+    stmt = select(
+        TaskResult.evaluation_id,
+        TaskResult.item_id,
+        TaskResult.alias,
+        TaskResult.error_type,
+        TaskResult.error_message,
+    ).where(TaskResult.item_id.in_(shown), errored)
+    position = {e.id: {t["alias"]: n for n, t in enumerate(e.tasks)} for e in evaluations}
+    first: dict[tuple[str, str], tuple[tuple[int, str], str | None, str | None]] = {}
+    for evaluation_id, item_id, alias, error_type, message in session.execute(stmt):
+        # An alias no task has any more sorts after the tasks, by name.
+        rank = (position[evaluation_id].get(alias, len(position[evaluation_id])), alias)
+        key = (evaluation_id, item_id)
+        if key not in first or rank < first[key][0]:
+            first[key] = (rank, error_type, message)
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    stmt = (
-        select(first.c.evaluation_id, first.c.item_id, first.c.error_type, first.c.error_message)
-        .where(first.c.nth_item <= FAILED_ITEMS_SHOWN)
-        .order_by(first.c.evaluation_id, first.c.item_id)
-    )
-    for evaluation_id, item_id, error_type, message in session.execute(stmt):
+    for (evaluation_id, item_id), (_, error_type, message) in sorted(first.items()):
         out[evaluation_id].append({"item_id": item_id, "error": message, "error_type": error_type})
     return out
 
@@ -115,12 +119,32 @@ def progress_of(session: Session, evaluations: Sequence[Evaluation]) -> dict[str
     return {**out, **fresh}
 
 
+def _answers(evaluations: Sequence[Evaluation]) -> ColumnElement[bool]:
+    """The cell is one of a task that does not run (a contributor question). Evaluations with
+    the same such aliases share one condition, so its parameters stay within a page's ids and
+    aliases."""
+    by_aliases: dict[frozenset[str], list[str]] = defaultdict(list)
+    for evaluation in evaluations:
+        aliases = frozenset(t["alias"] for t in evaluation.tasks if not is_executable(t))
+        if aliases:
+            by_aliases[aliases].append(evaluation.id)
+    if not by_aliases:
+        return false()
+    return or_(
+        *(
+            and_(TaskResult.evaluation_id.in_(ids), TaskResult.alias.in_(sorted(aliases)))
+            for aliases, ids in by_aliases.items()
+        )
+    )
+
+
 def _count(session: Session, evaluations: Sequence[Evaluation]) -> dict[str, dict[str, Any]]:
     ids = [e.id for e in evaluations]
     if not ids:
         return {}
-    # A skipped cell (its run condition did not hold) is done, as a completed one is.
-    done = TaskResult.status.in_(("completed", "skipped"))
+    # A skipped cell (its run condition did not hold) is done, as a completed one is; a
+    # person's answer is no run's cell, and must not stand in for one still to come.
+    done = TaskResult.status.in_(("completed", "skipped")) & not_(_answers(evaluations))
     ok = func.sum(case((done, 1), else_=0)).label("ok")
     bad = func.max(case((TaskResult.status == "errored", 1), else_=0)).label("bad")
     per_item = (
@@ -155,7 +179,7 @@ def _count(session: Session, evaluations: Sequence[Evaluation]) -> dict[str, dic
         elif ok_cells >= executable[evaluation_id]:
             successful[evaluation_id] += count
     totals = {row[0]: row[1:] for row in cells}
-    failed_items = failed_items_of(session, ids) if any(failed.values()) else {}
+    failed_items = failed_items_of(session, evaluations) if any(failed.values()) else {}
 
     out: dict[str, dict[str, Any]] = {}
     for evaluation in evaluations:
