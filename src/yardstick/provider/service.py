@@ -328,13 +328,7 @@ class Providers:
             return cached[1]
         try:
             body = await self.client(vendor).get_json("/models", timeout=MODELS_TIMEOUT_SECONDS)
-            names = sorted(
-                {
-                    str(entry["id"])
-                    for entry in body.get("data", [])
-                    if isinstance(entry, dict) and "id" in entry
-                }
-            )
+            names = _model_names(body)
             self._models[vendor] = (now + MODELS_CACHE_SECONDS, names)
         except ProviderError as exc:
             log.warning("listing models of %s failed: %s", vendor, exc.message)
@@ -348,6 +342,20 @@ class Providers:
         """Close the running loop's HTTP sessions (at shutdown)."""
         clients = self._clients.pop(asyncio.get_running_loop(), {})
         await asyncio.gather(*(client.close() for client in clients.values()))
+
+
+def _model_names(body: dict[str, Any]) -> list[str]:
+    """The ids of a `/models` answer (`{"data": [{"id": ...}]}`). It is the vendor's own JSON:
+    anything of another shape names no model, rather than failing the whole listing."""
+    data = body.get("data")
+    entries = data if isinstance(data, list) else []
+    return sorted(
+        {
+            entry["id"]
+            for entry in entries
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+        }
+    )
 
 
 def _body(body: dict[str, Any], route: ModelRoute, *, stream: bool) -> dict[str, Any]:
