@@ -316,20 +316,26 @@ class VendorClient:
                 attempts=attempt,
             )
         # Lines are split here rather than by `readline`, which refuses lines over 128 KiB.
+        # Only each new chunk is split, and a line's pieces are joined once it is whole:
+        # re-splitting the growing buffer was quadratic in a long line (a 32 MiB event held the
+        # event loop, and so every other request of the process, for seconds).
         data: list[bytes] = []
-        buffer = b""
+        pending: list[bytes] = []  # the pieces of the line not yet ended
         finished = False
         try:
             async for chunk in resp.content.iter_any():
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
+                *lines, rest = chunk.split(b"\n")
+                if lines:
+                    lines[0] = b"".join([*pending, lines[0]])
+                    pending.clear()
+                pending.append(rest)
                 for line in lines:
                     for event in self._line(who, line, data, attempt):
                         if event is None:
                             return
                         finished = finished or _finishes(event)
                         yield event
-            for line in (buffer, b""):
+            for line in (b"".join(pending), b""):
                 for event in self._line(who, line, data, attempt):
                     if event is None:
                         return
