@@ -5,6 +5,9 @@ from typing import Any
 import pytest
 from scale_gp_beta import SGPClient
 from scale_gp_beta._exceptions import NotFoundError, UnprocessableEntityError
+from scale_gp_beta.types.evaluation_dashboards.evaluation_dashboard_widget_with_result import (
+    EvaluationDashboardWidgetWithResult,
+)
 
 from tests.sgp07.dashboards.factories import STATS, agg, col, evaluation, numbers, rows
 from tests.sgp07.helpers import error_locs, raw, unique
@@ -147,7 +150,9 @@ def test_an_update_naming_an_unknown_column_is_refused(client: SGPClient) -> Non
     assert (kept.widgets or [])[0].query.select[0].expression.column == "score"  # type: ignore[union-attr]
 
 
-def test_a_shared_widget_is_copied_on_write(client: SGPClient) -> None:
+def _shared_widget(client: SGPClient) -> tuple[EvaluationDashboardWidgetWithResult, str, str]:
+    """An `avg` metric widget on a dashboard (`first`) and, through it as a template, on a
+    second one: (widget, first, second)."""
     evaluation_id, first = board(client)
     widget = client.evaluation_dashboards.widgets.create(
         first, title="avg", type="metric", query=AVG_SCORE
@@ -155,6 +160,11 @@ def test_a_shared_widget_is_copied_on_write(client: SGPClient) -> None:
     second = client.evaluation_dashboards.create(
         name=unique("d"), evaluation_id=evaluation_id, template_dashboard_id=first
     ).id
+    return widget, first, second
+
+
+def test_a_shared_widget_is_copied_on_write(client: SGPClient) -> None:
+    widget, first, second = _shared_widget(client)
 
     changed = client.evaluation_dashboards.widgets.update(
         widget.id,
@@ -179,20 +189,15 @@ def test_a_shared_widget_is_copied_on_write(client: SGPClient) -> None:
 
 
 def test_an_update_that_changes_nothing_leaves_a_shared_widget_shared(client: SGPClient) -> None:
-    evaluation_id, first = board(client)
-    widget = client.evaluation_dashboards.widgets.create(
-        first, title="avg", type="metric", query=AVG_SCORE
-    )  # type: ignore[arg-type]
-    second = client.evaluation_dashboards.create(
-        name=unique("d"), evaluation_id=evaluation_id, template_dashboard_id=first
-    ).id
+    widget, first, second = _shared_widget(client)
 
     same = client.evaluation_dashboards.widgets.update(
         widget.id, dashboard_id=second, title="avg", extra_body={"type": "bar"}
     )
 
     assert same.id == widget.id and same.type == "metric"
-    assert client.evaluation_dashboards.retrieve(second).widget_order == [widget.id]
+    for dashboard_id in (first, second):
+        assert client.evaluation_dashboards.retrieve(dashboard_id).widget_order == [widget.id]
 
 
 def test_remove_detaches_and_answers_204(client: SGPClient) -> None:
