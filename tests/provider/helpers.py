@@ -5,7 +5,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from aiohttp import web
+
 from tests.fixtures.fake_model_server import FakeModels
+from tests.fixtures.server import free_port
 from yardstick.config import Settings
 from yardstick.provider import Providers
 
@@ -29,6 +32,32 @@ def settings(**overrides: Any) -> Settings:
 def fake_providers(fake: FakeModels, **overrides: Any) -> Providers:
     """`openai` pointed at the fake model server."""
     return Providers(settings(openai_base_url=fake.base_url, openai_api_key=KEY, **overrides))
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def serving(
+    method: str, path: str, handler: Handler, work: Callable[[Providers], Awaitable[T]]
+) -> T:
+    """`work` against an `openai` vendor of our own, on its own event loop, that answers
+    `method path` (under `/v1`) with `handler`: for answers the fake model server never gives."""
+
+    async def main() -> T:
+        app = web.Application()
+        app.router.add_route(method, f"/v1{path}", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        providers = Providers(settings(openai_base_url=f"http://127.0.0.1:{port}/v1"))
+        try:
+            return await work(providers)
+        finally:
+            await providers.aclose()
+            await runner.cleanup()
+
+    return asyncio.run(main())
 
 
 def run(providers: Providers, work: Callable[[Providers], Awaitable[T]]) -> T:

@@ -8,8 +8,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from tests.fixtures.server import free_port
-from tests.provider.helpers import HELLO, run, settings
+from tests.provider.helpers import HELLO, serving
 from yardstick.provider import Providers
 
 EVENT_BYTES = 4 * 1024 * 1024
@@ -33,23 +32,10 @@ async def _one_long_event(request: web.Request) -> web.StreamResponse:
 
 
 def test_events_split_across_pieces_are_read_whole() -> None:
-    async def work(_: Providers) -> list[dict[str, Any]]:
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", _one_long_event)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        providers = Providers(settings(openai_base_url=f"http://127.0.0.1:{port}/v1"))
-        try:
-            return [
-                e
-                async for e in providers.stream_chat_completion(providers.route("openai/m"), HELLO)
-            ]
-        finally:
-            await providers.aclose()
-            await runner.cleanup()
+    async def work(providers: Providers) -> list[dict[str, Any]]:
+        route = providers.route("openai/m")
+        return [e async for e in providers.stream_chat_completion(route, HELLO)]
 
-    events = run(Providers(settings()), work)
+    events = serving("POST", "/chat/completions", _one_long_event, work)
     contents = [event["choices"][0]["delta"]["content"] for event in events]
     assert contents == ["a", "x" * EVENT_BYTES, "z"]
