@@ -164,6 +164,9 @@ def test_inference_configuration_bounds_timeout_and_retries(
         ("/v5/inference", {"model": "openai/fake-chat", "args": {"messages": HELLO}}),
         ("/v5/chat/completions", {"model": "openai/fake-chat", "messages": HELLO}),
         ("/v5/completions", {"model": "openai/fake-instruct", "prompt": "x"}),
+        # Streamed, hung up before the first chunk: the response has not begun.
+        ("/v5/chat/completions", {"model": "openai/fake-chat", "messages": HELLO, "stream": True}),
+        ("/v5/completions", {"model": "openai/fake-instruct", "prompt": "x", "stream": True}),
     ],
 )
 def test_a_call_whose_client_hangs_up_is_cancelled(

@@ -77,9 +77,11 @@ async def create_chat_completion(
     """Chat completion from `vendor/name` or a registered model; `stream: true` answers with SSE."""
     model, upstream = body.model, body.upstream_body()
     if body.stream:
-        events = await inference_service.stream_chat_completion(
+        # Until the first chunk the client may hang up too: that cancels the upstream call.
+        stream = inference_service.stream_chat_completion(
             sessions, principal, model=model, body=upstream, openai_api_key=x_openai_api_key
         )
+        events = await unless_client_gone(request, stream)
         return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
     call = inference_service.chat_completion(
         sessions, principal, model=model, body=upstream, openai_api_key=x_openai_api_key
@@ -119,9 +121,10 @@ async def create_completion(
     """Text completion from `vendor/name` or a registered model; `stream: true` answers with SSE."""
     model, upstream = body.model, body.upstream_body()
     if body.stream:
-        events = await inference_service.stream_completion(
+        stream = inference_service.stream_completion(
             sessions, principal, model=model, body=upstream
         )
+        events = await unless_client_gone(request, stream)
         return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
     call = inference_service.completion(sessions, principal, model=model, body=upstream)
     return JSONBody(await unless_client_gone(request, call))
