@@ -1,6 +1,7 @@
 """Building a `Providers` in the test process against the fake model server."""
 
 import asyncio
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,10 +39,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def serving(
-    method: str, path: str, handler: Handler, work: Callable[[Providers], Awaitable[T]]
+    method: str,
+    path: str,
+    handler: Handler,
+    work: Callable[[Providers], Awaitable[T]],
+    vendor_fields: str = "",
 ) -> T:
     """`work` against an `openai` vendor of our own, on its own event loop, that answers
-    `method path` (under `/v1`) with `handler`: for answers the fake model server never gives."""
+    `method path` (under `/v1`) with `handler`: for answers the fake model server never gives.
+    `vendor_fields`: lines of its providers-file table (`max_attempts = 1`)."""
 
     async def main() -> T:
         app = web.Application()
@@ -50,7 +56,10 @@ def serving(
         await runner.setup()
         port = free_port()
         await web.TCPSite(runner, "127.0.0.1", port).start()
-        providers = Providers(settings(openai_base_url=f"http://127.0.0.1:{port}/v1"))
+        with tempfile.TemporaryDirectory() as tmp:
+            toml = f'[vendors.openai]\nbase_url = "http://127.0.0.1:{port}/v1"\n{vendor_fields}\n'
+            file = write_toml(Path(tmp) / "providers.toml", toml)
+            providers = Providers(settings(providers_file=file))
         try:
             return await work(providers)
         finally:

@@ -209,7 +209,7 @@ class VendorClient:
                     async with self.session().post(
                         url, data=payload, timeout=client_timeout, headers=headers
                     ) as resp:
-                        raw = await resp.read()
+                        raw = await self._body(resp, who, attempt)
                         latency_ms = (time.perf_counter() - started) * 1000
                         if resp.status < 300:
                             return CallResult(self._parse(who, raw, attempt), latency_ms, attempt)
@@ -217,6 +217,30 @@ class VendorClient:
             except (TimeoutError, aiohttp.ClientError) as exc:
                 failure = self._transport_failure(who, exc, attempt, timeout)
             await self._pause(failure, attempt, max_attempts)
+
+    async def _body(self, resp: aiohttp.ClientResponse, who: str, attempt: int) -> bytes:
+        """The answer's body, refused as soon as it passes the vendor's `max_response_bytes`
+        (by its Content-Length, or as it arrives): nothing past the cap is held in memory."""
+        limit = self.config.max_response_bytes
+        if resp.content_length is not None and resp.content_length > limit:
+            raise self._too_large(who, attempt)
+        pieces: list[bytes] = []
+        size = 0
+        async for piece in resp.content.iter_any():
+            size += len(piece)
+            if size > limit:
+                raise self._too_large(who, attempt)
+            pieces.append(piece)
+        return b"".join(pieces)
+
+    def _too_large(self, who: str, attempt: int) -> UpstreamError:
+        # Not retried: the same request would bring the same answer.
+        limit = self.config.max_response_bytes
+        return UpstreamError(
+            f"{who} sent more than {limit} bytes in one answer or event "
+            f"(the vendor's max_response_bytes)",
+            attempts=attempt,
+        )
 
     def _parse(self, who: str, raw: bytes, attempt: int) -> dict[str, Any]:
         try:
@@ -281,7 +305,7 @@ class VendorClient:
                     ) as resp,
                 ):
                     if resp.status >= 300:
-                        raw = await resp.read()
+                        raw = await self._body(resp, who, attempt)
                         failure = self._status_failure(who, resp.status, resp.headers, raw, attempt)
                     else:
                         started = False
@@ -310,7 +334,7 @@ class VendorClient:
         event)."""
         if resp.content_type == "application/json":
             # The upstream ignored `stream` or failed with 200: a JSON answer, not events.
-            raw = await resp.read()
+            raw = await self._body(resp, who, attempt)
             raise UpstreamError(
                 f"{who} answered a streamed request with JSON, not events: {upstream_message(raw)}",
                 attempts=attempt,
@@ -321,6 +345,8 @@ class VendorClient:
         # event loop, and so every other request of the process, for seconds).
         data: list[bytes] = []
         pending: list[bytes] = []  # the pieces of the line not yet ended
+        pending_size = 0
+        limit = self.config.max_response_bytes
         finished = False
         try:
             async for chunk in resp.content.iter_any():
@@ -328,13 +354,17 @@ class VendorClient:
                 if lines:
                     lines[0] = b"".join([*pending, lines[0]])
                     pending.clear()
+                    pending_size = 0
                 pending.append(rest)
+                pending_size += len(rest)
                 for line in lines:
                     for event in self._line(who, line, data, attempt):
                         if event is None:
                             return
                         finished = finished or _finishes(event)
                         yield event
+                if pending_size > limit:  # one line without end, past the cap
+                    raise self._too_large(who, attempt)
             for line in (b"".join(pending), b""):
                 for event in self._line(who, line, data, attempt):
                     if event is None:
@@ -356,6 +386,8 @@ class VendorClient:
         line = line.rstrip(b"\r")
         if line.startswith(b"data:"):
             data.append(line[5:].lstrip(b" "))
+            if sum(map(len, data)) + len(data) > self.config.max_response_bytes:
+                raise self._too_large(who, attempt)  # one event of many lines, past the cap
             return []
         if line or not data:  # comments (`: ping`), `event:`/`id:` fields, stray blank lines
             return []
@@ -383,7 +415,7 @@ class VendorClient:
                     self.config.url(path), timeout=aiohttp.ClientTimeout(total=timeout)
                 ) as resp,
             ):
-                raw = await resp.read()
+                raw = await self._body(resp, who, 1)
                 if resp.status >= 300:
                     raise self._status_failure(who, resp.status, resp.headers, raw, 1).error
                 return self._parse(who, raw, 1)

@@ -13,6 +13,7 @@ fields override what the environment gave that vendor:
     burst = 5                       # bucket size (default: max(1, rate_limit))
     timeout_seconds = 300           # per attempt (default YARDSTICK_MODEL_TIMEOUT_SECONDS)
     max_attempts = 3                # (default YARDSTICK_MODEL_MAX_ATTEMPTS)
+    max_response_bytes = 67108864   # an answer's body, or one streamed event, at most (64 MiB)
     models = ["llama-3-8b"]         # listed as this vendor's models instead of asking /models
     headers = { "api-key" = "..." } # extra request headers
     guided_decoding = "vllm"        # constrained decoding for LLM judges: "openai" (structured
@@ -57,6 +58,7 @@ _FIELDS = {
     "burst",
     "timeout_seconds",
     "max_attempts",
+    "max_response_bytes",
     "models",
     "headers",
     "guided_decoding",
@@ -66,6 +68,10 @@ _FIELDS = {
 # How a vendor constrains a judge's reply (see yardstick.judge.decoding).
 GuidedDecoding = Literal["openai", "vllm", "none"]
 GUIDED_DECODING_MODES: tuple[GuidedDecoding, ...] = get_args(GuidedDecoding)
+
+# What one answer (or one event of a stream) may hold: a vendor that sends more, by fault or by
+# design, would otherwise fill the server's memory, every account's calls with it.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
 class ProvidersFileError(ValueError):
@@ -80,6 +86,7 @@ class VendorConfig:
     concurrency: int
     timeout_seconds: float
     max_attempts: int
+    max_response_bytes: int = MAX_RESPONSE_BYTES
     rate_limit: float | None = None
     burst: float | None = None
     models: tuple[str, ...] | None = None
@@ -238,6 +245,12 @@ def _build(name: str, entry: dict[str, Any], settings: Settings) -> VendorConfig
             entry.get("max_attempts", settings.model_max_attempts),
             where,
             "max_attempts",
+            integer=True,
+        ),
+        max_response_bytes=_number(
+            entry.get("max_response_bytes", MAX_RESPONSE_BYTES),
+            where,
+            "max_response_bytes",
             integer=True,
         ),
         rate_limit=None
