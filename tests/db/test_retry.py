@@ -14,7 +14,7 @@ from tests.conftest import require_backend
 from tests.fixtures.server import free_port, postgres_admin_url
 from yardstick.config import Settings
 from yardstick.db import retry
-from yardstick.db.retry import DatabaseUnavailable, is_transient, retrying
+from yardstick.db.retry import DatabaseUnavailable, is_transient, retrying, retrying_until_back
 
 
 def error_of(engine: Engine, sql: str) -> exc.DBAPIError:
@@ -159,3 +159,29 @@ def test_the_backoff_never_sleeps_past_the_budget(monkeypatch: pytest.MonkeyPatc
     # One attempt at once and one when the 0.5 s budget is spent; the run fails then, not 5 s on.
     assert len(attempts) == 2
     assert 0.45 <= attempts[1] - attempts[0] < 2.0
+
+
+@pytest.mark.usefixtures("budget")
+def test_recording_a_failure_waits_out_an_outage_past_the_budget() -> None:
+    """Failing a run is what records that another unit gave up: giving up on it too left the
+    run `running` with nothing left to end it (yardstick.execution.runner.fail)."""
+    started = time.monotonic()
+    calls: list[float] = []
+
+    def unit() -> str:
+        calls.append(time.monotonic())
+        if time.monotonic() - started < 1.5:  # three times the 0.5 s budget
+            raise transient()
+        return "failed"
+
+    assert asyncio.run(retrying_until_back("failing a run", unit)) == "failed"
+    assert calls[-1] - started >= 1.5
+
+
+@pytest.mark.usefixtures("budget")
+def test_recording_a_failure_still_raises_errors_no_retry_can_fix() -> None:
+    def unit() -> None:
+        raise exc.IntegrityError("UPDATE", {}, sqlite3.IntegrityError("CHECK constraint failed"))
+
+    with pytest.raises(exc.IntegrityError):
+        asyncio.run(retrying_until_back("failing a run", unit))

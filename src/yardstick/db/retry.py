@@ -13,6 +13,7 @@ cells are upserts, and status changes are conditional updates.
 
 import asyncio
 import logging
+import math
 import random
 import sqlite3
 import time
@@ -83,7 +84,21 @@ async def retrying(what: str, work: Callable[_P, _R], /, *args: _P.args, **kwarg
     attempt is made when they have passed.
 
     `what` says what the unit does ("committing 12 cells"), for the log and the error."""
-    budget = get_settings().db_retry_seconds
+    return await _retrying(get_settings().db_retry_seconds, what, work, *args, **kwargs)
+
+
+async def retrying_until_back(
+    what: str, work: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs
+) -> _R:
+    """`retrying` with no budget: for the unit that records that another one gave up (a run
+    failed for an outage). Giving up on it too would leave the run `running` with nothing
+    left to end it; it waits for the database instead, however long it is away."""
+    return await _retrying(math.inf, what, work, *args, **kwargs)
+
+
+async def _retrying(
+    budget: float, what: str, work: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs
+) -> _R:
     started = time.monotonic()
     attempt = 0
     while True:

@@ -11,7 +11,7 @@ import orjson
 from sqlalchemy import select
 
 from yardstick.config import get_settings
-from yardstick.db.retry import retrying
+from yardstick.db.retry import retrying, retrying_until_back
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.errors import Unprocessable
@@ -521,7 +521,9 @@ def _fail(evaluation_id: str, run: int, reason: str) -> None:
 
 @step("evaluations.fail")
 async def fail(evaluation_id: str, run: int, reason: str) -> None:
-    await retrying("failing a run", _fail, evaluation_id, run, reason)
+    # Often the reason is an outage that outlasted the retry budget: this waits it out, so
+    # the run ends `failed` once the database is back, never stays `running` for good.
+    await retrying_until_back("failing a run", _fail, evaluation_id, run, reason)
 
 
 @workflow(RUN_CHUNK)
