@@ -3,9 +3,8 @@
 Agent configurations, Agentex builds and deployments, and vector stores are infrastructure for
 hosting agents and retrieval, not evaluation. Their routes answer 501 with `x-should-retry:
 false` (the official client retries every 5xx otherwise), after the usual authentication. So
-do single routes of resources Yardstick does serve, where they need what it does not have (an
-object store, for importing files from cloud storage), and the OpenAI Responses API, whose
-chat completions Yardstick serves.
+does a single route of a resource Yardstick does serve, where it needs what Yardstick does not
+have (an object store, for importing files from cloud storage).
 """
 
 from collections.abc import Mapping
@@ -27,10 +26,6 @@ ROUTES = {
     ("POST", "/files/cloud_imports"): (
         "imports of files from cloud storage are not supported by Yardstick (it has no object "
         "store); upload the file's bytes with POST /v5/files"
-    ),
-    ("POST", "/responses"): (
-        "the OpenAI Responses API is not supported by Yardstick; use POST /v5/chat/completions "
-        "(or client.chat.completions.create)"
     ),
 }
 

@@ -167,6 +167,8 @@ def test_inference_configuration_bounds_timeout_and_retries(
         # Streamed, hung up before the first chunk: the response has not begun.
         ("/v5/chat/completions", {"model": "openai/fake-chat", "messages": HELLO, "stream": True}),
         ("/v5/completions", {"model": "openai/fake-instruct", "prompt": "x", "stream": True}),
+        ("/v5/responses", {"model": "openai/fake-chat", "input": "x"}),
+        ("/v5/responses", {"model": "openai/fake-chat", "input": "x", "stream": True}),
     ],
 )
 def test_a_call_whose_client_hangs_up_is_cancelled(

@@ -106,7 +106,9 @@ def _stream(seen: list[str]) -> Any:
     "handler",
     [
         # One event of one long data line, in pieces.
-        _streaming(_event("a"), *[_event("x" * 2 * CAP)[i : i + 999] for i in range(0, 2 * CAP, 999)]),
+        _streaming(
+            _event("a"), *[_event("x" * 2 * CAP)[i : i + 999] for i in range(0, 2 * CAP, 999)]
+        ),
         # One event of many short data lines.
         _streaming(_event("a"), *[b"data: " + b"y" * 100 + b"\n"] * 200),
         # A line that never ends.

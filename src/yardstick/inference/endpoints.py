@@ -16,6 +16,8 @@ from yardstick.inference.schemas import (
     InferenceCreate,
     InferenceOut,
     ModelDefinitionList,
+    ResponseCreate,
+    ResponseOut,
 )
 from yardstick.inference.service import inference_service
 from yardstick.kit.body import OrjsonRoute
@@ -127,6 +129,39 @@ async def create_completion(
         events = await unless_client_gone(request, stream)
         return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
     call = inference_service.completion(sessions, principal, model=model, body=upstream)
+    return JSONBody(await unless_client_gone(request, call))
+
+
+@router.post(
+    "/responses",
+    response_model=ResponseOut,
+    responses={
+        400: {"description": "The model is not OpenAI's", "model": ErrorBody},
+        **_STREAMED,
+    },
+)
+async def create_response(
+    request: Request,
+    body: ResponseCreate,
+    principal: PrincipalDep,
+    sessions: Sessions,
+    x_openai_api_key: Annotated[
+        str | None, Header(description="Your own OpenAI key for this call")
+    ] = None,
+) -> Any:
+    """OpenAI's Responses API, for `openai/*` models (any other vendor is a 400: use chat
+    completions); `stream: true` answers with SSE, each `data:` one event as OpenAI sends it."""
+    model, upstream = body.model, body.upstream_body()
+    key = x_openai_api_key
+    if body.stream:
+        stream = inference_service.stream_responses(
+            sessions, principal, model=model, body=upstream, openai_api_key=key
+        )
+        events = await unless_client_gone(request, stream)
+        return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
+    call = inference_service.responses(
+        sessions, principal, model=model, body=upstream, openai_api_key=key
+    )
     return JSONBody(await unless_client_gone(request, call))
 
 

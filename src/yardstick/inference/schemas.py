@@ -34,6 +34,29 @@ class CompletionCreate(_PassThrough):
     )
 
 
+class ResponseCreate(_PassThrough):
+    """OpenAI's Responses API body. The fields the clients name are checked here (a 422 names
+    the field); any other key goes upstream as it came."""
+
+    input: str | Annotated[list[dict[str, Any]], Field(min_length=1)] = Field(
+        description="A prompt, or OpenAI Responses input items"
+    )
+    include: list[str] | None = None
+    instructions: str | None = None
+    max_output_tokens: StrictInt | None = Field(default=None, ge=1)
+    metadata: dict[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
+    previous_response_id: str | None = None
+    reasoning: dict[str, Any] | None = None
+    store: bool | None = None
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    text: dict[str, Any] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = None
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    truncation: Literal["auto", "disabled"] | None = None
+
+
 # A caller's own limits for one call. A call holds one of its vendor's slots, shared by every
 # account, for up to its attempts times its timeout: unbounded, one request could hold a slot
 # for ever. 100 attempts is YARDSTICK_MODEL_MAX_ATTEMPTS's top.
@@ -99,3 +122,16 @@ class ModelDefinitionList(BaseModel):
     has_more: bool
     total: int
     limit: int
+
+
+class ResponseOut(BaseModel):
+    """A Responses API answer, passed on as it came, with `object` ensured."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = None
+    created_at: float | None = None
+    model: str | None = None
+    object: str = Field(description="`response`")
+    output: list[dict[str, Any]]
+    usage: dict[str, Any] | None = None

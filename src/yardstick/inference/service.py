@@ -156,6 +156,56 @@ class InferenceService:
         )
         return await self._sse_stream(chunks, "chat.completion.chunk")
 
+    async def _openai_route(
+        self, sessions: SessionFactory, principal: Principal, model: str
+    ) -> ModelRoute:
+        route = await self.route(sessions, principal, model)
+        if route.vendor != "openai":
+            raise ModelCallFailed(
+                400,
+                f"the Responses API is served for OpenAI models only; {model!r} is a model of "
+                f"vendor {route.vendor!r}: use POST /v5/chat/completions for it",
+                final=True,
+            )
+        return route
+
+    async def responses(
+        self,
+        sessions: SessionFactory,
+        principal: Principal,
+        *,
+        model: str,
+        body: dict[str, Any],
+        openai_api_key: str | None = None,
+    ) -> dict[str, Any]:
+        """The upstream's response object, `object` ensured; one without an `output` list is
+        a 502 (the client parses the answer by it)."""
+        route = await self._openai_route(sessions, principal, model)
+        try:
+            result = await get_providers().responses(route, body, api_key=openai_api_key)
+        except ProviderError as exc:
+            raise http_error(exc) from exc
+        if not isinstance(result.response.get("output"), list):
+            shown = orjson.dumps(result.response)[:200].decode(errors="replace")
+            raise ModelCallFailed(
+                502, f"InvalidResponse: the upstream's answer has no output list: {shown}"
+            )
+        result.response.setdefault("object", "response")
+        return result.response
+
+    async def stream_responses(
+        self,
+        sessions: SessionFactory,
+        principal: Principal,
+        *,
+        model: str,
+        body: dict[str, Any],
+        openai_api_key: str | None = None,
+    ) -> AsyncIterator[bytes]:
+        route = await self._openai_route(sessions, principal, model)
+        events = get_providers().stream_responses(route, body, api_key=openai_api_key)
+        return await self._sse_stream(events, None)
+
     async def stream_completion(
         self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
     ) -> AsyncIterator[bytes]:
@@ -164,9 +214,11 @@ class InferenceService:
         return await self._sse_stream(chunks, "text_completion")
 
     async def _sse_stream(
-        self, chunks: AsyncIterator[dict[str, Any]], object_name: str
+        self, chunks: AsyncIterator[dict[str, Any]], object_name: str | None
     ) -> AsyncIterator[bytes]:
-        """The SSE body of a stream: no `[DONE]`; a failure is one error event.
+        """The SSE body of a stream: no `[DONE]`, no `event:` lines (a Responses API event
+        names itself in its `type`); a failure is one error event. `object_name`, when given,
+        is each chunk's `object` unless the upstream set one.
 
         The first chunk is awaited here, so a failure before any output is a plain HTTP error.
         """
@@ -177,15 +229,18 @@ class InferenceService:
         except ProviderError as exc:
             raise http_error(exc) from exc
 
+        def named(chunk: dict[str, Any]) -> dict[str, Any]:
+            if object_name is not None:
+                chunk.setdefault("object", object_name)
+            return chunk
+
         async def events() -> AsyncIterator[bytes]:
             try:
                 if first is None:
                     return
-                first.setdefault("object", object_name)
-                yield _sse(first)
+                yield _sse(named(first))
                 async for chunk in chunks:
-                    chunk.setdefault("object", object_name)
-                    yield _sse(chunk)
+                    yield _sse(named(chunk))
             except ProviderError as exc:
                 yield _sse({"error": {"message": exc.message, "type": exc.type}})
             finally:

@@ -18,7 +18,7 @@ first event: after that a failure is raised to the consumer, who has already see
 import asyncio
 import os
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -262,11 +262,19 @@ class VendorClient:
         timeout: float,
         max_attempts: int,
         api_key: str | None = None,
+        finishes: Callable[[dict[str, Any]], bool] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """The JSON events of an SSE response, without OpenAI's `[DONE]` sentinel. Counted in
-        `yardstick_model_calls_total` when it ends or fails (not when the consumer stops)."""
+        `yardstick_model_calls_total` when it ends or fails (not when the consumer stops).
+        `finishes` says which event completes a stream that may end without `[DONE]` (default:
+        a chat or text choice's `finish_reason`)."""
         events = self._stream_events(
-            path, body, timeout=timeout, max_attempts=max_attempts, api_key=api_key
+            path,
+            body,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            api_key=api_key,
+            finishes=finishes or choice_finished,
         )
         # aclosing: a consumer that stops early closes the upstream response (and its slot)
         # at once, as it did before this wrapper, not when the inner generator is collected.
@@ -287,6 +295,7 @@ class VendorClient:
         timeout: float,
         max_attempts: int,
         api_key: str | None,
+        finishes: Callable[[dict[str, Any]], bool],
     ) -> AsyncGenerator[dict[str, Any], None]:
         payload = orjson.dumps(body)
         headers = _auth(api_key)
@@ -310,7 +319,7 @@ class VendorClient:
                     else:
                         started = False
                         try:
-                            async for event in self._events(who, resp, attempt, timeout):
+                            async for event in self._events(who, resp, attempt, timeout, finishes):
                                 started = True
                                 yield event
                             return
@@ -325,10 +334,15 @@ class VendorClient:
             await self._pause(failure, attempt, max_attempts)
 
     async def _events(
-        self, who: str, resp: aiohttp.ClientResponse, attempt: int, timeout: float
+        self,
+        who: str,
+        resp: aiohttp.ClientResponse,
+        attempt: int,
+        timeout: float,
+        finishes: Callable[[dict[str, Any]], bool],
     ) -> AsyncIterator[dict[str, Any]]:
-        """The stream's events up to `[DONE]`. A stream that ends without `[DONE]` and without a
-        choice's `finish_reason` was cut short (or never began): an UpstreamError, where the
+        """The stream's events up to `[DONE]`. A stream that ends without `[DONE]` and without an
+        event that `finishes` it was cut short (or never began): an UpstreamError, where the
         consumer would otherwise take a truncated answer for a whole one. A broken connection
         or a silent upstream is a `_StreamBroke` (the caller retries it before the first
         event)."""
@@ -361,7 +375,7 @@ class VendorClient:
                     for event in self._line(who, line, data, attempt):
                         if event is None:
                             return
-                        finished = finished or _finishes(event)
+                        finished = finished or finishes(event)
                         yield event
                 if pending_size > limit:  # one line without end, past the cap
                     raise self._too_large(who, attempt)
@@ -369,7 +383,7 @@ class VendorClient:
                 for event in self._line(who, line, data, attempt):
                     if event is None:
                         return
-                    finished = finished or _finishes(event)
+                    finished = finished or finishes(event)
                     yield event
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise _StreamBroke(self._transport_failure(who, exc, attempt, timeout)) from exc
@@ -431,7 +445,7 @@ class _StreamBroke(Exception):
         self.failure = failure
 
 
-def _finishes(event: dict[str, Any]) -> bool:
+def choice_finished(event: dict[str, Any]) -> bool:
     """Whether an event ends a choice (`finish_reason` set): a stream may end there without
     `[DONE]`, as some OpenAI-compatible servers do."""
     choices = event.get("choices")

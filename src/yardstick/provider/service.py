@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -270,6 +270,37 @@ class Providers:
             api_key=api_key,
         )
 
+    async def responses(
+        self, route: ModelRoute, body: dict[str, Any], *, api_key: str | None = None
+    ) -> CallResult:
+        """One call of OpenAI's Responses API (`/responses`), for OpenAI's vendor."""
+        client, timeout_s, attempts = self._limits(route, None, None)
+        key = api_key or await account_key(route.account_id, route.vendor)
+        with _redacted(key):
+            return await client.post_json(
+                "/responses",
+                _body(body, route, stream=False),
+                timeout=timeout_s,
+                max_attempts=attempts,
+                api_key=key,
+            )
+
+    def stream_responses(
+        self, route: ModelRoute, body: dict[str, Any], *, api_key: str | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The events of a streamed Responses API call: they end with no `[DONE]`."""
+        client, timeout_s, attempts = self._limits(route, None, None)
+        return _keyed_stream(
+            client,
+            route,
+            "/responses",
+            _body(body, route, stream=True),
+            timeout=timeout_s,
+            max_attempts=attempts,
+            api_key=api_key,
+            finishes=response_finished,
+        )
+
     def stream_completion(
         self,
         route: ModelRoute,
@@ -358,6 +389,17 @@ def _model_names(body: dict[str, Any]) -> list[str]:
     )
 
 
+# The events that end a Responses API stream: the response done, cut short or failed, or an
+# error (OpenAI sends no `[DONE]` there).
+_RESPONSE_ENDS = frozenset(
+    {"response.completed", "response.incomplete", "response.failed", "error"}
+)
+
+
+def response_finished(event: dict[str, Any]) -> bool:
+    return event.get("type") in _RESPONSE_ENDS
+
+
 def _body(body: dict[str, Any], route: ModelRoute, *, stream: bool) -> dict[str, Any]:
     out = {**body, "model": route.upstream_model}
     if stream:
@@ -377,13 +419,14 @@ async def _keyed_stream(
     timeout: float,
     max_attempts: int,
     api_key: str | None = None,
+    finishes: Callable[[dict[str, Any]], bool] | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """A stream sent with the caller's, else the account's, else the vendor's key (the key is
     looked up when the stream is first read, as the request is only sent then)."""
     key = api_key or await account_key(route.account_id, route.vendor)
     with _redacted(key):
         events = client.stream_events(
-            path, body, timeout=timeout, max_attempts=max_attempts, api_key=key
+            path, body, timeout=timeout, max_attempts=max_attempts, api_key=key, finishes=finishes
         )
         # Closed with this generator, so an abandoned stream gives its slot back at once.
         # (`stream_events` is an async generator, which has `aclose`; its annotation does not say.)

@@ -16,7 +16,6 @@ from tests.fixtures.server import Server
         lambda c: c.build.retrieve("b1"),
         lambda c: c.deploy.list(),
         lambda c: c.files.import_from_cloud(files=[]),
-        lambda c: c.responses.create(model="openai/gpt-4o-mini", input="hello"),
     ],
 )
 def test_unsupported_resources_are_final_501s(client: SGPClient, call: object) -> None:
