@@ -120,3 +120,17 @@ def test_idle_buckets_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
     now[0] += 5
     limiter.take("fresh")
     assert set(limiter._buckets) == {"fresh"}
+
+
+@pytest.mark.parametrize("name", ["x-api-key", "x-selected-account-id"])
+def test_a_header_sent_twice_is_a_400_not_a_guess(server: Server, name: str) -> None:
+    """Two keys (or accounts) in one request: the first was used, so a proxy that added its
+    own decided, unseen, whose request it was."""
+    key = server.keys[ACCOUNT_A]
+    twice = {"x-api-key": [key, key], "x-selected-account-id": [ACCOUNT_A, ACCOUNT_A]}
+    headers = [("x-api-key", key), ("x-selected-account-id", ACCOUNT_A)]
+    headers += [(name, twice[name][1])]
+    response = httpx.get(f"{server.base_url}/v5/datasets", headers=headers)
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": f"send one {name} header, not 2"}

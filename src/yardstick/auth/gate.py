@@ -21,7 +21,7 @@ from yardstick.auth.service import key_hasher
 from yardstick.config import Settings
 from yardstick.db.retry import is_transient
 from yardstick.db.session import SessionFactory
-from yardstick.errors import AppError, database_unavailable
+from yardstick.errors import AppError, BadRequest, database_unavailable
 from yardstick.kit.raw_response import send_json
 
 PREFIXES = ("/v5", "/v1")
@@ -89,6 +89,10 @@ async def _reply(send: Send, status: int, body: object, headers: dict[str, str])
 
 def _value(headers: Headers, name: str) -> str | None:
     """A header's value without the spaces and tabs around it, which HTTP does not count as
-    part of a value (RFC 9110's OWS): `x-api-key: KEY ` was a 401."""
-    value = headers.get(name)
-    return None if value is None else value.strip(" \t")
+    part of a value (RFC 9110's OWS): `x-api-key: KEY ` was a 401. Sent twice, it is a 400:
+    which of two keys or accounts was meant is not ours to guess (a proxy adding its own would
+    otherwise decide, unseen, whose request this is)."""
+    values = headers.getlist(name)
+    if len(values) > 1:
+        raise BadRequest(f"send one {name} header, not {len(values)}")
+    return values[0].strip(" \t") if values else None
