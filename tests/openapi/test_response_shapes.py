@@ -421,11 +421,15 @@ def _inference(api: Api, fake: FakeModels) -> None:
     api.post("/v5/completions", json={"model": "openai/fake-instruct", "prompt": "hi"})
     api.post("/v5/inference", json={"model": MODEL, "args": {"messages": messages}})
     api.post("/v5/inference", json={"model": "openai/fake-instruct", "args": {"prompt": "hi"}})
+    response = api.post("/v5/responses", json={"model": MODEL, "input": "hi"})
+    assert response["output"][0]["content"][0]["text"] == "echo: hi"
+    api.call("POST", "/v5/responses", json={"model": "llmengine/x", "input": "hi"}, status=400)
 
     # Streams: the media type is checked against the description; each event is one chunk.
     for path, body, kind in (
         ("/v5/chat/completions", {"model": MODEL, "messages": messages}, "chat.completion.chunk"),
         ("/v5/completions", {"model": "openai/fake-instruct", "prompt": "hi"}, "text_completion"),
+        ("/v5/responses", {"model": MODEL, "input": "hi"}, None),
     ):
         stream = api.call("POST", path, json={**body, "stream": True})
         events = [
@@ -433,7 +437,7 @@ def _inference(api: Api, fake: FakeModels) -> None:
             for line in stream.text.splitlines()
             if line.startswith("data: ")
         ]
-        assert events and all(event["object"] == kind for event in events), events
+        assert events and all(event.get("object") == kind for event in events), events
 
     # An upstream 422 is passed on with its message as text: the declared 422 body allows it.
     fake.control(fail_next=[{"status": 422, "message": "bad temperature"}])
