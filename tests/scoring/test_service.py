@@ -131,8 +131,9 @@ def test_a_cancelled_caller_drops_its_result_only() -> None:
 
 def test_close_fails_queued_cells_and_refuses_new_ones() -> None:
     async def body(service: ScorerService) -> None:
-        slow = [asyncio.ensure_future(service.score("rougeL", LONG_A, LONG_A)) for _ in range(8)]
-        await asyncio.sleep(0.5)  # 4 batches running or queued in the pool, the rest waiting
+        huge = " ".join([LONG_A] * 4)  # ~20 ms a cell: seconds of work in all
+        slow = [asyncio.ensure_future(service.score("rougeL", huge, huge)) for _ in range(300)]
+        await asyncio.sleep(0.5)  # batches running or queued in the pool, the rest waiting
         queued = asyncio.ensure_future(service.score("f1", "a", "a"))
         await asyncio.sleep(0)
         await service.close()
@@ -149,8 +150,11 @@ def test_close_fails_queued_cells_and_refuses_new_ones() -> None:
 
 def test_a_killed_scorer_process_fails_its_cells_and_the_pool_recovers() -> None:
     async def body(service: ScorerService) -> None:
-        huge = " ".join([LONG_A] * 4)  # rougeL's LCS on this takes many seconds
-        doomed = asyncio.ensure_future(service.score("rougeL", huge, huge))
+        # rougeL's LCS of ~7,000 tokens a side takes ~20 ms: 300 of them keep the process
+        # busy for seconds.
+        huge = " ".join([LONG_A] * 4)
+        cells = [asyncio.ensure_future(service.score("rougeL", huge, huge)) for _ in range(300)]
+        doomed = cells[0]
         deadline = time.monotonic() + 60
         while not multiprocessing.active_children() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -160,6 +164,7 @@ def test_a_killed_scorer_process_fails_its_cells_and_the_pool_recovers() -> None
         with pytest.raises(ScoringError) as crashed:
             await doomed
         assert crashed.value.type == "ScorerCrashed"
+        await asyncio.gather(*cells, return_exceptions=True)
         assert await service.score("f1", "a b", "a b") == 1.0  # a new pool
 
     run(body, workers=1)
