@@ -128,7 +128,14 @@ def test_the_tag_search_takes_a_comma_list_with_spaces(
     expect(rows.filter(has_text=padded)).to_have_count(0)  # " tag " was not asked for
     expect(page.locator("input[name=tag]")).to_have_value(f"{first}, {second}")
 
-    # A padded tag's chip still finds its evaluation.
+    # A padded tag's chip still finds its evaluation; so does the chip of a tag with a comma.
     page.goto(f"{engine_server.base_url}/evaluations?name={padded}")
     page.locator("a.tag").click()
     expect(rows.filter(has_text=padded)).to_have_count(1)
+    comma = f"comma {first}"
+    with api(engine_server) as http:
+        body = {"name": comma, "tags": [f"{first}x,{second}x"], "data": [{"a": 1}], "tasks": []}
+        ok(http.post("/v5/evaluations", json=body))
+    page.goto(f"{engine_server.base_url}/evaluations?name={comma}")
+    page.locator("a.tag").click()
+    expect(rows.filter(has_text=comma)).to_have_count(1)

@@ -31,11 +31,13 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Rows a page")]
 Repeated = Annotated[list[str] | None, Query()]
 
 
-def _any_of(tags: list[str]) -> list[str]:
-    """The tags to match: the box asks for a comma list and people type "a, b", so each tag is
-    also looked for without its spaces; as typed too, for a tag that has them (its chip's link)."""
+def _any_of(given: list[str] | None) -> tuple[list[str], list[str]]:
+    """The tags asked for (the box's comma list) and the tags to match: people type "a, b", so
+    each tag is also looked for without its spaces; as typed too, for a tag that has them, and
+    each value unsplit, for a tag holding a comma (their chips' links)."""
+    tags = split_comma_list(given)
     stripped = (tag.strip() for tag in tags)
-    return list(dict.fromkeys([*tags, *(tag for tag in stripped if tag)]))
+    return tags, list(dict.fromkeys([*tags, *(tag for tag in stripped if tag), *(given or [])]))
 
 
 @router.get("")
@@ -48,9 +50,9 @@ def evaluation_list(
     after: str = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
 ) -> Response:
-    tags = split_comma_list(tag)
+    tags, matched = _any_of(tag)
     found = pages.evaluations(
-        session, web.principal, name=name, tags=_any_of(tags), after=after, limit=limit
+        session, web.principal, name=name, tags=matched, after=after, limit=limit
     )
     return render(
         request,
