@@ -1,8 +1,8 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from yardstick.auth.dependencies import PrincipalDep
@@ -66,6 +66,20 @@ def _sessions(request: Request) -> SessionFactory:
 Sessions = Annotated[SessionFactory, Depends(_sessions)]
 
 
+async def _answer(
+    request: Request,
+    streamed: bool,
+    stream: Callable[[], Awaitable[AsyncIterator[bytes]]],
+    call: Callable[[], Awaitable[dict[str, Any]]],
+) -> Response:
+    """The SSE stream or the JSON answer. Until the answer (a stream's first chunk), a client
+    that hangs up cancels the upstream call."""
+    if streamed:
+        events = await unless_client_gone(request, stream())
+        return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
+    return JSONBody(await unless_client_gone(request, call()))
+
+
 @router.post("/chat/completions", response_model=ChatCompletionOut, responses=_STREAMED)
 async def create_chat_completion(
     request: Request,
@@ -77,18 +91,17 @@ async def create_chat_completion(
     ] = None,
 ) -> Any:
     """Chat completion from `vendor/name` or a registered model; `stream: true` answers with SSE."""
-    model, upstream = body.model, body.upstream_body()
-    if body.stream:
-        # Until the first chunk the client may hang up too: that cancels the upstream call.
-        stream = inference_service.stream_chat_completion(
-            sessions, principal, model=model, body=upstream, openai_api_key=x_openai_api_key
-        )
-        events = await unless_client_gone(request, stream)
-        return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
-    call = inference_service.chat_completion(
-        sessions, principal, model=model, body=upstream, openai_api_key=x_openai_api_key
+    model, upstream, key = body.model, body.upstream_body(), x_openai_api_key
+    return await _answer(
+        request,
+        bool(body.stream),
+        lambda: inference_service.stream_chat_completion(
+            sessions, principal, model=model, body=upstream, openai_api_key=key
+        ),
+        lambda: inference_service.chat_completion(
+            sessions, principal, model=model, body=upstream, openai_api_key=key
+        ),
     )
-    return JSONBody(await unless_client_gone(request, call))
 
 
 @router.get("/chat/completions/models", response_model=ModelDefinitionList)
@@ -122,14 +135,14 @@ async def create_completion(
 ) -> Any:
     """Text completion from `vendor/name` or a registered model; `stream: true` answers with SSE."""
     model, upstream = body.model, body.upstream_body()
-    if body.stream:
-        stream = inference_service.stream_completion(
+    return await _answer(
+        request,
+        bool(body.stream),
+        lambda: inference_service.stream_completion(
             sessions, principal, model=model, body=upstream
-        )
-        events = await unless_client_gone(request, stream)
-        return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
-    call = inference_service.completion(sessions, principal, model=model, body=upstream)
-    return JSONBody(await unless_client_gone(request, call))
+        ),
+        lambda: inference_service.completion(sessions, principal, model=model, body=upstream),
+    )
 
 
 @router.post(
@@ -151,18 +164,17 @@ async def create_response(
 ) -> Any:
     """OpenAI's Responses API, for `openai/*` models (any other vendor is a 400: use chat
     completions); `stream: true` answers with SSE, each `data:` one event as OpenAI sends it."""
-    model, upstream = body.model, body.upstream_body()
-    key = x_openai_api_key
-    if body.stream:
-        stream = inference_service.stream_responses(
+    model, upstream, key = body.model, body.upstream_body(), x_openai_api_key
+    return await _answer(
+        request,
+        bool(body.stream),
+        lambda: inference_service.stream_responses(
             sessions, principal, model=model, body=upstream, openai_api_key=key
-        )
-        events = await unless_client_gone(request, stream)
-        return StreamingResponse(events, media_type="text/event-stream", headers=_SSE_HEADERS)
-    call = inference_service.responses(
-        sessions, principal, model=model, body=upstream, openai_api_key=key
+        ),
+        lambda: inference_service.responses(
+            sessions, principal, model=model, body=upstream, openai_api_key=key
+        ),
     )
-    return JSONBody(await unless_client_gone(request, call))
 
 
 @router.post("/inference", response_model=InferenceOut, responses=_ERRORS)

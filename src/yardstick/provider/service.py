@@ -195,6 +195,49 @@ class Providers:
             max(1, max_attempts if max_attempts is not None else config.max_attempts),
         )
 
+    async def _post(
+        self,
+        path: str,
+        route: ModelRoute,
+        body: dict[str, Any],
+        timeout: float | None,
+        max_attempts: int | None,
+        api_key: str | None,
+    ) -> CallResult:
+        """One unstreamed call, with the caller's, else the account's, else the vendor's key."""
+        client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
+        key = api_key or await account_key(route.account_id, route.vendor)
+        with _redacted(key):
+            return await client.post_json(
+                path,
+                _body(body, route, stream=False),
+                timeout=timeout_s,
+                max_attempts=attempts,
+                api_key=key,
+            )
+
+    def _stream(
+        self,
+        path: str,
+        route: ModelRoute,
+        body: dict[str, Any],
+        timeout: float | None,
+        max_attempts: int | None,
+        api_key: str | None,
+        finishes: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
+        return _keyed_stream(
+            client,
+            route,
+            path,
+            _body(body, route, stream=True),
+            timeout=timeout_s,
+            max_attempts=attempts,
+            api_key=api_key,
+            finishes=finishes,
+        )
+
     async def chat_completion(
         self,
         route: ModelRoute,
@@ -206,16 +249,7 @@ class Providers:
     ) -> CallResult:
         """`api_key`, when given, is used for this call instead of the account's or the
         vendor's key."""
-        client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
-        key = api_key or await account_key(route.account_id, route.vendor)
-        with _redacted(key):
-            return await client.post_json(
-                "/chat/completions",
-                _body(body, route, stream=False),
-                timeout=timeout_s,
-                max_attempts=attempts,
-                api_key=key,
-            )
+        return await self._post("/chat/completions", route, body, timeout, max_attempts, api_key)
 
     async def embeddings(
         self,
@@ -239,16 +273,7 @@ class Providers:
         timeout: float | None = None,
         max_attempts: int | None = None,
     ) -> CallResult:
-        client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
-        key = await account_key(route.account_id, route.vendor)
-        with _redacted(key):
-            return await client.post_json(
-                "/completions",
-                _body(body, route, stream=False),
-                timeout=timeout_s,
-                max_attempts=attempts,
-                api_key=key,
-            )
+        return await self._post("/completions", route, body, timeout, max_attempts, None)
 
     def stream_chat_completion(
         self,
@@ -259,47 +284,19 @@ class Providers:
         max_attempts: int | None = None,
         api_key: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
-        client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
-        return _keyed_stream(
-            client,
-            route,
-            "/chat/completions",
-            _body(body, route, stream=True),
-            timeout=timeout_s,
-            max_attempts=attempts,
-            api_key=api_key,
-        )
+        return self._stream("/chat/completions", route, body, timeout, max_attempts, api_key)
 
     async def responses(
         self, route: ModelRoute, body: dict[str, Any], *, api_key: str | None = None
     ) -> CallResult:
         """One call of OpenAI's Responses API (`/responses`), for OpenAI's vendor."""
-        client, timeout_s, attempts = self._limits(route, None, None)
-        key = api_key or await account_key(route.account_id, route.vendor)
-        with _redacted(key):
-            return await client.post_json(
-                "/responses",
-                _body(body, route, stream=False),
-                timeout=timeout_s,
-                max_attempts=attempts,
-                api_key=key,
-            )
+        return await self._post("/responses", route, body, None, None, api_key)
 
     def stream_responses(
         self, route: ModelRoute, body: dict[str, Any], *, api_key: str | None = None
     ) -> AsyncIterator[dict[str, Any]]:
         """The events of a streamed Responses API call: they end with no `[DONE]`."""
-        client, timeout_s, attempts = self._limits(route, None, None)
-        return _keyed_stream(
-            client,
-            route,
-            "/responses",
-            _body(body, route, stream=True),
-            timeout=timeout_s,
-            max_attempts=attempts,
-            api_key=api_key,
-            finishes=response_finished,
-        )
+        return self._stream("/responses", route, body, None, None, api_key, response_finished)
 
     def stream_completion(
         self,
@@ -309,15 +306,7 @@ class Providers:
         timeout: float | None = None,
         max_attempts: int | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
-        client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
-        return _keyed_stream(
-            client,
-            route,
-            "/completions",
-            _body(body, route, stream=True),
-            timeout=timeout_s,
-            max_attempts=attempts,
-        )
+        return self._stream("/completions", route, body, timeout, max_attempts, None)
 
     async def inference(
         self,
