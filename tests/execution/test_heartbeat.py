@@ -1,6 +1,7 @@
 """Heartbeats and takeovers, on real databases: which workers count as dead, by whose clock, and
 when a dead worker's heartbeat may go."""
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,11 +15,13 @@ from tests.fixtures.server import (
     drop_postgres_database,
     postgres_admin_url,
 )
+from yardstick.config import Settings
 from yardstick.db.engine import create_db_engine
 from yardstick.db.migrate import migrate
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
-from yardstick.execution import recovery
+from yardstick.execution import engine, recovery
+from yardstick.execution import worker as worker_module
 from yardstick.models import EngineWorker
 
 
@@ -85,3 +88,33 @@ def test_a_heartbeat_goes_only_once_none_of_its_chunks_is_left(
     assert workers(sessions) == ["dead"]
     recovery.take_over(sessions, ["dead"])
     assert workers(sessions) == []
+
+
+class _Launched(Exception):
+    pass
+
+
+def test_a_restarted_worker_beats_before_it_recovers_its_chunks(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Down for longer than the dead-after, it looked dead while DBOS recovered its chunks at
+    launch, and a takeover then ran them a second time."""
+    recovery.beat(sessions, "back")
+    with sessions.write() as session, session.begin():
+        row = session.get(EngineWorker, "back")
+        assert row is not None
+        row.last_seen_at = utcnow() - timedelta(days=1)
+    assert recovery.dead_workers(sessions, me="other", dead_after=60) == ["back"]
+    seen: list[list[str]] = []
+
+    async def launch(_: Settings) -> None:
+        seen.append(recovery.dead_workers(sessions, me="other", dead_after=60))
+        raise _Launched
+
+    monkeypatch.setattr(engine, "launch", launch)
+    monkeypatch.setattr(worker_module, "install_vendor_keys", lambda *_: None)
+    monkeypatch.setattr(worker_module.runner, "bind", lambda *_: None)
+    settings = Settings(worker_id="back", scoring_prewarm=False)
+    with pytest.raises(_Launched):
+        asyncio.run(worker_module.Worker(settings, sessions).start())
+    assert seen == [[]]  # alive as its chunks are recovered

@@ -20,7 +20,7 @@ from yardstick.db.checkpointer import start_checkpointer
 from yardstick.db.session import SessionFactory
 from yardstick.execution import engine, runner
 from yardstick.execution.drain import Drain
-from yardstick.execution.recovery import heartbeat_loop
+from yardstick.execution.recovery import beat, heartbeat_loop
 from yardstick.execution.wake_watch import WakeWatch
 from yardstick.ops.metrics import start_metrics_server
 from yardstick.ops.process import instrument
@@ -56,6 +56,10 @@ class Worker:
         if self.settings.scoring_prewarm:
             get_scorer().prewarm()
         runner.bind(self.sessions, self._drain, self._warmer.run_finished)
+        # Launching recovers this worker's own unfinished chunks. Restarted after its silence
+        # passed the dead-after, it would look dead meanwhile, and another worker re-queueing
+        # those chunks would make the calls in flight twice: it beats first.
+        await asyncio.to_thread(beat, self.sessions, self.settings.worker_id)
         await engine.launch(self.settings)
         self._wake_watch.start()
         self._heartbeat = asyncio.create_task(heartbeat_loop(self.settings, self.sessions))
