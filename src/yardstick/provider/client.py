@@ -20,7 +20,7 @@ import os
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -357,7 +357,7 @@ class VendorClient:
         # Only each new chunk is split, and a line's pieces are joined once it is whole:
         # re-splitting the growing buffer was quadratic in a long line (a 32 MiB event held the
         # event loop, and so every other request of the process, for seconds).
-        data: list[bytes] = []
+        data = _EventData()
         pending: list[bytes] = []  # the pieces of the line not yet ended
         pending_size = 0
         limit = self.config.max_response_bytes
@@ -394,19 +394,22 @@ class VendorClient:
             )
 
     def _line(
-        self, who: str, line: bytes, data: list[bytes], attempt: int
+        self, who: str, line: bytes, data: "_EventData", attempt: int
     ) -> list[dict[str, Any] | None]:
         """Feed one SSE line; a blank line ends an event (None stands for `[DONE]`)."""
         line = line.rstrip(b"\r")
         if line.startswith(b"data:"):
-            data.append(line[5:].lstrip(b" "))
-            if sum(map(len, data)) + len(data) > self.config.max_response_bytes:
+            piece = line[5:].lstrip(b" ")
+            data.lines.append(piece)
+            data.size += len(piece) + 1
+            if data.size > self.config.max_response_bytes:
                 raise self._too_large(who, attempt)  # one event of many lines, past the cap
             return []
-        if line or not data:  # comments (`: ping`), `event:`/`id:` fields, stray blank lines
+        if line or not data.lines:  # comments (`: ping`), `event:`/`id:` fields, blank lines
             return []
-        payload = b"\n".join(data)
-        data.clear()
+        payload = b"\n".join(data.lines)
+        data.lines.clear()
+        data.size = 0
         return [self._event(who, payload, attempt)]
 
     def _event(self, who: str, data: bytes, attempt: int) -> dict[str, Any] | None:
@@ -435,6 +438,15 @@ class VendorClient:
                 return self._parse(who, raw, 1)
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise self._transport_failure(who, exc, 1, timeout).error from exc
+
+
+@dataclass(slots=True)
+class _EventData:
+    """The `data:` lines of the event being read, and their size with a newline each: kept as
+    they come, since summing the lines again at each one was quadratic in an event of many."""
+
+    lines: list[bytes] = field(default_factory=list)
+    size: int = 0
 
 
 class _StreamBroke(Exception):
