@@ -18,6 +18,7 @@ from yardstick.db.migrate import alembic_config
 from yardstick.db.session import SessionFactory
 from yardstick.errors import install_error_handlers
 from yardstick.execution.worker import Worker
+from yardstick.execution.worker_sessions import application_name
 from yardstick.kit.body import BodyLimitMiddleware
 from yardstick.kit.head import HeadAsGet
 from yardstick.kit.idempotency import IdempotentCreates
@@ -80,7 +81,11 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         redoc_url=None,  # ReDoc would load its script and fonts from a CDN: blank offline
     )
     app.state.settings = settings
-    app.state.sessions = SessionFactory(create_db_engine(settings.database_url))
+    # A worker's connections carry its name: a take-over of its chunks ends them.
+    name = application_name(settings.worker_id) if worker else None
+    app.state.sessions = SessionFactory(
+        create_db_engine(settings.database_url, application_name=name)
+    )
     app.state.group_commit = GroupCommit(app.state.sessions)
     instrument(settings, app.state.sessions.engine)
     app.state.schema_head = ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -2,12 +2,14 @@
 when a dead worker's heartbeat may go."""
 
 import asyncio
+import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from tests.conftest import require_backend
 from tests.fixtures.server import (
@@ -20,7 +22,7 @@ from yardstick.db.engine import create_db_engine
 from yardstick.db.migrate import migrate
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
-from yardstick.execution import engine, recovery
+from yardstick.execution import engine, recovery, worker_sessions
 from yardstick.execution import worker as worker_module
 from yardstick.models import EngineWorker
 
@@ -118,3 +120,96 @@ def test_a_restarted_worker_beats_before_it_recovers_its_chunks(
     with pytest.raises(_Launched):
         asyncio.run(worker_module.Worker(settings, sessions).start())
     assert seen == [[]]  # alive as its chunks are recovered
+
+
+def test_a_workers_connections_are_named_after_it() -> None:
+    """PostgreSQL keeps 63 bytes of printable ASCII: longer or other ids go by their hash."""
+    assert worker_sessions.application_name("worker-a") == "yardstick worker worker-a"
+    long_ids = ["w" * 60 + "1", "w" * 60 + "2", "wörker", "tab\tworker"]
+    names = [worker_sessions.application_name(worker_id) for worker_id in long_ids]
+    assert len(set(names)) == len(names)
+    for name in names:
+        assert len(name) <= 63 and name.isascii() and name.isprintable()
+    settings = Settings(database_url="postgresql+psycopg://u@h/d", worker_id="worker-a")
+    assert engine.dbos_config(settings)["db_engine_kwargs"] == {
+        "connect_args": {"application_name": "yardstick worker worker-a"}
+    }
+
+
+def test_a_take_over_ends_the_dead_workers_sessions_and_so_their_locks(
+    pg_sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker paused inside a transaction that no idle timeout ends (here its beat's, which
+    locks its heartbeat row) held the take-over back until it woke: the delete of its row
+    waited, and so did this worker's heartbeat."""
+    recovery.beat(pg_sessions, "paused")
+    recovery.beat(pg_sessions, "live")
+    url = pg_sessions.engine.url
+    paused = create_db_engine(
+        url.render_as_string(hide_password=False),
+        application_name=worker_sessions.application_name("paused"),
+    )
+    live = create_db_engine(
+        url.render_as_string(hide_password=False),
+        application_name=worker_sessions.application_name("live"),
+    )
+    monkeypatch.setattr(recovery, "requeue_pending", lambda worker_id: 0)
+    try:
+        with paused.connect() as held, live.connect() as bystander:
+            held.execute(text("SELECT 1 FROM engine_workers WHERE worker_id = 'paused' FOR UPDATE"))
+            done = threading.Event()
+            taker = threading.Thread(
+                target=lambda: (recovery.take_over(pg_sessions, ["paused"]), done.set())
+            )
+            taker.start()
+            assert done.wait(timeout=20), "the take-over waited for the paused worker's lock"
+            assert workers(pg_sessions) == ["live"]
+            with pytest.raises(OperationalError):
+                held.execute(text("SELECT 1"))
+            assert bystander.execute(text("SELECT 1")).scalar() == 1  # another worker's stay
+    finally:
+        paused.dispose()
+        live.dispose()
+
+
+def test_a_take_over_that_waits_does_not_silence_the_heartbeat(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The take-over ran in the heartbeat's loop: while it waited (on a paused worker's
+    locks), this worker stopped beating, and the paused one, woken, took it for dead."""
+    recovery.beat(sessions, "dead")
+    with sessions.write() as session, session.begin():
+        row = session.get(EngineWorker, "dead")
+        assert row is not None
+        row.last_seen_at = utcnow() - timedelta(days=1)
+    release = threading.Event()
+    calls: list[list[str]] = []
+
+    def stuck(_: SessionFactory, dead: list[str]) -> None:
+        calls.append(dead)
+        release.wait(timeout=30)
+
+    monkeypatch.setattr(recovery, "take_over", stuck)
+    settings = Settings(worker_id="me", heartbeat_seconds=0.05, worker_dead_after_seconds=60)
+
+    def last_seen() -> datetime:
+        with sessions.read() as session:
+            seen = session.get(EngineWorker, "me")
+            assert seen is not None
+            return seen.last_seen_at
+
+    async def run() -> list[datetime]:
+        loop = asyncio.create_task(recovery.heartbeat_loop(settings, sessions))
+        seen = []
+        try:
+            for _ in range(5):
+                await asyncio.sleep(0.3)
+                seen.append(await asyncio.to_thread(last_seen))
+        finally:
+            loop.cancel()
+            release.set()
+        return seen
+
+    seen = asyncio.run(run())
+    assert seen == sorted(seen) and len(set(seen)) == len(seen)  # a new beat every time
+    assert calls == [["dead"]]  # one take-over at a time, not one more at every beat

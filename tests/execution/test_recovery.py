@@ -168,6 +168,12 @@ def test_a_dead_workers_chunks_are_taken_over(
         stop(doomed)
 
 
+def _takeover(server: Server, name: str) -> dict[str, object]:
+    line = next(line for line in log_of(server, name).splitlines() if "worker.takeover" in line)
+    event: dict[str, object] = json.loads(line)
+    return event
+
+
 def _wait_for_log(server: Server, name: str, event: str) -> None:
     deadline = time.monotonic() + 30
     while f'"event":"{event}"' not in log_of(server, name):
@@ -193,6 +199,9 @@ def test_a_paused_worker_is_fenced_when_it_wakes(
         wait_for_calls_in_flight(fake_models)
         paused.send_signal(signal.SIGSTOP)
         _wait_for_log(crash_server, "worker-worker-a.log", "worker.takeover")
+        # Its sessions ended too (ours and DBOS's, named after it): no lock it holds, in
+        # whatever state it was paused, holds the re-queue back.
+        assert _takeover(crash_server, "worker-worker-a.log")["sessions_ended"] >= 2
         paused.send_signal(signal.SIGCONT)
 
         assert_finished_exactly_once(crash_server, client, evaluation_id, fake_models)

@@ -38,11 +38,11 @@ def require_database(settings: Settings) -> None:
         raise fail(f"no database at {path.absolute()}; run `yardstick migrate` first")
 
 
-def open_database(settings: Settings) -> Engine:
+def open_database(settings: Settings, *, application_name: str | None = None) -> Engine:
     """The engine of an existing Yardstick database (see `require_database`); exit 1 when the
     database holds no Yardstick schema at all (an older one is upgraded by the caller)."""
     require_database(settings)
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, application_name=application_name)
     if reachable(settings, lambda: _revision(engine)) is None:
         engine.dispose()
         raise fail(f"no Yardstick database at {_where(settings)}; run `yardstick migrate` first")

@@ -98,13 +98,14 @@ def worker() -> None:
     from yardstick.cli.settings import check_master_key, load_settings
     from yardstick.db.session import SessionFactory
     from yardstick.execution.worker import run_worker
+    from yardstick.execution.worker_sessions import application_name
     from yardstick.ops.gc_pacing import pace_gc
     from yardstick.scoring.service import prestart_scorer
 
     settings = load_settings()
     # Never creates the database: a worker pointed at the wrong place must not start on an
     # empty one of its own (nor make a key file for it: the key is checked after).
-    engine = open_database(settings)
+    engine = open_database(settings, application_name=application_name(settings.worker_id))
     check_master_key(settings)
     reachable(settings, lambda: bootstrap(settings, engine))
     if settings.scoring_prewarm:

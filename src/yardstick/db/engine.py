@@ -48,12 +48,15 @@ def sqlite_file(url: str) -> Path | None:
 HIDE_PARAMETERS = True
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(url: str, *, application_name: str | None = None) -> Engine:
+    """`application_name` names the connections on PostgreSQL (an engine worker's, so that a
+    take-over can end them: yardstick.execution.worker_sessions)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     return create_engine(
         url,
+        connect_args={} if application_name is None else {"application_name": application_name},
         pool_size=20,
         max_overflow=20,
         pool_pre_ping=True,

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from yardstick.config import Settings
 from yardstick.execution import wake
+from yardstick.execution.worker_sessions import application_name
 
 APP_NAME = "yardstick"
 # Pinned: DBOS's default version is a hash of the code, and chunks enqueued before an upgrade
@@ -103,7 +104,8 @@ def _engine_kwargs(settings: Settings) -> dict[str, Any]:
                 "factory": _NormalSyncConnection,
             }
         }
-    return {}
+    # Named after the worker, as its own engine's are: a take-over ends them (worker_sessions).
+    return {"connect_args": {"application_name": application_name(settings.worker_id)}}
 
 
 def dbos_config(settings: Settings) -> DBOSConfig:

@@ -11,6 +11,7 @@ and that chunk ends.
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.execution.engine import requeue_pending
 from yardstick.execution.wake import wake
+from yardstick.execution.worker_sessions import end_sessions
 from yardstick.models import EngineWorker
 from yardstick.ops.logs import log_event
 
@@ -72,17 +74,25 @@ def dead_workers(
 
 
 def take_over(sessions: SessionFactory, worker_ids: list[str]) -> None:
-    """Re-queue the dead workers' chunks. A worker's heartbeat row goes only once none of its
-    chunks is left: a chunk DBOS failed to re-queue (it logs the error and goes on) would
-    otherwise be nobody's to look at again, and its run would never end."""
+    """Re-queue the dead workers' chunks, once their database sessions are ended (their locks
+    would hold the re-queue back: see worker_sessions). A worker's heartbeat row goes only once
+    none of its chunks is left: a chunk DBOS failed to re-queue (it logs the error and goes on)
+    would otherwise be nobody's to look at again, and its run would never end."""
     cleared = []
     # One worker at a time, so the log says how many chunks each one had.
     for worker_id in worker_ids:
+        ended = end_sessions(sessions, worker_id)
         chunks = requeue_pending(worker_id)
         # A second pass finds what the first failed to re-queue (the re-queued are no longer
         # the dead worker's), and tries those again; the next beat tries what is still left.
         left = requeue_pending(worker_id)
-        log_event("worker.takeover", logging.WARNING, dead_worker=worker_id, chunks=chunks + left)
+        log_event(
+            "worker.takeover",
+            logging.WARNING,
+            dead_worker=worker_id,
+            chunks=chunks + left,
+            sessions_ended=ended,
+        )
         if chunks or left:
             wake()  # this worker takes them at once, not at its idle poll
         if not left:
@@ -104,11 +114,33 @@ def _beat_and_look(settings: Settings, sessions: SessionFactory) -> list[str]:
 
 
 async def heartbeat_loop(settings: Settings, sessions: SessionFactory) -> None:
-    while True:
-        try:
-            dead = await asyncio.to_thread(_beat_and_look, settings, sessions)
-            if dead:
-                await asyncio.to_thread(take_over, sessions, dead)
-        except Exception:  # a database hiccup must not end the heartbeat for good
-            log.exception("heartbeat failed; retrying")
-        await asyncio.sleep(settings.heartbeat_seconds)
+    """Beat every `heartbeat_seconds`, and take over the workers found dead.
+
+    Beats have a thread of their own: in the loop's default pool (DBOS's), they queued behind
+    steps and commits, and a busy worker went silent. A take-over runs beside the beats, in a
+    thread of its own too: one that waits (on a paused worker's locks, on DBOS's pool) must not
+    silence this worker, or the paused one, woken, would find it silent and take it over."""
+    loop = asyncio.get_running_loop()
+    beats = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heartbeat")
+    take_overs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="take-over")
+    taking_over: asyncio.Future[None] | None = None
+    try:
+        while True:
+            try:
+                dead = await loop.run_in_executor(beats, _beat_and_look, settings, sessions)
+                if dead and (taking_over is None or taking_over.done()):
+                    taking_over = loop.run_in_executor(take_overs, _take_over, sessions, dead)
+            except Exception:  # a database hiccup must not end the heartbeat for good
+                log.exception("heartbeat failed; retrying")
+            await asyncio.sleep(settings.heartbeat_seconds)
+    finally:
+        # A thread still waiting on the database ends with its statement; nothing waits for it.
+        beats.shutdown(wait=False, cancel_futures=True)
+        take_overs.shutdown(wait=False, cancel_futures=True)
+
+
+def _take_over(sessions: SessionFactory, dead: list[str]) -> None:
+    try:
+        take_over(sessions, dead)
+    except Exception:  # the next beat finds them dead again, and tries again
+        log.exception("taking over workers %s failed; retrying", dead)
