@@ -86,9 +86,9 @@ def test_a_heartbeat_goes_only_once_none_of_its_chunks_is_left(
     passes = iter([3, 1, 0, 0])  # one of four chunks failed at first, then none is left
     monkeypatch.setattr(recovery, "requeue_pending", lambda worker_id: next(passes))
     monkeypatch.setattr(recovery, "wake", lambda: None)
-    recovery.take_over(sessions, ["dead"])
+    recovery.take_over(sessions, ["dead"], 60)
     assert workers(sessions) == ["dead"]
-    recovery.take_over(sessions, ["dead"])
+    recovery.take_over(sessions, ["dead"], 60)
     assert workers(sessions) == []
 
 
@@ -159,7 +159,7 @@ def test_a_take_over_ends_the_dead_workers_sessions_and_so_their_locks(
             held.execute(text("SELECT 1 FROM engine_workers WHERE worker_id = 'paused' FOR UPDATE"))
             done = threading.Event()
             taker = threading.Thread(
-                target=lambda: (recovery.take_over(pg_sessions, ["paused"]), done.set())
+                target=lambda: (recovery.take_over(pg_sessions, ["paused"], 0), done.set())
             )
             taker.start()
             assert done.wait(timeout=20), "the take-over waited for the paused worker's lock"
@@ -185,7 +185,7 @@ def test_a_take_over_that_waits_does_not_silence_the_heartbeat(
     release = threading.Event()
     calls: list[list[str]] = []
 
-    def stuck(_: SessionFactory, dead: list[str]) -> None:
+    def stuck(_: SessionFactory, dead: list[str], dead_after: float) -> None:
         calls.append(dead)
         release.wait(timeout=30)
 
@@ -213,3 +213,23 @@ def test_a_take_over_that_waits_does_not_silence_the_heartbeat(
     seen = asyncio.run(run())
     assert seen == sorted(seen) and len(set(seen)) == len(seen)  # a new beat every time
     assert calls == [["dead"]]  # one take-over at a time, not one more at every beat
+
+
+def test_a_worker_back_under_its_id_keeps_its_new_sessions(pg_sessions: SessionFactory) -> None:
+    """Judged dead, then restarted with its id before the take-over reached it: it has beaten
+    again, so its new sessions are not ended (its start-up would have lost them)."""
+    recovery.beat(pg_sessions, "back")
+    back = create_db_engine(
+        pg_sessions.engine.url.render_as_string(hide_password=False),
+        application_name=worker_sessions.application_name("back"),
+    )
+    try:
+        with back.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            assert worker_sessions.end_sessions(pg_sessions, "back", dead_after=60) == 0
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+            assert worker_sessions.end_sessions(pg_sessions, "back", dead_after=0) == 1
+            with pytest.raises(OperationalError):
+                connection.execute(text("SELECT 1"))
+    finally:
+        back.dispose()

@@ -73,7 +73,7 @@ def dead_workers(
         return list(session.scalars(stmt))
 
 
-def take_over(sessions: SessionFactory, worker_ids: list[str]) -> None:
+def take_over(sessions: SessionFactory, worker_ids: list[str], dead_after: float) -> None:
     """Re-queue the dead workers' chunks, once their database sessions are ended (their locks
     would hold the re-queue back: see worker_sessions). A worker's heartbeat row goes only once
     none of its chunks is left: a chunk DBOS failed to re-queue (it logs the error and goes on)
@@ -81,7 +81,7 @@ def take_over(sessions: SessionFactory, worker_ids: list[str]) -> None:
     cleared = []
     # One worker at a time, so the log says how many chunks each one had.
     for worker_id in worker_ids:
-        ended = end_sessions(sessions, worker_id)
+        ended = end_sessions(sessions, worker_id, dead_after)
         chunks = requeue_pending(worker_id)
         # A second pass finds what the first failed to re-queue (the re-queued are no longer
         # the dead worker's), and tries those again; the next beat tries what is still left.
@@ -129,7 +129,9 @@ async def heartbeat_loop(settings: Settings, sessions: SessionFactory) -> None:
             try:
                 dead = await loop.run_in_executor(beats, _beat_and_look, settings, sessions)
                 if dead and (taking_over is None or taking_over.done()):
-                    taking_over = loop.run_in_executor(take_overs, _take_over, sessions, dead)
+                    taking_over = loop.run_in_executor(
+                        take_overs, _take_over, sessions, dead, settings.worker_dead_after_seconds
+                    )
             except Exception:  # a database hiccup must not end the heartbeat for good
                 log.exception("heartbeat failed; retrying")
             await asyncio.sleep(settings.heartbeat_seconds)
@@ -139,8 +141,8 @@ async def heartbeat_loop(settings: Settings, sessions: SessionFactory) -> None:
         take_overs.shutdown(wait=False, cancel_futures=True)
 
 
-def _take_over(sessions: SessionFactory, dead: list[str]) -> None:
+def _take_over(sessions: SessionFactory, dead: list[str], dead_after: float) -> None:
     try:
-        take_over(sessions, dead)
+        take_over(sessions, dead, dead_after)
     except Exception:  # the next beat finds them dead again, and tries again
         log.exception("taking over workers %s failed; retrying", dead)

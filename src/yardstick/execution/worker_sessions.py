@@ -34,10 +34,12 @@ def application_name(worker_id: str) -> str:
     return PREFIX + "#" + hashlib.sha256(worker_id.encode()).hexdigest()[:40]
 
 
-def end_sessions(sessions: SessionFactory, worker_id: str) -> int:
-    """End the worker's sessions (PostgreSQL; SQLite's workers share one file and no server);
-    how many were ended. A role not allowed to end them (another role's sessions, and no
-    `pg_signal_backend`) is logged, and the take-over goes on without it."""
+def end_sessions(sessions: SessionFactory, worker_id: str, dead_after: float) -> int:
+    """End the sessions of a worker still silent for longer than `dead_after` (PostgreSQL;
+    SQLite's workers share one file and no server); how many were ended. Checked again in the
+    same statement: a worker restarted under its id since it was judged dead has beaten by
+    then, and its new sessions stay. A role not allowed to end them (another role's sessions,
+    and no `pg_signal_backend`) is logged, and the take-over goes on without it."""
     if sessions.engine.dialect.name != "postgresql":
         return 0
     try:
@@ -48,8 +50,10 @@ def end_sessions(sessions: SessionFactory, worker_id: str) -> int:
                         "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))"
                         " FROM pg_stat_activity"
                         " WHERE application_name = :name AND pid <> pg_backend_pid()"
+                        " AND EXISTS (SELECT FROM engine_workers WHERE worker_id = :id"
+                        " AND last_seen_at < timezone('UTC', now()) - make_interval(secs => :after))"
                     ),
-                    {"name": application_name(worker_id)},
+                    {"name": application_name(worker_id), "id": worker_id, "after": dead_after},
                 )
                 or 0
             )
