@@ -177,8 +177,16 @@ def _takeover(server: Server, name: str) -> dict[str, object]:
 def _wait_for_log(server: Server, name: str, event: str) -> None:
     deadline = time.monotonic() + 30
     while f'"event":"{event}"' not in log_of(server, name):
-        assert time.monotonic() < deadline, f"{name} never logged {event}"
+        assert time.monotonic() < deadline, f"{name} never logged {event}\n{_logs(server)}"
         time.sleep(0.05)
+
+
+def _logs(server: Server) -> str:
+    """The workers' logs, to read a failure by: which chunks each took over, and when."""
+    return "\n".join(
+        f"--- {path.name}\n{path.read_text()[-6000:]}"
+        for path in sorted(server.data_dir.glob("worker-*.log"))
+    )
 
 
 @pytest.mark.parametrize(
