@@ -37,6 +37,7 @@ from yardstick.provider.errors import (
     UpstreamRejected,
 )
 from yardstick.provider.limits import TokenBucket, backoff_seconds, retry_after_seconds
+from yardstick.provider.stream_end import ChoicesEnd, StreamEnd
 from yardstick.span.calls import CallTimer
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
@@ -252,6 +253,13 @@ class VendorClient:
                 f"{who} answered with something other than a JSON object: {raw[:200]!r}",
                 attempts=attempt,
             )
+        # Only an answer long enough to nest that deep at all (a bracket and its closing one
+        # a level).
+        if len(raw) > 2 * ANSWER_DEPTH and not _writable(parsed):
+            raise UpstreamError(
+                f"{who} answered with JSON nested deeper than {ANSWER_DEPTH} levels",
+                attempts=attempt,
+            )
         return parsed
 
     async def stream_events(
@@ -262,19 +270,19 @@ class VendorClient:
         timeout: float,
         max_attempts: int,
         api_key: str | None = None,
-        finishes: Callable[[dict[str, Any]], bool] | None = None,
+        end: Callable[[], StreamEnd] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """The JSON events of an SSE response, without OpenAI's `[DONE]` sentinel. Counted in
         `yardstick_model_calls_total` when it ends or fails (not when the consumer stops).
-        `finishes` says which event completes a stream that may end without `[DONE]` (default:
-        a chat or text choice's `finish_reason`)."""
+        `end` makes each attempt's watch for the stream's end (default: chat's and text
+        completions', see `stream_end`)."""
         events = self._stream_events(
             path,
             body,
             timeout=timeout,
             max_attempts=max_attempts,
             api_key=api_key,
-            finishes=finishes or choice_finished,
+            end=end or (lambda: ChoicesEnd(body)),
         )
         # aclosing: a consumer that stops early closes the upstream response (and its slot)
         # at once, as it did before this wrapper, not when the inner generator is collected.
@@ -295,7 +303,7 @@ class VendorClient:
         timeout: float,
         max_attempts: int,
         api_key: str | None,
-        finishes: Callable[[dict[str, Any]], bool],
+        end: Callable[[], StreamEnd],
     ) -> AsyncGenerator[dict[str, Any], None]:
         payload = orjson.dumps(body)
         headers = _auth(api_key)
@@ -319,7 +327,8 @@ class VendorClient:
                     else:
                         started = False
                         try:
-                            async for event in self._events(who, resp, attempt, timeout, finishes):
+                            events = self._events(who, resp, attempt, timeout, end())
+                            async for event in events:
                                 started = True
                                 yield event
                             return
@@ -334,18 +343,12 @@ class VendorClient:
             await self._pause(failure, attempt, max_attempts)
 
     async def _events(
-        self,
-        who: str,
-        resp: aiohttp.ClientResponse,
-        attempt: int,
-        timeout: float,
-        finishes: Callable[[dict[str, Any]], bool],
+        self, who: str, resp: aiohttp.ClientResponse, attempt: int, timeout: float, end: StreamEnd
     ) -> AsyncIterator[dict[str, Any]]:
-        """The stream's events up to `[DONE]`. A stream that ends without `[DONE]` and without an
-        event that `finishes` it was cut short (or never began): an UpstreamError, where the
-        consumer would otherwise take a truncated answer for a whole one. A broken connection
-        or a silent upstream is a `_StreamBroke` (the caller retries it before the first
-        event)."""
+        """The stream's events up to its end, as `end` tells it. A stream that stops before
+        that was cut short (or never began): an UpstreamError, where the consumer would
+        otherwise take a truncated answer for a whole one. A broken connection or a silent
+        upstream is a `_StreamBroke` (the caller retries it before the first event)."""
         if resp.content_type == "application/json":
             # The upstream ignored `stream` or failed with 200: a JSON answer, not events.
             raw = await self._body(resp, who, attempt)
@@ -353,45 +356,56 @@ class VendorClient:
                 f"{who} answered a streamed request with JSON, not events: {upstream_message(raw)}",
                 attempts=attempt,
             )
-        # Lines are split here rather than by `readline`, which refuses lines over 128 KiB.
-        # Only each new chunk is split, and a line's pieces are joined once it is whole:
-        # re-splitting the growing buffer was quadratic in a long line (a 32 MiB event held the
-        # event loop, and so every other request of the process, for seconds).
         data = _EventData()
+        try:
+            async with aclosing(self._lines(who, resp, attempt)) as lines:
+                async for line in lines:
+                    for event in self._line(who, line, data, attempt):
+                        if event is None:  # `[DONE]`
+                            if end.done():
+                                return
+                            raise self._cut_short(who, end, attempt)
+                        last = end.see(event)
+                        yield event
+                        if last:
+                            return
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _StreamBroke(self._transport_failure(who, exc, attempt, timeout)) from exc
+        if not end.finished:
+            raise self._cut_short(who, end, attempt)
+
+    async def _lines(
+        self, who: str, resp: aiohttp.ClientResponse, attempt: int
+    ) -> AsyncGenerator[bytes, None]:
+        """The body's lines, then a blank one (which ends an event left open).
+
+        Lines are split here rather than by `readline`, which refuses lines over 128 KiB.
+        Only each new chunk is split, and a line's pieces are joined once it is whole:
+        re-splitting the growing buffer was quadratic in a long line (a 32 MiB event held the
+        event loop, and so every other request of the process, for seconds)."""
         pending: list[bytes] = []  # the pieces of the line not yet ended
         pending_size = 0
         limit = self.config.max_response_bytes
-        finished = False
-        try:
-            async for chunk in resp.content.iter_any():
-                *lines, rest = chunk.split(b"\n")
-                if lines:
-                    lines[0] = b"".join([*pending, lines[0]])
-                    pending.clear()
-                    pending_size = 0
-                pending.append(rest)
-                pending_size += len(rest)
-                for line in lines:
-                    for event in self._line(who, line, data, attempt):
-                        if event is None:
-                            return
-                        finished = finished or finishes(event)
-                        yield event
-                if pending_size > limit:  # one line without end, past the cap
-                    raise self._too_large(who, attempt)
-            for line in (b"".join(pending), b""):
-                for event in self._line(who, line, data, attempt):
-                    if event is None:
-                        return
-                    finished = finished or finishes(event)
-                    yield event
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise _StreamBroke(self._transport_failure(who, exc, attempt, timeout)) from exc
-        if not finished:
-            raise UpstreamError(
-                f"{who} ended its stream before it finished (no [DONE], no finish_reason)",
-                attempts=attempt,
-            )
+        async for chunk in resp.content.iter_any():
+            *lines, rest = chunk.split(b"\n")
+            if lines:
+                lines[0] = b"".join([*pending, lines[0]])
+                pending.clear()
+                pending_size = 0
+            pending.append(rest)
+            pending_size += len(rest)
+            for line in lines:
+                yield line
+            if pending_size > limit:  # one line without end, past the cap
+                raise self._too_large(who, attempt)
+        yield b"".join(pending)
+        yield b""
+
+    @staticmethod
+    def _cut_short(who: str, end: StreamEnd, attempt: int) -> UpstreamError:
+        return UpstreamError(
+            f"{who} ended its stream before it finished ({end.missing})", attempts=attempt
+        )
 
     def _line(
         self, who: str, line: bytes, data: "_EventData", attempt: int
@@ -440,6 +454,26 @@ class VendorClient:
             raise self._transport_failure(who, exc, 1, timeout).error from exc
 
 
+# How deep an upstream answer may nest. orjson reads 1,024 levels but writes only 254, and an
+# answer is written again: passed on by the proxy, or stored a few levels down with its run's
+# calls (yardstick.span.run_trace_queue), where one too deep failed the whole group commit.
+ANSWER_DEPTH = 240
+_WRITER_DEPTH = 254
+
+
+def _writable(parsed: dict[str, Any]) -> bool:
+    """Whether orjson can write the answer with the headroom left: checked by writing it, as
+    request bodies are (yardstick.kit.body), which is faster than a walk in Python."""
+    wrapped: Any = parsed
+    for _ in range(_WRITER_DEPTH - ANSWER_DEPTH):
+        wrapped = [wrapped]
+    try:
+        orjson.dumps(wrapped)
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
 @dataclass(slots=True)
 class _EventData:
     """The `data:` lines of the event being read, and their size with a newline each: kept as
@@ -455,15 +489,6 @@ class _StreamBroke(Exception):
     def __init__(self, failure: _Failure) -> None:
         super().__init__(failure.error.message)
         self.failure = failure
-
-
-def choice_finished(event: dict[str, Any]) -> bool:
-    """Whether an event ends a choice (`finish_reason` set): a stream may end there without
-    `[DONE]`, as some OpenAI-compatible servers do."""
-    choices = event.get("choices")
-    return isinstance(choices, list) and any(
-        isinstance(choice, dict) and choice.get("finish_reason") for choice in choices
-    )
 
 
 def _auth(api_key: str | None) -> dict[str, str] | None:

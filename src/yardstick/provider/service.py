@@ -42,6 +42,7 @@ from yardstick.provider.errors import (
     ProviderNotConfigured,
 )
 from yardstick.provider.prices import Price
+from yardstick.provider.stream_end import ResponseEnd, StreamEnd
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +225,7 @@ class Providers:
         timeout: float | None,
         max_attempts: int | None,
         api_key: str | None,
-        finishes: Callable[[dict[str, Any]], bool] | None = None,
+        end: Callable[[], StreamEnd] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
         return _keyed_stream(
@@ -235,7 +236,7 @@ class Providers:
             timeout=timeout_s,
             max_attempts=attempts,
             api_key=api_key,
-            finishes=finishes,
+            end=end,
         )
 
     async def chat_completion(
@@ -296,7 +297,7 @@ class Providers:
         self, route: ModelRoute, body: dict[str, Any], *, api_key: str | None = None
     ) -> AsyncIterator[dict[str, Any]]:
         """The events of a streamed Responses API call: they end with no `[DONE]`."""
-        return self._stream("/responses", route, body, None, None, api_key, response_finished)
+        return self._stream("/responses", route, body, None, None, api_key, ResponseEnd)
 
     def stream_completion(
         self,
@@ -378,17 +379,6 @@ def _model_names(body: dict[str, Any]) -> list[str]:
     )
 
 
-# The events that end a Responses API stream: the response done, cut short or failed, or an
-# error (OpenAI sends no `[DONE]` there).
-_RESPONSE_ENDS = frozenset(
-    {"response.completed", "response.incomplete", "response.failed", "error"}
-)
-
-
-def response_finished(event: dict[str, Any]) -> bool:
-    return event.get("type") in _RESPONSE_ENDS
-
-
 def _body(body: dict[str, Any], route: ModelRoute, *, stream: bool) -> dict[str, Any]:
     out = {**body, "model": route.upstream_model}
     if stream:
@@ -408,14 +398,14 @@ async def _keyed_stream(
     timeout: float,
     max_attempts: int,
     api_key: str | None = None,
-    finishes: Callable[[dict[str, Any]], bool] | None = None,
+    end: Callable[[], StreamEnd] | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """A stream sent with the caller's, else the account's, else the vendor's key (the key is
     looked up when the stream is first read, as the request is only sent then)."""
     key = api_key or await account_key(route.account_id, route.vendor)
     with _redacted(key):
         events = client.stream_events(
-            path, body, timeout=timeout, max_attempts=max_attempts, api_key=key, finishes=finishes
+            path, body, timeout=timeout, max_attempts=max_attempts, api_key=key, end=end
         )
         # Closed with this generator, so an abandoned stream gives its slot back at once.
         # (`stream_events` is an async generator, which has `aclose`; its annotation does not say.)
