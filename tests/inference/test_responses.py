@@ -131,6 +131,13 @@ def test_an_unknown_model_is_a_404(llm_http: httpx.Client, fake_models: FakeMode
         ({"tools": "all"}, ["body", "tools"]),
         ({"include": "reasoning"}, ["body", "include"]),
         ({"model": 3}, ["body", "model"]),
+        # Of the wrong type, not converted (they went upstream as 0.5, 1.0, false, true).
+        ({"temperature": "0.5"}, ["body", "temperature"]),
+        ({"top_p": True}, ["body", "top_p"]),
+        ({"store": "no"}, ["body", "store"]),
+        ({"parallel_tool_calls": "on"}, ["body", "parallel_tool_calls"]),
+        ({"stream": "yes"}, ["body", "stream"]),
+        ({"stream": 1}, ["body", "stream"]),
     ],
 )
 def test_bad_fields_are_a_422_naming_them(
@@ -181,3 +188,43 @@ def test_the_callers_own_openai_key_is_used(
 
     assert response.status_code == 200
     assert fake_models.requests()[-1]["authorization"] == "Bearer sk-callers-own-key"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v5/responses", {"model": MODEL, "input": "hi"}),
+        ("/v5/chat/completions", {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}),
+    ],
+)
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_refusal_of_the_callers_own_key_is_the_callers_400(
+    llm_http: httpx.Client, fake_models: FakeModels, path: str, body: dict[str, Any], stream: bool
+) -> None:
+    """It was a 502 blaming "Yardstick's credentials", which the caller cannot fix."""
+    fake_models.control(fail_next=[{"status": 401, "message": "Incorrect API key provided"}])
+    response = llm_http.post(
+        path, json={**body, "stream": stream}, headers={"x-openai-api-key": "sk-wrong"}
+    )
+
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"].startswith("x-openai-api-key: the upstream refused")
+    assert response.headers["x-should-retry"] == "false"
+    fake_models.control(fail_next=[{"status": 401, "message": "Incorrect API key provided"}])
+    response = llm_http.post(path, json={**body, "stream": stream})
+    assert response.status_code == 502  # the server's own key: Yardstick's to fix
+    assert "Yardstick's credentials" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("key", ["clé".encode(), b"", b"sk-\tkey"])
+@pytest.mark.parametrize("path", ["/v5/responses", "/v5/chat/completions"])
+def test_a_callers_key_that_is_not_printable_ascii_is_a_400(
+    llm_http: httpx.Client, fake_models: FakeModels, path: str, key: bytes
+) -> None:
+    """A UTF-8 key went upstream as its Latin-1 reading."""
+    body = {"model": MODEL, "input": "hi", "messages": [{"role": "user", "content": "hi"}]}
+    response = llm_http.post(path, json=body, headers={"x-openai-api-key": key})
+
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"].startswith("x-openai-api-key:")
+    assert fake_models.stats()["total"] == 0

@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.db.session import SessionFactory
-from yardstick.errors import ErrorBody
+from yardstick.errors import BadRequest, ErrorBody
 from yardstick.inference.schemas import (
     ChatCompletionCreate,
     ChatCompletionOut,
@@ -58,6 +58,23 @@ _STREAMED: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _own_openai_key(
+    x_openai_api_key: Annotated[
+        str | None, Header(description="Your own OpenAI key for this call, for `openai/*` models")
+    ] = None,
+) -> str | None:
+    """The caller's own key, sent upstream as it is: printable ASCII only, since HTTP carries
+    any other byte as Latin-1, and a UTF-8 key went upstream garbled."""
+    if x_openai_api_key is not None and not (
+        x_openai_api_key and x_openai_api_key.isascii() and x_openai_api_key.isprintable()
+    ):
+        raise BadRequest("x-openai-api-key: an API key is printable ASCII, and not empty")
+    return x_openai_api_key
+
+
+OwnOpenAIKey = Annotated[str | None, Depends(_own_openai_key)]
+
+
 def _sessions(request: Request) -> SessionFactory:
     sessions: SessionFactory = request.app.state.sessions
     return sessions
@@ -86,12 +103,10 @@ async def create_chat_completion(
     body: ChatCompletionCreate,
     principal: PrincipalDep,
     sessions: Sessions,
-    x_openai_api_key: Annotated[
-        str | None, Header(description="Your own OpenAI key, for `openai/*` models")
-    ] = None,
+    key: OwnOpenAIKey,
 ) -> Any:
     """Chat completion from `vendor/name` or a registered model; `stream: true` answers with SSE."""
-    model, upstream, key = body.model, body.upstream_body(), x_openai_api_key
+    model, upstream = body.model, body.upstream_body()
     return await _answer(
         request,
         bool(body.stream),
@@ -158,13 +173,11 @@ async def create_response(
     body: ResponseCreate,
     principal: PrincipalDep,
     sessions: Sessions,
-    x_openai_api_key: Annotated[
-        str | None, Header(description="Your own OpenAI key for this call")
-    ] = None,
+    key: OwnOpenAIKey,
 ) -> Any:
     """OpenAI's Responses API, for `openai/*` models (any other vendor is a 400: use chat
     completions); `stream: true` answers with SSE, each `data:` one event as OpenAI sends it."""
-    model, upstream, key = body.model, body.upstream_body(), x_openai_api_key
+    model, upstream = body.model, body.upstream_body()
     return await _answer(
         request,
         bool(body.stream),

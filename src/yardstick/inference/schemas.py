@@ -6,7 +6,7 @@ is kept and passed through to the upstream model as it came.
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 
 class _PassThrough(BaseModel):
@@ -15,7 +15,7 @@ class _PassThrough(BaseModel):
     model: str = Field(
         description="`vendor/name` (e.g. openai/gpt-4o) or the name of a registered model"
     )
-    stream: bool | None = None
+    stream: StrictBool | None = None
 
     def upstream_body(self) -> dict[str, Any]:
         """What goes upstream: everything sent but `model` and `stream` (set by the provider)."""
@@ -35,8 +35,11 @@ class CompletionCreate(_PassThrough):
 
 
 class ResponseCreate(_PassThrough):
-    """OpenAI's Responses API body. The fields the clients name are checked here (a 422 names
-    the field); any other key goes upstream as it came."""
+    """OpenAI's Responses API body. The fields the clients name are checked here, strictly (a
+    422 names the field: `"temperature": "0.5"` went upstream as 0.5, and `"store": "no"` as
+    false); any other key goes upstream as it came."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
 
     input: str | Annotated[list[dict[str, Any]], Field(min_length=1)] = Field(
         description="A prompt, or OpenAI Responses input items"

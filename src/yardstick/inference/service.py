@@ -52,7 +52,13 @@ class ModelCallFailed(AppError):
         self.headers = {"x-should-retry": "false"} if final else {}
 
 
-def http_error(exc: ProviderError) -> AppError:
+def http_error(exc: ProviderError, *, own_key: bool = False) -> AppError:
+    """The HTTP error for a provider failure; `own_key`: the call used the caller's own key
+    (`x-openai-api-key`), so a refusal of it is the caller's to fix, not Yardstick's."""
+    if own_key and isinstance(exc, UpstreamRejected) and exc.status_code in (401, 403):
+        return ModelCallFailed(
+            400, f"x-openai-api-key: the upstream refused this key: {exc.message}", final=True
+        )
     if isinstance(exc, ModelNotFound | ProviderNotConfigured):
         return ModelCallFailed(404, exc.message)
     if isinstance(exc, ModelNotReady):
@@ -109,8 +115,9 @@ class InferenceService:
         openai_api_key: str | None = None,
     ) -> dict[str, Any]:
         route = await self.route(sessions, principal, model)
-        call = get_providers().chat_completion(route, body, api_key=_own_key(route, openai_api_key))
-        return await self._call(call, "chat.completion", "message")
+        key = _own_key(route, openai_api_key)
+        call = get_providers().chat_completion(route, body, api_key=key)
+        return await self._call(call, "chat.completion", "message", own_key=key is not None)
 
     async def completion(
         self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
@@ -119,7 +126,9 @@ class InferenceService:
         return await self._call(get_providers().completion(route, body), "text_completion", "text")
 
     @staticmethod
-    async def _call(call: Awaitable[CallResult], object_name: str, holds: str) -> dict[str, Any]:
+    async def _call(
+        call: Awaitable[CallResult], object_name: str, holds: str, *, own_key: bool = False
+    ) -> dict[str, Any]:
         """The upstream's JSON with `object` ensured; provider errors become HTTP errors, and so
         does an answer whose `choices` are not a list of objects each holding `holds` (the
         `message` of a chat completion, the `text` of a completion): the clients parse the
@@ -127,7 +136,7 @@ class InferenceService:
         try:
             result = await call
         except ProviderError as exc:
-            raise http_error(exc) from exc
+            raise http_error(exc, own_key=own_key) from exc
         choices = result.response.get("choices")
         if not (
             isinstance(choices, list)
@@ -151,10 +160,9 @@ class InferenceService:
         openai_api_key: str | None = None,
     ) -> AsyncIterator[bytes]:
         route = await self.route(sessions, principal, model)
-        chunks = get_providers().stream_chat_completion(
-            route, body, api_key=_own_key(route, openai_api_key)
-        )
-        return await self._sse_stream(chunks, "chat.completion.chunk")
+        key = _own_key(route, openai_api_key)
+        chunks = get_providers().stream_chat_completion(route, body, api_key=key)
+        return await self._sse_stream(chunks, "chat.completion.chunk", own_key=key is not None)
 
     async def _openai_route(
         self, sessions: SessionFactory, principal: Principal, model: str
@@ -184,7 +192,7 @@ class InferenceService:
         try:
             result = await get_providers().responses(route, body, api_key=openai_api_key)
         except ProviderError as exc:
-            raise http_error(exc) from exc
+            raise http_error(exc, own_key=openai_api_key is not None) from exc
         if not isinstance(result.response.get("output"), list):
             shown = orjson.dumps(result.response)[:200].decode(errors="replace")
             raise ModelCallFailed(
@@ -204,7 +212,7 @@ class InferenceService:
     ) -> AsyncIterator[bytes]:
         route = await self._openai_route(sessions, principal, model)
         events = get_providers().stream_responses(route, body, api_key=openai_api_key)
-        return await self._sse_stream(events, None)
+        return await self._sse_stream(events, None, own_key=openai_api_key is not None)
 
     async def stream_completion(
         self, sessions: SessionFactory, principal: Principal, *, model: str, body: dict[str, Any]
@@ -214,7 +222,11 @@ class InferenceService:
         return await self._sse_stream(chunks, "text_completion")
 
     async def _sse_stream(
-        self, chunks: AsyncIterator[dict[str, Any]], object_name: str | None
+        self,
+        chunks: AsyncIterator[dict[str, Any]],
+        object_name: str | None,
+        *,
+        own_key: bool = False,
     ) -> AsyncIterator[bytes]:
         """The SSE body of a stream: no `[DONE]`, no `event:` lines (a Responses API event
         names itself in its `type`); a failure is one error event. `object_name`, when given,
@@ -227,17 +239,20 @@ class InferenceService:
         except StopAsyncIteration:
             first = None
         except ProviderError as exc:
-            raise http_error(exc) from exc
+            raise http_error(exc, own_key=own_key) from exc
 
         def named(chunk: dict[str, Any]) -> dict[str, Any]:
             if object_name is not None:
                 chunk.setdefault("object", object_name)
             return chunk
 
+        if first is None:  # `[DONE]` and nothing before it
+            raise ModelCallFailed(
+                502, "UpstreamError: the upstream's stream ended with no event", final=True
+            )
+
         async def events() -> AsyncIterator[bytes]:
             try:
-                if first is None:
-                    return
                 yield _sse(named(first))
                 async for chunk in chunks:
                     yield _sse(named(chunk))
