@@ -11,6 +11,7 @@ item's trace complete once the run is done.
 import json
 import signal
 import time
+from collections import Counter
 
 import pytest
 from scale_gp_beta import SGPClient
@@ -219,6 +220,12 @@ def test_a_paused_worker_is_fenced_when_it_wakes(
         repeated = fake_models.stats()["total"] - ITEMS
         assert 0 <= repeated <= REPEAT_BOUND + CONCURRENCY
         _wait_for_log(crash_server, "worker-worker-b.log", "chunk.taken_over")
+        # Each cell was stored by one worker, with its calls: the woken worker's calls in
+        # flight at the fence once finished and overwrote the new owner's cells, which then
+        # had two calls each (the echoed answers are alike, so only the calls tell).
+        spans = search_spans(crash_server, {"extra_metadata": {"evaluation_id": evaluation_id}})
+        calls = Counter(span["trace_id"] for span in spans if span["parent_id"] is not None)
+        assert len(calls) == ITEMS and set(calls.values()) == {1}, calls.most_common(3)
     finally:
         paused.send_signal(signal.SIGCONT)
         stop(survivor)

@@ -177,3 +177,24 @@ def test_a_commit_stalled_mid_transaction_is_ended_by_postgresql(
         time.sleep(1.5)  # the worker, paused
         session.execute(text("SELECT 1"))
     assert is_transient(ended.value)  # the woken worker's commit is tried again, and fenced
+
+
+def test_cells_that_arrive_after_the_chunk_was_taken_over_are_not_written(
+    engine_client: SGPClient, sessions: SessionFactory
+) -> None:
+    """Its calls in flight when the fence was found finish later: their cells came in a
+    later commit, which no longer checked the lease, and overwrote the new owner's."""
+    evaluation_id, items = running(engine_client, sessions)
+    retaken = ChunkLease(f"retaken-{uuid.uuid4()}", "token-1")
+    chunk_row(sessions, retaken.workflow_id, "token-2")
+
+    async def main() -> bool:
+        writer = CellWriter(sessions, evaluation_id, 1, account_id="a", lease=retaken)
+        async with writer:
+            await writer.add(cell(evaluation_id, items[0], "first"))
+            assert writer.taken
+            await writer.add(cell(evaluation_id, items[1], "in flight at the fence"))
+        return writer.taken
+
+    assert asyncio.run(main())
+    assert stored(sessions, evaluation_id) == {}

@@ -284,10 +284,15 @@ def _commit_round(
         states = {key: run_state(session, *key, lock=True) for key in keys}
         held = held_leases(session, leases, lock=True) if leases else set()
         taken = leases - held
+        # A writer found taken by an earlier commit has left `leases`: the cells of its calls
+        # that were in flight then still arrive, and must not be written either.
         live = [
             b
             for b in batches
-            if b.rows and not states[b.writer.key].stopped and b.writer.lease not in taken
+            if b.rows
+            and not states[b.writer.key].stopped
+            and not b.writer.taken
+            and b.writer.lease not in taken
         ]
         for batch in live:
             written.extend(batch.rows)
