@@ -86,9 +86,9 @@ def test_a_heartbeat_goes_only_once_none_of_its_chunks_is_left(
     passes = iter([3, 1, 0, 0])  # one of four chunks failed at first, then none is left
     monkeypatch.setattr(recovery, "requeue_pending", lambda worker_id: next(passes))
     monkeypatch.setattr(recovery, "wake", lambda: None)
-    recovery.take_over(sessions, ["dead"], 60)
+    recovery.take_over(sessions, ["dead"], 0)
     assert workers(sessions) == ["dead"]
-    recovery.take_over(sessions, ["dead"], 60)
+    recovery.take_over(sessions, ["dead"], 0)
     assert workers(sessions) == []
 
 
@@ -233,3 +233,17 @@ def test_a_worker_back_under_its_id_keeps_its_new_sessions(pg_sessions: SessionF
                 connection.execute(text("SELECT 1"))
     finally:
         back.dispose()
+
+
+def test_a_worker_beating_again_since_it_was_judged_dead_is_not_taken_over(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Restarted under its id between the judgement and the take-over, it was running its
+    recovered chunks: re-queueing them repeated its calls in flight, and its row went."""
+    requeued: list[str] = []
+    monkeypatch.setattr(
+        recovery, "requeue_pending", lambda worker_id: requeued.append(worker_id) or 0
+    )
+    recovery.beat(sessions, "back")
+    recovery.take_over(sessions, ["back"], 60)
+    assert requeued == [] and workers(sessions) == ["back"]

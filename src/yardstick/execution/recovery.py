@@ -81,6 +81,10 @@ def take_over(sessions: SessionFactory, worker_ids: list[str], dead_after: float
     cleared = []
     # One worker at a time, so the log says how many chunks each one had.
     for worker_id in worker_ids:
+        if not _still_silent(sessions, worker_id, dead_after):
+            # Back since it was judged dead (restarted under its id, beating again): its
+            # chunks are its own again, and re-queueing them would repeat its calls in flight.
+            continue
         ended = end_sessions(sessions, worker_id, dead_after)
         chunks = requeue_pending(worker_id)
         # A second pass finds what the first failed to re-queue (the re-queued are no longer
@@ -100,6 +104,19 @@ def take_over(sessions: SessionFactory, worker_ids: list[str], dead_after: float
     if cleared:
         with sessions.write() as session, session.begin():
             session.execute(delete(EngineWorker).where(EngineWorker.worker_id.in_(cleared)))
+
+
+def _still_silent(sessions: SessionFactory, worker_id: str, dead_after: float) -> bool:
+    with sessions.read() as session:
+        cutoff = _now(session) - timedelta(seconds=dead_after)
+        return (
+            session.scalar(
+                select(EngineWorker.worker_id).where(
+                    EngineWorker.worker_id == worker_id, EngineWorker.last_seen_at < cutoff
+                )
+            )
+            is not None
+        )
 
 
 def _beat_and_look(settings: Settings, sessions: SessionFactory) -> list[str]:

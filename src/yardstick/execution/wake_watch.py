@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from yardstick.config import Settings
 from yardstick.execution.wake import CHANNEL, nudge
+from yardstick.execution.worker_sessions import application_name
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class WakeWatch:
 
     def __init__(self, settings: Settings) -> None:
         self._url = make_url(settings.database_url)
+        # Named as the worker's other connections are (execution.worker_sessions).
+        self._name = application_name(settings.worker_id)
         self._stop = threading.Event()
         target = self._watch_sqlite if settings.is_sqlite else self._listen_postgres
         self._thread = threading.Thread(target=target, name="wake-watch", daemon=True)
@@ -64,7 +67,9 @@ class WakeWatch:
         conninfo = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
         while not self._stop.is_set():
             try:
-                with psycopg.connect(conninfo, autocommit=True) as conn:
+                with psycopg.connect(
+                    conninfo, autocommit=True, application_name=self._name
+                ) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     nudge()  # anything enqueued while this connection was not listening
                     while not self._stop.is_set():
