@@ -105,8 +105,8 @@ def test_no_response_but_decrypt_and_no_log_line_holds_a_secret(
         refuse_next_call_quoting(fake_models, s["account-key"])
         refused = call("POST", "/v5/chat/completions", 502, json=chat_body("hello"))
         assert "[redacted]" in refused.text
-        refuse_next_call_quoting(fake_models, s["caller"])
-        refused = call("POST", "/v5/chat/completions", 502, json=chat_body("hello"), headers=own)
+        refuse_next_call_quoting(fake_models, s["caller"])  # the caller's own key: their 400
+        refused = call("POST", "/v5/chat/completions", 400, json=chat_body("hello"), headers=own)
         assert "[redacted]" in refused.text
 
         # An evaluation whose model call is refused the same way: the cell's error is redacted.
