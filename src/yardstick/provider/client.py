@@ -26,6 +26,7 @@ from typing import Any
 import aiohttp
 import orjson
 
+from yardstick.kit.body import write_error
 from yardstick.ops.metrics import model_call
 from yardstick.provider.config import VendorConfig
 from yardstick.provider.errors import (
@@ -255,7 +256,7 @@ class VendorClient:
             )
         # Only an answer long enough to nest that deep at all (a bracket and its closing one
         # a level).
-        if len(raw) > 2 * ANSWER_DEPTH and not _writable(parsed):
+        if len(raw) > 2 * ANSWER_DEPTH and write_error(parsed, ANSWER_DEPTH) is not None:
             raise UpstreamError(
                 f"{who} answered with JSON nested deeper than {ANSWER_DEPTH} levels",
                 attempts=attempt,
@@ -458,20 +459,6 @@ class VendorClient:
 # answer is written again: passed on by the proxy, or stored a few levels down with its run's
 # calls (yardstick.span.run_trace_queue), where one too deep failed the whole group commit.
 ANSWER_DEPTH = 240
-_WRITER_DEPTH = 254
-
-
-def _writable(parsed: dict[str, Any]) -> bool:
-    """Whether orjson can write the answer with the headroom left: checked by writing it, as
-    request bodies are (yardstick.kit.body), which is faster than a walk in Python."""
-    wrapped: Any = parsed
-    for _ in range(_WRITER_DEPTH - ANSWER_DEPTH):
-        wrapped = [wrapped]
-    try:
-        orjson.dumps(wrapped)
-    except orjson.JSONEncodeError:
-        return False
-    return True
 
 
 @dataclass(slots=True)
