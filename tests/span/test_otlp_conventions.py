@@ -205,3 +205,21 @@ def test_an_index_that_is_not_a_number_stays_an_attribute() -> None:
         "gen_ai.prompt.².role": "user",
         "gen_ai.prompt.x.content": "hi",
     }
+
+
+def test_an_index_no_list_of_messages_reaches_stays_an_attribute() -> None:
+    # 5,000 digits: past the 4,300 `int` reads, which was a 500.
+    huge = "9" * 5000
+    write = one(
+        {
+            "gen_ai.prompt.0.role": "user",
+            f"gen_ai.prompt.{huge}.role": "user",
+            "llm.input_messages.1234567890123456789.message.content": "hi",
+        }
+    )
+
+    assert write.input == {"messages": [{"role": "user"}]}
+    assert otel(write)["attributes"] == {
+        f"gen_ai.prompt.{huge}.role": "user",
+        "llm.input_messages.1234567890123456789.message.content": "hi",
+    }

@@ -64,6 +64,37 @@ def test_compression_problems() -> None:
         otlp.decode(bomb, "protobuf", "gzip", max_bytes=MAX_BYTES)
 
 
+
+def test_a_gzip_body_of_several_members_is_read_whole() -> None:
+    # Two requests' bytes one after the other are one request holding both spans (protobuf
+    # merges repeated fields), and gzip may compress them as two members (RFC 1952).
+    first = export_request(make_span("first")).SerializeToString()
+    second = export_request(make_span("second")).SerializeToString()
+    body = gzip.compress(first) + gzip.compress(second) + b"\x00" * 8  # padded, as gzip allows
+
+    writes = otlp.span_writes(otlp.decode(body, "protobuf", "gzip", max_bytes=MAX_BYTES))
+
+    assert [write.name for write in writes] == ["first", "second"]
+    # The limit holds across the members.
+    with pytest.raises(PayloadTooLarge):
+        otlp.decode(body, "protobuf", "gzip", max_bytes=len(first) + len(second) - 1)
+
+
+@pytest.mark.parametrize(
+    ("coding", "compress", "message"),
+    [
+        ("gzip", gzip.compress, "not valid gzip"),
+        ("deflate", zlib.compress, "bytes after its deflate stream"),
+    ],
+)
+def test_bytes_after_the_compressed_stream_are_refused(
+    coding: str, compress: Any, message: str
+) -> None:
+    body = compress(export_request(make_span()).SerializeToString()) + b"GARBAGE"
+
+    with pytest.raises(otlp.InvalidExport, match=message):
+        otlp.decode(body, "protobuf", coding, max_bytes=MAX_BYTES)
+
 @pytest.mark.parametrize(
     "body", [b"\x0a\x05\x0a", b"\xff\xff\xff\xff", b'{"resourceSpans": []}', b"\x0a\x02\xff\xfe"]
 )

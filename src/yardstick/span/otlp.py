@@ -124,21 +124,33 @@ def _cut(exc: Exception) -> str:
 
 
 def _inflate(body: bytes, coding: str, max_bytes: int) -> bytes:
+    """The body inflated, at most `max_bytes` of it. A gzip body may be several members one
+    after the other (RFC 1952), each inflated in turn, and end in zero bytes of padding, as
+    the `gzip` tool reads it; any other bytes after the stream are a 400, not left unread."""
     wbits = _WBITS.get(coding)
     if wbits is None:
         raise UnsupportedMediaType(
             f"content encoding {coding!r} is not supported: send gzip, deflate or none"
         )
-    inflater = zlib.decompressobj(wbits)
-    try:
-        data = inflater.decompress(body, max_bytes + 1)
-    except zlib.error as exc:
-        raise InvalidExport(f"the body is not valid {coding}: {exc}") from None
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes once inflated")
-    if not inflater.eof:
-        raise InvalidExport(f"the {coding} body is truncated")
-    return data
+    parts: list[bytes] = []
+    size, rest = 0, body
+    while True:
+        inflater = zlib.decompressobj(wbits)
+        try:
+            part = inflater.decompress(rest, max_bytes + 1 - size)
+        except zlib.error as exc:
+            raise InvalidExport(f"the body is not valid {coding}: {exc}") from None
+        size += len(part)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes once inflated")
+        if not inflater.eof:
+            raise InvalidExport(f"the {coding} body is truncated")
+        parts.append(part)
+        rest = inflater.unused_data
+        if not rest.strip(b"\0"):
+            return b"".join(parts)
+        if wbits != _WBITS["gzip"]:
+            raise InvalidExport(f"the body has bytes after its {coding} stream")
 
 
 _HEX = re.compile(r"[0-9a-fA-F]*")

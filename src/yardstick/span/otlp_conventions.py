@@ -71,6 +71,8 @@ _INDEXED = {
     "llm.output_messages": ("output", "message."),
 }
 _INDEXED_PREFIXES = tuple(prefix + "." for prefix in _INDEXED)
+# The longest index read as a message's place: an int64's digits.
+_MAX_INDEX_DIGITS = 18
 # Whole values: attribute → (side, key), the first of a side's key winning. JSON text is parsed;
 # for OpenInference's values, when the `.mime_type` attribute beside them says it is JSON.
 _VALUES = {
@@ -113,8 +115,10 @@ class Conventions:
         by_index: dict[str, dict[int, dict[str, Any]]] = {"input": {}, "output": {}}
         for key in keys:
             words = key.split(".", 3)  # ["gen_ai", "prompt", "0", "role"]
-            if len(words) < 4 or not words[2].isdecimal():
-                continue  # not a message's field (`gen_ai.prompt.template`): stays an attribute
+            if len(words) < 4 or not words[2].isdecimal() or len(words[2]) > _MAX_INDEX_DIGITS:
+                # Not a message's field (`gen_ai.prompt.template`), or an index no list of
+                # messages reaches (and past 4,300 digits `int` refuses): stays an attribute.
+                continue
             side, inner = _INDEXED[words[0] + "." + words[1]]
             message = by_index[side].setdefault(int(words[2]), {})
             message[words[3].removeprefix(inner)] = attributes.pop(key)
