@@ -154,6 +154,21 @@ def test_a_completed_span_is_kept_over_an_in_progress_one(http: httpx.Client) ->
     assert put(http, {**other, "end_timestamp": at(3)})[0]["end_timestamp"] is not None
 
 
+def test_one_id_in_two_traces_of_a_batch_is_a_409(http: httpx.Client) -> None:
+    """Which trace the batch meant cannot be told: an upsert kept one of them silently."""
+    one, two, bystander = str(uuid.uuid4()), str(uuid.uuid4()), span(str(uuid.uuid4()))
+    first = span(one)
+    # Completed in one trace and in progress in the other, too: the completed one was kept.
+    for second in ({**first, "trace_id": two}, {**first, "trace_id": two, "end_timestamp": None}):
+        response = http.put(BATCH, json={"items": [bystander, first, second]})
+
+        assert f"items[2].trace_id: span {first['id']!r} is also sent in trace" in error(
+            response, 409
+        )
+        assert response.headers["x-should-retry"] == "false"
+        assert ids(http, {"span_ids": [first["id"], bystander["id"]]}) == []
+
+
 def test_end_before_start_is_a_422_naming_the_item(http: httpx.Client) -> None:
     trace = str(uuid.uuid4())
     fine, bad = span(trace), span(trace, end_timestamp="2026-03-01T11:00:00Z")
@@ -287,6 +302,45 @@ def test_one_id_sent_to_two_traces_at_once_stays_in_one(http: httpx.Client, serv
             for value in ("one", "two"):
                 found = ids(http, {"span_ids": [span_id], "extra_metadata": {"w": value}})
                 assert found == ([span_id] if answered["metadata"]["w"] == value else [])
+
+
+def test_an_update_beside_another_write_keeps_what_that_write_stored(
+    http: httpx.Client, server: Server
+) -> None:
+    """Two PATCHes of one span at once, of other fields; then a PATCH beside a PUT that
+    replaces the span. An update reads the span and writes it whole: on PostgreSQL, one that
+    read before the other write had committed wrote the old fields back (a change lost in 38
+    of 40 tries, and the PUT's output in 32 of 40)."""
+    headers = dict(http.headers)
+    with (
+        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as one,
+        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as two,
+        ThreadPoolExecutor(2) as pool,
+    ):
+        for _ in range(15):
+            trace, span_id = str(uuid.uuid4()), str(uuid.uuid4())
+            ok(http.put(BATCH, json={"items": [span(trace, id=span_id, output={"v": "A"})]}))
+            path = f"/v5/spans/{span_id}"
+            sends = [
+                pool.submit(one.patch, path, json={"name": "renamed"}),
+                pool.submit(two.patch, path, json={"metadata": {"m": 1}}),
+            ]
+            for send in sends:
+                ok(send.result())
+            stored = ok(http.get(path))
+            assert (stored["name"], stored["metadata"]) == ("renamed", {"m": 1})
+
+            replacement = span(trace, id=span_id, name="replaced", output={"v": "B"})
+            sends = [
+                pool.submit(one.put, BATCH, json={"items": [replacement]}),
+                pool.submit(two.patch, path, json={"name": "patched"}),
+            ]
+            for send in sends:
+                ok(send.result())
+            stored = ok(http.get(path))
+            # Whichever came last, the output is the PUT's: the PATCH did not name it.
+            assert stored["output"] == {"v": "B"}
+            assert stored["name"] in ("replaced", "patched")
 
 
 def test_batch_limits(http: httpx.Client) -> None:

@@ -112,7 +112,7 @@ _OTLP_RESPONSES: dict[int | str, dict[str, Any]] = {
 def _store(session: Session, principal: Principal, export: Export) -> None:
     """Every span of the export, in writes of at most the service's MAX_BATCH (a collector
     may send thousands at once) within the request's one transaction: all or nothing still."""
-    span_service.hold_traces(session, principal.account_id, export.spans)
+    span_service.hold_traces(session, principal.account_id, {s.trace_id for s in export.spans})
     for start in range(0, len(export.spans), MAX_BATCH):
         chunk = export.spans[start : start + MAX_BATCH]
         locate = _locate(export.request, start)

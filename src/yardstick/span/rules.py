@@ -91,6 +91,19 @@ def winners(spans: Sequence[SpanWrite], *, upsert: bool, locate: Locate) -> dict
     return kept
 
 
+def check_one_trace_each(spans: Sequence[SpanWrite], locate: Locate) -> None:
+    """409 when a batch sends one id in two traces: a span is in one trace only, and which of
+    the two the batch meant cannot be told (an upsert would otherwise keep one silently)."""
+    first: dict[str, str] = {}
+    for index, span in enumerate(spans):
+        trace_id = first.setdefault(span.id, span.trace_id)
+        if trace_id != span.trace_id:
+            raise Conflict(
+                f"{named(locate(index, 'trace_id'))}: span {span.id!r} is also sent in trace "
+                f"{trace_id!r} in this batch; a span is in one trace only"
+            )
+
+
 def check_traces(
     written: Mapping[str, tuple[int, Node]],
     stored: Mapping[str, Node],

@@ -15,7 +15,7 @@ is not changed by a writer beside it, but for a writer of another trace storing 
 the upsert leaves that span as stored and says so, and the batch is a 409.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import cast
 
@@ -36,6 +36,7 @@ from yardstick.span.rules import (
     batch_loc,
     check_cycles,
     check_each,
+    check_one_trace_each,
     check_traces,
     named,
     needs_ancestors,
@@ -77,8 +78,11 @@ class SpanService:
         account_id, user_id = _writer(writer)
         check_each(spans, locate)
         kept = winners(spans, upsert=upsert, locate=locate)
+        check_one_trace_each(spans, locate)
         if not traces_held:
-            self.hold_traces(session, account_id, [spans[index] for index in kept.values()])
+            self.hold_traces(
+                session, account_id, {spans[index].trace_id for index in kept.values()}
+            )
         connection = session.connection()
         parents = {
             parent
@@ -149,13 +153,13 @@ class SpanService:
         return [written[span_id] for span_id in kept]
 
     @staticmethod
-    def hold_traces(session: Session, account_id: str, spans: Sequence[SpanWrite]) -> None:
-        """PostgreSQL: the spans' traces are this transaction's until it ends (a no-op for a
-        trace it holds already). A request that writes in several calls takes all its traces
-        here first, so two such requests never hold each other's in crossed order."""
+    def hold_traces(session: Session, account_id: str, traces: Collection[str]) -> None:
+        """PostgreSQL: the traces are this transaction's until it ends (a no-op for a trace it
+        holds already). A request that writes in several calls takes all its traces here
+        first, so two such requests never hold each other's in crossed order."""
         connection = session.connection()
         if connection.dialect.name == "postgresql":
-            span_repository.lock_traces(connection, account_id, {s.trace_id for s in spans})
+            span_repository.lock_traces(connection, account_id, traces)
 
     @staticmethod
     def _prepared(
@@ -199,6 +203,15 @@ class SpanService:
         """Replace the fields given (`None`: leave as is) and store the span again, under the
         same rules as any write; a new `output` brings its token counts, if it reports any."""
         stored = self.get(session, principal, span_id)
+        if session.connection().dialect.name == "postgresql":
+            # Read again under the trace's lock: a write beside this one, landing between the
+            # first read and this write, would be undone by it (the fields not given here
+            # would be written back as they were). SQLite's writers take turns already.
+            self.hold_traces(session, principal.account_id, {stored.trace_id})
+            found = span_repository.get_many(session.connection(), principal.account_id, [span_id])
+            if span_id not in found:
+                raise NotFound("span", span_id)
+            stored = found[span_id]
         input_tokens, output_tokens = stored.input_tokens, stored.output_tokens
         if changes.output is not None:
             reported_in, reported_out = token_counts(changes.output)
