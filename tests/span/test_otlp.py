@@ -73,6 +73,37 @@ def test_bad_ids_are_refused_naming_the_span(field: str, value: bytes, message: 
     assert caught.value.detail.startswith(f"resourceSpans[0].scopeSpans[0].spans[1]: {message}")
 
 
+@pytest.mark.parametrize(
+    ("trace", "span", "message"),
+    [
+        (b"\xab", b"\x01" * 8, "links[1].traceId must be 16 bytes (32 hex digits), not 1"),
+        (b"\x01" * 16, b"", "links[1].spanId must be 8 bytes (16 hex digits), not 0"),
+    ],
+)
+def test_a_link_of_bad_ids_is_refused(trace: bytes, span: bytes, message: str) -> None:
+    bad = make_span()
+    bad.links.add(trace_id=trace_id(), span_id=span_id())
+    bad.links.add(trace_id=trace, span_id=span)
+
+    with pytest.raises(otlp.InvalidExport) as caught:
+        otlp.span_writes(export_request(make_span(), bad))
+
+    assert caught.value.detail == f"resourceSpans[0].scopeSpans[0].spans[1]: {message}"
+
+
+def test_a_link_to_an_invalid_context_is_kept() -> None:
+    # OpenTelemetry records such a link when it has attributes: all-zero ids, of full length.
+    span = make_span()
+    link = span.links.add(trace_id=bytes(16), span_id=bytes(8))
+    link.attributes.add(key="why").value.string_value = "batch"
+
+    (write,) = writes(export_request(span))
+
+    assert otel(write)["links"] == [
+        {"trace_id": "0" * 32, "span_id": "0" * 16, "attributes": {"why": "batch"}}
+    ]
+
+
 def test_timestamps_are_utc_to_the_microsecond() -> None:
     write = one(start=START_NS, end=END_NS)
 

@@ -64,7 +64,6 @@ def test_compression_problems() -> None:
         otlp.decode(bomb, "protobuf", "gzip", max_bytes=MAX_BYTES)
 
 
-
 def test_a_gzip_body_of_several_members_is_read_whole() -> None:
     # Two requests' bytes one after the other are one request holding both spans (protobuf
     # merges repeated fields), and gzip may compress them as two members (RFC 1952).
@@ -94,6 +93,7 @@ def test_bytes_after_the_compressed_stream_are_refused(
 
     with pytest.raises(otlp.InvalidExport, match=message):
         otlp.decode(body, "protobuf", coding, max_bytes=MAX_BYTES)
+
 
 @pytest.mark.parametrize(
     "body", [b"\x0a\x05\x0a", b"\xff\xff\xff\xff", b'{"resourceSpans": []}', b"\x0a\x02\xff\xfe"]
@@ -177,11 +177,20 @@ def test_json_field_names_may_be_the_proto_names() -> None:
         (_json_span(traceId=""), "traceId must be 16 bytes"),
         (_json_span(name=7), "not an OTLP JSON export request"),
         (_json_span(startTimeUnixNano="soon"), "not an OTLP JSON export request"),
-        (b'{"resourceSpans": {}}', "not an OTLP JSON export request"),
+        (b'{"resourceSpans": {}}', "resourceSpans: must be a list"),
+        # Where a message goes, json_format read a string or a list as an empty message.
+        (
+            _json_span(attributes=[{"key": "model", "value": "gpt-4o"}]),
+            "spans[0].attributes[0].value: must be an object, not a string",
+        ),
+        (_json_span(status=[]), "spans[0].status: must be an object, not a list"),
+        (b'{"resourceSpans": [{"resource": "r"}]}', "resourceSpans[0].resource: must be an object"),
+        (b'{"resourceSpans": [7]}', "resourceSpans[0]: must be an object, not a number"),
         (b"[1]", "not an object"),
         (b'{"resourceSpans": [', "not valid JSON"),
-        # Deep enough for protobuf's walk to give up (a RecursionError, a 500), not orjson.
-        (b'{"resourceSpans":' + b"[" * 1000 + b"]" * 1000 + b"}", "nested too deeply"),
+        # Deep enough for protobuf's walk to give up (a RecursionError, a 500), not orjson;
+        # refused now before that walk, where a message should be.
+        (b'{"resourceSpans":' + b"[" * 1000 + b"]" * 1000 + b"}", "must be an object, not a list"),
     ],
 )
 def test_bad_json(body: bytes, message: str) -> None:

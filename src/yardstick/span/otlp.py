@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import orjson
 from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -103,6 +104,7 @@ def decode(
     if not isinstance(document, dict):
         raise InvalidExport("the body is not an OTLP JSON export request: not an object")
     try:
+        _check_messages(document)
         _ids_to_base64(document)
         # Unknown fields are ignored, as OTLP/JSON requires of receivers.
         return json_format.ParseDict(
@@ -151,6 +153,43 @@ def _inflate(body: bytes, coding: str, max_bytes: int) -> bytes:
             return b"".join(parts)
         if wbits != _WBITS["gzip"]:
             raise InvalidExport(f"the body has bytes after its {coding} stream")
+
+
+def _check_messages(document: dict[str, Any]) -> None:
+    """InvalidExport where a field that holds a message (an object, or a list of objects when
+    repeated) holds anything else. `json_format` reads a string or a list there as a run of
+    unknown field names and, told to ignore unknown fields, as an empty message: an attribute
+    `{"key": "model", "value": "gpt-4o"}` was stored as null."""
+    stack: list[tuple[dict[str, Any], Descriptor, str]] = [
+        (document, ExportTraceServiceRequest.DESCRIPTOR, "")
+    ]
+    while stack:
+        node, descriptor, where = stack.pop()
+        for key, value in node.items():
+            field = descriptor.fields_by_camelcase_name.get(key) or descriptor.fields_by_name.get(
+                key
+            )
+            if field is None or field.message_type is None or value is None:
+                continue  # unknown, a scalar (json_format checks those), or unset
+            path = f"{where}.{key}" if where else key
+            if not field.is_repeated:
+                items = [(path, value)]
+            elif isinstance(value, list):
+                items = [(f"{path}[{i}]", item) for i, item in enumerate(value)]
+            else:
+                raise InvalidExport(f"{path}: must be a list")
+            for place, item in items:
+                if not isinstance(item, dict):
+                    raise InvalidExport(f"{place}: must be an object, not {_json_type(item)}")
+                stack.append((item, field.message_type, place))
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a string" if isinstance(value, str) else "a list"
 
 
 _HEX = re.compile(r"[0-9a-fA-F]*")
@@ -289,11 +328,13 @@ def _span_write(span: Span, resource: dict[str, Any], scope: dict[str, str]) -> 
     if span.links:
         otel["links"] = [
             {
-                "trace_id": link.trace_id.hex(),
-                "span_id": link.span_id.hex(),
+                # All zeros stay: OpenTelemetry records a link to an invalid context when it
+                # has attributes.
+                "trace_id": _id(link.trace_id, _ZERO_TRACE, f"links[{j}].traceId", zeros=True),
+                "span_id": _id(link.span_id, _ZERO_SPAN, f"links[{j}].spanId", zeros=True),
                 "attributes": _attributes(link.attributes),
             }
-            for link in span.links
+            for j, link in enumerate(span.links)
         ]
     return SpanWrite(
         id=span_uuid(trace_hex, span_hex),
@@ -340,12 +381,12 @@ def span_uuid(trace_hex: str, span_hex: str) -> str:
     return trace_uuid(digest[:16].hex())
 
 
-def _id(raw: bytes, zero: bytes, name: str) -> str:
+def _id(raw: bytes, zero: bytes, name: str, *, zeros: bool = False) -> str:
     if len(raw) != len(zero):
         raise _Invalid(
             f"{name} must be {len(zero)} bytes ({2 * len(zero)} hex digits), not {len(raw)}"
         )
-    if raw == zero:
+    if raw == zero and not zeros:
         raise _Invalid(f"{name} is all zeros, which OpenTelemetry defines as invalid")
     return raw.hex()
 
