@@ -7,6 +7,9 @@ from yardstick.models.base import Base
 
 # Ids of spans, traces and groups: at most 256 characters (SGP's limit), so they fit an index.
 SPAN_REF = 256
+# A span id as search orders it (ties of start_timestamp, and the cursor): by code point on
+# PostgreSQL too, as on SQLite, whatever the database's own collation (en_US put `_x` first).
+SPAN_ID = String(SPAN_REF).with_variant(String(SPAN_REF, collation="C"), "postgresql")
 
 
 class Span(Base):
@@ -29,7 +32,7 @@ class Span(Base):
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
-    id: Mapped[str] = mapped_column(String(SPAN_REF))
+    id: Mapped[str] = mapped_column(SPAN_ID)
     trace_id: Mapped[str] = mapped_column(String(SPAN_REF))
     parent_id: Mapped[str | None] = mapped_column(String(SPAN_REF))
     group_id: Mapped[str | None] = mapped_column(String(SPAN_REF))
@@ -85,7 +88,7 @@ class SpanMetadataValue(Base):
     key: Mapped[str] = mapped_column(String(256), primary_key=True)
     value: Mapped[str] = mapped_column(String(256), primary_key=True)
     start_timestamp: Mapped[datetime] = mapped_column(primary_key=True)
-    span_id: Mapped[str] = mapped_column(String(SPAN_REF), primary_key=True)
+    span_id: Mapped[str] = mapped_column(SPAN_ID, primary_key=True)
     span_seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), ForeignKey("spans.seq", ondelete="CASCADE")
     )
