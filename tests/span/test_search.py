@@ -150,7 +150,8 @@ def test_metadata_filters(http: httpx.Client) -> None:
     def tagged(metadata: dict[str, Any]) -> dict[str, Any]:
         return span(trace, group_id=group, metadata=metadata)
 
-    prod = tagged({"env": "prod", "n": 1, "tags": ["a", "b"], "ok": True, "gone": None})
+    big = 2**63  # past a signed 64-bit integer, within what a body may hold
+    prod = tagged({"env": "prod", "n": 1, "tags": ["a", "b"], "ok": True, "gone": None, "big": big})
     staging = tagged({"env": "staging", "n": 1.5, "tags": ["c"], "ok": False, "nested": {"x": 1}})
     text_one = tagged({"env": "prod", "n": "1", "long": "L" * 300})
     agent = tagged({"agentex_agent_id": "ag-1", "agentex_agent_name": "helper", "acp_type": "sync"})
@@ -164,6 +165,8 @@ def test_metadata_filters(http: httpx.Client) -> None:
     assert found(extra_metadata={"env": ["staging", "qa"]}) == {staging["id"]}
     assert found(extra_metadata={"env": "prod", "n": 1}) == {prod["id"]}  # keys ANDed
     assert found(extra_metadata={"n": 1.0}) == {prod["id"]}  # 1 and 1.0 are one number
+    assert found(extra_metadata={"big": float(big)}) == {prod["id"]}  # past 2**63 too
+    assert found(extra_metadata={"env": [], "n": 1}) == {prod["id"]}  # [] is no filter
     assert found(extra_metadata={"n": "1"}) == {text_one["id"]}  # not the string "1"
     assert found(extra_metadata={"tags": "b"}) == {prod["id"]}  # an element of a stored array
     assert found(extra_metadata={"tags": ["c", "z"]}) == {staging["id"]}
@@ -302,6 +305,10 @@ def test_assessment_types_filter(http: httpx.Client) -> None:
         ({"types": ["LLM"]}, ["body", "types", 0]),
         ({"trace_ids": "one"}, ["body", "trace_ids"]),
         ({"parents_only": "maybe"}, ["body", "parents_only"]),
+        # Strict: these were read as true, 5 and 1.
+        ({"parents_only": "yes"}, ["body", "parents_only"]),
+        ({"min_duration_ms": "5"}, ["body", "min_duration_ms"]),
+        ({"max_duration_ms": True}, ["body", "max_duration_ms"]),
         ({"min_duration_ms": -1}, ["body", "min_duration_ms"]),
         # In microseconds past a signed 64-bit integer: once a 500 on both databases.
         ({"min_duration_ms": 10**17}, ["body", "min_duration_ms"]),

@@ -14,6 +14,7 @@ import hashlib
 from typing import Any
 
 from yardstick.errors import Unprocessable
+from yardstick.kit.body import INT_RANGE
 
 # At most this many elements of one array value are indexed; the rest cannot be filtered on.
 MAX_ARRAY_VALUES = 1000
@@ -39,8 +40,9 @@ def encode_value(value: Any) -> str | None:
     if isinstance(value, int):
         return "n" + str(value)
     if isinstance(value, float):
-        # 1.0 is 1, and -0.0 is 0: equal numbers, one text.
-        if value.is_integer() and abs(value) < 2**63:
+        # 1.0 is 1, and -0.0 is 0: equal numbers, one text. Every integer a body may hold
+        # (yardstick.kit.body.INT_RANGE) is written as one, so the float of one matches it.
+        if value.is_integer() and INT_RANGE[0] <= value <= INT_RANGE[1]:
             return "n" + str(int(value))
         return "n" + repr(value)
     if isinstance(value, str):

@@ -12,6 +12,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
+    StrictBool,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -154,6 +156,8 @@ class SpanPair(BaseModel):
 Ids = Annotated[list[str], Field(max_length=MAX_FILTER_IDS)]
 Pairs = Annotated[list[SpanPair], Field(max_length=MAX_FILTER_IDS)]
 Strings = Annotated[list[str], Field(max_length=MAX_FILTER_IDS)]
+# Strict: a text of digits, or `true`, was read as a number of milliseconds.
+DurationMs = Annotated[int, Strict(), Field(ge=0, le=MAX_DURATION_MS)]
 
 
 class SpanSearch(BaseModel):
@@ -172,13 +176,13 @@ class SpanSearch(BaseModel):
     )
     names: Strings | None = None
     group_id: str | None = None
-    parents_only: bool | None = Field(default=None, description="Only spans without a parent")
+    parents_only: StrictBool | None = Field(default=None, description="Only spans without a parent")
     statuses: list[SpanStatus] | None = None
     types: list[SpanType] | None = None
-    min_duration_ms: Annotated[int, Field(ge=0, le=MAX_DURATION_MS)] | None = Field(
+    min_duration_ms: DurationMs | None = Field(
         default=None, description="Completed spans at least this long (inclusive)"
     )
-    max_duration_ms: Annotated[int, Field(ge=0, le=MAX_DURATION_MS)] | None = Field(
+    max_duration_ms: DurationMs | None = Field(
         default=None, description="Completed spans at most this long (inclusive)"
     )
     application_variant_ids: Ids | None = None

@@ -111,7 +111,8 @@ def _metadata_filters(body: SpanSearch) -> list[MetadataFilter]:
                 ["body", "extra_metadata", key], f"at most {MAX_FILTER_IDS} values for one key"
             )
         values = metadata_index.filter_values(key, wanted, ["body", "extra_metadata"])
-        filters.append(MetadataFilter((metadata_index.encode_key(key),), tuple(values)))
+        if values:  # an empty list is no filter, as everywhere in a search
+            filters.append(MetadataFilter((metadata_index.encode_key(key),), tuple(values)))
     for name, keys in _AGENTEX_KEYS.items():
         wanted = getattr(body, name)
         if wanted:
