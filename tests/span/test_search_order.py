@@ -11,8 +11,8 @@ import pytest
 from tests.fixtures.databases import migrated_sessions
 from yardstick.db.session import SessionFactory
 from yardstick.kit.pagination import PageParams
-from yardstick.span.run_trace_queue import write_run_spans
 from yardstick.span.records import SpanWrite
+from yardstick.span.run_trace_queue import write_run_spans
 from yardstick.span.schemas import SpanSearch
 from yardstick.span.search import search
 
