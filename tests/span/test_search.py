@@ -263,6 +263,15 @@ def test_text_search(http: httpx.Client) -> None:
     assert found("\U0001f600" * 4000) == set()
 
 
+def test_a_uuid_term_finds_its_trace_in_either_case(http: httpx.Client) -> None:
+    upper, lower = str(uuid.uuid4()).upper(), str(uuid.uuid4())
+    in_upper, in_lower = span(upper), span(lower)
+    put(http, in_upper, in_lower)
+
+    for term, wanted in [(upper.lower(), in_upper), (lower.upper(), in_lower), (lower, in_lower)]:
+        assert ids(http, {"search_texts": [term]}) == [wanted["id"]]
+
+
 def test_spans_completed_later_are_found_by_their_new_text(http: httpx.Client) -> None:
     group, before, after = unique("g"), unique("before"), unique("after")
     started = span(str(uuid.uuid4()), group_id=group, end_timestamp=None, output={"a": before})

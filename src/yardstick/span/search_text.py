@@ -147,6 +147,7 @@ def condition(dialect: str, terms: Terms) -> ColumnElement[bool]:
     if terms.texts:
         parts.append(and_(*(contains(dialect, text) for text in terms.texts)))
     if terms.traces:
-        traces = {*terms.traces, *(trace.lower() for trace in terms.traces)}
+        # A UUID is the same in either case: a trace stored in one is found by the other.
+        traces = {case for trace in terms.traces for case in (trace, trace.lower(), trace.upper())}
         parts.append(Span.trace_id.in_(sorted(traces)))
     return or_(*parts)
