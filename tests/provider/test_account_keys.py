@@ -1,5 +1,6 @@
 """Which key a model call sends: the caller's for that call, else the account's own, else the
-server's; and a refusal that quotes the key it was sent does not carry it any further."""
+server's; and a refusal that quotes the key it was sent does not carry it any further, not
+even into the trace of the run that made the call."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +11,7 @@ from tests.fixtures.fake_model_server import FakeModels
 from tests.provider.helpers import HELLO, KEY, fake_providers, run
 from yardstick.provider import Providers, UpstreamRejected, account_keys
 from yardstick.provider.account_keys import vendor_key_name
+from yardstick.span.calls import recording
 
 ACCOUNT_KEY = "sk-account-0123456789"
 
@@ -103,10 +105,13 @@ def test_a_refusal_quoting_the_key_is_redacted(
     async def work(p: Providers) -> list[Any]:
         route = p.route("openai/fake-chat", account_id=account)
         errors: list[Any] = []
-        try:
-            await p.chat_completion(route, HELLO, api_key=caller_key)
-        except UpstreamRejected as exc:
-            errors.append(exc)
+        with recording() as log:  # as a run's cell records its calls, for its trace
+            try:
+                await p.chat_completion(route, HELLO, api_key=caller_key)
+            except UpstreamRejected as exc:
+                errors.append(exc)
+        (call,) = log.calls
+        errors.append(call.error_message)  # once kept as the vendor sent it
         try:
             async for _ in p.stream_chat_completion(route, HELLO, api_key=caller_key):
                 pass
@@ -115,10 +120,11 @@ def test_a_refusal_quoting_the_key_is_redacted(
         return errors
 
     errors = run(fake_providers(fake_models), work)
-    assert len(errors) == 2
+    assert len(errors) == 3
     for error in errors:
-        assert used not in error.message and used not in str(error)
-        assert "Incorrect API key provided: [redacted]." in error.message
+        message = error if isinstance(error, str) else error.message
+        assert used not in message and used not in str(error)
+        assert "Incorrect API key provided: [redacted]." in message
 
 
 def test_vendor_key_names() -> None:

@@ -169,6 +169,7 @@ class VendorClient:
             )
         except ProviderError as exc:
             model_call(self.config.name, exc.type)
+            exc.hide_keys(api_key)  # before the run's trace keeps the message
             timer.record(
                 vendor=self.config.name,
                 path=path,

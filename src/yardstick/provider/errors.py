@@ -7,6 +7,11 @@ on the inference endpoints but a per-item error in an evaluation, so each caller
 (`yardstick.inference.service` does it for HTTP).
 """
 
+from yardstick.ops.logs import scrub
+
+# Shorter keys are not hidden in messages: replacing every "abc" would garble them.
+_MIN_HIDDEN_LENGTH = 8
+
 
 class ProviderError(Exception):
     type = "ProviderError"
@@ -17,6 +22,20 @@ class ProviderError(Exception):
         self.status_code = status_code
         # Upstream calls made before giving up (0 when none was made: routing errors).
         self.attempts = attempts
+
+    def hide_keys(self, key: str | None) -> None:
+        """Keep the call's key (the caller's, the account's or the server's own for the
+        vendor) out of the message: an upstream may quote the key it refused, and the message
+        reaches responses, cell errors and the spans of runs, which another account's users
+        may read. The server's keys (the environment's and the providers file's, registered
+        when the vendors were read) are sent when neither of the others is."""
+        message = self.message
+        if key and len(key) >= _MIN_HIDDEN_LENGTH and key in message:
+            message = message.replace(key, "[redacted]")
+        message = scrub(message)
+        if message != self.message:
+            self.message = message
+            self.args = (message,)
 
 
 class ModelNotFound(ProviderError):

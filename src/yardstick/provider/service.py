@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from yardstick.config import Settings, get_settings
-from yardstick.ops.logs import register_secrets, scrub
+from yardstick.ops.logs import register_secrets
 from yardstick.provider import embeddings, prices
 from yardstick.provider.account_keys import account_key
 from yardstick.provider.client import CallResult, VendorClient
@@ -414,27 +414,13 @@ async def _keyed_stream(
                 yield event
 
 
-# Shorter keys are not scrubbed from messages: replacing every "abc" would garble them.
-_MIN_REDACTED_LENGTH = 8
-
-
 @contextmanager
 def _redacted(key: str | None) -> Iterator[None]:
-    """Keep the call's key (the caller's, the account's or the server's own for the vendor) out
-    of the failure's message: an upstream may quote the key it refused, and the message reaches
-    responses and cell errors, which another account's users may read."""
+    """The call's failure without its key (`ProviderError.hide_keys`)."""
     try:
         yield
     except ProviderError as exc:
-        message = exc.message
-        if key and len(key) >= _MIN_REDACTED_LENGTH and key in message:
-            message = message.replace(key, "[redacted]")
-        # The server's keys (the environment's and the providers file's, registered when the
-        # vendors were read): sent when neither of the others is.
-        message = scrub(message)
-        if message != exc.message:
-            exc.message = message
-            exc.args = (message,)
+        exc.hide_keys(key)
         raise
 
 
