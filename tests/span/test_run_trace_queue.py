@@ -118,6 +118,31 @@ def test_queued_cells_become_their_items_spans_once(sessions: SessionFactory) ->
     assert calls[0].start_timestamp == answer.calls[0].started_at
 
 
+def test_a_later_run_s_root_still_encloses_the_calls_before_it(sessions: SessionFactory) -> None:
+    # Run 1 answers; later a task is added (run 2) and its cell writes the item's root again.
+    first = _cell(1, "answer")
+    later = replace(
+        _cell(1, "judge", offset=30),
+        run=2,
+        item_started_at=START + timedelta(seconds=31),
+    )
+    enqueue(sessions, ACCOUNT, first)
+    take_all(sessions)
+    enqueue(sessions, ACCOUNT, later)
+    take_all(sessions)
+
+    spans = stored_spans(sessions, first.item_id)
+    root = spans[root_span_id(first.item_id)]
+    # Once it spanned run 2 alone: run 1's call started 30 s before its parent.
+    assert (root.start_timestamp, root.end_timestamp) == (
+        first.item_started_at,
+        later.finished_at,
+    )
+    for call in (s for s in spans.values() if s.parent_id):
+        assert root.start_timestamp <= call.start_timestamp
+        assert call.end_timestamp is not None and call.end_timestamp <= later.finished_at
+
+
 def test_cells_queued_twice_become_their_spans_once(sessions: SessionFactory) -> None:
     # A group commit whose COMMIT lost its answer is run again: its cells are upserts, and its
     # queue row is written a second time.

@@ -117,9 +117,23 @@ def write_queued(
     ).all()
     for account, group in groupby(sorted(rows, key=lambda r: r.account_id), lambda r: r.account_id):
         cells = [cell for row in group for cell in _readable(row.seq, row.cells)]
-        write_run_spans(connection, account, trace_spans(cells))
+        spans = trace_spans(cells)
+        _enclose_stored_roots(connection, account, spans)
+        write_run_spans(connection, account, spans)
     connection.execute(delete(RunTraceEntry).where(RunTraceEntry.seq.in_(chosen)))
     return taken
+
+
+def _enclose_stored_roots(connection: Connection, account_id: str, spans: list[SpanWrite]) -> None:
+    """Widen each root (the spans without a parent) to the times of its stored copy: a later
+    run of the item (a task added, a retry) writes its root again, which must still enclose
+    the calls of the runs before it."""
+    roots = {span.id: span for span in spans if span.parent_id is None}
+    for span_id, stored in span_repository.get_many(connection, account_id, roots).items():
+        root = roots[span_id]
+        root.start_timestamp = min(root.start_timestamp, stored.start_timestamp)
+        if root.end_timestamp is not None and stored.end_timestamp is not None:
+            root.end_timestamp = max(root.end_timestamp, stored.end_timestamp)
 
 
 def write_run_spans(

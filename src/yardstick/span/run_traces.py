@@ -13,7 +13,8 @@ cell. Cells that call no model (metrics on the CPU, custom functions) add no spa
 
 The root span's id is derived from the item's id; it is written again with each of the item's
 cells that made calls, spanning the item's cells so far in that chunk (a run resumed after a
-crash rewrites it).
+crash rewrites it), widened by the queue to the stored root's times, so that a later run
+still encloses the calls of the runs before it.
 
 Every id a run's span carries is time-ordered, as the item ids are (yardstick.ids): the call
 spans' own (the call's start, then a hash of what names the call: a commit retried after its
