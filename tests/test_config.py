@@ -27,6 +27,15 @@ def test_durations_are_at_most_a_year(name: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "name", ["span_retention_days", "span_sweep_seconds", "model_timeout_seconds"]
+)
+def test_nan_is_no_number(name: str) -> None:
+    # It was refused for being past the top, which misled.
+    with pytest.raises(ValidationError, match="finite number"):
+        Settings(**{name: "nan"})
+
+
+@pytest.mark.parametrize(
     ("name", "top"),
     [
         ("worker_concurrency", 1_000),

@@ -23,7 +23,8 @@ MAX_RETENTION_DAYS = 100 * 365
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="YARDSTICK_", extra="ignore")
+    # allow_inf_nan: "nan" was refused for failing a bound, with a message that misled.
+    model_config = SettingsConfigDict(env_prefix="YARDSTICK_", extra="ignore", allow_inf_nan=False)
 
     database_url: str = "sqlite:///./yardstick.db"
     data_dir: Path = Path("./yardstick-data")
