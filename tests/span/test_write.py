@@ -1,7 +1,9 @@
 """Writing spans over HTTP: the shape, insert-only versus upsert, and every write rule."""
 
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -45,6 +47,20 @@ SPAN_KEYS = {
     "created_by_user_id",
     "created_by",
 }
+
+
+@contextmanager
+def side_by_side(
+    http: httpx.Client, server: Server
+) -> Iterator[tuple[httpx.Client, httpx.Client, ThreadPoolExecutor]]:
+    """Two clients of `http`'s account, and threads to send from both at once."""
+    headers = dict(http.headers)
+    with (
+        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as one,
+        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as two,
+        ThreadPoolExecutor(2) as pool,
+    ):
+        yield one, two, pool
 
 
 def test_create_retrieve_and_update(http: httpx.Client, other_http: httpx.Client) -> None:
@@ -250,12 +266,7 @@ def test_concurrent_batches_commit_together_yet_each_all_or_nothing(
 def test_writers_side_by_side_never_store_a_cycle(http: httpx.Client, server: Server) -> None:
     """`x → y` and `y → x` sent at once: each alone is no cycle, so only writers that take
     turns per trace see the other's span (PostgreSQL once stored both, 31 times in 40)."""
-    headers = dict(http.headers)
-    with (
-        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as one,
-        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as two,
-        ThreadPoolExecutor(2) as pool,
-    ):
+    with side_by_side(http, server) as (one, two, pool):
         for round_ in range(20):
             trace = str(uuid.uuid4())
             x, y = f"x-{trace}", f"y-{trace}"
@@ -276,12 +287,7 @@ def test_one_id_sent_to_two_traces_at_once_stays_in_one(http: httpx.Client, serv
     """A new id upserted in two traces side by side: their writers do not take turns, so each
     once read the id as new and PostgreSQL's upsert let the second move the span (both 200 in
     ~40 % of tries), leaving the metadata index rows of both writes."""
-    headers = dict(http.headers)
-    with (
-        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as one,
-        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as two,
-        ThreadPoolExecutor(2) as pool,
-    ):
+    with side_by_side(http, server) as (one, two, pool):
         for _ in range(30):
             span_id = str(uuid.uuid4())
             # Completed beside in progress, too: the in-progress write was once refused by the
@@ -311,12 +317,7 @@ def test_an_update_beside_another_write_keeps_what_that_write_stored(
     replaces the span. An update reads the span and writes it whole: on PostgreSQL, one that
     read before the other write had committed wrote the old fields back (a change lost in 38
     of 40 tries, and the PUT's output in 32 of 40)."""
-    headers = dict(http.headers)
-    with (
-        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as one,
-        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as two,
-        ThreadPoolExecutor(2) as pool,
-    ):
+    with side_by_side(http, server) as (one, two, pool):
         for _ in range(15):
             trace, span_id = str(uuid.uuid4()), str(uuid.uuid4())
             ok(http.put(BATCH, json={"items": [span(trace, id=span_id, output={"v": "A"})]}))
