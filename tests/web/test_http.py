@@ -2,13 +2,15 @@
 
 import base64
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import orjson
 import pytest
 
 from tests.fixtures.server import ACCOUNT_B
-from tests.web.conftest import Seeded, csrf_of, web_client
+from tests.web.conftest import Seeded, api, csrf_of, web_client
+from yardstick.web.evaluation.service import TRACE_SPANS
 
 
 def _text(response: httpx.Response) -> str:
@@ -180,3 +182,35 @@ def test_links_carry_the_score_range_as_given(seeded: Seeded) -> None:
     highs = set(re.findall(r"score_max=([^&\"]+)", response.text))
     lows = set(re.findall(r"score_min=([^&\"]+)", response.text))
     assert highs == {"0.99999999"} and lows == {"1e-09"}, (highs, lows)
+
+
+def test_an_item_page_says_when_its_trace_is_cut(seeded: Seeded) -> None:
+    """More spans in an item's trace than the page shows (the oldest): it says so, and a cell
+    whose calls are past the cut says that, where it said none was ever recorded. Spans
+    written into the trace as from long before the run push the run's calls past it."""
+    item_id = seeded.item_ids[-1]  # no other test opens it
+    early = datetime(2000, 1, 1, tzinfo=UTC)
+    spans = [
+        {
+            "id": f"early-{item_id}-{i}",
+            "trace_id": item_id,
+            "name": f"early {i}",
+            "start_timestamp": (early + timedelta(seconds=i)).isoformat(),
+            "end_timestamp": (early + timedelta(seconds=i, milliseconds=5)).isoformat(),
+            # An input count alone, as an embeddings call reports.
+            "output": {"usage": {"prompt_tokens": 1234}} if i == 0 else {},
+        }
+        for i in range(TRACE_SPANS + 1)
+    ]
+    with api(seeded.server) as http:
+        assert http.put("/v5/spans/batch", json={"items": spans}).status_code == 200
+    with web_client(seeded.server) as client:
+        page = client.get(f"/evaluations/{seeded.evaluation_id}/items/{item_id}")
+
+    assert page.status_code == 200
+    text = _text(page)
+    assert f"traces hold more than {TRACE_SPANS} spans" in text
+    assert f"calls are past the first {TRACE_SPANS} spans" in text
+    assert "no model call of this cell was recorded" not in text
+    assert "· 1,234 in tokens" in text  # was "1234 in, None out tokens"
+    assert "None out" not in text

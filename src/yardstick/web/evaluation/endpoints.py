@@ -21,6 +21,7 @@ from yardstick.export.service import export_service
 from yardstick.kit.query import split_comma_list
 from yardstick.web.auth import SignedIn
 from yardstick.web.evaluation.query import Order, table_query
+from yardstick.web.evaluation.service import TRACE_SPANS
 from yardstick.web.evaluation.service import evaluation_page_service as pages
 from yardstick.web.pages import PageRoute, is_htmx, render
 
@@ -183,4 +184,4 @@ def item_page(
     request: Request, evaluation_id: str, item_id: str, web: SignedIn, session: ReadSessionDep
 ) -> Response:
     found = pages.item(session, web.principal, evaluation_id, item_id)
-    return render(request, "evaluations/item.html", {"page": found})
+    return render(request, "evaluations/item.html", {"page": found, "trace_spans": TRACE_SPANS})

@@ -150,6 +150,7 @@ class ItemPage:
     inputs: dict[str, Any]
     cells: list[CellDetail]
     root_spans: list[SpanView]
+    trace_cut: bool  # the item's traces hold more than TRACE_SPANS spans: the oldest are shown
 
 
 def progress(evaluation: Evaluation, totals: Totals) -> tuple[int, int] | None:
@@ -406,17 +407,18 @@ class EvaluationPageService:
                     trace_id=trace_id if isinstance(trace_id, str) else None,
                 )
             )
-        roots = self._attach_spans(session, principal, details)
-        return ItemPage(evaluation, item, inputs, details, roots)
+        roots, cut = self._attach_spans(session, principal, details)
+        return ItemPage(evaluation, item, inputs, details, roots, cut)
 
     def _attach_spans(
         self, session: Session, principal: Principal, cells: Sequence[CellDetail]
-    ) -> list[SpanView]:
+    ) -> tuple[list[SpanView], bool]:
         """Put each span of the cells' traces under its cell (by the `alias` its metadata
-        names); the spans of no cell (the item's root) are returned."""
+        names), the oldest TRACE_SPANS of them; the spans of no cell (the item's root) are
+        returned, and whether there were more."""
         trace_ids = sorted({cell.trace_id for cell in cells if cell.trace_id})
         if not trace_ids:
-            return []
+            return [], False
         page = span_service.search(
             session,
             principal,
@@ -436,7 +438,7 @@ class EvaluationPageService:
                 target.spans.append(view)
             else:
                 roots.append(view)
-        return roots
+        return roots, page.has_more
 
 
 def _payload(text: str) -> str:
