@@ -279,6 +279,33 @@ def test_errored_cells_are_missing_data_and_other_configurations_are_flagged(
         "different_task_configuration",
         "'score' is configured differently: different type",
     ) in warnings
+    assert "unscored_pairs" not in {kind for kind, _ in warnings}  # errored is not unscored
+
+
+def test_pairs_left_unscored_in_a_finished_run_are_counted_in_a_warning(
+    client: SGPClient, http: httpx.Client
+) -> None:
+    q = question(client)
+    data = rows([True] * 10, [5] * 10, ["good"] * 10)
+    unreviewed = [dict(row) for row in data]
+    for row in unreviewed[:2]:
+        del row["label"]  # nothing to prefill: the review cell stays pending
+    baseline, candidate = run(client, data, tasks(q)), run(client, unreviewed, tasks(q))
+    body = compare(
+        http,
+        baseline_evaluation_id=baseline,
+        candidate_evaluation_id=candidate,
+        pair_by="id",
+        aliases=["review"],
+    ).json()
+
+    assert metric(body, "review")["n"] == 8
+    # Once left out with no word: the 2 pairs showed only as n 8 against 10 pairs.
+    message = (
+        "'review' has 0 paired rows without a result in the baseline and 2 in the candidate "
+        "(cells pending, skipped or cancelled, or never run): those pairs are left out of its test"
+    )
+    assert [(w["type"], w["message"]) for w in body["warnings"]] == [("unscored_pairs", message)]
 
 
 def test_a_group_compares_its_first_member_with_each_other(

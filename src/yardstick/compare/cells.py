@@ -60,11 +60,16 @@ class SideValues:
 
     pairs: int
     labels: Labels
-    errored: int = 0
+    errored: int = 0  # errored cells (repeats count each)
+    _errored_at: list[IntArray] = field(default_factory=list)
     _number_at: list[IntArray] = field(default_factory=list)
     _number: list[FloatArray] = field(default_factory=list)
     _label_at: list[IntArray] = field(default_factory=list)
     _label: list[IntArray] = field(default_factory=list)
+
+    def add_errored(self, at: IntArray) -> None:
+        self.errored += at.size
+        self._errored_at.append(at)
 
     def add_numbers(self, at: IntArray, numbers: FloatArray) -> None:
         self._number_at.append(at)
@@ -105,6 +110,13 @@ class SideValues:
         found[self._numbers()[0]] = True
         found[self._codes()[0]] = True
         return found
+
+    def unscored(self) -> int:
+        """Rows with neither a result nor an errored cell: pending, skipped or cancelled cells,
+        or none at all."""
+        found = self.has_result()
+        found[_joined(self._errored_at)] = True
+        return int((~found).sum())
 
     def _booleans(self) -> tuple[IntArray, FloatArray]:
         """The label cells that are booleans, as 1.0 and 0.0."""
@@ -254,7 +266,7 @@ def _fill(
             at = np.fromiter(map(position.get, ids, repeat(-1)), dtype=np.intp, count=len(ids))
             last_ids, last_at = ids, at
         paired = at >= 0
-        side.errored += int((paired & (status == _ERRORED)).sum())
+        side.add_errored(at[paired & (status == _ERRORED)])
         usable = paired & (status == _RESULT)
         has_number = usable & ~np.isnan(values)
         side.add_numbers(at[has_number], values[has_number])

@@ -26,6 +26,7 @@ WarningType = Literal[
     "mixed_types",
     "out_of_range",
     "unfinished_run",
+    "unscored_pairs",
 ]
 
 

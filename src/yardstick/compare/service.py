@@ -526,6 +526,18 @@ def _warnings(
                     "test (an error is missing data, not a fail)",
                 )
             )
+        # A run still going says so above; a finished one may still leave cells unscored.
+        if baseline.status != "running" and candidate.status != "running":
+            unscored = cells[alias].baseline.unscored(), cells[alias].candidate.unscored()
+            if any(unscored):
+                warnings.append(
+                    _warning(
+                        "unscored_pairs",
+                        f"{alias!r} has {unscored[0]} paired rows without a result in the "
+                        f"baseline and {unscored[1]} in the candidate (cells pending, skipped "
+                        "or cancelled, or never run): those pairs are left out of its test",
+                    )
+                )
     return warnings
 
 
