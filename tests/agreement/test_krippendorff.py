@@ -80,6 +80,15 @@ def test_interval_alpha_of_large_values_does_not_cancel() -> None:
     assert shifted == pytest.approx(alpha_estimate(data, "interval").value, abs=1e-6)
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e200, 1e307])
+def test_interval_alpha_does_not_change_with_the_scale(scale: float) -> None:
+    # At 1e200 the squares overflowed, and alpha was null "as every value is the same".
+    data = np.array([[1.0, 1.0], [2.0, 2.5], [3.0, 3.0]])
+    expected = alpha_estimate(data, "interval").value
+    assert expected == pytest.approx(0.950495, abs=1e-6)  # the `krippendorff` package's
+    assert alpha_estimate(data * scale, "interval").value == pytest.approx(expected, rel=1e-9)
+
+
 def test_undefined_cases_are_null_with_a_reason() -> None:
     # Every value the same: no expected disagreement.
     same = np.full((10, 3), 4.0)

@@ -131,8 +131,12 @@ def _interval(
     data: FloatArray, present: BoolArray, m: FloatArray, pairable: BoolArray
 ) -> Statistic:
     used = present & pairable[:, np.newaxis]
-    shift = data[used].mean() if used.any() else 0.0
-    values = np.where(used, data - shift, 0.0)
+    # Alpha does not change with the values' scale, and squares of values past ~1e154 overflow
+    # (then read as "every value the same"): the values are divided by the largest first.
+    top = float(np.abs(data[used]).max()) if used.any() else 0.0
+    scaled = data / top if top > 0 else data
+    shift = scaled[used].mean() if used.any() else 0.0
+    values = np.where(used, scaled - shift, 0.0)
     taken = np.where(pairable, m, 0.0)
     s1 = values.sum(axis=1)
     s2 = (values**2).sum(axis=1)

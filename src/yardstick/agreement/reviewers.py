@@ -129,8 +129,8 @@ def agreement(alias: str, found: AliasAnswers, *, repeats: int = 1) -> ReviewerA
         out.warnings.append(
             AgreementWarning(
                 "not_comparable",
-                f"{_answers(dropped, 'is', 'are')} null, an object, a string over 100 "
-                "characters or a list of anything but short strings, numbers and booleans: "
+                f"{_answers(dropped, 'is', 'are')} null, an object, a string of over 100 "
+                "characters as JSON text or a list of anything but short strings, numbers and booleans: "
                 "left out",
             )
         )

@@ -17,7 +17,8 @@ compared depends on the values:
 - a number on one side and a label on the other, on some items: categorical over every value's
   JSON text (3 and "3", or 1 and true, then disagree, which the confusion matrix shows), with a
   warning.
-Objects, arrays and strings over 100 characters are not compared (counted in a warning). When
+Objects, arrays and strings whose JSON text passes 100 characters (quotes and escapes
+included, as the cells' labels count them) are not compared (counted in a warning). When
 the human alias is a contributor alias, its reviewers' agreement comes with the comparison: how
 far people agree among themselves is the most a judge can be expected to agree with them.
 
@@ -227,7 +228,7 @@ def _compare(out: Agreement, pairs: cells.Pairs) -> None:
             AgreementWarning(
                 "not_comparable",
                 f"{items(int((~comparable).sum()))} with a result from both hold an object, "
-                "an array or a string over 100 characters: not compared",
+                "an array or a string of over 100 characters as JSON text: not compared",
             )
         )
     if not comparable.any():
