@@ -141,6 +141,22 @@ def test_wilcoxon_ties_with_many_pairs_match_scipy() -> None:
     assert compare(baseline, candidate, kind="numeric").p_value == pytest.approx(expected, rel=1e-9)
 
 
+def test_row_means_of_repeats_tie_as_their_exact_values_do() -> None:
+    # A 0/1 alias run 3 times: row means 0, 1/3, 2/3, 1. As doubles, 2/3 - 1/3 and 1/3 - 0
+    # differ in their last bit, and were ranked as two sizes instead of a tie (p 0.46 for 0.33).
+    rng = np.random.default_rng(5)
+    base_hits, cand_hits = rng.integers(0, 4, 60), rng.integers(0, 4, 60)
+    baseline, candidate = base_hits / 3, cand_hits / 3
+    exact = (cand_hits - base_hits).astype(np.float64) / 3  # every equal difference one double
+    expected = scipy_stats.wilcoxon(exact, zero_method="wilcox").pvalue
+    assert len(set(np.abs(candidate - baseline)) - {0.0}) > len(set(np.abs(exact)) - {0.0})
+
+    result = compare(baseline, candidate, kind="numeric")
+
+    assert result.p_value == pytest.approx(expected, rel=1e-9)
+    assert result.unchanged == int((cand_hits == base_hits).sum())
+
+
 @pytest.mark.parametrize("m", [1, 2, 3, 5, 12, 13, 14, 25, 49, 50, 51, 64, 300])
 @pytest.mark.parametrize("ties", [False, True])
 def test_signed_rank_test_matches_scipy_at_every_size(m: int, ties: bool) -> None:
