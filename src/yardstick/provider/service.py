@@ -205,17 +205,17 @@ class Providers:
         max_attempts: int | None,
         api_key: str | None,
     ) -> CallResult:
-        """One unstreamed call, with the caller's, else the account's, else the vendor's key."""
+        """One unstreamed call, with the caller's, else the account's, else the vendor's key
+        (which `post_json` keeps out of a failure's message itself)."""
         client, timeout_s, attempts = self._limits(route, timeout, max_attempts)
         key = api_key or await account_key(route.account_id, route.vendor)
-        with _redacted(key):
-            return await client.post_json(
-                path,
-                _body(body, route, stream=False),
-                timeout=timeout_s,
-                max_attempts=attempts,
-                api_key=key,
-            )
+        return await client.post_json(
+            path,
+            _body(body, route, stream=False),
+            timeout=timeout_s,
+            max_attempts=attempts,
+            api_key=key,
+        )
 
     def _stream(
         self,
