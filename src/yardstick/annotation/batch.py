@@ -136,6 +136,10 @@ def _by_ids(
     session: Session, principal: Principal, body: BatchUpdate, now: datetime
 ) -> list[AnnotationTask]:
     assert body.ids is not None
+    assignee = body.assigned_to
+    # Before the ids: a key that is not the account's is a 422 whether or not any id matched.
+    if assignee is not None:
+        _check_user(session, principal, assignee, ["body", "assigned_to"])
     found = repository.many(session, account_id=principal.account_id, ids=body.ids)
     if not found:
         return []
@@ -150,9 +154,6 @@ def _by_ids(
         _live(evaluation)
         if body.status is not None:
             _creator_only(evaluation, principal, "change the status of its annotation tasks")
-    assignee = body.assigned_to
-    if assignee is not None:
-        _check_user(session, principal, assignee, ["body", "assigned_to"])
     for task in tasks:
         if body.status == PENDING_REDO and task.status not in DONE:
             raise Conflict(
