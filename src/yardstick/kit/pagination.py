@@ -12,7 +12,8 @@ the direction of travel, which is how the official client's auto-pager reads it.
 `sort_by` names another column to order by (each list says which it allows). The cursor is
 still an id, as the client sends it: the page condition becomes the row-value comparison
 `(column, id) > (column of the cursor row, cursor)`, with the cursor row's value read by a
-scalar subquery, so deep pages stay one index range scan. An unknown `sort_by` falls back to
+scalar subquery, so deep pages stay one index range scan. Text sorts by code point on both
+databases (yardstick.db.code_point). An unknown `sort_by` falls back to
 creation order rather than failing, as SGP does. Where one key has several rows (a dataset item
 keeps one per version), `cursor_row_order` ranks them so that the subquery reads the row the list
 shows, not whichever comes first.
@@ -29,6 +30,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     SQLColumnExpression,
+    String,
     and_,
     bindparam,
     func,
@@ -37,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from yardstick.db.code_point import CodePointOrder
 from yardstick.errors import BadRequest
 
 DEFAULT_LIMIT = 100
@@ -158,6 +161,8 @@ def page_query(
     ascending = params.sort_order == "asc"
     backwards = params.ending_before is not None
     column = (sortable or {}).get(params.sort_by or "")
+    if column is not None and isinstance(column.type, String):
+        column = CodePointOrder(column)  # the same order on PostgreSQL as on SQLite
     for name, cursor, after in (
         ("starting_after", params.starting_after, True),
         ("ending_before", params.ending_before, False),
