@@ -196,3 +196,38 @@ def test_equal_numbers_written_differently_are_not_a_change(
 
     summary = http.get(f"/v5/evaluations/{evaluation['id']}/summary").json()
     assert summary["aliases"]["exact"]["consistency"]["changed_share"] == 0.0
+
+
+def test_numbers_differing_in_their_last_digits_are_a_change_and_zeros_are_not(
+    engine_server: Server, client: SGPClient, http: httpx.Client
+) -> None:
+    """Repeats count as one answer exactly when their numbers are equal doubles (or their other
+    values the same JSON). SQLite compared the numbers' 15-digit text, PostgreSQL wrote -0.0
+    as -0: each backend counted a row the other did not."""
+    pairs: list[tuple[Any, Any]] = [
+        (0.3, 0.1 + 0.2),  # differ in the last bit: a change
+        (1 / 3, 1 - 2 / 3),  # a change
+        (1e16, 1e16 + 2),  # a change
+        (0.0, -0.0),  # equal numbers
+        (1, 1.0),  # equal numbers
+        ("a", "a"),
+    ]
+    evaluation = http.post(
+        "/v5/evaluations",
+        json={"name": "k2", "data": data(), "tasks": tasks()[2:], "repeats": 2},
+    ).json()
+    wait_until_done(client, evaluation["id"])
+    items = [item.id for item in items_of(client, evaluation["id"])]
+    engine = create_engine(engine_server.database_url)
+    with engine.begin() as connection:
+        for row, pair in enumerate(pairs):
+            for repeat, value in enumerate(pair):
+                connection.execute(
+                    update(TaskResult)
+                    .where(TaskResult.item_id == items[2 * row + repeat])
+                    .values(value=value)
+                )
+    engine.dispose()
+
+    summary = http.get(f"/v5/evaluations/{evaluation['id']}/summary").json()
+    assert summary["aliases"]["exact"]["consistency"]["changed_share"] == pytest.approx(3 / ROWS)

@@ -42,9 +42,12 @@ def consistency(session: Session, evaluation: Evaluation) -> dict[str, Consisten
         select(
             t.alias.label("alias"),
             func.count().label("cells"),
-            # A number by its value (1 and 1.0 are one answer), anything else by its JSON.
-            func.count(
-                func.distinct(func.coalesce(cast(t.value_number, Text), cast(t.value, Text)))
+            # A number by its value (1 and 1.0 are one answer, 0.3 and 0.1 + 0.2 two), anything
+            # else by its JSON. Not by the number's text: SQLite writes a REAL with 15 digits,
+            # PostgreSQL -0 for -0.0, and each merged or split answers the other did not.
+            (
+                func.count(func.distinct(t.value_number))
+                + func.count(func.distinct(case((t.value_number.is_(None), cast(t.value, Text)))))
             ).label("answers"),
             func.sum(case((passed, 1), else_=0)).label("passes"),
             func.sum(case((binary, 1), else_=0)).label("binaries"),
