@@ -62,6 +62,30 @@ def test_booleans_a_number_against_a_string_and_values_that_cannot_be_compared(
     ]
 
 
+def test_numbers_among_labels_are_read_as_stored_on_both_databases(
+    http: httpx.Client, database: Engine
+) -> None:
+    """Mixed kinds compare labels by their JSON text and numbers by their exact value (2.0 is 2,
+    -0.0 is 0). PostgreSQL read the numbers through a double, so 2**53 + 1 met 2**53 there,
+    and the confusion matrix named a label SQLite did not."""
+    evaluation_id, ids = evaluation_with_cells(
+        http,
+        database,
+        {
+            "human": [2**53 + 1, 2**53, 2.0, -0.0, 2**64 - 1, "a", "b"],
+            "judge": [2**53, 2**53, 2, 0, 2**64 - 1, "a", "a"],
+        },
+    )
+    body = agreement(http, evaluation_id, human="human", judge="judge").json()
+    assert (body["kind"], body["n"]) == ("categorical", 7)
+    assert body["accuracy"]["value"] == pytest.approx(5 / 7)
+    assert body["disagreements"]["items"] == [
+        {"item_id": ids[0], "human": 2**53 + 1, "judge": 2**53},
+        {"item_id": ids[6], "human": "b", "judge": "a"},
+    ]
+    assert body["confusion_matrix"]["labels"] == [0, 2, 2**53, 2**53 + 1, 2**64 - 1, "a", "b"]
+
+
 def test_every_item_one_label_gives_a_null_kappa_with_its_reason(
     http: httpx.Client, database: Engine
 ) -> None:

@@ -1,8 +1,9 @@
 """The two aliases' results on the items where both have one, read from `task_results`.
 
 One query joins the two aliases' cells by item (their primary key) and reads, for each side,
-the classified columns the database computes on write (models/task_result.py): `value_number`
-for a JSON number and `value_label` for the JSON text of a short string or a boolean. Other
+what the classified columns the database computes on write (models/task_result.py) say: the
+stored number where `value_number` is set, and `value_label`, the JSON text of a short string
+or a boolean. Other
 values (objects, arrays, long text) are neither, and come back as two nulls. The rows are
 aggregated into JSON arrays in the database and parsed by orjson (compare/json_columns.py), so
 a million items cost a scan and a parse, not a million Python rows.
@@ -49,11 +50,11 @@ def paired(session: Session, evaluation_id: str, human: str, judge: str) -> Pair
     h, j = aliased(TaskResult), aliased(TaskResult)
 
     def number(t: Any) -> Any:
-        if connection.dialect.name == "sqlite":
-            # The stored JSON text of the number, not the REAL column, which SQLite's JSON
-            # functions round to 15 digits (PostgreSQL's float8 text is exact).
-            return case((t.value_number.isnot(None), func.json(t.value)))
-        return t.value_number
+        # The number as stored, not the double of `value_number`: 2**53 + 1 is not 2**53, and
+        # SQLite's REAL would also come out with 15 digits. SQLite's column holds JSON text,
+        # which the array would quote; PostgreSQL's is JSON and goes in as it is.
+        stored = func.json(t.value) if connection.dialect.name == "sqlite" else t.value
+        return case((t.value_number.isnot(None), stored))
 
     where = and_(
         h.evaluation_id == evaluation_id,
