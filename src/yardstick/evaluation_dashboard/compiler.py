@@ -546,6 +546,9 @@ class Compiler:
             order.extend((k.desc() if descending else k.asc()).nulls_last() for k in sort)
         for sort in key_sort.values():  # ties, and the default order: by the groups' keys
             order.extend(k.asc().nulls_last() for k in sort)
+        # Keys that sort alike (the boolean true and the string "true" have one text) by their
+        # JSON text, else each database would put them in its own order.
+        order.extend(self._binary(sub.c[lb]).asc() for _, lb in keys)
 
         stmt = select(*outer).select_from(sub)
         if group_columns:

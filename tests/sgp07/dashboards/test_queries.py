@@ -275,3 +275,28 @@ def test_a_number_string_orders_strings_and_numbers(
     condition = {"column": "k", "operator": op, "value": value}
     got = metric(client, dashboard.id, agg("COUNT", "*"), filter={"conditions": [condition]})
     assert got == len(expected)
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+def test_group_keys_of_one_text_order_the_same_on_both_databases(
+    server: Server, direction: str
+) -> None:
+    """The boolean true and the string "true" sort as one text: their JSON texts break the tie,
+    in code point order (`"true"` before `true`), where PostgreSQL and SQLite once differed."""
+    client = make_client(server)
+    stored: list[Any] = [True, "true", "Zebra", "zebra", "_x", "éclair", 2, "2", False]
+    data = [{"input": f"i{i}", "k": v} for i, v in enumerate(stored)]
+    evaluation_id = evaluation(client, data)
+    dashboard = client.evaluation_dashboards.create(name=unique("d"), evaluation_id=evaluation_id)
+    rows = series(
+        client,
+        dashboard.id,
+        select=[col("k"), {**agg("COUNT", "*"), "alias": "n"}],
+        groupBy=["k"],
+        orderBy=[{"column": "k", "direction": direction}],
+    )
+    # Numbers by value first, then texts by code point; a tie of texts by its JSON, ascending.
+    expected = [2, "2", "Zebra", "_x", False, "true", True, "zebra", "éclair"]
+    if direction == "DESC":
+        expected = [2, "éclair", "zebra", "true", True, False, "_x", "Zebra", "2"]
+    assert [row["k"] for row in rows] == expected
