@@ -136,9 +136,6 @@ def latency_percentiles(
 def label_tally(session: Session, evaluation_id: str, alias: str, top: int) -> LabelTally | None:
     """The `top` most frequent labels of one alias (ties in label order), or None if it has none."""
     count = func.count()
-    label: SQLColumnExpression[Any] = T.value_label
-    if _dialect(session) == "postgresql":
-        label = label.collate("C")  # byte order, as SQLite's, so ties break the same way
     stmt = (
         select(
             T.value_label,
@@ -148,7 +145,7 @@ def label_tally(session: Session, evaluation_id: str, alias: str, top: int) -> L
         )
         .where(_in_alias(evaluation_id, alias), T.value_label.isnot(None))
         .group_by(T.value_label)
-        .order_by(count.desc(), label)
+        .order_by(count.desc(), T.value_label)  # code point order on both: ties alike
         .limit(top)
     )
     rows = session.execute(stmt).all()
@@ -159,10 +156,6 @@ def label_tally(session: Session, evaluation_id: str, alias: str, top: int) -> L
         distinct=int(rows[0][2]),
         total=int(rows[0][3]),
     )
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
 
 
 def _in_alias(evaluation_id: str, alias: str) -> ColumnElement[bool]:

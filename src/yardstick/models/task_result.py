@@ -48,7 +48,10 @@ class TaskResult(Base):
         Float, Computed(JsonNumber(column("value")), persisted=True)
     )
     value_label: Mapped[str | None] = mapped_column(
-        Text, Computed(JsonLabel(column("value")), persisted=True)
+        # In code point order on PostgreSQL too, as SQLite's (migration 0028): the results
+        # table and the tallies sort by it.
+        Text().with_variant(Text(collation="C"), "postgresql"),
+        Computed(JsonLabel(column("value")), persisted=True),
     )
 
     __table_args__ = (
