@@ -191,6 +191,10 @@ def _count(session: Session, evaluations: Sequence[Evaluation]) -> dict[str, dic
         errors, prompt_tokens, completion_tokens, cost = totals.get(
             evaluation.id, (0, None, None, None)
         )
+        # The cells a retry or a task change replaced were paid for too.
+        prompt_tokens = (prompt_tokens or 0) + evaluation.replaced_prompt_tokens
+        completion_tokens = (completion_tokens or 0) + evaluation.replaced_completion_tokens
+        cost = (cost or 0.0) + evaluation.replaced_cost_usd
         out[evaluation.id] = {
             "progress": {
                 "items": {
@@ -204,11 +208,11 @@ def _count(session: Session, evaluations: Sequence[Evaluation]) -> dict[str, dic
             },
             "error_count": int(errors or 0),
             "usage": {
-                "prompt_tokens": int(prompt_tokens or 0),
-                "completion_tokens": int(completion_tokens or 0),
-                "total_tokens": int((prompt_tokens or 0) + (completion_tokens or 0)),
+                "prompt_tokens": int(prompt_tokens),
+                "completion_tokens": int(completion_tokens),
+                "total_tokens": int(prompt_tokens + completion_tokens),
                 # Cells whose model has no price count nothing (see yardstick.provider.prices).
-                "cost_usd": round(float(cost or 0.0), 6),
+                "cost_usd": round(float(cost), 6),
             },
         }
     return out

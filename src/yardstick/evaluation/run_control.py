@@ -10,6 +10,9 @@ a finished evaluation calls no model. Older runs' chunks stop at their next writ
 
 Cancel marks a running evaluation `failed` with a reason; its chunks stop at their next write
 (calls in flight finish, their results are dropped) and a later retry resumes what is left.
+
+Deleted cells were paid for: the evaluation keeps what they used (`replaced_*`), which its
+`usage` and its budget count. A change never starts a run whose budget is spent already.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from yardstick.annotation import queues
@@ -28,6 +31,7 @@ from yardstick.evaluation.prefill import prefilled_cells
 from yardstick.evaluation.repository import evaluation_repository
 from yardstick.evaluation.results_version import results_changed
 from yardstick.evaluation.service import evaluation_service
+from yardstick.execution.cells import spent
 from yardstick.execution.enqueue import enqueue_run
 from yardstick.models import Evaluation, EvaluationItem, TaskResult
 from yardstick.ops.runs import run_cancelled
@@ -138,7 +142,8 @@ class RunControlService:
                     ["body", "aliases", index], f"task {alias!r} is not run by Yardstick"
                 )
         retried = aliases if aliases is not None else executable
-        self._unstop(evaluation, stale_aliases(tasks, retried))
+        unstopped = self._unstop(evaluation, stale_aliases(tasks, retried))
+        replaced = 0
         for alias in retried:
             failed_items = select(TaskResult.item_id).where(
                 TaskResult.evaluation_id == evaluation_id,
@@ -148,16 +153,23 @@ class RunControlService:
             # Only what the engine computes: a contributor task's cells are people's answers
             # (prefilled or reviewed), which no run can give back.
             computed = [a for a in stale_aliases(tasks, [alias]) if a in executable]
-            session.execute(
-                delete(TaskResult)
-                .where(
-                    TaskResult.evaluation_id == evaluation_id,
+            replaced += self._replace_cells(
+                session,
+                evaluation,
+                and_(
                     TaskResult.alias.in_(computed),
                     TaskResult.item_id.in_(failed_items.scalar_subquery()),
-                )
-                .execution_options(synchronize_session=False)
+                ),
             )
-        results_changed(session, [evaluation_id])
+        if evaluation.status == "running" and not replaced and not unstopped:
+            # Nothing to compute that the running run will not: a second retry (a double
+            # click, a client sending again) would supersede it and pay again for its calls
+            # in flight.
+            evaluation.updated_at = utcnow()
+            session.flush()
+            return evaluation
+        if replaced:
+            results_changed(session, [evaluation_id])
         self._start_run(session, evaluation)
         return evaluation
 
@@ -193,15 +205,44 @@ class RunControlService:
         if evaluation.archived_at is not None:
             raise Conflict(f"evaluation {evaluation_id!r} is archived: restore it first")
         if max_cost_usd is not None:
+            cost = spent(session, evaluation_id)
+            if max_cost_usd <= cost:
+                raise Unprocessable(
+                    ["body", "max_cost_usd"],
+                    f"must be more than the ${cost:.4f} the evaluation's cells cost already",
+                )
             evaluation.max_cost_usd = max_cost_usd
         return evaluation
 
     @staticmethod
-    def _unstop(evaluation: Evaluation, aliases: list[str]) -> None:
-        """Tasks about to run again are no longer stopped by fail fast."""
+    def _unstop(evaluation: Evaluation, aliases: list[str]) -> bool:
+        """Tasks about to run again are no longer stopped by fail fast; whether any was."""
         stops = evaluation.task_stops or {}
-        if any(alias in stops for alias in aliases):
-            evaluation.task_stops = {a: why for a, why in stops.items() if a not in aliases}
+        if not any(alias in stops for alias in aliases):
+            return False
+        evaluation.task_stops = {a: why for a, why in stops.items() if a not in aliases}
+        return True
+
+    @staticmethod
+    def _replace_cells(session: Session, evaluation: Evaluation, where: ColumnElement[bool]) -> int:
+        """Delete the evaluation's cells `where` selects, to be computed again; how many. What
+        they used stays counted on the evaluation: their calls were paid for."""
+        mine = and_(TaskResult.evaluation_id == evaluation.id, where)
+        count, prompt, completion, cost = session.execute(
+            select(
+                func.count(),
+                func.sum(TaskResult.prompt_tokens),
+                func.sum(TaskResult.completion_tokens),
+                func.sum(TaskResult.cost_usd),
+            ).where(mine)
+        ).one()
+        if not count:
+            return 0
+        evaluation.replaced_prompt_tokens += int(prompt or 0)
+        evaluation.replaced_completion_tokens += int(completion or 0)
+        evaluation.replaced_cost_usd += float(cost or 0.0)
+        session.execute(delete(TaskResult).where(mine).execution_options(synchronize_session=False))
+        return int(count)
 
     @staticmethod
     def _input_keys(session: Session, evaluation_id: str) -> set[str]:
@@ -267,11 +308,7 @@ class RunControlService:
     def _recompute(self, session: Session, evaluation: Evaluation, stale: list[str]) -> None:
         """Drop the stale cells, refill prefilled answers, and run what became missing."""
         self._unstop(evaluation, stale)
-        session.execute(
-            delete(TaskResult)
-            .where(TaskResult.evaluation_id == evaluation.id, TaskResult.alias.in_(stale))
-            .execution_options(synchronize_session=False)
-        )
+        self._replace_cells(session, evaluation, TaskResult.alias.in_(stale))
         results_changed(session, [evaluation.id])
         prefilled_cells(
             session,
@@ -300,9 +337,17 @@ class RunControlService:
 
     @staticmethod
     def _start_run(session: Session, evaluation: Evaluation) -> None:
-        """Make the evaluation `running` under the next run number and enqueue that run."""
+        """Make the evaluation `running` under the next run number and enqueue that run; a
+        409 when its cells have cost its budget already (the run would stop at its first
+        priced cell, having paid for a call per result slot)."""
         if evaluation.item_count == 0 or not any(is_executable(t) for t in evaluation.tasks):
             return
+        budget = evaluation.max_cost_usd
+        if budget is not None and (cost := spent(session, evaluation.id)) >= budget:
+            raise Conflict(
+                f"the evaluation's cells cost ${cost:.4f}, reaching its max_cost_usd "
+                f"${budget:g}: send a larger max_cost_usd to run it again"
+            )
         evaluation.run_number += 1
         evaluation.status = "running"
         # Tasks still stopped (not retried) keep the run from succeeding; say so from the start.

@@ -113,13 +113,19 @@ def is_stopped(session: Session, evaluation_id: str, run: int, *, lock: bool = F
 
 
 def spent(session: Session, evaluation_id: str) -> float:
-    """What the evaluation's cells cost, in USD (from the timing index alone)."""
-    total = session.scalar(
+    """What the evaluation's cells cost, in USD: those alive (from the timing index alone) and
+    those a retry or a task change replaced."""
+    alive = session.scalar(
         select(func.sum(TaskResult.cost_usd)).where(
             TaskResult.evaluation_id == evaluation_id, TIMED
         )
     )
-    return float(total or 0.0)
+    replaced = session.scalar(
+        select(Evaluation.replaced_cost_usd).where(Evaluation.id == evaluation_id)
+    )
+    # To a billionth of a dollar: the sum's last bits depend on the order the database adds
+    # the cells in, and a budget equal to what was spent must read as reached every time.
+    return round(float(alive or 0.0) + float(replaced or 0.0), 9)
 
 
 def stop_task(session: Session, evaluation_id: str, run: int, alias: str, reason: str) -> None:

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yardstick.db.types import JSONList
@@ -30,6 +30,13 @@ class Evaluation(IdMixin, TimestampMixin, Base):
     run_number: Mapped[int] = mapped_column(default=1)
     # Spending limit in USD (Yardstick's `max_cost_usd`): the run stops once its cells cost this.
     max_cost_usd: Mapped[float | None]
+    # What the cells a retry or a task change deleted had used (migration 0029): spent all the
+    # same, so `usage` and the budget count it beside the cells alive.
+    replaced_prompt_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    replaced_completion_tokens: Mapped[int] = mapped_column(
+        BigInteger, default=0, server_default="0"
+    )
+    replaced_cost_usd: Mapped[float] = mapped_column(default=0.0, server_default="0")
     # How many times each row runs (migration 0014_repeats): k items per row.
     repeats: Mapped[int] = mapped_column(default=1, server_default="1")
     # Tasks fail fast stopped in the current run, alias → why (yardstick.execution.fail_fast).

@@ -135,6 +135,31 @@ def test_cancel_stops_the_run_and_retry_resumes_it(
     assert answers == [f"echo: w{i}" for i in range(300)]
 
 
+def test_a_retry_with_nothing_to_compute_keeps_the_running_run(
+    engine_client: SGPClient, fake_models: FakeModels
+) -> None:
+    """A second retry (a double click, a client sending the request again) while a run goes on
+    with no errored cell: it answers as is. It superseded the run instead, whose calls in
+    flight were then paid for twice (12 calls for 8 cells)."""
+    fake_models.control(latency_ms=150)
+    created = engine_client.evaluations.create(
+        evaluation={
+            "name": unique(),
+            "data": [{"input": f"w{i}"} for i in range(40)],
+            "tasks": [chat_task("answer")],
+        }
+    )
+    time.sleep(0.3)
+    with raw(engine_client) as http:
+        for _ in range(3):
+            retried = http.post(f"/v5/evaluations/{created.id}/retry")
+            assert retried.json()["status"] == "running", retried.text
+    done = wait_until_done(engine_client, created.id)
+    assert done.status == "completed"
+    assert done.progress is not None and done.progress.workflows is not None
+    assert fake_models.stats()["total"] == 40  # one call a cell
+
+
 def test_archiving_a_running_evaluation_stops_it(
     engine_client: SGPClient, fake_models: FakeModels
 ) -> None:

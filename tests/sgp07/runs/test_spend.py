@@ -1,6 +1,7 @@
 """Money: each cell's cost at its model's price, the evaluation's `usage.cost_usd`, the
 `max_cost_usd` budget that stops a run, and `dry_run` estimates that create nothing."""
 
+import time
 from typing import Any
 
 import pytest
@@ -97,6 +98,23 @@ def test_the_budget_stops_the_run_and_a_retry_with_more_resumes_it(
     assert budget <= spent <= budget + 8 * CELL_COST + 1e-9
     assert fake_models.stats()["total"] < 40
 
+    # At the budget, a change that would run calls is refused and starts none; a budget not
+    # above what was spent is a 422. Each started the run again, paying a call per slot.
+    calls = fake_models.stats()["total"]
+    with raw(priced_client) as http:
+        refused = http.post(f"/v5/evaluations/{evaluation_id}/retry", json={})
+        assert refused.status_code == 409, refused.text
+        assert "max_cost_usd" in refused.json()["detail"]
+        added = http.post(f"/v5/evaluations/{evaluation_id}/tasks", json={"task": chat_task("b")})
+        assert added.status_code == 409, added.text
+        for small in (budget / 2, spent):
+            low = http.post(f"/v5/evaluations/{evaluation_id}/retry", json={"max_cost_usd": small})
+            assert low.status_code == 422, low.text
+            assert low.json()["detail"][0]["loc"] == ["body", "max_cost_usd"]
+    time.sleep(0.5)
+    assert fake_models.stats()["total"] == calls
+    assert evaluation_json(priced_client, evaluation_id)["status"] == "failed"
+
     fake_models.control(latency_ms=0)
     with raw(priced_client) as http:
         resumed = http.post(f"/v5/evaluations/{evaluation_id}/retry", json={"max_cost_usd": 100.0})
@@ -107,6 +125,44 @@ def test_the_budget_stops_the_run_and_a_retry_with_more_resumes_it(
     assert evaluation_json(priced_client, evaluation_id)["usage"]["cost_usd"] == pytest.approx(
         200 * CELL_COST, rel=0.05
     )
+
+
+def test_cells_replaced_by_a_change_still_count_in_usage_and_the_budget(
+    priced_client: SGPClient,
+) -> None:
+    """A task changed (or retried) deletes its cells to compute them again; what they cost was
+    paid all the same. `usage` fell back instead, and a budget counted only the new cells, so
+    a run retried again and again was never stopped by it."""
+    task = chat_task("answer")
+    evaluation_id = create(priced_client, 4, [task], max_cost_usd=10 * CELL_COST)
+    assert wait_until_done(priced_client, evaluation_id).status == "completed"
+
+    priced_client.evaluations.tasks.update(
+        "answer", evaluation_id=evaluation_id, configuration=task["configuration"]
+    )
+    assert wait_until_done(priced_client, evaluation_id).status == "completed"
+
+    usage = evaluation_json(priced_client, evaluation_id)["usage"]
+    assert usage["cost_usd"] == pytest.approx(8 * CELL_COST)  # 4 cells, twice
+    assert (usage["prompt_tokens"], usage["completion_tokens"]) == (8, 16)
+    with raw(priced_client) as http:
+        summary = http.get(f"/v5/evaluations/{evaluation_id}/summary").raise_for_status().json()
+        # The summary describes the cells there are.
+        assert summary["usage"]["cost_usd"] == pytest.approx(4 * CELL_COST)
+        # 8 of the 10 cells' worth spent: another change of 4 would pass it, but may start.
+        again = http.patch(
+            f"/v5/evaluations/{evaluation_id}/tasks/answer",
+            json={"configuration": task["configuration"], "max_cost_usd": 7 * CELL_COST},
+        )
+        assert again.status_code == 422, again.text
+        assert again.json()["detail"][0]["loc"] == ["body", "max_cost_usd"]
+    priced_client.evaluations.tasks.update(
+        "answer", evaluation_id=evaluation_id, configuration=task["configuration"]
+    )
+    stopped = wait_until_done(priced_client, evaluation_id)
+    assert stopped.status == "failed"
+    assert stopped.status_reason is not None and "max_cost_usd" in stopped.status_reason
+    assert evaluation_json(priced_client, evaluation_id)["usage"]["cost_usd"] >= 10 * CELL_COST
 
 
 # true and "123" were read as 1.0 and 123.0.
