@@ -9,7 +9,7 @@ told to compare such text under `C`, its byte order.
 
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression
+from sqlalchemy import SQLColumnExpression, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
@@ -23,7 +23,14 @@ class CodePointOrder(FunctionElement[Any]):
 
     def __init__(self, expr: SQLColumnExpression[Any]) -> None:
         super().__init__(expr)
-        self.type = expr.type
+        (argument,) = self.clauses.clauses
+        self.type = argument.type
+
+
+def code_point_order(expr: SQLColumnExpression[Any]) -> SQLColumnExpression[Any]:
+    """`expr` compared by code point when it is text; any other type as it is."""
+    ordered = CodePointOrder(expr)
+    return ordered if isinstance(ordered.type, String) else expr
 
 
 @compiles(CodePointOrder)

@@ -30,7 +30,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     SQLColumnExpression,
-    String,
     and_,
     bindparam,
     func,
@@ -39,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from yardstick.db.code_point import CodePointOrder
+from yardstick.db.code_point import code_point_order
 from yardstick.errors import BadRequest
 
 DEFAULT_LIMIT = 100
@@ -161,8 +160,8 @@ def page_query(
     ascending = params.sort_order == "asc"
     backwards = params.ending_before is not None
     column = (sortable or {}).get(params.sort_by or "")
-    if column is not None and isinstance(column.type, String):
-        column = CodePointOrder(column)  # the same order on PostgreSQL as on SQLite
+    if column is not None:
+        column = code_point_order(column)  # text: the same order on PostgreSQL as on SQLite
     for name, cursor, after in (
         ("starting_after", params.starting_after, True),
         ("ending_before", params.ending_before, False),
