@@ -295,3 +295,45 @@ def test_concurrent_takers_write_each_row_once(sessions: SessionFactory) -> None
     assert sum(taken) == 400  # cells
     # 400 call spans and one root per item: none twice (ids are unique), none lost.
     assert counts(sessions, ACCOUNT) == (0, 410)
+
+
+def test_two_writers_of_one_item_s_rows_leave_a_root_that_encloses_both(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: two takers (two processes' loops) each took a row of one item and widened
+    its root against what was committed; the one that wrote last narrowed the root back to
+    its own cells. Now writers of one trace take turns. SQLite's writers always did."""
+    answer, verdict = _cell(1, "answer"), _cell(1, "verdict", offset=2)
+    enqueue(sessions, ACCOUNT, answer)
+    enqueue(sessions, ACCOUNT, verdict)  # another commit: another row
+    widened, go_on = threading.Event(), threading.Event()
+    enclose = run_trace_queue._enclose_stored_roots
+
+    def slow_first(*args: object) -> None:
+        enclose(*args)  # type: ignore[arg-type]
+        if threading.current_thread().name == "first":
+            widened.set()  # the first taker has widened its root, and is slow to write it
+            go_on.wait(10)
+
+    monkeypatch.setattr(run_trace_queue, "_enclose_stored_roots", slow_first)
+
+    def take_one() -> None:
+        with sessions.write() as session, session.begin():
+            run_trace_queue.write_queued(session.connection(), 1)
+
+    first = threading.Thread(target=take_one, name="first")
+    first.start()
+    assert widened.wait(10)
+    second = threading.Thread(target=take_one, name="second")  # takes the other row
+    second.start()
+    second.join(0.5)  # PostgreSQL: it waits for the first's trace; SQLite: for its write
+    go_on.set()
+    first.join()
+    second.join()
+
+    spans = stored_spans(sessions, answer.item_id)
+    root = spans[root_span_id(answer.item_id)]
+    assert (root.start_timestamp, root.end_timestamp) == (
+        answer.item_started_at,
+        verdict.finished_at,
+    )

@@ -64,8 +64,10 @@ class CallTimer:
 
     def __init__(self) -> None:
         self._log = _current.get()
-        self._started = time.perf_counter()
+        # The wall clock first: a thread switch between the two reads then makes the call's
+        # recorded times early, never late (its end past the cell's, and its root's, end).
         self._wall = datetime.now(UTC) if self._log is not None else None
+        self._started = time.perf_counter()
 
     def record(
         self,
