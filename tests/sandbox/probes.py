@@ -26,6 +26,12 @@ def _connect(_: dict[str, Any]) -> Any:
     return socket.create_connection(("127.0.0.1", 9), timeout=1)
 
 
+def _connect_unhooked(ctx: dict[str, Any]) -> Any:
+    # As code that switched the audit hook off would: only the network namespace stands here.
+    with guards.trusted():
+        return socket.create_connection(("127.0.0.1", ctx["bytes"]), timeout=2)
+
+
 def _open_write(ctx: dict[str, Any]) -> Any:
     return open(ctx["path"] + ".new", "w")
 
@@ -99,6 +105,7 @@ def _spin(_: dict[str, Any]) -> Any:
 ACTIONS: dict[str, Action] = {
     "socket": _socket,
     "connect": _connect,
+    "connect_unhooked": _connect_unhooked,
     "open_write": _open_write,
     "open_read": _open_read,
     "write_open_file": _write_open_file,

@@ -113,3 +113,61 @@ def test_the_sandbox_process_forgets_the_servers_environment() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_class_pattern_cannot_read_private_attributes(pool: SandboxPool) -> None:
+    """`case object(__globals__=g)` handed over the harness's globals, and through them the
+    audit hook's switch; checked at create, and again in the sandbox before compiling."""
+    error = fails(
+        pool,
+        """
+        def f():
+            match getattr:
+                case object(__globals__=g):
+                    return len(g)
+            return 0
+        """,
+    )
+    assert error.type == errors.SANDBOX_VIOLATION and "class pattern" in error.message
+
+
+def test_a_call_cannot_change_a_class_table_that_later_calls_use(pool: SandboxPool) -> None:
+    """`TextWrapper.unicode_whitespace_trans` is a dict on the class: an item assignment made
+    `textwrap.fill` drop every "a" for every later call, other accounts' included."""
+    error = fails(
+        pool,
+        """
+        def f():
+            import textwrap
+            textwrap.TextWrapper.unicode_whitespace_trans[ord("a")] = ord("X")
+            return 1
+        """,
+    )
+    assert error.type == errors.ERROR and "does not support item assignment" in error.message
+    counted = run(
+        pool, 'def f():\n    import textwrap\n    return textwrap.fill("banana").count("a")'
+    )
+    assert counted == 3
+
+
+def test_no_class_of_an_allowed_module_holds_a_mutable_table() -> None:
+    """What `_freeze_class_attributes` is for: a Python upgrade that adds a list or a set on a
+    class (which it would refuse at start) fails here first."""
+    from yardstick.sandbox.runtime import VIEWS, _mutable_class_attributes
+
+    assert _mutable_class_attributes(VIEWS) == []
+
+
+def test_dates_format_in_the_sandbox(pool: SandboxPool) -> None:
+    """strftime, timetuple and a date format spec import `time` from C, through the function's
+    own `__import__`: they were refused as a violation, and the process replaced."""
+    done = run(
+        pool,
+        """
+        def f():
+            import datetime
+            d = datetime.date(2024, 1, 2)
+            return len(d.strftime("%Y-%m-%d") + f"{d:%Y}") + d.timetuple().tm_yday
+        """,
+    )
+    assert done == 14 + 2

@@ -3,6 +3,7 @@
 import ast
 import multiprocessing
 import signal
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,14 @@ def test_address_space_limit_turns_a_big_allocation_into_memory_error(tmp_path: 
 
 def test_cpu_limit_ends_a_runaway_loop(tmp_path: Path) -> None:
     assert run_probe(tmp_path, "spin") == ("died", -signal.SIGXCPU)
+
+
+def test_the_network_is_out_of_reach_even_past_the_audit_hook(tmp_path: Path) -> None:
+    """A way around every layer in the process (the tenant's escape through a class pattern
+    switched the hook off) reached the server, the database and the vendors over loopback.
+    The process now has a network namespace of its own, with no interface up."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        kind, message, warnings, _ = run_probe(tmp_path, "connect_unhooked", allocate=port)
+    assert warnings == []
+    assert (kind, message) == ("OSError", "[Errno 101] Network is unreachable")

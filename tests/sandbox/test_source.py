@@ -46,6 +46,17 @@ def test_imports_inside_the_body_of_allowed_modules_pass() -> None:
         ("def f():\n    return 1\ndef g():\n    return 2", "exactly one top-level function"),
         ("async def f():\n    return 1", "not an `async def`"),
         ("@cache\ndef f():\n    return 1", "decorators"),
+        (
+            (
+                "def f():\n    import functools\n    @functools.cache\n    def g():\n"
+                "        return 1\n    return g()"
+            ),
+            "decorators are not supported (line 3)",
+        ),
+        # Parsed, but not compiled: each cell once crashed the sandbox instead.
+        ("def f(x, x):\n    return 1", "duplicate argument 'x'"),
+        ("def f():\n    from math import *\n    return 1", "import * only allowed"),
+        ("def f():\n    break", "'break' outside loop"),
         ("def f():\n    return 1\x00", "not valid Python"),
     ],
 )
@@ -84,6 +95,21 @@ def test_refuses_what_is_not_one_plain_function(source: str, words: str) -> None
         ("def f(x):\n    del x.y", "deleting"),
         ("def f():\n    class A:\n        pass\n    return 1", "class definitions"),
         ("def f():\n    import json as __x\n    return 1", "'__x'"),
+        # A class pattern reads its keywords as attributes, in C.
+        (
+            (
+                "def f():\n    match getattr:\n        case object(__globals__=g):\n"
+                "            return g\n    return 1"
+            ),
+            "the attribute '__globals__' is not allowed in a class pattern (line 3)",
+        ),
+        (
+            (
+                "def f():\n    g = (i for i in [1])\n    match g:\n"
+                "        case object(gi_frame=x):\n            return x"
+            ),
+            "'gi_frame'",
+        ),
     ],
 )
 def test_refuses_imports_and_escapes_as_violations(source: str, words: str) -> None:

@@ -53,6 +53,7 @@ def serve(
 
     from yardstick.bootstrap import bootstrap
     from yardstick.cli.database import reachable
+    from yardstick.cli.private_files import keep_private
     from yardstick.cli.quiet_server import STARTUP_FAILURE, QuietServer
     from yardstick.cli.settings import check_master_key, load_settings
     from yardstick.db.engine import create_db_engine
@@ -61,6 +62,7 @@ def serve(
     from yardstick.scoring.service import prestart_scorer
 
     settings = load_settings()
+    keep_private(settings)
     check_master_key(settings)
     # May create the database (a SQLite file): serving a new installation starts here.
     created = reachable(
@@ -95,6 +97,7 @@ def worker() -> None:
 
     from yardstick.bootstrap import bootstrap
     from yardstick.cli.database import open_database, reachable
+    from yardstick.cli.private_files import keep_private
     from yardstick.cli.settings import check_master_key, load_settings
     from yardstick.db.session import SessionFactory
     from yardstick.execution.worker import run_worker
@@ -103,6 +106,7 @@ def worker() -> None:
     from yardstick.scoring.service import prestart_scorer
 
     settings = load_settings()
+    keep_private(settings)
     # Never creates the database: a worker pointed at the wrong place must not start on an
     # empty one of its own (nor make a key file for it: the key is checked after).
     engine = open_database(settings, application_name=application_name(settings.worker_id))

@@ -11,7 +11,9 @@ the restricted builtins, so a way around those still meets them:
   server went away (SIGXCPU ends the process).
 - RLIMIT_FSIZE 0 (SIGXFSZ ignored, so a write fails instead of killing), RLIMIT_CORE 0, and
   RLIMIT_NPROC 0: no files written, no core dumps, no new processes or threads.
-- Running as root, the process switches to `nobody` first (RLIMIT_NPROC does not bind root).
+- Running as root, the process moves into a network namespace of its own (no interface up: no
+  socket reaches the server, the database or a vendor), then switches to `nobody` (RLIMIT_NPROC
+  does not bind root).
 - `sys.addaudithook`: once sealed, every event of `policy.BLOCKED_EVENTS` (opening any file, a
   socket, a subprocess, `os.*`, real imports, frame attributes, …) raises `SandboxViolation` and
   is recorded, so a call that tried one fails even if it swallowed the exception.
@@ -21,6 +23,7 @@ Failure modes: a limit that cannot be set (another OS, no permission) is reporte
 server as a warning, and the remaining layers still apply.
 """
 
+import ctypes
 import math
 import os
 import resource
@@ -98,6 +101,23 @@ def _set(limit: int, soft: int, hard: int, name: str, warnings: list[str]) -> No
         warnings.append(f"{name} not applied: {exc}")
 
 
+# unshare(2)'s flag for a new network namespace (linux/sched.h).
+_CLONE_NEWNET = 0x40000000
+
+
+def _isolate_network(warnings: list[str]) -> None:
+    """Move the process into a network namespace of its own, which has no interface but a
+    loopback that is down: no socket reaches anything, whatever got past the other layers.
+    Needs CAP_SYS_ADMIN (root, before dropping it); elsewhere the audit hook is the guard.
+    The pipe to the server is a socket pair, which a namespace does not touch."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(_CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    except (OSError, AttributeError) as exc:
+        warnings.append(f"network not isolated: {exc}")
+
+
 def _drop_root(warnings: list[str]) -> None:
     if os.geteuid() != 0:
         return
@@ -120,6 +140,7 @@ def seal(limits: Limits) -> list[str]:
     _set(resource.RLIMIT_FSIZE, 0, 0, "RLIMIT_FSIZE", warnings)
     memory = baseline + limits.memory_mb * 1024 * 1024
     _set(resource.RLIMIT_AS, memory, memory, "RLIMIT_AS", warnings)
+    _isolate_network(warnings)
     _drop_root(warnings)
     _set(resource.RLIMIT_NPROC, 0, 0, "RLIMIT_NPROC", warnings)
     sys.addaudithook(_audit)

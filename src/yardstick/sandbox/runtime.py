@@ -49,9 +49,10 @@ from yardstick.sandbox.source import SourceError, analyze
 
 FILENAME = "<custom_function>"
 _CACHE_SIZE = 256
-# Imported while the process is still unsealed: allowed modules import these lazily on first
-# use (datetime.strptime), which a sealed process would refuse.
-PRELOAD = ("_strptime",)
+# Imported while the process is still unsealed: allowed modules' C code imports these on use
+# (datetime.strptime `_strptime`, strftime and timetuple `time`) through the calling frame's
+# `__import__`, the user's, which hands them over (`restricted_import`).
+PRELOAD = ("_strptime", "time")
 
 _PURE_BUILTINS = (
     "abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "bytearray", "bytes",
@@ -81,10 +82,44 @@ def _view(module: types.ModuleType, name: str) -> types.ModuleType:
     return view
 
 
+def _mutable_class_attributes(views: Mapping[str, types.ModuleType]) -> list[tuple[type, str]]:
+    """(class, attribute) of every public dict, list, set or bytearray a class of a view (or
+    one it inherits from) holds: what one call could change for every later one."""
+    found: list[tuple[type, str]] = []
+    seen: set[type] = {object}
+    for view in views.values():
+        for value in vars(view).values():
+            if not isinstance(value, type):
+                continue
+            for kind in value.__mro__:
+                if kind in seen:
+                    continue
+                seen.add(kind)
+                found += [
+                    (kind, key)
+                    for key, member in vars(kind).items()
+                    if not key.startswith("_") and isinstance(member, dict | list | set | bytearray)
+                ]
+    return found
+
+
+def _freeze_class_attributes(views: Mapping[str, types.ModuleType]) -> None:
+    """Make the classes' mutable tables read-only: `TextWrapper.unicode_whitespace_trans[97] =
+    88` (an item assignment, which the source rules allow) changed `textwrap.fill` for every
+    later call, other accounts' included. Only dicts are known (Python 3.11:
+    `unicode_whitespace_trans` alone); a table of another kind fails the start, and a test."""
+    for kind, key in _mutable_class_attributes(views):
+        member = vars(kind)[key]
+        if not isinstance(member, dict):
+            raise TypeError(f"{kind.__qualname__}.{key} is a mutable {type(member).__name__}")
+        setattr(kind, key, types.MappingProxyType(member))
+
+
 def _load_views() -> dict[str, types.ModuleType]:
     for name in (*PRELOAD, *ALLOWED_SUBMODULES):
         importlib.import_module(name)
     views = {name: _view(importlib.import_module(name), name) for name in ALLOWED_MODULES}
+    _freeze_class_attributes(views)
     for dotted in ALLOWED_SUBMODULES:
         parent, child = dotted.split(".", 1)
         views[dotted] = getattr(views[parent], child)

@@ -10,7 +10,9 @@ what it is sent. The static rules are the first layer of the sandbox:
   what closes the classic escapes from restricted builtins back to the real ones;
 - no name starting with `__` (`__import__`, `__builtins__`, `__build_class__`);
 - no attribute assignment or deletion and no `class` statements, so a call cannot change a class
-  or module object that later calls (of other accounts) share in the same sandbox process.
+  or module object that later calls (of other accounts) share in the same sandbox process;
+- class patterns (`case object(attr=x)`) read attributes by name too, under the same rule;
+- no decorators, on the function or inside it.
 
 Strings given to `getattr` are checked at run time by the same predicate (see `runtime`).
 """
@@ -117,8 +119,19 @@ def _check_node(node: ast.AST) -> None:
     elif isinstance(node, ast.Name):
         if node.id.startswith("__"):
             raise _rule(f"the name {node.id!r} is not allowed{_where(node)}")
+    elif isinstance(node, ast.MatchClass):
+        # `case object(__globals__=g)` reads the attribute by its name, in C.
+        for name in node.kwd_attrs:
+            if not attribute_allowed(name):
+                raise _rule(
+                    f"the attribute {name!r} is not allowed in a class pattern{_where(node)}: "
+                    "names starting with '_' and frame or code internals are off limits in "
+                    "custom functions"
+                )
     elif isinstance(node, ast.ClassDef):
         raise _rule(f"class definitions are not allowed in custom functions{_where(node)}")
+    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
+        raise SourceError(f"decorators are not supported{_where(node.decorator_list[0])}")
 
 
 def analyze(source: str) -> FunctionInfo:
@@ -140,11 +153,14 @@ def analyze(source: str) -> FunctionInfo:
             "(put imports inside the function body)"
         )
     fn = functions[0]
-    if fn.decorator_list:
-        raise SourceError(f"decorators are not supported{_where(fn.decorator_list[0])}")
     try:
         for node in ast.walk(tree):
             _check_node(node)
+        # What parses may still not compile (`def f(x, x)`, `break` outside a loop): found
+        # here, it is a 422 at create rather than a crash of every cell.
+        compile(tree, "<custom_function>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise SourceError(f"is not valid Python: {exc.msg} (line {exc.lineno})") from exc
     except RecursionError as exc:
         raise SourceError("is nested too deeply to check") from exc
     return _signature(fn)
