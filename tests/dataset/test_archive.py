@@ -78,3 +78,19 @@ def test_a_deleted_dataset_takes_no_writes(client: SGPClient) -> None:
     with pytest.raises(NotFoundError):
         client.dataset_items.delete(item.id)
     assert client.datasets.retrieve(dataset.id, include_archived=True).current_version_num == 1
+
+
+def test_an_item_deleted_before_its_dataset_is_not_found_either(client: SGPClient) -> None:
+    """The dataset's archive decides first: an item deleted earlier answered 409 ("already
+    archived") where its live sibling answered 404."""
+    dataset = make_dataset(client, 2)
+    deleted, live = list(client.dataset_items.list(dataset_id=dataset.id))
+    client.dataset_items.delete(deleted.id)
+    client.datasets.delete(dataset.id)
+
+    for item in (deleted, live):
+        with pytest.raises(NotFoundError):
+            client.dataset_items.update(item.id, data={"i": 2})
+        with pytest.raises(NotFoundError):
+            client.dataset_items.delete(item.id)
+    assert client.datasets.retrieve(dataset.id, include_archived=True).current_version_num == 2

@@ -227,6 +227,9 @@ class DatasetItemService:
         )
         if current is None:  # item rows are never removed; this only narrows the type
             raise NotFound("dataset item", item_id)
+        # An archived dataset is not found, whatever its item: checked before the item's own
+        # state, which said 409 for an item deleted before its dataset was.
+        self.dataset_state(session, principal, current.dataset_id, include_archived=False)
         return current
 
     def _new_version(
