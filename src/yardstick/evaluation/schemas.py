@@ -289,7 +289,7 @@ def evaluation_json(
         "metadata": evaluation.metadata_ or {},
         # Yardstick's spending limit (null: none); what was spent is `usage.cost_usd`.
         "max_cost_usd": evaluation.max_cost_usd,
-        # Yardstick: how many times each row runs (`item_count` counts every repeat).
+        # Yardstick: how many times each row runs (progress counts every repeat).
         "repeats": evaluation.repeats,
     }
     if with_tasks:
