@@ -59,8 +59,9 @@ def test_keys_are_stored_only_as_salted_hashes(server: Server) -> None:
 def test_a_duplicate_account_is_refused(server: Server) -> None:
     again = yardstick(server, "accounts", "create", ACCOUNT_B)
 
-    assert again.returncode == 1
-    assert "already exists" in again.stdout
+    # One line on stderr, as every other refusal of the database commands.
+    assert (again.returncode, again.stdout) == (1, "")
+    assert again.stderr == f"account {ACCOUNT_B!r} already exists\n"
 
 
 def test_a_key_for_an_unknown_account_is_refused(server: Server) -> None:

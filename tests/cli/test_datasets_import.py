@@ -328,8 +328,12 @@ def test_refusals_are_one_line(server: Server, client: SGPClient, tmp_path: Path
     assert message.startswith(f"{server.base_url} answered 422: body.name: "), message
     assert by_name(client, name) == []
 
-    missing = run_cli(cli_env(server), tmp_path, "missing.jsonl", "--name", "x")
-    assert missing.returncode != 0 and "Traceback" not in missing.stderr
+    # A file that cannot be read: one line and status 1 (typer's box said it with status 2).
+    message = one_line(run_cli(cli_env(server), tmp_path, "missing.jsonl", "--name", "x"))
+    assert message == "cannot read missing.jsonl: No such file or directory"
+    (tmp_path / "folder.jsonl").mkdir()
+    message = one_line(run_cli(cli_env(server), tmp_path, "folder.jsonl", "--name", "x"))
+    assert message == "cannot read folder.jsonl: Is a directory"
 
 
 def test_unreachable_server_and_missing_settings(tmp_path: Path) -> None:

@@ -126,3 +126,10 @@ def test_missing_settings_and_unreachable_server(evaluation_id: str, tmp_path: P
     assert result.returncode == 1
     assert f"{url} did not answer (ConnectError: " in result.stderr.decode()
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_a_directory_for_a_file_is_one_line(server: Server, tmp_path: Path) -> None:
+    """Typer's own check drew a box and exited 2; every other failure is one line and 1."""
+    result = export(cli_env(server), "any-id", "-o", str(tmp_path))
+    assert (result.returncode, result.stdout) == (1, b"")
+    assert result.stderr.decode() == f"cannot write {tmp_path}: it is a directory\n"

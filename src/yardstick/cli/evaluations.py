@@ -33,7 +33,7 @@ from yardstick.cli.remote import (
 )
 from yardstick.cli.summary_view import summary_tables
 
-evaluations = typer.Typer(help="Follow evaluations.", no_args_is_help=True)
+evaluations = typer.Typer(help="Follow and export evaluations.", no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)
 

@@ -93,7 +93,6 @@ def export_evaluation(
             "-o",
             "--output",
             help="File to write ('-': stdout; default: evaluation-ID.FORMAT here)",
-            dir_okay=False,
         ),
     ] = None,
     include_archived: Annotated[
@@ -104,6 +103,15 @@ def export_evaluation(
     account_id: AccountIdOption = None,
 ) -> None:
     """Download every item of an evaluation, with results, as JSONL, CSV or Parquet."""
+    if output is not None and output.is_dir():  # one line, as every other failure is
+        console.print(
+            f"cannot write {output}: it is a directory",
+            style="red",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
     try:
         message = _download(
             remote(url, api_key, account_id), evaluation_id, file_format, include_archived, output

@@ -79,8 +79,7 @@ def create_account(account_id: Annotated[str, typer.Argument(help="The new accou
         try:
             auth_service.create_account(session, account_id=account_id)
         except Conflict as exc:
-            console.print(exc.detail, style="red", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from exc
+            raise _fail(str(exc.detail)) from exc
     console.print(f"created account {account_id}", markup=False, highlight=False, soft_wrap=True)
 
 
