@@ -2,6 +2,7 @@
 `accounts` and `keys` against a SQLite file that is not there stop with one line and leave
 nothing behind. They run in this process (a subprocess costs seconds of imports)."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,16 @@ def settings_from_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def umask_kept() -> Iterator[None]:
+    """`worker` sets the process's umask for its files (yardstick.cli.private_files): run in
+    this process, it must not change the files later tests make."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    yield
+    os.umask(umask)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ def test_group_and_other_access_is_taken_off_what_exists(tmp_path: Path) -> None
     database, data = tmp_path / "y.db", tmp_path / "data"
     database.write_bytes(b"")
     database.chmod(0o644)
-    data.mkdir(mode=0o755)
+    data.mkdir()
+    data.chmod(0o755)  # whatever this process's umask
     private = tmp_path / "already"
     private.write_bytes(b"")
     private.chmod(0o600)
