@@ -118,14 +118,6 @@ def write_queued(
     for account, group in groupby(sorted(rows, key=lambda r: r.account_id), lambda r: r.account_id):
         cells = [cell for row in group for cell in _readable(row.seq, row.cells)]
         spans = trace_spans(cells)
-        if connection.dialect.name == "postgresql":
-            # Another process's loop (or a read catching up) may write other rows of the same
-            # items beside this one: each would widen its roots against what is committed, and
-            # the last upsert would win, narrowing the root past the other's calls. Writers of
-            # one trace take turns; SQLite's writers do already.
-            span_repository.lock_traces(
-                connection, account, {span.trace_id for span in spans if span.parent_id is None}
-            )
         _enclose_stored_roots(connection, account, spans)
         write_run_spans(connection, account, spans)
     connection.execute(delete(RunTraceEntry).where(RunTraceEntry.seq.in_(chosen)))
