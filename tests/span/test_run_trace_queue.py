@@ -295,4 +295,3 @@ def test_concurrent_takers_write_each_row_once(sessions: SessionFactory) -> None
     assert sum(taken) == 400  # cells
     # 400 call spans and one root per item: none twice (ids are unique), none lost.
     assert counts(sessions, ACCOUNT) == (0, 410)
-
