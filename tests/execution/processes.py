@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+
 from tests.fixtures.server import Server
 
 
@@ -35,3 +37,30 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 def log_of(server: Server, name: str) -> str:
     path: Path = server.data_dir / name
     return path.read_text() if path.exists() else ""
+
+
+def beating_workers(server: Server) -> set[str]:
+    """The workers that have beaten: started, and dequeuing."""
+    engine = create_engine(server.database_url)
+    try:
+        with engine.connect() as connection:
+            return set(connection.execute(text("SELECT worker_id FROM engine_workers")).scalars())
+    finally:
+        engine.dispose()
+
+
+def workers_holding_chunks(server: Server) -> set[str]:
+    """The workers running a chunk now (PostgreSQL: DBOS's own table)."""
+    engine = create_engine(server.database_url)
+    try:
+        with engine.connect() as connection:
+            return set(
+                connection.execute(
+                    text(
+                        "SELECT DISTINCT executor_id FROM dbos.workflow_status"
+                        " WHERE status = 'PENDING'"
+                    )
+                ).scalars()
+            )
+    finally:
+        engine.dispose()

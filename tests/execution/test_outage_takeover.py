@@ -9,11 +9,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import update
 
 from tests.conftest import make_client
 from tests.execution.helpers import chat_task, extra, wait_until_done
-from tests.execution.processes import log_of, start_worker, stop
+from tests.execution.processes import (
+    beating_workers,
+    log_of,
+    start_worker,
+    stop,
+    workers_holding_chunks,
+)
 from tests.execution.test_heartbeat import _sessions
 from tests.fixtures.engine_server import engine_env
 from tests.fixtures.fake_model_server import FakeModels
@@ -49,38 +55,13 @@ def server(postgres: PrivatePostgres, tmp_path: Path, fake_models: FakeModels) -
     yield from server_on(postgres, tmp_path, env, serve_args=("--no-worker",))
 
 
-def _beating_workers(server: Server) -> set[str]:
-    engine = create_engine(server.database_url)
-    try:
-        with engine.connect() as connection:
-            return set(connection.execute(text("SELECT worker_id FROM engine_workers")).scalars())
-    finally:
-        engine.dispose()
-
-
-def _workers_holding_chunks(server: Server) -> set[str]:
-    engine = create_engine(server.database_url)
-    try:
-        with engine.connect() as connection:
-            return set(
-                connection.execute(
-                    text(
-                        "SELECT DISTINCT executor_id FROM dbos.workflow_status"
-                        " WHERE status = 'PENDING'"
-                    )
-                ).scalars()
-            )
-    finally:
-        engine.dispose()
-
-
 def test_an_outage_past_the_dead_after_takes_no_live_worker_over(
     server: Server, postgres: PrivatePostgres, fake_models: FakeModels
 ) -> None:
     workers = [start_worker(server, name) for name in WORKERS]
     try:
         deadline = time.monotonic() + 120
-        while _beating_workers(server) != set(WORKERS):  # both dequeue from the start
+        while beating_workers(server) != set(WORKERS):  # both dequeue from the start
             assert time.monotonic() < deadline, "the workers never started"
             time.sleep(0.1)
         client = make_client(server, max_retries=10)
@@ -91,7 +72,7 @@ def test_an_outage_past_the_dead_after_takes_no_live_worker_over(
             tasks=[chat_task("answer")],
         )
         deadline = time.monotonic() + 120
-        while _workers_holding_chunks(server) != set(WORKERS):
+        while workers_holding_chunks(server) != set(WORKERS):
             assert time.monotonic() < deadline, "the workers never both held chunks"
             time.sleep(0.05)
 

@@ -12,6 +12,7 @@ import json
 import signal
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from scale_gp_beta import SGPClient
@@ -26,7 +27,14 @@ from tests.execution.helpers import (
     wait_for_calls_in_flight,
     wait_until_done,
 )
-from tests.execution.processes import kill_hard, log_of, start_worker, stop
+from tests.execution.processes import (
+    beating_workers,
+    kill_hard,
+    log_of,
+    start_worker,
+    stop,
+    workers_holding_chunks,
+)
 from tests.fixtures.engine_server import CONCURRENCY
 from tests.fixtures.fake_model_server import FakeModels
 from tests.fixtures.server import Server, start_server
@@ -175,6 +183,13 @@ def _takeover(server: Server, name: str) -> dict[str, object]:
     return event
 
 
+def _wait_until(condition: Callable[[], bool], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the workers never got there"
+        time.sleep(0.05)
+
+
 def _wait_for_log(server: Server, name: str, event: str) -> None:
     deadline = time.monotonic() + 30
     while f'"event":"{event}"' not in log_of(server, name):
@@ -202,8 +217,12 @@ def test_a_paused_worker_is_fenced_when_it_wakes(
     survivor = start_worker(crash_server, "worker-a")
     paused = start_worker(crash_server, "worker-b")
     try:
+        # Both dequeue from the start, and the one to pause holds chunks when it is paused: on
+        # a loaded machine worker-b once started after worker-a had taken every chunk.
+        _wait_until(lambda: beating_workers(crash_server) == {"worker-a", "worker-b"})
         client = make_client(crash_server)
         evaluation_id = start_run(client, fake_models)
+        _wait_until(lambda: "worker-b" in workers_holding_chunks(crash_server))
         wait_for_progress(client, evaluation_id, successful=50)
         wait_for_calls_in_flight(fake_models)
         paused.send_signal(signal.SIGSTOP)
