@@ -103,16 +103,9 @@ def export_evaluation(
     account_id: AccountIdOption = None,
 ) -> None:
     """Download every item of an evaluation, with results, as JSONL, CSV or Parquet."""
-    if output is not None and output.is_dir():  # one line, as every other failure is
-        console.print(
-            f"cannot write {output}: it is a directory",
-            style="red",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(1)
     try:
+        if output is not None and output.is_dir():  # one line, as every other failure is
+            raise RemoteError(f"cannot write {output}: it is a directory")
         message = _download(
             remote(url, api_key, account_id), evaluation_id, file_format, include_archived, output
         )
