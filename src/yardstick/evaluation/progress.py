@@ -212,7 +212,8 @@ def _count(session: Session, evaluations: Sequence[Evaluation]) -> dict[str, dic
                 "completion_tokens": int(completion_tokens),
                 "total_tokens": int(prompt_tokens + completion_tokens),
                 # Cells whose model has no price count nothing (see yardstick.provider.prices).
-                "cost_usd": round(float(cost), 6),
+                # To a billionth of a dollar, as the budget counts it (execution.cells.spent).
+                "cost_usd": round(float(cost), 9),
             },
         }
     return out

@@ -13,6 +13,9 @@ from tests.fixtures.server import Server, free_port
 # USD per million tokens: large, so the fake server's few words cost visible amounts.
 INPUT_PRICE = 1000.0
 OUTPUT_PRICE = 2000.0
+# A real model's price, for sums of fractions of a cent.
+CHEAP_INPUT_PRICE = 0.15
+CHEAP_OUTPUT_PRICE = 0.6
 
 
 def providers_file(fake: FakeModels, closed_port: int) -> str:
@@ -23,6 +26,7 @@ api_key = "test-key"
 
 [vendors.openai.prices]
 "fake-chat" = {{ input = {INPUT_PRICE}, output = {OUTPUT_PRICE} }}
+"fake-cheap" = {{ input = {CHEAP_INPUT_PRICE}, output = {CHEAP_OUTPUT_PRICE} }}
 
 # Serves only the models listed: any other name is refused at create.
 [vendors.listed]

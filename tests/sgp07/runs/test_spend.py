@@ -11,7 +11,12 @@ from scale_gp_beta._exceptions import UnprocessableEntityError
 from tests.execution.helpers import chat_task, wait_until_done
 from tests.fixtures.fake_model_server import FakeModels
 from tests.sgp07.helpers import error_locs, raw, unique
-from tests.sgp07.runs.conftest import INPUT_PRICE, OUTPUT_PRICE
+from tests.sgp07.runs.conftest import (
+    CHEAP_INPUT_PRICE,
+    CHEAP_OUTPUT_PRICE,
+    INPUT_PRICE,
+    OUTPUT_PRICE,
+)
 
 # The fake server's usage for input "wordN": 1 prompt token, 2 completion tokens ("echo: wordN").
 CELL_COST = (1 * INPUT_PRICE + 2 * OUTPUT_PRICE) / 1_000_000
@@ -51,6 +56,24 @@ def test_each_cell_costs_its_tokens_at_the_models_price(priced_client: SGPClient
     assert aliases["answer"]["usage"]["cost_usd"] == pytest.approx(6 * CELL_COST)
     assert aliases["unpriced"]["usage"]["cost_usd"] is None
     assert summary["usage"]["cost_usd"] == pytest.approx(6 * CELL_COST)
+
+
+def test_usage_counts_fractions_of_a_cent_as_the_budget_does(priced_client: SGPClient) -> None:
+    """Three cells at a real model's price cost $4.05e-6 together. `usage.cost_usd` rounded to
+    6 decimals read 4e-06, so a budget set to it was refused as below what was spent."""
+    evaluation_id = create(priced_client, 3, [chat_task("answer", model="openai/fake-cheap")])
+    assert wait_until_done(priced_client, evaluation_id).status == "completed"
+
+    cost = evaluation_json(priced_client, evaluation_id)["usage"]["cost_usd"]
+    assert cost == pytest.approx(3 * (CHEAP_INPUT_PRICE + 2 * CHEAP_OUTPUT_PRICE) / 1_000_000)
+    with raw(priced_client) as http:
+        # Nothing errored: a retry has nothing to run, and the budget it names is checked.
+        at = http.post(f"/v5/evaluations/{evaluation_id}/retry", json={"max_cost_usd": cost})
+        above = http.post(
+            f"/v5/evaluations/{evaluation_id}/retry", json={"max_cost_usd": cost + 1e-9}
+        )
+    assert at.status_code == 422, at.text
+    assert above.status_code == 200, above.text
 
 
 def test_a_vendors_odd_token_counts_are_no_counts(
