@@ -70,6 +70,11 @@ def test_skip_prefilled_rows_queues_no_one_for_fully_prefilled_items(http: httpx
     two = [*tasks, contributor("second", verdict)]
     partly = evaluation(http, rows, two, skip_prefilled_rows=True)
     assert len(tasks_of(http, evaluation_id=partly["id"])) == 3
+    # Only JSON's booleans: "false" was read as false, and "yes" as true.
+    body = {"name": "lax", "data": rows, "tasks": tasks, "skip_prefilled_rows": "yes"}
+    refused = http.post("/v5/evaluations", json=body)
+    assert refused.status_code == 422
+    assert [entry["loc"] for entry in refused.json()["detail"]] == [["body", "skip_prefilled_rows"]]
 
 
 def test_reviewers_per_item_must_agree_within_a_queue(http: httpx.Client) -> None:

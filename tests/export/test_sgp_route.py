@@ -83,6 +83,9 @@ def test_archived_evaluation_needs_include_archived(export_http: httpx.Client) -
         ({"evaluation_id": "x", "export_format": "parquet"}, ["body", "export_format"]),
         ({"evaluation_id": "x", "export_method": "ftp"}, ["body", "export_method"]),
         ({"evaluation_id": "x", "include_archived": "maybe"}, ["body", "include_archived"]),
+        # Read as true by lax parsing: an archived evaluation exported on a string's say-so.
+        ({"evaluation_id": "x", "include_archived": "yes"}, ["body", "include_archived"]),
+        ({"evaluation_id": "x", "include_archived": 1}, ["body", "include_archived"]),
     ],
 )
 def test_bad_body_is_422_naming_the_field(

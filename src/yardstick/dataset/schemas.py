@@ -1,6 +1,6 @@
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from yardstick.kit.pagination import ListOut
 from yardstick.kit.responses import Identity, format_ts, identity_json
@@ -25,7 +25,7 @@ class DatasetUpdate(BaseModel):
     name: Name | None = None
     description: str | None = None
     tags: Tags | None = None
-    restore: bool | None = None
+    restore: StrictBool | None = None
 
 
 class DatasetOut(BaseModel):

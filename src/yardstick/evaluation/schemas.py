@@ -46,7 +46,7 @@ class EvaluationCreate(BaseModel):
     files: list[FileMap] | None = Field(
         default=None, description="Files attached to each row: files[i] goes with data[i]"
     )
-    skip_prefilled_rows: bool = Field(
+    skip_prefilled_rows: StrictBool = Field(
         default=False, description="Queue no human annotation for rows a contributor task prefilled"
     )
     taxonomy_params: dict[str, Any] | None = Field(
@@ -74,7 +74,7 @@ class EvaluationUpdate(BaseModel):
     description: str | None = None
     tags: Tags | None = None
     metadata: dict[str, Any] | None = None
-    restore: bool | None = None
+    restore: StrictBool | None = None
 
 
 class FailedItem(BaseModel):

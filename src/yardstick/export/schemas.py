@@ -1,6 +1,6 @@
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 SgpFormat = Literal["json", "jsonl", "csv"]
 StreamFormat = Literal["jsonl", "csv", "parquet"]
@@ -15,7 +15,7 @@ class ExportRequest(BaseModel):
     evaluation_id: Annotated[str, StringConstraints(min_length=1)]
     export_format: SgpFormat = "json"
     export_method: ExportMethod = "direct"
-    include_archived: bool = False
+    include_archived: StrictBool = False
 
 
 class ExportOut(BaseModel):

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from yardstick.kit.pagination import ListOut
 from yardstick.kit.responses import Identity, format_ts, identity_json
@@ -72,7 +72,7 @@ class RubricUpdate(BaseModel):
 
     title: Title | None = None
     tags: Tags | None = None
-    restore: bool | None = None
+    restore: StrictBool | None = None
 
 
 class CriterionOut(BaseModel):

@@ -104,6 +104,11 @@ def test_restore_brings_back_the_dataset_and_its_items(client: SGPClient) -> Non
     with pytest.raises(UnprocessableEntityError) as caught:
         client.datasets.update(dataset.id, dataset={"restore": True, "name": "x"})  # type: ignore[typeddict-unknown-key]
     assert error_locs(caught.value) == [["body", "restore"]]
+    # Only JSON's true restores: a string or a number is a 422, as for every boolean field.
+    for lax in ("true", 1):
+        with pytest.raises(UnprocessableEntityError) as caught:
+            client.datasets.update(dataset.id, dataset={"restore": lax})  # type: ignore[typeddict-item]
+        assert error_locs(caught.value) == [["body", "restore"]]
 
 
 def test_list_filters_and_sorting(client: SGPClient) -> None:

@@ -73,6 +73,9 @@ def test_archive_returns_the_evaluation_and_restore_brings_it_back(client: SGPCl
     assert_final_conflict(caught.value)
     assert client.evaluations.retrieve(evaluation_id, include_archived=True).name != "no"
 
+    with pytest.raises(UnprocessableEntityError) as refused:
+        client.evaluations.update(evaluation_id, evaluation={"restore": "true"})  # type: ignore[typeddict-item]
+    assert error_locs(refused.value) == [["body", "restore"]]
     restored = client.evaluations.update(evaluation_id, evaluation={"restore": True})
 
     assert restored.archived_at is None

@@ -88,6 +88,7 @@ def test_unknown_fields_are_ignored(http: httpx.Client) -> None:
         ({"title": 7}, ["body", "title"]),
         ({"tags": "x"}, ["body", "tags"]),
         ({"restore": False}, ["body", "restore"]),
+        ({"restore": "true"}, ["body", "restore"]),
         ({"restore": True, "title": "x"}, ["body", "restore"]),
     ],
 )
