@@ -31,7 +31,7 @@ def test_statistics_match_python_on_both_databases(http: httpx.Client) -> None:
 
     def metric(select: dict[str, object]) -> object:
         made = widget(http, board["id"], title="m", type="metric", query={"select": [select]})
-        assert made["result"]["computation_status"] == "completed", made["result"]
+        assert made["result"]["computation_status"] == "completed", made["result"]["error_message"]
         return made["result"]["computed_result"]["data"]
 
     assert metric(agg("VARIANCE", "big")) == pytest.approx(statistics.variance(big), rel=1e-6)
@@ -72,8 +72,85 @@ def test_a_mean_of_values_past_a_square_root_of_a_double(http: httpx.Client) -> 
         made = widget(
             http, board["id"], title="m", type="metric", query={"select": [agg("AVG", column)]}
         )
-        assert made["result"]["computation_status"] == "completed", made["result"]
+        assert made["result"]["computation_status"] == "completed", made["result"]["error_message"]
         assert made["result"]["computed_result"]["data"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_large_mean_next_to_a_small_spread_keeps_its_digits(http: httpx.Client) -> None:
+    """The sum of 1e15 + 0..3 kept none of the small parts: AVG read 1e15 and STDDEV 1.87,
+    where the summary said 1e15 + 1.5 and 1.12."""
+    rows = [{"input": f"r{k}", "s": 1e15 + k % 4, "half": "ab"[k % 2]} for k in range(400)]
+    evaluation = scored_evaluation(http, rows)
+    board = dashboard(http, evaluation_id=evaluation["id"])
+    values = [r["s"] for r in rows]
+    exact = {
+        "AVG": statistics.fmean(values),
+        "VARIANCE": statistics.variance(values),
+        "STDDEV": statistics.stdev(values),
+    }
+    for function, expected in exact.items():
+        made = widget(
+            http, board["id"], title="m", type="metric", query={"select": [agg(function, "score")]}
+        )
+        assert made["result"]["computed_result"]["data"] == pytest.approx(expected, rel=1e-15)
+    grouped = widget(
+        http,
+        board["id"],
+        title="t",
+        type="table",
+        query={
+            "select": [
+                {"expression": {"type": "COLUMN", "column": "half"}},
+                agg("AVG", "score", "mean"),
+                agg("VARIANCE", "score", "var"),
+            ],
+            "groupBy": ["half"],
+        },
+    )
+    halves = [[v for k, v in enumerate(values) if k % 2 == side] for side in (0, 1)]
+    assert grouped["result"]["computed_result"]["data"] == [
+        {
+            "half": half,
+            "mean": pytest.approx(statistics.fmean(part), rel=1e-15),
+            "var": pytest.approx(statistics.variance(part), rel=1e-12),
+        }
+        for half, part in zip("ab", halves, strict=True)
+    ]
+
+
+def test_a_number_groups_and_counts_by_its_value(http: httpx.Client) -> None:
+    """1 and 1.0 were two groups and two distinct values, while a filter `= 1` took both."""
+    values = [1, 1.0, 0.0, -0.0, "1", 2.5, 2.5]
+    rows = [{"input": f"r{k}", "s": value} for k, value in enumerate(values)]
+    evaluation = scored_evaluation(http, rows)
+    board = dashboard(http, evaluation_id=evaluation["id"])
+    distinct = widget(
+        http,
+        board["id"],
+        title="d",
+        type="metric",
+        query={"select": [agg("COUNT_DISTINCT", "score")]},
+    )
+    assert distinct["result"]["computed_result"]["data"] == 4  # 0, 1, "1", 2.5
+    groups = widget(
+        http,
+        board["id"],
+        title="g",
+        type="table",
+        query={
+            "select": [
+                {"expression": {"type": "COLUMN", "column": "score"}},
+                agg("COUNT", "*", "n"),
+            ],
+            "groupBy": ["score"],
+        },
+    )
+    assert groups["result"]["computed_result"]["data"] == [
+        {"score": -0.0, "n": 2},
+        {"score": 1, "n": 2},
+        {"score": 2.5, "n": 2},
+        {"score": "1", "n": 1},
+    ]
 
 
 def test_results_are_reused_until_the_cells_change(http: httpx.Client) -> None:

@@ -15,9 +15,14 @@ one value, a series' at most `limit` rows). The statement, built with SQLAlchemy
   SQLite's GROUP BY sorter would carry each row's whole `data` text instead of its keys.
 
 Exact and the same on both databases:
-- VARIANCE (sample, n-1) is two-pass: sum((x - mean)^2) / (n - 1) with the group's mean from a
-  window, not the sum of squares, which loses every digit when the mean is large next to the
-  spread. STDDEV is its square root (taken in Python: SQLite may lack sqrt).
+- AVG, VARIANCE and STDDEV sum offsets from the middle of the group's range (min/2 + max/2, from
+  windows), not the values: a sum of 1e15 + 0..3 kept none of the small parts, and its mean
+  then spoilt the variance. VARIANCE (sample, n-1) is two-pass: sum((x - mean)^2) / (n - 1)
+  with the mean from a window, not the sum of squares, which loses every digit when the mean
+  is large next to the spread. STDDEV is its square root (taken in Python: SQLite may lack
+  sqrt).
+- A group key and COUNT_DISTINCT take a number by its value (1 and 1.0 are one), anything
+  else by its JSON text.
 - PERCENTILE is PostgreSQL's percentile_cont (linear interpolation between the values ranked
   floor(p/100 (n-1)) + 1 and the next), from row_number() over the group ordered by value.
 - PERCENTAGE is 100 x (rows matching `percentage_filters`) / rows, over the rows where the
@@ -451,21 +456,25 @@ class Compiler:
     ) -> Compiled:
         inner: list[Any] = []
         keys: list[tuple[Resolved, str]] = []  # (column, label prefix)
-        key_cols: list[Col] = []
+        partition: list[Any] = []
         for index, name in enumerate(group_by):
             resolved = self._group_column(name, query, [*loc, "groupBy", index])
             if any(resolved.key == known.key for known, _ in keys):
                 continue
             col = rows.col(resolved)
             label = f"k{len(keys)}"
-            # Only the key's JSON text per row; what sorts it is read from the groups' keys
-            # (a few rows) in the outer query, rather than extracted from every row.
+            # A number groups by its value (1 and 1.0 are one group, as a filter and the
+            # summaries count them), anything else by its JSON text. The group shows the
+            # smallest JSON text among its rows; what sorts it is read from that (a few rows)
+            # in the outer query, rather than extracted from every row.
+            identity = (col.num, case((col.num.is_(None), col.json), else_=null()))
             inner.append(col.json.label(label))
+            inner.extend(part.label(f"{label}{suffix}") for part, suffix in zip(identity, "nt"))
             keys.append((resolved, label))
-            key_cols.append(col)
-        partition = [c.json for c in key_cols]
+            partition.extend(identity)
 
         needs_window = False
+        spread: list[str] = []  # the labels of STDDEV and VARIANCE items
         plans: list[tuple[str, Any]] = []  # (kind, data) per select item, read below
         for index, (item, alias) in enumerate(zip(query.select, aliases, strict=True)):
             expression = item.expression
@@ -485,11 +494,22 @@ class Compiler:
             value = self._aggregated_value(rows, expression, where_item)
             label = f"v{index}"
             inner.append(value.label(label))
-            if expression.function in ("STDDEV", "VARIANCE"):
+            if expression.function in ("AVG", "STDDEV", "VARIANCE"):
+                # Summed as offsets from the middle of the group's range: a large mean next to
+                # a small spread loses no digits to the sum (see the module's docstring).
                 needs_window = True
-                n = cast(func.count(value).over(partition_by=partition), Float())
-                mean = func.sum(value).over(partition_by=partition) / n  # see AVG
-                inner.append(mean.label(f"{label}m"))
+                smallest = func.min(value).over(partition_by=partition)
+                largest = func.max(value).over(partition_by=partition)
+                centre = smallest / 2.0 + largest / 2.0
+                offset = value - centre
+                inner.extend([centre.label(f"{label}c"), offset.label(f"{label}d")])
+                if expression.function != "AVG":
+                    spread.append(label)  # the offsets' mean: a window over these rows
+            elif expression.function == "COUNT_DISTINCT":
+                # A number counts by its value, as a group does: 1 and 1.0 are one value.
+                number = self._json_col(value).num
+                text = case((number.is_(None), value), else_=null())
+                inner.extend([number.label(f"{label}n"), text.label(f"{label}t")])
             elif expression.function == "PERCENTILE":
                 needs_window = True
                 percentile = self._percentile(expression, where_item)
@@ -512,21 +532,33 @@ class Compiler:
         if self.dialect == "sqlite" and not needs_window:
             inner_stmt = inner_stmt.limit(-1)  # keeps SQLite from flattening (module docstring)
         sub = inner_stmt.subquery("rows")
+        if spread:
+            # A window cannot hold another: the offsets' mean is taken over the rows above.
+            groups = [sub.c[f"{lb}{suffix}"] for _, lb in keys for suffix in "nt"]
+            means = [
+                (
+                    func.sum(sub.c[f"{lb}d"]).over(partition_by=groups)
+                    / cast(func.count(sub.c[f"{lb}d"]).over(partition_by=groups), Float())
+                ).label(f"{lb}m")
+                for lb in spread
+            ]
+            sub = select(*sub.c, *means).subquery("centred")
 
         outer: list[Any] = []
         outputs: list[Output] = []
         sort_of: dict[str, list[Any]] = {}
-        key_sort = {lb: self._key_sort(sub.c[lb]) for _, lb in keys}
+        shown = {lb: func.min(self._binary(sub.c[lb])) for _, lb in keys}
+        key_sort = {lb: self._key_sort(shown[lb]) for _, lb in keys}
         for index, ((kind, label), alias) in enumerate(zip(plans, aliases, strict=True)):
             if kind == "column":
-                expr: Any = sub.c[label]
+                expr: Any = shown[label]
                 sort_of[alias] = key_sort[label]
             else:
                 expr = self._aggregate(kind, sub, label)
                 sort_of[alias] = [expr]
             outer.append(expr.label(f"o{index}"))
             outputs.append(Output(alias, kind, f"o{index}"))
-        group_columns = [sub.c[lb] for _, lb in keys]
+        group_columns = [sub.c[f"{lb}{suffix}"] for _, lb in keys for suffix in "nt"]
 
         order: list[Any] = []
         order_by = query.order_by if isinstance(query, SeriesQuery) else None
@@ -548,7 +580,7 @@ class Compiler:
             order.extend(k.asc().nulls_last() for k in sort)
         # Keys that sort alike (the boolean true and the string "true" have one text) by their
         # JSON text, else each database would put them in its own order.
-        order.extend(self._binary(sub.c[lb]).asc() for _, lb in keys)
+        order.extend(shown[lb].asc() for _, lb in keys)
 
         stmt = select(*outer).select_from(sub)
         if group_columns:
@@ -559,12 +591,15 @@ class Compiler:
             stmt = stmt.limit(query.limit or DEFAULT_ROWS)
         return Compiled(stmt, outputs, metric=isinstance(query, MetricQuery))
 
+    def _json_col(self, json_text: ColumnElement[Any]) -> Col:
+        """A value's JSON text, read as a column."""
+        if self.dialect == "postgresql":
+            return postgresql_col(json_text, (), is_json=False)
+        return sqlite_col(json_text, ())
+
     def _key_sort(self, key: ColumnElement[Any]) -> list[Any]:
         """How a group key (JSON text) sorts: numbers by value, then the rest by text."""
-        if self.dialect == "postgresql":
-            col = postgresql_col(key, (), is_json=False)
-        else:
-            col = sqlite_col(key, ())
+        col = self._json_col(key)
         return [col.num, self._binary(col.text)]
 
     def _group_column(self, name: str, query: Query, loc: Loc) -> Resolved:
@@ -653,20 +688,23 @@ class Compiler:
         if kind in ("COUNT",):
             return func.count(v)
         if kind == "COUNT_DISTINCT":
-            return func.count(v.distinct())
+            numbers, others = sub.c[f"{label}n"], sub.c[f"{label}t"]
+            return func.count(numbers.distinct()) + func.count(others.distinct())
         if kind == "SUM":
             return func.sum(v)
         if kind == "AVG":
             # Not avg(): PostgreSQL's keeps a sum of squares beside the sum, which fails past
             # ~1.3e154 ("value out of range"), where SQLite's mean is the values' mean.
-            # A float count: SQLite divides two integers as integers.
-            return func.sum(v) / cast(func.count(v), Float())
+            # The offsets' mean from the group's centre (`_grouped`), over a float count:
+            # SQLite divides two integers as integers.
+            offset = sub.c[f"{label}d"]
+            return func.max(sub.c[f"{label}c"]) + func.sum(offset) / cast(func.count(v), Float())
         if kind == "MIN":
             return func.min(v)
         if kind == "MAX":
             return func.max(v)
         if kind in ("STDDEV", "VARIANCE"):
-            deviation = v - sub.c[f"{label}m"]
+            deviation = sub.c[f"{label}d"] - sub.c[f"{label}m"]
             n = func.count(v)
             return case((n > 1, func.sum(deviation * deviation) / (n - 1)), else_=null())
         if kind == "PERCENTILE":

@@ -5,6 +5,7 @@ a large batch. Here each column's bind processor (what SQLAlchemy would apply) r
 columns that have one, once per distinct value, and the rows go to the DB-API as tuples.
 """
 
+import math
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, cast
@@ -30,8 +31,9 @@ def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
             return None
         if isinstance(value, dict | list):  # JSON values: unhashable, and rarely repeated
             return process(value)
-        # Keyed by type too: True == 1 == 1.0 in Python, but they are stored differently.
-        key = (type(value), value)
+        # Keyed by type too: True == 1 == 1.0 in Python, but they are stored differently; and
+        # by a float's sign: 0.0 == -0.0 too.
+        key = (type(value), value, type(value) is float and math.copysign(1.0, value) < 0)
         if key not in seen:
             seen[key] = process(value)
         return seen[key]
