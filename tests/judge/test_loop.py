@@ -239,6 +239,25 @@ def test_a_provider_error_after_a_wrong_reply_keeps_what_was_asked(
     assert failure.completion_tokens == 1 and failure.attempts == 2
 
 
+def test_a_reply_without_a_choice_after_a_wrong_one_keeps_both_asks(
+    fake_models: FakeModels, tmp_path: Path
+) -> None:
+    """The second answer is a 200 without `choices` (an error body): the cell lost the first
+    ask's reply and the tokens of both, which a budget never saw."""
+    usage = {"prompt_tokens": 100, "completion_tokens": 50}
+    wrong = {"choices": [{"message": {"role": "assistant", "content": "maybe"}}], "usage": usage}
+    broken = {"error": {"message": "The server is overloaded"}, "usage": usage}
+    fake_models.control(bodies_next=[wrong, broken])
+    failure = fails(
+        providers_for(fake_models, tmp_path),
+        lambda ctx: judge_service.choose(ctx, model=PLAIN, prompt="?", choices=CHOICES),
+    )
+    assert failure.type == "InvalidResponse"
+    assert "The server is overloaded" in failure.message
+    assert failure.details is not None and failure.details["replies"] == ["maybe", None]
+    assert (failure.prompt_tokens, failure.completion_tokens, failure.attempts) == (200, 100, 2)
+
+
 # Question judges ----------------------------------------------------------------------------------
 
 QUESTIONS: dict[str, dict[str, Any]] = {

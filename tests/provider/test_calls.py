@@ -20,6 +20,8 @@ from yardstick.provider import (
     UpstreamError,
     UpstreamRejected,
 )
+from yardstick.provider.client import upstream_message
+from yardstick.provider.errors import quoted
 
 
 def chat(providers: Providers, body: dict[str, Any] = HELLO, **kwargs: Any) -> CallResult:
@@ -118,6 +120,28 @@ def test_other_4xx_are_final_and_carry_the_upstream_message(
     assert (error.status_code, error.attempts) == (status, 1)
     assert "temperature is out of range" in error.message
     assert fake_models.stats()["total"] == 1
+
+
+@pytest.mark.parametrize("before", [990, 995, 999])
+def test_a_key_quoted_across_the_cut_leaves_no_prefix(fake_models: FakeModels, before: int) -> None:
+    """The upstream's message is cut to 1,000 characters before the key is hidden, which
+    matches only a whole key: cut inside the key, its first characters reached the cell's
+    error."""
+    quoting = "y" * before + " " + KEY + " was refused"
+    fake_models.control(fail_next=[{"status": 400, "message": quoting}])
+    error = failure(fake_providers(fake_models))
+    assert isinstance(error, UpstreamRejected)
+    assert "sk" not in error.message.rsplit("y", 1)[-1]
+    assert error.message.endswith("…")
+
+
+def test_a_non_json_body_is_quoted_without_a_word_cut_in_two() -> None:
+    body = ("z" * 990 + " sk-ABCDEFGHIJKLMNOPQRSTUVWX tail").encode()
+    assert upstream_message(body) == "z" * 990 + " …"
+    assert quoted("short", 200) == "short"
+    assert quoted("one two three", 9) == "one two …"
+    assert quoted("one two three", 7) == "one two…"
+    assert quoted("one two three", 5) == "one …"
 
 
 def test_the_upstream_x_should_retry_header_wins(fake_models: FakeModels) -> None:

@@ -26,7 +26,12 @@ def test_retry_after_as_an_http_date_and_its_bounds() -> None:
     assert in_ten is not None and 8 <= in_ten <= 10
     assert retry_after_seconds({"retry-after": formatdate(time.time() - 100, usegmt=True)}) == 0
     assert retry_after_seconds({"retry-after": "3600"}) == MAX_RETRY_AFTER_SECONDS
-    assert retry_after_seconds({"retry-after-ms": "-5"}) == 0
+    # A negative count of seconds means nothing (the backoff's delay, not an instant retry);
+    # a meaningless retry-after-ms gives way to retry-after.
+    assert retry_after_seconds({"retry-after-ms": "-5"}) is None
+    assert retry_after_seconds({"retry-after": "-5"}) is None
+    assert retry_after_seconds({"retry-after-ms": "-100", "retry-after": "2"}) == 2.0
+    assert retry_after_seconds({"retry-after": "0"}) == 0
 
 
 def test_backoff_is_full_jitter_under_a_growing_cap() -> None:

@@ -31,6 +31,7 @@ from yardstick.ops.logs import log_event
 from yardstick.ops.runs import run_finished
 from yardstick.provider import ModelRoute, ProviderError, Providers, get_providers, wants_registered
 from yardstick.provider.prices import Price
+from yardstick.provider.wanted import wanted_while
 from yardstick.question.repository import question_repository
 from yardstick.span.calls import CallRecord, recording
 from yardstick.span.run_traces import TracedCell
@@ -234,7 +235,13 @@ async def _run_item(plan: Plan, item_id: str, data: str, writer: CellWriter) -> 
                 )
             else:
                 item_started = item_started or utcnow()
-                cell, failure, calls = await _run_cell(plan, item_id, task, row, inputs, failed)
+                # A call waiting to retry gives up once the run stops: its cell is not stored.
+                with wanted_while(lambda: not writer.stopped):
+                    cell, failure, calls = await _run_cell(plan, item_id, task, row, inputs, failed)
+                if writer.stopped:
+                    # Nothing more is stored, and a call given up (CallAbandoned) is no
+                    # failure of the task's for fail fast: a chunk taken over is still run.
+                    return
                 await _count_for_fail_fast(plan, alias, cell, failure)
                 slots.call_returned()  # counted first: no call starts that fail fast would stop
                 if calls:

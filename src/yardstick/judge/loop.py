@@ -16,6 +16,7 @@ from yardstick.judge.decoding import (
 )
 from yardstick.judge.prompts import correction, quote
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
+from yardstick.task.replies import why_no_choice
 
 # Keys of `inference_args` the judge sets itself.
 _OWN_KEYS = frozenset({"model", "messages", "stream", "stream_options"})
@@ -67,7 +68,8 @@ def _reply(response: dict[str, Any]) -> tuple[str | None, str | None]:
         content = message.get("content")
     except (KeyError, IndexError, TypeError, AttributeError) as exc:
         raise TaskFailure(
-            "InvalidResponse", f"the judge's reply has no first choice: {exc!r}"
+            "InvalidResponse",
+            f"the judge's reply has no first choice: {why_no_choice(response, exc)}",
         ) from exc
     if isinstance(content, list):  # content parts
         content = "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
@@ -118,7 +120,11 @@ async def ask_until_valid(
         except TaskFailure as exc:
             raise _with_tally(exc, tally, mode, extra, failed_call=True) from exc
         tally.add(response, call)
-        content, refusal = _reply(response)
+        try:
+            content, refusal = _reply(response)
+        except TaskFailure as exc:
+            tally.replies.append(None)  # an ask made and paid for, that said nothing
+            raise _with_tally(exc, tally, mode, extra) from exc
         tally.replies.append(content if content is not None else refusal)
         try:
             if content is None and refusal is not None:

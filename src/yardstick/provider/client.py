@@ -10,7 +10,8 @@ the one loop of their process, so the cap holds for the process.
 Flow of a call: take a slot → take a token → POST → read. A 2xx is parsed and returned. A 408,
 409, 429 or 5xx, a timeout or a connection error gives the slot back, sleeps (`retry-after-ms` /
 `retry-after` when the upstream sent one, else full-jitter backoff) and tries again, up to
-`max_attempts` attempts; any other status is final at once. An upstream `x-should-retry`
+`max_attempts` attempts, while the call is still wanted (`yardstick.provider.wanted`: a run
+that stops ends its calls' waits); any other status is final at once. An upstream `x-should-retry`
 header overrides the status rule either way. A stream is retried until its
 first event: after that a failure is raised to the consumer, who has already seen output.
 """
@@ -36,9 +37,11 @@ from yardstick.provider.errors import (
     Timeout,
     UpstreamError,
     UpstreamRejected,
+    quoted,
 )
 from yardstick.provider.limits import TokenBucket, backoff_seconds, retry_after_seconds
 from yardstick.provider.stream_end import ChoicesEnd, StreamEnd
+from yardstick.provider.wanted import wait_to_retry
 from yardstick.span.calls import CallTimer
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
@@ -65,18 +68,18 @@ def upstream_message(raw: bytes) -> str:
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return raw.decode("utf-8", "replace").strip()[:1000] or "(empty body)"
+        return quoted(raw.decode("utf-8", "replace").strip(), 1000) or "(empty body)"
     if isinstance(body, dict):
         error = body.get("error", body)
         if isinstance(error, dict):
             for key in ("message", "detail", "error"):
                 if isinstance(error.get(key), str):
-                    return str(error[key])
+                    return quoted(error[key], 1000)
         if isinstance(error, str):
-            return error
+            return quoted(error, 1000)
         if "detail" in body:
-            return orjson.dumps(body["detail"]).decode()[:1000]
-    return raw.decode("utf-8", "replace")[:1000]
+            return quoted(orjson.dumps(body["detail"]).decode(), 1000)
+    return quoted(raw.decode("utf-8", "replace"), 1000)
 
 
 class VendorClient:
@@ -146,9 +149,8 @@ class VendorClient:
         """Raise the failure when it is final, else sleep before the next attempt."""
         if not failure.retryable or attempt >= max_attempts:
             raise failure.error
-        await asyncio.sleep(
-            failure.delay if failure.delay is not None else backoff_seconds(attempt)
-        )
+        delay = failure.delay if failure.delay is not None else backoff_seconds(attempt)
+        await wait_to_retry(delay, attempt)
 
     async def post_json(
         self,
@@ -252,7 +254,8 @@ class VendorClient:
             parsed = None
         if not isinstance(parsed, dict):
             raise UpstreamError(
-                f"{who} answered with something other than a JSON object: {raw[:200]!r}",
+                f"{who} answered with something other than a JSON object: "
+                f"{quoted(raw.decode('utf-8', 'replace'), 200)!r}",
                 attempts=attempt,
             )
         # Only an answer long enough to nest that deep at all (a bracket and its closing one

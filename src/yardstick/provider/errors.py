@@ -7,10 +7,26 @@ on the inference endpoints but a per-item error in an evaluation, so each caller
 (`yardstick.inference.service` does it for HTTP).
 """
 
+import re
+
 from yardstick.ops.logs import scrub
 
 # Shorter keys are not hidden in messages: replacing every "abc" would garble them.
 _MIN_HIDDEN_LENGTH = 8
+# A word's characters, as far as a cut is concerned: what a credential can be made of.
+_WORD_END = re.compile(r"[^\s\"'`<>(){}\[\],;]+\Z")
+
+
+def quoted(text: str, limit: int) -> str:
+    """An upstream's text, cut to at most `limit` characters for a message, never inside a
+    word: a credential the upstream quoted across the cut would leave its first characters,
+    which no redaction recognises (`hide_keys` matches whole keys)."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    if _WORD_END.match(text[limit]):
+        head = _WORD_END.sub("", head)
+    return f"{head}…"
 
 
 class ProviderError(Exception):

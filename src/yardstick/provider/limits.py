@@ -46,23 +46,28 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     value = headers.get("retry-after-ms")
     if value is not None:
         try:
-            return _clamp(float(value) / 1000)
+            delay = _delay(float(value) / 1000)
         except ValueError:
-            pass
+            delay = None
+        if delay is not None:
+            return delay
     value = headers.get("retry-after")
     if value is None:
         return None
     try:
-        return _clamp(float(value))
+        return _delay(float(value))
     except ValueError:
         pass
     try:
-        return _clamp(parsedate_to_datetime(value).timestamp() - time.time())
+        # A date already past means now.
+        return _delay(max(0.0, parsedate_to_datetime(value).timestamp() - time.time()))
     except (TypeError, ValueError):
         return None
 
 
-def _clamp(seconds: float) -> float | None:
-    if math.isnan(seconds):
+def _delay(seconds: float) -> float | None:
+    """A requested delay, at most MAX_RETRY_AFTER_SECONDS; None (the backoff's) for one that
+    means nothing: a negative count of seconds no more asks for an instant retry than "abc"."""
+    if math.isnan(seconds) or seconds < 0:
         return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+    return min(seconds, MAX_RETRY_AFTER_SECONDS)

@@ -3,6 +3,7 @@ from typing import Any
 from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
 from yardstick.task.locator import is_locator
 from yardstick.task.registry import TaskType, register
+from yardstick.task.replies import why_no_choice
 from yardstick.task.run_condition import check_run_condition
 from yardstick.task.validation import Loc, ValidationContext, check, check_model, fail
 
@@ -79,8 +80,14 @@ class ChatCompletion(TaskType):
             choice = response["choices"][0]
             output.value = choice["message"].get("content")
         except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            # The call was made and may have been billed: the cell keeps what it cost.
             raise TaskFailure(
-                "InvalidResponse", f"the model's reply has no first choice: {exc!r}"
+                "InvalidResponse",
+                f"the model's reply has no first choice: {why_no_choice(response, exc)}",
+                attempts=output.attempts,
+                details={"usage": response.get("usage"), "model": response.get("model")},
+                prompt_tokens=output.prompt_tokens,
+                completion_tokens=output.completion_tokens,
             ) from exc
         output.details = {
             "finish_reason": choice.get("finish_reason"),

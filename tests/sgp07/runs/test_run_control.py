@@ -8,6 +8,7 @@ from scale_gp_beta import SGPClient
 from scale_gp_beta._exceptions import ConflictError, NotFoundError, UnprocessableEntityError
 
 from tests.execution.helpers import chat_task, wait_until_done
+from tests.fixtures.engine_server import CONCURRENCY
 from tests.fixtures.fake_model_server import FakeModels
 from tests.sgp07.helpers import assert_final_conflict, error_locs, raw, unique
 
@@ -133,6 +134,40 @@ def test_cancel_stops_the_run_and_retry_resumes_it(
     assert done.status == "completed"
     answers = [i.data["answer"] for i in items(engine_client, created.id)]
     assert answers == [f"echo: w{i}" for i in range(300)]
+
+
+def test_a_cancel_ends_the_waits_of_calls_to_be_retried(
+    engine_client: SGPClient, fake_models: FakeModels
+) -> None:
+    """Every call answered 429 with `retry-after: 20`, then the run is cancelled: each waiting
+    cell sent its next attempt 20 s later, paid for an answer nobody stored, and held its
+    vendor slot meanwhile, so another evaluation's one cell waited for those 20 s."""
+    fake_models.control(fail_next=[{"status": 429, "retry_after": "20"}] * CONCURRENCY)
+    created = engine_client.evaluations.create(
+        evaluation={
+            "name": unique(),
+            "data": [{"input": f"w{i}"} for i in range(CONCURRENCY)],
+            "tasks": [chat_task("answer")],
+        }
+    )
+    deadline = time.monotonic() + 10
+    while fake_models.stats()["total"] < CONCURRENCY and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fake_models.stats()["total"] == CONCURRENCY  # every call slot waits to retry
+    with raw(engine_client) as http:
+        http.post(f"/v5/evaluations/{created.id}/cancel").raise_for_status()
+
+    started = time.monotonic()
+    other = engine_client.evaluations.create(
+        evaluation={"name": unique(), "data": [{"input": "x"}], "tasks": [chat_task("answer")]}
+    )
+    assert wait_until_done(engine_client, other.id, timeout=15).status == "completed"
+    assert time.monotonic() - started < 10
+    time.sleep(0.5)
+    assert fake_models.stats()["total"] == CONCURRENCY + 1  # the other's call, no retry
+    stopped = engine_client.evaluations.retrieve(created.id)
+    assert stopped.status == "failed" and stopped.progress is not None
+    assert stopped.progress.items.pending == CONCURRENCY  # nothing stored for the given-up calls
 
 
 def test_a_retry_with_nothing_to_compute_keeps_the_running_run(

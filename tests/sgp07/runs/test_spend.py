@@ -76,6 +76,30 @@ def test_usage_counts_fractions_of_a_cent_as_the_budget_does(priced_client: SGPC
     assert above.status_code == 200, above.text
 
 
+def test_a_reply_without_a_choice_keeps_what_it_cost(
+    priced_client: SGPClient, fake_models: FakeModels
+) -> None:
+    """A 503, then a 200 that bills but has no `choices`: the cell failed with no tokens, no
+    cost and one attempt, so such answers never reached a budget."""
+    usage = {"prompt_tokens": 100, "completion_tokens": 50}
+    fake_models.control(
+        fail_next=[{"status": 503, "retry_after_ms": 1}],
+        bodies_next=[{"error": {"message": "The server is overloaded"}, "usage": usage}],
+    )
+    evaluation_id = create(priced_client, 1, [chat_task("answer")])
+    wait_until_done(priced_client, evaluation_id)
+
+    cost = (100 * INPUT_PRICE + 50 * OUTPUT_PRICE) / 1_000_000
+    assert evaluation_json(priced_client, evaluation_id)["usage"]["cost_usd"] == pytest.approx(cost)
+    with raw(priced_client) as http:
+        (item,) = http.get("/v5/evaluation-items", params={"evaluation_id": evaluation_id}).json()[
+            "items"
+        ]
+    error = item["task_errors"]["answer"]
+    assert error["type"] == "InvalidResponse" and "The server is overloaded" in error["message"]
+    assert item["task_metadata"]["answer"]["attempts"] == 2
+
+
 def test_a_vendors_odd_token_counts_are_no_counts(
     priced_client: SGPClient, fake_models: FakeModels
 ) -> None:
