@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 from tests.span.otlp_requests import (
@@ -161,6 +162,18 @@ def test_status_message_kind_resource_scope_and_attributes_are_metadata() -> Non
             "kind": "CLIENT",
             "status_message": "boom",
         },
+    }
+
+
+def test_the_scopes_attributes_are_kept() -> None:
+    request = export_request(make_span("call"))
+    scope = request.resource_spans[0].scope_spans[0].scope
+    scope.attributes.add(key="scope.attr", value=AnyValue(string_value="important"))
+    (write,) = writes(request)
+    assert write.metadata["otel"]["scope"] == {
+        "name": "tests.otlp",
+        "version": "1.0",
+        "attributes": {"scope.attr": "important"},
     }
 
 

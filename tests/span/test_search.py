@@ -187,6 +187,30 @@ def test_metadata_filters(http: httpx.Client) -> None:
     assert found(extra_metadata={f"k{i}": i for i in range(19)} | {"env": "prod"}) == set()
 
 
+def test_a_search_at_its_value_bounds_answers_and_past_them_is_a_422(http: httpx.Client) -> None:
+    """Each value is a bound parameter: 7 keys of 10,000 values failed as a 503 on PostgreSQL
+    (past its 65,535 parameters; the clients retried it for ever), 300,000 `statuses` as a 500
+    on SQLite."""
+    trace = str(uuid.uuid4())
+    kept = span(trace, metadata={"env": "prod"})
+    put(http, kept)
+    values = [f"v{i}" for i in range(4_998)]
+    widest = {
+        "trace_ids": [trace, *(str(uuid.uuid4()) for _ in range(9_999))],
+        # Keys are ANDed: one key, 9,998 values; with the name, 10,000 bound values.
+        "extra_metadata": {"env": ["prod", *values, *(f"w{i}" for i in range(4_999))]},
+        "names": [kept["name"]],
+    }
+    assert ids(http, widest) == [kept["id"]]
+    for past in (
+        {"statuses": ["SUCCESS"] * 300_000},
+        {"names": ["x"] * 5_000, "extra_metadata": {"env": values, "more": values}},
+    ):
+        refused = http.post(SEARCH, json=past)
+        assert locs(refused) == [["body"]]
+        assert "10000 values" in refused.json()["detail"][0]["msg"]
+
+
 def test_metadata_keys_anded_without_other_filters(http: httpx.Client) -> None:
     # With no narrower filter the search starts in the metadata index; the other keys are
     # checked in that index again (this once failed on SQLite with a 500).
@@ -239,6 +263,10 @@ def test_text_search(http: httpx.Client) -> None:
     assert found("a_b") == {wildcard["id"]}
     assert found("0%") == {wildcard["id"]}
     assert found(word, "zz") == set()  # 2 characters: decided without the index
+    # The payloads are JSON text; a quote, a backslash or a newline is found as written.
+    quoted = span(trace, group_id=group, input={"q": f'{word} said "hi"\nC:\\x'})
+    put(http, quoted)
+    assert found('said "hi"') == found("C:\\x") == found('"hi"\nC') == {quoted["id"]}
     # A UUID-shaped term finds its trace's spans, added to the text matches.
     assert found(other_trace) == set(ids(http, {"trace_ids": [other_trace]}))
     # scale-gp-beta 0.1.0a29's single search_text

@@ -119,6 +119,23 @@ def test_spans_are_found_queued_and_indexed(sessions: SessionFactory) -> None:
     check_integrity(sessions)
 
 
+def test_quotes_backslashes_and_newlines_are_found_queued_and_indexed(
+    sessions: SessionFactory,
+) -> None:
+    """The payloads are JSON text: `say "hi"` is `say \\"hi\\"` there, and a term holding
+    a quote, a backslash or a newline found only names."""
+    texts = ['she said "hi" twice', "C:\\Users\\quokka", "first line\nsecond line", "a\tb tab"]
+    write(sessions, *(_span(i, text) for i, text in enumerate(texts)))
+    terms = ['said "hi"', "C:\\Users", "line\nsecond", "a\tb"]
+    expected = [[f"span-{i}"] for i in range(len(texts))]
+    assert [found(sessions, term) for term in terms] == expected  # queued
+    drain_all(sessions)
+    assert queued(sessions) == 0
+    assert [found(sessions, term) for term in terms] == expected  # indexed
+    assert found(sessions, '"said \\"hi\\" twice"') == ["span-0"]  # the phrase syntax
+    assert found(sessions, 'said \\"hi') == ["span-0"]  # the JSON spelling is found too
+
+
 def test_a_changed_document_replaces_its_entry(sessions: SessionFactory) -> None:
     write(sessions, _span(0, "wombat first"), _span(1, "wombat steady"))
     drain_all(sessions)

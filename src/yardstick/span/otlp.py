@@ -251,10 +251,12 @@ def span_writes(request: ExportTraceServiceRequest) -> list[SpanWrite]:
             resource = _attributes(resource_spans.resource.attributes)
             for s, scope_spans in enumerate(resource_spans.scope_spans):
                 i = -1
-                scope = {
+                scope: dict[str, Any] = {
                     "name": _text(scope_spans.scope.name),
                     "version": _text(scope_spans.scope.version),
                 }
+                if scope_spans.scope.attributes:
+                    scope["attributes"] = _attributes(scope_spans.scope.attributes)
                 for i, span in enumerate(scope_spans.spans):
                     writes.append(_span_write(span, resource, scope))
     except _Invalid as exc:
@@ -294,7 +296,7 @@ _KINDS = dict(enumerate(("UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCE
 _ERROR = Status.STATUS_CODE_ERROR
 
 
-def _span_write(span: Span, resource: dict[str, Any], scope: dict[str, str]) -> SpanWrite:
+def _span_write(span: Span, resource: dict[str, Any], scope: dict[str, Any]) -> SpanWrite:
     trace_hex = _id(span.trace_id, _ZERO_TRACE, "traceId")
     span_hex = _id(span.span_id, _ZERO_SPAN, "spanId")
     parent_hex = (

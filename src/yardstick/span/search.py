@@ -46,6 +46,8 @@ M = SpanMetadataValue
 _CHECKED = aliased(SpanMetadataValue, name="checked_metadata")
 # Keys `extra_metadata` may name in one search.
 MAX_METADATA_KEYS = 20
+# Values of the filters other than ids, together (`_count_values`).
+MAX_FILTER_VALUES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,21 @@ def _count_ids(body: SpanSearch) -> int:
     return sum(len(values or ()) for values in lists) + 2 * pairs + singles
 
 
+def _count_values(body: SpanSearch, metadata: Sequence[MetadataFilter]) -> int:
+    """The values of the filters other than ids, as the statement binds them."""
+    lists = (
+        body.names,
+        body.statuses,
+        body.types,
+        body.application_variant_ids,
+        body.assessment_types,
+        body.obs_trace_ids,
+        body.obs_span_ids,
+    )
+    bound = sum(len(wanted.keys) + len(wanted.values) for wanted in metadata)
+    return sum(len(values or ()) for values in lists) + bound
+
+
 def _metadata_filters(body: SpanSearch) -> list[MetadataFilter]:
     extra = body.extra_metadata or {}
     if len(extra) > MAX_METADATA_KEYS:
@@ -135,6 +152,16 @@ def _build(
             "excluded_trace_ids and excluded_span_ids together (a spans pair counts 2)",
         )
     query = Query(account_id, dialect, metadata=_metadata_filters(body))
+    if _count_values(body, query.metadata) > MAX_FILTER_VALUES:
+        # Each value is a bound parameter, and a statement holds at most 65,535 of them on
+        # PostgreSQL (32,766 on SQLite): past that the search failed as a 500 (SQLite) or a
+        # 503 that the clients retried for ever (PostgreSQL).
+        raise Unprocessable(
+            ["body"],
+            f"at most {MAX_FILTER_VALUES} values in names, statuses, types, "
+            "application_variant_ids, assessment_types, obs_trace_ids, obs_span_ids, the "
+            "agentex lists and extra_metadata together",
+        )
     raw_terms = [*(body.search_texts or ()), *([body.search_text] if body.search_text else [])]
     field_name = "search_texts" if body.search_texts else "search_text"
     query.terms = search_text.parse_terms(raw_terms, field_name)

@@ -4,7 +4,9 @@ A span's **document** is its name and the JSON text of its input, output and met
 line, each cut to its first characters (`NAME_CHARS`, `FIELD_CHARS`): the cut bounds what one
 write costs to index, however large an LLM's output. A term matches when it is a substring of
 the document, ignoring the case of ASCII letters (PostgreSQL folds other letters too, per its
-locale; SQLite does not).
+locale; SQLite does not). The payloads are JSON text, so a term is also looked for as JSON
+writes it inside a string (`forms`): `say "hi"` is found in an input holding that text, where
+the document reads `say \\"hi\\"`.
 
 Both dialects decide a match the same way, over the same text, so they find the same spans:
 - SQLite: `LIKE` over the document decides; the FTS5 table `spans_fts` (trigram tokens) only
@@ -26,6 +28,7 @@ text matches.
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import re2
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, literal_column, or_
 from sqlalchemy.sql.elements import ColumnClause
@@ -132,8 +135,21 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def forms(text: str) -> tuple[str, ...]:
+    """What a term is looked for as: itself (the name is plain text), and, when it differs, as
+    JSON writes it inside a string (the payloads are JSON text: a quote is `\\"` there, a
+    backslash `\\\\`, a newline `\\n`)."""
+    escaped = orjson.dumps(text).decode()[1:-1]
+    return (text,) if escaped == text else (text, escaped)
+
+
 def contains(dialect: str, text: str) -> ColumnElement[bool]:
-    """The document holds `text` (ASCII case ignored): the condition that decides a match."""
+    """The document holds `text` in one of its `forms` (ASCII case ignored): the condition
+    that decides a match."""
+    return or_(*(_holds(dialect, form) for form in forms(text)))
+
+
+def _holds(dialect: str, text: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
         # lower() on both sides, not ILIKE: the same match, at ~60 % of ILIKE's cost per row;
         # `\` is PostgreSQL's default escape.

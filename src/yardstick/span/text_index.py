@@ -38,7 +38,7 @@ from yardstick.db.session import SessionFactory
 from yardstick.models import Span
 from yardstick.span.backlog import Backlog, Pacing
 from yardstick.span.driver import CHUNK, mark, select_in
-from yardstick.span.search_text import document_text
+from yardstick.span.search_text import document_text, forms
 from yardstick.span.stored import StoredSpan
 
 _FTS = table("spans_fts", literal_column("rowid"))
@@ -182,18 +182,29 @@ async def text_index_loop(sessions: SessionFactory) -> None:
 
 
 def query(texts: tuple[str, ...]) -> str | None:
-    """An FTS5 query for the spans holding every trigram needed to contain all `texts`, or
-    None when no term is long enough to have one. Trigrams every 3 characters (and the last
-    one) cover a term: enough to narrow, with a third of the lookups."""
-    grams: list[str] = []
+    """An FTS5 query for the spans holding the trigrams needed to contain all `texts`, each in
+    one of its forms (`search_text.forms`), or None when no term can narrow (one of its forms
+    is too short to have a trigram). Trigrams every 3 characters (and the last one) cover a
+    form: enough to narrow, with a third of the lookups."""
+    clauses: list[str] = []
     for text in texts:
-        if len(text) < 3:
+        alternatives = [_grams(form) for form in forms(text)]
+        if not all(alternatives):
             continue
-        starts = sorted({*range(0, len(text) - 2, 3), len(text) - 3})
-        grams += [text[start : start + 3] for start in starts]
-    if not grams:
-        return None
-    return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in dict.fromkeys(grams))
+        if len(alternatives) == 1:
+            clauses.append(alternatives[0])
+        else:
+            clauses.append("(" + " OR ".join(f"({grams})" for grams in alternatives) + ")")
+    return " AND ".join(clauses) or None
+
+
+def _grams(text: str) -> str:
+    """The FTS5 query holding `text`'s trigrams (empty when it has none)."""
+    if len(text) < 3:
+        return ""
+    starts = sorted({*range(0, len(text) - 2, 3), len(text) - 3})
+    grams = dict.fromkeys(text[start : start + 3] for start in starts)
+    return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
 
 
 def candidates(account_id: str, fts_query: str) -> CompoundSelect[tuple[int]]:
