@@ -15,14 +15,16 @@ one value, a series' at most `limit` rows). The statement, built with SQLAlchemy
   SQLite's GROUP BY sorter would carry each row's whole `data` text instead of its keys.
 
 Exact and the same on both databases:
-- AVG, VARIANCE and STDDEV sum offsets from the middle of the group's range (min/2 + max/2, from
-  windows), not the values: a sum of 1e15 + 0..3 kept none of the small parts, and its mean
-  then spoilt the variance. VARIANCE (sample, n-1) is two-pass: sum((x - mean)^2) / (n - 1)
-  with the mean from a window, not the sum of squares, which loses every digit when the mean
-  is large next to the spread. STDDEV is its square root (taken in Python: SQLite may lack
-  sqrt).
-- A group key and COUNT_DISTINCT take a number by its value (1 and 1.0 are one), anything
-  else by its JSON text.
+- VARIANCE (sample, n-1) is two-pass: sum((x - mean)^2) / (n - 1) with the mean from a window,
+  not the sum of squares, which loses every digit when the mean is large next to the spread.
+  The values enter as offsets from the middle of the group's range (min/2 + max/2, windows
+  too), so the mean's sum keeps their small parts: summing 1e15 + 0..3 kept none, and the
+  variance came out 3.5 for 1.25. STDDEV is its square root (taken in Python: SQLite may lack
+  sqrt). AVG is the plain sum over the count: a window there cost 15x on a grouped AVG of
+  1,000,000 rows (`./dev bench dashboards`), so its last digits are the sum's.
+- A group key and COUNT_DISTINCT tell values apart by their JSON text, as written (`1`, `1.0`
+  and `"1"` are three): a number's value instead cost ~25 % on grouped queries of 1,000,000
+  rows (`./dev bench dashboards`).
 - PERCENTILE is PostgreSQL's percentile_cont (linear interpolation between the values ranked
   floor(p/100 (n-1)) + 1 and the next), from row_number() over the group ordered by value.
 - PERCENTAGE is 100 x (rows matching `percentage_filters`) / rows, over the rows where the
@@ -463,15 +465,11 @@ class Compiler:
                 continue
             col = rows.col(resolved)
             label = f"k{len(keys)}"
-            # A number groups by its value (1 and 1.0 are one group, as a filter and the
-            # summaries count them), anything else by its JSON text. The group shows the
-            # smallest JSON text among its rows; what sorts it is read from that (a few rows)
-            # in the outer query, rather than extracted from every row.
-            identity = (col.num, case((col.num.is_(None), col.json), else_=null()))
+            # Only the key's JSON text per row; what sorts it is read from the groups' keys
+            # (a few rows) in the outer query, rather than extracted from every row.
             inner.append(col.json.label(label))
-            inner.extend(part.label(f"{label}{suffix}") for part, suffix in zip(identity, "nt"))
             keys.append((resolved, label))
-            partition.extend(identity)
+            partition.append(col.json)
 
         needs_window = False
         spread: list[str] = []  # the labels of STDDEV and VARIANCE items
@@ -494,22 +492,15 @@ class Compiler:
             value = self._aggregated_value(rows, expression, where_item)
             label = f"v{index}"
             inner.append(value.label(label))
-            if expression.function in ("AVG", "STDDEV", "VARIANCE"):
-                # Summed as offsets from the middle of the group's range: a large mean next to
-                # a small spread loses no digits to the sum (see the module's docstring).
+            if expression.function in ("STDDEV", "VARIANCE"):
+                # Offsets from the middle of the group's range: a large mean next to a small
+                # spread loses no digits to the mean's sum (see the module's docstring).
                 needs_window = True
                 smallest = func.min(value).over(partition_by=partition)
                 largest = func.max(value).over(partition_by=partition)
-                centre = smallest / 2.0 + largest / 2.0
-                offset = value - centre
-                inner.extend([centre.label(f"{label}c"), offset.label(f"{label}d")])
-                if expression.function != "AVG":
-                    spread.append(label)  # the offsets' mean: a window over these rows
-            elif expression.function == "COUNT_DISTINCT":
-                # A number counts by its value, as a group does: 1 and 1.0 are one value.
-                number = self._json_col(value).num
-                text = case((number.is_(None), value), else_=null())
-                inner.extend([number.label(f"{label}n"), text.label(f"{label}t")])
+                offset = value - (smallest / 2.0 + largest / 2.0)
+                inner.append(offset.label(f"{label}d"))
+                spread.append(label)  # the offsets' mean: a window over these rows
             elif expression.function == "PERCENTILE":
                 needs_window = True
                 percentile = self._percentile(expression, where_item)
@@ -534,7 +525,7 @@ class Compiler:
         sub = inner_stmt.subquery("rows")
         if spread:
             # A window cannot hold another: the offsets' mean is taken over the rows above.
-            groups = [sub.c[f"{lb}{suffix}"] for _, lb in keys for suffix in "nt"]
+            groups = [sub.c[lb] for _, lb in keys]
             means = [
                 (
                     func.sum(sub.c[f"{lb}d"]).over(partition_by=groups)
@@ -547,18 +538,17 @@ class Compiler:
         outer: list[Any] = []
         outputs: list[Output] = []
         sort_of: dict[str, list[Any]] = {}
-        shown = {lb: func.min(self._binary(sub.c[lb])) for _, lb in keys}
-        key_sort = {lb: self._key_sort(shown[lb]) for _, lb in keys}
+        key_sort = {lb: self._key_sort(sub.c[lb]) for _, lb in keys}
         for index, ((kind, label), alias) in enumerate(zip(plans, aliases, strict=True)):
             if kind == "column":
-                expr: Any = shown[label]
+                expr: Any = sub.c[label]
                 sort_of[alias] = key_sort[label]
             else:
                 expr = self._aggregate(kind, sub, label)
                 sort_of[alias] = [expr]
             outer.append(expr.label(f"o{index}"))
             outputs.append(Output(alias, kind, f"o{index}"))
-        group_columns = [sub.c[f"{lb}{suffix}"] for _, lb in keys for suffix in "nt"]
+        group_columns = [sub.c[lb] for _, lb in keys]
 
         order: list[Any] = []
         order_by = query.order_by if isinstance(query, SeriesQuery) else None
@@ -580,7 +570,7 @@ class Compiler:
             order.extend(k.asc().nulls_last() for k in sort)
         # Keys that sort alike (the boolean true and the string "true" have one text) by their
         # JSON text, else each database would put them in its own order.
-        order.extend(shown[lb].asc() for _, lb in keys)
+        order.extend(self._binary(sub.c[lb]).asc() for _, lb in keys)
 
         stmt = select(*outer).select_from(sub)
         if group_columns:
@@ -591,15 +581,12 @@ class Compiler:
             stmt = stmt.limit(query.limit or DEFAULT_ROWS)
         return Compiled(stmt, outputs, metric=isinstance(query, MetricQuery))
 
-    def _json_col(self, json_text: ColumnElement[Any]) -> Col:
-        """A value's JSON text, read as a column."""
-        if self.dialect == "postgresql":
-            return postgresql_col(json_text, (), is_json=False)
-        return sqlite_col(json_text, ())
-
     def _key_sort(self, key: ColumnElement[Any]) -> list[Any]:
         """How a group key (JSON text) sorts: numbers by value, then the rest by text."""
-        col = self._json_col(key)
+        if self.dialect == "postgresql":
+            col = postgresql_col(key, (), is_json=False)
+        else:
+            col = sqlite_col(key, ())
         return [col.num, self._binary(col.text)]
 
     def _group_column(self, name: str, query: Query, loc: Loc) -> Resolved:
@@ -688,17 +675,14 @@ class Compiler:
         if kind in ("COUNT",):
             return func.count(v)
         if kind == "COUNT_DISTINCT":
-            numbers, others = sub.c[f"{label}n"], sub.c[f"{label}t"]
-            return func.count(numbers.distinct()) + func.count(others.distinct())
+            return func.count(v.distinct())
         if kind == "SUM":
             return func.sum(v)
         if kind == "AVG":
             # Not avg(): PostgreSQL's keeps a sum of squares beside the sum, which fails past
             # ~1.3e154 ("value out of range"), where SQLite's mean is the values' mean.
-            # The offsets' mean from the group's centre (`_grouped`), over a float count:
-            # SQLite divides two integers as integers.
-            offset = sub.c[f"{label}d"]
-            return func.max(sub.c[f"{label}c"]) + func.sum(offset) / cast(func.count(v), Float())
+            # A float count: SQLite divides two integers as integers.
+            return func.sum(v) / cast(func.count(v), Float())
         if kind == "MIN":
             return func.min(v)
         if kind == "MAX":
