@@ -88,11 +88,13 @@ def _question(http: httpx.Client, body: dict[str, Any]) -> str:
     return question_id
 
 
-def make_queue(server: Server, *, items: int, reviewers: int = 1) -> Queue:
-    """An evaluation of `items` rows whose two contributor tasks share a queue: a required
-    categorical `verdict` and an optional `score` from 0 to 10. Their layout shows a text, a
-    markdown text, a JSON object, an image file and a field no row has."""
-    queue_id = f"review-{uuid.uuid4().hex[:10]}"
+def make_queue(
+    server: Server, *, items: int, reviewers: int = 1, queue_id: str | None = None
+) -> Queue:
+    """An evaluation of `items` rows whose two contributor tasks share a queue (a new one, or
+    `queue_id`): a required categorical `verdict` and an optional `score` from 0 to 10. Their
+    layout shows a text, a markdown text, a JSON object, an image file and a field no row has."""
+    queue_id = queue_id or f"review-{uuid.uuid4().hex[:10]}"
     with api(server) as http:
         upload = http.post("/v5/files", files={"file": ("stripes.png", PNG, "image/png")})
         file_id = ok(upload)["id"]
@@ -280,10 +282,13 @@ def test_review_by_keyboard(review_page: Page, engine_server: Server) -> None:
     assert skipped["status"] == "PENDING" and skipped["assigned_to"] is None
     assert skipped["position"] > third["position"]
 
-    # `2` picks the second choice; then the skipped item comes back.
+    # `2` picks the second choice; then the skipped item comes back. Enter pressed twice
+    # sends once: the second post showed its 409 ("Not saved") for the saved answer.
     page.keyboard.press("2")
     page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
     _shows_item(page, queue, 1)
+    expect(page.locator(".notice")).to_contain_text("Saved")
 
     # ← walks back through one's own answers, read-only; → returns to the current task.
     page.keyboard.press("ArrowLeft")
@@ -427,6 +432,26 @@ def test_two_reviewers_the_queue_list_links_and_files(engine_server: Server) -> 
         assert sorted(statuses) == ["COMPLETED", "FIXED", "FIXED"]
 
 
+def test_the_queue_list_leaves_out_archived_evaluations_tasks(engine_server: Server) -> None:
+    """A named queue shared by a live evaluation (1 item) and an archived one (3 items) was
+    listed with 4 open tasks; with both archived it was still listed, and its page said its
+    tasks were held by another reviewer."""
+    live = make_queue(engine_server, items=1)
+    gone = make_queue(engine_server, items=3, queue_id=live.queue_id)
+    with api(engine_server) as http:
+        ok(http.delete(f"/v5/evaluations/{gone.evaluation_id}"))
+    with web_client(engine_server) as client:
+        listed = client.get("/review").text
+        row = re.search(rf'data-queue="{live.queue_id}".*?</tr>', listed, re.DOTALL)
+        assert row and re.search(r"data-open>\s*1\s*<", row.group(0)), listed
+        with api(engine_server) as http:
+            ok(http.delete(f"/v5/evaluations/{live.evaluation_id}"))
+        assert f'data-queue="{live.queue_id}"' not in client.get("/review").text
+        empty = client.get("/review", params={"queue_id": live.queue_id}).text
+        assert "Nothing left in this queue for you" in empty
+        assert "held by another reviewer" not in empty
+
+
 def test_a_form_the_api_would_refuse_is_refused_and_stores_nothing(engine_server: Server) -> None:
     queue = make_queue(engine_server, items=1)
     with web_client(engine_server) as client:
@@ -468,6 +493,7 @@ RUBRIC = RubricSnapshot(
 QUESTIONS = [
     _asked("pick", "categorical", {"choices": ["a", "b", "c"]}),
     _asked("tags", "categorical", {"choices": ["x", "y"], "multi": True}),
+    _asked("menu", "categorical", {"choices": ["p", "q"], "dropdown": True}),
     _asked("stars", "rating", {"steps": 5, "min_label": "bad", "max_label": "great"}),
     _asked("long", "rating", {"steps": 20, "min_label": "0", "max_label": "20"}),
     _asked("n", "number", {"min": 0, "max": 1}),
@@ -483,6 +509,7 @@ def test_the_form_reads_back_into_the_apis_answers() -> None:
     assert [c.kind for c in found] == [
         "radio",
         "checkbox",
+        "select",
         "radio",
         "number",
         "number",
@@ -491,12 +518,13 @@ def test_the_form_reads_back_into_the_apis_answers() -> None:
         "textarea",
         "rubric",
     ]
-    assert [c.label for c in found[2].choices] == ["1 · bad", "2", "3", "4", "5 · great"]
+    assert [c.label for c in found[3].choices] == ["1 · bad", "2", "3", "4", "5 · great"]
     sent = FormData(
         [
             ("a.pick", "b"),
             ("a.tags", "x"),
             ("a.tags", "y"),
+            ("a.menu", "q"),
             ("a.stars", "4"),
             ("a.long", "17"),
             ("a.n", "0.25"),
@@ -511,6 +539,7 @@ def test_the_form_reads_back_into_the_apis_answers() -> None:
     assert answers_of(read) == {
         "pick": "b",
         "tags": ["x", "y"],
+        "menu": "q",
         "stars": 4,
         "long": 17,
         "n": 0.25,
@@ -522,7 +551,7 @@ def test_the_form_reads_back_into_the_apis_answers() -> None:
     # Shown again as submitted: the same fields hold the same values.
     again = with_answers(found, answers_of(read))
     assert answers_of(again) == answers_of(read)
-    assert again[1].checked("y") and not again[0].checked("a")
+    assert again[1].checked("y") and not again[0].checked("a") and again[2].checked("q")
     # Empty fields are no answers; what does not parse goes on as typed, for the service's check.
     assert answers_of(read_form(found, FormData([("a.why", "   "), ("r.scored.c1", "")]))) == {}
     assert answers_of(read_form(found, FormData([("a.n", "lots")]))) == {"n": "lots"}

@@ -2,7 +2,7 @@
 
 Each question type gets the control that fits it (field `a.<alias>`):
 
-- categorical: radio buttons, or checkboxes with `multi`;
+- categorical: radio buttons, checkboxes with `multi`, or a drop-down list with `dropdown`;
 - rating: radio buttons 1…steps with the scale's end labels, or a number input past
   `RADIO_STEPS` points;
 - number: a number input with the question's min and max;
@@ -35,7 +35,7 @@ RADIO_STEPS = 10  # a longer rating scale is a number input
 ANSWER = "a."
 SCORE = "r."
 
-ControlKind = Literal["radio", "checkbox", "number", "textarea", "json", "line", "rubric"]
+ControlKind = Literal["radio", "checkbox", "select", "number", "textarea", "json", "line", "rubric"]
 # A control's value as the form holds it: one string, several, or a score per criterion.
 Raw = str | list[str] | dict[str, str]
 
@@ -105,10 +105,10 @@ def _control(question: QueueQuestion, audit: bool) -> Control:
     kind = q.question_type
     if kind == "categorical":
         choices = [Choice(c, c) for c in config.get("choices") or []]
-        multi = bool(config.get("multi"))
-        return replace(
-            base, kind="checkbox" if multi else "radio", choices=choices, raw=[] if multi else ""
-        )
+        if config.get("multi"):
+            return replace(base, kind="checkbox", choices=choices, raw=[])
+        listed: ControlKind = "select" if config.get("dropdown") else "radio"
+        return replace(base, kind=listed, choices=choices, raw="")
     if kind == "rating":
         steps = int(config.get("steps") or 0)
         if steps > RADIO_STEPS:

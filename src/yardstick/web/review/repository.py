@@ -29,10 +29,12 @@ class ReviewPageRepository:
         self, session: Session, *, account_id: str, queue_id: str | None = None
     ) -> list[QueueCounts]:
         """Every queue of the account (or one) with its tasks (of every type) counted by
-        status."""
+        status, those of archived evaluations left out: they are handed out no more (a named
+        queue shared by a live evaluation and an archived one counted both)."""
         stmt = (
             select(T.queue_id, T.status, func.count())
-            .where(T.account_id == account_id)
+            .join(Evaluation, Evaluation.id == T.evaluation_id)
+            .where(T.account_id == account_id, Evaluation.archived_at.is_(None))
             .group_by(T.queue_id, T.status)
         )
         if queue_id is not None:
@@ -43,11 +45,16 @@ class ReviewPageRepository:
         return list(queues.values())
 
     def an_evaluation_of(self, session: Session, *, account_id: str, queue_id: str) -> str | None:
-        """The evaluation of the queue's first task (one index probe): where a queue with its
-        own id leads back to."""
+        """The live evaluation of the queue's first task: where a queue with its own id leads
+        back to."""
         stmt = (
             select(T.evaluation_id)
-            .where(T.account_id == account_id, T.queue_id == queue_id)
+            .join(Evaluation, Evaluation.id == T.evaluation_id)
+            .where(
+                T.account_id == account_id,
+                T.queue_id == queue_id,
+                Evaluation.archived_at.is_(None),
+            )
             .order_by(T.status, T.position)
             .limit(1)
         )

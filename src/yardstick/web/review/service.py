@@ -153,8 +153,6 @@ class ReviewPageService:
         rows = []
         for queue in counted:
             evaluation = evaluations.get(queue.queue_id)
-            if evaluation is not None and evaluation.archived_at is not None:
-                continue  # its tasks are handed out no more
             open_, waiting, done = _counts(queue.by_status)
             total = sum(queue.by_status.values())
             rows.append(QueueRow(queue.queue_id, evaluation, open_, waiting, done, total))

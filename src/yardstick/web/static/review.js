@@ -98,6 +98,24 @@
     }
   }
 
+  // One submission a page: a second Enter (or `s`) while the first was on its way posted the
+  // task again, and the page then showed that second post's 409 ("Not saved") for an answer
+  // that was saved.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches(FORM)) return;
+    if (form.hasAttribute("data-sent")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sent", "");
+  });
+  // A page the browser brings back from its cache (Back) may be sent again.
+  window.addEventListener("pageshow", function (event) {
+    var form = event.persisted && document.querySelector(FORM);
+    if (form) form.removeAttribute("data-sent");
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.isComposing) return;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
