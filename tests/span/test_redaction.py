@@ -30,6 +30,9 @@ def redacted(value: str) -> str:
         (f"\n{GOOGLE}", f"\n{MARK}"),
         (f"\n{GITHUB}", f"\n{MARK}"),
         ("Authorization:\nBearer abcdefghijklmnopqrstuvwxyz", f"Authorization:\nBearer {MARK}"),
+        # The word and its token parted by a tab or a line break, not a space, were kept.
+        ("Bearer\tabcdefghijklmnopqrstuvwxyz", f"Bearer\t{MARK}"),
+        ("bearer\r\n abcdefghijklmnopqrstuvwxyz", f"bearer\r\n {MARK}"),
         (f'"{OPENAI}"', f'"{MARK}"'),
         (f"C:\\{OPENAI}", f"C:\\{MARK}"),
         # `_` joins words, yet a key after one is still a key.
@@ -71,3 +74,9 @@ def test_redact_all_copies_only_when_a_text_holds_a_credential() -> None:
         '{"a":"b"}',
         f'{{"k":"x\\n{MARK}"}}',
     )
+
+
+def test_a_bearer_token_in_plain_text_is_redacted_after_any_blank() -> None:
+    """A span's name is plain text: its tabs and line breaks are themselves, not escapes."""
+    for blank in (" ", "\t", "\n", " \t "):
+        assert redact(f"Bearer{blank}abcdefghijklmnopqrstuvwxyz") == f"Bearer{blank}{MARK}"

@@ -32,7 +32,9 @@ _PATTERNS = (
     r"github_pat_[A-Za-z0-9_]{22,}",  # GitHub fine-grained tokens
     r"xox[abposr]-[A-Za-z0-9-]{10,}",  # Slack
     r"hf_[A-Za-z0-9]{30,}",  # Hugging Face
-    r"(?i:(bearer +))[A-Za-z0-9._~+/=-]{16,}",  # bearer tokens; the word itself is kept
+    # Bearer tokens, the word and what parts it from the token kept: spaces, tabs or line
+    # breaks, as themselves (a name) or as JSON writes them (`\t`, `\n`, `\r`).
+    r"(?i:(bearer(?:[ \t\r\n]|\\[tnr])+))[A-Za-z0-9._~+/=-]{16,}",
 )
 _CREDENTIAL = re2.compile(_BOUNDARY + "(?:" + "|".join(_PATTERNS) + ")")
 
