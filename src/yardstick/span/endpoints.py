@@ -96,7 +96,8 @@ def search_spans(
         bool, Query(description="Accepted; pages here are always complete")
     ] = False,
 ) -> JSONBody:
-    """Search the account's spans, newest first (by `start_timestamp`, then id)."""
+    """Search the account's spans, newest first (by `start_timestamp`, then id), or by
+    `sort_by` `duration_ms`, `input_tokens` or `output_tokens` (none counts as 0)."""
     page = span_service.search(
         session,
         principal,

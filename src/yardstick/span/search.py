@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    SQLColumnExpression,
     and_,
     exists,
+    func,
     literal,
     select,
     text,
@@ -48,6 +50,12 @@ _CHECKED = aliased(SpanMetadataValue, name="checked_metadata")
 MAX_METADATA_KEYS = 20
 # Values of the filters other than ids, together (`_count_values`).
 MAX_FILTER_VALUES = 10_000
+# `sort_by` values other than the start, as the 0.7.0 client names them: their columns.
+SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
+    "duration_ms": Span.duration_us.expression,
+    "input_tokens": Span.input_tokens.expression,
+    "output_tokens": Span.output_tokens.expression,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,12 +254,18 @@ class Plan:
     joined: bool  # reads through the metadata index: `span_metadata_values JOIN spans`
 
 
-def _plan(session: Session, query: Query) -> Plan:
+def _plan(session: Session, query: Query, *, by_start: bool) -> Plan:
+    """`by_start`: the page is ordered by the start (the default `sort_by`), so a metadata
+    filter's index rows, in that order already, may be the start."""
     account_id, sqlite = query.account_id, query.dialect == "sqlite"
     start: search_plan.Start | None = None
     if not query.narrow:
         fts = None if query.terms.traces else text_index.query(query.terms.texts)
-        in_order = next((i for i, wanted in enumerate(query.metadata) if wanted.single), None)
+        in_order = (
+            next((i for i, wanted in enumerate(query.metadata) if wanted.single), None)
+            if by_start
+            else None
+        )
         start = search_plan.choose(
             session,
             sqlite=sqlite,
@@ -296,15 +310,16 @@ def _plan(session: Session, query: Query) -> Plan:
     return Plan(conditions, order, joined)
 
 
-def _cursor(session: Session, account_id: str, span_id: str) -> tuple[datetime, str]:
+def _cursor(
+    session: Session, account_id: str, span_id: str, key: Sequence[SQLColumnExpression[Any]]
+) -> tuple[Any, ...]:
+    """The values of the page's sort `key` at the span `span_id`."""
     found = session.execute(
-        select(Span.start_timestamp, Span.id).where(
-            Span.account_id == account_id, Span.id == span_id
-        )
+        select(*key).where(Span.account_id == account_id, Span.id == span_id)
     ).first()
     if found is None:
         raise BadRequest(f"unknown cursor {span_id!r}: no such span in this account")
-    return found[0], found[1]
+    return tuple(found)
 
 
 def search(
@@ -328,30 +343,50 @@ def search(
         # naming 5,000 `spans` pairs spent 6.7 s of its 6.9 compiling. A search is a short
         # read through indexes, for which compiling never pays off.
         session.execute(text("SET LOCAL jit = off"))
-    plan = _plan(session, _build(body, account_id, dialect, from_ts, to_ts))
+    by = SORT_COLUMNS.get(params.sort_by or "")
+    query = _build(body, account_id, dialect, from_ts, to_ts)
+    plan = _plan(session, query, by_start=by is None)
 
     ascending = params.sort_order == "asc"
     backwards = params.ending_before is not None
+    scan_ascending = ascending != backwards
     conditions = plan.conditions
-    key = (
-        tuple_(M.start_timestamp, M.span_id)
-        if plan.joined
-        else tuple_(Span.start_timestamp, Span.id)
+    # The page's order: the start, then the id (the metadata index's own copies of them when
+    # the search starts there); or another column, a null as 0, then those two.
+    start, span_id = Span.start_timestamp.expression, Span.id.expression
+    order: tuple[SQLColumnExpression[Any], ...] = plan.order
+    key: tuple[ColumnElement[Any], ...] = (
+        (M.start_timestamp.expression, M.span_id.expression) if plan.joined else (start, span_id)
     )
+    if by is not None:
+        key = (func.coalesce(by, 0), start, span_id)
+        order = key
     for cursor, after in ((params.starting_after, True), (params.ending_before, False)):
         if cursor is not None:
-            at, span_id = _cursor(session, account_id, cursor)
-            position = tuple_(literal(at, Span.start_timestamp.type), literal(span_id))
-            conditions.append(key > position if after == ascending else key < position)
-    scan_ascending = ascending != backwards
+            at = _cursor(session, account_id, cursor, (*key[:-2], start, span_id))
+            position = tuple_(
+                *(literal(value, column.type) for value, column in zip(at, key, strict=True))
+            )
+            conditions.append(
+                tuple_(*key) > position if after == ascending else tuple_(*key) < position
+            )
+    directed = [column.asc() if scan_ascending else column.desc() for column in order]
     stmt = select(*STORED_COLUMNS)
     if plan.joined:
         stmt = stmt.select_from(M).join(Span, Span.seq == M.span_seq)
-    stmt = (
-        stmt.where(and_(*conditions))
-        .order_by(*(column.asc() if scan_ascending else column.desc() for column in plan.order))
-        .limit(params.limit + 1)
-    )
+    if by is None:
+        stmt = stmt.where(and_(*conditions)).order_by(*directed).limit(params.limit + 1)
+    else:
+        # No index holds these orders: the rows are sorted by their keys and rows alone, then
+        # the page's payloads read (a sort carrying every payload cost seconds a page).
+        page = (
+            select(Span.seq)
+            .where(and_(*conditions))
+            .order_by(*directed)
+            .limit(params.limit + 1)
+            .subquery()
+        )
+        stmt = stmt.where(Span.seq.in_(select(page.c.seq))).order_by(*directed)
     rows = session.execute(stmt).all()
     spans = [StoredSpan(*row) for row in rows[: params.limit]]
     if backwards:
