@@ -62,6 +62,17 @@ def test_list_searches_by_name_and_tag(page: Page, seeded: Seeded) -> None:
     page.fill("input[name=name]", "no such evaluation name")
     page.get_by_role("button", name="Search").click()
     expect(page.locator(".empty")).to_contain_text("No evaluation matches")
+    # A name alone: the form sends `tag=` too, which matched the tag "" and so nothing.
+    page.fill("input[name=tag]", "")
+    page.fill("input[name=name]", seeded.name)
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("table.list tbody tr")).to_have_count(1)
+    # The pager's links carry `name=&tag=` as well: the next page was always empty.
+    with api(seeded.server) as http:
+        http.post("/v5/evaluations", json={"name": "listed second", "data": [{"a": 1}]})
+    page.goto(f"{base}/evaluations?limit=1")
+    page.get_by_role("link", name="Next page").click()
+    expect(page.locator("table.list tbody tr")).to_have_count(1)
 
 
 def test_filters_and_sort_live_in_the_url_and_survive_a_reload(page: Page, seeded: Seeded) -> None:

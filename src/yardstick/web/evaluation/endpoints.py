@@ -35,10 +35,12 @@ Repeated = Annotated[list[str] | None, Query()]
 def _any_of(given: list[str] | None) -> tuple[list[str], list[str]]:
     """The tags asked for (the box's comma list) and the tags to match: people type "a, b", so
     each tag is also looked for without its spaces; as typed too, for a tag that has them, and
-    each value unsplit, for a tag holding a comma (their chips' links)."""
+    each value unsplit, for a tag holding a comma (their chips' links). An empty box is no
+    tag (the search form and the pager always send `tag=`): as one, it matched nothing."""
     tags = split_comma_list(given)
     stripped = (tag.strip() for tag in tags)
-    return tags, list(dict.fromkeys([*tags, *(tag for tag in stripped if tag), *(given or [])]))
+    unsplit = (value for value in given or [] if value.strip())
+    return tags, list(dict.fromkeys([*tags, *(tag for tag in stripped if tag), *unsplit]))
 
 
 @router.get("")
