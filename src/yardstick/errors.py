@@ -98,8 +98,22 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
-def _http_error(request: Request, exc: Exception) -> JSONResponse:
+# Paths whose answers are JSON whoever asks: the APIs, their documents and the probes.
+_API_PATHS = ("/v5", "/v1", "/docs", "/redoc", "/openapi", "/health", "/ready", "/metrics")
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if (
+        exc.status_code == 404
+        and "text/html" in request.headers.get("accept", "")
+        and not request.url.path.startswith(_API_PATHS)
+    ):
+        # A browser at a page that does not exist gets the UI's 404 page, as it does for an
+        # unknown id, not a line of JSON. Imported here: the web layer builds on this module.
+        from yardstick.web.pages import error_page
+
+        return error_page(request, 404, exc.detail, exc)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers = {k: v for k, v in headers.items() if k.lower() != "allow"}

@@ -111,6 +111,22 @@ def test_bad_or_missing_ids_are_pages_naming_them(
             assert "Not found" in response.text
 
 
+def test_an_id_given_twice_is_a_page_naming_it(compared: Compared) -> None:
+    """`baseline` twice: the page compared the last one without a word."""
+    params = [
+        ("baseline", compared.candidate_id),
+        ("baseline", compared.baseline_id),
+        ("candidate", compared.candidate_id),
+    ]
+    with web_client(compared.server) as client:
+        for path in ("/compare", "/compare/result"):
+            response = client.get(path, params=params)
+            assert "baseline :" in _text(response.text), path
+        assert client.get("/compare", params=params).status_code == 422
+        only = client.get("/compare", params=[("candidate", "a"), ("candidate", "b")])
+        assert only.status_code == 422 and "candidate :" in _text(only.text)
+
+
 def test_another_accounts_evaluations_cannot_be_compared(
     compared: Compared, seeded: Seeded
 ) -> None:

@@ -133,3 +133,22 @@ def test_another_accounts_dashboard_is_a_404(dashboard: Dashboard) -> None:
         response = anonymous.get(f"/dashboards/{dashboard.dashboard_id}", follow_redirects=False)
         assert response.status_code == 303
         assert re.match(r"/login\?next=/dashboards/", response.headers["location"])
+
+
+def test_pages_fit_a_phones_width(page: Page, dashboard: Dashboard, seeded: Seeded) -> None:
+    """At 375 px the header (a row of links that did not wrap) made every page 760 px wide,
+    and widgets and agreement cards were at least 460-480 px; a wide table now scrolls within
+    itself instead of the page."""
+    base = dashboard.server.base_url
+    page.set_viewport_size({"width": 375, "height": 800})
+    for path in (
+        "/evaluations",
+        f"/evaluations/{seeded.evaluation_id}",
+        f"/dashboards/{dashboard.dashboard_id}",
+        "/datasets",
+        "/review",
+    ):
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} is {width} px wide"

@@ -69,6 +69,20 @@ def test_diff_of_two_versions(compared: Compared) -> None:
         # One version apart: only the item added in version 2.
         step = client.get(base, params={"diff": "1..2"})
         assert set(re.findall(r'<tr data-item="([^"]+)"', step.text)) == {compared.added_id}
+        # Paged by item: one a page, every changed item once; an unknown cursor is a 422 (it
+        # was an empty page, as if the diff ended there).
+        seen: list[str] = []
+        params: dict[str, str | int] = {"diff": "1..4", "limit": 1}
+        while True:
+            page = client.get(base, params=params)
+            seen += re.findall(r'<tr data-item="([^"]+)" data-kind=', page.text)
+            found = re.search(r'rel="next" href="[^"]*after=([^"&]+)', page.text)
+            if found is None:
+                break
+            params["after"] = found.group(1)
+        assert sorted(dict.fromkeys(seen)) == sorted(kinds)  # a changed item has two rows
+        unknown = client.get(base, params={"diff": "1..4", "after": "zzz"})
+        assert unknown.status_code == 422 and "unknown cursor" in unknown.text
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,20 @@ def test_pages_need_a_session(seeded: Seeded) -> None:
         )
         swap = anonymous.get("/evaluations", headers={"hx-request": "true"})
         assert swap.status_code == 204 and swap.headers["hx-redirect"].startswith("/login")
+        # A fragment polled by a page: signed in again, back to the page, not the fragment.
+        page_url = f"{seeded.server.base_url}/evaluations/{seeded.evaluation_id}?sort=f1"
+        polled = anonymous.get(
+            f"/evaluations/{seeded.evaluation_id}/progress",
+            headers={"hx-request": "true", "hx-current-url": page_url},
+        )
+        assert polled.headers["hx-redirect"] == (
+            f"/login?next=/evaluations/{seeded.evaluation_id}%3Fsort%3Df1"
+        )
+        elsewhere = anonymous.get(
+            "/evaluations",
+            headers={"hx-request": "true", "hx-current-url": "https://evil.example//x"},
+        )
+        assert elsewhere.headers["hx-redirect"] == "/login?next=/evaluations"
         export = anonymous.get(f"/evaluations/{seeded.evaluation_id}/export")
         assert export.status_code == 303
         # A forged or tampered cookie is no session.
@@ -122,6 +136,15 @@ def test_unknown_ids_and_paths_are_404_pages(seeded: Seeded) -> None:
             assert "Not found" in response.text and response.headers["content-type"].startswith(
                 "text/html"
             )
+        # A path no route has: the 404 page for a browser (it was a line of JSON), JSON for
+        # the APIs and for a client that asks for no HTML.
+        browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+        for path, html in (("/nope", True), ("/evaluationz/x", True), ("/docs/nope", False)):
+            response = client.get(path, headers=browser)
+            assert response.status_code == 404, path
+            assert response.headers["content-type"].startswith("text/html") is html, path
+        plain = client.get("/nope", headers={"accept": "application/json"})
+        assert plain.status_code == 404 and plain.json() == {"detail": "Not Found"}
 
 
 def test_an_error_page_leads_back_to_its_section(seeded: Seeded) -> None:

@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from fastapi import Request, Response
@@ -42,8 +43,14 @@ def _ts(value: datetime | None) -> str:
 
 
 def _cost(value: float | None) -> str:
+    """Dollars to the cent from $100, to four decimals below; under a hundredth of a cent,
+    two significant digits (a cheap model's cell, $0.000035, read "$0.0000")."""
     if value is None:
         return "—"
+    if 0 < value < 1e-9:
+        return "<$0.000000001"  # a billionth of a dollar: what the usage sums keep
+    if 0 < value < 0.0001:
+        return f"${value:.{1 - math.floor(math.log10(value))}f}"
     return f"${value:,.4f}" if value < 100 else f"${value:,.2f}"
 
 
@@ -160,6 +167,17 @@ def error_page(request: Request, status_code: int, detail: Any, exc: Exception) 
     )
 
 
+def _page_of(request: Request) -> str | None:
+    """The path (and query) of the page an htmx request was made from (its `HX-Current-URL`):
+    signed in again, the person goes back to that page, not to the fragment it was polling
+    (`/evaluations/{id}/progress` showed a bare section without the page around it). Only
+    the path is taken, so `next` never leads to another site."""
+    current = urlsplit(request.headers.get("hx-current-url", ""))
+    if not current.path.startswith("/") or current.path.startswith("//"):
+        return None
+    return current.path + (f"?{current.query}" if current.query else "")
+
+
 class PageRoute(APIRoute):
     """An APIRoute whose errors are pages (see the module doc)."""
 
@@ -170,10 +188,10 @@ class PageRoute(APIRoute):
             try:
                 return await handler(request)
             except SignInRequired as exc:
-                target = login_url(exc.path)
                 if is_htmx(request):
+                    target = login_url(_page_of(request) or exc.path)
                     return Response(status_code=204, headers={"hx-redirect": target})
-                return RedirectResponse(target, status_code=303)
+                return RedirectResponse(login_url(exc.path), status_code=303)
             except RequestValidationError as exc:
                 return error_page(request, 422, exc.errors(), exc)
             except AppError as exc:

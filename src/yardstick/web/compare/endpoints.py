@@ -48,6 +48,18 @@ class CompareQuery:
 CompareQueryDep = Annotated[CompareQuery, Depends()]
 
 
+def _repeated(request: Request) -> list[str]:
+    """The ids given more than once: the query kept the last, and compared it silently."""
+    params = request.query_params
+    return [name for name in ("baseline", "candidate") if len(params.getlist(name)) > 1]
+
+
+def _check_once(request: Request) -> None:
+    repeated = _repeated(request)
+    if repeated:
+        raise Unprocessable(["query", repeated[0]], "is given more than once: name one evaluation")
+
+
 def _result(
     web: SignedIn,
     session: ReadSessionDep,
@@ -80,9 +92,10 @@ def compare_page(
         "pending": None,
         "problems": [],
     }
-    if not query.baseline or not query.candidate:
+    if not _repeated(request) and (not query.baseline or not query.candidate):
         return render(request, "compare/page.html", context)
     try:
+        _check_once(request)
         pair = compare_page_service.evaluations(
             session, web.principal, query.baseline, query.candidate
         )
@@ -104,6 +117,7 @@ def compare_result(
     it with a 200: the page around it answered already."""
     context: dict[str, Any] = {"result": None, "problems": []}
     try:
+        _check_once(request)
         pair = compare_page_service.evaluations(
             session, web.principal, query.baseline, query.candidate
         )

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from yardstick.errors import Unprocessable
 from yardstick.models import DatasetItemVersion, Evaluation, EvaluationDataset
 
 DiffKind = Literal["added", "changed", "removed"]
@@ -106,6 +107,13 @@ class DatasetPageRepository:
         )
         stmt = stmt.where(kind.in_(list(kinds)))
         if after_id is not None:
+            # A cursor is an item of this diff's pages, as the items' pages check theirs: an
+            # unknown one was an empty page, as if the diff ended there.
+            listed = session.execute(stmt.where(after.item_id == after_id).limit(1)).first()
+            if listed is None:
+                raise Unprocessable(
+                    ["query", "after"], f"unknown cursor {after_id!r}: no such item in this diff"
+                )
             stmt = stmt.where(after.item_id > after_id)
         rows = session.execute(stmt.order_by(after.item_id).limit(limit))
         return [(item_id, found, before, now) for item_id, found, before, now in rows]
