@@ -67,12 +67,81 @@ def test_every_create_answers_a_repeat_with_its_first_response(
     assert http.get(f"{path}/{first.json()['id']}").status_code == 200
 
 
+def test_dashboards_widgets_and_criteria_answer_a_repeat_too(http: httpx.Client) -> None:
+    """Created under another resource (or, for dashboards, left off the list): the key was
+    ignored, and a retried create made a second one."""
+    evaluation = http.post("/v5/evaluations", json={"name": "e", "data": [{"x": 1}]}).json()
+    rubric = http.post("/v5/rubrics", json={"title": "r", "criteria": [{"title": "c"}]}).json()
+    dashboard_body = {"name": "d", "evaluation_id": evaluation["id"]}
+    dashboard = http.post("/v5/evaluation-dashboards", json=dashboard_body).json()
+    widget = {
+        "title": "n",
+        "type": "metric",
+        "query": {
+            "select": [{"expression": {"type": "AGGREGATION", "function": "COUNT", "column": "*"}}]
+        },
+    }
+    for path, body in (
+        ("/v5/evaluation-dashboards", dashboard_body),
+        (f"/v5/evaluation-dashboards/{dashboard['id']}/widgets", widget),
+        (f"/v5/rubrics/{rubric['id']}/criteria", {"title": "another"}),
+    ):
+        headers = fresh_key()
+        first = http.post(path, json=body, headers=headers)
+        assert first.status_code == 200, first.text
+        again = http.post(path, json=body, headers=headers)
+        assert again.headers.get("idempotent-replayed") == "true", path
+        assert again.json() == first.json()
+    criteria = http.get(f"/v5/rubrics/{rubric['id']}").json()["criteria"]
+    assert [c["title"] for c in criteria] == ["c", "another"]
+
+
+def test_a_response_too_large_to_keep_is_a_409_at_once(http: httpx.Client) -> None:
+    """Over 16 MiB a response is not kept: a repeat was told for 30 s to retry, then that the
+    response was lost."""
+    dataset = http.post("/v5/datasets", json={"name": "big", "data": [{"i": 0}]}).json()
+    items = [{"text": "x" * 4096, "n": n} for n in range(4500)]  # ~19 MB answered
+    body = {"dataset_id": dataset["id"], "data": items}
+    headers = fresh_key()
+    assert http.post("/v5/dataset-items/batch", json=body, headers=headers).is_success
+    again = http.post("/v5/dataset-items/batch", json=body, headers=headers)
+    assert again.status_code == 409 and again.headers["x-should-retry"] == "false"
+    assert "not kept" in again.json()["detail"]
+
+
 def test_a_file_upload_is_not_stored_twice(client: SGPClient) -> None:
     headers = fresh_key()
     first = client.files.create(file=("a.txt", b"hello"), extra_headers=headers)
     again = client.files.create(file=("a.txt", b"hello"), extra_headers=headers)
     assert again.id == first.id
     assert sum(1 for f in client.files.list() if f.id == first.id) == 1
+
+
+def test_an_upload_holding_its_boundarys_bytes_is_another_body(http: httpx.Client) -> None:
+    """The boundary was taken out of the whole body, not only its delimiters: under the
+    boundary `zz`, the files `ab` and `azzb` were one request, and the second was answered
+    with the first's file."""
+    headers = fresh_key()
+
+    def upload(content: bytes, boundary: str) -> httpx.Response:
+        body = (
+            (
+                f"--{boundary}\r\n"
+                'Content-Disposition: form-data; name="file"; filename="f.txt"\r\n'
+                "Content-Type: text/plain\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        content_type = f"multipart/form-data; boundary={boundary}"
+        return http.post(
+            "/v5/files", content=body, headers={**headers, "content-type": content_type}
+        )
+
+    first = upload(b"ab", "zz")
+    assert first.status_code == 200, first.text
+    assert upload(b"ab", "other-boundary").headers.get("idempotent-replayed") == "true"
+    assert upload(b"azzb", "zz").status_code == 422
 
 
 def test_the_same_key_with_another_body_is_a_422(http: httpx.Client) -> None:

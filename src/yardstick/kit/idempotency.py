@@ -17,6 +17,7 @@ Keys are per account; rows older than `TTL` are ignored and swept.
 
 import hashlib
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 HEADER = "idempotency-key"
 TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
-# A response larger than this is not kept (a repeat is then told the create was done).
+# A response larger than this is not kept: a repeat is told the create was done (a 409).
 MAX_STORED_BODY = 16 * 1024 * 1024
 SWEEP_EVERY_SECONDS = 600.0
 # A row without its response younger than this is a create whose answer is being sent; an
@@ -61,27 +62,40 @@ CREATE_PATHS = frozenset(
         "/v5/spans",
         "/v5/spans/batch",
         "/v5/span-assessments",
+        "/v5/evaluation-dashboards",
     }
 )
+# Creates under another resource: a dashboard's widgets, a rubric's criteria.
+_NESTED_CREATE = re.compile(r"/v5/(?:evaluation-dashboards/[^/]+/widgets|rubrics/[^/]+/criteria)")
+
+
+def creates(path: str) -> bool:
+    """Whether a POST to `path` creates something (and so takes an Idempotency-Key)."""
+    return path in CREATE_PATHS or _NESTED_CREATE.fullmatch(path) is not None
 
 
 class BodyDigest:
     """SHA-256 of what a request sends: method, path and body. A multipart body is hashed
-    without its boundary, which a client draws anew for every request, a repeat included."""
+    without its boundary, which a client draws anew for every request, a repeat included: its
+    delimiters (`\\r\\n--` and the boundary) are hashed as `\\r\\n--` alone. Only the
+    delimiters: the boundary's bytes inside a part are the part's (taking out every occurrence
+    made `azzb` and `ab` one file under the boundary `zz`)."""
 
     def __init__(self, scope: Scope) -> None:
         self._sha = hashlib.sha256(f"{scope['method']} {scope['path']}\n".encode())
         content_type, options = parse_options_header(Headers(scope=scope).get("content-type"))
         boundary = options.get(b"boundary") if content_type == b"multipart/form-data" else None
-        self._boundary = boundary or b""
-        self._carry = b""  # the tail that may be the start of a boundary split across chunks
+        self._delimiter = b"\r\n--" + boundary if boundary else b""
+        # The tail that may be the start of a delimiter split across chunks. The body's first
+        # delimiter has no line break before it: one is put there.
+        self._carry = b"\r\n" if boundary else b""
 
     def update(self, chunk: bytes) -> None:
-        if not self._boundary:
+        if not self._delimiter:
             self._sha.update(chunk)
             return
-        data = (self._carry + chunk).replace(self._boundary, b"")
-        keep = len(self._boundary) - 1
+        data = (self._carry + chunk).replace(self._delimiter, b"\r\n--")
+        keep = len(self._delimiter) - 1
         self._sha.update(data[: len(data) - keep] if len(data) > keep else b"")
         self._carry = data[len(data) - keep :] if len(data) > keep else data
 
@@ -162,11 +176,7 @@ class IdempotentCreates:
         self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or scope["path"] not in CREATE_PATHS
-        ):
+        if scope["type"] != "http" or scope["method"] != "POST" or not creates(scope["path"]):
             await self.app(scope, receive, send)
             return
         key = Headers(scope=scope).get(HEADER)
@@ -244,8 +254,9 @@ class IdempotentCreates:
             )
 
     def _keep(self, request_claim: Claim, captured: _Captured) -> None:
-        if captured.size > MAX_STORED_BODY:
-            return
+        # A response past MAX_STORED_BODY keeps only its status: a repeat is told at once that
+        # the create was done and its response not kept (not, 30 s on, that it was lost).
+        kept = captured.size <= MAX_STORED_BODY
         with self.sessions.write() as session, session.begin():
             session.execute(
                 update(IdempotencyKey)
@@ -255,8 +266,8 @@ class IdempotentCreates:
                 )
                 .values(
                     status_code=captured.status,
-                    content_type=captured.content_type,
-                    body=b"".join(captured.chunks),
+                    content_type=captured.content_type if kept else None,
+                    body=b"".join(captured.chunks) if kept else None,
                 )
             )
 
@@ -274,6 +285,14 @@ def _replay(found: IdempotencyKey, request_hash: str) -> tuple[int, bytes, dict[
                 }
             ],
             {},
+        )
+    if found.status_code is not None and found.body is None:
+        return _problem(
+            409,
+            f"the request first sent with this Idempotency-Key was carried out (status "
+            f"{found.status_code}); its response, over {MAX_STORED_BODY // 2**20} MiB, was not "
+            "kept: look for what it created instead of sending it again",
+            {"x-should-retry": "false"},
         )
     if found.status_code is None or found.body is None:
         if utcnow() - found.created_at < IN_FLIGHT:
