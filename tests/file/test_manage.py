@@ -51,6 +51,38 @@ def test_delete_removes_row_and_blob(server: Server, client: SGPClient) -> None:
     assert created.id not in [f.id for f in client.files.list()]
 
 
+def test_an_evaluation_of_a_dataset_cannot_attach_a_deleted_file(client: SGPClient) -> None:
+    """The dataset item's file was deleted: an evaluation of the dataset copied its id into
+    new rows, where docs/files.md says new rows can no longer attach it."""
+    image = client.files.create(file=("img.png", b"png"))
+    created = client.post(
+        "/v5/datasets",
+        body={
+            "name": "with a file",
+            "data": [{"q": 1}, {"q": 2}],
+            "files": [{"img": image.id}, {}],
+        },
+        cast_to=object,
+    )
+    dataset_id = created["id"]  # type: ignore[index]
+    client.files.delete(image.id)
+    items = list(client.dataset_items.list(dataset_id=dataset_id))
+    item_ids = [item.id for item in items]
+    with_file = next(item.id for item in items if (item.model_extra or {}).get("files"))
+    for data, loc in (
+        (None, ["body", "dataset_id", with_file, "img"]),
+        ([{"dataset_item_id": item_id} for item_id in item_ids], None),
+    ):
+        body: dict[str, object] = {"name": "e", "dataset_id": dataset_id}
+        if data is not None:
+            body["data"] = data
+        with pytest.raises(UnprocessableEntityError) as refused:
+            client.post("/v5/evaluations", body=body, cast_to=object)
+        problem = refused.value.body["detail"][0]  # type: ignore[index]
+        assert problem["loc"] == (loc or ["body", "data", item_ids.index(with_file), "img"])
+        assert image.id in problem["msg"]
+
+
 def test_unknown_id_is_404(client: SGPClient) -> None:
     missing = "00000000-0000-7000-8000-000000000000"
     with pytest.raises(NotFoundError):

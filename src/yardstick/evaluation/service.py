@@ -26,7 +26,7 @@ from yardstick.evaluation.repository import evaluation_repository
 from yardstick.evaluation.schemas import EvaluationCreate, EvaluationUpdate
 from yardstick.evaluation_group.repository import evaluation_group_repository
 from yardstick.execution.enqueue import enqueue_run
-from yardstick.file.refs import check_file_maps
+from yardstick.file.refs import check_file_ids, check_file_maps
 from yardstick.ids import new_id, new_ids
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.kit.pagination import Page, PageParams, paginate
@@ -166,6 +166,21 @@ class EvaluationService:
                 )
             source = dataset_service.get(session, principal, body.dataset_id)
             rows = self._rows_from_dataset(session, principal, source, body.data)
+            # A file deleted since its item attached it: new rows can no longer attach it.
+            check_file_ids(
+                session,
+                account_id=principal.account_id,
+                entries=[
+                    (
+                        ["body", "dataset_id", row.dataset_item_id or ""]
+                        if body.data is None
+                        else ["body", "data", index],
+                        row.files,
+                    )
+                    for index, row in enumerate(rows)
+                    if row.files
+                ],
+            )
         else:
             if body.data is None:
                 raise Unprocessable(["body", "data"], "field required (or give dataset_id)")
