@@ -72,6 +72,26 @@ def test_mime_type_is_guessed_from_the_name_when_the_part_has_none(http: httpx.C
     assert (response.json()["filename"], response.json()["mime_type"]) == ("pic.png", "image/png")
 
 
+@pytest.mark.parametrize(
+    ("disposition", "name"),
+    [
+        # RFC 5987's form, alone: the file was stored as `upload`, of the default type.
+        (b"filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt", "日本.txt"),
+        (b"filename=\"fallback.txt\"; filename*=utf-8''na%C3%AFve.txt", "naïve.txt"),
+        (b"filename*=ISO-8859-1''caf%E9.txt", "café.txt"),
+        (b"filename=\"kept.txt\"; filename*=x-unknown''a.txt", "kept.txt"),
+        (b"filename*=UTF-8''\xe6\x97\xa5.txt", "æ¥.txt"),  # raw bytes: Latin-1, printable kept
+    ],
+)
+def test_an_extended_filename_is_read(http: httpx.Client, disposition: bytes, name: str) -> None:
+    body, content_type = multipart(
+        [(b'Content-Disposition: form-data; name="file"; ' + disposition, b"text")]
+    )
+    response = http.post("/v5/files", content=body, headers={"content-type": content_type})
+    assert response.status_code == 200, response.text
+    assert (response.json()["filename"], response.json()["mime_type"]) == (name, "text/plain")
+
+
 def test_part_without_a_filename_or_type(http: httpx.Client) -> None:
     body, content_type = multipart([(b'Content-Disposition: form-data; name="file"', b"hello")])
     response = http.post("/v5/files", content=body, headers={"content-type": content_type})

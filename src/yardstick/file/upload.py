@@ -11,12 +11,14 @@ On any failure (too large, malformed body, client gone) the staging file is remo
 error propagates. Only the first part named `file` is kept; other parts are read and dropped.
 """
 
+import codecs
 import hashlib
 import mimetypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import unquote
 
 import anyio.to_thread
 from fastapi import Request
@@ -139,9 +141,24 @@ def _boundary(request: Request) -> bytes:
     return params[b"boundary"]
 
 
+# RFC 5987's `filename*=UTF-8''%E6%97%A5.txt`: RFC 7578 tells clients not to send it, some do,
+# and the parser drops it.
+_EXTENDED_FILENAME = re.compile(rb"filename\*\s*=\s*([A-Za-z0-9_-]*)'[^']*'([^;\s]+)")
+
+
 def _filename(part: _Part) -> str:
-    _, options = parse_options_header(part.headers.get(b"content-disposition"))
+    disposition = part.headers.get(b"content-disposition", b"")
+    _, options = parse_options_header(disposition)
     raw = options.get(b"filename", b"").decode("utf-8", errors="replace")
+    extended = _EXTENDED_FILENAME.search(disposition)
+    if extended is not None:  # it wins over `filename`, as RFC 6266 has it
+        charset = extended.group(1).decode("ascii") or "utf-8"
+        try:
+            codecs.lookup(charset)
+        except LookupError:
+            pass  # an unknown charset: `filename`, or the default name
+        else:
+            raw = unquote(extended.group(2).decode("latin-1"), encoding=charset, errors="replace")
     name = raw.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip()
     return name[:1024] or DEFAULT_FILENAME
