@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from tests.span.factories import ASSESSMENTS, error, locs, ok, put, span
+from yardstick.span.redaction import MARK as REDACTED
 
 KEYS = {
     "object",
@@ -155,6 +156,33 @@ def test_update_merges_then_checks(http: httpx.Client) -> None:
     )
     assert ok(http.patch(path, json={"comment": None}))["comment"] is None
     assert ok(http.get(path)) == ok(http.patch(path, json={}))
+
+
+def test_credentials_in_free_form_fields_are_stored_redacted(http: httpx.Client) -> None:
+    """A comment, metadata or a corrected output pasted with a key kept it, where the span it
+    assesses had it redacted."""
+    key = "sk-" + "A1b2C3d4" * 4
+    root, _ = a_trace(http)
+    created = ok(
+        http.post(
+            ASSESSMENTS,
+            json={
+                "assessment_type": "overwrite",
+                "trace_id": root["trace_id"],
+                "overwrite": {"answer": f"use {key}"},
+                "comment": f"the key was {key}",
+            },
+        )
+    )
+    stored = ok(http.get(f"{ASSESSMENTS}/{created['assessment_id']}"))
+    assert key not in str(stored) and key not in str(created)
+    assert stored["overwrite"] == {"answer": f"use {REDACTED}"}
+    assert stored["comment"] == f"the key was {REDACTED}"
+    noted = {"assessment_type": "metadata", "trace_id": root["trace_id"], "metadata": {"n": key}}
+    assert ok(http.post(ASSESSMENTS, json=noted))["metadata"] == {"n": REDACTED}
+    path = f"{ASSESSMENTS}/{created['assessment_id']}"
+    changed = ok(http.patch(path, json={"comment": f"Bearer {key}"}))
+    assert changed["comment"] == f"Bearer {REDACTED}"
 
 
 def test_only_the_creator_may_change_or_delete(

@@ -11,11 +11,15 @@
   and held by a unique index against concurrent writes.
 - Only the API key that made an assessment may change or delete it (403); the API has no
   roles that could grant more. Deleting is for good.
+- Credential-shaped values in the free-form fields (`comment`, `metadata`, `rubric`, and an
+  `overwrite`, a corrected output) are stored redacted, as in spans
+  (yardstick.span.redaction).
 """
 
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +29,7 @@ from yardstick.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from yardstick.ids import new_id
 from yardstick.models import SpanAssessment
 from yardstick.span import run_trace_queue
+from yardstick.span.redaction import redact
 from yardstick.span_assessment.repository import span_assessment_repository as repository
 from yardstick.span_assessment.schemas import CONTENT, AssessmentCreate, AssessmentUpdate
 
@@ -32,6 +37,21 @@ from yardstick.span_assessment.schemas import CONTENT, AssessmentCreate, Assessm
 class SpanNotInTrace(NotFound):
     def __init__(self, span_id: str, trace_id: str) -> None:
         AppError.__init__(self, f"span {span_id!r} not found in trace {trace_id!r}")
+
+
+# The fields people type or paste into: redacted as a span's payloads are.
+_FREE_FORM = ("comment", "metadata", "rubric", "overwrite")
+
+
+def _redacted(value: Any) -> Any:
+    """`value` with its credential-shaped strings replaced by the mark."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return redact(value)
+    text = orjson.dumps(value).decode()
+    clean = redact(text)
+    return value if clean is text else orjson.loads(clean)
 
 
 def _check_content(assessment_type: str, content: Mapping[str, Any]) -> None:
@@ -55,6 +75,7 @@ class SpanAssessmentService:
     ) -> SpanAssessment:
         content = body.model_dump(include=set(CONTENT))
         _check_content(body.assessment_type, content)
+        content.update((field, _redacted(content[field])) for field in _FREE_FORM)
         account_id = principal.account_id
         span_id = self._span(session, account_id, body.trace_id, body.span_id)
         if body.assessment_type == "overwrite":
@@ -66,12 +87,12 @@ class SpanAssessmentService:
             span_id=span_id,
             trace_id=body.trace_id,
             assessment_type=body.assessment_type,
-            comment=body.comment,
+            comment=content["comment"],
             rating=body.rating,
             approval=body.approval,
-            rubric=body.rubric,
-            metadata_=body.metadata,
-            overwrite=body.overwrite,
+            rubric=content["rubric"],
+            metadata_=content["metadata"],
+            overwrite=content["overwrite"],
             created_by_user_id=principal.user_id,
             created_at=now,
             updated_at=now,
@@ -113,6 +134,9 @@ class SpanAssessmentService:
         assessment = self._own(session, principal, assessment_id)
         changes = body.model_dump(exclude_unset=True)
         assessment_type = changes.pop("assessment_type", None) or assessment.assessment_type
+        changes.update(
+            (field, _redacted(changes[field])) for field in _FREE_FORM if field in changes
+        )
         stored = {field: getattr(assessment, _attribute(field)) for field in CONTENT}
         content = {**stored, **changes}
         _check_content(assessment_type, content)
