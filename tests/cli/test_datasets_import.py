@@ -184,6 +184,11 @@ def test_import_into_another_account(
         ("empty.csv", "a,b\n", "no items"),
         ("ragged.csv", "a,b\n1,2\n1,2,3\n", "line 3: more fields than the header"),
         ("latin1.csv", "a\n\xe9\n", "not UTF-8"),
+        # What the server refuses, found before any batch (the first batches were written,
+        # then the partial dataset archived).
+        ("big.jsonl", '{"a": 1}\n{"a": {"b": 99999999999999999999}}\n', "line 2: a.b: integer"),
+        ("nul.jsonl", '{"a": 1}\n{"a": "x\\u0000y"}\n', "line 2: a: the NUL character"),
+        ("nul.csv", "a,b\n1,2\nx\x00y,3\n", "line 3: a: the NUL character"),
     ],
 )
 def test_bad_input_imports_nothing(

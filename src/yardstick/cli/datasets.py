@@ -50,6 +50,7 @@ from yardstick.cli.remote import (
     send_json,
     unexpected,
 )
+from yardstick.kit.body import NOT_JSON, BodyProblem, check_storable, parse_json
 
 datasets = typer.Typer(help="Manage datasets (on a running server).", no_args_is_help=True)
 console = Console(stderr=True)
@@ -87,6 +88,14 @@ class BadInput(Exception):
 Row = tuple[int, bytes]
 
 
+def _said(problem: BodyProblem) -> str:
+    """A body problem's message, with where in the item it is."""
+    if problem.msg.startswith(NOT_JSON):
+        return f"not JSON ({problem.msg.removeprefix(NOT_JSON)})"
+    where = ".".join(str(part) for part in problem.loc[1:])
+    return f"{where}: {problem.msg}" if where else problem.msg
+
+
 def _jsonl_rows(path: Path) -> Iterator[Row]:
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
@@ -95,9 +104,11 @@ def _jsonl_rows(path: Path) -> Iterator[Row]:
             if not line.strip():
                 continue
             try:
-                row = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise BadInput(f"line {number}: not JSON ({exc})") from exc
+                # As the server reads a body: what it could not store exactly is refused here,
+                # before any batch is sent (an integer past 64 bits, a NUL, nesting too deep).
+                row = parse_json(line)
+            except BodyProblem as problem:
+                raise BadInput(f"line {number}: {_said(problem)}") from None
             if not isinstance(row, dict):
                 raise BadInput(f"line {number}: an item must be a JSON object")
             yield number, line.strip()
@@ -155,7 +166,12 @@ def _csv_rows(path: Path) -> Iterator[Row]:
                 raise BadInput(f"line {start}: more fields than the header has")
             if len(record) < len(header):
                 raise BadInput(f"line {start}: fewer fields than the header has")
-            yield start, orjson.dumps(dict(zip(header, record, strict=True)))
+            row = dict(zip(header, record, strict=True))
+            try:
+                check_storable(row)  # a NUL, which no text column takes
+            except BodyProblem as problem:
+                raise BadInput(f"line {start}: {_said(problem)}") from None
+            yield start, orjson.dumps(row)
 
 
 def _rows(path: Path, file_format: Format) -> Iterator[Row]:
