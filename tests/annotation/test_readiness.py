@@ -43,6 +43,11 @@ def test_a_layout_that_shows_another_queues_answer_waits_for_it(
     )
     waiting = tasks_of(http, evaluation_id=created["id"], queue_id=second_queue)
     assert {t["status"] for t in waiting} == {"NOT_READY"}
+    # Its view says what it waits for (it said the item has no field `item.first`).
+    shown = ok(http.get(f"/v5/annotation-tasks/{waiting[0]['id']}"))["item"]["layout"]
+    assert shown["children"][1]["error"] == (
+        "'item.first': task 'first' has no result for this item yet"
+    )
     alice, bob = reviewers[0], reviewers[1]
     assert claim(bob.http, second_queue) is None  # nothing ready: an empty queue, not a 404
     assert ok(

@@ -61,21 +61,31 @@ def item_values(data_text: str, cells: Sequence[Cell]) -> tuple[dict[str, Any], 
     return merged, failed
 
 
-def _filled(node: Any, item: dict[str, Any], failed: set[str]) -> Any:
+def _filled(node: Any, item: dict[str, Any], failed: set[str], aliases: set[str]) -> Any:
+    """The layout with each component's value; `aliases` are the evaluation's tasks'."""
     if not isinstance(node, dict):
         return node
     if "children" in node:
-        return {
-            **node,
-            "children": [_filled(child, item, failed) for child in node.get("children") or []],
-        }
+        children = node.get("children") or []
+        return {**node, "children": [_filled(c, item, failed, aliases) for c in children]}
     out = dict(node)
     try:
         out["value"] = lookup(item, node["data"], failed)
     except (LocatorError, UpstreamError) as exc:
         out["value"] = None
         out["error"] = str(exc)
+        alias = _alias_read(node["data"])
+        if alias in aliases and alias not in item and alias not in failed:
+            # A task's result not there yet: the item has the field, it is not ready.
+            out["error"] = f"{node['data']!r}: task {alias!r} has no result for this item yet"
     return out
+
+
+def _alias_read(locator: Any) -> str | None:
+    """The first field a locator reads (`item.answer.text` → `answer`)."""
+    if not isinstance(locator, str) or not locator.startswith("item."):
+        return None
+    return locator.removeprefix("item.").split(".", 1)[0]
 
 
 def layout_for(
@@ -91,7 +101,8 @@ def layout_for(
             layout = task["configuration"]["layout"]
             if layout not in layouts:
                 layouts.append(layout)
-    filled: list[dict[str, Any]] = [_filled(layout, item, failed) for layout in layouts]
+    aliases = {task["alias"] for task in tasks}
+    filled: list[dict[str, Any]] = [_filled(layout, item, failed, aliases) for layout in layouts]
     if len(filled) == 1:
         return filled[0]
     return {"direction": "column", "children": filled}
