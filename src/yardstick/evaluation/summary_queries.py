@@ -184,11 +184,30 @@ def status_groups(session: Session, evaluation_id: str) -> list[tuple[str, str]]
 def _sorted_values(
     evaluation_id: str, alias: str, column: SQLColumnExpression[Any], *, descending: bool
 ) -> Select[Any]:
+    """The column's values in order, each with its item (the numbers index holds it too)."""
     return (
-        select(column)
+        select(column, T.item_id)
         .where(_in_alias(evaluation_id, alias), column.isnot(None))
         .order_by(column.desc() if descending else column.asc())
     )
+
+
+def _as_stored(
+    session: Session, alias: str, column: SQLColumnExpression[Any], rows: Sequence[Any]
+) -> list[float]:
+    """The values of `_sorted_values` rows. A cell's number on SQLite is read back from its
+    JSON: SQLite 3.40 turns text into a double not always correctly rounded (about 1 number in
+    100,000, more among tiny ones, lands a unit in the last place off in `value_number`), and a
+    summary's min of one cell read 3.5532889061771574e-296 for a stored 3.553288906177157e-296.
+    The index still gives the order: values that close sort alike."""
+    if column is not T.value_number or session.get_bind().dialect.name != "sqlite":
+        return [float(row[0]) for row in rows]
+    items = [row[1] for row in rows]
+    found = session.execute(
+        select(T.item_id, T.value).where(T.alias == alias, T.item_id.in_(items))
+    )
+    stored: dict[str, Any] = {item_id: value for item_id, value in found}
+    return [float(stored[row[1]]) for row in rows]
 
 
 def _values_at(
@@ -205,7 +224,9 @@ def _values_at(
     descending = rank + width > n - rank
     offset = n - (rank + width) if descending else rank
     stmt = _sorted_values(evaluation_id, alias, column, descending=descending)
-    values = [float(v) for v in session.scalars(stmt.limit(width).offset(offset))]
+    values = _as_stored(
+        session, alias, column, session.execute(stmt.limit(width).offset(offset)).all()
+    )
     return values[::-1] if descending else values
 
 
@@ -224,11 +245,15 @@ def _percentile(
 
 def _number_stats(session: Session, evaluation_id: str, alias: str) -> NumberStats | None:
     column = T.value_number
-    low = session.scalar(_sorted_values(evaluation_id, alias, column, descending=False).limit(1))
-    if low is None:
+    ends = [
+        session.execute(
+            _sorted_values(evaluation_id, alias, column, descending=last).limit(1)
+        ).all()
+        for last in (False, True)
+    ]
+    if not ends[0]:
         return None
-    high = session.scalar(_sorted_values(evaluation_id, alias, column, descending=True).limit(1))
-    assert high is not None
+    low, high = (_as_stored(session, alias, column, end)[0] for end in ends)
     exponent = _exponent(low, high)
     shift = math.ldexp(low, -exponent)
     sums = _sums(session, evaluation_id, alias, exponent, shift)
