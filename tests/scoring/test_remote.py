@@ -39,6 +39,7 @@ class FakeEmbeddings:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.fail_next: list[int] = []
+        self.vectors_next: list[list[list[float]]] = []  # whole answers, in order
 
     async def embeddings(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -50,9 +51,12 @@ class FakeEmbeddings:
                 status=status,
                 headers={"retry-after-ms": "1"},
             )
+        vectors = (
+            self.vectors_next.pop(0) if self.vectors_next else [letters(t) for t in body["input"]]
+        )
         data = [
-            {"object": "embedding", "index": i, "embedding": letters(t)}
-            for i, t in reversed(list(enumerate(body["input"])))
+            {"object": "embedding", "index": i, "embedding": vector}
+            for i, vector in reversed(list(enumerate(vectors)))
         ]  # any order: by index
         return web.Response(
             body=orjson.dumps({"object": "list", "data": data, "model": body["model"]}),
@@ -129,6 +133,23 @@ def test_retries_follow_the_provider_layer_and_final_errors_fail_the_batch() -> 
         assert caught.value.type == "UpstreamRejected" and "injected 400" in caught.value.message
         # Other metrics still go to the scorer processes.
         assert await service.score("f1", "a b", "a b") == 1.0
+
+    run(body)
+
+
+def test_ragged_or_empty_embeddings_are_an_upstream_error() -> None:
+    """Vectors of three lengths failed with numpy's own message (a MetricError); empty ones
+    gave every cell a cosine of 0."""
+
+    async def body(service: ScorerService, fake: FakeEmbeddings) -> None:
+        for vectors, message in (
+            ([[1.0, 0.0], [1.0, 0.0, 0.0]], "differ in length"),
+            ([[], []], "are empty"),
+        ):
+            fake.vectors_next = [vectors]
+            with pytest.raises(ScoringError) as caught:
+                await service.score("cosine_similarity", "abc", "abd")
+            assert caught.value.type == "UpstreamError" and message in caught.value.message
 
     run(body)
 

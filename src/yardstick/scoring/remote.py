@@ -38,9 +38,14 @@ async def cosine_batch(
         results = await asyncio.gather(*(providers.embeddings(route, chunk) for chunk in chunks))
     except ProviderError as exc:
         return [Failure(exc.type, exc.message)] * len(pairs)
-    vectors = np.asarray([v for result in results for v in result.vectors], dtype=np.float64)
-    if vectors.ndim != 2:
+    listed = [v for result in results for v in result.vectors]
+    # Checked before numpy sees them: numpy 2 refuses ragged rows with its own message.
+    lengths = {len(v) for v in listed}
+    if len(lengths) > 1:
         return [Failure("UpstreamError", "the embeddings differ in length")] * len(pairs)
+    if lengths == {0}:
+        return [Failure("UpstreamError", "the embeddings are empty")] * len(pairs)
+    vectors = np.asarray(listed, dtype=np.float64)
     norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     unit = vectors / norms
     row = {text: index for index, text in enumerate(texts)}
