@@ -2,6 +2,7 @@
 with their word diff, the filter in the URL), and over plain HTTP its 4xx pages and isolation."""
 
 import re
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -14,6 +15,7 @@ from tests.web.conftest import (
     UNSAFE,
     Compared,
     Seeded,
+    api,
     screenshot,
     web_client,
 )
@@ -157,3 +159,32 @@ def test_one_id_opens_the_form_with_it_filled_in(compared: Compared) -> None:
             ((name, given),) = params.items()
             assert f'name="{name}" list="recent-evaluations" value="{given}"' in response.text
             assert "required" not in _text(response.text)
+
+
+def test_the_forms_example_is_two_runs_of_one_dataset(compared: Compared) -> None:
+    """The example was the two newest evaluations, whatever their data: two runs of other
+    data have no pairs, and the link led to a 422."""
+    f1 = {
+        "task_type": "metric",
+        "alias": "f1",
+        "configuration": {"type": "f1", "candidate": "item.q", "reference": "item.q"},
+    }
+    with api(compared.server) as http:
+        dataset = http.post("/v5/datasets", json={"name": "ex", "data": [{"q": "a b"}]}).json()
+        body = {"dataset_id": dataset["id"], "tasks": [f1]}
+        runs = [
+            http.post("/v5/evaluations", json={"name": f"run {n}", **body}).json()["id"]
+            for n in (1, 2)
+        ]
+        http.post("/v5/evaluations", json={"name": "other", "data": [{"q": "a"}], "tasks": [f1]})
+        for run in runs:  # finished: their cells are there to compare
+            deadline = time.monotonic() + 60
+            while http.get(f"/v5/evaluations/{run}").json()["status"] != "completed":
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+    with web_client(compared.server) as client:
+        form = client.get("/compare").text
+        link = re.search(r'For example[^<]*<a href="([^"]+)"', form)
+        assert link is not None, form
+        assert link.group(1) == f"/compare?baseline={runs[0]}&amp;candidate={runs[1]}"
+        assert client.get(link.group(1).replace("&amp;", "&")).status_code == 200

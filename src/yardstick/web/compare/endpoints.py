@@ -84,10 +84,12 @@ def _result(
 def compare_page(
     request: Request, web: SignedIn, session: ReadSessionDep, query: CompareQueryDep
 ) -> Response:
+    recent = compare_page_service.recent(session, web.principal)
     context: dict[str, Any] = {
         "baseline_id": query.baseline,
         "candidate_id": query.candidate,
-        "recent": compare_page_service.recent(session, web.principal),
+        "recent": recent,
+        "example": compare_page_service.example(session, recent),
         "result": None,
         "pending": None,
         "problems": [],

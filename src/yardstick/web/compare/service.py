@@ -28,12 +28,14 @@ per alias, largest change first, paged on the server.
 
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
 from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
@@ -47,6 +49,7 @@ from yardstick.evaluation.summary import FREE_TEXT_TASKS
 from yardstick.evaluation_item.repository import Cell, evaluation_item_repository
 from yardstick.kit.pagination import PageParams
 from yardstick.models import Evaluation
+from yardstick.models.evaluation import EvaluationDataset
 from yardstick.web.compare.forest import forest_plot
 from yardstick.web.diff import WordDiff, as_text, word_diff
 from yardstick.web.evaluation.repository import evaluation_page_repository
@@ -151,6 +154,29 @@ class ComparePageService:
             include_archived=False,
         )
         return [row[0] for row in page.rows]
+
+    @staticmethod
+    def example(
+        session: Session, recent: Sequence[Evaluation]
+    ) -> tuple[Evaluation, Evaluation] | None:
+        """The newest two of `recent` built from one dataset (baseline the older), which pair
+        by dataset item, with a task alias in common; None when no two are. The newest two
+        alone were offered before, and two runs of other data have no pairs: the example led
+        to a 422."""
+        rows = session.execute(
+            select(EvaluationDataset.evaluation_id, EvaluationDataset.dataset_id).where(
+                EvaluationDataset.evaluation_id.in_([e.id for e in recent])
+            )
+        )
+        datasets = {evaluation_id: dataset_id for evaluation_id, dataset_id in rows}
+        for newer_at, newer in enumerate(recent):
+            for older in recent[newer_at + 1 :]:
+                dataset = datasets.get(newer.id)
+                if dataset is None or datasets.get(older.id) != dataset:
+                    continue
+                if {t["alias"] for t in newer.tasks} & {t["alias"] for t in older.tasks}:
+                    return older, newer
+        return None
 
     @staticmethod
     def check_ids(baseline: str, candidate: str) -> None:
