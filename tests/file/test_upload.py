@@ -48,6 +48,25 @@ def test_text_file_keeps_its_declared_type(client: SGPClient) -> None:
     assert client.files.content.retrieve(created.id) == "a,b\n1,2\n"
 
 
+def test_a_download_says_the_stored_type_as_it_is(http: httpx.Client) -> None:
+    """A text/* type came back with "; charset=utf-8" added, which a Latin-1 file is not."""
+    for declared in ("text/plain", "text/csv; charset=iso-8859-1"):
+        body, content_type = multipart(
+            [
+                (
+                    b'Content-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+                    b"Content-Type: " + declared.encode(),
+                    "caf\xe9".encode("latin-1"),
+                )
+            ]
+        )
+        created = http.post("/v5/files", content=body, headers={"content-type": content_type})
+        assert created.status_code == 200, created.text
+        download = http.get(f"/v5/files/{created.json()['id']}/content")
+        assert download.headers["content-type"] == declared
+        assert download.content == "caf\xe9".encode("latin-1")
+
+
 def test_raw_bytes_get_the_default_name_and_type(client: SGPClient) -> None:
     created = client.files.create(file=b"\x00\x01\x02")
     assert (created.filename, created.mime_type, created.size) == (

@@ -101,10 +101,11 @@ def get_file_content(
     file, path = file_service.content(session, principal, file_id, store=store)
     return FileResponse(
         path,
-        media_type=file.mime_type,
         filename=file.filename,
         content_disposition_type="attachment",
-        headers=FILE_HEADERS,
+        # As stored: given as `media_type`, a text/* type got "; charset=utf-8" added, which a
+        # Latin-1 file is not.
+        headers={**FILE_HEADERS, "content-type": file.mime_type},
     )
 
 
