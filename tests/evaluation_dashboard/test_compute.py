@@ -2,6 +2,8 @@
 
 import math
 import statistics
+import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -178,3 +180,67 @@ def test_results_are_reused_until_the_cells_change(http: httpx.Client) -> None:
     (fresh,) = ok(http.get(path, params={"views": "widget_results"}))["widget_results"]
     assert fresh["computed_at"] > first["computed_at"]
     assert fresh["computed_result"] == {"type": "metric", "data": max(r["big"] for r in ROWS)}
+
+
+def _prefilled(http: httpx.Client, rows: list[dict[str, Any]], aliases: list[str]) -> str:
+    """An evaluation whose tasks `aliases` are prefilled from each row's `p_<alias>`."""
+    question = ok(
+        http.post(
+            "/v5/questions",
+            json={"name": f"q-{uuid.uuid4().hex}", "prompt": "?", "question_type": "free_text"},
+        )
+    )
+    tasks = [
+        {
+            "task_type": "contributor_evaluation.question",
+            "alias": alias,
+            "configuration": {
+                "question_id": question["id"],
+                "layout": {"children": [{"data": "item.x"}]},
+                "prefill_from": f"p_{alias}",
+            },
+        }
+        for alias in aliases
+    ]
+    created = ok(http.post("/v5/evaluations", json={"name": "m", "data": rows, "tasks": tasks}))
+    evaluation_id: str = created["id"]
+    return evaluation_id
+
+
+def test_a_members_row_identifier_is_a_column_of_its_own_rows(http: httpx.Client) -> None:
+    """`qid` is an input of one member and a task's result in the other: resolved among the
+    whole group's fields it read the input on both, and the second member's rows all fell
+    under a null key, never joined."""
+    a = _prefilled(
+        http, [{"x": 1, "qid": "k1", "p_score": 1}, {"x": 2, "qid": "k2", "p_score": 2}], ["score"]
+    )
+    b = _prefilled(
+        http,
+        [{"x": 1, "p_score": 3, "p_qid": "k1"}, {"x": 2, "p_score": 5, "p_qid": "k2"}],
+        ["score", "qid"],
+    )
+    group = ok(
+        http.post(
+            "/v5/evaluation-groups",
+            json={"name": "g", "evaluation_ids": [a, b], "row_identifiers": {a: "qid", b: "qid"}},
+        )
+    )
+    board = dashboard(http, evaluation_group_id=group["id"])
+    made = widget(
+        http,
+        board["id"],
+        title="t",
+        type="table",
+        query={
+            "select": [
+                {"expression": {"type": "COLUMN", "column": "row_identifier"}, "alias": "q"},
+                agg("AVG", "score", "a", evaluation_ids=[a]),
+                agg("AVG", "score", "b", evaluation_ids=[b]),
+            ],
+            "groupBy": ["row_identifier"],
+        },
+    )
+    assert made["result"]["computed_result"]["data"] == [
+        {"q": "k1", "a": 1.0, "b": 3.0},
+        {"q": "k2", "a": 2.0, "b": 5.0},
+    ]

@@ -57,6 +57,8 @@ class Catalog:
     probe: Callable[[Resolved], bool]
     # A group's row identifiers: member evaluation id -> the name of its identifier column.
     row_identifiers: dict[str, str] = field(default_factory=dict)
+    # Each member's own catalog: its identifier is a column of its own rows.
+    members: dict[str, "Catalog"] = field(default_factory=dict)
     _resolved: dict[tuple[str, str | None], Resolved | None] = field(default_factory=dict)
 
     def resolve(self, name: str, source: str | None, loc: Loc) -> Resolved:
@@ -101,11 +103,14 @@ class Catalog:
         return None
 
     def _row_identifier(self, loc: Loc) -> Resolved:
-        """Each member's identifier column, resolved as any column name is (a member without
-        one has no key: its rows group under null)."""
+        """Each member's identifier column, resolved as any column name is, among that
+        member's own fields (a member without one has no key: its rows group under null).
+        Among the whole group's, a name that is one member's input and another's task result
+        read the input on both, and the second member's rows all fell under a null key."""
         members = []
         for evaluation_id, name in sorted(self.row_identifiers.items()):
-            column = None if name in (EVALUATION_ID, ROW_IDENTIFIER) else self._resolve(name, None)
+            own = self.members.get(evaluation_id, self)
+            column = None if name in (EVALUATION_ID, ROW_IDENTIFIER) else own._resolve(name, None)
             if column is None or not _quotable(column.path):
                 raise QueryError(
                     loc,

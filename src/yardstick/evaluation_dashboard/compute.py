@@ -16,6 +16,7 @@ never the reverse.
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -176,6 +177,18 @@ class Computer:
             data: set[str] = set()
             task: set[str] = set()
             sampled = False
+            members: dict[str, Catalog] = {}
+            own_aliases: dict[str, set[str]] = {}
+            if self.evaluation_ids:
+                found = self.session.execute(
+                    select(Evaluation.id, Evaluation.tasks).where(
+                        Evaluation.id.in_(self.evaluation_ids)
+                    )
+                )
+                own_aliases = {
+                    evaluation_id: {task["alias"] for task in tasks or []}
+                    for evaluation_id, tasks in found
+                }
             for evaluation_id in self.evaluation_ids:
                 d, t, s = _schemas.get(
                     self.session, self.principal, evaluation_id, self.state.versions[evaluation_id]
@@ -183,23 +196,39 @@ class Computer:
                 data |= d
                 task |= t
                 sampled = sampled or s
-            aliases: set[str] = set()
-            if self.evaluation_ids:
-                tasks = self.session.scalars(
-                    select(Evaluation.tasks).where(Evaluation.id.in_(self.evaluation_ids))
-                )
-                aliases = {task["alias"] for found in tasks for task in found or []}
+                if evaluation_id in self.state.row_identifiers:
+                    members[evaluation_id] = Catalog(
+                        d,
+                        t,
+                        own_aliases.get(evaluation_id, set()),
+                        s,
+                        self._prober([evaluation_id]),
+                    )
+            aliases = set().union(*own_aliases.values())
             self._catalog = Catalog(
-                data, task, aliases, sampled, self._probe, self.state.row_identifiers
+                data,
+                task,
+                aliases,
+                sampled,
+                self._prober(self.evaluation_ids),
+                self.state.row_identifiers,
+                members,
             )
         return self._catalog
 
-    def _probe(self, column: Resolved) -> bool:
-        rows = Rows(self.dialect, self.evaluation_ids, None)
-        col = rows.col(column)
-        source, scope = rows.from_and_where()
-        stmt = select(literal(1)).select_from(source).where(scope, col.json.isnot(None)).limit(1)
-        return self.session.execute(stmt).first() is not None
+    def _prober(self, evaluation_ids: list[str]) -> Callable[[Resolved], bool]:
+        """Whether any row of these evaluations holds a column (for a sampled schema)."""
+
+        def probe(column: Resolved) -> bool:
+            rows = Rows(self.dialect, evaluation_ids, None)
+            col = rows.col(column)
+            source, scope = rows.from_and_where()
+            stmt = (
+                select(literal(1)).select_from(source).where(scope, col.json.isnot(None)).limit(1)
+            )
+            return self.session.execute(stmt).first() is not None
+
+        return probe
 
     def scope(self, query: Query, loc: list[str | int]) -> Scope:
         """The evaluations a query reads: the target's, narrowed by `evaluation_ids` and
