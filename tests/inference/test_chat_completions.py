@@ -127,6 +127,20 @@ def test_an_answer_without_choices_is_a_502(
     assert llm_http.post("/v5/completions", json=completion).status_code == 502
 
 
+def test_an_answer_without_choices_quoting_the_callers_key_hides_it(
+    llm_http: httpx.Client, fake_models: FakeModels
+) -> None:
+    """The 502 quoted the malformed answer as it came, the caller's (or the account's) key in
+    it: only the server's own keys were taken out."""
+    key = "sk-callers-own-key-0123456789"
+    answer = {"error": {"message": f"key {key} is not allowed"}}
+    fake_models.control(bodies_next=[answer])
+    chat = {"model": "openai/fake-chat", "messages": MESSAGES}
+    response = llm_http.post("/v5/chat/completions", json=chat, headers={"x-openai-api-key": key})
+    assert response.status_code == 502, response.text
+    assert key not in response.text and "[redacted]" in response.text
+
+
 def test_a_stream_rejected_before_output_is_a_plain_http_error(
     llm_http: httpx.Client, fake_models: FakeModels
 ) -> None:

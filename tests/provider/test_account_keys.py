@@ -9,9 +9,12 @@ import pytest
 
 from tests.fixtures.fake_model_server import FakeModels
 from tests.provider.helpers import HELLO, KEY, fake_providers, run
+from yardstick.judge import judge_service
 from yardstick.provider import Providers, UpstreamRejected, account_keys
 from yardstick.provider.account_keys import vendor_key_name
 from yardstick.span.calls import recording
+from yardstick.task.chat_completion import ChatCompletion
+from yardstick.task.context import ExecContext, TaskFailure
 
 ACCOUNT_KEY = "sk-account-0123456789"
 
@@ -125,6 +128,33 @@ def test_a_refusal_quoting_the_key_is_redacted(
         message = error if isinstance(error, str) else error.message
         assert used not in message and used not in str(error)
         assert "Incorrect API key provided: [redacted]." in message
+
+
+def test_an_answer_without_a_choice_quoting_the_account_key_hides_it(
+    fake_models: FakeModels, keys: Keys
+) -> None:
+    """A 200 error body quoting the account's key: a chat cell's error and a judge's quoted
+    the vendor's message with only the server's own keys taken out."""
+    quoting = {"error": {"message": f"key {ACCOUNT_KEY} is over quota"}}
+    fake_models.control(bodies_next=[quoting, quoting])
+
+    async def work(p: Providers) -> list[str]:
+        ctx = ExecContext(providers=p, account_id="acct-a", questions={})
+        ctx.routes["openai/fake-chat"] = p.route("openai/fake-chat", account_id="acct-a")
+        messages = [{"role": "user", "content": "?"}]
+        failures = []
+        for attempt in (
+            ChatCompletion().execute({"model": "openai/fake-chat", "messages": messages}, ctx),
+            judge_service.choose(ctx, model="openai/fake-chat", prompt="?", choices=["a", "b"]),
+        ):
+            with pytest.raises(TaskFailure) as caught:
+                await attempt
+            failures.append(caught.value.message)
+        return failures
+
+    for message in run(fake_providers(fake_models), work):
+        assert "over quota" in message
+        assert ACCOUNT_KEY not in message and "[redacted]" in message
 
 
 def test_vendor_key_names() -> None:

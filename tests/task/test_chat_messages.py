@@ -8,7 +8,7 @@ import pytest
 
 import yardstick.task.types  # noqa: F401  (registers every task type)
 from yardstick.provider import Providers
-from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
+from yardstick.task.context import ChatAnswer, ExecContext, TaskFailure, TaskOutput
 from yardstick.task.locator import resolve_config
 from yardstick.task.registry import REGISTRY
 
@@ -22,12 +22,10 @@ class RecordingContext(ExecContext):
         super().__init__(providers=cast(Providers, None), account_id="acct")
         self.bodies: list[dict[str, Any]] = []
 
-    async def chat(
-        self, model: str, body: dict[str, Any], **limits: Any
-    ) -> tuple[dict[str, Any], TaskOutput]:
+    async def chat(self, model: str, body: dict[str, Any], **limits: Any) -> ChatAnswer:
         self.bodies.append(body)
         reply = {"choices": [{"message": {"role": "assistant", "content": "ok"}}]}
-        return reply, TaskOutput(value=None)
+        return ChatAnswer(reply, TaskOutput(value=None), str)
 
 
 def run_on(config: dict[str, Any], item: dict[str, Any]) -> tuple[RecordingContext, Any]:

@@ -26,7 +26,6 @@ from yardstick.inference_model.repository import inference_model_repository
 from yardstick.inference_model.service import resolve_registered_model
 from yardstick.kit.pagination import MAX_LIMIT, SortOrder
 from yardstick.models import InferenceModel
-from yardstick.ops.logs import scrub
 from yardstick.provider import (
     CallResult,
     InvalidRequest,
@@ -145,7 +144,7 @@ class InferenceService:
             and choices
             and all(isinstance(choice, dict) and holds in choice for choice in choices)
         ):
-            shown = scrub(quoted(orjson.dumps(result.response).decode(), 200))
+            shown = result.hidden(quoted(orjson.dumps(result.response).decode(), 200))
             raise ModelCallFailed(
                 502, f"InvalidResponse: the upstream's answer has no {object_name} choices: {shown}"
             )
@@ -196,7 +195,7 @@ class InferenceService:
         except ProviderError as exc:
             raise http_error(exc, own_key=openai_api_key is not None) from exc
         if not isinstance(result.response.get("output"), list):
-            shown = scrub(quoted(orjson.dumps(result.response).decode(), 200))
+            shown = result.hidden(quoted(orjson.dumps(result.response).decode(), 200))
             raise ModelCallFailed(
                 502, f"InvalidResponse: the upstream's answer has no output list: {shown}"
             )

@@ -15,7 +15,7 @@ from yardstick.judge.decoding import (
     parse_reply,
 )
 from yardstick.judge.prompts import correction, quote
-from yardstick.task.context import ExecContext, TaskFailure, TaskOutput
+from yardstick.task.context import ChatAnswer, ExecContext, TaskFailure, TaskOutput
 from yardstick.task.replies import why_no_choice
 
 # Keys of `inference_args` the judge sets itself.
@@ -61,15 +61,15 @@ class _Tally:
         }
 
 
-def _reply(response: dict[str, Any]) -> tuple[str | None, str | None]:
+def _reply(answer: ChatAnswer) -> tuple[str | None, str | None]:
     """The first choice's text, and the refusal it carries instead, if any."""
     try:
-        message = response["choices"][0]["message"]
+        message = answer.response["choices"][0]["message"]
         content = message.get("content")
     except (KeyError, IndexError, TypeError, AttributeError) as exc:
         raise TaskFailure(
             "InvalidResponse",
-            f"the judge's reply has no first choice: {why_no_choice(response, exc)}",
+            f"the judge's reply has no first choice: {why_no_choice(answer, exc)}",
         ) from exc
     if isinstance(content, list):  # content parts
         content = "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
@@ -116,12 +116,12 @@ async def ask_until_valid(
     reason = ""
     for _ in range(1 + max_reasks(ctx)):
         try:
-            response, call = await ctx.chat(model, {**body, "messages": conversation})
+            answer = await ctx.chat(model, {**body, "messages": conversation})
         except TaskFailure as exc:
             raise _with_tally(exc, tally, mode, extra, failed_call=True) from exc
-        tally.add(response, call)
+        tally.add(answer.response, answer.output)
         try:
-            content, refusal = _reply(response)
+            content, refusal = _reply(answer)
         except TaskFailure as exc:
             tally.replies.append(None)  # an ask made and paid for, that said nothing
             raise _with_tally(exc, tally, mode, extra) from exc

@@ -37,6 +37,7 @@ from yardstick.provider.errors import (
     Timeout,
     UpstreamError,
     UpstreamRejected,
+    hidden,
     quoted,
 )
 from yardstick.provider.limits import TokenBucket, backoff_seconds, retry_after_seconds
@@ -54,6 +55,13 @@ class CallResult:
     response: dict[str, Any]
     latency_ms: float  # of the attempt that succeeded
     attempts: int
+    # The key sent, when it was the caller's or the account's (None: the server's own).
+    key: str | None = field(default=None, repr=False)
+
+    def hidden(self, text: str) -> str:
+        """Text from this answer without the call's key nor the server's: for a message that
+        quotes a malformed answer (an upstream may quote the key it was sent)."""
+        return hidden(text, self.key)
 
 
 @dataclass
@@ -217,7 +225,8 @@ class VendorClient:
                         raw = await self._body(resp, who, attempt)
                         latency_ms = (time.perf_counter() - started) * 1000
                         if resp.status < 300:
-                            return CallResult(self._parse(who, raw, attempt), latency_ms, attempt)
+                            parsed = self._parse(who, raw, attempt)
+                            return CallResult(parsed, latency_ms, attempt, api_key)
                         failure = self._status_failure(who, resp.status, resp.headers, raw, attempt)
             except (TimeoutError, aiohttp.ClientError) as exc:
                 failure = self._transport_failure(who, exc, attempt, timeout)

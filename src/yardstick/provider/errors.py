@@ -17,6 +17,14 @@ _MIN_HIDDEN_LENGTH = 8
 _WORD_END = re.compile(r"[^\s\"'`<>(){}\[\],;]+\Z")
 
 
+def hidden(text: str, key: str | None) -> str:
+    """An upstream's text without `key` (the call's own, when it was not the server's) nor any
+    of the server's keys (`scrub`)."""
+    if key and len(key) >= _MIN_HIDDEN_LENGTH and key in text:
+        text = text.replace(key, "[redacted]")
+    return scrub(text)
+
+
 def quoted(text: str, limit: int) -> str:
     """An upstream's text, cut to at most `limit` characters for a message, never inside a
     word: a credential the upstream quoted across the cut would leave its first characters,
@@ -45,10 +53,7 @@ class ProviderError(Exception):
         reaches responses, cell errors and the spans of runs, which another account's users
         may read. The server's keys (the environment's and the providers file's, registered
         when the vendors were read) are sent when neither of the others is."""
-        message = self.message
-        if key and len(key) >= _MIN_HIDDEN_LENGTH and key in message:
-            message = message.replace(key, "[redacted]")
-        message = scrub(message)
+        message = hidden(self.message, key)
         if message != self.message:
             self.message = message
             self.args = (message,)

@@ -75,7 +75,8 @@ class ChatCompletion(TaskType):
     async def execute(self, config: dict[str, Any], ctx: ExecContext) -> TaskOutput:
         _check_messages(config.get("messages"))
         body = {key: value for key, value in config.items() if key not in _NOT_SENT}
-        response, output = await ctx.chat(config["model"], body)
+        answer = await ctx.chat(config["model"], body)
+        response, output = answer.response, answer.output
         try:
             choice = response["choices"][0]
             output.value = choice["message"].get("content")
@@ -83,7 +84,7 @@ class ChatCompletion(TaskType):
             # The call was made and may have been billed: the cell keeps what it cost.
             raise TaskFailure(
                 "InvalidResponse",
-                f"the model's reply has no first choice: {why_no_choice(response, exc)}",
+                f"the model's reply has no first choice: {why_no_choice(answer, exc)}",
                 attempts=output.attempts,
                 details={"usage": response.get("usage"), "model": response.get("model")},
                 prompt_tokens=output.prompt_tokens,

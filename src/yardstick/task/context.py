@@ -1,7 +1,8 @@
 """What a running task gets and gives back."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from yardstick.provider import ModelRoute, ProviderError, Providers
 from yardstick.provider.usage import usage_of
@@ -17,6 +18,15 @@ class TaskOutput:
     attempts: int = 1
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+
+
+class ChatAnswer(NamedTuple):
+    """A chat call's answer, what it cost, and how to quote the answer in a cell's error
+    without the call's key (an upstream may quote the key it was sent)."""
+
+    response: dict[str, Any]
+    output: "TaskOutput"
+    hidden: Callable[[str], str]
 
 
 class TaskFailure(Exception):
@@ -95,9 +105,7 @@ class ExecContext:
             raise TaskFailure("QuestionNotFound", f"question {question_id!r} not found")
         return question
 
-    async def chat(
-        self, model: str, body: dict[str, Any], **limits: Any
-    ) -> tuple[dict[str, Any], TaskOutput]:
+    async def chat(self, model: str, body: dict[str, Any], **limits: Any) -> ChatAnswer:
         """One chat completion through the provider layer; provider errors become cell errors."""
         try:
             result = await self.providers.chat_completion(self.route(model), body, **limits)
@@ -106,10 +114,11 @@ class ExecContext:
                 exc.type, exc.message, attempts=exc.attempts, status_code=exc.status_code
             ) from exc
         usage = usage_of(result.response)
-        return result.response, TaskOutput(
+        output = TaskOutput(
             value=None,
             latency_ms=result.latency_ms,
             attempts=result.attempts,
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
         )
+        return ChatAnswer(result.response, output, result.hidden)
