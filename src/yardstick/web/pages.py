@@ -125,7 +125,8 @@ def problems(exc: Exception) -> list[tuple[str, str]]:
     for error in errors:
         loc = [str(part) for part in error.get("loc", [])]
         name = ".".join(loc[1:] if loc and loc[0] in ("query", "path", "body") else loc)
-        out.append((name or "request", str(error.get("msg", ""))))
+        message = str(error.get("msg", "")).removeprefix("Value error, ")  # pydantic's own
+        out.append((name or "request", message))
     return out
 
 

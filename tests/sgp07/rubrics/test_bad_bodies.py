@@ -149,3 +149,10 @@ def test_bad_list_queries(http: httpx.Client) -> None:
     assert locs(http.get("/v5/rubrics", params={"sort_order": "up"})) == [["query", "sort_order"]]
     unknown = http.get("/v5/rubrics", params={"starting_after": "nope"})
     assert unknown.status_code == 400 and "unknown cursor" in unknown.text
+
+
+def test_a_validators_message_comes_without_pydantics_prefix(http: httpx.Client) -> None:
+    """Read "Value error, must not be blank"."""
+    response = http.post("/v5/rubrics", json={"title": "   "})
+    assert response.status_code == 422
+    assert [e["msg"] for e in response.json()["detail"]] == ["must not be blank"]
