@@ -196,6 +196,15 @@ def test_on_conflict_update_creates_when_the_name_is_free(client: SGPClient) -> 
             {"name": "x", "vendor_configuration": llmengine_config(num_shards="many")},
             ["body", "vendor_configuration", "num_shards"],
         ),
+        # No model to call: listed as available, every call was a 404.
+        (
+            {"name": "x", "model_vendor": "llmengine", "vendor_configuration": {"model": ""}},
+            ["body", "vendor_configuration", "model"],
+        ),
+        (
+            {"name": "x", "model_vendor": "llmengine", "vendor_configuration": {"model": "  "}},
+            ["body", "vendor_configuration", "model"],
+        ),
     ],
 )
 def test_invalid_create_names_the_field(

@@ -76,6 +76,7 @@ def test_partial_llmengine_configuration_is_merged(client: SGPClient) -> None:
             ["body", "vendor_configuration", "model_image", "command"],
         ),
         (make_llmengine, {"model": None}, ["body", "vendor_configuration", "model"]),
+        (make_llmengine, {"model": ""}, ["body", "vendor_configuration", "model"]),
     ],
 )
 def test_configuration_patch_must_fit_the_vendor(

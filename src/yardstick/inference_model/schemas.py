@@ -4,9 +4,9 @@ Wire names are `model_type`, `model_vendor` and `model_metadata` (the SDK's Pyth
 are `type`, `vendor` and `metadata`).
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from yardstick.kit.pagination import ListOut
 from yardstick.kit.responses import Identity, format_ts, identity_json
@@ -98,7 +98,9 @@ class LlmEngineVendorConfiguration(_Config):
     # Extra keys are part of this configuration in the SDK, so they are kept.
     model_config = ConfigDict(extra="allow", protected_namespaces=())
 
-    model: str
+    # What calls send upstream: an empty one made a model listed as available that no call
+    # could reach.
+    model: Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
     checkpoint_path: str | None = None
     cpus: StrictInt | None = None
     default_callback_url: str | None = None
