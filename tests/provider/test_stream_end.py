@@ -99,24 +99,55 @@ def _chat(body: dict[str, Any]) -> Any:
     return work
 
 
+UNFINISHED = "not every choice finished"
+
+
 @pytest.mark.parametrize(
-    ("body", "pieces"),
+    ("body", "pieces", "lacked"),
     [
-        ({"n": 2}, [_chunk(0, "a"), _chunk(1, "b"), _chunk(0, "", "stop")]),
-        ({}, [_chunk(0, "a"), _chunk(1, "b"), _chunk(0, "", "stop")]),
-        ({"stream_options": {"include_usage": True}}, [_chunk(0, "a"), _chunk(0, "", "stop")]),
-        ({}, [_chunk(0, "a")]),
+        ({"n": 2}, [_chunk(0, "a"), _chunk(1, "b"), _chunk(0, "", "stop")], UNFINISHED),
+        ({}, [_chunk(0, "a"), _chunk(1, "b"), _chunk(0, "", "stop")], UNFINISHED),
+        (
+            {"stream_options": {"include_usage": True}},
+            [_chunk(0, "a"), _chunk(0, "", "stop")],
+            "no usage chunk",  # it said a choice was unfinished
+        ),
+        ({}, [_chunk(0, "a")], UNFINISHED),
     ],
     ids=["n=2, one finished", "a second choice unfinished", "no usage chunk", "none finished"],
 )
 def test_a_chat_stream_without_done_is_whole_only_once_every_choice_finished(
-    body: dict[str, Any], pieces: list[bytes]
+    body: dict[str, Any], pieces: list[bytes], lacked: str
 ) -> None:
     """A stream ended with no `[DONE]` while one choice of two was still going was taken
     whole: that choice's answer was cut short, silently."""
     with pytest.raises(UpstreamError) as raised:
         serving("POST", "/chat/completions", _streaming(*pieces), _chat(body), SLOW)
-    assert "not every choice finished" in raised.value.message
+    assert lacked in raised.value.message
+
+
+def _completion(prompt: Any) -> Any:
+    async def work(providers: Providers) -> int:
+        route = providers.route("openai/m")
+        body = {"model": "m", "prompt": prompt}
+        return len([e async for e in providers.stream_completion(route, body)])
+
+    return work
+
+
+def test_a_text_completion_of_several_prompts_is_whole_once_each_finished() -> None:
+    """Two prompts, the stream cut after the first one's choice finished and no `[DONE]`: the
+    second prompt's completion was dropped silently."""
+    first_only = [_chunk(0, "a"), _chunk(0, "", "stop")]
+    with pytest.raises(UpstreamError) as raised:
+        serving("POST", "/completions", _streaming(*first_only), _completion(["x", "y"]), SLOW)
+    assert UNFINISHED in raised.value.message
+    both = [*first_only, _chunk(1, "b", "stop")]
+    assert serving("POST", "/completions", _streaming(*both), _completion(["x", "y"]), SLOW) == 3
+    # Token ids are one prompt; a list of token lists is one a list.
+    assert serving("POST", "/completions", _streaming(*first_only), _completion([1, 2]), SLOW) == 2
+    with pytest.raises(UpstreamError):
+        serving("POST", "/completions", _streaming(*first_only), _completion([[1], [2]]), SLOW)
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,10 @@ from typing import Any, Protocol
 class StreamEnd(Protocol):
     """One stream's watch for its end: `see` each event, in order."""
 
-    # What a stream cut short lacked, for its error ("no [DONE], ...").
-    missing: str
+    @property
+    def missing(self) -> str:
+        """What a stream cut short lacked, for its error ("no [DONE], ...")."""
+        ...
 
     def see(self, event: dict[str, Any]) -> bool:
         """Note an event; whether it is the stream's last (nothing after it is read)."""
@@ -36,11 +38,12 @@ class ChoicesEnd:
     """Chat and text completions: `[DONE]` ends the stream, or, without it, every choice
     finished (at least `n`, and each one seen) and the usage chunk came when asked for."""
 
-    missing = "no [DONE], and not every choice finished"
-
     def __init__(self, body: dict[str, Any]) -> None:
         n = body.get("n")
-        self._choices = n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
+        per_prompt = n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
+        # A text completion of several prompts answers `n` choices for each: it once ended,
+        # cut after the first prompt's, as whole.
+        self._choices = per_prompt * _prompts(body.get("prompt"))
         options = body.get("stream_options")
         self._wants_usage = isinstance(options, dict) and options.get("include_usage") is True
         self._seen: set[object] = set()
@@ -69,6 +72,21 @@ class ChoicesEnd:
 
     def done(self) -> bool:
         return True
+
+    @property
+    def missing(self) -> str:
+        """What the stream lacked, had it ended now."""
+        if len(self._done) >= self._choices and self._seen <= self._done:
+            return "no [DONE], and no usage chunk though one was asked for"
+        return "no [DONE], and not every choice finished"
+
+
+def _prompts(prompt: Any) -> int:
+    """How many prompts a text completion's `prompt` holds: a list of texts or of token lists
+    is one each; a text, or one list of token ids, is one (a chat has none: one)."""
+    if isinstance(prompt, list) and prompt and all(isinstance(p, str | list) for p in prompt):
+        return len(prompt)
+    return 1
 
 
 # The events that end a Responses API stream: the response done, cut short or failed, or an
