@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
+from yardstick.kit.body import write_error
 from yardstick.kit.pagination import ListOut
 from yardstick.kit.responses import Identity, format_ts, identity_json
 from yardstick.kit.schemas import Name, Tags
@@ -28,7 +29,19 @@ CriterionTitle = Annotated[
 ]
 # Strict: a number, not a string holding one, nor a boolean.
 Weight = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
-Annotations = dict[str, Any]
+# A criterion's annotations are copied into every task that pins the rubric, a few levels
+# deeper, and those tasks into every evaluation list that shows them: annotations nested 246
+# levels made `GET /v5/evaluations?views=tasks` fail for the whole account.
+ANNOTATION_DEPTH = 64
+
+
+def _shallow(value: dict[str, Any]) -> dict[str, Any]:
+    if write_error(value, ANNOTATION_DEPTH) is not None:
+        raise ValueError(f"nested deeper than {ANNOTATION_DEPTH} levels")
+    return value
+
+
+Annotations = Annotated[dict[str, Any], AfterValidator(_shallow)]
 
 
 class CriterionCreate(BaseModel):

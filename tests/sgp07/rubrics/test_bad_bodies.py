@@ -4,8 +4,9 @@ from typing import Any
 
 import httpx
 import pytest
+from scale_gp_beta import SGPClient
 
-from tests.sgp07.helpers import unique
+from tests.sgp07.helpers import raw, unique
 
 CRITERION_LIMIT = 100
 
@@ -156,3 +157,45 @@ def test_a_validators_message_comes_without_pydantics_prefix(http: httpx.Client)
     response = http.post("/v5/rubrics", json={"title": "   "})
     assert response.status_code == 422
     assert [e["msg"] for e in response.json()["detail"]] == ["must not be blank"]
+
+
+def _nested(levels: int) -> Any:
+    value: Any = []
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def test_annotations_nested_too_deep_to_pin_are_a_422(
+    http: httpx.Client, engine_client: SGPClient
+) -> None:
+    """Pinned into every task that names the rubric, annotations nested 246 levels made
+    `GET /v5/evaluations?views=tasks` a 500 for the whole account."""
+    deep = {"x": _nested(70)}
+    refused = http.post(
+        "/v5/rubrics", json={"title": "r", "criteria": [{"title": "c", "annotations": deep}]}
+    )
+    assert locs(refused) == [["body", "criteria", 0, "annotations"]]
+    assert refused.json()["detail"][0]["msg"] == "nested deeper than 64 levels"
+    rubric = make_rubric(http, criteria=[{"title": "c", "annotations": {"x": _nested(60)}}])
+    added = http.post(
+        f"/v5/rubrics/{rubric['id']}/criteria", json={"title": "d", "annotations": deep}
+    )
+    assert locs(added) == [["body", "annotations"]]
+    with raw(engine_client) as engine:  # a server with a model to judge with
+        pinned = make_rubric(engine, criteria=[{"title": "c", "annotations": {"x": _nested(60)}}])
+        agent = {
+            "task_type": "auto_evaluation.agent",
+            "alias": "judge",
+            "configuration": {
+                "name": "j",
+                "definition": "d",
+                "output_rules": ["s"],
+                "model": "openai/fake-chat",
+                "rubric_id": pinned["id"],
+            },
+        }
+        body = {"name": unique(), "data": [{"q": "a"}], "tasks": [agent]}
+        created = engine.post("/v5/evaluations", json=body)
+        assert created.status_code == 200, created.text
+        assert engine.get("/v5/evaluations", params={"views": "tasks"}).status_code == 200
