@@ -186,6 +186,30 @@ def test_racing_repeats_create_once(client: SGPClient, server: Server) -> None:
     assert count_named(client, name) == 1
 
 
+def test_racing_repeats_of_a_named_create_create_once(client: SGPClient, server: Server) -> None:
+    """A model's name is unique: the racers that lost got "a model named … already exists"
+    with x-should-retry false, so the client gave up on a create its own key had made."""
+    headers = fresh_key()
+    name = f"race-model-{uuid.uuid4().hex}"
+    racer = SGPClient(
+        api_key=client.api_key,
+        account_id=client.account_id,
+        base_url=server.base_url,
+        max_retries=10,
+    )
+    body = {"name": name, "vendor_configuration": {"model": "x"}, "model_vendor": "llmengine"}
+    with ThreadPoolExecutor(6) as pool:
+        ids = set(
+            pool.map(
+                lambda _: racer.post(
+                    "/v5/models", body=body, cast_to=object, options={"headers": headers}
+                )["id"],  # type: ignore[index]
+                range(6),
+            )
+        )
+    assert len(ids) == 1
+
+
 def age(server: Server, key: str, minutes: int) -> None:
     """Make the key's row `minutes` older."""
     if server.backend == "postgresql":

@@ -220,7 +220,25 @@ class IdempotentCreates:
                 digest.update(message.get("body", b""))
             return message
 
+        replaced = False
+
         async def capturing_send(message: Message) -> None:
+            nonlocal replaced
+            if replaced:
+                return  # the app's own answer, given up for its twin's (below)
+            if (
+                message["type"] == "http.response.start"
+                and message["status"] == 409
+                and not request_claim.claimed
+            ):
+                # Refused before its key was claimed, by what a twin with the same key created
+                # meanwhile (a model's name taken): the twin's answer is this request's too,
+                # or a 409 to retry while it is on its way.
+                twin = await run_in_threadpool(self._find, principal.account_id, key)
+                if twin is not None:
+                    replaced = True
+                    await send_json(send, *_replay(twin, digest.hexdigest()))
+                    return
             if message["type"] == "http.response.start":
                 captured.status = message["status"]
                 captured.content_type = Headers(raw=message["headers"]).get("content-type")
