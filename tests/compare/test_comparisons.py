@@ -335,6 +335,20 @@ def test_a_group_compares_its_first_member_with_each_other(
     assert only["pairing"]["by"] == "column:id"
     assert (only["baseline_evaluation_id"], only["candidate_evaluation_id"]) == two_runs
     assert only["metrics"][0]["verdict"] == "improved"
+    # A member the baseline does not pair with fails the group's comparison, named (the 422
+    # said only what was wrong, of a group of many).
+    stranger = client.evaluations.create(name=unique("s"), data=[{"id": "nobody"}]).id
+    odd = http.post(
+        "/v5/evaluation-groups",
+        json={
+            "name": unique("g"),
+            "evaluation_ids": [baseline_id, candidate_id, stranger],
+            "row_identifiers": {baseline_id: "id", candidate_id: "id", stranger: "id"},
+        },
+    ).json()
+    refused = compare(http, evaluation_group_id=odd["id"], aliases=["exact"])
+    assert refused.status_code == 422
+    assert f"member {stranger!r} against the baseline {baseline_id!r}: " in refused.text
     # A deleted group is gone, as for GET: a 404, not a group without members.
     assert http.delete(f"/v5/evaluation-groups/{group['id']}").status_code == 200
     assert http.get(f"/v5/evaluation-groups/{group['id']}").status_code == 404

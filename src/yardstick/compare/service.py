@@ -95,12 +95,25 @@ class ComparisonService:
             for row in evaluation_group_repository.row_identifiers_of(session, [group])[group.id]
         }
         baseline, *candidates = members
-        comparisons = [
-            self._compare_two(
-                session, principal, request, baseline, candidate, row_identifiers=identifiers
-            )
-            for candidate in candidates
-        ]
+        comparisons = []
+        for candidate in candidates:
+            try:
+                comparisons.append(
+                    self._compare_two(
+                        session,
+                        principal,
+                        request,
+                        baseline,
+                        candidate,
+                        row_identifiers=identifiers,
+                    )
+                )
+            except Unprocessable as exc:
+                # One member the baseline cannot be compared with fails the group's comparison:
+                # say which (the 422 said only what, of a group of many).
+                which = f"member {candidate!r} against the baseline {baseline!r}: "
+                exc.detail = [{**problem, "msg": which + problem["msg"]} for problem in exc.detail]
+                raise
         return {
             "object": "comparison_list",
             "evaluation_group_id": group.id,
