@@ -463,3 +463,35 @@ def test_a_free_text_alias_is_not_tested_and_leaves_the_others_as_they_were(
     ).json()
     assert metric(body, "score") == metric(alone, "score")
     assert metric(body, "score")["verdict"] == "improved"
+
+
+def test_a_groups_identifiers_pair_by_paths_and_else_by_content(
+    client: SGPClient, http: httpx.Client
+) -> None:
+    """A dotted identifier (`meta.qid`) joined rows on a dashboard but was a 422 here; so was
+    an identifier for one member only, though the docs say "else by content"; and each 422
+    blamed a `pair_by` never sent."""
+    q = question(client)
+    base = [{**row, "meta": {"qid": row["id"]}} for row in rows([True] * 6, [3] * 6, ["good"] * 6)]
+    baseline_id = run(client, base, tasks(q))
+    candidate_id = run(client, list(reversed(base)), tasks(q))
+
+    def group(identifiers: dict[str, str]) -> str:
+        body = {
+            "name": unique("g"),
+            "evaluation_ids": [baseline_id, candidate_id],
+            "row_identifiers": identifiers,
+        }
+        found: str = http.post("/v5/evaluation-groups", json=body).json()["id"]
+        return found
+
+    nested = group({baseline_id: "meta.qid", candidate_id: "meta.qid"})
+    (only,) = compare(http, evaluation_group_id=nested, aliases=["exact"]).json()["comparisons"]
+    assert (only["pairing"]["by"], only["metrics"][0]["n"]) == ("column:meta.qid", 6)
+    one_sided = group({baseline_id: "meta.qid"})
+    (only,) = compare(http, evaluation_group_id=one_sided, aliases=["exact"]).json()["comparisons"]
+    assert (only["pairing"]["by"], only["metrics"][0]["n"]) == ("content_hash", 6)
+    missing = group({baseline_id: "nope", candidate_id: "nope"})
+    refused = compare(http, evaluation_group_id=missing, aliases=["exact"])
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "evaluation_group_id"]

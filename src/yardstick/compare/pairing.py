@@ -4,7 +4,8 @@ A paired test is only as good as its pairs. In order of preference, items pair:
 - by `dataset_item_id`, when both evaluations were built from one dataset (whatever versions:
   a dataset item keeps its id across versions);
 - by a data column the caller names (`pair_by`), or the one an evaluation group's row
-  identifiers name for each member;
+  identifiers name for each member (when both members have one); a dotted name (`meta.qid`)
+  is a path into the row when the row has no key of that whole name, as on dashboards;
 - else by the content of the row: a hash of its JSON with sorted keys, so two uploads of the
   same rows pair whatever their key order or whitespace.
 A key that occurs k times on one side and j times on the other makes min(k, j) pairs, in item
@@ -43,7 +44,9 @@ class Pairing:
 @dataclass(frozen=True)
 class _Side:
     evaluation_id: str
-    column: str | None  # a group member's own row identifier
+    column: str | None  # `pair_by`, or a group member's own row identifier
+    # Where a refusal points: ["body", "pair_by"], or the group when its identifiers chose.
+    loc: tuple[str, ...] = ("body", "pair_by")
 
 
 def pair(
@@ -59,15 +62,17 @@ def pair(
         pair_by is None and _same_dataset(session, baseline_id, candidate_id)
     ):
         return _pair_by_dataset_item(session, baseline_id, candidate_id)
-    baseline = _Side(baseline_id, pair_by or identifiers.get(baseline_id))
-    candidate = _Side(candidate_id, pair_by or identifiers.get(candidate_id))
-    if baseline.column is None and candidate.column is None:
-        return _match(BY_CONTENT, _keys(session, baseline), _keys(session, candidate))
+    if pair_by is not None:
+        baseline, candidate = _Side(baseline_id, pair_by), _Side(candidate_id, pair_by)
+    else:
+        group = ("body", "evaluation_group_id")
+        baseline = _Side(baseline_id, identifiers.get(baseline_id), group)
+        candidate = _Side(candidate_id, identifiers.get(candidate_id), group)
     if baseline.column is None or candidate.column is None:
-        raise Unprocessable(
-            ["body", "pair_by"],
-            "row identifiers name a column for only one of the two evaluations; give pair_by",
-        )
+        # Identifiers for neither, or one, of the two: by content, as the docs say ("else");
+        # one alone was a 422 that blamed a `pair_by` never sent.
+        baseline, candidate = _Side(baseline_id, None), _Side(candidate_id, None)
+        return _match(BY_CONTENT, _keys(session, baseline), _keys(session, candidate))
     by = f"column:{baseline.column}"
     if candidate.column != baseline.column:
         by = f"column:{baseline.column}={candidate.column}"
@@ -115,16 +120,33 @@ def _keys(session: Session, side: _Side) -> list[tuple[str, str | None]]:
         if side.column is None:
             content = orjson.dumps(row, option=orjson.OPT_SORT_KEYS)
             keys.append((item_id, hashlib.blake2b(content, digest_size=16).hexdigest()))
-        elif isinstance(row, dict) and row.get(side.column) is not None:
-            keys.append((item_id, _key(row[side.column])))
         else:
-            keys.append((item_id, None))
+            value = _column(row, side.column)
+            keys.append((item_id, None if value is None else _key(value)))
     if side.column is not None and all(key is None for _, key in keys):
         raise Unprocessable(
-            ["body", "pair_by"],
-            f"no item of evaluation {side.evaluation_id} has the column {side.column!r}",
+            list(side.loc),
+            f"no item of evaluation {side.evaluation_id} has the column {side.column!r} "
+            "(pairing reads the rows' input columns, not tasks' results)",
         )
     return keys
+
+
+def _column(row: Any, name: str) -> Any:
+    """The row's value of column `name`: its key of that name, else the path its dots spell."""
+    if not isinstance(row, dict):
+        return None
+    if name in row:
+        return row[name]
+    value: Any = row
+    for part in name.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
 
 
 def _key(value: Any) -> str:
