@@ -68,3 +68,14 @@ def test_the_init_account_is_one_a_request_can_select(account_id: str) -> None:
     with pytest.raises(ValidationError, match="init_account_id"):
         Settings(init_account_id=account_id, init_api_key=key)
     assert Settings(init_account_id="team-1", init_api_key=key).init_account_id == "team-1"
+
+
+@pytest.mark.parametrize(
+    "key", ["k" * 48 + "\n", "  " + "k" * 48 + "  ", "é" * 40, "k" * 40 + "\x01"]
+)
+def test_the_init_key_is_one_a_header_can_carry(key: str) -> None:
+    """An env file's trailing newline made a key that started fine and never matched: the gate
+    trims the header and refuses control characters."""
+    with pytest.raises(ValidationError, match="init_api_key"):
+        Settings(init_account_id="team-1", init_api_key=key)
+    assert Settings(init_account_id="team-1", init_api_key="k" * 48).init_api_key == "k" * 48

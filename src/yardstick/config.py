@@ -160,6 +160,13 @@ class Settings(BaseSettings):
                 f"must be at least {MIN_INIT_KEY_LENGTH} characters of a random secret (128 bits "
                 "or more; e.g. `openssl rand -hex 24`)"
             )
+        if key is not None and not (key.isascii() and key.isprintable() and key == key.strip()):
+            # As a header carries it: the gate trims a key and refuses control characters, so
+            # such a key (an env file's trailing newline) was made valid yet never matched.
+            raise ValueError(
+                "must be printable ASCII without surrounding spaces or line breaks, as an "
+                "x-api-key header carries it"
+            )
         return key
 
     @field_validator("rate_limit_per_second")

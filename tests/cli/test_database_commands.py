@@ -3,6 +3,7 @@
 nothing behind. They run in this process (a subprocess costs seconds of imports)."""
 
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -189,3 +190,29 @@ def test_a_database_without_yardstick_tables_is_not_migrated(
     assert result.exit_code == 1, result.output
     assert result.stderr == f"no Yardstick database at {where}; run `yardstick migrate` first\n"
     assert _tables(url) == []
+
+
+def test_serve_on_a_port_in_use_stops_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_from_env: None
+) -> None:
+    """uvicorn ran the app's start-up, the engine included, before it bound the port: a
+    second `serve` on a busy port took chunks (and repeated their calls) before exiting 3."""
+    monkeypatch.chdir(tmp_path)
+    env = {"YARDSTICK_DATABASE_URL": "sqlite:///./yardstick.db", "YARDSTICK_DATA_DIR": "data"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--port", str(port)], env=env)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # no database, no data directory
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999", "-5"])
+def test_serve_refuses_a_port_outside_1_to_65535(port: str, settings_from_env: None) -> None:
+    """99999 was taken modulo 65536 (uvicorn logged 99999 and listened on 34463)."""
+    result = CliRunner().invoke(app, ["serve", "--port", port])
+    assert result.exit_code == 2, result.output
+    assert "--port" in result.stderr

@@ -7,6 +7,7 @@ the server's modules take seconds to import, and an HTTP command should start at
 """
 
 import signal
+import socket
 import sys
 from types import FrameType
 from typing import Annotated
@@ -39,7 +40,7 @@ def _exit_after_stop(signum: int, frame: FrameType | None) -> None:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to bind")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to bind", min=1, max=65535)] = 8000,
     no_worker: Annotated[
         bool,
         typer.Option("--no-worker", help="Serve the API only; `yardstick worker` runs evaluations"),
@@ -61,6 +62,9 @@ def serve(
     from yardstick.ops.gc_pacing import pace_gc
     from yardstick.scoring.service import prestart_scorer
 
+    # Bound first: a port in use ends the start here, before the engine below takes any work
+    # (it took chunks, and repeated their calls, then exited when uvicorn could not bind).
+    listening = _listening(host, port)
     settings = load_settings()
     keep_private(settings)
     check_master_key(settings)
@@ -85,9 +89,24 @@ def serve(
         application, host=host, port=port, log_level="info", access_log=access_log
     )
     server = QuietServer(config)
-    server.run()
-    if not server.started:  # as uvicorn.run: a start that failed (a port in use) exits 3
+    server.run(sockets=[listening])
+    if not server.started:  # as uvicorn.run: a start that failed exits 3
         sys.exit(STARTUP_FAILURE)
+
+
+def _listening(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, as uvicorn binds one (SO_REUSEADDR); one line and status 1
+    when it cannot be."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        typer.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
+    sock.set_inheritable(True)
+    return sock
 
 
 @app.command()

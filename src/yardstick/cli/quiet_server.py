@@ -9,6 +9,7 @@ from there and interrupts its wait.
 """
 
 import asyncio
+import socket
 from types import FrameType
 
 import uvicorn
@@ -40,6 +41,13 @@ class QuietServer(uvicorn.Server):
             except TimeoutError:
                 pass
             should_exit = await self.on_tick(counter)
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if sockets is not None and self.started:
+            # uvicorn says where it listens only for the sockets it binds itself; `serve` binds
+            # its own first (see yardstick.cli.main).
+            self._log_started_message(sockets)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
