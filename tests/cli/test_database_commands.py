@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
@@ -19,9 +20,11 @@ from tests.fixtures.server import (
     free_port,
     postgres_admin_url,
 )
+from yardstick.bootstrap import bootstrap
 from yardstick.cli.main import app
+from yardstick.cli.settings import check_master_key, load_settings
 from yardstick.config import get_settings
-from yardstick.db.engine import sqlite_file
+from yardstick.db.engine import create_db_engine, sqlite_file
 
 
 @pytest.fixture
@@ -216,3 +219,33 @@ def test_serve_refuses_a_port_outside_1_to_65535(port: str, settings_from_env: N
     result = CliRunner().invoke(app, ["serve", "--port", port])
     assert result.exit_code == 2, result.output
     assert "--port" in result.stderr
+
+
+def test_a_lost_key_file_is_not_replaced_on_a_database_that_needs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_from_env: None
+) -> None:
+    """`serve` made a new master key without a word: every API key but the init one stopped
+    matching, and secrets stored meanwhile were sealed under a key the old ones do not share."""
+    monkeypatch.chdir(tmp_path)
+    env = {
+        "YARDSTICK_DATABASE_URL": "sqlite:///./yardstick.db",
+        "YARDSTICK_DATA_DIR": "data",
+        "YARDSTICK_INIT_ACCOUNT_ID": "team",
+        "YARDSTICK_INIT_API_KEY": "k" * 48,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    check_master_key(settings)  # a new installation: the key is made
+    bootstrap(settings, create_db_engine(settings.database_url))
+    key_file = tmp_path / "data" / "secret.key"
+    kept = key_file.read_bytes()
+    key_file.unlink()
+
+    with pytest.raises(typer.Exit) as stopped:
+        check_master_key(settings)
+    assert stopped.value.exit_code == 2
+    assert not key_file.exists()
+    monkeypatch.setenv("YARDSTICK_SECRET_KEY", kept.decode().strip())
+    get_settings.cache_clear()
+    check_master_key(load_settings())  # the key given another way: the start goes on
