@@ -60,6 +60,14 @@ def test_spaces_around_the_header_values_are_not_part_of_them(server: Server) ->
     assert answer.startswith(b"HTTP/1.1 200 OK"), answer[:200]
 
 
+def test_another_accounts_id_is_named_in_the_403_but_bounded(server: Server) -> None:
+    """A 60 KB `x-selected-account-id` came back whole in the 403's body."""
+    headers = {"x-api-key": server.keys[ACCOUNT_A], "x-selected-account-id": "b" * 60_000}
+    answer = httpx.get(f"{server.base_url}/v5/datasets", headers=headers)
+    assert answer.status_code == 403
+    assert len(answer.text) < 300 and "'" + "b" * 128 + "…'" in answer.json()["detail"]
+
+
 def test_a_malformed_body_without_a_key_is_a_401_not_a_422(server: Server) -> None:
     response = httpx.post(f"{server.base_url}/v5/datasets", content=b"{not json")
     assert response.status_code == 401

@@ -84,7 +84,9 @@ async def authenticate(
     if not x_selected_account_id:
         raise Forbidden("missing x-selected-account-id header")
     if x_selected_account_id != account_id:
-        raise Forbidden(f"this API key is not valid for account {x_selected_account_id!r}")
+        # Named as sent, but bounded: the header is the caller's, up to the server's limit.
+        shown = x_selected_account_id[:128] + ("…" if len(x_selected_account_id) > 128 else "")
+        raise Forbidden(f"this API key is not valid for account {shown!r}")
     usage.touch(sessions, key_id)
     return Principal(account_id=account_id, user_id=key_id)
 
