@@ -8,6 +8,7 @@ from yardstick.auth.service import auth_service, generate_key, key_hasher
 from yardstick.config import Settings
 from yardstick.db.migrate import migrate
 from yardstick.db.session import SessionFactory
+from yardstick.errors import Conflict
 from yardstick.execution.engine import check_workflow_table, migrate_engine
 
 DEFAULT_ACCOUNT_ID = "default"
@@ -19,6 +20,10 @@ class CreatedKey:
     key: str
 
 
+class BootstrapRefused(Exception):
+    """A setting the start cannot apply: said in one line by the command."""
+
+
 def bootstrap(settings: Settings, engine: Engine) -> CreatedKey | None:
     """Migrate and apply the init key; returns a generated key when the database had none."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -28,9 +33,12 @@ def bootstrap(settings: Settings, engine: Engine) -> CreatedKey | None:
     hasher = key_hasher(settings)
     with SessionFactory(engine).write() as session, session.begin():
         if settings.init_account_id and settings.init_api_key:
-            auth_service.ensure_key(
-                session, hasher, account_id=settings.init_account_id, key=settings.init_api_key
-            )
+            try:
+                auth_service.ensure_key(
+                    session, hasher, account_id=settings.init_account_id, key=settings.init_api_key
+                )
+            except Conflict as exc:  # it was a 63-line traceback
+                raise BootstrapRefused(f"YARDSTICK_INIT_API_KEY: {exc.detail}") from exc
             return None
         if auth_service.has_any_key(session):
             return None

@@ -21,6 +21,7 @@ from tests.fixtures.server import (
     postgres_admin_url,
 )
 from yardstick.bootstrap import bootstrap
+from yardstick.cli.database import reachable
 from yardstick.cli.main import app
 from yardstick.cli.settings import check_master_key, load_settings
 from yardstick.config import get_settings
@@ -249,3 +250,30 @@ def test_a_lost_key_file_is_not_replaced_on_a_database_that_needs_it(
     monkeypatch.setenv("YARDSTICK_SECRET_KEY", kept.decode().strip())
     get_settings.cache_clear()
     check_master_key(load_settings())  # the key given another way: the start goes on
+
+
+def test_an_init_key_of_another_account_is_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    settings_from_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It stopped `serve` with a 63-line traceback ending in a Conflict."""
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "YARDSTICK_DATABASE_URL": "sqlite:///./yardstick.db",
+        "YARDSTICK_DATA_DIR": "data",
+        "YARDSTICK_INIT_ACCOUNT_ID": "first",
+        "YARDSTICK_INIT_API_KEY": "k" * 48,
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    bootstrap(settings, create_db_engine(settings.database_url))
+    monkeypatch.setenv("YARDSTICK_INIT_ACCOUNT_ID", "second")
+    get_settings.cache_clear()
+    settings = load_settings()
+    with pytest.raises(typer.Exit) as stopped:
+        reachable(settings, lambda: bootstrap(settings, create_db_engine(settings.database_url)))
+    assert stopped.value.exit_code == 1
+    said = capsys.readouterr().err
+    assert said == "YARDSTICK_INIT_API_KEY: that API key already belongs to another account\n"

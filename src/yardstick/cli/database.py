@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from yardstick.bootstrap import BootstrapRefused
 from yardstick.config import Settings
 from yardstick.db.engine import create_db_engine, sqlite_file
 
@@ -69,6 +70,8 @@ def reachable(settings: Settings, work: Callable[[], T]) -> T:
     """`work()`, with a database that cannot be reached said in one line (exit 1)."""
     try:
         return work()
+    except BootstrapRefused as exc:
+        raise fail(str(exc)) from exc
     except DatabaseError as exc:
         # OperationalError: down, refused, a wrong password; a plain DatabaseError: a file that
         # is not a database. Other kinds (integrity, programming) are faults, not the database.
