@@ -277,3 +277,24 @@ def test_an_init_key_of_another_account_is_one_line(
     assert stopped.value.exit_code == 1
     said = capsys.readouterr().err
     assert said == "YARDSTICK_INIT_API_KEY: that API key already belongs to another account\n"
+
+
+def test_a_worker_whose_metrics_port_is_taken_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_from_env: None
+) -> None:
+    """It ended in a 140-line traceback (`OSError: Address already in use`)."""
+    monkeypatch.chdir(tmp_path)
+    env = {"YARDSTICK_DATABASE_URL": "sqlite:///./yardstick.db", "YARDSTICK_DATA_DIR": "data"}
+    assert CliRunner().invoke(app, ["migrate"], env=env).exit_code == 0
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        get_settings.cache_clear()
+        result = CliRunner().invoke(
+            app, ["worker"], env={**env, "YARDSTICK_METRICS_PORT": str(port)}
+        )
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        f"error: YARDSTICK_METRICS_PORT: cannot listen on port {port}: Address already in use\n"
+    )

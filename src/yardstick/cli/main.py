@@ -122,6 +122,7 @@ def worker() -> None:
     from yardstick.execution.worker import run_worker
     from yardstick.execution.worker_sessions import application_name
     from yardstick.ops.gc_pacing import pace_gc
+    from yardstick.ops.metrics import MetricsPortUnavailable
     from yardstick.scoring.service import prestart_scorer
 
     settings = load_settings()
@@ -135,7 +136,11 @@ def worker() -> None:
         prestart_scorer()
     console.print(f"worker {settings.worker_id!r} running; Ctrl-C to stop")
     pace_gc()
-    asyncio.run(run_worker(settings, SessionFactory(engine)))
+    try:
+        asyncio.run(run_worker(settings, SessionFactory(engine)))
+    except MetricsPortUnavailable as exc:  # before the engine starts: no work was taken
+        typer.echo(f"error: YARDSTICK_METRICS_PORT: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()

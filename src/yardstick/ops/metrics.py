@@ -231,10 +231,19 @@ def watch_scorer_pool(live_processes: Callable[[], int]) -> None:
     SCORER_POOL_SIZE.set_function(live_processes)
 
 
+class MetricsPortUnavailable(Exception):
+    """The worker's metrics port cannot be listened on (taken, or not allowed)."""
+
+
 def start_metrics_server(port: int) -> Callable[[], None]:
     """Serve this registry on `port` (all interfaces) from a thread, for `yardstick worker`,
     which has no HTTP app; returns the function that stops it."""
-    server, thread = start_http_server(port, registry=REGISTRY)
+    try:
+        server, thread = start_http_server(port, registry=REGISTRY)
+    except OSError as exc:
+        raise MetricsPortUnavailable(
+            f"cannot listen on port {port}: {exc.strerror or exc}"
+        ) from exc
 
     def stop() -> None:
         server.shutdown()
