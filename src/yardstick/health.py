@@ -1,3 +1,4 @@
+import logging
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -6,6 +7,7 @@ from sqlalchemy import text
 
 from yardstick.kit.responses import JSONBody
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 PROBE_TIMEOUT_MS = 2000
 
@@ -32,7 +34,11 @@ def health(request: Request) -> JSONBody:
                 connection.execute(text(f"SET LOCAL statement_timeout = {PROBE_TIMEOUT_MS}"))
             revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except Exception as exc:  # noqa: BLE001 - any database failure means "not ready", never a crash
-        return JSONBody({"status": "unavailable", "detail": str(exc)[:200]}, status_code=503)
+        # The probe needs no key: the driver's message (the database's host, port, name and
+        # user) goes to the log, the caller gets its kind only.
+        log.warning("health: the database cannot be reached: %s", exc)
+        detail = f"the database cannot be reached ({type(exc).__name__}); the log says why"
+        return JSONBody({"status": "unavailable", "detail": detail}, status_code=503)
     if revision != request.app.state.schema_head:
         return JSONBody(
             {"status": "unavailable", "detail": "database not migrated"}, status_code=503
