@@ -164,15 +164,20 @@ def test_keys_belong_to_an_account(client: SGPClient, other_client: SGPClient) -
     assert mine.id != theirs.id
 
 
-def test_racing_repeats_create_once(client: SGPClient, server: Server) -> None:
-    headers = fresh_key()
-    name = f"race-{uuid.uuid4().hex}"
-    racer = SGPClient(
+def racing_client(client: SGPClient, server: Server) -> SGPClient:
+    """The client's account, retrying as long as a racer may need to."""
+    return SGPClient(
         api_key=client.api_key,
         account_id=client.account_id,
         base_url=server.base_url,
         max_retries=10,
     )
+
+
+def test_racing_repeats_create_once(client: SGPClient, server: Server) -> None:
+    headers = fresh_key()
+    name = f"race-{uuid.uuid4().hex}"
+    racer = racing_client(client, server)
     with ThreadPoolExecutor(8) as pool:
         ids = set(
             pool.map(
@@ -191,12 +196,7 @@ def test_racing_repeats_of_a_named_create_create_once(client: SGPClient, server:
     with x-should-retry false, so the client gave up on a create its own key had made."""
     headers = fresh_key()
     name = f"race-model-{uuid.uuid4().hex}"
-    racer = SGPClient(
-        api_key=client.api_key,
-        account_id=client.account_id,
-        base_url=server.base_url,
-        max_retries=10,
-    )
+    racer = racing_client(client, server)
     body = {"name": name, "vendor_configuration": {"model": "x"}, "model_vendor": "llmengine"}
     with ThreadPoolExecutor(6) as pool:
         ids = set(

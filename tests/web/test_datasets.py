@@ -3,6 +3,7 @@
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -12,6 +13,19 @@ from tests.web.conftest import COMPARED_ROWS, Compared, api, screenshot, web_cli
 
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def walk(client: httpx.Client, base: str, params: dict[str, str | int], rows: str) -> list[str]:
+    """Every page of a keyset-paged list from its first, following its "Next page" links:
+    what `rows` (a pattern with one group) finds on each, in order."""
+    seen: list[str] = []
+    while True:
+        page = client.get(base, params=params)
+        seen += re.findall(rows, page.text)
+        found = re.search(r'rel="next" href="[^"]*after=([^"&]+)', page.text)
+        if found is None:
+            return seen
+        params = {**params, "after": found.group(1)}
 
 
 def test_list_and_versions_page_on_the_server(compared: Compared) -> None:
@@ -36,15 +50,7 @@ def test_list_and_versions_page_on_the_server(compared: Compared) -> None:
         assert compared.removed_id in first.text and compared.added_id not in first.text
 
         # Keyset pages: five at a time, every item once.
-        seen: list[str] = []
-        params: dict[str, str | int] = {"version": 1, "limit": 5}
-        while True:
-            page = client.get(base, params=params)
-            seen += re.findall(r'<tr data-item="([^"]+)"', page.text)
-            found = re.search(r'rel="next" href="[^"]*after=([^"&]+)', page.text)
-            if found is None:
-                break
-            params["after"] = found.group(1)
+        seen = walk(client, base, {"version": 1, "limit": 5}, r'<tr data-item="([^"]+)"')
         assert len(seen) == len(set(seen)) == COMPARED_ROWS
 
 
@@ -71,15 +77,9 @@ def test_diff_of_two_versions(compared: Compared) -> None:
         assert set(re.findall(r'<tr data-item="([^"]+)"', step.text)) == {compared.added_id}
         # Paged by item: one a page, every changed item once; an unknown cursor is a 422 (it
         # was an empty page, as if the diff ended there).
-        seen: list[str] = []
-        params: dict[str, str | int] = {"diff": "1..4", "limit": 1}
-        while True:
-            page = client.get(base, params=params)
-            seen += re.findall(r'<tr data-item="([^"]+)" data-kind=', page.text)
-            found = re.search(r'rel="next" href="[^"]*after=([^"&]+)', page.text)
-            if found is None:
-                break
-            params["after"] = found.group(1)
+        seen = walk(
+            client, base, {"diff": "1..4", "limit": 1}, r'<tr data-item="([^"]+)" data-kind='
+        )
         assert sorted(dict.fromkeys(seen)) == sorted(kinds)  # a changed item has two rows
         unknown = client.get(base, params={"diff": "1..4", "after": "zzz"})
         assert unknown.status_code == 422 and "unknown cursor" in unknown.text
