@@ -474,7 +474,14 @@ def run(backend: Backend) -> None:
 
     database = backend.new_database("two")
     with Server(database, backend.tmp) as first:
-        second = Server(database, backend.tmp / "second", args=["--no-worker"])
+        # Every process on one database shares its master key (the README's Configuration).
+        secret = (backend.tmp / "data" / "secret.key").read_text().strip()
+        second = Server(
+            database,
+            backend.tmp / "second",
+            env={"YARDSTICK_SECRET_KEY": secret},
+            args=["--no-worker"],
+        )
         # One account and key: the key a server starts with is the one its account keeps.
         second.api_key, second.headers = first.api_key, first.headers
         with second:
