@@ -59,6 +59,13 @@ def test_diff_of_two_versions(compared: Compared) -> None:
     with web_client(compared.server) as client:
         redirect = client.get(base, params={"from": 1, "to": 4})
         assert redirect.status_code == 303 and redirect.headers["location"] == f"{base}?diff=1..4"
+        # The selects the other way round are the same diff; one version twice, the page
+        # again with its form saying why (it was a 422 page without the form).
+        swapped = client.get(base, params={"from": 4, "to": 1})
+        assert swapped.status_code == 303 and swapped.headers["location"] == f"{base}?diff=1..4"
+        same = client.get(base, params={"from": 2, "to": 2})
+        assert same.status_code == 422 and 'name="from"' in same.text
+        assert "Pick two different versions to diff." in same.text
         diff = client.get(base, params={"diff": "1..4"})
         assert diff.status_code == 200
         kinds = dict(re.findall(r'<tr data-item="([^"]+)" data-kind="(\w+)"', diff.text))

@@ -4,8 +4,9 @@ items, paged on the server, and the diff of two versions.
 `/datasets/{id}` takes `version` (default: the current one) for its items, or `diff=V1..V2`
 for what changed from V1 to V2 (`kind` keeps only `added`, `changed` or `removed` items); `after`
 is the next page's cursor of whichever table is shown, `limit` its rows. The two selects of the
-diff form send `from` and `to`, which answer with a redirect to the `diff=` URL, so a diff has
-one address. A bad value is a 422 page naming the parameter; an unknown dataset, or another
+diff form send `from` and `to`, which answer with a redirect to the `diff=` URL (older version
+first, whichever select held it), so a diff has one address; one version picked twice is the
+page again with the form saying so. A bad value is a 422 page naming the parameter; an unknown dataset, or another
 account's, the 404 page.
 """
 
@@ -59,10 +60,12 @@ def dataset_page(
     limit: Limit = 50,
 ) -> Response:
     dataset = pages.get(session, web.principal, dataset_id)
+    picked = False  # one version in both selects
     if diff_from is not None and diff_to is not None and not diff:
-        return RedirectResponse(
-            f"/datasets/{dataset.id}?diff={diff_from}..{diff_to}", status_code=303
-        )
+        picked = diff_from == diff_to
+        if not picked:  # the selects in either order: a diff reads from older to newer
+            old, new = sorted((diff_from, diff_to))
+            return RedirectResponse(f"/datasets/{dataset.id}?diff={old}..{new}", status_code=303)
     current = dataset.current_version_num
     context: dict[str, Any] = {
         "dataset": dataset,
@@ -72,6 +75,8 @@ def dataset_page(
         "after": after,
         "diff": None,
         "items": None,
+        # One version picked twice: the page again, the form saying why nothing is compared.
+        "diff_problem": "Pick two different versions to diff." if picked else None,
     }
     if diff:
         old, new = parse_diff(diff, current)
@@ -90,7 +95,7 @@ def dataset_page(
         context["items"] = pages.items(
             session, web.principal, dataset, version=shown, after=after, limit=limit
         )
-    return render(request, "datasets/detail.html", context)
+    return render(request, "datasets/detail.html", context, status_code=422 if picked else 200)
 
 
 @router.get("/{dataset_id}/{rest:path}", name="web_unknown_dataset_page")
