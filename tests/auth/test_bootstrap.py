@@ -1,11 +1,14 @@
 """What `yardstick serve` does for logins on start (SQLite only: each test runs its own server)."""
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scale_gp_beta import SGPClient
+import pytest
+from scale_gp_beta import AuthenticationError, SGPClient
 from sqlalchemy import create_engine, text
 
 from tests.dataset.factories import make_dataset
@@ -101,3 +104,23 @@ def test_a_short_init_key_stops_the_server_before_anything_is_created(tmp_path: 
     )
     assert "Traceback" not in result.stdout + result.stderr
     assert not (tmp_path / "yardstick.db").exists()
+
+
+def test_a_revoked_init_key_stays_refused_and_the_start_says_so(tmp_path: Path) -> None:
+    """The README promised every start makes the init key valid; a key someone revoked is not
+    brought back by a restart, and the start used to say nothing of it."""
+    with serving(tmp_path, account_id="team", api_key=KEY_1) as (server, log):
+        assert "revoked" not in log
+        env = dict(server.env)
+        revoked = subprocess.run(
+            [sys.executable, "-m", "yardstick.cli", "keys", "revoke", "init", "--account", "team"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert revoked.returncode == 0, revoked.stderr
+    with serving(tmp_path, account_id="team", api_key=KEY_1) as (server, log):
+        assert re.search(r"warning: YARDSTICK_INIT_API_KEY was revoked at [0-9: -]+ UTC", log), log
+        with pytest.raises(AuthenticationError):
+            connect(server, "team", KEY_1).datasets.list()

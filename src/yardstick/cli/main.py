@@ -10,7 +10,7 @@ import signal
 import socket
 import sys
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -31,6 +31,9 @@ app.add_typer(evaluations, name="evaluations")
 app.add_typer(datasets, name="datasets")
 app.command("compare")(compare)
 console = Console()
+
+if TYPE_CHECKING:
+    from yardstick.bootstrap import Started
 
 
 def _exit_after_stop(signum: int, frame: FrameType | None) -> None:
@@ -69,11 +72,13 @@ def serve(
     keep_private(settings)
     check_master_key(settings)
     # May create the database (a SQLite file): serving a new installation starts here.
-    created = reachable(
+    started = reachable(
         settings, lambda: bootstrap(settings, create_db_engine(settings.database_url))
     )
     if not no_worker and settings.scoring_prewarm:
         prestart_scorer()  # its processes start up while the app below is imported
+    _warn_revoked_init_key(started)
+    created = started.created
     if created is not None:
         console.print("[bold]Created a default account and API key (shown only this once):[/bold]")
         console.print(f"  SGP_ACCOUNT_ID={created.account_id}")
@@ -109,6 +114,18 @@ def _listening(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _warn_revoked_init_key(started: "Started") -> None:
+    """The configured init key was revoked (`yardstick keys revoke`): the start goes on, as
+    other keys may be in use, but says that one is refused."""
+    if started.init_key_revoked_at is not None:
+        when = started.init_key_revoked_at.strftime("%Y-%m-%d %H:%M:%S")
+        typer.echo(
+            f"warning: YARDSTICK_INIT_API_KEY was revoked at {when} UTC and stays refused: "
+            "set a new one to log in with it",
+            err=True,
+        )
+
+
 @app.command()
 def worker() -> None:
     """Run the evaluation engine only (no HTTP); any number may share a PostgreSQL database."""
@@ -131,7 +148,7 @@ def worker() -> None:
     # empty one of its own (nor make a key file for it: the key is checked after).
     engine = open_database(settings, application_name=application_name(settings.worker_id))
     check_master_key(settings)
-    reachable(settings, lambda: bootstrap(settings, engine))
+    _warn_revoked_init_key(reachable(settings, lambda: bootstrap(settings, engine)))
     if settings.scoring_prewarm:
         prestart_scorer()
     console.print(f"worker {settings.worker_id!r} running; Ctrl-C to stop")
