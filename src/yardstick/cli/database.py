@@ -20,6 +20,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from yardstick.bootstrap import BootstrapRefused
 from yardstick.config import Settings
 from yardstick.db.engine import create_db_engine, sqlite_file
+from yardstick.db.migrate import MigrationFailed
 
 errors = Console(stderr=True)
 
@@ -72,6 +73,8 @@ def reachable(settings: Settings, work: Callable[[], T]) -> T:
         return work()
     except BootstrapRefused as exc:
         raise fail(str(exc)) from exc
+    except MigrationFailed as exc:
+        raise fail(f"cannot migrate the database: {exc}") from exc
     except DatabaseError as exc:
         # OperationalError: down, refused, a wrong password; a plain DatabaseError: a file that
         # is not a database. Other kinds (integrity, programming) are faults, not the database.
