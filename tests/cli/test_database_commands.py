@@ -2,6 +2,7 @@
 `accounts` and `keys` against a SQLite file that is not there stop with one line and leave
 nothing behind. They run in this process (a subprocess costs seconds of imports)."""
 
+import hashlib
 import os
 import socket
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -20,12 +21,14 @@ from tests.fixtures.server import (
     free_port,
     postgres_admin_url,
 )
+from yardstick.auth.service import auth_service, key_hasher
 from yardstick.bootstrap import bootstrap
 from yardstick.cli.database import reachable
 from yardstick.cli.main import app
 from yardstick.cli.settings import check_master_key, load_settings
 from yardstick.config import get_settings
 from yardstick.db.engine import create_db_engine, sqlite_file
+from yardstick.db.session import SessionFactory
 
 
 @pytest.fixture
@@ -250,6 +253,45 @@ def test_a_lost_key_file_is_not_replaced_on_a_database_that_needs_it(
     monkeypatch.setenv("YARDSTICK_SECRET_KEY", kept.decode().strip())
     get_settings.cache_clear()
     check_master_key(load_settings())  # the key given another way: the start goes on
+
+
+def test_a_database_of_keys_made_before_master_keys_gets_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_from_env: None
+) -> None:
+    """API keys of the versions before master keys (`scheme` 1, plain SHA-256) were taken for
+    keys made with one: every such database was refused at its first start, asking for a key
+    file it never had."""
+    monkeypatch.chdir(tmp_path)
+    key = "k" * 48
+    for name, value in {
+        "YARDSTICK_DATABASE_URL": "sqlite:///./yardstick.db",
+        "YARDSTICK_DATA_DIR": "data",
+        "YARDSTICK_INIT_ACCOUNT_ID": "team",
+        "YARDSTICK_INIT_API_KEY": key,
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    check_master_key(settings)
+    engine = create_db_engine(settings.database_url)
+    bootstrap(settings, engine)
+    salt = "0" * 32
+    with engine.begin() as connection:  # the init key as those versions stored it
+        connection.execute(
+            text("UPDATE api_keys SET scheme = 1, lookup = :lookup, salt = :salt, digest = :d"),
+            {
+                "lookup": hashlib.sha256(key.encode()).hexdigest()[:16],
+                "salt": salt,
+                "d": hashlib.sha256(f"{salt}:{key}".encode()).hexdigest(),
+            },
+        )
+    (tmp_path / "data" / "secret.key").unlink()
+
+    check_master_key(settings)  # no key file to restore: the start goes on, with a new key
+
+    with SessionFactory(engine).read() as session:
+        found = auth_service.verify(session, key_hasher(settings), key=key)
+        assert found is not None and found.account_id == "team"
+    engine.dispose()
 
 
 def test_an_init_key_of_another_account_is_one_line(

@@ -65,8 +65,14 @@ def check_master_key(settings: Settings) -> None:
         raise typer.Exit(2) from None
 
 
-# What a master key made: API keys' hashes, credentials, account secrets.
-_KEYED = (("api_keys", "API keys"), ("credentials", "credentials"), ("account_secrets", "secrets"))
+# What a master key made: API keys' hashes (not the plain SHA-256 ones of `scheme` 1, made
+# before there were master keys: a database of those has no key file to restore), credentials,
+# account secrets.
+_KEYED = (
+    ("api_keys WHERE scheme <> 1", "API keys"),
+    ("credentials", "credentials"),
+    ("account_secrets", "secrets"),
+)
 
 
 def _keyed_rows(url: str) -> str | None:
@@ -80,11 +86,11 @@ def _keyed_rows(url: str) -> str | None:
     found = []
     try:
         with engine.connect() as connection:
-            for table, what in _KEYED:
+            for rows, what in _KEYED:
                 try:
-                    row = connection.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first()
+                    row = connection.exec_driver_sql(f"SELECT 1 FROM {rows} LIMIT 1").first()
                 except SQLAlchemyError:
-                    connection.rollback()  # no such table: a database not migrated yet
+                    connection.rollback()  # no such table or column: a database not migrated yet
                     continue
                 if row is not None:
                     found.append(what)
