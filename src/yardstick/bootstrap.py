@@ -11,6 +11,8 @@ from yardstick.db.migrate import migrate
 from yardstick.db.session import SessionFactory
 from yardstick.errors import Conflict
 from yardstick.execution.engine import check_workflow_table, migrate_engine
+from yardstick.master_key_check import MasterKeyMismatch, confirm
+from yardstick.secret_box import secret_box
 
 DEFAULT_ACCOUNT_ID = "default"
 
@@ -42,6 +44,10 @@ def bootstrap(settings: Settings, engine: Engine) -> Started:
     check_workflow_table(engine)
     hasher = key_hasher(settings)
     with SessionFactory(engine).write() as session, session.begin():
+        try:
+            confirm(session, secret_box(settings))
+        except MasterKeyMismatch as exc:
+            raise BootstrapRefused(str(exc)) from None
         if settings.init_account_id and settings.init_api_key:
             try:
                 init_key = auth_service.ensure_key(

@@ -2,6 +2,7 @@
 `accounts` and `keys` against a SQLite file that is not there stop with one line and leave
 nothing behind. They run in this process (a subprocess costs seconds of imports)."""
 
+import base64
 import hashlib
 import os
 import socket
@@ -22,13 +23,14 @@ from tests.fixtures.server import (
     postgres_admin_url,
 )
 from yardstick.auth.service import auth_service, key_hasher
-from yardstick.bootstrap import bootstrap
+from yardstick.bootstrap import BootstrapRefused, bootstrap
 from yardstick.cli.database import reachable
 from yardstick.cli.main import app
 from yardstick.cli.settings import check_master_key, load_settings
-from yardstick.config import get_settings
+from yardstick.config import Settings, get_settings
 from yardstick.db.engine import create_db_engine, sqlite_file
 from yardstick.db.session import SessionFactory
+from yardstick.secret_box import _box, secret_box
 
 
 @pytest.fixture
@@ -284,13 +286,86 @@ def test_a_database_of_keys_made_before_master_keys_gets_one(
                 "d": hashlib.sha256(f"{salt}:{key}".encode()).hexdigest(),
             },
         )
+    with engine.begin() as connection:  # nor did they keep a master key's fingerprint
+        connection.execute(text("DELETE FROM master_key_check"))
     (tmp_path / "data" / "secret.key").unlink()
+    _box.cache_clear()  # the key is read once a process
 
     check_master_key(settings)  # no key file to restore: the start goes on, with a new key
+    bootstrap(settings, engine)
 
+    assert (tmp_path / "data" / "secret.key").exists()
     with SessionFactory(engine).read() as session:
         found = auth_service.verify(session, key_hasher(settings), key=key)
         assert found is not None and found.account_id == "team"
+    engine.dispose()
+
+
+def _start(monkeypatch: pytest.MonkeyPatch, secret: str) -> Settings:
+    """Settings of a start in this directory's database with `secret` as the master key."""
+    for name, value in {
+        "YARDSTICK_DATABASE_URL": "sqlite:///./yardstick.db",
+        "YARDSTICK_DATA_DIR": "data",
+        "YARDSTICK_INIT_ACCOUNT_ID": "team",
+        "YARDSTICK_INIT_API_KEY": "k" * 48,
+        "YARDSTICK_SECRET_KEY": secret,
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    return load_settings()
+
+
+KEY_A = base64.b64encode(b"a" * 32).decode()
+KEY_B = base64.b64encode(b"b" * 32).decode()
+
+
+def test_another_master_key_than_the_databases_stops_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_from_env: None
+) -> None:
+    """A valid key that is not the database's started serve and worker without a word: every
+    API key answered 401 and stored secrets did not open."""
+    monkeypatch.chdir(tmp_path)
+    first = _start(monkeypatch, KEY_A)
+    bootstrap(first, create_db_engine(first.database_url))
+    other = _start(monkeypatch, KEY_B)
+    with pytest.raises(BootstrapRefused, match="is not the one this database was made with"):
+        bootstrap(other, create_db_engine(other.database_url))
+    result = CliRunner().invoke(app, ["keys", "create", "--account", "team"])
+    assert result.exit_code == 1
+    assert "is not the one this database was made with" in result.output
+    again = _start(monkeypatch, KEY_A)
+    bootstrap(again, create_db_engine(again.database_url))  # its own key: the start goes on
+
+
+def test_a_database_from_before_the_fingerprint_gets_it_once_a_secret_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_from_env: None
+) -> None:
+    """Databases made before the fingerprint was kept: a key that does not open a stored
+    secret is refused; the one that does is recorded."""
+    monkeypatch.chdir(tmp_path)
+    settings = _start(monkeypatch, KEY_A)
+    engine = create_db_engine(settings.database_url)
+    bootstrap(settings, engine)
+    sealed = secret_box(settings).seal(
+        "sk-1", kind="account_secret", account_id="team", object_id="s1"
+    )
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM master_key_check"))
+        connection.execute(
+            text(
+                "INSERT INTO account_secrets (id, account_id, key, lookup_key, sealed_value, "
+                "created_by_user_id, updated_by_user_id, created_at, updated_at) VALUES ('s1', 'team', "
+                "'OPENAI_API_KEY', 'OPENAI_API_KEY', :sealed, 'someone', 'someone', :now, :now)"
+            ),
+            {"sealed": sealed, "now": "2026-12-01T00:00:00+00:00"},
+        )
+    other = _start(monkeypatch, KEY_B)
+    with pytest.raises(BootstrapRefused, match="is not the one"):
+        bootstrap(other, create_db_engine(other.database_url))
+    own = _start(monkeypatch, KEY_A)
+    bootstrap(own, create_db_engine(own.database_url))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM master_key_check")).scalar() == 1
     engine.dispose()
 
 

@@ -91,16 +91,22 @@ def create_key(
     """Create an API key for an account and print it (it is not shown again)."""
     from yardstick.auth.service import auth_service, generate_key, key_hasher
     from yardstick.cli.settings import load_settings
-    from yardstick.secret_box import MasterKeyError
+    from yardstick.master_key_check import MasterKeyMismatch, confirm
+    from yardstick.secret_box import MasterKeyError, secret_box
 
     key = generate_key()
     sessions = _sessions()
+    settings = load_settings()
     try:
         # The server's own secret: a key hashed with another would never be accepted.
-        hasher = key_hasher(load_settings(), create=False)
+        hasher = key_hasher(settings, create=False)
     except MasterKeyError as exc:
         raise _fail(str(exc)) from exc
     with sessions.write() as session, session.begin():
+        try:
+            confirm(session, secret_box(settings, create=False))
+        except MasterKeyMismatch as exc:
+            raise _fail(str(exc)) from None
         _require_account(session, account)
         auth_service.add_key(session, hasher, account_id=account, key=key, name=name)
     print(key)

@@ -27,6 +27,7 @@ from yardstick.models.evaluation_result_version import EvaluationResultVersion
 from yardstick.models.file import File
 from yardstick.models.idempotency_key import IdempotencyKey
 from yardstick.models.inference_model import InferenceModel
+from yardstick.models.master_key_check import MasterKeyCheck
 from yardstick.models.question import Question
 from yardstick.models.rubric import Rubric, RubricCriterionVersion, RubricVersion
 from yardstick.models.run_trace import RunTraceEntry
@@ -60,6 +61,7 @@ __all__ = [
     "File",
     "IdempotencyKey",
     "InferenceModel",
+    "MasterKeyCheck",
     "Question",
     "Rubric",
     "RubricCriterionVersion",
