@@ -415,3 +415,4 @@ def test_a_worker_whose_metrics_port_is_taken_says_so_in_one_line(
     assert result.stderr == (
         f"error: YARDSTICK_METRICS_PORT: cannot listen on port {port}: Address already in use\n"
     )
+    assert "running" not in result.stdout  # it said "worker … running" first

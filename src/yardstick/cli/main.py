@@ -151,10 +151,13 @@ def worker() -> None:
     _warn_revoked_init_key(reachable(settings, lambda: bootstrap(settings, engine)))
     if settings.scoring_prewarm:
         prestart_scorer()
-    console.print(f"worker {settings.worker_id!r} running; Ctrl-C to stop")
     pace_gc()
+
+    def running() -> None:
+        console.print(f"worker {settings.worker_id!r} running; Ctrl-C to stop")
+
     try:
-        asyncio.run(run_worker(settings, SessionFactory(engine)))
+        asyncio.run(run_worker(settings, SessionFactory(engine), on_running=running))
     except MetricsPortUnavailable as exc:  # before the engine starts: no work was taken
         typer.echo(f"error: YARDSTICK_METRICS_PORT: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import math
 import signal
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from yardstick.account_secret.vendor_keys import install_vendor_keys
@@ -99,8 +100,11 @@ class Worker:
                     await task
 
 
-async def run_worker(settings: Settings, sessions: SessionFactory) -> None:
-    """`yardstick worker`: run the engine until SIGINT or SIGTERM."""
+async def run_worker(
+    settings: Settings, sessions: SessionFactory, *, on_running: Callable[[], None]
+) -> None:
+    """`yardstick worker`: run the engine until SIGINT or SIGTERM; `on_running` once it runs
+    (a metrics port it cannot listen on stops it before that)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -111,6 +115,7 @@ async def run_worker(settings: Settings, sessions: SessionFactory) -> None:
     checkpointer = start_checkpointer(sessions.engine)
     worker = Worker(settings, sessions)
     await worker.start()
+    on_running()
     try:
         await stop.wait()
     finally:
