@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -30,6 +30,7 @@ from yardstick.cli.settings import check_master_key, load_settings
 from yardstick.config import Settings, get_settings
 from yardstick.db.engine import create_db_engine, sqlite_file
 from yardstick.db.session import SessionFactory
+from yardstick.execution.worker_sessions import application_name
 from yardstick.secret_box import _box, secret_box
 
 
@@ -199,6 +200,41 @@ def test_a_database_without_yardstick_tables_is_not_migrated(
     assert result.exit_code == 1, result.output
     assert result.stderr == f"no Yardstick database at {where}; run `yardstick migrate` first\n"
     assert _tables(url) == []
+
+
+def test_a_worker_is_not_named_after_itself_while_it_migrates(
+    settings_from_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A take-over ends the sessions named after a worker whose last beat is stale. A worker
+    restarted under its id held such sessions from its first moment, seconds before its first
+    beat: another worker's take-over ended them while it migrated, and it exited with "server
+    closed the connection unexpectedly"."""
+    require_backend("postgresql")
+    admin = postgres_admin_url()
+    assert admin is not None
+    url = create_postgres_database(admin)
+    named: list[int] = []
+
+    def counting(settings: Settings, engine: Engine) -> None:
+        with create_engine(url).connect() as look:
+            named.append(
+                look.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"),
+                    {"n": application_name("w1")},
+                ).scalar_one()
+            )
+        raise BootstrapRefused("stopped by the test")
+
+    try:
+        env = {"YARDSTICK_DATABASE_URL": url, "YARDSTICK_DATA_DIR": str(tmp_path / "data")}
+        assert CliRunner().invoke(app, ["migrate"], env=env).exit_code == 0
+        monkeypatch.setattr("yardstick.bootstrap.bootstrap", counting)
+        get_settings.cache_clear()  # read again, with the worker's id
+        result = CliRunner().invoke(app, ["worker"], env={**env, "YARDSTICK_WORKER_ID": "w1"})
+        assert result.exit_code == 1 and result.stderr == "stopped by the test\n"
+        assert named == [0]
+    finally:
+        drop_postgres_database(admin, url)
 
 
 def test_serve_on_a_port_in_use_stops_before_anything_starts(

@@ -135,6 +135,7 @@ def worker() -> None:
     from yardstick.cli.database import open_database, reachable
     from yardstick.cli.private_files import keep_private
     from yardstick.cli.settings import check_master_key, load_settings
+    from yardstick.db.engine import create_db_engine
     from yardstick.db.session import SessionFactory
     from yardstick.execution.worker import run_worker
     from yardstick.execution.worker_sessions import application_name
@@ -146,9 +147,16 @@ def worker() -> None:
     keep_private(settings)
     # Never creates the database: a worker pointed at the wrong place must not start on an
     # empty one of its own (nor make a key file for it: the key is checked after).
-    engine = open_database(settings, application_name=application_name(settings.worker_id))
+    setup = open_database(settings)
     check_master_key(settings)
-    _warn_revoked_init_key(reachable(settings, lambda: bootstrap(settings, engine)))
+    _warn_revoked_init_key(reachable(settings, lambda: bootstrap(settings, setup)))
+    setup.dispose()
+    # Named after the worker only from here, where its first beat comes within moments: a
+    # take-over ends the sessions of that name while the worker's last beat is stale, and so
+    # ended those of a worker restarted under its id while it was still migrating (seconds).
+    engine = create_db_engine(
+        settings.database_url, application_name=application_name(settings.worker_id)
+    )
     if settings.scoring_prewarm:
         prestart_scorer()
     pace_gc()

@@ -51,16 +51,17 @@ class Worker:
         self._wake_watch = WakeWatch(settings)
 
     async def start(self) -> None:
+        # Launching recovers this worker's own unfinished chunks. Restarted after its silence
+        # passed the dead-after, it would look dead meanwhile, and another worker re-queueing
+        # those chunks would make the calls in flight twice (and end this process's sessions,
+        # named as the dead one's): it beats first of all.
+        await asyncio.to_thread(beat, self.sessions, self.settings.worker_id)
         # Model calls of the runs find the accounts' own vendor keys (and a bad master key
         # stops the process here, before any chunk runs).
         install_vendor_keys(self.settings, self.sessions)
         if self.settings.scoring_prewarm:
             get_scorer().prewarm()
         runner.bind(self.sessions, self._drain, self._warmer.run_finished)
-        # Launching recovers this worker's own unfinished chunks. Restarted after its silence
-        # passed the dead-after, it would look dead meanwhile, and another worker re-queueing
-        # those chunks would make the calls in flight twice: it beats first.
-        await asyncio.to_thread(beat, self.sessions, self.settings.worker_id)
         await engine.launch(self.settings)
         self._wake_watch.start()
         self._heartbeat = asyncio.create_task(heartbeat_loop(self.settings, self.sessions))
