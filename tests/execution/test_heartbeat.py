@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
@@ -22,7 +23,7 @@ from yardstick.db.engine import create_db_engine
 from yardstick.db.migrate import migrate
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
-from yardstick.execution import engine, recovery, worker_sessions
+from yardstick.execution import engine, recovery, wake, worker_sessions
 from yardstick.execution import worker as worker_module
 from yardstick.models import EngineWorker
 
@@ -85,7 +86,7 @@ def test_a_heartbeat_goes_only_once_none_of_its_chunks_is_left(
     recovery.beat(sessions, "dead")
     passes = iter([3, 1, 0, 0])  # one of four chunks failed at first, then none is left
     monkeypatch.setattr(recovery, "requeue_pending", lambda worker_id: next(passes))
-    monkeypatch.setattr(recovery, "wake", lambda: None)
+    monkeypatch.setattr(recovery, "wake_after_commit", lambda session: None)
     recovery.take_over(sessions, ["dead"], 0)
     assert workers(sessions) == ["dead"]
     recovery.take_over(sessions, ["dead"], 0)
@@ -247,3 +248,24 @@ def test_a_worker_beating_again_since_it_was_judged_dead_is_not_taken_over(
     recovery.beat(sessions, "back")
     recovery.take_over(sessions, ["back"], 60)
     assert requeued == [] and workers(sessions) == ["back"]
+
+
+def test_a_take_over_wakes_the_other_workers(
+    pg_sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks re-queued by a take-over woke only the worker taking over: when it was full, an
+    idle worker started them at its 30 s poll. Now the take-over sends the NOTIFY an enqueue
+    sends."""
+    recovery.beat(pg_sessions, "gone")
+    monkeypatch.setattr(recovery, "requeue_pending", lambda worker_id: 2)
+    listener = psycopg.connect(
+        pg_sessions.engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+        autocommit=True,
+    )
+    try:
+        listener.execute(f"LISTEN {wake.CHANNEL}")
+        recovery.take_over(pg_sessions, ["gone"], 0)
+        heard = [n.channel for n in listener.notifies(timeout=5, stop_after=1)]
+        assert heard == [wake.CHANNEL]
+    finally:
+        listener.close()

@@ -24,7 +24,7 @@ from yardstick.config import Settings
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.execution.engine import requeue_pending
-from yardstick.execution.wake import wake
+from yardstick.execution.wake import wake_after_commit
 from yardstick.execution.worker_sessions import end_sessions
 from yardstick.models import EngineWorker
 from yardstick.ops.logs import log_event
@@ -98,7 +98,10 @@ def take_over(sessions: SessionFactory, worker_ids: list[str], dead_after: float
             sessions_ended=ended,
         )
         if chunks or left:
-            wake()  # this worker takes them at once, not at its idle poll
+            # This worker takes what it has room for at once, and the others hear of them too:
+            # an idle worker waited for its 30 s poll while this one was full.
+            with sessions.write() as session, session.begin():
+                wake_after_commit(session)
         if not left:
             cleared.append(worker_id)
     if cleared:
