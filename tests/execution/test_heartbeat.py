@@ -2,6 +2,7 @@
 when a dead worker's heartbeat may go."""
 
 import asyncio
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -269,3 +270,17 @@ def test_a_take_over_wakes_the_other_workers(
         assert heard == [wake.CHANNEL]
     finally:
         listener.close()
+
+
+def test_a_take_over_with_nothing_to_take_is_no_warning(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A worker stopped cleanly leaves its heartbeat row; taking it over found nothing, and
+    each one was a warning all the same."""
+    monkeypatch.setattr(recovery, "requeue_pending", lambda worker_id: 0)
+    recovery.beat(sessions, "stopped")
+    with caplog.at_level(logging.INFO):
+        recovery.take_over(sessions, ["stopped"], 0)
+    [record] = [r for r in caplog.records if r.getMessage() == "worker.takeover"]
+    assert record.levelno == logging.INFO
+    assert workers(sessions) == []

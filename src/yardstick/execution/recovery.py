@@ -92,7 +92,8 @@ def take_over(sessions: SessionFactory, worker_ids: list[str], dead_after: float
         left = requeue_pending(worker_id)
         log_event(
             "worker.takeover",
-            logging.WARNING,
+            # A worker stopped cleanly leaves its row, and nothing to take: no cause to warn.
+            logging.WARNING if chunks or left or ended else logging.INFO,
             dead_worker=worker_id,
             chunks=chunks + left,
             sessions_ended=ended,
