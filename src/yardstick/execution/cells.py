@@ -210,6 +210,12 @@ def fail(session: Session, evaluation_id: str, reason: str, *, run: int) -> bool
     return _changed_one(result)
 
 
+def _usd(amount: float) -> str:
+    """Dollars to the billionth `usage.cost_usd` keeps, without trailing zeros or an exponent
+    (four decimals read a $0.000762 spend as $0.0008, and `g` a $0.00004 budget as 4e-05)."""
+    return f"{amount:.9f}".rstrip("0").rstrip(".")
+
+
 def stop_at_budget(sessions: SessionFactory, evaluation_id: str, run: int, budget: float) -> bool:
     """Once the cells cost the budget, stop the run as a cancel does; whether it is stopped.
     In its own transaction, after the cells' commit: an update under the shared lock of that
@@ -219,7 +225,8 @@ def stop_at_budget(sessions: SessionFactory, evaluation_id: str, run: int, budge
         if total < budget:
             return False
         reason = (
-            f"stopped at the budget: the cells cost ${total:.4f}, reaching max_cost_usd ${budget:g}"
+            f"stopped at the budget: the cells cost ${_usd(total)}, "
+            f"reaching max_cost_usd ${_usd(budget)}"
         )
         stopped_here = fail(session, evaluation_id, reason, run=run)
     if stopped_here:  # once per run, by the chunk whose write crossed the budget

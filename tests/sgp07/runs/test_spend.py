@@ -1,6 +1,7 @@
 """Money: each cell's cost at its model's price, the evaluation's `usage.cost_usd`, the
 `max_cost_usd` budget that stops a run, and `dry_run` estimates that create nothing."""
 
+import re
 import time
 from typing import Any
 
@@ -137,10 +138,17 @@ def test_the_budget_stops_the_run_and_a_retry_with_more_resumes_it(
     stopped = wait_until_done(priced_client, evaluation_id)
 
     assert stopped.status == "failed"
-    assert stopped.status_reason is not None and "max_cost_usd" in stopped.status_reason
+    assert stopped.status_reason is not None
+    said = re.fullmatch(
+        r"stopped at the budget: the cells cost \$(\d+(?:\.\d{1,9})?), "
+        r"reaching max_cost_usd \$0\.05",
+        stopped.status_reason,
+    )
+    assert said is not None, stopped.status_reason
     body = evaluation_json(priced_client, evaluation_id)
     assert body["max_cost_usd"] == pytest.approx(budget)
     spent = body["usage"]["cost_usd"]
+    assert budget <= float(said.group(1)) <= spent + 1e-9
     # Calls in flight when the budget is reached finish; no new one starts (concurrency 8).
     assert budget <= spent <= budget + 8 * CELL_COST + 1e-9
     assert fake_models.stats()["total"] < 40
