@@ -256,3 +256,35 @@ def test_a_body_that_is_not_json_says_why_on_the_body(
     assert problem["loc"] == ["body"]
     assert problem["msg"].startswith("the body is not valid JSON: "), problem
     assert reason in problem["msg"].lower(), problem
+
+
+LONG = "1234567890123456789012"  # 22 digits: the standard library parses the body
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "reason"),
+    [
+        # int() refuses past 4,300 digits: a generic 400 that named nothing
+        ('{"name": "d", "data": [{"v": ' + "9" * 5000 + "}]}", ["body", "data", 0, "v"], "64-bit"),
+        # past the standard library's recursion: the same generic 400
+        ("[" * 5000 + LONG + "]" * 5000, ["body"], "nested deeper than 250"),
+        # a byte-order mark, which orjson refuses and `json.loads` of bytes skipped (a 200)
+        ('\ufeff{"name": "d", "data": [{"v": ' + LONG + "}]}", ["body"], "bom"),
+    ],
+    ids=["5000 digits", "5000 levels", "byte-order mark"],
+)
+def test_a_body_with_a_long_number_is_read_by_the_same_rules(
+    http: httpx.Client, body: str, loc: list[str | int], reason: str
+) -> None:
+    answer = _raw(http, "POST", "/v5/datasets", body)
+    assert answer.status_code == 422, answer.text
+    (problem,) = answer.json()["detail"]
+    assert problem["loc"] == loc
+    assert reason in problem["msg"].lower(), problem
+
+
+def test_a_body_with_a_long_number_that_is_not_utf8_says_so(http: httpx.Client) -> None:
+    body = b'{"name": "\xff", "data": [{"v": ' + LONG.encode() + b"}]}"
+    answer = http.post("/v5/datasets", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["msg"] == "the body is not valid JSON: str is not valid UTF-8"

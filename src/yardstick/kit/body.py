@@ -175,9 +175,36 @@ def parse_json(body: bytes) -> Any:
         raise BodyProblem([], f"{NOT_JSON}{exc.msg}{where}") from None
 
 
+def _exact_int(text: str) -> int:
+    # Past 40 digits an integer is out of range whatever it is: any one stands for it, and
+    # _check_integers names where it is. int() refuses past 4,300 digits, a generic 400.
+    return int(text) if len(text) <= 40 else INT_RANGE[1] + 1
+
+
+def _standard_json(body: bytes) -> Any:
+    """The body as the standard library reads it, refused where orjson would refuse it: a
+    byte-order mark (which `json.loads` of bytes skips), text that is not UTF-8, nesting past
+    what its recursion allows (a generic 400 before)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise json.JSONDecodeError("str is not valid UTF-8", "", 0) from None
+    if text.startswith("\ufeff"):
+        raise json.JSONDecodeError("BOM is not supported", text, 0)
+    try:
+        return json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            parse_int=_exact_int,
+        )
+    except RecursionError:
+        raise BodyProblem([], f"JSON nested deeper than {MAX_DEPTH} levels") from None
+
+
 def _parsed(body: bytes) -> Any:
     if _ZEROS in body.translate(_DIGITS_AS_ZERO) and _LONG_DIGITS.search(body):
-        parsed = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
+        parsed = _standard_json(body)
         _check_integers(parsed)
         # orjson refuses lone surrogates as it reads; the standard library lets "\\ud800" through.
         _check_writable(parsed)
