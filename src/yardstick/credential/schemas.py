@@ -9,16 +9,17 @@ from yardstick.kit.responses import Identity, format_ts, identity_json
 from yardstick.models import Credential
 
 
-def _no_slash(name: str) -> str:
-    # The client sends `/` in a path segment as %2F, which arrives decoded: a name holding one
-    # could never be fetched by name, so it is refused up front.
-    if "/" in name:
-        raise ValueError("cannot contain '/'")
+def _addressable(name: str) -> str:
+    # The client sends `/` in a path segment as %2F, which arrives decoded, and clients resolve
+    # a `.` or `..` segment away (0.7.0's refuses it): such a name could never be fetched by
+    # name, so it is refused up front.
+    if "/" in name or name in (".", ".."):
+        raise ValueError("must not contain '/' nor be '.' or '..' (it goes in a URL path)")
     return name
 
 
 CredentialName = Annotated[
-    str, StringConstraints(min_length=1, max_length=512), AfterValidator(_no_slash)
+    str, StringConstraints(min_length=1, max_length=512), AfterValidator(_addressable)
 ]
 CredentialType = Literal["key", "json"]
 # SecretStr: the payload never shows in a repr, a dump or a log of the body.

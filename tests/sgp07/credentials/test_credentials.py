@@ -146,6 +146,9 @@ def test_a_json_payload_must_parse(engine_client: SGPClient) -> None:
     ("body", "loc"),
     [
         ({"name": "a/b", "payload": "x", "type": "key"}, ["body", "name"]),
+        # Clients resolve a dot segment away: never to be fetched by name again.
+        ({"name": "..", "payload": "x", "type": "key"}, ["body", "name"]),
+        ({"name": ".", "payload": "x", "type": "key"}, ["body", "name"]),
         ({"name": "", "payload": "x", "type": "key"}, ["body", "name"]),
         ({"name": "n", "payload": "x", "type": "password"}, ["body", "type"]),
         ({"name": "n", "payload": "", "type": "key"}, ["body", "payload"]),
