@@ -161,10 +161,11 @@ class RunControlService:
                     TaskResult.item_id.in_(failed_items.scalar_subquery()),
                 ),
             )
-        if evaluation.status == "running" and not replaced and not unstopped:
+        if evaluation.status in ("running", "completed") and not replaced and not unstopped:
             # Nothing to compute that the running run will not: a second retry (a double
             # click, a client sending again) would supersede it and pay again for its calls
-            # in flight.
+            # in flight. A completed run holds every cell: a run for none made it `running`,
+            # and a cancel in that moment left a finished evaluation `failed`.
             evaluation.updated_at = utcnow()
             session.flush()
             return evaluation

@@ -195,6 +195,28 @@ def test_a_retry_with_nothing_to_compute_keeps_the_running_run(
     assert fake_models.stats()["total"] == 40  # one call a cell
 
 
+def test_a_retry_of_a_completed_evaluation_with_nothing_errored_leaves_it_completed(
+    engine_client: SGPClient, fake_models: FakeModels
+) -> None:
+    """It started a run for no cell, `running` for a moment: a cancel then left a finished
+    evaluation `failed`, "cancelled by the user"."""
+    created = engine_client.evaluations.create(
+        evaluation={
+            "name": unique(),
+            "data": [{"input": f"w{i}"} for i in range(3)],
+            "tasks": [chat_task("answer")],
+        }
+    )
+    done = wait_until_done(engine_client, created.id)
+    assert done.status == "completed"
+    with raw(engine_client) as http:
+        retried = http.post(f"/v5/evaluations/{created.id}/retry").json()
+        cancelled = http.post(f"/v5/evaluations/{created.id}/cancel").json()
+    assert (retried["status"], cancelled["status"]) == ("completed", "completed")
+    assert engine_client.evaluations.retrieve(created.id).status == "completed"
+    assert fake_models.stats()["total"] == 3
+
+
 def test_archiving_a_running_evaluation_stops_it(
     engine_client: SGPClient, fake_models: FakeModels
 ) -> None:
