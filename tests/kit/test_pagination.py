@@ -70,8 +70,13 @@ def test_auto_paging_reads_a_big_dataset_whole(client: SGPClient, big_dataset: s
 def test_an_unknown_cursor_is_a_bad_request(client: SGPClient, cursor: str) -> None:
     dataset = make_dataset(client, 1)
 
-    with pytest.raises(BadRequestError):
+    with pytest.raises(BadRequestError) as caught:
         client.datasets.list(extra_query={cursor: "no-such-dataset"})
+    assert caught.value.body == {
+        "detail": f"{cursor}: unknown cursor 'no-such-dataset': no such item in this list"
+    }
+    # An empty one, as a form sends it, is none (it was a 400 for the cursor '').
+    assert client.datasets.list(extra_query={cursor: ""}).items[0].id == dataset.id
     with pytest.raises(BadRequestError):
         client.dataset_items.list(dataset_id=dataset.id, extra_query={cursor: "no-such-item"})
     with pytest.raises(BadRequestError):

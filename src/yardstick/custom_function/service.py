@@ -38,7 +38,8 @@ class DryRunService:
         if task_type not in DRY_RUN_TYPES:
             raise Unprocessable(
                 ["body", "task_type"],
-                f"only {', '.join(DRY_RUN_TYPES)} tasks can be dry-run, not {task_type!r}",
+                f"only {', '.join(DRY_RUN_TYPES)} tasks can be dry-run"
+                + ("" if task_type is None else f", not {task_type!r}"),
             )
         REGISTRY[task_type].validate(body.configuration, ["body", "configuration"], _CONTEXT)
         not_after = time.monotonic() + BUDGET_SECONDS

@@ -69,7 +69,14 @@ def _page_params(default_order: SortOrder) -> Callable[..., Awaitable[PageParams
             str | None, Query(description="Column to order by; unknown names keep creation order")
         ] = None,
     ) -> PageParams:
-        return PageParams(min(limit, MAX_LIMIT), starting_after, ending_before, sort_order, sort_by)
+        # An empty cursor (`?starting_after=`, as a form or a template sends one) is none.
+        return PageParams(
+            min(limit, MAX_LIMIT),
+            starting_after or None,
+            ending_before or None,
+            sort_order,
+            sort_by,
+        )
 
     return dependency
 
@@ -138,11 +145,22 @@ def paginate(
     return cut_page(list(session.execute(page_stmt).all()), params, total)
 
 
+class UnknownCursor(BadRequest):
+    """A cursor that names no row the caller may list: a 400 naming the parameter."""
+
+    def __init__(self, parameter: str, cursor: str) -> None:
+        self.cursor = cursor
+        super().__init__(f"{parameter}: unknown cursor {cursor!r}: no such item in this list")
+
+
 def check_cursors(params: PageParams, cursor_exists: Callable[[str], bool]) -> None:
-    """BadRequest (400) for a cursor that names no row the caller may list."""
-    for cursor in (params.starting_after, params.ending_before):
+    """UnknownCursor (400) for a cursor that names no row the caller may list."""
+    for name, cursor in (
+        ("starting_after", params.starting_after),
+        ("ending_before", params.ending_before),
+    ):
         if cursor is not None and not cursor_exists(cursor):
-            raise BadRequest(f"unknown cursor {cursor!r}: no such item in this list")
+            raise UnknownCursor(name, cursor)
 
 
 def page_query(

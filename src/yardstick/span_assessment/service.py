@@ -65,7 +65,11 @@ def _check_content(assessment_type: str, content: Mapping[str, Any]) -> None:
             raise Unprocessable(
                 ["body", field],
                 f"not allowed with assessment_type {assessment_type!r}: only "
-                f"{assessment_type!r} and 'comment' are",
+                + (
+                    "'comment' is"
+                    if assessment_type == "comment"
+                    else f"{assessment_type!r} and 'comment' are"
+                ),
             )
 
 

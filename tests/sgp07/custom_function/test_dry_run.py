@@ -129,6 +129,14 @@ def test_dry_run_validates_like_a_task(client: SGPClient) -> None:
         ["body", "task_type"]
     ]
     assert locs({"type": "bleu"}, task_type="") == [["body", "task_type"]]
+    with pytest.raises(UnprocessableEntityError) as unknown:  # no type given, none inferred
+        client.post(
+            "/v5/evaluations/tasks/dry-run",
+            body={"task_type": None, "configuration": {}, "sample_data": [{}]},
+            cast_to=object,
+        )
+    [problem] = unknown.value.body["detail"]  # type: ignore[index]
+    assert problem["loc"] == ["body", "task_type"] and "None" not in problem["msg"], problem
 
 
 def test_dry_run_needs_an_api_key(server: Server) -> None:

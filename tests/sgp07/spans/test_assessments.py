@@ -75,6 +75,10 @@ def test_errors(client: SGPClient) -> None:
             assessment_type="comment", comment="x", rating=2, trace_id=trace
         )
     assert error_locs(extra.value) == [["body", "rating"]]
+    # It read "only 'comment' and 'comment' are".
+    assert extra.value.body["detail"][0]["msg"] == (  # type: ignore[index]
+        "not allowed with assessment_type 'comment': only 'comment' is"
+    )
     with pytest.raises(NotFoundError):
         client.span_assessments.create(assessment_type="comment", comment="x", trace_id="nope")
     client.span_assessments.create(assessment_type="overwrite", overwrite={}, trace_id=trace)

@@ -15,13 +15,13 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from yardstick.auth.service import Principal
-from yardstick.errors import BadRequest, NotFound, Unprocessable
+from yardstick.errors import NotFound, Unprocessable
 from yardstick.evaluation.kept import kept
 from yardstick.evaluation.service import evaluation_service
 from yardstick.evaluation.summary import AliasSummary, alias_from_json, evaluation_summary_service
 from yardstick.evaluation_item.repository import Cell, ItemRow, evaluation_item_repository
 from yardstick.evaluation_item.service import evaluation_item_service
-from yardstick.kit.pagination import PageParams
+from yardstick.kit.pagination import PageParams, UnknownCursor
 from yardstick.models import Evaluation
 from yardstick.span.schemas import SpanSearch
 from yardstick.span.service import span_service
@@ -198,8 +198,10 @@ class EvaluationPageService:
                 tags=tags,
                 include_archived=False,
             )
-        except BadRequest as exc:  # an unknown cursor: say which parameter holds it
-            raise Unprocessable(["query", "after"], str(exc.detail)) from exc
+        except UnknownCursor as exc:  # said of the page's own parameter
+            raise Unprocessable(
+                ["query", "after"], f"unknown cursor {exc.cursor!r}: no such evaluation"
+            ) from exc
         evaluations: list[Evaluation] = [row[0] for row in page.rows]
         totals, _ = evaluation_page_repository.totals(session, evaluations)
         rows = [EvaluationRow(e, totals[e.id], progress(e, totals[e.id])) for e in evaluations]
