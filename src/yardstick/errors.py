@@ -92,13 +92,22 @@ def _app_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
-def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     detail = [
         # pydantic prefixes a validator's own message: the message alone says what is wrong.
         {"loc": list(e["loc"]), "msg": e["msg"].removeprefix("Value error, "), "type": e["type"]}
         for e in exc.errors()
     ]
+    content_type = request.headers.get("content-type")
+    if content_type and len(detail) == 1 and detail[0]["loc"] == ["body"]:
+        # FastAPI reads a body as JSON only when it is declared so: `curl -d` sends
+        # form-urlencoded, and the body was "not a valid dictionary" with the cause unsaid.
+        main, _, _ = content_type.partition(";")
+        if not main.strip().lower().endswith(("/json", "+json")):
+            detail[0]["msg"] = (
+                f"the body must be JSON, sent as content-type application/json (not {main.strip()!r})"
+            )
     return JSONResponse({"detail": detail}, status_code=422)
 
 

@@ -59,6 +59,15 @@ def test_a_body_that_is_not_declared_as_json(http: httpx.Client, content_type: s
     )
 
     assert response.status_code == 422
+    if content_type is not None:  # it said "Input should be a valid dictionary", not why
+        assert response.json()["detail"] == [
+            {
+                "loc": ["body"],
+                "msg": "the body must be JSON, sent as content-type application/json "
+                f"(not {content_type!r})",
+                "type": response.json()["detail"][0]["type"],
+            }
+        ]
 
 
 def test_delete_ignores_an_empty_json_body(client: SGPClient, http: httpx.Client) -> None:
