@@ -91,6 +91,22 @@ def test_mime_type_is_guessed_from_the_name_when_the_part_has_none(http: httpx.C
     assert (response.json()["filename"], response.json()["mime_type"]) == ("pic.png", "image/png")
 
 
+def test_a_mime_type_that_is_not_ascii_is_guessed_instead(http: httpx.Client) -> None:
+    """`ü/ü` was stored as `Ã¼/Ã¼` (the header's bytes read as latin-1)."""
+    body, content_type = multipart(
+        [
+            (
+                b'Content-Disposition: form-data; name="file"; filename="pic.png"\r\n'
+                + "Content-Type: ü/ü".encode(),
+                b"\x89PNG",
+            )
+        ]
+    )
+    response = http.post("/v5/files", content=body, headers={"content-type": content_type})
+    assert response.status_code == 200
+    assert response.json()["mime_type"] == "image/png"
+
+
 @pytest.mark.parametrize(
     ("disposition", "name"),
     [

@@ -32,7 +32,8 @@ FIELD = b"file"
 DEFAULT_FILENAME = "upload"
 DEFAULT_MIME_TYPE = "application/octet-stream"
 _FLUSH_BYTES = 1024 * 1024
-_MIME_TYPE = re.compile(r"^[\w!#$&^.+-]+/[\w!#$&^.+-]+( *;[ \x21-\x7e]*)?$")
+# RFC 6838 names are ASCII: a type that is not (`ü/ü`, read as latin-1) is guessed from the name.
+_MIME_TYPE = re.compile(r"^[\w!#$&^.+-]+/[\w!#$&^.+-]+( *;[ \x21-\x7e]*)?$", re.ASCII)
 
 
 @dataclass
