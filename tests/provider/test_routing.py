@@ -103,6 +103,27 @@ def test_registered_models_route_to_the_registry_vendors(tmp_path: Path) -> None
         providers.check("later", registered("llmengine", "later", ready=False))
 
 
+def test_a_registered_model_is_held_to_its_vendors_listed_models(tmp_path: Path) -> None:
+    """A tenant registering a model named after an unlisted one (or an llmengine name pointing
+    at one) had it served, on the operator's key, past the providers file's `models`."""
+    providers = file_providers(
+        tmp_path,
+        '[vendors.openai]\nbase_url = "http://x/v1"\nmodels = ["fake-chat"]\n'
+        '[vendors.llmengine]\nbase_url = "http://y/v1"\nmodels = ["fake-instruct"]\n',
+    )
+    hosted = registered("openai", "gpt-4o")
+    hosted.model_type = "chat_completion"
+    for name, row in (
+        ("gpt-4o", hosted),
+        ("sneaky", registered("llmengine", "sneaky", model="gpt-4o")),
+        ("fake-instruct", registered("llmengine", "fake-instruct", model="gpt-4o-mini")),
+    ):
+        with pytest.raises(ModelNotFound, match="serves only the models the providers file"):
+            providers.route(name, row)
+    listed = providers.route("mine", registered("llmengine", "mine", model="fake-instruct"))
+    assert listed.upstream_model == "fake-instruct"
+
+
 def test_a_registered_model_needs_its_vendor_configured() -> None:
     with pytest.raises(ProviderNotConfigured) as caught:
         Providers(settings()).route("mine", registered("llmengine", "mine"))

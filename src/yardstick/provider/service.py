@@ -140,15 +140,20 @@ class Providers:
                     f"{', '.join(VENDORS)}, or declare it in the providers file",
                 )
             raise ProviderNotConfigured(vendor, hint(vendor))
+        self._check_listed(model, vendor, name)
+        return ModelRoute(model=model, vendor=vendor, upstream_model=name)
+
+    def _check_listed(self, model: str, vendor: str, upstream: str) -> None:
+        """The operator said which models this vendor serves: any other is refused, by its
+        `vendor/name` and through a registered model alike (one named after an unlisted model,
+        or pointing an llmengine name at one, spent the operator's key on it)."""
         listed = self.vendors[vendor].models
-        if listed is not None and name not in listed:
-            # The operator said which models this vendor serves: anything else is a typo.
+        if listed is not None and upstream not in listed:
             raise ModelNotFound(
                 model,
                 f"vendor {vendor!r} serves only the models the providers file lists for it "
-                f"({', '.join(listed) or 'none'}), not {name!r}",
+                f"({', '.join(listed) or 'none'}), not {upstream!r}",
             )
-        return ModelRoute(model=model, vendor=vendor, upstream_model=name)
 
     def _registered_route(self, model: str, registered: RegisteredModel) -> ModelRoute:
         vendor = registered.model_vendor
@@ -164,6 +169,7 @@ class Providers:
             raise ModelNotReady(model)
         if vendor not in self.vendors:
             raise ProviderNotConfigured(vendor, hint(vendor))
+        self._check_listed(model, vendor, upstream)
         return ModelRoute(model=model, vendor=vendor, upstream_model=upstream, registered=True)
 
     def check(self, model: str, registered: RegisteredModel | None = None) -> None:
