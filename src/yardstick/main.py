@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yardstick.api import ROUTERS
 from yardstick.auth.gate import AuthGate
+from yardstick.auth.rate_limit import key_limiter
 from yardstick.config import Settings, get_settings
 from yardstick.db.checkpointer import start_checkpointer
 from yardstick.db.engine import create_db_engine
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         create_db_engine(settings.database_url, application_name=name)
     )
     app.state.group_commit = GroupCommit(app.state.sessions)
+    # One bucket per key for the API and the web pages alike.
+    app.state.key_limiter = key_limiter(settings)
     instrument(settings, app.state.sessions.engine)
     app.state.schema_head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     install_error_handlers(app)
@@ -100,7 +103,9 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         path_limits={"/v5/files": settings.upload_body_bytes},
     )
     # Outside the body limit: a request without a valid key is refused before its body is read.
-    app.add_middleware(AuthGate, sessions=app.state.sessions, settings=settings)
+    app.add_middleware(
+        AuthGate, sessions=app.state.sessions, settings=settings, limiter=app.state.key_limiter
+    )
     # Inside StripTrailingSlash, which copies the scope: it reads the route from its own.
     app.add_middleware(HttpMetrics)
     app.add_middleware(StripTrailingSlash)

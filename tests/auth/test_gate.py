@@ -2,12 +2,14 @@
 body unread, and each key's rate limit is applied before any route runs."""
 
 import socket
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.fixtures.server import ACCOUNT_A, Server, run_server
+from tests.web.conftest import web_client
 from yardstick.auth.rate_limit import RateLimiter
 
 HUGE = 256 * 1024 * 1024  # the body limit: a body this size would be read whole to be parsed
@@ -105,6 +107,18 @@ def test_a_key_over_its_rate_is_told_when_to_come_back(limited: Server) -> None:
     assert "rate limit (2 requests a second)" in refused.json()["detail"]
     # Other keys have buckets of their own; /health has none.
     assert httpx.get(f"{limited.base_url}/health").status_code == 200
+
+
+def test_the_web_pages_spend_the_same_keys_bucket(limited: Server) -> None:
+    """The UI signs in with an API key, and its pages (exports, comparisons) were not
+    counted: the API refused the key while the pages went on serving it."""
+    time.sleep(3)  # a full bucket again after the test before
+    with web_client(limited) as web:
+        statuses = [web.get("/evaluations").status_code for _ in range(8)]
+        refused = web.get("/evaluations")
+    assert statuses[:4] == [200] * 4 and 429 in statuses[4:]  # the sign-in took one
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert "Too many requests" in refused.text and "rate limit" in refused.text
 
 
 def test_the_bucket_refills_at_the_rate(monkeypatch: pytest.MonkeyPatch) -> None:

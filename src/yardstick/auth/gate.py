@@ -10,13 +10,11 @@ state, where the auth dependency (`yardstick.auth.dependencies`) picks it up.
 It also applies each key's rate limit, when `YARDSTICK_RATE_LIMIT_PER_SECOND` sets one.
 """
 
-import math
-
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yardstick.auth.dependencies import authenticate
-from yardstick.auth.rate_limit import RateLimiter
+from yardstick.auth.rate_limit import RateLimiter, spend
 from yardstick.auth.service import key_hasher
 from yardstick.config import Settings
 from yardstick.db.retry import is_transient
@@ -30,15 +28,18 @@ STATE_KEY = "principal"
 
 
 class AuthGate:
-    def __init__(self, app: ASGIApp, *, sessions: SessionFactory, settings: Settings) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        sessions: SessionFactory,
+        settings: Settings,
+        limiter: RateLimiter | None,
+    ) -> None:
         self.app = app
         self.sessions = sessions
         self.hasher = key_hasher(settings)
-        self.limiter = (
-            RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
-            if settings.rate_limit_per_second > 0
-            else None
-        )
+        self.limiter = limiter  # shared with the web pages (yardstick.web.auth)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -53,6 +54,7 @@ class AuthGate:
                 _value(headers, "x-api-key"),
                 _value(headers, "x-selected-account-id"),
             )
+            spend(self.limiter, principal.user_id)
         except AppError as exc:
             await _reply(send, exc.status_code, {"detail": exc.detail}, dict(exc.headers))
             return
@@ -64,19 +66,6 @@ class AuthGate:
             body, retry = database_unavailable(scope["method"], path, exc)
             await _reply(send, 503, body, retry)
             return
-        if self.limiter is not None:
-            wait = self.limiter.take(principal.user_id)
-            if wait > 0:
-                await _reply(
-                    send,
-                    429,
-                    {
-                        "detail": f"this API key's rate limit ({self.limiter.rate:g} requests a "
-                        "second) is exceeded; retry after the time in `retry-after`"
-                    },
-                    {"retry-after": str(math.ceil(wait)), "x-should-retry": "true"},
-                )
-                return
         scope.setdefault("state", {})[STATE_KEY] = principal
         await self.app(scope, receive, send)
 

@@ -8,6 +8,9 @@ active in the last few seconds, not every key ever seen.
 import math
 import time
 
+from yardstick.config import Settings
+from yardstick.errors import AppError
+
 
 class RateLimiter:
     def __init__(self, rate: float, burst: int | None = None) -> None:
@@ -35,3 +38,32 @@ class RateLimiter:
             key: bucket for key, bucket in self._buckets.items() if now - bucket[1] < refill
         }
         self._swept = now
+
+
+class RateLimited(AppError):
+    """A 429: the key spent its bucket. The API's gate answers it, and so does a web page (the
+    UI signs in with the same key, and its heavier pages were not counted)."""
+
+    status_code = 429
+
+    def __init__(self, rate: float, wait: float) -> None:
+        super().__init__(
+            f"this API key's rate limit ({rate:g} requests a second) is exceeded; retry after "
+            "the time in `retry-after`"
+        )
+        self.headers = {"retry-after": str(math.ceil(wait)), "x-should-retry": "true"}
+
+
+def key_limiter(settings: Settings) -> RateLimiter | None:
+    """The process's limiter of API keys, if `YARDSTICK_RATE_LIMIT_PER_SECOND` sets one."""
+    if settings.rate_limit_per_second <= 0:
+        return None
+    return RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+
+
+def spend(limiter: RateLimiter | None, key_id: str) -> None:
+    """Count one request of the key; RateLimited past its limit."""
+    if limiter is not None:
+        wait = limiter.take(key_id)
+        if wait > 0:
+            raise RateLimited(limiter.rate, wait)

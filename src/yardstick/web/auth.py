@@ -34,6 +34,7 @@ import orjson
 from fastapi import Depends, Form, Request, Response
 
 from yardstick.auth.dependencies import authenticate
+from yardstick.auth.rate_limit import spend
 from yardstick.auth.service import Principal, key_hasher
 from yardstick.errors import AppError, Forbidden
 from yardstick.secret_box import SecretBox, SecretUnreadable, secret_box
@@ -124,6 +125,7 @@ async def require_session(request: Request) -> WebSession:
             request.url.path + (f"?{request.url.query}" if request.url.query else "")
         )
     request.state.web_session = session  # for the templates (navigation, sign-out form)
+    spend(request.app.state.key_limiter, session.principal.user_id)  # a 429 page past it
     return session
 
 

@@ -130,7 +130,13 @@ def problems(exc: Exception) -> list[tuple[str, str]]:
     return out
 
 
-_TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 422: "Invalid parameter"}
+_TITLES = {
+    400: "Bad request",
+    403: "Forbidden",
+    404: "Not found",
+    422: "Invalid parameter",
+    429: "Too many requests",
+}
 # Where an error page leads back to: the section of the UI the failed page belongs to.
 _SECTIONS = {
     "evaluations": "the evaluations",
@@ -165,6 +171,7 @@ def error_page(request: Request, status_code: int, detail: Any, exc: Exception) 
             "back_label": back_label,
         },
         status_code=status_code,
+        headers=dict(getattr(exc, "headers", None) or {}),  # a 429's retry-after
     )
 
 
