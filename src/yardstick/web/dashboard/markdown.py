@@ -10,13 +10,16 @@ item's `# Title` is a heading within them, not a second title of the page.
 """
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 MAX_CHARS = 50_000
+# Past this many `[`, a text is not rendered as markdown (see render_markdown).
+MAX_BRACKETS = 500
 
 _MD = MarkdownIt("commonmark", {"html": False}).disable("image")
 
@@ -43,5 +46,11 @@ _MD.add_render_rule("heading_open", _heading)
 _MD.add_render_rule("heading_close", _heading)
 
 
+@lru_cache(maxsize=256)  # a page viewed again (a dashboard, a review item) is not rendered again
 def render_markdown(text: str) -> Markup:
-    return Markup(_MD.render(text[:MAX_CHARS]))  # escaped by markdown-it: HTML is off
+    text = text[:MAX_CHARS]
+    if text.count("[") > MAX_BRACKETS:
+        # markdown-it's links cost time quadratic in open brackets: `[` * 50,000 took 2 s of
+        # CPU at every view of the page. Text that bracket-laden is shown as it is.
+        return Markup('<pre class="markdown-plain">') + escape(text) + Markup("</pre>")
+    return Markup(_MD.render(text))  # escaped by markdown-it: HTML is off
