@@ -28,6 +28,7 @@ import importlib
 import string
 import sys
 import types
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -50,9 +51,10 @@ from yardstick.sandbox.source import SourceError, analyze
 FILENAME = "<custom_function>"
 _CACHE_SIZE = 256
 # Imported while the process is still unsealed: allowed modules' C code imports these on use
-# (datetime.strptime `_strptime`, strftime and timetuple `time`) through the calling frame's
-# `__import__`, the user's, which hands them over (`restricted_import`).
-PRELOAD = ("_strptime", "time")
+# (datetime.strptime `_strptime`, strftime and timetuple `time`; a coroutine never awaited,
+# warning as it is collected, `warnings`) through the calling frame's `__import__`, the
+# user's, which hands them over (`restricted_import`).
+PRELOAD = ("_strptime", "time", "warnings")
 
 _PURE_BUILTINS = (
     "abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "bytearray", "bytes",
@@ -118,6 +120,9 @@ def _freeze_class_attributes(views: Mapping[str, types.ModuleType]) -> None:
 def _load_views() -> dict[str, types.ModuleType]:
     for name in (*PRELOAD, *ALLOWED_SUBMODULES):
         importlib.import_module(name)
+    # Shown nowhere (stdio is closed), and showing one opens source files (linecache), which
+    # the seal refuses: a function leaving a coroutine unawaited failed as a violation.
+    warnings.simplefilter("ignore")
     views = {name: _view(importlib.import_module(name), name) for name in ALLOWED_MODULES}
     _freeze_class_attributes(views)
     for dotted in ALLOWED_SUBMODULES:

@@ -60,6 +60,24 @@ def test_dry_run_reports_sandbox_errors_per_row(client: SGPClient) -> None:
     ] == [5, 6]
 
 
+def test_a_coroutine_never_awaited_is_no_violation(http: httpx.Client) -> None:
+    """Python warns of it as it is collected, importing `warnings` and opening source files:
+    the function failed as a sandbox violation, one naming the server's source path."""
+    for tail in ("a()\n    return 1", "c = a()\n    return int(c.cr_suspended) + 1"):
+        answer = http.post(
+            "/v5/evaluations/tasks/dry-run",
+            json={
+                "task_type": "custom_function",
+                "configuration": {
+                    "function_source": f"def f(x):\n    async def a():\n        return 1\n    {tail}"
+                },
+                "sample_data": [{"x": 1}, {"x": 2}],
+            },
+        )
+        assert answer.status_code == 200, answer.text
+        assert [(i["result"], i["error"]) for i in answer.json()["items"]] == [(1, None)] * 2
+
+
 def test_dry_run_with_outputs_and_config_args(http: httpx.Client) -> None:
     body = {
         "task_type": "custom_function",
