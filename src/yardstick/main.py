@@ -102,6 +102,9 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         max_bytes=settings.max_body_bytes,
         path_limits={"/v5/files": settings.upload_body_bytes},
     )
+    # Before routing, inside auth (a request without a key is a 401 whatever its path holds):
+    # no NUL reaches the database.
+    app.add_middleware(RequestGuard)
     # Outside the body limit: a request without a valid key is refused before its body is read.
     app.add_middleware(
         AuthGate, sessions=app.state.sessions, settings=settings, limiter=app.state.key_limiter
@@ -109,7 +112,6 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     # Inside StripTrailingSlash, which copies the scope: it reads the route from its own.
     app.add_middleware(HttpMetrics)
     app.add_middleware(StripTrailingSlash)
-    app.add_middleware(RequestGuard)  # before auth and routing: no NUL reaches the database
     app.add_middleware(SecurityHeaders)  # 4xx errors and 413s included
     app.add_middleware(HeadAsGet)  # outermost: every layer inside sees the GET
     for router in ROUTERS:

@@ -24,6 +24,9 @@ def test_a_nul_in_the_path_or_query_is_a_422(
     answer = http.request(method, path, params=params)
     assert answer.status_code == 422, answer.text
     assert answer.json()["detail"][0]["loc"] == loc
+    # Without a key it is a 401, as every request without one is (it was this 422).
+    stranger = httpx.request(method, str(http.base_url.join(path)), params=params)
+    assert stranger.status_code == 401, stranger.text
 
 
 def test_a_nul_in_a_body_string_or_key_is_a_422_naming_it(http: httpx.Client) -> None:
