@@ -86,20 +86,3 @@ def test_a_405_lists_every_method_of_the_path(
     answer = http.request(method, path)
     assert answer.status_code == 405
     assert answer.headers.get_list("allow") == [allowed]
-
-
-@pytest.mark.parametrize(
-    ("path", "views"),
-    [
-        ("/v5/evaluations/e1", "task"),
-        ("/v5/evaluations", "tasks,widgets"),
-        ("/v5/evaluation-groups/g1", "member"),
-        ("/v5/evaluation-dashboards/d1", "widget"),
-    ],
-)
-def test_an_unknown_view_is_a_422_naming_it(http: httpx.Client, path: str, views: str) -> None:
-    """A misspelt view was left out of the answer without a word."""
-    answer = http.get(path, params={"views": views})
-    assert answer.status_code == 422, answer.text
-    [problem] = answer.json()["detail"]
-    assert problem["loc"] == ["query", "views"] and "unknown view" in problem["msg"], problem

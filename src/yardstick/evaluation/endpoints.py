@@ -18,14 +18,14 @@ from yardstick.evaluation.schemas import (
 from yardstick.evaluation.service import evaluation_service
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
-from yardstick.kit.query import tags_filter, views_of
+from yardstick.kit.query import tags_filter, views_filter
 from yardstick.kit.responses import JSONBody
 from yardstick.models import Evaluation
 
 router = APIRouter(prefix="/v5/evaluations", tags=["evaluations"], route_class=OrjsonRoute)
 
 IncludeArchived = Annotated[bool, Query(description="Include archived evaluations")]
-Views = Annotated[list[str], Depends(views_of("tasks"))]
+Views = Annotated[list[str], Depends(views_filter)]
 
 
 def _render(

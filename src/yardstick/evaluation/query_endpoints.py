@@ -18,13 +18,13 @@ from yardstick.evaluation.summary import evaluation_summary_service
 from yardstick.evaluation.taxonomy import evaluation_taxonomy_service
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
-from yardstick.kit.query import views_of
+from yardstick.kit.query import views_filter
 from yardstick.kit.responses import JSONBody
 
 router = APIRouter(prefix="/v5/evaluations", tags=["evaluations"], route_class=OrjsonRoute)
 
 IncludeArchived = Annotated[bool, Query(description="Include archived evaluations")]
-Views = Annotated[list[str], Depends(views_of("tasks"))]
+Views = Annotated[list[str], Depends(views_filter)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such evaluation in this account"}
 }

@@ -20,7 +20,7 @@ from yardstick.evaluation_dashboard.schemas import (
 from yardstick.evaluation_dashboard.service import evaluation_dashboard_service as service
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
-from yardstick.kit.query import split_comma_list, tags_filter, views_of
+from yardstick.kit.query import split_comma_list, tags_filter, views_filter
 from yardstick.kit.responses import JSONBody
 
 router = APIRouter(
@@ -49,7 +49,7 @@ def _created_by_ids(
 
 CreatedByIds = Annotated[list[str], Depends(_created_by_ids)]
 Tags = Annotated[list[str], Depends(tags_filter)]
-Views = Annotated[list[str], Depends(views_of("widgets", "widget_results"))]
+Views = Annotated[list[str], Depends(views_filter)]
 
 
 @router.post(

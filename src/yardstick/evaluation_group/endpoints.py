@@ -19,7 +19,7 @@ from yardstick.evaluation_group.schemas import (
 from yardstick.evaluation_group.service import evaluation_group_service
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
-from yardstick.kit.query import split_comma_list, views_of
+from yardstick.kit.query import split_comma_list
 from yardstick.kit.responses import JSONBody
 
 router = APIRouter(
@@ -48,8 +48,19 @@ def _tags(
     return split_comma_list(tags, tags_brackets)
 
 
+def _views(
+    views: Annotated[
+        list[str] | None, Query(description="Extra parts to show: `members`, `row_identifiers`")
+    ] = None,
+    views_brackets: Annotated[
+        list[str] | None, Query(alias="views[]", include_in_schema=False)
+    ] = None,
+) -> list[str]:
+    return split_comma_list(views, views_brackets)
+
+
 Tags = Annotated[list[str], Depends(_tags)]
-Views = Annotated[list[str], Depends(views_of("members", "row_identifiers"))]
+Views = Annotated[list[str], Depends(_views)]
 IncludeDeleted = Annotated[bool, Query(description="Include deleted groups")]
 
 
