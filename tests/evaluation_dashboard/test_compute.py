@@ -244,3 +244,28 @@ def test_a_members_row_identifier_is_a_column_of_its_own_rows(http: httpx.Client
         {"q": "k1", "a": 1.0, "b": 3.0},
         {"q": "k2", "a": 2.0, "b": 5.0},
     ]
+
+
+def test_filters_tell_integers_past_2_53_apart(http: httpx.Client) -> None:
+    """Filters compared numbers as doubles: `uid = 2**53 + 1` counted 2**53 too, and
+    `uid > 2**53` missed 2**53 + 1. An input column and a whole cell alike."""
+    values = [2**53, 2**53 + 1, 2**63 - 1, 2**63 - 2]
+    rows = [{"input": f"r{k}", "uid": v, "s": v} for k, v in enumerate(values)]
+    board = dashboard(http, evaluation_id=scored_evaluation(http, rows)["id"])
+
+    def count(column: str, operator: str, value: int) -> object:
+        query = {
+            "select": [agg("COUNT", "*")],
+            "filter": {"conditions": [{"column": column, "operator": operator, "value": value}]},
+        }
+        made = widget(http, board["id"], title="n", type="metric", query=query)
+        assert made["result"]["computation_status"] == "completed", made["result"]["error_message"]
+        return made["result"]["computed_result"]["data"]
+
+    for column in ("uid", "score"):
+        assert count(column, "=", 2**53 + 1) == 1
+        assert count(column, "=", 2**63 - 2) == 1
+        assert count(column, ">", 2**53) == 3
+        assert count(column, "<", 2**63 - 1) == 3
+        assert count(column, "!=", 2**53) == 3
+        assert count(column, ">=", 1.5) == 4  # floats compare as before

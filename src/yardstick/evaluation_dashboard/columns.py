@@ -12,6 +12,9 @@ into one of them, and reads as four expressions:
   evaluation summaries).
 - `text`: a string's content, or the JSON text of any other value; what LIKE and string
   comparisons read.
+- `exact`: JSON numbers as the database holds them exactly (SQLite's integer or real,
+  PostgreSQL's numeric), else NULL: what a filter by an integer past 2**53 compares, which a
+  float cannot tell from its neighbours.
 
 SQLite reads JSON text with json_type/json_extract/`->` (its JSON functions cache the parse of
 one row's text, so several columns of one document cost one parse); PostgreSQL casts the text
@@ -27,6 +30,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Float,
+    Numeric,
     Text,
     case,
     cast,
@@ -45,6 +49,7 @@ class Col:
     kind: ColumnElement[Any]
     num: ColumnElement[Any]
     text: ColumnElement[Any]
+    exact: ColumnElement[Any]
 
 
 def sqlite_path(path: Sequence[str]) -> str:
@@ -84,14 +89,16 @@ def sqlite_col(
         json_text = doc
     json_value = func.nullif(json_text, literal("null", Text()))
     kind = case(*((raw_type == raw, name) for raw, name in _SQLITE_KINDS), else_=null())
+    is_number = raw_type.in_(("integer", "real"))
     if number is None:
-        number = case((raw_type.in_(("integer", "real")), cast(extracted, Float())), else_=null())
+        number = case((is_number, cast(extracted, Float())), else_=null())
     text = case((raw_type == "text", extracted), else_=json_value)
     return Col(
         json=type_coerce(json_value, Text()),
         kind=kind,
         num=type_coerce(number, Float()),
         text=type_coerce(text, Text()),
+        exact=case((is_number, extracted), else_=null()),
     )
 
 
@@ -124,6 +131,7 @@ def postgresql_col(
         kind=type_coerce(kind, Text()),
         num=type_coerce(number, Float()),
         text=type_coerce(text, Text()),
+        exact=case((json_type == "number", cast(text, Numeric())), else_=null()),
     )
 
 
@@ -135,4 +143,5 @@ def constant_string(value: ColumnElement[Any]) -> Col:
         kind=literal("string", Text()),
         num=type_coerce(null(), Float()),
         text=as_text,
+        exact=null(),
     )

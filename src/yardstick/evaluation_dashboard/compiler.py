@@ -202,13 +202,24 @@ class Compiler:
             return and_(present, ~self._equals(column, value))
         return self._compare(column, op, value, [*loc, "value"])
 
+    def _numbers(self, column: Col, value: float) -> tuple[ColumnElement[Any], Any]:
+        """What a filter by a number compares: the column's float and the value's, or, for an
+        integer from 2**53 on (where floats round: `= 2**53 + 1` counted 2**53 too), the column
+        as the database holds it exactly and the integer. SQLite binds 64-bit integers only:
+        past them it compares floats, as it stores such numbers anyway."""
+        bindable = self.dialect == "postgresql" or -(2**63) <= value < 2**63
+        if isinstance(value, int) and abs(value) >= 2**53 and bindable:
+            return column.exact, value
+        return column.num, float(value)
+
     def _equals(self, column: Col, value: Any) -> ColumnElement[bool]:
         if isinstance(value, bool):
             return _two_valued(
                 and_(column.kind == "boolean", column.text == ("true" if value else "false"))
             )
         if isinstance(value, int | float):
-            return _two_valued(column.num == float(value))
+            left, right = self._numbers(column, value)
+            return _two_valued(left == right)
         if _is_number(value):
             # A number sent as a string equals the number, and the string too.
             return _two_valued(
@@ -225,7 +236,8 @@ class Compiler:
             raise QueryError(loc, f"operator {op!r} does not compare booleans")
         compare = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le}[op]
         if isinstance(value, int | float):
-            return _two_valued(compare(column.num, float(value)))
+            left, right = self._numbers(column, value)
+            return _two_valued(compare(left, right))
         as_text = and_(column.kind == "string", compare(self._binary(column.text), value))
         if _is_number(value):
             # A string that is a number compares with strings as text, and with numbers too

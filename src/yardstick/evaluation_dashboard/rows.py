@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Float, Text, and_, case, null, type_coerce
+from sqlalchemy import Float, Numeric, Text, and_, case, null, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
@@ -71,6 +71,7 @@ class Rows:
             kind=pick(lambda c: c.kind, Text()),
             num=pick(lambda c: c.num, Float()),
             text=pick(lambda c: c.text, Text()),
+            exact=pick(lambda c: c.exact, Numeric()),
         )
 
     def _col(
