@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yardstick.account_secret.service import open_value
-from yardstick.credential.service import KIND as CREDENTIAL
+from yardstick.credential.service import CredentialUnreadable, credential_service
 from yardstick.models import AccountSecret, Credential, MasterKeyCheck
 from yardstick.secret_box import SecretBox, SecretUnreadable
 
@@ -57,13 +57,8 @@ def _opens_what_is_stored(session: Session, box: SecretBox) -> None:
     secret = session.scalars(select(AccountSecret).limit(1)).first()
     try:
         if credential is not None:
-            box.open(
-                credential.sealed_payload,
-                kind=CREDENTIAL,
-                account_id=credential.account_id,
-                object_id=credential.id,
-            )
+            credential_service.decrypt(credential, box, audit=False)
         if secret is not None:
             open_value(box, secret)
-    except SecretUnreadable:
+    except (CredentialUnreadable, SecretUnreadable):
         raise MasterKeyMismatch(_NOT_ITS_KEY) from None

@@ -46,9 +46,12 @@ _MD.add_render_rule("heading_open", _heading)
 _MD.add_render_rule("heading_close", _heading)
 
 
-@lru_cache(maxsize=256)  # a page viewed again (a dashboard, a review item) is not rendered again
 def render_markdown(text: str) -> Markup:
-    text = text[:MAX_CHARS]
+    return _render(text[:MAX_CHARS])  # the cache keeps what is rendered, not a longer text
+
+
+@lru_cache(maxsize=256)  # a page viewed again (a dashboard, a review item) is not rendered again
+def _render(text: str) -> Markup:
     if text.count("[") > MAX_BRACKETS:
         # markdown-it's links cost time quadratic in open brackets: `[` * 50,000 took 2 s of
         # CPU at every view of the page. Text that bracket-laden is shown as it is.
