@@ -40,14 +40,17 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("must be within years 1 to 9999 once converted to UTC") from None
 
 
+_NUMBER = re.compile(r"\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*", re.IGNORECASE)
+
+
 def _iso_8601(value: Any) -> Any:
     """An ISO 8601 text (or a datetime, from our own callers): pydantic would also read a
     number, or a text of one, as Unix seconds, and -1 was stored as 1969-12-31T23:59:59Z."""
     if isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or re.fullmatch(
-        r"\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*", value, re.IGNORECASE
-    ):
+    if isinstance(value, str) and value[:4].isdigit() and value[4:5] == "-":
+        return value  # a year and its dash, as every timestamp a client sends: no number
+    if not isinstance(value, str) or _NUMBER.fullmatch(value):
         raise ValueError("must be an ISO 8601 date and time, like 2026-01-31T12:00:00Z")
     return value
 
