@@ -10,26 +10,28 @@ and one of 100 words held by 1 % of the spans each (`zk07w`).
     request (the 0.7.0 tracing library's batch), from CLIENTS threads each with its own httpx
     client (keep-alive, bodies serialized before the clock starts), against a server on a
     fresh database → spans/s, p50/p95 per request, server CPU per 1,000 spans.
-    Then (SQLite) how long after the last request the server's text index, which works behind
-    the writes, has indexed every span, and the server CPU that took.
+    Then (SQLite) how long after the last request the server's text index and metadata index,
+    which work behind the writes, have indexed every span, and the server CPU that took.
 (b) INGEST other spans through `POST /v1/traces` as OTLP protobuf (`input.value`/`output.value`
     and the 3 metadata keys as attributes), 50 a request, the same clients, same server, once
-    the index has caught up with (a); then the index's catch-up again.
+    the indexes have caught up with (a); then the indexes' catch-up again.
 (f) TWO SERVERS on one fresh database (`serve` and `serve --no-worker`), MANY_CLIENTS (8)
     threads split between them, OTLP as in (b): the processes take turns to write through the
     write gate's lock file (`yardstick.db.write_gate`); CPU is that of both.
 (c) The machine's own figures, in this process, each on a fresh database: `prepare` alone (the
-    CPU part of a write: JSON, redaction, token counts, metadata entries); `write_run_spans`
+    CPU part of a write: JSON, redaction, token counts); `write_run_spans`
     of (a)'s spans, one transaction per 50 (the server's write path without HTTP, validation
     and the rules' lookups), right before (a) and again right after (b), which are compared
     with both together (the VMs these run on have changed speed by up to 3x within minutes),
-    then on SQLite the text index of them behind (`text_index.drain`);
+    then on SQLite the text index and the metadata index of them behind (`text_index.drain`,
+    `metadata_queue.drain`);
     the bare `INSERT INTO spans` executemany of the same rows, one transaction per 50 (no text
     index, no metadata index); on SQLite, the FTS5 inserts of their documents alone, one
     transaction per 50 (what indexing with the writes cost).
 (e) SUSTAINED ingest: BENCH_SPANS_SUSTAINED spans (default 150,000) as in (a), on a fresh
-    server. Past the text index's backlog bound (yardstick.span.text_index.PACING) the index
-    keeps pace during the ingest instead of waiting for a quiet moment: its cost is in this rate.
+    server. Past the indexes' backlog bound (PACING of yardstick.span.text_index and of
+    yardstick.span.metadata_queue) they keep pace during the ingest instead of waiting for a
+    quiet moment: their cost is in this rate.
 (d) Search: BENCH_SPANS spans (default 1,000,000) go into another fresh database through
     `write_run_spans` in transactions of FILL_CHUNK, indexed by the server behind (so the FTS5
     text index and the metadata index are the app's own), then `POST /v5/spans/search` first
@@ -53,7 +55,7 @@ import orjson
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from bench.backend import Backend
 from bench.machine import OtherLoad, own_seconds
@@ -61,7 +63,7 @@ from bench.registry import benchmark
 from bench.report import percentile, table
 from bench.server import ACCOUNT, Server
 from yardstick.db.engine import WRITE_OPTION, create_db_engine
-from yardstick.span import text_index
+from yardstick.span import metadata_queue, text_index
 from yardstick.span.driver import mark, timestamp_param
 from yardstick.span.records import SpanWrite
 from yardstick.span.repository import _rows, _write_sql
@@ -71,7 +73,7 @@ from yardstick.span.stored import prepare
 
 SPANS = int(os.environ.get("BENCH_SPANS", "1000000"))
 INGEST = int(os.environ.get("BENCH_SPANS_INGEST", "40000"))  # spans per ingest path
-# Spans of (e): well past the text index's backlog bound, so it indexes during the ingest.
+# Spans of (e): well past the indexes' backlog bound, so they index during the ingest.
 SUSTAINED = int(os.environ.get("BENCH_SPANS_SUSTAINED", "150000"))
 BATCH = 50
 CLIENTS = 4
@@ -263,15 +265,19 @@ def ingest(
 
 
 def queued(engine: Engine) -> int:
-    """Spans waiting for SQLite's text index (PostgreSQL's follows its table: none)."""
+    """Spans waiting for SQLite's text index or metadata index (PostgreSQL's follow their
+    tables: none)."""
     if engine.dialect.name != "sqlite":
         return 0
     with engine.connect() as conn:
-        return int(conn.execute(text("SELECT count(*) FROM span_text_queue")).scalar_one())
+        return sum(
+            int(conn.execute(text(f"SELECT count(*) FROM {queue}")).scalar_one())
+            for queue in ("span_text_queue", "span_metadata_queue")
+        )
 
 
 def caught_up(engine: Engine) -> float:
-    """Seconds until the server's text index has indexed every queued span."""
+    """Seconds until the server's indexes have indexed every queued span."""
     started = time.perf_counter()
     while queued(engine):
         time.sleep(0.05)
@@ -284,19 +290,19 @@ class Behind(NamedTuple):
 
 
 def behind(server: Server, engine: Engine) -> Behind:
-    """How long after an ingest's last request the text index had indexed it all, and the
+    """How long after an ingest's last request the indexes had indexed it all, and the
     server's CPU for that."""
     cpu = server.cpu_seconds()
     seconds = caught_up(engine)
     return Behind(seconds, server.cpu_seconds() - cpu)
 
 
-def drain_all(engine: Engine) -> float:
-    """Seconds for `text_index.drain` to index a queue, DRAIN_BATCH a transaction."""
+def drain_all(engine: Engine, drain: Callable[[Connection], int], batch: int) -> float:
+    """Seconds for `drain` (an index's) to empty its queue, `batch` a transaction."""
     started = time.perf_counter()
     while True:
         with writing(engine).begin() as conn:
-            if text_index.drain(conn) < text_index.DRAIN_BATCH:
+            if drain(conn) < batch:
                 return time.perf_counter() - started
 
 
@@ -514,7 +520,15 @@ def run(backend: Backend) -> None:
             for span in spans:
                 prepare(span, account_id=ACCOUNT, user_id="bench")
             prepare_s = time.perf_counter() - started
-            drain_s = drain_all(bare_after) if backend.kind == "sqlite" else None
+            sqlite = backend.kind == "sqlite"
+            drain_s = (
+                drain_all(bare_after, text_index.drain, text_index.DRAIN_BATCH) if sqlite else None
+            )
+            metadata_s = (
+                drain_all(bare_after, metadata_queue.drain, metadata_queue.DRAIN_BATCH)
+                if sqlite
+                else None
+            )
             raw_s, fts_s = raw_insert(raw_engine, spans)
     finally:
         for each in (bare_before, bare_after, raw_engine):
@@ -564,9 +578,9 @@ def run(backend: Backend) -> None:
             (f"{label} / (c) write_run_spans around it", f"{per_s / write_path:.0%}"),
             (f"{label}: request p50 / p95 ms", p50_p95(result.request_ms), "", ""),
             (f"{label}: server CPU per 1,000 spans, ms", f"{result.server_cpu * 1e6 / INGEST:.0f}"),
-            (f"{label}: text index caught up, s after the last request", f"{index.seconds:.1f}"),
+            (f"{label}: indexes caught up, s after the last request", f"{index.seconds:.1f}"),
             (
-                f"{label}: server CPU for it per 1,000 spans, ms",
+                f"{label}: server CPU for them per 1,000 spans, ms",
                 f"{index.server_cpu * 1e6 / INGEST:.0f}",
             ),
         ]
@@ -579,6 +593,7 @@ def run(backend: Backend) -> None:
     )
     fts = "n/a" if fts_s is None else rate(INGEST, fts_s)
     drain = "n/a" if drain_s is None else rate(INGEST, drain_s)
+    metadata_drain = "n/a" if metadata_s is None else rate(INGEST, metadata_s)
     batch = text_index.DRAIN_BATCH
     rows += [
         (
@@ -590,12 +605,19 @@ def run(backend: Backend) -> None:
             f"{sustained.server_cpu * 1e6 / SUSTAINED:.0f}",
         ),
         ("(a) client CPU per 1,000 spans, ms", f"{put_client * 1e6 / INGEST:.0f}"),
-        ("(c) prepare alone (JSON, redaction, index entries), spans/s", rate(INGEST, prepare_s)),
+        ("(c) prepare alone (JSON, redaction, token counts), spans/s", rate(INGEST, prepare_s)),
         (
             f"(c) write_run_spans, {BATCH} a transaction, spans/s: before (a) / after (b)",
             f"{rate(INGEST, bare_s[0])} / {rate(INGEST, bare_s[1])}",
         ),
         (f"(c) text index of them behind, {batch:,} a transaction, spans/s", drain),
+        (
+            (
+                f"(c) metadata index of them behind, {metadata_queue.DRAIN_BATCH:,} a "
+                "transaction, spans/s"
+            ),
+            metadata_drain,
+        ),
         (f"(c) bare INSERT INTO spans, {BATCH} a transaction, spans/s", rate(INGEST, raw_s)),
         (f"(c) FTS5 insert of the same documents alone, {BATCH} a transaction, spans/s", fts),
         (

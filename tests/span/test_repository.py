@@ -17,7 +17,7 @@ from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.kit.pagination import PageParams
 from yardstick.models import Span, SpanMetadataValue
-from yardstick.span import text_index
+from yardstick.span import metadata_queue, text_index
 from yardstick.span.records import SYSTEM_USER_ID, SpanWrite
 from yardstick.span.repository import span_repository
 from yardstick.span.schemas import SpanSearch
@@ -56,6 +56,7 @@ def upsert(sessions: SessionFactory, span: SpanWrite) -> dict[str, str]:
         )
         if connection.dialect.name == "sqlite":
             text_index.drain(connection)  # indexed now: a wrong write would remove the entry
+            metadata_queue.drain(connection)  # the metadata index rows, written behind
     return left
 
 

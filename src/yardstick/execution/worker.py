@@ -28,6 +28,7 @@ from yardstick.ops.process import instrument
 from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
 from yardstick.scoring.service import close_scorer, get_scorer
+from yardstick.span.metadata_queue import metadata_index_loop
 from yardstick.span.retention import retention_loop
 from yardstick.span.run_trace_queue import run_trace_loop
 from yardstick.span.text_index import text_index_loop
@@ -46,6 +47,7 @@ class Worker:
         self._retention: asyncio.Task[None] | None = None
         self._text_index: asyncio.Task[None] | None = None
         self._run_traces: asyncio.Task[None] | None = None
+        self._metadata_index: asyncio.Task[None] | None = None
         self._drain = Drain()
         self._warmer = Warmer(sessions, min_cells=settings.ui_warm_min_cells)
         self._wake_watch = WakeWatch(settings)
@@ -68,6 +70,7 @@ class Worker:
         self._retention = asyncio.create_task(retention_loop(self.settings, self.sessions))
         self._text_index = asyncio.create_task(text_index_loop(self.sessions))
         self._run_traces = asyncio.create_task(run_trace_loop(self.sessions))
+        self._metadata_index = asyncio.create_task(metadata_index_loop(self.sessions))
 
     async def stop(self) -> None:
         """Drain (at most `shutdown_grace_seconds`), then stop DBOS and the process pools."""
@@ -94,7 +97,13 @@ class Worker:
             await close_sandbox()  # likewise for custom functions
 
     async def _stop_loops(self) -> None:
-        for task in (self._heartbeat, self._retention, self._text_index, self._run_traces):
+        for task in (
+            self._heartbeat,
+            self._retention,
+            self._text_index,
+            self._run_traces,
+            self._metadata_index,
+        ):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

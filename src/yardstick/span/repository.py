@@ -1,7 +1,8 @@
 """The SQL of span writes and of reads by id.
 
 A write is a few lookups by id, one executemany for the spans and one for their metadata index
-rows, all as plain driver statements (yardstick.span.driver). Everything takes a `Connection`,
+rows (on SQLite, for their places in the queue that writes those rows behind:
+yardstick.span.metadata_queue), all as plain driver statements (yardstick.span.driver). Everything takes a `Connection`,
 so the run trace queue (`write_run_spans`) and a request's session write by the same
 code.
 
@@ -13,8 +14,8 @@ not take turns: each read a new id as new, and the second's upsert once moved th
 the caller to answer. Which spans those are is read back after the upsert (sqlite3 drops what
 an executemany RETURNs), and exactly so: a row the upsert wrote or left stays as it was until
 this transaction ends (PostgreSQL locks it either way; SQLite's writers take turns).
-On SQLite each write also updates the FTS5 index (yardstick.span.text_index); PostgreSQL's
-GIN index follows by itself.
+On SQLite each write also queues its spans for the FTS5 index (yardstick.span.text_index);
+PostgreSQL's GIN index follows by itself.
 """
 
 from collections.abc import Collection, Sequence
@@ -27,7 +28,7 @@ from sqlalchemy import Connection, SQLColumnExpression, select
 from sqlalchemy.orm import aliased
 
 from yardstick.models import Span
-from yardstick.span import text_index
+from yardstick.span import metadata_index, metadata_queue, text_index
 from yardstick.span.driver import CHUNK, mark, select_in, timestamp_param
 from yardstick.span.rules import Node
 from yardstick.span.stored import PreparedSpan, StoredSpan
@@ -211,27 +212,41 @@ class SpanRepository:
         written = [(p, start) for p, start in zip(spans, starts, strict=True) if p.span.id in seqs]
         if sqlite:
             text_index.update(connection, [p.span for p, _ in written], before, seqs)
+        if sqlite:
+            # Written behind (yardstick.span.metadata_queue): a search catches it up first.
+            metadata_queue.queue(connection, account_id, [seqs[p.span.id] for p, _ in written])
+        else:
+            self._write_metadata_index(connection, written, seqs, replaced)
+        return left
+
+    @staticmethod
+    def _write_metadata_index(
+        connection: Connection,
+        written: Sequence[tuple[PreparedSpan, Any]],
+        seqs: dict[str, int],
+        replaced: Collection[str],
+    ) -> None:
+        """PostgreSQL: the spans' metadata index rows, with the spans (their `start`s as the
+        driver takes them); a replaced span's rows are dropped first."""
         stale = [seqs[span_id] for span_id in replaced if span_id in seqs]
         for start in range(0, len(stale), CHUNK):
             chunk = stale[start : start + CHUNK]
             connection.exec_driver_sql(
                 "DELETE FROM span_metadata_values WHERE span_seq IN "
-                f"({', '.join([placeholder] * len(chunk))})",
+                f"({', '.join(['%s'] * len(chunk))})",
                 tuple(chunk),
             )
         entries = [
-            (account_id, key, value, start, p.span.id, seqs[p.span.id])
+            (p.span.account_id, key, value, start, p.span.id, seqs[p.span.id])
             for p, start in written
-            for key, value in p.metadata_entries
+            for key, value in metadata_index.entries(p.indexed_metadata)
         ]
         if entries:
-            marks = ", ".join([placeholder] * 6)
             connection.exec_driver_sql(
-                "INSERT INTO span_metadata_values "
-                f"(account_id, key, value, start_timestamp, span_id, span_seq) VALUES ({marks})",
+                "INSERT INTO span_metadata_values (account_id, key, value, start_timestamp, "
+                "span_id, span_seq) VALUES (%s, %s, %s, %s, %s, %s)",
                 entries,
             )
-        return left
 
     def lock_traces(self, connection: Connection, account_id: str, traces: Collection[str]) -> None:
         """PostgreSQL: hold the traces against other writers until this transaction ends.

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, aliased
 from yardstick.errors import BadRequest, Unprocessable
 from yardstick.kit.pagination import PageParams
 from yardstick.models import Span, SpanAssessment, SpanMetadataValue
-from yardstick.span import metadata_index, search_plan, search_text, text_index
+from yardstick.span import metadata_index, metadata_queue, search_plan, search_text, text_index
 from yardstick.span.repository import STORED_COLUMNS
 from yardstick.span.schemas import MAX_FILTER_IDS, SpanSearch
 from yardstick.span.stored import StoredSpan, utc
@@ -345,6 +345,8 @@ def search(
         session.execute(text("SET LOCAL jit = off"))
     by = SORT_COLUMNS.get(params.sort_by or "")
     query = _build(body, account_id, dialect, from_ts, to_ts)
+    if query.metadata and dialect == "sqlite":
+        metadata_queue.catch_up(session, account_id)  # its index rows are written behind
     plan = _plan(session, query, by_start=by is None)
 
     ascending = params.sort_order == "asc"

@@ -2,8 +2,8 @@
 
 Preparing a write is where every writer's span gets the same treatment: payloads serialized
 to JSON text once (responses splice that text back in), credentials redacted (in the name
-too), token counts taken from `output.usage` when the writer gave none, and the metadata index
-entries drawn up.
+too), token counts taken from `output.usage` when the writer gave none, and the metadata its
+index is drawn from (redacted as stored).
 """
 
 from dataclasses import dataclass
@@ -12,7 +12,6 @@ from typing import Any
 
 import orjson
 
-from yardstick.span import metadata_index
 from yardstick.span.records import SpanWrite
 from yardstick.span.redaction import redact_all
 
@@ -62,10 +61,11 @@ class StoredSpan:
 
 @dataclass(slots=True)
 class PreparedSpan:
-    """A span ready to store: its row and its metadata index entries."""
+    """A span ready to store: its row, and its metadata as the index holds it (what is stored,
+    a redacted value too, never the credential)."""
 
     span: StoredSpan
-    metadata_entries: list[tuple[str, str]]
+    indexed_metadata: dict[str, Any]
 
 
 # A token count must fit the BIGINT column it is stored in; a larger one is no count at all.
@@ -99,7 +99,6 @@ def prepare(write: SpanWrite, *, account_id: str, user_id: str) -> PreparedSpan:
     raw = tuple(orjson.dumps(payload).decode() for payload in payloads)
     # A name is free text, where a credential may stand as well as in a payload.
     name, input_, output, metadata, expected = redact_all((write.name, *raw))
-    # The index holds what is stored: redacted values too, never the credential.
     indexed = write.metadata if metadata is raw[2] else orjson.loads(metadata)
     span = StoredSpan(
         account_id=account_id,
@@ -124,4 +123,4 @@ def prepare(write: SpanWrite, *, account_id: str, user_id: str) -> PreparedSpan:
         obs_span_id=write.obs_span_id,
         created_by_user_id=user_id,
     )
-    return PreparedSpan(span, metadata_index.entries(indexed))
+    return PreparedSpan(span, indexed)
