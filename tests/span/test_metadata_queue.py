@@ -12,6 +12,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 
+from tests.fixtures.databases import migrated_sessions
 from tests.span.backlogs import fresh_backlog
 from yardstick.auth.service import auth_service
 from yardstick.db.engine import WRITE_OPTION, create_db_engine
@@ -31,14 +32,8 @@ PAGE = PageParams(limit=100, starting_after=None, ending_before=None, sort_order
 
 @pytest.fixture
 def sessions(tmp_path: Path) -> Iterator[SessionFactory]:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'spans.db'}")
-    migrate(engine)
-    factory = SessionFactory(engine)
-    with factory.write() as session, session.begin():
-        for account in ACCOUNTS:
-            auth_service.create_account(session, account_id=account)
-    yield factory
-    engine.dispose()
+    with migrated_sessions("sqlite", tmp_path, ACCOUNTS) as factory:
+        yield factory
 
 
 def _span(i: int, **metadata: Any) -> SpanWrite:
