@@ -2,12 +2,14 @@
 
 Each test writes spans in a group (or traces) of its own and searches within it."""
 
+import threading
 import uuid
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.fixtures.server import ACCOUNT_A, Server
 from tests.span.factories import (
     ASSESSMENTS,
     SEARCH,
@@ -406,3 +408,38 @@ def test_search_without_a_body_lists_the_newest(http: httpx.Client) -> None:
     (newest,) = put(http, span(str(uuid.uuid4()), start_timestamp="2099-01-01T00:00:00Z"))
     page = ok(http.post(SEARCH, params={"limit": 1}))
     assert [item["id"] for item in page["items"]] == [newest["id"]]
+
+
+def test_a_metadata_search_during_a_burst_finds_every_span_written_before_it(
+    server: Server,
+) -> None:
+    """On SQLite the metadata index is written behind the spans (yardstick.span.metadata_queue):
+    while three writers keep the server busy, a search by a batch's metadata right after its
+    write returned still finds all of its spans, and a replaced span by its new value only."""
+    run = unique("burst")
+    headers = {"x-api-key": server.keys[ACCOUNT_A], "x-selected-account-id": ACCOUNT_A}
+    problems: list[str] = []
+
+    def writer(w: int) -> None:
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as client:
+            for k in range(8):
+                batch = f"{run}-{w}-{k}"
+                trace = str(uuid.uuid4())
+                spans = [span(trace, metadata={"batch": batch, "stage": "old"}) for _ in range(50)]
+                put(client, *spans)
+                found = set(ids(client, {"extra_metadata": {"batch": batch}}, limit=100))
+                if found != {s["id"] for s in spans}:
+                    problems.append(f"{batch}: {len(found)} of 50 found")
+                put(client, {**spans[0], "metadata": {"batch": batch, "stage": "new"}})
+                for stage, wanted in (("old", 49), ("new", 1)):
+                    body = {"extra_metadata": {"batch": batch, "stage": stage}}
+                    count = len(ids(client, body, limit=100))
+                    if count != wanted:
+                        problems.append(f"{batch}: {count} spans at {stage}, not {wanted}")
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert problems == []
