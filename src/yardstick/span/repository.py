@@ -2,9 +2,9 @@
 
 A write is a few lookups by id, one executemany for the spans and one for their metadata index
 rows (on SQLite, for their places in the queue that writes those rows behind:
-yardstick.span.metadata_queue), all as plain driver statements (yardstick.span.driver). Everything takes a `Connection`,
-so the run trace queue (`write_run_spans`) and a request's session write by the same
-code.
+yardstick.span.metadata_queue), all as plain driver statements (yardstick.span.driver).
+Everything takes a `Connection`, so the run trace queue (`write_run_spans`) and a request's
+session write by the same code.
 
 An upsert is `INSERT … ON CONFLICT (account_id, id) DO UPDATE`. Its WHERE keeps two rules for
 writers that race on one id past the service's checks: a completed span is never replaced by an
@@ -212,7 +212,6 @@ class SpanRepository:
         written = [(p, start) for p, start in zip(spans, starts, strict=True) if p.span.id in seqs]
         if sqlite:
             text_index.update(connection, [p.span for p, _ in written], before, seqs)
-        if sqlite:
             # Written behind (yardstick.span.metadata_queue): a search catches it up first.
             metadata_queue.queue(connection, account_id, [seqs[p.span.id] for p, _ in written])
         else:
