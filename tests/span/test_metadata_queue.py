@@ -1,6 +1,7 @@
 """SQLite's metadata index written behind the spans (yardstick.span.metadata_queue), on the
-database itself: a metadata search is exact whether the spans are queued or indexed, catches up
-its own account only, and a replaced or deleted span leaves no stale row behind."""
+database itself: a metadata search is exact whether the spans are queued or indexed, writes its
+own account's queued rows only, reads in a snapshot where the index is exact, and a replaced or
+deleted span leaves no stale row behind."""
 
 import asyncio
 from collections.abc import Iterator
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from alembic import command
 from alembic.config import Config
@@ -228,3 +230,45 @@ def test_a_stored_metadata_that_is_no_object_has_no_rows(sessions: SessionFactor
         )
     assert found(sessions, env="prod") == ["span-1"]
     assert queued(sessions) == []
+
+
+def test_a_snapshot_with_queued_spans_is_read_in_a_write_transaction(
+    sessions: SessionFactory,
+) -> None:
+    """Its queued spans' rows are written in that transaction and the search reads there, so
+    no write can come between the two (a span replaced in between was found by its old value)."""
+    write(sessions, _span(0, env="prod"))
+    with (
+        sessions.read() as session,
+        metadata_queue.exact(session, ACCOUNTS[0]) as exact_session,
+    ):
+        assert exact_session is not session
+        connection = exact_session.connection()
+        assert connection.get_execution_options()[WRITE_OPTION]
+        left = connection.exec_driver_sql("SELECT count(*) FROM span_metadata_queue")
+        assert left.scalar() == 0
+    assert index_rows(sessions) == [("span-0", "env", "sprod")]
+
+
+def test_a_snapshot_without_queued_spans_is_read_as_it_is(sessions: SessionFactory) -> None:
+    """Every span of that snapshot has its exact rows: a span replaced after it began is
+    answered as the snapshot holds it, by its old value and with its old metadata."""
+    write(sessions, _span(0, env="prod"))
+    assert found(sessions, env="prod") == ["span-0"]  # indexed now
+    with sessions.read() as session:
+        session.connection().exec_driver_sql("SELECT count(*) FROM spans").scalar()  # its snapshot
+        write(sessions, _span(0, env="dev"))  # queued, its old rows still in the index
+        with metadata_queue.exact(session, ACCOUNTS[0]) as exact_session:
+            assert exact_session is session
+        for env, expected in (("prod", ["prod"]), ("dev", [])):
+            page = search(
+                session,
+                ACCOUNTS[0],
+                SpanSearch(extra_metadata={"env": env}),
+                params=PAGE,
+                from_ts=None,
+                to_ts=None,
+            )
+            assert [orjson.loads(span.metadata)["env"] for span in page.spans] == expected
+    assert found(sessions, env="prod") == []
+    assert found(sessions, env="dev") == ["span-0"]

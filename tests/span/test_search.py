@@ -3,6 +3,7 @@
 Each test writes spans in a group (or traces) of its own and searches within it."""
 
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -442,4 +443,51 @@ def test_a_metadata_search_during_a_burst_finds_every_span_written_before_it(
         thread.start()
     for thread in threads:
         thread.join()
+    assert problems == []
+
+
+def test_a_metadata_search_never_answers_a_span_by_a_value_it_no_longer_holds(
+    server: Server,
+) -> None:
+    """While writers keep replacing five spans' metadata (`v` a, then b, then a…) among
+    batches of others, every span a search by `v` answers holds that value. On SQLite the
+    rows were written behind, then read in a snapshot taken after: a replace in between left
+    the old rows, and the span was answered by a value it no longer held."""
+    run = unique("flip")
+    headers = {"x-api-key": server.keys[ACCOUNT_A], "x-selected-account-id": ACCOUNT_A}
+    trace = str(uuid.uuid4())
+    flipping = [span(trace, metadata={"run": run, "v": "a"}) for _ in range(5)]
+    stop = time.monotonic() + 4
+    problems: list[str] = []
+    searches = [0]
+
+    def writer() -> None:
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as client:
+            k = 0
+            while time.monotonic() < stop:
+                k += 1
+                value = "ab"[k % 2]
+                filler = [span(str(uuid.uuid4()), metadata={"run": run}) for _ in range(45)]
+                replaced = [{**s, "metadata": {"run": run, "v": value}} for s in flipping]
+                put(client, *replaced, *filler)
+
+    def searcher() -> None:
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as client:
+            while time.monotonic() < stop:
+                for value in "ab":
+                    searches[0] += 1
+                    body = {"extra_metadata": {"run": run, "v": value}}
+                    for item in search(client, body, limit=100)["items"]:
+                        if item["metadata"].get("v") != value:
+                            problems.append(
+                                f"{item['id']} answered for {value}: {item['metadata']}"
+                            )
+
+    threads = [threading.Thread(target=writer) for _ in range(2)]
+    threads += [threading.Thread(target=searcher) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert searches[0] > 10
     assert problems == []

@@ -5,17 +5,19 @@ A write on SQLite does not write a span's index rows: it queues the span's row (
 yardstick.span.backlog as the text index is) rewrites the index rows of the queued spans from
 what is stored, thousands to a transaction. Written with each span, they were the largest part
 of a write after the span's own row: the index's primary key is in search order, so a span's
-rows land apart from one another (`PUT /v5/spans/batch`, within one hour on one machine: 6,200–
-7,100 spans/s with them, 7,700–9,100 with them written behind, where a transaction of thousands
-costs less than half as much a span).
+rows land apart from one another (`PUT /v5/spans/batch` with ids that count up, within one
+hour on one machine: 6,200–7,100 spans/s with them, 7,700–9,100 with them written behind,
+where a transaction of thousands costs less than half as much a span).
 
-A search that filters on metadata first catches up its account's queued rows (`catch_up`), so
-its answer is exact: a new span's missing rows and a replaced span's stale ones never reach it.
+A search that filters on metadata reads where its account's rows are exact (`exact`): in its
+own snapshot when none of its spans waits there, else in a write transaction that first
+rewrites them. So a new span's missing rows and a replaced span's stale ones never reach it.
 A row leaves the queue only in the transaction that rewrites its span's index rows.
 PostgreSQL writes the index rows with the span, as before: it has no queue.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import orjson
 from sqlalchemy import Connection
@@ -89,29 +91,41 @@ def drain(
     return len(rows)
 
 
-def catch_up(session: Session, account_id: str) -> None:
-    """Before a metadata search of the account's spans in `session` (SQLite): rewrite its
-    queued spans' index rows, in transactions of their own (or in the session's, if it writes),
-    then let the session's snapshot go (a commit, which expires nothing), so its next statement
-    sees them. Costs one read of the queue when none wait."""
+@contextmanager
+def exact(session: Session, account_id: str) -> Iterator[Session]:
+    """For a metadata search of the account's spans (SQLite): a session in which the account's
+    index rows are exact for the whole of its transaction.
+
+    That is `session` itself when its snapshot holds none of the account's spans in the queue:
+    a row leaves the queue only in the transaction that rewrites its span's index rows, so every
+    span of that snapshot has its exact rows. A session that writes first rewrites the queued
+    ones itself (writers take turns). Otherwise they are rewritten in a write transaction of
+    their own, in which the caller then reads; it commits when the caller is done. Rewriting
+    them first and reading in a new snapshot after was not enough: a span replaced in between
+    kept its old rows for that read, and the search answered it by its old value."""
     connection = session.connection()
+    if connection.get_execution_options().get(WRITE_OPTION, False):
+        _drain_account(connection, account_id)
+        yield session
+        return
     waiting = connection.exec_driver_sql(
         "SELECT 1 FROM span_metadata_queue WHERE account_id = ? LIMIT 1", (account_id,)
     ).first()
     if waiting is None:
-        return
-    if connection.get_execution_options().get(WRITE_OPTION, False):
-        while drain(connection, account_id=account_id) == DRAIN_BATCH:
-            pass
+        yield session
         return
     writes = session.get_bind().execution_options(**{WRITE_OPTION: True})
+    with Session(writes) as writer, writer.begin():
+        _drain_account(writer.connection(), account_id)
+        yield writer
+
+
+def _drain_account(connection: Connection, account_id: str) -> None:
     while True:
-        with Session(writes) as writer, writer.begin():
-            taken = drain(writer.connection(), account_id=account_id)
+        taken = drain(connection, account_id=account_id)
         BACKLOG.taken(taken)
         if taken < DRAIN_BATCH:
-            break
-    session.commit()
+            return
 
 
 def _pending(sessions: SessionFactory) -> bool:
