@@ -154,11 +154,14 @@ def test_the_backoff_never_sleeps_past_the_budget(monkeypatch: pytest.MonkeyPatc
         attempts.append(time.monotonic())
         raise transient()
 
+    before = time.monotonic()
     with pytest.raises(DatabaseUnavailable):
         asyncio.run(retrying("committing 3 cells", unit))
     # One attempt at once and one when the 0.5 s budget is spent; the run fails then, not 5 s on.
+    # The budget counts from before the first attempt's trip to a thread (which took 56 ms in a
+    # loaded CI run): measured from before the run, not from that attempt.
     assert len(attempts) == 2
-    assert 0.45 <= attempts[1] - attempts[0] < 2.0
+    assert 0.49 <= attempts[1] - before < 2.0
 
 
 @pytest.mark.usefixtures("budget")
