@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
 from yardstick.db.session import SessionFactory
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,29 @@ class Pacing:
     check_seconds: float = 1.0
     idle_seconds: float = 10.0
     pause_seconds: float = 0.01
+
+
+def holds_rows(table: str) -> Callable[[SessionFactory], bool]:
+    """A Backlog's `pending` for a queue that is a table: whether it holds a row."""
+
+    def pending(sessions: SessionFactory) -> bool:
+        with sessions.read() as session:
+            found = session.connection().exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1")
+            return found.first() is not None
+
+    return pending
+
+
+def in_a_transaction(
+    work: Callable[[Connection, int], int],
+) -> Callable[[SessionFactory, int], int]:
+    """A Backlog's `take`: `work(connection, limit)` in a write transaction of its own."""
+
+    def take(sessions: SessionFactory, limit: int) -> int:
+        with sessions.write() as session, session.begin():
+            return work(session.connection(), limit)
+
+    return take
 
 
 class Backlog:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from yardstick.db.engine import WRITE_OPTION
 from yardstick.db.session import SessionFactory
 from yardstick.span import metadata_index
-from yardstick.span.backlog import Backlog, Pacing
+from yardstick.span.backlog import Backlog, Pacing, holds_rows, in_a_transaction
 from yardstick.span.driver import CHUNK
 
 # Spans a drain transaction rewrites: the write lock is then held for tens of ms.
@@ -128,18 +128,12 @@ def _drain_account(connection: Connection, account_id: str) -> None:
             return
 
 
-def _pending(sessions: SessionFactory) -> bool:
-    with sessions.read() as session:
-        found = session.connection().exec_driver_sql("SELECT 1 FROM span_metadata_queue LIMIT 1")
-        return found.first() is not None
-
-
-def _take(sessions: SessionFactory, limit: int) -> int:
-    with sessions.write() as session, session.begin():
-        return drain(session.connection(), limit)
-
-
-BACKLOG = Backlog("span metadata indexing", PACING, pending=_pending, take=_take)
+BACKLOG = Backlog(
+    "span metadata indexing",
+    PACING,
+    pending=holds_rows("span_metadata_queue"),
+    take=in_a_transaction(drain),
+)
 
 
 async def metadata_index_loop(sessions: SessionFactory) -> None:

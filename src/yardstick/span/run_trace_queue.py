@@ -31,7 +31,7 @@ from yardstick.db.engine import WRITE_OPTION
 from yardstick.db.session import SessionFactory
 from yardstick.db.types import utcnow
 from yardstick.models import RunTraceEntry
-from yardstick.span.backlog import Backlog, Pacing
+from yardstick.span.backlog import Backlog, Pacing, holds_rows, in_a_transaction
 from yardstick.span.calls import CallRecord
 from yardstick.span.driver import mark
 from yardstick.span.records import SYSTEM_USER_ID, SpanWrite
@@ -161,17 +161,12 @@ def write_run_spans(
     )
 
 
-def _pending(sessions: SessionFactory) -> bool:
-    with sessions.read() as session:
-        return session.execute(select(RunTraceEntry.seq).limit(1)).first() is not None
-
-
-def _take(sessions: SessionFactory, limit: int) -> int:
-    with sessions.write() as session, session.begin():
-        return write_queued(session.connection(), limit)
-
-
-BACKLOG = Backlog("writing run traces", PACING, pending=_pending, take=_take)
+BACKLOG = Backlog(
+    "writing run traces",
+    PACING,
+    pending=holds_rows("run_trace_queue"),
+    take=in_a_transaction(write_queued),
+)
 
 
 async def run_trace_loop(sessions: SessionFactory) -> None:

@@ -36,7 +36,7 @@ from sqlalchemy import CompoundSelect, Connection, literal_column, select, table
 
 from yardstick.db.session import SessionFactory
 from yardstick.models import Span
-from yardstick.span.backlog import Backlog, Pacing
+from yardstick.span.backlog import Backlog, Pacing, holds_rows, in_a_transaction
 from yardstick.span.driver import CHUNK, mark, select_in
 from yardstick.span.search_text import document_text, forms
 from yardstick.span.stored import StoredSpan
@@ -157,20 +157,12 @@ def drain(connection: Connection, limit: int = DRAIN_BATCH) -> int:
     return len(rows)
 
 
-def _drain_once(sessions: SessionFactory, limit: int) -> int:
-    with sessions.write() as session, session.begin():
-        return drain(session.connection(), limit)
-
-
-def _queued(sessions: SessionFactory) -> bool:
-    with sessions.read() as session:
-        return (
-            session.connection().exec_driver_sql("SELECT 1 FROM span_text_queue LIMIT 1").first()
-            is not None
-        )
-
-
-BACKLOG = Backlog("span text indexing", PACING, pending=_queued, take=_drain_once)
+BACKLOG = Backlog(
+    "span text indexing",
+    PACING,
+    pending=holds_rows("span_text_queue"),
+    take=in_a_transaction(drain),
+)
 
 
 async def text_index_loop(sessions: SessionFactory) -> None:
