@@ -38,7 +38,7 @@ def test_a_response_is_passed_through_with_every_field(
     assert answer["object"] == "response"
     assert answer["output"][0]["content"][0]["text"] == "echo: hello there"
     assert answer["usage"]["output_tokens"] == 3
-    sent = fake_models.last_body()
+    sent = fake_models.last_body("/v1/responses")
     assert sent == {**body, "model": "fake-chat"}  # the upstream name; nothing dropped or added
     assert fake_models.requests()[-1]["path"] == "/v1/responses"
 
@@ -54,7 +54,7 @@ def test_input_items_are_passed_as_given(llm_http: httpx.Client, fake_models: Fa
 
     assert response.status_code == 200, response.text
     assert response.json()["output"][0]["content"][0]["text"] == "echo: second"
-    assert fake_models.last_body()["input"] == items
+    assert fake_models.last_body("/v1/responses")["input"] == items
 
 
 def test_a_stream_passes_each_event_in_order(
@@ -73,7 +73,7 @@ def test_a_stream_passes_each_event_in_order(
     assert "".join(e["delta"] for e in events[1:-1]) == "echo: one two three"
     assert [event["sequence_number"] for event in events] == list(range(len(events)))
     assert "object" not in events[1]  # events pass as they came
-    assert fake_models.last_body()["stream"] is True
+    assert fake_models.last_body("/v1/responses")["stream"] is True
 
 
 def test_a_stream_cut_to_its_token_limit_ends_incomplete(

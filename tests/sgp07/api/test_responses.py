@@ -23,7 +23,7 @@ def test_create_returns_the_response_the_client_types(
     message = answer.output[0]
     assert message.type == "message"
     assert message.content[0].text == "echo: hello there"  # type: ignore[union-attr]
-    sent = fake_models.last_body()
+    sent = fake_models.last_body("/v1/responses")
     assert sent["model"] == "gpt-4o-mini"
     assert sent["instructions"] == "be brief" and sent["truncation"] == "auto"
 

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from scale_gp_beta import SGPClient
 
+from tests.execution.helpers import wait_until_done
 from tests.sgp07.helpers import raw, unique
 
 CRITERION_LIMIT = 100
@@ -199,3 +200,5 @@ def test_annotations_nested_too_deep_to_pin_are_a_422(
         created = engine.post("/v5/evaluations", json=body)
         assert created.status_code == 200, created.text
         assert engine.get("/v5/evaluations", params={"views": "tasks"}).status_code == 200
+    # Its judge call ends here, not in the next test's count of the shared fake model server.
+    wait_until_done(engine_client, created.json()["id"])
