@@ -19,7 +19,7 @@ from yardstick.kit.pagination import PageParams
 from yardstick.models import Span, SpanMetadataValue
 from yardstick.span import metadata_queue, text_index
 from yardstick.span.records import SYSTEM_USER_ID, SpanWrite
-from yardstick.span.repository import span_repository
+from yardstick.span.repository import ROWS_A_STATEMENT, span_repository
 from yardstick.span.schemas import SpanSearch
 from yardstick.span.search import search
 from yardstick.span.stored import prepare
@@ -107,3 +107,60 @@ def test_a_completed_write_replaces_a_span_and_its_index_rows(sessions: SessionF
 
     assert stored(sessions) == ("trace", '{"w":"finished"}', True, [("w", "sfinished")])
     assert found(sessions, search_texts=["finished"]) == ["span-1"]
+
+
+def test_a_write_past_one_statements_rows_stores_each_span_once(sessions: SessionFactory) -> None:
+    """SQLite writes ROWS_A_STATEMENT spans a statement: a write of two and a bit statements,
+    upserting over a completed span (left) and an in-progress one (replaced) in the middle."""
+    count = 2 * ROWS_A_STATEMENT + 37
+
+    def write(index: int, *, done: bool, word: str) -> SpanWrite:
+        return SpanWrite(
+            id=f"span-{index}",
+            trace_id=f"trace-{index % 7}",
+            name=f"call {index}",
+            start_timestamp=START + timedelta(milliseconds=index),
+            end_timestamp=START + timedelta(milliseconds=index + 5) if done else None,
+            metadata={"w": word},
+        )
+
+    kept, replaced = ROWS_A_STATEMENT, ROWS_A_STATEMENT + 1
+    for span in (write(kept, done=True, word="kept"), write(replaced, done=False, word="old")):
+        upsert_one = prepare(span, account_id=ACCOUNT, user_id=SYSTEM_USER_ID)
+        with sessions.write() as session, session.begin():
+            span_repository.write(
+                session.connection(), [upsert_one], upsert=True, now=utcnow(), replaced=[]
+            )
+
+    spans = [write(i, done=i != kept, word="new") for i in range(count)]
+    prepared = [prepare(span, account_id=ACCOUNT, user_id=SYSTEM_USER_ID) for span in spans]
+    with sessions.write() as session, session.begin():
+        connection = session.connection()
+        left = span_repository.write(
+            connection, prepared, upsert=True, now=utcnow(), replaced=[f"span-{replaced}"]
+        )
+        if connection.dialect.name == "sqlite":
+            text_index.drain(connection)
+            metadata_queue.drain(connection)
+
+    assert left == {f"span-{kept}": f"trace-{kept % 7}"}
+    with sessions.read() as session:
+        rows = session.execute(select(Span.id, Span.name, Span.metadata_)).all()
+    assert len(rows) == count
+    words = {span_id: metadata for span_id, _, metadata in rows}
+    assert words[f"span-{kept}"] == '{"w":"kept"}'
+    assert {words[f"span-{i}"] for i in range(count) if i != kept} == {'{"w":"new"}'}
+    assert {name for _, name, _ in rows} == {f"call {i}" for i in range(count)}
+    with sessions.read() as session:
+        page = search(
+            session,
+            ACCOUNT,
+            SpanSearch(extra_metadata={"w": "new"}),
+            params=PageParams(
+                limit=1000, starting_after=None, ending_before=None, sort_order="desc"
+            ),
+            from_ts=None,
+            to_ts=None,
+        )
+    assert len(page.spans) == count - 1
+    assert found(sessions, extra_metadata={"w": "old"}) == []
