@@ -19,6 +19,10 @@ and one of 100 words held by 1 % of the spans each (`zk07w`).
 (f) TWO SERVERS on one fresh database (`serve` and `serve --no-worker`), MANY_CLIENTS (8)
     threads split between them, OTLP as in (b): the processes take turns to write through the
     write gate's lock file (`yardstick.db.write_gate`); CPU is that of both.
+(h) PROCESSES: `serve --processes 2` on a fresh database (two processes answering the API
+    on one port, `yardstick.cli.api_processes`), MANY_CLIENTS (8) threads: (a)'s bodies, then
+    (b)'s; CPU is that of the server's whole process tree. A machine with two cores runs
+    Python on both.
 (c) The machine's own figures, in this process, each on a fresh database: `prepare` alone (the
     CPU part of a write: JSON, redaction, token counts); `write_run_spans`
     of (a)'s spans, one transaction per 50 (the server's write path without HTTP, validation
@@ -64,7 +68,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from sqlalchemy import Connection, Engine, text
 
 from bench.backend import Backend
-from bench.machine import OtherLoad, own_seconds
+from bench.machine import OtherLoad, own_seconds, tree_cpu_seconds
 from bench.registry import benchmark
 from bench.report import percentile, table
 from bench.server import ACCOUNT, Server
@@ -87,6 +91,7 @@ BATCH = 50
 SDK_BATCH = 512
 CLIENTS = 4
 MANY_CLIENTS = 8
+PROCESSES = 2  # (h)
 FILL_CHUNK = 5_000
 SEARCHES = 30
 WARMUP = 3
@@ -247,15 +252,20 @@ def ingest(
     ctype: str,
     clients: int = CLIENTS,
     also: Sequence[Server] = (),
+    *,
+    tree: bool = False,
 ) -> Ingest:
     """Send every body from `clients` threads (body k by thread k % clients), thread k to
-    server k % n of `server` and `also`; raises on an error."""
+    server k % n of `server` and `also`; raises on an error. `tree`: the CPU counted is that
+    of each server's process tree."""
     headers = {**server.headers, "content-type": ctype}
     servers = [server, *also]
     request_ms: list[list[float]] = [[] for _ in range(clients)]
     errors: list[str] = []
 
     def cpu() -> float:
+        if tree:
+            return sum(tree_cpu_seconds(each.pid) for each in servers)
         return sum(each.cpu_seconds() for each in servers)
 
     def client(k: int) -> None:
@@ -279,6 +289,16 @@ def ingest(
     if errors:
         raise RuntimeError(errors[0])
     return Ingest(seconds, [ms for per in request_ms for ms in per], cpu() - cpu_before)
+
+
+def all_listening(server: Server, processes: int, timeout: float = 60) -> None:
+    """Until each of a `serve --processes` server's processes has said it is up: the first is
+    when `Server` returns, the others start then and take seconds to import."""
+    deadline = time.monotonic() + timeout
+    while server.log_path.read_text().count("Application startup complete") < processes:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{processes} API processes did not all start")
+        time.sleep(0.1)
 
 
 def queued(engine: Engine) -> int:
@@ -529,6 +549,33 @@ def run(backend: Backend) -> None:
     with Server(database, backend.tmp) as server, other.measure(server.cpu_seconds):
         sdk = ingest(server, "POST", "/v1/traces", bodies, "application/x-protobuf")
 
+    database = backend.new_database("processes")
+    # A directory of its own: all_listening reads this server's log alone.
+    work_dir = backend.tmp / "processes"
+    with Server(database, work_dir, args=["--processes", str(PROCESSES)]) as server:
+        all_listening(server, PROCESSES)
+        engine = create_db_engine(database)
+        with other.measure(lambda: tree_cpu_seconds(server.pid)):
+            many_put = ingest(
+                server, "PUT", "/v5/spans/batch", sgp, "application/json", MANY_CLIENTS, tree=True
+            )
+        caught_up(engine)  # as between (a) and (b)
+        with other.measure(lambda: tree_cpu_seconds(server.pid)):
+            many_otlp = ingest(
+                server,
+                "POST",
+                "/v1/traces",
+                otlp,
+                "application/x-protobuf",
+                MANY_CLIENTS,
+                tree=True,
+            )
+        caught_up(engine)
+    stored = count_spans(engine)
+    engine.dispose()
+    if stored != 2 * INGEST:
+        raise RuntimeError(f"{stored:,} spans stored through {PROCESSES} processes")
+
     database, bodies = backend.new_database("sustained"), sgp_bodies(SUSTAINED)
     with Server(database, backend.tmp) as server, other.measure(server.cpu_seconds):
         sustained = ingest(server, "PUT", "/v5/spans/batch", bodies, "application/json")
@@ -612,6 +659,24 @@ def run(backend: Backend) -> None:
             f"{INGEST / two.seconds:,.0f}; {two.server_cpu * 1e6 / INGEST:.0f}",
         )
     )
+    for label, result in (
+        (
+            f"(h) PUT /v5/spans/batch, serve --processes {PROCESSES}, {MANY_CLIENTS} clients",
+            many_put,
+        ),
+        (f"(h) POST /v1/traces, serve --processes {PROCESSES}, {MANY_CLIENTS} clients", many_otlp),
+    ):
+        per_s = INGEST / result.seconds
+        rows += [
+            (
+                f"{label}, spans/s",
+                f"{per_s:,.0f}",
+                f">= {TARGET_SPANS_PER_S:,}",
+                verdict(per_s >= TARGET_SPANS_PER_S),
+            ),
+            (f"{label}: request p50 / p95 ms", p50_p95(result.request_ms), "", ""),
+            (f"{label}: CPU per 1,000 spans, ms", f"{result.server_cpu * 1e6 / INGEST:.0f}"),
+        ]
     sdk_per_s = INGEST / sdk.seconds
     rows += [
         (

@@ -1,4 +1,4 @@
-"""Child processes (scorers, sandboxes) that end themselves once the server is gone.
+"""Child processes (scorers, sandboxes, API processes) that end themselves once the server is gone.
 
 A clean stop shuts the pools down; a `kill -9`, an out-of-memory kill or a crash of the server
 runs none of its code, and its children would live on as orphans holding hundreds of MB each.
@@ -31,8 +31,14 @@ def exit_with_parent(interval: float = POLL_SECONDS) -> None:
         return
     # The pid multiprocessing recorded at the start, not a fresh getppid(): a parent that
     # died before this line is then still noticed.
+    exit_without(parent.pid, interval)
+
+
+def exit_without(parent_pid: int, interval: float = POLL_SECONDS) -> None:
+    """Exit this process once `parent_pid` is no longer its parent (`serve --processes`'s API
+    processes, which `serve` starts as commands of their own and names itself to)."""
     watch = threading.Thread(
-        target=_watch, args=(parent.pid, interval), name="parent-watch", daemon=True
+        target=_watch, args=(parent_pid, interval), name="parent-watch", daemon=True
     )
     watch.start()
 
