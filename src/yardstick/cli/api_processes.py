@@ -2,7 +2,9 @@
 
 A Python process runs Python on one core at a time (the GIL). Span ingest through
 `PUT /v5/spans/batch` held one core and stopped near 10,000 spans/s on a two-core machine with
-the other core half idle; two processes on one SQLite file took 12,500-13,800. The processes
+the other core half idle; two servers on one SQLite file, each sent half the clients, took
+12,500-13,800, and `--processes 2` 10,000-12,700 (8 clients: the kernel does not always spread
+8 connections evenly). The processes
 share the port (each binds it with SO_REUSEPORT, and the kernel spreads the connections) and
 the database, as two servers on one database always could (SQLite's writers take turns through
 `db.write_gate`'s lock file). Only the first runs the evaluation engine: the others are
