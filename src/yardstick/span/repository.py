@@ -12,7 +12,7 @@ in-progress one, and a span never moves to another trace (PostgreSQL's writers o
 not take turns: each read a new id as new, and the second's upsert once moved the span, in
 ~40 % of tries). A span the WHERE leaves as stored gets no index rows, and `write` names it for
 the caller to answer. Which spans those are is read back after the upsert (sqlite3 drops what
-an executemany RETURNs, and on SQLite a RETURNING row is a turn of the GIL each), and exactly so: a row the upsert wrote or left stays as it was until
+an executemany RETURNs), and exactly so: a row the upsert wrote or left stays as it was until
 this transaction ends (PostgreSQL locks it either way; SQLite's writers take turns).
 On SQLite each write also queues its spans for the FTS5 index (yardstick.span.text_index);
 PostgreSQL's GIN index follows by itself.
@@ -22,6 +22,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, SQLColumnExpression, select
@@ -118,7 +119,7 @@ def _insert_in_statements(connection: Connection, rows: Sequence[Any], upsert: b
     statement for the batch was ~5 % more spans a second through `PUT /v5/spans/batch`."""
     for first in range(0, len(rows), ROWS_A_STATEMENT):
         chunk = rows[first : first + ROWS_A_STATEMENT]
-        values = tuple(value for row in chunk for value in row)
+        values = tuple(chain.from_iterable(chunk))
         connection.exec_driver_sql(_write_sql("?", upsert, len(chunk)), values)
 
 
