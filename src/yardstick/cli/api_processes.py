@@ -57,12 +57,11 @@ class ApiProcesses:
         self._watch = threading.Thread(target=self._run, name="api-processes", daemon=True)
 
     def start(self) -> None:
+        if not self._processes:
+            return  # one process, the default: no thread waking twice a second for nothing
         for slot in range(len(self._processes)):
             self._processes[slot] = self._spawn()
         self._watch.start()
-
-    def pids(self) -> list[int]:
-        return [process.pid for process in self._processes if process is not None]
 
     def stop(self) -> None:
         """SIGTERM to each, then SIGKILL to any still running after STOP_SECONDS."""
