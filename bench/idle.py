@@ -10,7 +10,7 @@ The machine's own figure beside it: how busy every other process kept the CPUs m
 import time
 
 from bench.backend import Backend
-from bench.machine import OtherLoad, tree_cpu_seconds
+from bench.machine import OtherLoad, process_cpu_seconds, tree_cpu_seconds
 from bench.registry import benchmark
 from bench.report import table
 from bench.server import Server
@@ -26,10 +26,10 @@ def run(backend: Backend) -> None:
     env = {"YARDSTICK_SCORING_PREWARM": "true"}  # the default, which bench servers turn off
     with Server(backend.new_database("idle"), backend.tmp, env=env) as server:
         time.sleep(SETTLE_S)
-        server_only, tree = server.cpu_seconds(), tree_cpu_seconds(server.pid)
+        server_only, tree = process_cpu_seconds(server.pid), tree_cpu_seconds(server.pid)
         with other.measure(lambda: tree_cpu_seconds(server.pid)):
             time.sleep(MEASURE_S)
-        server_share = (server.cpu_seconds() - server_only) / MEASURE_S
+        server_share = (process_cpu_seconds(server.pid) - server_only) / MEASURE_S
         tree_share = (tree_cpu_seconds(server.pid) - tree) / MEASURE_S
     rows = [
         ["server process", f"{server_share:.2%}", "", ""],

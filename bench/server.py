@@ -13,7 +13,7 @@ from typing import Self
 
 import httpx
 
-from bench.machine import process_cpu_seconds
+from bench.machine import tree_cpu_seconds
 
 ACCOUNT = "bench"
 # Set by `python -m bench --py-spy DIR`: each server is sampled by py-spy into DIR.
@@ -138,8 +138,10 @@ class Server:
             self.profiler.wait(timeout=30)  # writes its file once the server is gone
 
     def cpu_seconds(self) -> float:
-        """User + system CPU the server has used so far (Linux /proc; 0 where unavailable)."""
-        return process_cpu_seconds(self.pid)
+        """User + system CPU the server has used so far, with its live child processes' (its
+        write process: yardstick.db.write_process; scorers) (Linux /proc; 0 where
+        unavailable)."""
+        return tree_cpu_seconds(self.pid)
 
     @property
     def pid(self) -> int:

@@ -16,6 +16,9 @@ and one of 100 words held by 1 % of the spans each (`zk07w`).
 (b) INGEST other spans through `POST /v1/traces` as OTLP protobuf (`input.value`/`output.value`
     and the 3 metadata keys as attributes), 50 a request, the same clients, same server, once
     the indexes have caught up with (a); then the indexes' catch-up again.
+(i) IN PROCESS (SQLite): (a) then (b) on a fresh server with YARDSTICK_SPAN_WRITE_PROCESS=false,
+    whose writes run on a thread beside its event loop rather than in its write process
+    (`yardstick.db.write_process`): what the write process is worth, in the same run.
 (f) TWO SERVERS on one fresh database (`serve` and `serve --no-worker`), MANY_CLIENTS (8)
     threads split between them, OTLP as in (b): the processes take turns to write through the
     write gate's lock file (`yardstick.db.write_gate`); CPU is that of both.
@@ -68,7 +71,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from sqlalchemy import Connection, Engine, text
 
 from bench.backend import Backend
-from bench.machine import OtherLoad, own_seconds, tree_cpu_seconds
+from bench.machine import OtherLoad, own_seconds
 from bench.registry import benchmark
 from bench.report import percentile, table
 from bench.server import ACCOUNT, Server
@@ -252,20 +255,16 @@ def ingest(
     ctype: str,
     clients: int = CLIENTS,
     also: Sequence[Server] = (),
-    *,
-    tree: bool = False,
 ) -> Ingest:
     """Send every body from `clients` threads (body k by thread k % clients), thread k to
-    server k % n of `server` and `also`; raises on an error. `tree`: the CPU counted is that
-    of each server's process tree."""
+    server k % n of `server` and `also`; raises on an error. The CPU counted is that of each
+    server's process tree (`Server.cpu_seconds`)."""
     headers = {**server.headers, "content-type": ctype}
     servers = [server, *also]
     request_ms: list[list[float]] = [[] for _ in range(clients)]
     errors: list[str] = []
 
     def cpu() -> float:
-        if tree:
-            return sum(tree_cpu_seconds(each.pid) for each in servers)
         return sum(each.cpu_seconds() for each in servers)
 
     def client(k: int) -> None:
@@ -515,6 +514,23 @@ def run(backend: Backend) -> None:
     if stored != 2 * INGEST:
         raise RuntimeError(f"{stored:,} spans stored after ingest, expected {2 * INGEST:,}")
 
+    here_put = here_otlp = None
+    if backend.kind == "sqlite":
+        database = backend.new_database("in-process")
+        env = {"YARDSTICK_SPAN_WRITE_PROCESS": "false"}
+        with Server(database, backend.tmp / "in-process", env=env) as server:
+            engine = create_db_engine(database)
+            with other.measure(server.cpu_seconds):
+                here_put = ingest(server, "PUT", "/v5/spans/batch", sgp, "application/json")
+            caught_up(engine)  # as between (a) and (b)
+            with other.measure(server.cpu_seconds):
+                here_otlp = ingest(server, "POST", "/v1/traces", otlp, "application/x-protobuf")
+            caught_up(engine)
+        stored = count_spans(engine)
+        engine.dispose()
+        if stored != 2 * INGEST:
+            raise RuntimeError(f"{stored:,} spans stored in process, expected {2 * INGEST:,}")
+
     database = backend.new_database("two")
     with Server(database, backend.tmp) as first:
         # Every process on one database shares its master key (the README's Configuration).
@@ -555,20 +571,14 @@ def run(backend: Backend) -> None:
     with Server(database, work_dir, args=["--processes", str(PROCESSES)]) as server:
         all_listening(server, PROCESSES)
         engine = create_db_engine(database)
-        with other.measure(lambda: tree_cpu_seconds(server.pid)):
+        with other.measure(server.cpu_seconds):
             many_put = ingest(
-                server, "PUT", "/v5/spans/batch", sgp, "application/json", MANY_CLIENTS, tree=True
+                server, "PUT", "/v5/spans/batch", sgp, "application/json", MANY_CLIENTS
             )
         caught_up(engine)  # as between (a) and (b)
-        with other.measure(lambda: tree_cpu_seconds(server.pid)):
+        with other.measure(server.cpu_seconds):
             many_otlp = ingest(
-                server,
-                "POST",
-                "/v1/traces",
-                otlp,
-                "application/x-protobuf",
-                MANY_CLIENTS,
-                tree=True,
+                server, "POST", "/v1/traces", otlp, "application/x-protobuf", MANY_CLIENTS
             )
         caught_up(engine)
     stored = count_spans(engine)
@@ -656,6 +666,17 @@ def run(backend: Backend) -> None:
                 f"{index.server_cpu * 1e6 / INGEST:.0f}",
             ),
         ]
+    for label, here in (
+        ("(i) PUT /v5/spans/batch, writes in the server's process", here_put),
+        ("(i) POST /v1/traces, writes in the server's process", here_otlp),
+    ):
+        if here is not None:
+            rows.append(
+                (
+                    f"{label}: spans/s; CPU per 1,000, ms",
+                    f"{INGEST / here.seconds:,.0f}; {here.server_cpu * 1e6 / INGEST:.0f}",
+                )
+            )
     two_label = f"(f) POST /v1/traces, two servers on one database, {MANY_CLIENTS} clients"
     rows.append(
         (

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     trace_runs: bool = True
     span_retention_days: float | None = Field(default=None, gt=0, le=MAX_RETENTION_DAYS)
     span_sweep_seconds: float = Field(default=300.0, gt=0, le=MAX_SECONDS)
+    # SQLite: the span routes' writes go through a process of their own (yardstick.db.
+    # write_process) rather than a thread beside the API's event loop. PostgreSQL: unused.
+    span_write_process: bool = True
     # Metric tasks (see yardstick.scoring): scorer processes (0 = one per CPU), the sentence
     # embedding model of cosine_similarity (a provider's `vendor/name`, a model directory, or an
     # installed package that ships one; unset, the providers file's [embeddings] model, else the

@@ -40,6 +40,18 @@ class AppError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt as it is rather than through __init__, whose arguments differ by class
+        # (NotFound's): the write process (yardstick.db.write_process) sends errors back.
+        return (_revive, (type(self), self.args, dict(self.__dict__)))
+
+
+def _revive(cls: type[AppError], args: tuple[Any, ...], state: dict[str, Any]) -> AppError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class BadRequest(AppError):
     status_code = 400
@@ -71,6 +83,13 @@ class Busy(AppError):
     """A conflict with a request still being carried out: the client should retry shortly."""
 
     status_code = 409
+    headers: Mapping[str, str] = {"x-should-retry": "true", "retry-after": "1"}
+
+
+class Unavailable(AppError):
+    """The server cannot answer for a moment (nothing was written): the client should retry."""
+
+    status_code = 503
     headers: Mapping[str, str] = {"x-should-retry": "true", "retry-after": "1"}
 
 

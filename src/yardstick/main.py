@@ -52,6 +52,8 @@ def _lifespan(worker: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         checkpointer = start_checkpointer(app.state.sessions.engine)
+        if app.state.settings.span_write_process:
+            await app.state.group_commit.start_process()
         engine_worker = Worker(app.state.settings, app.state.sessions) if worker else None
         if engine_worker is not None:
             await engine_worker.start()
@@ -60,7 +62,7 @@ def _lifespan(worker: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
         finally:
             if engine_worker is not None:
                 await engine_worker.stop()
-            await asyncio.to_thread(app.state.group_commit.close)
+            await app.state.group_commit.close()
             if checkpointer is not None:
                 await asyncio.to_thread(checkpointer.close)
             await close_providers()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import BACKENDS
 from tests.fixtures.databases import migrated_sessions
-from yardstick.db import group_commit
+from yardstick.db import group_write
 from yardstick.db.group_commit import GroupCommit
 from yardstick.db.session import COMMIT_HOOKS, SessionFactory
 from yardstick.errors import Busy, Conflict
@@ -143,7 +143,7 @@ def test_each_request_of_a_group_commits_or_rolls_back_alone(sessions: SessionFa
     try:
         results = asyncio.run(_queued_behind_a_held_writer(group, works))
     finally:
-        group.close()
+        asyncio.run(group.close())
 
     assert [span.name for span in results[0]] == ["one"] * 3
     assert isinstance(results[1], ValueError)
@@ -184,7 +184,7 @@ def test_a_failed_group_commit_writes_each_request_alone(sessions: SessionFactor
     try:
         results = asyncio.run(_queued_behind_a_held_writer(group, works))
     finally:
-        group.close()
+        asyncio.run(group.close())
     assert [len(result) for result in results] == [3] * 4
     assert _stored_names(sessions) == {f"job{i}": 3 for i in range(4)}
 
@@ -208,7 +208,7 @@ def test_work_whose_orm_rows_fail_to_flush_fails_alone(sessions: SessionFactory)
     try:
         results = asyncio.run(_queued_behind_a_held_writer(group, works))
     finally:
-        group.close()
+        asyncio.run(group.close())
     assert [len(results[0]), len(results[2])] == [3, 3]
     assert isinstance(results[1], IntegrityError)
     assert _stored_names(sessions) == {"before": 3, "after": 3}
@@ -251,7 +251,7 @@ def test_a_request_s_commit_hooks_commit_exactly_when_its_work_does(
     try:
         results = asyncio.run(_queued_behind_a_held_writer(group, works))
     finally:
-        group.close()
+        asyncio.run(group.close())
     assert isinstance(results[0], list) and isinstance(results[1], Conflict)
     assert _keys(sessions) == {"kept"}
 
@@ -272,7 +272,7 @@ def test_two_requests_of_a_group_with_one_idempotency_key_one_is_told_to_retry(
     try:
         results = asyncio.run(_queued_behind_a_held_writer(group, works))
     finally:
-        group.close()
+        asyncio.run(group.close())
     assert isinstance(results[0], list)
     assert isinstance(results[1], Busy)
     assert "Idempotency-Key" in str(results[1])
@@ -297,7 +297,7 @@ def test_a_request_whose_client_left_is_still_written_and_the_writer_goes_on(
     try:
         after = asyncio.run(scenario())
     finally:
-        group.close()
+        asyncio.run(group.close())
     assert len(after) == 3
     assert _stored_names(sessions) == {"left": 3, "after": 3}
 
@@ -305,7 +305,7 @@ def test_a_request_whose_client_left_is_still_written_and_the_writer_goes_on(
 def test_close_writes_what_is_queued_then_stops_the_thread(
     sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(group_commit, "MOST", 2)  # the queue outlasts a group
+    monkeypatch.setattr(group_write, "MOST", 2)  # the queue outlasts a group
     group = _shared(sessions)
 
     async def scenario() -> list[Any]:
@@ -313,7 +313,7 @@ def test_close_writes_what_is_queued_then_stops_the_thread(
             asyncio.ensure_future(group.run(_request(), _writes(_spans(f"q{i}")))) for i in range(5)
         ]
         await asyncio.sleep(0)  # queued
-        await asyncio.to_thread(group.close)
+        await group.close()
         return await asyncio.gather(*tasks)
 
     results = asyncio.run(scenario())
@@ -366,6 +366,6 @@ def test_a_request_whose_event_loop_closed_does_not_stop_the_writer(
     try:
         after = asyncio.run(asyncio.wait_for(group.run(_request(), _writes(_spans("next"))), 10))
     finally:
-        group.close()
+        asyncio.run(group.close())
     assert len(after) == 3
     assert _stored_names(sessions) == {"orphan": 3, "next": 3}

@@ -267,7 +267,10 @@ def test_span_loc_names_a_span_by_its_place_in_the_request() -> None:
     request.resource_spans[0].scope_spans.add().spans.extend([make_span(), make_span()])
     request.resource_spans.add().scope_spans.add().spans.append(make_span())
 
+    places = otlp.span_places(request)
     where = ["body", "resourceSpans", 0, "scopeSpans", 0, "spans", 1, "parentSpanId"]
-    assert otlp.span_loc(request, 1, "parent_id") == where
-    assert otlp.span_loc(request, 3, "name")[2:] == [0, "scopeSpans", 1, "spans", 1, "name"]
-    assert otlp.span_loc(request, 4, "id")[2:] == [1, "scopeSpans", 0, "spans", 0, "spanId"]
+    assert otlp.span_loc(places, 1, "parent_id") == where
+    assert otlp.span_loc(places, 3, "name")[2:] == [0, "scopeSpans", 1, "spans", 1, "name"]
+    assert otlp.span_loc(places, 4, "id")[2:] == [1, "scopeSpans", 0, "spans", 0, "spanId"]
+    with pytest.raises(IndexError):
+        otlp.span_loc(places, 5, "id")

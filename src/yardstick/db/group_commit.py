@@ -26,60 +26,43 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from fastapi import Request
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from yardstick.db.group_write import Job, gather, write_group
 from yardstick.db.session import COMMIT_HOOKS, CommitHook, SessionFactory, hooked_transaction
+from yardstick.db.write_process import WriteProcess
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Requests a transaction holds at most: SQLite's write lock is then held for tens of ms.
-MOST = 16
-
 
 @dataclass(slots=True, eq=False)
-class _Job(Generic[T]):
-    work: Callable[[Session], T]
-    hooks: list[CommitHook]
+class _Waiting(Generic[T]):
+    job: Job[T]
     loop: asyncio.AbstractEventLoop
     future: "asyncio.Future[T]"
-    result: Any = None
-    error: BaseException | None = None
 
 
-def _settle(job: _Job[Any]) -> None:
+def _settle(waiting: _Waiting[Any]) -> None:
     # On the job's event loop. A request whose client went away was cancelled: nobody waits.
-    if job.future.cancelled():
+    if waiting.future.cancelled():
         return
+    job = waiting.job
     if job.error is not None:
-        job.future.set_exception(job.error)
+        waiting.future.set_exception(job.error)
     else:
-        job.future.set_result(job.result)
-
-
-def _core_savepoint(session: Session, job: _Job[Any]) -> None:
-    """The job inside a savepoint of plain SQL: a fifth of what `begin_nested` costs, which
-    was ~4 µs a span of a 50-span batch. For work that writes through the connection (the
-    span routes); rows it left to the ORM are flushed inside the savepoint, and a flush that
-    fails spoils the session: the group's jobs are then written alone."""
-    connection = session.connection()
-    connection.exec_driver_sql("SAVEPOINT group_job")
-    try:
-        job.result = job.work(session)
-        session.flush()
-    except BaseException:
-        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT group_job")
-        connection.exec_driver_sql("RELEASE SAVEPOINT group_job")
-        raise
-    connection.exec_driver_sql("RELEASE SAVEPOINT group_job")
+        waiting.future.set_result(job.result)
 
 
 class GroupCommit:
-    """The span routes' writes of one SessionFactory: on SQLite through a writer thread
-    (started at its first job), on PostgreSQL each in its own transaction in the thread pool."""
+    """The span routes' writes of one SessionFactory. On SQLite through a writer process
+    (yardstick.db.write_process) once `start` has started it, or a writer thread (started at
+    its first job); on PostgreSQL each in its own transaction in the thread pool.
+
+    A request with commit hooks (an `Idempotency-Key`) is written in this process: its hook
+    keeps state the middleware reads after the commit."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions
@@ -87,13 +70,23 @@ class GroupCommit:
         # writer for them all halved span ingest there (1,600-1,700 against 2,600-3,100 spans/s
         # through `PUT /v5/spans/batch`), so each request writes in a transaction of its own.
         self.shared = sessions.engine.dialect.name == "sqlite"
-        self._jobs: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
+        self.process: WriteProcess | None = None
+        self._jobs: queue.SimpleQueue[_Waiting[Any] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
 
+    async def start_process(self) -> None:
+        """SQLite: write hook-less jobs in a process of its own from now on (once it is up, a
+        second or so)."""
+        if self.shared and self.process is None:
+            process = WriteProcess(self.sessions.engine.url.render_as_string(hide_password=False))
+            await process.start()
+            self.process = process
+
     async def run(self, request: Request, work: Callable[[Session], T]) -> T:
         """`work(session)`'s result once it is committed, with the request's commit hooks;
-        its error (nothing of it committed) otherwise."""
+        its error (nothing of it committed) otherwise. With a write process, `work` must
+        pickle: a module's function and its arguments (`functools.partial`)."""
         loop = asyncio.get_running_loop()
         hooks: list[CommitHook] = getattr(request.state, COMMIT_HOOKS, [])
         if not self.shared:
@@ -103,10 +96,12 @@ class GroupCommit:
                     return work(session)
 
             return await run_in_threadpool(alone)
-        job: _Job[T] = _Job(work, list(hooks), loop, loop.create_future())
+        if self.process is not None and not hooks:
+            return await self.process.run(work)
+        waiting: _Waiting[T] = _Waiting(Job(work, list(hooks)), loop, loop.create_future())
         self._ensure_thread()
-        self._jobs.put(job)
-        return await job.future
+        self._jobs.put(waiting)
+        return await waiting.future
 
     @staticmethod
     def of(request: Request) -> "GroupCommit":
@@ -114,13 +109,16 @@ class GroupCommit:
         group: GroupCommit = request.app.state.group_commit
         return group
 
-    def close(self) -> None:
-        """Write what is queued, then stop the thread."""
+    async def close(self) -> None:
+        """Write what is queued, then stop the thread and the process."""
         thread = self._thread
         if thread is not None:
             self._jobs.put(None)
-            thread.join()
+            await asyncio.to_thread(thread.join)
             self._thread = None
+        if self.process is not None:
+            await self.process.close()
+            self.process = None
 
     def _ensure_thread(self) -> None:
         if self._thread is not None:
@@ -138,71 +136,14 @@ class GroupCommit:
             first = self._jobs.get()
             if first is None:
                 return
-            jobs = [first]
-            while len(jobs) < MOST:
-                try:
-                    more = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                jobs.append(more)
+            group, stopping = gather(first, self._jobs)
+            jobs = [waiting.job for waiting in group]
             try:
-                self._write(jobs)
+                write_group(self.sessions, jobs)
             except BaseException as error:  # the thread must outlive any one group
                 log.exception("a group of writes failed")
                 for job in jobs:
                     job.error = job.error or error
-            for job in jobs:
+            for waiting in group:
                 with contextlib.suppress(RuntimeError):  # its event loop is closed: none waits
-                    job.loop.call_soon_threadsafe(_settle, job)
-
-    def _write(self, jobs: list[_Job[Any]]) -> None:
-        if len(jobs) == 1:
-            self._write_alone(jobs[0])
-            return
-        with self.sessions.write() as session:
-            for job in jobs:
-                try:
-                    self._write_savepoint(session, job)
-                except Exception as error:  # noqa: BLE001 - the request's to answer, as raised
-                    job.error = error
-                if not session.is_active:
-                    break  # a failed ORM flush spoiled the transaction: nothing more commits
-            else:
-                try:
-                    session.commit()
-                    return
-                except Exception as error:  # noqa: BLE001 - each request, alone, meets its own
-                    log.warning("a group commit failed (%s); its requests go one by one", error)
-            session.rollback()
-        for job in jobs:
-            self._write_alone(job)
-
-    @staticmethod
-    def _write_savepoint(session: Session, job: _Job[Any]) -> None:
-        if not job.hooks:
-            _core_savepoint(session, job)
-            return
-        try:
-            # The hooks add ORM rows: SQLAlchemy's savepoint, which also undoes the session's
-            # state when the flush fails.
-            with session.begin_nested():
-                job.result = job.work(session)
-                for hook in job.hooks:
-                    hook.before_commit(session)
-        except IntegrityError as error:
-            # Raised as the savepoint flushed the hooks' rows: an Idempotency-Key's twin
-            # committed first, and the hook says what to answer.
-            for hook in job.hooks:
-                hook.on_integrity_error(error)
-            raise
-
-    def _write_alone(self, job: _Job[Any]) -> None:
-        job.error = None  # of a group's attempt, rolled back
-        try:
-            with hooked_transaction(self.sessions, job.hooks) as session:
-                job.result = job.work(session)
-        except Exception as error:  # noqa: BLE001 - the request's to answer, as raised
-            job.error = error
+                    waiting.loop.call_soon_threadsafe(_settle, waiting)

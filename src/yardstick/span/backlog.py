@@ -63,6 +63,27 @@ def in_a_transaction(
     return take
 
 
+# Every Backlog of this process, by `what`.
+_BACKLOGS: dict[str, "Backlog"] = {}
+
+
+def take_queued() -> dict[str, int]:
+    """In a write process (yardstick.db.write_process), which runs no loops: the rows its
+    writes queued since the last call, by backlog, for the API process's loops."""
+    queued = {what: backlog.rows for what, backlog in _BACKLOGS.items() if backlog.rows}
+    for what in queued:
+        _BACKLOGS[what].rows = 0
+    return queued
+
+
+def report_queued(queued: dict[str, int]) -> None:
+    """In the API process: rows a write process queued, as if its writes had been here."""
+    for what, rows in queued.items():
+        backlog = _BACKLOGS.get(what)
+        if backlog is not None:
+            backlog.queued(rows)
+
+
 class Backlog:
     """A queue's rows queued by this process, as its writes tell the loop: when rows were last
     queued, and about how many wait (writes here add, the loop takes away; other processes'
@@ -79,6 +100,7 @@ class Backlog:
         """`pending`: whether any row waits; `take`: do the work of up to that many rows in a
         transaction of its own, and say how many rows it took."""
         self.what = what
+        _BACKLOGS[what] = self
         self.pacing = pacing
         self.pending = pending
         self.take = take

@@ -1,9 +1,9 @@
 """`/v5/spans`: write spans one by one or in batches, read, update and search them."""
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy.orm import Session
 
 from yardstick.auth.dependencies import PrincipalDep
 from yardstick.auth.service import Principal
@@ -12,7 +12,8 @@ from yardstick.db.session import ReadSessionDep, WriteSessionDep
 from yardstick.kit.body import OrjsonRoute
 from yardstick.kit.pagination import NewestFirst
 from yardstick.kit.responses import JSONBody
-from yardstick.span.rules import single_loc
+from yardstick.span import route_writes
+from yardstick.span.rules import batch_loc, single_loc
 from yardstick.span.schemas import (
     SpanBatch,
     SpanIn,
@@ -26,7 +27,6 @@ from yardstick.span.schemas import (
     span_list_json,
 )
 from yardstick.span.service import span_service
-from yardstick.span.stored import StoredSpan
 
 router = APIRouter(prefix="/v5/spans", tags=["spans"], route_class=OrjsonRoute)
 
@@ -56,11 +56,10 @@ async def _write_batch(
     """The batch routes' write, committed with other requests' (yardstick.db.group_commit):
     tracing libraries send many small batches at once."""
     writes = [item.to_write() for item in body.items]
-
-    def store(session: Session) -> list[StoredSpan]:
-        return span_service.write(session, principal, writes, upsert=upsert)
-
-    return JSONBody(span_list_json(await GroupCommit.of(request).run(request, store)))
+    batch = span_service.prepare(principal, writes, upsert=upsert, locate=batch_loc)
+    store = partial(route_writes.write_batch, batch, upsert)
+    stored = await GroupCommit.of(request).run(request, store)
+    return JSONBody(span_list_json(stored.spans(batch)))
 
 
 @router.post("/batch", response_model=SpanList, responses=_CONFLICT)

@@ -277,15 +277,28 @@ _OTLP_FIELDS = {
 }
 
 
-def span_loc(request: ExportTraceServiceRequest, index: int, field: str) -> list[str | int]:
+# Where the spans of an export request are: (resource, scope, spans) for each scope's list, in
+# the order `span_writes` reads them. What an error needs of the request, and it pickles.
+SpanPlaces = tuple[tuple[int, int, int], ...]
+
+
+def span_places(request: ExportTraceServiceRequest) -> SpanPlaces:
+    """The request's SpanPlaces."""
+    return tuple(
+        (r, s, len(scope_spans.spans))
+        for r, resource_spans in enumerate(request.resource_spans)
+        for s, scope_spans in enumerate(resource_spans.scope_spans)
+    )
+
+
+def span_loc(places: SpanPlaces, index: int, field: str) -> list[str | int]:
     """Where the `index`th span of `span_writes(request)` is, as an error's `loc`:
     `["body", "resourceSpans", 0, "scopeSpans", 1, "spans", 7, "parentSpanId"]`."""
-    for r, resource_spans in enumerate(request.resource_spans):
-        for s, scope_spans in enumerate(resource_spans.scope_spans):
-            if index < len(scope_spans.spans):
-                otlp_field = _OTLP_FIELDS.get(field, field)
-                return ["body", "resourceSpans", r, "scopeSpans", s, "spans", index, otlp_field]
-            index -= len(scope_spans.spans)
+    for r, s, count in places:
+        if index < count:
+            otlp_field = _OTLP_FIELDS.get(field, field)
+            return ["body", "resourceSpans", r, "scopeSpans", s, "spans", index, otlp_field]
+        index -= count
     raise IndexError("the request has fewer spans")
 
 

@@ -7,21 +7,18 @@ uploads or parses. A request's spans are upserted in one transaction: all of the
 """
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from yardstick.auth.dependencies import PrincipalDep
-from yardstick.auth.service import Principal
 from yardstick.config import Settings
 from yardstick.db.group_commit import GroupCommit
-from yardstick.span import otlp
-from yardstick.span.records import SpanWrite
-from yardstick.span.rules import MAX_BATCH, Locate
-from yardstick.span.service import span_service
+from yardstick.span import otlp, route_writes
+from yardstick.span.rules import MAX_BATCH
+from yardstick.span.service import Batch, span_service
 
 router = APIRouter(tags=["traces"])
 
@@ -35,8 +32,8 @@ class _Received:
 @dataclass(slots=True)
 class Export:
     encoding: otlp.Encoding
-    request: ExportTraceServiceRequest
-    spans: list[SpanWrite]
+    # The spans checked and prepared, in batches of at most MAX_BATCH.
+    batches: list[tuple[route_writes.InExport, Batch]]
 
 
 async def _receive(request: Request) -> _Received:
@@ -54,7 +51,10 @@ async def _receive(request: Request) -> _Received:
 INLINE_BYTES = 256 * 1024
 
 
-async def _decode(request: Request, received: Annotated[_Received, Depends(_receive)]) -> Export:
+async def _decode(
+    request: Request, received: Annotated[_Received, Depends(_receive)], principal: PrincipalDep
+) -> Export:
+    """The export decoded, and its spans checked and prepared (`SpanService.prepare`)."""
     settings: Settings = request.app.state.settings
     content_encoding = request.headers.get("content-encoding")
 
@@ -65,7 +65,15 @@ async def _decode(request: Request, received: Annotated[_Received, Depends(_rece
             content_encoding,
             max_bytes=settings.max_body_bytes,
         )
-        return Export(received.encoding, message, otlp.span_writes(message))
+        places, spans = otlp.span_places(message), otlp.span_writes(message)
+        batches = []
+        for start in range(0, len(spans), MAX_BATCH):
+            locate = route_writes.InExport(places, start)
+            chunk = spans[start : start + MAX_BATCH]
+            batches.append(
+                (locate, span_service.prepare(principal, chunk, upsert=True, locate=locate))
+            )
+        return Export(received.encoding, batches)
 
     inline = INLINE_BYTES if content_encoding in (None, "identity") else INLINE_BYTES // 8
     if len(received.body) <= inline:
@@ -109,25 +117,6 @@ _OTLP_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _store(session: Session, principal: Principal, export: Export) -> None:
-    """Every span of the export, in writes of at most the service's MAX_BATCH (a collector
-    may send thousands at once) within the request's one transaction: all or nothing still."""
-    span_service.hold_traces(session, principal.account_id, {s.trace_id for s in export.spans})
-    for start in range(0, len(export.spans), MAX_BATCH):
-        chunk = export.spans[start : start + MAX_BATCH]
-        locate = _locate(export.request, start)
-        span_service.write(session, principal, chunk, upsert=True, locate=locate, traces_held=True)
-
-
-def _locate(request: ExportTraceServiceRequest, start: int) -> Locate:
-    """Errors of the span service name the span by its place in the OTLP request."""
-
-    def locate(index: int, field: str) -> list[str | int]:
-        return otlp.span_loc(request, start + index, field)
-
-    return locate
-
-
 @router.post(
     "/v1/traces",
     response_class=Response,
@@ -138,9 +127,7 @@ async def export_traces(request: Request, export: ExportDep, principal: Principa
     """Store OpenTelemetry spans (OTLP/HTTP, protobuf or JSON) as spans, upserted by id."""
 
     # Committed with other requests' (yardstick.db.group_commit): exporters send many at once.
-    def store(session: Session) -> None:
-        _store(session, principal, export)
-
+    store = partial(route_writes.write_export, export.batches)
     await GroupCommit.of(request).run(request, store)
     return Response(
         otlp.response_body(export.encoding), media_type=otlp.MEDIA_TYPES[export.encoding]

@@ -16,6 +16,7 @@ the upsert leaves that span as stored and says so, and the batch is a 409.
 """
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
@@ -29,7 +30,7 @@ from yardstick.errors import Busy, Conflict, NotFound
 from yardstick.kit.pagination import PageParams
 from yardstick.span import run_trace_queue
 from yardstick.span.records import SYSTEM_USER_ID, SpanStatus, SpanType, SpanWrite
-from yardstick.span.repository import Known, span_repository
+from yardstick.span.repository import span_repository
 from yardstick.span.rules import (
     Locate,
     Node,
@@ -61,6 +62,36 @@ def _moved(where: str, span_id: str, stored_trace: str, trace: str) -> Conflict:
     )
 
 
+@dataclass(slots=True)
+class Batch:
+    """A batch's spans checked and prepared, before the database is read (`SpanService.
+    prepare`): what the group commit's write process is sent (yardstick.db.write_process)."""
+
+    # The ids kept (one write an id: `rules.winners`), in order of first appearance, with the
+    # index of the item kept; and those items prepared as the writer's.
+    kept: dict[str, int]
+    prepared: dict[str, PreparedSpan]
+    account_id: str
+
+
+@dataclass(slots=True)
+class Stored:
+    """What storing a Batch made of it that the Batch does not say: the spans it left as
+    stored (a completed span stays completed), and who created the spans it replaced."""
+
+    unchanged: dict[str, StoredSpan]
+    creators: dict[str, str]
+
+    def spans(self, batch: Batch) -> list[StoredSpan]:
+        """The batch's spans as stored, one per id."""
+        answer = []
+        for span_id in batch.kept:
+            span = self.unchanged.get(span_id) or batch.prepared[span_id].span
+            creator = self.creators.get(span_id)
+            answer.append(span if creator is None else replace(span, created_by_user_id=creator))
+        return answer
+
+
 class SpanService:
     def write(
         self,
@@ -75,27 +106,53 @@ class SpanService:
         """Store `spans` (insert-only, or insert-or-replace by id) and return them as stored,
         one per id, in the order the ids first appear. All or nothing: a 422 or a 409 from the
         rules writes nothing. `locate` says how errors name an item (`items[3].parent_id`)."""
+        batch = self.prepare(writer, spans, upsert=upsert, locate=locate)
+        stored = self.store(session, batch, upsert=upsert, locate=locate, traces_held=traces_held)
+        return stored.spans(batch)
+
+    @staticmethod
+    def prepare(
+        writer: Principal | str, spans: Sequence[SpanWrite], *, upsert: bool, locate: Locate
+    ) -> Batch:
+        """The rules that need only the batch (its 422s and 409s), and the kept spans
+        prepared (yardstick.span.stored): the part of a write that reads nothing stored."""
         account_id, user_id = _writer(writer)
         check_each(spans, locate)
         kept = winners(spans, upsert=upsert, locate=locate)
         check_one_trace_each(spans, locate)
+        prepared = {
+            span_id: prepare(spans[index], account_id=account_id, user_id=user_id)
+            for span_id, index in kept.items()
+        }
+        return Batch(kept, prepared, account_id)
+
+    def store(
+        self,
+        session: Session,
+        batch: Batch,
+        *,
+        upsert: bool,
+        locate: Locate = batch_loc,
+        traces_held: bool = False,
+    ) -> Stored:
+        """Write a prepared batch: the rules against what is stored, then every span, or
+        none (a 409)."""
+        account_id, spans = batch.account_id, batch.prepared
         if not traces_held:
-            self.hold_traces(
-                session, account_id, {spans[index].trace_id for index in kept.values()}
-            )
+            self.hold_traces(session, account_id, {p.span.trace_id for p in spans.values()})
         connection = session.connection()
         parents = {
             parent
-            for i in kept.values()
-            if (parent := spans[i].parent_id) is not None and parent not in kept
+            for p in spans.values()
+            if (parent := p.span.parent_id) is not None and parent not in spans
         }
-        stored = span_repository.nodes(connection, account_id, kept.keys() | parents)
+        stored = span_repository.nodes(connection, account_id, spans.keys() | parents)
 
         final: dict[str, tuple[int, Node]] = {}
-        to_write: list[int] = []
+        to_write: list[PreparedSpan] = []
         unchanged: list[str] = []
-        for span_id, index in kept.items():
-            span = spans[index]
+        for span_id, prepared in spans.items():
+            index, span = batch.kept[span_id], prepared.span
             known = stored.get(span_id)
             if known is not None:
                 where = named(locate(index, "id"))
@@ -108,7 +165,7 @@ class SpanService:
                     unchanged.append(span_id)
                     continue
             final[span_id] = (index, Node(span_id, span.trace_id, span.parent_id))
-            to_write.append(index)
+            to_write.append(prepared)
 
         children = span_repository.children(connection, account_id, final.keys())
         check_traces(final, {key: known.node for key, known in stored.items()}, children, locate)
@@ -122,14 +179,20 @@ class SpanService:
             stored_parents = span_repository.ancestors(connection, account_id, frontier)
         check_cycles(final, stored_parents, locate)
 
-        prepared = [self._prepared(spans[i], account_id, user_id, stored) for i in to_write]
+        # Replacing a span keeps who created it (the row keeps it: yardstick.span.repository).
+        creators = {
+            p.span.id: known.created_by_user_id
+            for p in to_write
+            if (known := stored.get(p.span.id)) is not None
+            and known.created_by_user_id != p.span.created_by_user_id
+        }
         try:
             left = span_repository.write(
                 connection,
-                prepared,
+                to_write,
                 upsert=upsert,
                 now=utcnow(),
-                replaced=[p.span.id for p in prepared if p.span.id in stored],
+                replaced=[p.span.id for p in to_write if p.span.id in stored],
             )
         except IntegrityError:
             # Only a concurrent writer of the same ids gets here (PostgreSQL: SQLite's writers
@@ -143,14 +206,11 @@ class SpanService:
         # PostgreSQL, one of another trace, whose lock is not ours; see
         # yardstick.span.repository). All or nothing: a 409 rolls the batch back.
         for span_id, trace_id in left.items():
-            index = kept[span_id]
-            if trace_id != spans[index].trace_id:
-                where = named(locate(index, "id"))
-                raise _moved(where, span_id, trace_id, spans[index].trace_id)
+            if trace_id != spans[span_id].span.trace_id:
+                where = named(locate(batch.kept[span_id], "id"))
+                raise _moved(where, span_id, trace_id, spans[span_id].span.trace_id)
             unchanged.append(span_id)  # a completed span stays completed
-        written = {p.span.id: p.span for p in prepared if p.span.id not in left}
-        written.update(span_repository.get_many(connection, account_id, unchanged))
-        return [written[span_id] for span_id in kept]
+        return Stored(span_repository.get_many(connection, account_id, unchanged), creators)
 
     @staticmethod
     def hold_traces(session: Session, account_id: str, traces: Collection[str]) -> None:
@@ -160,15 +220,6 @@ class SpanService:
         connection = session.connection()
         if connection.dialect.name == "postgresql":
             span_repository.lock_traces(connection, account_id, traces)
-
-    @staticmethod
-    def _prepared(
-        span: SpanWrite, account_id: str, user_id: str, stored: dict[str, Known]
-    ) -> PreparedSpan:
-        known = stored.get(span.id)
-        # Replacing a span keeps who created it.
-        creator = known.created_by_user_id if known is not None else user_id
-        return prepare(span, account_id=account_id, user_id=creator)
 
     def get(self, session: Session, principal: Principal, span_id: str) -> StoredSpan:
         run_trace_queue.catch_up(session, principal.account_id)
