@@ -52,8 +52,11 @@ def _lifespan(worker: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         checkpointer = start_checkpointer(app.state.sessions.engine)
-        if app.state.settings.span_write_process:
-            await app.state.group_commit.start_process()
+        settings = app.state.settings
+        if settings.span_write_process:
+            await app.state.group_commit.start_process(
+                log_format=settings.log_format, worker=settings.worker_id
+            )
         engine_worker = Worker(app.state.settings, app.state.sessions) if worker else None
         if engine_worker is not None:
             await engine_worker.start()

@@ -38,6 +38,10 @@ def _url(sessions: SessionFactory) -> str:
     return str(sessions.engine.url)
 
 
+def _process(sessions: SessionFactory) -> WriteProcess:
+    return WriteProcess(_url(sessions), log_format="text", worker="test")
+
+
 def _batch(prefix: str, count: int = 3, *, upsert: bool = True) -> partial[object]:
     spans = [
         SpanWrite(
@@ -67,7 +71,7 @@ def _alive(pid: int) -> bool:
 
 def test_results_and_errors_cross_as_they_were(sessions: SessionFactory) -> None:
     async def scenario() -> None:
-        process = WriteProcess(_url(sessions))
+        process = _process(sessions)
         await process.start()
         try:
             stored = await process.run(_batch("first"))
@@ -110,7 +114,7 @@ def test_results_and_errors_cross_as_they_were(sessions: SessionFactory) -> None
 
 def test_the_index_loops_here_hear_of_rows_queued_there(sessions: SessionFactory) -> None:
     async def scenario() -> None:
-        process = WriteProcess(_url(sessions))
+        process = _process(sessions)
         await process.start()
         try:
             before, last = text_index.BACKLOG.rows, text_index.BACKLOG.last
@@ -126,7 +130,7 @@ def test_the_index_loops_here_hear_of_rows_queued_there(sessions: SessionFactory
 
 def test_jobs_sent_together_are_each_answered(sessions: SessionFactory) -> None:
     async def scenario() -> list[object]:
-        process = WriteProcess(_url(sessions))
+        process = _process(sessions)
         await process.start()
         try:
             return await asyncio.gather(
@@ -150,7 +154,7 @@ def test_a_write_process_that_dies_fails_what_it_held_and_another_starts(
     started = tmp_path / "started"
 
     async def scenario() -> None:
-        process = WriteProcess(_url(sessions))
+        process = _process(sessions)
         await process.start()
         first = process.pid
         assert first is not None
@@ -177,7 +181,7 @@ def test_a_write_process_that_dies_fails_what_it_held_and_another_starts(
 
 def test_closing_writes_what_was_sent_then_ends_the_process(sessions: SessionFactory) -> None:
     async def scenario() -> int:
-        process = WriteProcess(_url(sessions))
+        process = _process(sessions)
         await process.start()
         pid = process.pid
         assert pid is not None
@@ -206,7 +210,7 @@ def test_the_write_process_ends_itself_when_the_api_process_is_gone(tmp_path: Pa
             "import asyncio, sys\n"
             "from yardstick.db.write_process import WriteProcess\n"
             "async def main():\n"
-            f"    process = WriteProcess({_url(sessions)!r})\n"
+            f"    process = WriteProcess({_url(sessions)!r}, log_format='text', worker='t')\n"
             "    await process.start()\n"
             "    print(process.pid, flush=True)\n"
             "    await asyncio.sleep(60)\n"

@@ -3,11 +3,13 @@
 A tracing library or an OpenTelemetry exporter sends spans in many small requests at once (the
 SGP client's batches are 50 spans). Each request in its own transaction paid for a session, a
 `BEGIN IMMEDIATE`, a commit and its page writes, and a trip through the thread pool, per 50
-spans; SQLite's writers take turns anyway. Here one writer thread per process takes every
-request waiting when it is free and writes them in one transaction, each inside a savepoint of
-its own, so a request that fails (a 409 of the rules, an id another request took) rolls back
-alone and the others commit. A request never waits for others to arrive: a group is whatever
-queued while the previous one was being written.
+spans; SQLite's writers take turns anyway. Here one writer per process takes every request
+waiting when it is free and writes them in one transaction, each inside a savepoint of its own
+(yardstick.db.group_write), so a request that fails (a 409 of the rules, an id another request
+took) rolls back alone and the others commit. A request never waits for others to arrive: a
+group is whatever queued while the previous one was being written. The writer is a process of
+its own (yardstick.db.write_process), or a thread of this one for a request with commit hooks
+and without the write process.
 
 All or nothing still holds per request. The request's commit hooks (an `Idempotency-Key`'s
 row) are written inside its savepoint, so they commit exactly when its work does. When the one
@@ -32,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from yardstick.db.group_write import Job, gather, write_group
 from yardstick.db.session import COMMIT_HOOKS, CommitHook, SessionFactory, hooked_transaction
 from yardstick.db.write_process import WriteProcess
+from yardstick.ops.logs import LogFormat
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +78,12 @@ class GroupCommit:
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
 
-    async def start_process(self) -> None:
+    async def start_process(self, *, log_format: LogFormat, worker: str) -> None:
         """SQLite: write hook-less jobs in a process of its own from now on (once it is up, a
-        second or so)."""
+        second or so); it logs as this process does."""
         if self.shared and self.process is None:
-            process = WriteProcess(self.sessions.engine.url.render_as_string(hide_password=False))
+            url = self.sessions.engine.url.render_as_string(hide_password=False)
+            process = WriteProcess(url, log_format=log_format, worker=worker)
             await process.start()
             self.process = process
 

@@ -2,10 +2,11 @@
 
 One process ran the API on its event loop's thread and the group commit on a writer thread,
 and the two took turns at the GIL: sqlite3 lets it go around each call, and the writer waited
-for it back about a third of its time while the loop parsed the next requests (`./dev bench
-spans`: ~9,500 spans/s through `PUT /v5/spans/batch`, the writer busy 95 % of the run and on
-the CPU for 65 % of that). In a process of its own the writer waits for nobody: 11,700 spans/s
-the same way, alternated.
+for it back about a third of its time while the loop parsed the next requests (the writer busy
+95 % of a run and on the CPU for 65 % of that). In a process of its own the writer waits for
+nobody, and the two use both cores: `./dev bench spans` took 11,487 spans/s through `PUT
+/v5/spans/batch` and 11,574 through OTLP, against 9,130 and 8,255 with the writer thread in the
+same run ((a), (b) and (i)).
 
 The API process (`WriteProcess`) sends each job, its `work` pickled, over a socket pair; the
 write process (`python -m yardstick.db.write_process`) takes every job waiting, writes them as
@@ -38,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from yardstick.db.group_write import MOST
 from yardstick.errors import AppError, Unavailable
+from yardstick.ops.logs import LogFormat
 from yardstick.span.backlog import report_queued, take_queued
 
 log = logging.getLogger(__name__)
@@ -54,8 +56,20 @@ STOP_SECONDS = 30
 
 
 def _frame(payload: bytes) -> bytes:
-    # multiprocessing.connection's framing, which the write process reads: the length first.
+    # multiprocessing.connection's framing, which the write process reads: the length first
+    # (past 2 GiB, -1 and the length in 8 bytes).
+    if len(payload) > 0x7FFFFFFF:
+        return struct.pack("!iQ", -1, len(payload)) + payload
     return struct.pack("!i", len(payload)) + payload
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """What the write process is told first: the database, and how to log."""
+
+    database_url: str
+    log_format: LogFormat
+    worker: str
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> bytes:
@@ -83,8 +97,10 @@ class WriteProcess:
     Its socket is read and written on the event loop (asyncio streams). Threads to send and
     to read each cost a turn at the GIL a job, which took ~20 % of the throughput."""
 
-    def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
+    def __init__(self, database_url: str, *, log_format: LogFormat, worker: str) -> None:
+        """`log_format` and `worker`: the server's (YARDSTICK_LOG_FORMAT, YARDSTICK_WORKER_ID),
+        which the write process's log lines carry too."""
+        self._start = _Start(database_url, log_format, worker)
         self._child: _Child | None = None
         self._ids = itertools.count()
         self._starting: asyncio.Lock | None = None
@@ -151,7 +167,7 @@ class WriteProcess:
             )
         reader, writer = await asyncio.open_unix_connection(sock=ours)
         try:
-            writer.write(_frame(pickle.dumps(self.database_url)))
+            writer.write(_frame(pickle.dumps(self._start)))
             ready = await asyncio.wait_for(_read_frame(reader), START_SECONDS)
             if pickle.loads(ready) != _READY:
                 raise RuntimeError(f"the write process said {pickle.loads(ready)!r}")
@@ -248,11 +264,14 @@ def main(fd: int, parent_pid: int) -> None:
     from yardstick.db.group_write import Job, write_group
     from yardstick.db.session import SessionFactory
     from yardstick.kit.parent_watch import exit_without
+    from yardstick.ops.logs import configure_logging
 
     # The socket closes when the API process dies, unless a process it forked holds a copy.
     exit_without(parent_pid)
     connection = Connection(fd)
-    sessions = SessionFactory(create_db_engine(connection.recv()))
+    start: _Start = connection.recv()
+    configure_logging(log_format=start.log_format, worker=start.worker)
+    sessions = SessionFactory(create_db_engine(start.database_url))
     connection.send(_READY)
     while group := _group(connection):
         done = [Job(work, []) for _, work in group]

@@ -1,8 +1,10 @@
 """Spans: every writer's one way in, and the reads.
 
-Writers: the SGP span routes, OTLP ingest and the engine's traces of runs. The first two call
-`span_service.write` with the request's session; it checks the rules (`yardstick.span.rules`)
-against the batch and what is stored, then writes everything or nothing. The engine's trusted
+Writers: the SGP span routes, OTLP ingest and the engine's traces of runs. The first two check
+and prepare a batch (`SpanService.prepare`: the rules that need only the batch, redaction, JSON
+text) where the request is answered, then store it (`SpanService.store`: the rules against what
+is stored, then everything or nothing) in the group commit's writer, which on SQLite is a
+process of its own (yardstick.span.route_writes); `write` does both. The engine's trusted
 spans are written behind its runs (yardstick.span.run_trace_queue): the same preparation
 (redaction, token counts, metadata index), none of the request-level checks. Reads first let
 that queue catch up (`run_trace_queue.catch_up`).
