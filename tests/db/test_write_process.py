@@ -5,7 +5,10 @@ closing it ends it."""
 
 import asyncio
 import os
+import pickle
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -179,6 +182,32 @@ def test_a_write_process_that_dies_fails_what_it_held_and_another_starts(
         assert work.count_spans(session) == 3
 
 
+def test_a_write_process_that_cannot_start_again_is_a_503_until_it_can(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def scenario() -> None:
+        process = _process(sessions)
+        await process.start()
+        try:
+            first = process.pid
+            assert first is not None
+            os.kill(first, signal.SIGKILL)
+            while process.pid == first and _alive(first):
+                await asyncio.sleep(0.02)
+            await asyncio.sleep(0.2)  # the reading task has seen it go
+
+            with monkeypatch.context() as patched:
+                patched.setattr(sys, "executable", "/bin/false")  # exits before it says ready
+                with pytest.raises(Unavailable, match="could not start"):
+                    await process.run(_batch("refused"))
+            stored = await process.run(_batch("later"))
+            assert len(stored.spans(_batch("later").args[0])) == 3
+        finally:
+            await process.close()
+
+    asyncio.run(scenario())
+
+
 def test_closing_writes_what_was_sent_then_ends_the_process(sessions: SessionFactory) -> None:
     async def scenario() -> int:
         process = _process(sessions)
@@ -202,9 +231,6 @@ def test_closing_writes_what_was_sent_then_ends_the_process(sessions: SessionFac
 def test_the_write_process_ends_itself_when_the_api_process_is_gone(tmp_path: Path) -> None:
     """Its socket closes, and a watch on its parent's pid backs that up: a `kill -9` of the
     API process leaves no write process behind."""
-    import subprocess
-    import sys
-
     with migrated_sessions("sqlite", tmp_path, (ACCOUNT,)) as sessions:
         script = (
             "import asyncio, sys\n"
@@ -229,8 +255,6 @@ def test_the_write_process_ends_itself_when_the_api_process_is_gone(tmp_path: Pa
 
 
 def test_app_errors_pickle_as_they_are() -> None:
-    import pickle
-
     error = NotFound("span", "x")
     error.add_note("why")
     again = pickle.loads(pickle.dumps(error))

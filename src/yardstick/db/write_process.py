@@ -25,6 +25,7 @@ import itertools
 import logging
 import os
 import pickle
+import signal
 import socket
 import struct
 import subprocess
@@ -124,15 +125,23 @@ class WriteProcess:
         if child is None or child.lost:
             if self._closed:
                 raise Unavailable("the server is stopping; retry the request")
-            await self.start()
+            try:
+                await self.start()
+            except Exception as error:
+                log.exception("the write process could not be started again")
+                raise Unavailable("the write process could not start; retry the request") from error
             child = self._child
             assert child is not None
         job_id = next(self._ids)
         message = job_id.to_bytes(_ID_BYTES) + pickle.dumps(work, protocol=pickle.HIGHEST_PROTOCOL)
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        # No await since `lost` was read: the reading task answers every job it finds here.
         child.waiting[job_id] = future
-        child.writer.write(_frame(message))
-        await child.writer.drain()  # waits only while the write process is behind
+        try:
+            child.writer.write(_frame(message))
+            await child.writer.drain()  # waits only while the write process is behind
+        except ConnectionError:
+            pass  # it is gone: the reading task answers the job (Unavailable)
         return await future
 
     async def close(self) -> None:
@@ -266,7 +275,12 @@ def main(fd: int, parent_pid: int) -> None:
     from yardstick.kit.parent_watch import exit_without
     from yardstick.ops.logs import configure_logging
 
-    # The socket closes when the API process dies, unless a process it forked holds a copy.
+    # Ctrl-C reaches the whole process group, and a service manager may signal every process
+    # of the server: the write process still writes what the server sends while it drains,
+    # and ends when the server closes its socket. That socket closes when the API process
+    # dies too, unless a process it forked holds a copy: the watch backs that up.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     exit_without(parent_pid)
     connection = Connection(fd)
     start: _Start = connection.recv()
