@@ -32,6 +32,7 @@ from yardstick.ops.process import instrument
 from yardstick.plain_pages import PlainPages
 from yardstick.provider import close_providers
 from yardstick.sandbox.pool import close_sandbox
+from yardstick.span import route_writes
 from yardstick.web.mount import install_web
 
 
@@ -55,7 +56,9 @@ def _lifespan(worker: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
         settings = app.state.settings
         if settings.span_write_process:
             await app.state.group_commit.start_process(
-                log_format=settings.log_format, worker=settings.worker_id
+                log_format=settings.log_format,
+                worker=settings.worker_id,
+                preload=(route_writes.__name__,),
             )
         engine_worker = Worker(app.state.settings, app.state.sessions) if worker else None
         if engine_worker is not None:

@@ -115,15 +115,20 @@ def test_results_and_errors_cross_as_they_were(sessions: SessionFactory) -> None
     asyncio.run(scenario())
 
 
-def test_the_index_loops_here_hear_of_rows_queued_there(sessions: SessionFactory) -> None:
+def test_the_index_loops_here_hear_of_rows_queued_there(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What other tests of this process queued, with no loop to take it, would count too.
+    monkeypatch.setattr(text_index.BACKLOG, "rows", 0)
+    monkeypatch.setattr(text_index.BACKLOG, "last", 0.0)
+
     async def scenario() -> None:
         process = _process(sessions)
         await process.start()
         try:
-            before, last = text_index.BACKLOG.rows, text_index.BACKLOG.last
             await process.run(_batch("indexed", 4))
-            assert text_index.BACKLOG.rows == before + 4
-            assert text_index.BACKLOG.last > last
+            assert text_index.BACKLOG.rows == 4
+            assert text_index.BACKLOG.last > 0
             assert text_index.BACKLOG.writing()  # the drain waits while spans come in
         finally:
             await process.close()

@@ -78,12 +78,15 @@ class GroupCommit:
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
 
-    async def start_process(self, *, log_format: LogFormat, worker: str) -> None:
+    async def start_process(
+        self, *, log_format: LogFormat, worker: str, preload: tuple[str, ...] = ()
+    ) -> None:
         """SQLite: write hook-less jobs in a process of its own from now on (once it is up, a
-        second or so); it logs as this process does."""
+        second or so, with the modules of its work, `preload`, imported); it logs as this
+        process does."""
         if self.shared and self.process is None:
             url = self.sessions.engine.url.render_as_string(hide_password=False)
-            process = WriteProcess(url, log_format=log_format, worker=worker)
+            process = WriteProcess(url, log_format=log_format, worker=worker, preload=preload)
             await process.start()
             self.process = process
 
