@@ -265,3 +265,11 @@ def test_app_errors_pickle_as_they_are() -> None:
     again = pickle.loads(pickle.dumps(error))
     assert type(again) is NotFound and isinstance(again, AppError)
     assert (again.args, again.detail, again.__notes__) == (error.args, error.detail, ["why"])
+
+
+def test_prepared_spans_pickle_field_for_field() -> None:
+    spans = _batch("pickled", 2).args[0].prepared.values()
+    for prepared in spans:
+        again = pickle.loads(pickle.dumps(prepared))
+        assert again == prepared and again is not prepared
+        assert again.span.duration_us == prepared.span.duration_us
