@@ -4,8 +4,8 @@ One process ran the API on its event loop's thread and the group commit on a wri
 and the two took turns at the GIL: sqlite3 lets it go around each call, and the writer waited
 for it back about a third of its time while the loop parsed the next requests (the writer busy
 95 % of a run and on the CPU for 65 % of that). In a process of its own the writer waits for
-nobody, and the two use both cores: `./dev bench spans` took 11,487 spans/s through `PUT
-/v5/spans/batch` and 11,574 through OTLP, against 9,130 and 8,255 with the writer thread in the
+nobody, and the two use both cores: `./dev bench spans` took 13,421 spans/s through `PUT
+/v5/spans/batch` and 11,473 through OTLP, against 9,005 and 8,105 with the writer thread in the
 same run ((a), (b) and (i)).
 
 The API process (`WriteProcess`) sends each job, its `work` pickled, over a socket pair; the
