@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import BACKENDS, require_backend
+from tests.fixtures.processes import alive, children, command_line
 from tests.fixtures.server import ACCOUNT_A, Server, run_server
 from yardstick.cli.main import app
 
@@ -45,23 +46,10 @@ def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> N
         time.sleep(0.05)
 
 
-def children(pid: int) -> list[int]:
-    """Process `pid`'s live children (Linux lists each under the thread that started it)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return [child for child in found if alive(child)]
-
-
 def api_processes(pid: int) -> list[int]:
     """`serve`'s API processes among its children (each process also has a write process:
     yardstick.db.write_process)."""
-    return [
-        child for child in children(pid) if b"serve" in Path(f"/proc/{child}/cmdline").read_bytes()
-    ]
+    return [child for child in children(pid) if b"serve" in command_line(child)]
 
 
 def below_serve(server: Server) -> int:
@@ -79,14 +67,6 @@ def descendants(pid: int) -> list[int]:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def headers(server: Server) -> dict[str, str]:

@@ -19,6 +19,7 @@ import pytest
 
 from tests.db import write_process_work as work
 from tests.fixtures.databases import migrated_sessions
+from tests.fixtures.processes import alive
 from yardstick.db.session import SessionFactory
 from yardstick.db.write_process import WriteProcess
 from yardstick.errors import AppError, Conflict, NotFound, Unavailable
@@ -63,13 +64,6 @@ def _batch(prefix: str, count: int = 3, *, upsert: bool = True) -> partial[objec
     ]
     batch = span_service.prepare(ACCOUNT, spans, upsert=upsert, locate=lambda i, f: [i, f])
     return partial(write_batch, batch, upsert)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_results_and_errors_cross_as_they_were(sessions: SessionFactory) -> None:
@@ -197,7 +191,7 @@ def test_a_write_process_that_cannot_start_again_is_a_503_until_it_can(
             first = process.pid
             assert first is not None
             os.kill(first, signal.SIGKILL)
-            while process.pid == first and _alive(first):
+            while process.pid == first and alive(first):
                 await asyncio.sleep(0.02)
             await asyncio.sleep(0.2)  # the reading task has seen it go
 
@@ -228,7 +222,7 @@ def test_closing_writes_what_was_sent_then_ends_the_process(sessions: SessionFac
         return pid
 
     pid = asyncio.run(scenario())
-    assert not _alive(pid)
+    assert not alive(pid)
     with sessions.read() as session:
         assert work.count_spans(session) == 15
 
@@ -250,11 +244,11 @@ def test_the_write_process_ends_itself_when_the_api_process_is_gone(tmp_path: Pa
         parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
         assert parent.stdout is not None
         child = int(parent.stdout.readline())
-        assert _alive(child)
+        assert alive(child)
         parent.kill()
         parent.wait()
         deadline = time.monotonic() + 5
-        while _alive(child):
+        while alive(child):
             assert time.monotonic() < deadline, "the write process outlived its API process"
             time.sleep(0.05)
 

@@ -24,6 +24,7 @@ from tests.conftest import BACKENDS, make_client, require_backend
 from tests.execution.helpers import chat_task, extra, wait_until_done
 from tests.fixtures.engine_server import CONCURRENCY, engine_env
 from tests.fixtures.fake_model_server import FakeModels
+from tests.fixtures.processes import alive
 from tests.fixtures.server import (
     ACCOUNT_A,
     KEY_A,
@@ -121,15 +122,6 @@ def launch(server: Server, log_name: str, **env: str) -> subprocess.Popen[bytes]
             pass
         time.sleep(0.1)
     raise AssertionError("the server did not become healthy")
-
-
-def alive(pid: int) -> bool:
-    """Running: not gone, and not a zombie waiting for a parent (or init) to reap it."""
-    try:
-        stat = (Path("/proc") / str(pid) / "stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def processes_of(server: Server) -> dict[int, str]:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.processes import children, command_line
 from tests.fixtures.server import ACCOUNT_A, Server, run_server, serve_once, server_env
 
 WRITE_PROCESS = b"yardstick.db.write_process"
@@ -19,15 +20,7 @@ WRITE_PROCESS = b"yardstick.db.write_process"
 
 def write_processes(server: Server) -> list[int]:
     assert server.process is not None
-    found = []
-    for task in Path(f"/proc/{server.process.pid}/task").glob("*"):
-        for child in (task / "children").read_text().split():
-            try:
-                if WRITE_PROCESS in Path(f"/proc/{child}/cmdline").read_bytes():
-                    found.append(int(child))
-            except OSError:
-                continue
-    return found
+    return [pid for pid in children(server.process.pid) if WRITE_PROCESS in command_line(pid)]
 
 
 def api(server: Server) -> httpx.Client:

@@ -20,7 +20,6 @@ its own, so the error reaches only the request that causes it.
 
 import asyncio
 import contextlib
-import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -35,8 +34,6 @@ from yardstick.db.group_write import Job, gather, write_group
 from yardstick.db.session import COMMIT_HOOKS, CommitHook, SessionFactory, hooked_transaction
 from yardstick.db.write_process import WriteProcess
 from yardstick.ops.logs import LogFormat
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -61,7 +58,7 @@ def _settle(waiting: _Waiting[Any]) -> None:
 
 class GroupCommit:
     """The span routes' writes of one SessionFactory. On SQLite through a writer process
-    (yardstick.db.write_process) once `start` has started it, or a writer thread (started at
+    (yardstick.db.write_process) once `start_process` has started it, or a writer thread (started at
     its first job); on PostgreSQL each in its own transaction in the thread pool.
 
     A request with commit hooks (an `Idempotency-Key`) is written in this process: its hook
@@ -144,13 +141,7 @@ class GroupCommit:
             if first is None:
                 return
             group, stopping = gather(first, self._jobs)
-            jobs = [waiting.job for waiting in group]
-            try:
-                write_group(self.sessions, jobs)
-            except BaseException as error:  # the thread must outlive any one group
-                log.exception("a group of writes failed")
-                for job in jobs:
-                    job.error = job.error or error
+            write_group(self.sessions, [waiting.job for waiting in group])
             for waiting in group:
                 with contextlib.suppress(RuntimeError):  # its event loop is closed: none waits
                     waiting.loop.call_soon_threadsafe(_settle, waiting)

@@ -79,7 +79,17 @@ def _write_alone(sessions: SessionFactory, job: Job[Any]) -> None:
 
 def write_group(sessions: SessionFactory, jobs: list[Job[Any]]) -> None:
     """The jobs in one transaction, a savepoint each; each job's `result` or `error` set. Where
-    the transaction cannot commit, each job is written alone."""
+    the transaction cannot commit, each job is written alone. Never raises: the writer that
+    calls it (a thread, a process) must outlive any one group."""
+    try:
+        _write_group(sessions, jobs)
+    except BaseException as error:
+        log.exception("a group of writes failed")
+        for job in jobs:
+            job.error = job.error or error
+
+
+def _write_group(sessions: SessionFactory, jobs: list[Job[Any]]) -> None:
     if len(jobs) == 1:
         _write_alone(sessions, jobs[0])
         return

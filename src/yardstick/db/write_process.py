@@ -302,12 +302,7 @@ def main(fd: int, parent_pid: int) -> None:
     connection.send(_READY)
     while group := _group(connection):
         done = [Job(work, []) for _, work in group]
-        try:
-            write_group(sessions, done)
-        except BaseException as error:  # the process must outlive any one group
-            log.exception("a group of writes failed")
-            for job in done:
-                job.error = job.error or error
+        write_group(sessions, done)
         queued = take_queued()
         if queued:
             connection.send(("queued", queued))
