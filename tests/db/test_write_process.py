@@ -20,6 +20,7 @@ import pytest
 from tests.db import write_process_work as work
 from tests.fixtures.databases import migrated_sessions
 from tests.fixtures.processes import alive
+from yardstick.db.checkpointer import BACKSTOP_PAGES
 from yardstick.db.session import SessionFactory
 from yardstick.db.write_process import WriteProcess
 from yardstick.errors import AppError, Conflict, NotFound, Unavailable
@@ -225,6 +226,32 @@ def test_closing_writes_what_was_sent_then_ends_the_process(sessions: SessionFac
     assert not alive(pid)
     with sessions.read() as session:
         assert work.count_spans(session) == 15
+
+
+def test_the_write_process_checkpoints_its_own_writes(sessions: SessionFactory) -> None:
+    """Its commits leave the WAL to a checkpointer of its own (yardstick.db.checkpointer), as
+    the API process's do, and closing it copies what it wrote into the database file."""
+    path = Path(sessions.engine.url.database or "")
+
+    async def scenario() -> tuple[int, int]:
+        process = _process(sessions)
+        await process.start()
+        pragma = await process.run(work.autocheckpoint)
+        size_before = path.stat().st_size
+        # 300 pages: a WAL that small is copied by no commit, only by a checkpoint.
+        await process.run(partial(work.fill, 300))
+        await process.close()
+        return pragma, path.stat().st_size - size_before
+
+    # A connection of this process stays open (outside a transaction, which would keep a
+    # checkpoint from copying what came after it), so the write process's is not the last to
+    # close the database, which would checkpoint it too.
+    with sessions.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # the migrations' pages
+        connection.rollback()
+        pragma, grown = asyncio.run(scenario())
+    assert pragma == BACKSTOP_PAGES
+    assert grown > 250 * 4096
 
 
 def test_the_write_process_ends_itself_when_the_api_process_is_gone(tmp_path: Path) -> None:

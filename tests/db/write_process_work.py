@@ -24,3 +24,16 @@ def hold(started: Path, seconds: float, session: Session) -> None:
 
 def unpicklable_result(session: Session) -> object:
     return lambda: None
+
+
+def autocheckpoint(session: Session) -> int:
+    """The WAL size, in pages, at which this connection's commits would copy it themselves."""
+    return int(session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
+
+
+def fill(pages: int, session: Session) -> None:
+    """About `pages` pages of rows, in a table of their own."""
+    session.execute(text("CREATE TABLE IF NOT EXISTS filler (body TEXT)"))
+    session.execute(
+        text("INSERT INTO filler (body) VALUES (:body)"), [{"body": "x" * 3000}] * pages
+    )
