@@ -285,39 +285,81 @@ def test_rows_left_while_writes_go_on_are_drained_once_quiet(
     assert backlog.queued_here.is_set()
 
 
-@pytest.mark.parametrize(
-    ("drive_limit", "filter_limit", "start"),
-    [(1000, 2000, "Rows"), (3, 1000, "Among"), (3, 5, None)],
-)
-def test_every_start_of_a_text_search_gives_the_same_page(
-    sessions: SessionFactory,
-    monkeypatch: pytest.MonkeyPatch,
-    drive_limit: int,
-    filter_limit: int,
-    start: str | None,
-) -> None:
-    """20 spans hold the term, 20 do not, some queued and one running: read by their rows, by
-    a walk that checks the candidates first, and by a plain walk, the page is the same."""
-    write(sessions, *(_span(i, "kiwi" if i % 2 else "emu") for i in range(20)))
-    drain_all(sessions)
-    write(sessions, *(_span(i, "kiwi" if i % 2 else "emu") for i in range(20, 39)))
-    write(sessions, _span(39, "kiwi", done=False))
-    monkeypatch.setattr(search_plan, "DRIVE_LIMIT", drive_limit)
-    monkeypatch.setattr(search_plan, "FILTER_LIMIT", filter_limit)
+def _kiwi_search(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch, sort_by: str | None = None
+) -> tuple[list[str], list[str | None]]:
+    """The page's ids of a search for "kiwi", and the start `search_plan.choose` chose."""
     chosen: list[object] = []
     choose = search_plan.choose
     monkeypatch.setattr(
         search_plan, "choose", lambda *a, **k: chosen.append(choose(*a, **k)) or chosen[-1]
+    )
+    params = PageParams(
+        limit=7, starting_after=None, ending_before=None, sort_order="desc", sort_by=sort_by
     )
     with sessions.read() as session:
         page = search(
             session,
             ACCOUNT,
             SpanSearch(search_texts=["kiwi"]),
-            params=PageParams(limit=7, starting_after=None, ending_before=None, sort_order="desc"),
+            params=params,
             from_ts=None,
             to_ts=None,
         )
-    assert [type(plan).__name__ if plan else None for plan in chosen] == [start]
-    assert [span.id for span in page.spans] == [f"span-{i}" for i in (39, 37, 35, 33, 31, 29, 27)]
     assert page.has_more
+    return [span.id for span in page.spans], [
+        type(plan).__name__ if plan else None for plan in chosen
+    ]
+
+
+def _kiwis(sessions: SessionFactory) -> None:
+    """20 spans hold the term, 20 do not, some queued and one running."""
+    write(sessions, *(_span(i, "kiwi" if i % 2 else "emu") for i in range(20)))
+    drain_all(sessions)
+    write(sessions, *(_span(i, "kiwi" if i % 2 else "emu") for i in range(20, 39)))
+    write(sessions, _span(39, "kiwi", done=False))
+
+
+@pytest.mark.parametrize(
+    ("drive_limit", "filter_limit", "walk_per_row", "start"),
+    [
+        (1000, 2000, 0, "Rows"),
+        # Half the spans hold it: a page is found sooner walking than reading them all.
+        (1000, 2000, search_plan.WALK_PER_ROW, "Among"),
+        (3, 1000, search_plan.WALK_PER_ROW, "Among"),
+        (3, 5, search_plan.WALK_PER_ROW, None),
+    ],
+)
+def test_every_start_of_a_text_search_gives_the_same_page(
+    sessions: SessionFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    drive_limit: int,
+    filter_limit: int,
+    walk_per_row: int,
+    start: str | None,
+) -> None:
+    """Read by their rows, by a walk that checks the candidates first, and by a plain walk,
+    the page is the same."""
+    _kiwis(sessions)
+    monkeypatch.setattr(search_plan, "DRIVE_LIMIT", drive_limit)
+    monkeypatch.setattr(search_plan, "FILTER_LIMIT", filter_limit)
+    monkeypatch.setattr(search_plan, "WALK_PER_ROW", walk_per_row)
+
+    ids, chosen = _kiwi_search(sessions, monkeypatch)
+
+    assert chosen == [start]
+    assert ids == [f"span-{i}" for i in (39, 37, 35, 33, 31, 29, 27)]
+
+
+def test_a_text_search_in_another_order_reads_its_rows_whole(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sorted by anything but the start, a walk of the time index would read every span before
+    its page is known: a text however common is read by its rows."""
+    _kiwis(sessions)
+    monkeypatch.setattr(search_plan, "WALK_PER_ROW", 10**9)
+
+    ids, chosen = _kiwi_search(sessions, monkeypatch, sort_by="duration_ms")
+
+    assert chosen == ["Rows"]
+    assert len(ids) == 7

@@ -254,9 +254,10 @@ class Plan:
     joined: bool  # reads through the metadata index: `span_metadata_values JOIN spans`
 
 
-def _plan(session: Session, query: Query, *, by_start: bool) -> Plan:
+def _plan(session: Session, query: Query, *, by_start: bool, page: int) -> Plan:
     """`by_start`: the page is ordered by the start (the default `sort_by`), so a metadata
-    filter's index rows, in that order already, may be the start."""
+    filter's index rows, in that order already, may be the start, and a walk of the time
+    index may stop once it has the `page` rows the search reads."""
     account_id, sqlite = query.account_id, query.dialect == "sqlite"
     start: search_plan.Start | None = None
     if not query.narrow:
@@ -275,6 +276,7 @@ def _plan(session: Session, query: Query, *, by_start: bool) -> Plan:
                 for wanted in query.metadata
             ],
             text=text_index.candidates(account_id, fts) if sqlite and fts is not None else None,
+            page=page if by_start else None,
         )
 
     conditions = list(query.plain)
@@ -354,7 +356,7 @@ def search(
 def _page(session: Session, query: Query, params: PageParams) -> SearchPage:
     account_id = query.account_id
     by = SORT_COLUMNS.get(params.sort_by or "")
-    plan = _plan(session, query, by_start=by is None)
+    plan = _plan(session, query, by_start=by is None, page=params.limit + 1)
 
     ascending = params.sort_order == "asc"
     backwards = params.ending_before is not None

@@ -17,7 +17,9 @@ PostgreSQL's planner picks between id filters, text and the time index from its 
 SQLite keeps none here and takes `account_id = ?` for selective, preferring the time index;
 so for SQLite, with an id filter the order is hidden from the time index (`hidden_order`);
 and otherwise the text filter and metadata filters of several values are probed: the one
-matching fewest spans, if fewer than DRIVE_LIMIT, has its rows read by row id and sorted. A
+matching fewest spans, if fewer than DRIVE_LIMIT, has its rows read by row id and sorted;
+but a text alone that enough spans hold is walked as above (`Among`), which reads fewer rows
+the commoner the text is (WALK_PER_ROW). A
 rare text (fewer than TEXT_OVER_METADATA matches) is read that way even when a metadata
 filter could start in order, since the page might take long to fill from the metadata side.
 """
@@ -44,6 +46,11 @@ from yardstick.models import Span
 # (a row lookup, the text check, the sort), well under the cost of the time index's scan for
 # anything rarer than a few in a thousand.
 DRIVE_LIMIT = 5000
+# What a text's matching span costs read whole (Rows), in entries of the time index walked
+# (Among): over 200,000 spans, ~16 µs against ~0.7 µs. A walk reads about page × spans /
+# matches entries before its page is full, so a text held by 2,000 of 200,000 spans (1 %) is
+# walked (11–13 ms), not read whole (36 ms); one held by 1,000 of 1,000,000 is read whole.
+WALK_PER_ROW = 20
 TEXT_OVER_METADATA = 1000
 # Up to this many candidates, a walk is cheaper checking each span's row against them than its
 # text: over 1,000,000 spans, a term 1 % of them hold took ~13 ms so against ~70 ms (the text
@@ -101,10 +108,13 @@ def choose(
     in_order: int | None,
     probes: Sequence[Select[Any] | CompoundSelect[Any] | None],
     text: Select[Any] | CompoundSelect[Any] | None,
+    page: int | None,
 ) -> Start | None:
     """The start of a search without id filters: `in_order` is the metadata filter that can
     start in order, if one can; `probes` the rows of each metadata filter that cannot (None
-    for one that can); `text` the rows that may hold the text terms (SQLite's candidates)."""
+    for one that can); `text` the rows that may hold the text terms (SQLite's candidates);
+    `page` the rows the search reads when they are in the time index's order (else None: a
+    walk of that index then reads it all)."""
     if in_order is not None:
         if sqlite and text is not None:
             rare = _rows(session, text, TEXT_OVER_METADATA)
@@ -124,10 +134,20 @@ def choose(
         return best
     count, matched = _probe(session, text)
     if matched is not None and (best is None or len(matched) < len(best.seqs)):
+        if best is None and page is not None and _walk_is_cheaper(session, len(matched), page):
+            return Among(text, len(probes))
         return Rows(matched, len(probes))
     if best is None and count < FILTER_LIMIT:
         return Among(text, len(probes))
     return best
+
+
+def _walk_is_cheaper(session: Session, matches: int, page: int) -> bool:
+    """Whether walking the time index for a page of `page` rows costs less than reading the
+    `matches` rows whole (WALK_PER_ROW). The spans are counted as the table's highest row
+    number, at no cost: never fewer than the account's, so the doubt goes to reading whole."""
+    spans = session.scalar(select(func.max(Span.seq))) or 0
+    return page * spans < matches * matches * WALK_PER_ROW
 
 
 def _probe(
