@@ -6,6 +6,7 @@ spans takes them out of both."""
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -286,7 +287,10 @@ def test_rows_left_while_writes_go_on_are_drained_once_quiet(
 
 
 def _kiwi_search(
-    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch, sort_by: str | None = None
+    sessions: SessionFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    sort_by: str | None = None,
+    **filters: Any,
 ) -> tuple[list[str], list[str | None]]:
     """The page's ids of a search for "kiwi", and the start `search_plan.choose` chose."""
     chosen: list[object] = []
@@ -301,7 +305,7 @@ def _kiwi_search(
         page = search(
             session,
             ACCOUNT,
-            SpanSearch(search_texts=["kiwi"]),
+            SpanSearch(search_texts=["kiwi"], **filters),
             params=params,
             from_ts=None,
             to_ts=None,
@@ -351,15 +355,61 @@ def test_every_start_of_a_text_search_gives_the_same_page(
     assert ids == [f"span-{i}" for i in (39, 37, 35, 33, 31, 29, 27)]
 
 
-def test_a_text_search_in_another_order_reads_its_rows_whole(
-    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("sort_by", "filters"),
+    [
+        # A walk of the time index would read every span before its page is known.
+        ("duration_ms", {}),
+        # How far a walk goes for a page then depends on how rare the other filter is.
+        (None, {"statuses": ["SUCCESS"]}),
+        (None, {"extra_metadata": {"k": ["a", "b"]}}),
+    ],
+)
+def test_a_text_search_otherwise_walked_reads_its_rows_whole(
+    sessions: SessionFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    sort_by: str | None,
+    filters: dict[str, Any],
 ) -> None:
-    """Sorted by anything but the start, a walk of the time index would read every span before
-    its page is known: a text however common is read by its rows."""
-    _kiwis(sessions)
+    """Sorted by anything but the start, or with another filter than the time window, a text
+    however common is read by its rows."""
+    write(
+        sessions,
+        *(
+            replace(_span(i, "kiwi" if i % 2 else "emu"), metadata={"k": "ab"[i % 4 // 2]})
+            for i in range(40)
+        ),
+    )
+    drain_all(sessions)
+    # The text's 20 spans may be read whole; the metadata filter's 40 may not.
+    monkeypatch.setattr(search_plan, "DRIVE_LIMIT", 30)
     monkeypatch.setattr(search_plan, "WALK_PER_ROW", 10**9)
 
-    ids, chosen = _kiwi_search(sessions, monkeypatch, sort_by="duration_ms")
+    ids, chosen = _kiwi_search(sessions, monkeypatch, sort_by=sort_by, **filters)
 
     assert chosen == ["Rows"]
     assert len(ids) == 7
+
+
+def test_a_text_search_in_a_time_window_may_walk(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window bounds the walk: a common text in it is walked, and the page is the
+    window's."""
+    _kiwis(sessions)
+    chosen: list[object] = []
+    choose = search_plan.choose
+    monkeypatch.setattr(
+        search_plan, "choose", lambda *a, **k: chosen.append(choose(*a, **k)) or chosen[-1]
+    )
+    with sessions.read() as session:
+        page = search(
+            session,
+            ACCOUNT,
+            SpanSearch(search_texts=["kiwi"]),
+            params=PageParams(limit=3, starting_after=None, ending_before=None, sort_order="desc"),
+            from_ts=None,
+            to_ts=_span(30, "kiwi").start_timestamp,
+        )
+    assert [type(plan).__name__ for plan in chosen] == ["Among"]
+    assert [span.id for span in page.spans] == ["span-29", "span-27", "span-25"]

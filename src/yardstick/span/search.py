@@ -79,6 +79,9 @@ class Query:
     dialect: str
     plain: list[ColumnElement[bool]] = field(default_factory=list)
     narrow: bool = False  # an id filter: its index is the start
+    # Conditions a walk of the time index would check span by span (all but its bounds): how
+    # many spans it walks for a page then depends on how rare they are, which nothing counts.
+    checked: bool = False
     metadata: list[MetadataFilter] = field(default_factory=list)
     terms: search_text.Terms = field(default_factory=lambda: search_text.Terms((), ()))
 
@@ -211,10 +214,6 @@ def _build(
         plain.append(Span.duration_us >= body.min_duration_ms * 1000)
     if body.max_duration_ms is not None:
         plain.append(Span.duration_us <= body.max_duration_ms * 1000)
-    if from_ts is not None:
-        plain.append(Span.start_timestamp >= from_ts)
-    if to_ts is not None:
-        plain.append(Span.start_timestamp <= to_ts)
     if body.assessment_types:
         plain.append(
             exists().where(
@@ -223,6 +222,11 @@ def _build(
                 SpanAssessment.assessment_type.in_(body.assessment_types),
             )
         )
+    query.checked = bool(plain or query.metadata)
+    if from_ts is not None:
+        plain.append(Span.start_timestamp >= from_ts)
+    if to_ts is not None:
+        plain.append(Span.start_timestamp <= to_ts)
     return query
 
 
@@ -257,7 +261,8 @@ class Plan:
 def _plan(session: Session, query: Query, *, by_start: bool, page: int) -> Plan:
     """`by_start`: the page is ordered by the start (the default `sort_by`), so a metadata
     filter's index rows, in that order already, may be the start, and a walk of the time
-    index may stop once it has the `page` rows the search reads."""
+    index may stop once it has the `page` rows the search reads (which `choose` can tell
+    only when the walk checks nothing but the text)."""
     account_id, sqlite = query.account_id, query.dialect == "sqlite"
     start: search_plan.Start | None = None
     if not query.narrow:
@@ -276,7 +281,7 @@ def _plan(session: Session, query: Query, *, by_start: bool, page: int) -> Plan:
                 for wanted in query.metadata
             ],
             text=text_index.candidates(account_id, fts) if sqlite and fts is not None else None,
-            page=page if by_start else None,
+            page=page if by_start and not query.checked else None,
         )
 
     conditions = list(query.plain)

@@ -18,8 +18,8 @@ SQLite keeps none here and takes `account_id = ?` for selective, preferring the 
 so for SQLite, with an id filter the order is hidden from the time index (`hidden_order`);
 and otherwise the text filter and metadata filters of several values are probed: the one
 matching fewest spans, if fewer than DRIVE_LIMIT, has its rows read by row id and sorted;
-but a text alone that enough spans hold is walked as above (`Among`), which reads fewer rows
-the commoner the text is (WALK_PER_ROW). A
+but a text alone (no other filter but the time window) that enough spans hold is walked as
+above (`Among`), which reads fewer rows the commoner the text is (WALK_PER_ROW). A
 rare text (fewer than TEXT_OVER_METADATA matches) is read that way even when a metadata
 filter could start in order, since the page might take long to fill from the metadata side.
 """
@@ -113,8 +113,8 @@ def choose(
     """The start of a search without id filters: `in_order` is the metadata filter that can
     start in order, if one can; `probes` the rows of each metadata filter that cannot (None
     for one that can); `text` the rows that may hold the text terms (SQLite's candidates);
-    `page` the rows the search reads when they are in the time index's order (else None: a
-    walk of that index then reads it all)."""
+    `page` the rows the search reads when a walk of the time index checks only the text
+    and stops when it has them (else None)."""
     if in_order is not None:
         if sqlite and text is not None:
             rare = _rows(session, text, TEXT_OVER_METADATA)
