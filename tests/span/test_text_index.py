@@ -290,6 +290,9 @@ def _kiwi_search(
     sessions: SessionFactory,
     monkeypatch: pytest.MonkeyPatch,
     sort_by: str | None = None,
+    *,
+    limit: int = 7,
+    to_ts: datetime | None = None,
     **filters: Any,
 ) -> tuple[list[str], list[str | None]]:
     """The page's ids of a search for "kiwi", and the start `search_plan.choose` chose."""
@@ -299,7 +302,7 @@ def _kiwi_search(
         search_plan, "choose", lambda *a, **k: chosen.append(choose(*a, **k)) or chosen[-1]
     )
     params = PageParams(
-        limit=7, starting_after=None, ending_before=None, sort_order="desc", sort_by=sort_by
+        limit=limit, starting_after=None, ending_before=None, sort_order="desc", sort_by=sort_by
     )
     with sessions.read() as session:
         page = search(
@@ -308,7 +311,7 @@ def _kiwi_search(
             SpanSearch(search_texts=["kiwi"], **filters),
             params=params,
             from_ts=None,
-            to_ts=None,
+            to_ts=to_ts,
         )
     assert page.has_more
     return [span.id for span in page.spans], [
@@ -397,19 +400,10 @@ def test_a_text_search_in_a_time_window_may_walk(
     """The window bounds the walk: a common text in it is walked, and the page is the
     window's."""
     _kiwis(sessions)
-    chosen: list[object] = []
-    choose = search_plan.choose
-    monkeypatch.setattr(
-        search_plan, "choose", lambda *a, **k: chosen.append(choose(*a, **k)) or chosen[-1]
+
+    ids, chosen = _kiwi_search(
+        sessions, monkeypatch, limit=3, to_ts=_span(30, "kiwi").start_timestamp
     )
-    with sessions.read() as session:
-        page = search(
-            session,
-            ACCOUNT,
-            SpanSearch(search_texts=["kiwi"]),
-            params=PageParams(limit=3, starting_after=None, ending_before=None, sort_order="desc"),
-            from_ts=None,
-            to_ts=_span(30, "kiwi").start_timestamp,
-        )
-    assert [type(plan).__name__ for plan in chosen] == ["Among"]
-    assert [span.id for span in page.spans] == ["span-29", "span-27", "span-25"]
+
+    assert chosen == ["Among"]
+    assert ids == ["span-29", "span-27", "span-25"]
